@@ -22,9 +22,10 @@ describe('event contract', () => {
     [{ ...batch.events[0], type: 'teleport' }, 'events[0].type', 'must have a "type" of entrance, zone, shelf, queue'],
     [{ ...batch.events[0], ts: 'yesterday' }, 'events[0].ts', 'must be an ISO 8601 timestamp with a time zone (e.g. 2024-01-15T10:30:00Z)'],
   ])('rejects %j naming %s', (event, field, message) => {
-    const r = eventBatchSchema.safeParse({ ...batch, events: [event] });
+    const input = { ...batch, events: [event] };
+    const r = eventBatchSchema.safeParse(input);
     expect(r.success).toBe(false);
-    expect(describeIssue(r.error!)).toEqual({ field, message, event_index: 0 });
+    expect(describeIssue(r.error!, input)).toEqual({ field, message, event_index: 0 });
   });
 
   it('finds a timestamp more than 5 minutes ahead', () => {
@@ -46,5 +47,16 @@ describe('event contract', () => {
   it('formats paths', () => {
     expect(formatPath(['events', 3, 'zone_id'])).toBe('events[3].zone_id');
     expect(formatPath([])).toBe('(body)');
+  });
+});
+
+describe('event contract limits', () => {
+  it.each([
+    [{ person_key: 'a\u0000b' }, 'events[0].person_key', 'must not contain control characters'],
+    [{ dwell_seconds: 90_000 }, 'events[0].dwell_seconds', 'must be at most 86400 (one day)'],
+  ])('rejects %j', (patch, field, message) => {
+    const input = { ...batch, events: [{ ...batch.events[1], ...patch }] };
+    const r = eventBatchSchema.safeParse(input);
+    expect(describeIssue(r.error!, input)).toMatchObject({ field, message });
   });
 });

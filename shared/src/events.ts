@@ -14,8 +14,19 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 export const MAX_FUTURE_SKEW_MS = 5 * 60 * 1000;
 
 const isoTimestamp = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 timestamp with a time zone (e.g. 2024-01-15T10:30:00Z)' });
-const id = z.string().trim().min(1, 'must not be empty').max(128, 'must be at most 128 characters');
-const seconds = z.number({ error: 'must be a number of seconds' }).finite().min(0, 'must not be negative');
+const id = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(128, 'must be at most 128 characters')
+  .regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters');
+/** A visit longer than a day is a tracking fault, not a shopper. */
+const MAX_DURATION_S = 86_400;
+const seconds = z
+  .number({ error: 'must be a number of seconds' })
+  .finite()
+  .min(0, 'must not be negative')
+  .max(MAX_DURATION_S, `must be at most ${MAX_DURATION_S} (one day)`);
 
 const entrance = z.strictObject({
   type: z.literal('entrance'),
@@ -109,13 +120,19 @@ export interface ContractViolation {
   event_index?: number;
 }
 
-/** First problem in a parsed batch, phrased with its field path, or null. */
-export function describeIssue(error: z.ZodError): ContractViolation {
+function valueAt(input: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+  let v = input;
+  for (const p of path) v = v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[p] : undefined;
+  return v;
+}
+
+/** The first problem zod found in `input`, phrased with its field path (`events[3].dwell_seconds`). */
+export function describeIssue(error: z.ZodError, input: unknown): ContractViolation {
   const issue = error.issues[0];
   const field = formatPath(issue.path);
   const event_index = issue.path[0] === 'events' && typeof issue.path[1] === 'number' ? issue.path[1] : undefined;
   let message = issue.message;
-  if (issue.code === 'invalid_type' && issue.input === undefined) message = 'is required';
+  if (issue.code === 'invalid_type' && valueAt(input, issue.path) === undefined) message = 'is required';
   if (issue.code === 'unrecognized_keys') {
     return { field: formatPath([...issue.path, issue.keys[0]]), message: 'is not a known field', event_index };
   }

@@ -1,0 +1,81 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { IsNull, type Repository } from 'typeorm';
+import type { CreateEdgeKeyDto } from './admin.dto.ts';
+import { EdgeKey } from './entities/edge-key.entity.ts';
+import { StoreDirectory } from './store-directory.service.ts';
+
+const KEY_PREFIX = 'wink_edge_';
+const DISPLAY_PREFIX_LENGTH = KEY_PREFIX.length + 6;
+/** last_used_at is a hint for operators, not an audit log: write it at most once a minute per key. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+export interface EdgeKeyScope { keyId: string; orgId: string; storeId: string; cameraId: string }
+
+export interface EdgeKeyView {
+  id: string; key_prefix: string; org_id: string; store_id: string; camera_id: string;
+  created_at: string; revoked_at: string | null; last_used_at: string | null;
+}
+
+export function hashKey(plaintext: string): string {
+  return createHash('sha256').update(plaintext).digest('hex');
+}
+
+@Injectable()
+export class EdgeKeyService {
+  private readonly lastUsedWritten = new Map<string, number>();
+
+  constructor(
+    @InjectRepository(EdgeKey) private readonly keys: Repository<EdgeKey>,
+    private readonly directory: StoreDirectory,
+  ) {}
+
+  async issue(dto: CreateEdgeKeyDto): Promise<{ id: string; api_key: string; store_id: string; camera_id: string; message: string }> {
+    const store = await this.directory.getStore(dto.store_id);
+    if (store.org_id !== dto.org_id) {
+      throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: `store_id: store ${dto.store_id} does not belong to organisation ${dto.org_id}`, field: 'store_id' });
+    }
+    await this.directory.getCamera(dto.store_id, dto.camera_id);
+    const apiKey = KEY_PREFIX + randomBytes(32).toString('base64url');
+    const row = await this.keys.save(this.keys.create({
+      keyHash: hashKey(apiKey), keyPrefix: apiKey.slice(0, DISPLAY_PREFIX_LENGTH),
+      orgId: dto.org_id, storeId: dto.store_id, cameraId: dto.camera_id, revokedAt: null, lastUsedAt: null,
+    }));
+    return { id: row.id, api_key: apiKey, store_id: dto.store_id, camera_id: dto.camera_id, message: "Store this API key securely - it won't be shown again!" };
+  }
+
+  async list(storeId?: string): Promise<EdgeKeyView[]> {
+    const rows = await this.keys.find({ where: storeId ? { storeId } : {}, order: { createdAt: 'ASC' } });
+    return rows.map((k) => ({
+      id: k.id, key_prefix: k.keyPrefix, org_id: k.orgId, store_id: k.storeId, camera_id: k.cameraId,
+      created_at: k.createdAt.toISOString(), revoked_at: k.revokedAt?.toISOString() ?? null, last_used_at: k.lastUsedAt?.toISOString() ?? null,
+    }));
+  }
+
+  async revoke(id: string): Promise<{ id: string; revoked_at: string }> {
+    const key = await this.keys.findOneBy({ id });
+    if (!key) throw new NotFoundException({ statusCode: 404, error: 'Not Found', message: `id: edge key ${id} does not exist`, field: 'id' });
+    if (!key.revokedAt) {
+      key.revokedAt = new Date();
+      await this.keys.update({ id }, { revokedAt: key.revokedAt });
+    }
+    return { id, revoked_at: key.revokedAt.toISOString() };
+  }
+
+  /** The scope of a live key, or null for an unknown or revoked one. Checked on every request: revocation is immediate. */
+  async verify(plaintext: string): Promise<EdgeKeyScope | null> {
+    if (!plaintext.startsWith(KEY_PREFIX)) return null;
+    const key = await this.keys.findOneBy({ keyHash: hashKey(plaintext), revokedAt: IsNull() });
+    if (!key) return null;
+    this.touch(key.id);
+    return { keyId: key.id, orgId: key.orgId, storeId: key.storeId, cameraId: key.cameraId };
+  }
+
+  private touch(id: string): void {
+    const now = Date.now();
+    if (now - (this.lastUsedWritten.get(id) ?? 0) < LAST_USED_RESOLUTION_MS) return;
+    this.lastUsedWritten.set(id, now);
+    this.keys.update({ id }, { lastUsedAt: new Date(now) }).catch(() => this.lastUsedWritten.delete(id));
+  }
+}

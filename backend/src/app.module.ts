@@ -1,0 +1,33 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AdminModule } from './admin/admin.module.ts';
+import { HttpErrorFilter } from './common/http-error.filter.ts';
+import { APP_CONFIG, type AppConfig } from './config/app-config.ts';
+import { databaseOptions } from './database/database-options.ts';
+import { IngestModule } from './ingest/ingest.module.ts';
+import { RedisModule } from './redis/redis.module.ts';
+
+@Module({})
+export class AppModule {
+  /** The config is loaded once by the caller (main, worker, tests) and injected everywhere from here. */
+  static forConfig(config: AppConfig): DynamicModule {
+    const configModule: DynamicModule = {
+      module: class AppConfigModule {},
+      global: true,
+      providers: [{ provide: APP_CONFIG, useValue: config }],
+      exports: [APP_CONFIG],
+    };
+    return {
+      module: AppModule,
+      imports: [
+        configModule,
+        TypeOrmModule.forRoot({ ...databaseOptions(config.databaseUrl), retryAttempts: 3, retryDelay: 1000 }),
+        RedisModule,
+        AdminModule,
+        IngestModule,
+      ],
+      providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],
+    };
+  }
+}

@@ -1,0 +1,66 @@
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+
+const DEV_ADMIN_TOKEN = 'wink-dev-admin-token';
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    PORT: z.coerce.number().int().min(1).max(65535).default(8000),
+    DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }).optional(),
+    REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// URL' }).default('redis://127.0.0.1:6379'),
+    ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    /** A camera is online when its last heartbeat is younger than this. */
+    CAMERA_ONLINE_SECONDS: z.coerce.number().int().min(10).max(3600).default(90),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Prefix for Redis keys and BullMQ queues, so several deployments or test runs can share one Redis. */
+    REDIS_PREFIX: z.string().regex(/^[a-z0-9_:-]*$/i).default('wink'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV === 'production' && !env.ADMIN_TOKEN) {
+      ctx.addIssue({ code: 'custom', path: ['ADMIN_TOKEN'], message: 'is required in production (the admin API would be open otherwise)' });
+    }
+  });
+
+export interface AppConfig {
+  nodeEnv: 'development' | 'production' | 'test';
+  port: number;
+  databaseUrl: string;
+  /** True when DATABASE_URL was not set: the dev start may then fall back to an embedded PostgreSQL. */
+  databaseUrlDefaulted: boolean;
+  redisUrl: string;
+  redisPrefix: string;
+  adminToken: string;
+  adminTokenDefaulted: boolean;
+  cameraOnlineSeconds: number;
+  logLevel: string;
+}
+
+export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/wink';
+
+export class ConfigError extends Error {}
+
+/** Reads the environment (and `.env` when present) once; every bad variable is listed, not just the first. */
+export function loadAppConfig(env: NodeJS.ProcessEnv = process.env, envFile = '.env'): AppConfig {
+  if (env === process.env && existsSync(envFile)) process.loadEnvFile(envFile);
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  return {
+    nodeEnv: e.NODE_ENV,
+    port: e.PORT,
+    databaseUrl: e.DATABASE_URL ?? DEFAULT_DATABASE_URL,
+    databaseUrlDefaulted: !e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    redisPrefix: e.REDIS_PREFIX,
+    adminToken: e.ADMIN_TOKEN ?? DEV_ADMIN_TOKEN,
+    adminTokenDefaulted: !e.ADMIN_TOKEN,
+    cameraOnlineSeconds: e.CAMERA_ONLINE_SECONDS,
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');

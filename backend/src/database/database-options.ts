@@ -1,0 +1,29 @@
+import type { DataSourceOptions } from 'typeorm';
+import { Camera } from '../admin/entities/camera.entity.ts';
+import { EdgeKey } from '../admin/entities/edge-key.entity.ts';
+import { Organization } from '../admin/entities/organization.entity.ts';
+import { Store } from '../admin/entities/store.entity.ts';
+import {
+  CameraHeartbeatRow, EntranceEventRow, QueueEventRow, ShelfInteractionRow, ZoneEventRow,
+} from '../ingest/entities/store-events.entity.ts';
+import { InitialSchema1732400000000 } from './migrations/1732400000000-InitialSchema.ts';
+
+export const ENTITIES = [
+  Organization, Store, Camera, EdgeKey,
+  EntranceEventRow, ZoneEventRow, ShelfInteractionRow, QueueEventRow, CameraHeartbeatRow,
+];
+
+/** Migrations are listed as classes, not globs, so the same list works from .ts (jest) and .js (dist). */
+export const MIGRATIONS = [InitialSchema1732400000000];
+
+export function databaseOptions(url: string): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'migrations',
+    synchronize: false,
+    extra: { max: 20 },
+  };
+}

@@ -1,0 +1,32 @@
+import { type CanActivate, createParamDecorator, type ExecutionContext, Injectable, UnauthorizedException } from '@nestjs/common';
+import type { Request } from 'express';
+import { EdgeKeyService, type EdgeKeyScope } from '../admin/edge-key.service.ts';
+import { bearerToken } from '../common/bearer-token.ts';
+
+type EdgeRequest = Request & { edgeKey?: EdgeKeyScope };
+
+/** Admits requests that carry a live per-camera edge key; the key's scope rides on the request. */
+@Injectable()
+export class EdgeKeyGuard implements CanActivate {
+  constructor(private readonly edgeKeys: EdgeKeyService) {}
+
+  async canActivate(ctx: ExecutionContext): Promise<boolean> {
+    const req = ctx.switchToHttp().getRequest<EdgeRequest>();
+    const token = bearerToken(req);
+    if (!token) throw unauthorized('missing Bearer edge key');
+    const scope = await this.edgeKeys.verify(token);
+    if (!scope) throw unauthorized('unknown or revoked edge key');
+    req.edgeKey = scope;
+    return true;
+  }
+}
+
+function unauthorized(why: string): UnauthorizedException {
+  return new UnauthorizedException({ statusCode: 401, error: 'Unauthorized', message: `authorization: ${why}`, field: 'authorization' });
+}
+
+export const EdgeScope = createParamDecorator((_: unknown, ctx: ExecutionContext): EdgeKeyScope => {
+  const scope = ctx.switchToHttp().getRequest<EdgeRequest>().edgeKey;
+  if (!scope) throw unauthorized('missing Bearer edge key');
+  return scope;
+});
