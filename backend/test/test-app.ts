@@ -4,14 +4,14 @@ import type { INestApplication } from '@nestjs/common';
 import type { AddressInfo } from 'node:net';
 import type { AppConfig } from '../src/config/app-config.ts';
 import { createHttpApp } from '../src/http-app.ts';
-import { createTestDatabase, type TestDatabase } from './test-database.ts';
+import { createThrowawayDatabase, type ThrowawayDatabase } from '../src/database/throwaway-database.ts';
 
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
 
 export interface TestApp {
   app: INestApplication;
   baseUrl: string;
-  db: TestDatabase;
+  db: ThrowawayDatabase;
   config: AppConfig;
   close(): Promise<void>;
   /** fetch against the app, JSON in and out. */
@@ -21,7 +21,7 @@ export interface TestApp {
 
 /** The real application on a real port, with its own database and Redis key prefix. */
 export async function startTestApp(overrides: Partial<AppConfig> = {}): Promise<TestApp> {
-  const db = await createTestDatabase();
+  const db = await createThrowawayDatabase();
   const config: AppConfig = {
     nodeEnv: 'test', port: 0, databaseUrl: db.url, databaseUrlDefaulted: false,
     redisUrl: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379', redisPrefix: `wink_test_${randomBytes(4).toString('hex')}`,

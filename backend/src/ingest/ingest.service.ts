@@ -1,6 +1,8 @@
 import { BadRequestException, ForbiddenException, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { Pool } from 'pg';
+import type { DataSource } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import {
   deriveEventId, findFutureTimestamp,
   type EntranceEvent, type EventBatch, type Heartbeat, type QueueEvent, type ShelfEvent, type StoreEvent, type ZoneEvent,
@@ -18,38 +20,53 @@ export interface StoredEvents {
 type WithId<E> = E & { event_id: string };
 
 /**
- * One INSERT … SELECT FROM unnest(arrays) per event type per batch (≈30× a row at a time here), with
- * ON CONFLICT DO NOTHING on (store, camera, event_id) so an edge retry is stored once. RETURNING tells
- * which rows were new.
+ * Per event type: its table, its own columns and how to read them from an event. The write path turns
+ * this into ONE statement per batch: a data-modifying CTE per type, each an INSERT … SELECT FROM
+ * unnest(arrays) with ON CONFLICT DO NOTHING on (store, camera, event_id). One statement is atomic on
+ * its own and costs one round trip; RETURNING tells which rows were new.
  */
-const INSERTS = {
-  entrance: {
-    sql: `INSERT INTO entrance_events (org_id, store_id, camera_id, event_id, ts, person_key, direction)
-          SELECT $1::uuid, $2, $3, * FROM unnest($4::text[], $5::timestamptz[], $6::text[], $7::text[])
-          ON CONFLICT (store_id, camera_id, event_id) DO NOTHING RETURNING event_id`,
-    columns: (es: WithId<EntranceEvent>[]) => [es.map((e) => e.event_id), es.map((e) => e.ts), es.map((e) => e.person_key), es.map((e) => e.direction)],
-  },
+const EVENT_TABLES = {
+  entrance: { table: 'entrance_events', columns: [['direction', 'text', (e: EntranceEvent) => e.direction]] },
   zone: {
-    sql: `INSERT INTO zone_events (org_id, store_id, camera_id, event_id, ts, person_key, zone_id, enter_ts, exit_ts, dwell_seconds)
-          SELECT $1::uuid, $2, $3, * FROM unnest($4::text[], $5::timestamptz[], $6::text[], $7::text[], $8::timestamptz[], $9::timestamptz[], $10::float8[])
-          ON CONFLICT (store_id, camera_id, event_id) DO NOTHING RETURNING event_id`,
-    columns: (es: WithId<ZoneEvent>[]) => [es.map((e) => e.event_id), es.map((e) => e.ts), es.map((e) => e.person_key), es.map((e) => e.zone_id), es.map((e) => e.enter_ts), es.map((e) => e.exit_ts), es.map((e) => e.dwell_seconds)],
+    table: 'zone_events',
+    columns: [['zone_id', 'text', (e: ZoneEvent) => e.zone_id], ['enter_ts', 'timestamptz', (e: ZoneEvent) => e.enter_ts], ['exit_ts', 'timestamptz', (e: ZoneEvent) => e.exit_ts], ['dwell_seconds', 'float8', (e: ZoneEvent) => e.dwell_seconds]],
   },
-  shelf: {
-    sql: `INSERT INTO shelf_interactions (org_id, store_id, camera_id, event_id, ts, person_key, shelf_id, dwell_seconds)
-          SELECT $1::uuid, $2, $3, * FROM unnest($4::text[], $5::timestamptz[], $6::text[], $7::text[], $8::float8[])
-          ON CONFLICT (store_id, camera_id, event_id) DO NOTHING RETURNING event_id`,
-    columns: (es: WithId<ShelfEvent>[]) => [es.map((e) => e.event_id), es.map((e) => e.ts), es.map((e) => e.person_key), es.map((e) => e.shelf_id), es.map((e) => e.dwell_seconds)],
-  },
+  shelf: { table: 'shelf_interactions', columns: [['shelf_id', 'text', (e: ShelfEvent) => e.shelf_id], ['dwell_seconds', 'float8', (e: ShelfEvent) => e.dwell_seconds]] },
   queue: {
-    sql: `INSERT INTO queue_events (org_id, store_id, camera_id, event_id, ts, person_key, queue_id, enter_ts, exit_ts, wait_seconds)
-          SELECT $1::uuid, $2, $3, * FROM unnest($4::text[], $5::timestamptz[], $6::text[], $7::text[], $8::timestamptz[], $9::timestamptz[], $10::float8[])
-          ON CONFLICT (store_id, camera_id, event_id) DO NOTHING RETURNING event_id`,
-    columns: (es: WithId<QueueEvent>[]) => [es.map((e) => e.event_id), es.map((e) => e.ts), es.map((e) => e.person_key), es.map((e) => e.queue_id), es.map((e) => e.enter_ts), es.map((e) => e.exit_ts), es.map((e) => e.wait_seconds)],
+    table: 'queue_events',
+    columns: [['queue_id', 'text', (e: QueueEvent) => e.queue_id], ['enter_ts', 'timestamptz', (e: QueueEvent) => e.enter_ts], ['exit_ts', 'timestamptz', (e: QueueEvent) => e.exit_ts], ['wait_seconds', 'float8', (e: QueueEvent) => e.wait_seconds]],
   },
 } as const;
 
-type EventKind = keyof typeof INSERTS;
+type EventKind = keyof typeof EVENT_TABLES;
+const KINDS = Object.keys(EVENT_TABLES) as EventKind[];
+type ColumnSpec = readonly [string, string, (e: never) => unknown];
+
+/** Built once: `$1..$3` are org/store/camera, then each type's arrays in KINDS order. */
+const BATCH_INSERT_SQL = (() => {
+  let n = 4;
+  const ctes = KINDS.map((kind) => {
+    const { table, columns } = EVENT_TABLES[kind];
+    const specs = [['event_id', 'text'], ['ts', 'timestamptz'], ['person_key', 'text'], ...(columns as readonly ColumnSpec[])];
+    const arrays = specs.map(([, type]) => `$${n++}::${type}[]`).join(', ');
+    return `${kind} AS (INSERT INTO ${table} (org_id, store_id, camera_id, ${specs.map(([c]) => c).join(', ')})
+      SELECT $1::uuid, $2, $3, * FROM unnest(${arrays})
+      ON CONFLICT (store_id, camera_id, event_id) DO NOTHING RETURNING event_id)`;
+  });
+  return `WITH ${ctes.join(',\n')}\n${KINDS.map((k) => `SELECT '${k}' AS kind, event_id FROM ${k}`).join(' UNION ALL ')}`;
+})();
+
+function batchParams(scope: EdgeKeyScope, byKind: Record<EventKind, WithId<StoreEvent>[]>): unknown[] {
+  const params: unknown[] = [scope.orgId, scope.storeId, scope.cameraId];
+  for (const kind of KINDS) {
+    const events = byKind[kind];
+    params.push(events.map((e) => e.event_id), events.map((e) => e.ts), events.map((e) => e.person_key));
+    for (const [, , read] of EVENT_TABLES[kind].columns as readonly ColumnSpec[]) params.push(events.map((e) => (read as (e: unknown) => unknown)(e)));
+  }
+  return params;
+}
+
+
 
 export type StoredEventsListener = (stored: StoredEvents) => Promise<void>;
 
@@ -79,25 +96,23 @@ export class IngestService {
       byKind[e.type].push({ ...e, event_id: eventId });
     }
 
+    const rows = await this.insertBatch(batchParams(scope, byKind));
+    const isNew = new Set(rows.map((r) => `${r.kind}/${r.event_id}`));
     const stored: StoredEvents = { orgId: scope.orgId, storeId: scope.storeId, cameraId: scope.cameraId, entrance: [], zone: [], shelf: [], queue: [] };
-    await this.db.transaction(async (tx) => {
-      for (const kind of Object.keys(INSERTS) as EventKind[]) {
-        const events = byKind[kind];
-        if (events.length === 0) continue;
-        const newIds = await this.insert(tx, kind, scope, events);
-        (stored[kind] as StoreEvent[]).push(...events.filter((e) => newIds.has(e.event_id)));
-      }
-    });
+    for (const kind of KINDS) (stored[kind] as StoreEvent[]).push(...byKind[kind].filter((e) => isNew.has(`${kind}/${e.event_id}`)));
     const accepted = stored.entrance.length + stored.zone.length + stored.shelf.length + stored.queue.length;
     if (accepted > 0) for (const l of this.listeners) await l(stored);
     return { status: 'ok', received: batch.events.length, accepted, duplicates: batch.events.length - accepted };
   }
 
-  private async insert(tx: EntityManager, kind: EventKind, scope: EdgeKeyScope, events: WithId<StoreEvent>[]): Promise<Set<string>> {
-    const { sql, columns } = INSERTS[kind];
-    const params = [scope.orgId, scope.storeId, scope.cameraId, ...(columns as (es: unknown[]) => unknown[][])(events)];
-    const rows: { event_id: string }[] = await tx.query(sql, params);
-    return new Set(rows.map((r) => r.event_id));
+  /**
+   * A named prepared statement through the driver's pool: PostgreSQL plans the four-table CTE once per
+   * connection instead of once per batch (TypeORM's query() cannot name statements).
+   */
+  private async insertBatch(values: unknown[]): Promise<{ kind: EventKind; event_id: string }[]> {
+    const pool = (this.db.driver as PostgresDriver).master as Pool;
+    const result = await pool.query<{ kind: EventKind; event_id: string }>({ name: 'wink_ingest_batch_v1', text: BATCH_INSERT_SQL, values });
+    return result.rows;
   }
 
   async recordHeartbeat(scope: EdgeKeyScope, hb: Heartbeat): Promise<{ status: 'ok'; received_at: string }> {

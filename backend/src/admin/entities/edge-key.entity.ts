@@ -1,4 +1,4 @@
-import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
 /** A per-camera ingest credential. Only the SHA-256 of the key is kept; the plaintext is shown once. */
 @Entity({ name: 'edge_keys' })
@@ -6,7 +6,6 @@ export class EdgeKey {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
 
-  @Index({ unique: true })
   @Column({ name: 'key_hash', type: 'text' })
   keyHash!: string;
 
@@ -17,7 +16,6 @@ export class EdgeKey {
   @Column({ name: 'org_id', type: 'uuid' })
   orgId!: string;
 
-  @Index()
   @Column({ name: 'store_id', type: 'text' })
   storeId!: string;
 

@@ -1,4 +1,4 @@
-import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
 
 /** Stores are addressed by their human `store_id` everywhere, so it is the key itself. */
 @Entity({ name: 'stores' })
@@ -6,7 +6,6 @@ export class Store {
   @PrimaryColumn({ name: 'store_id', type: 'text' })
   storeId!: string;
 
-  @Index()
   @Column({ name: 'org_id', type: 'uuid' })
   orgId!: string;
 

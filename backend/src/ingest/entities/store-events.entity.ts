@@ -1,9 +1,10 @@
-import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
 /**
  * One table per event type keeps each row narrow and each index specific to the queries that read it.
  * Rows are written with one multi-row statement per type per batch (see IngestService), so these
- * entities exist for schema and reads, not for the write path.
+ * entities exist for reads, not for the write path. Indexes and constraints live in the migrations,
+ * which are the schema's single source of truth.
  */
 abstract class StoreEventRow {
   @PrimaryGeneratedColumn({ type: 'bigint' })
@@ -32,16 +33,12 @@ abstract class StoreEventRow {
 }
 
 @Entity({ name: 'entrance_events' })
-@Index(['storeId', 'cameraId', 'eventId'], { unique: true })
-@Index(['storeId', 'ts'])
 export class EntranceEventRow extends StoreEventRow {
   @Column({ type: 'text' })
   direction!: 'in' | 'out';
 }
 
 @Entity({ name: 'zone_events' })
-@Index(['storeId', 'cameraId', 'eventId'], { unique: true })
-@Index(['storeId', 'ts'])
 export class ZoneEventRow extends StoreEventRow {
   @Column({ name: 'zone_id', type: 'text' })
   zoneId!: string;
@@ -57,8 +54,6 @@ export class ZoneEventRow extends StoreEventRow {
 }
 
 @Entity({ name: 'shelf_interactions' })
-@Index(['storeId', 'cameraId', 'eventId'], { unique: true })
-@Index(['storeId', 'ts'])
 export class ShelfInteractionRow extends StoreEventRow {
   @Column({ name: 'shelf_id', type: 'text' })
   shelfId!: string;
@@ -68,8 +63,6 @@ export class ShelfInteractionRow extends StoreEventRow {
 }
 
 @Entity({ name: 'queue_events' })
-@Index(['storeId', 'cameraId', 'eventId'], { unique: true })
-@Index(['storeId', 'ts'])
 export class QueueEventRow extends StoreEventRow {
   @Column({ name: 'queue_id', type: 'text' })
   queueId!: string;
@@ -85,7 +78,6 @@ export class QueueEventRow extends StoreEventRow {
 }
 
 @Entity({ name: 'camera_heartbeats' })
-@Index(['storeId', 'cameraId', 'receivedAt'])
 export class CameraHeartbeatRow {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id!: string;

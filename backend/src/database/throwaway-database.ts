@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { migrate } from '../src/database/database-bootstrap.ts';
+import { migrate } from './database-bootstrap.ts';
 
-/** Server the tests create their throwaway databases on (trust auth on this machine and in CI). */
+/** Server on which tests and benchmarks create their throwaway databases (trust auth on this machine and in CI). */
 export const TEST_PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
-export interface TestDatabase { url: string; name: string; drop(): Promise<void> }
+export interface ThrowawayDatabase { url: string; name: string; drop(): Promise<void> }
 
-/** A fresh, migrated database per test file: tests never see each other's rows. */
-export async function createTestDatabase(opts: { migrate?: boolean } = {}): Promise<TestDatabase> {
+/** A fresh, migrated database per test file or benchmark run: nothing sees another run's rows. */
+export async function createThrowawayDatabase(opts: { migrate?: boolean } = {}): Promise<ThrowawayDatabase> {
   const name = `wink_test_${process.pid}_${randomBytes(4).toString('hex')}`;
   const url = new URL(TEST_PG_URL);
   url.pathname = `/${name}`;

@@ -1,0 +1,29 @@
+import { DataSource } from 'typeorm';
+import { databaseOptions } from '../src/database/database-options.ts';
+import { migrate } from '../src/database/database-bootstrap.ts';
+import { createThrowawayDatabase, type ThrowawayDatabase } from '../src/database/throwaway-database.ts';
+
+describe('migrations (real PostgreSQL)', () => {
+  let db: ThrowawayDatabase;
+  beforeAll(async () => { db = await createThrowawayDatabase({ migrate: false }); });
+  afterAll(async () => { await db.drop(); });
+
+  it('build the whole schema from an empty database, and a second run applies nothing', async () => {
+    expect(await migrate(db.url)).toEqual(['InitialSchema1732400000000']);
+    expect(await migrate(db.url)).toEqual([]);
+    const ds = new DataSource(databaseOptions(db.url));
+    await ds.initialize();
+    try {
+      const tables = (await ds.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`)).map((r: { table_name: string }) => r.table_name);
+      expect(tables).toEqual(expect.arrayContaining([
+        'organizations', 'stores', 'cameras', 'edge_keys', 'entrance_events', 'zone_events', 'shelf_interactions', 'queue_events', 'camera_heartbeats',
+      ]));
+      const tsTypes = await ds.query(`SELECT data_type FROM information_schema.columns WHERE table_name = 'entrance_events' AND column_name = 'ts'`);
+      expect(tsTypes[0].data_type).toBe('timestamp with time zone');
+      const uniques = await ds.query(`SELECT indexname FROM pg_indexes WHERE indexname LIKE 'uq_%_event' ORDER BY 1`);
+      expect(uniques).toHaveLength(4);
+    } finally {
+      await ds.destroy();
+    }
+  });
+});

@@ -1,0 +1,146 @@
+// `npm run bench:ingest`: events/s through the real HTTP ingest path (batches of 100 and 500, several
+// cameras in parallel) against a plain COPY of the same rows into the same tables, on a throwaway database.
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import type { AddressInfo } from 'node:net';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { StoreEvent } from '../shared/src/events.ts';
+import type { AppConfig } from '../backend/src/config/app-config.ts';
+import { createThrowawayDatabase } from '../backend/src/database/throwaway-database.ts';
+import { createHttpApp } from '../backend/src/http-app.ts';
+
+const TOTAL_EVENTS = Number(process.env.BENCH_EVENTS ?? 100_000);
+const CAMERAS = Number(process.env.BENCH_CAMERAS ?? 4);
+const ADMIN = 'bench-admin-token-0123456789';
+
+function syntheticEvents(n: number, seed: string): StoreEvent[] {
+  const t0 = Date.now() - 86_400_000;
+  const out: StoreEvent[] = [];
+  for (let i = 0; i < n; i++) {
+    const ts = new Date(t0 + i * 50).toISOString();
+    const person_key = `${seed}_${i % 5000}`;
+    const event_id = `${seed}-${i}`;
+    switch (i % 4) {
+      case 0: out.push({ type: 'entrance', event_id, ts, direction: i % 8 === 0 ? 'out' : 'in', person_key }); break;
+      case 1: out.push({ type: 'zone', event_id, ts, zone_id: `zone_${i % 6}`, enter_ts: new Date(t0 + i * 50 - 60_000).toISOString(), exit_ts: ts, dwell_seconds: 60, person_key }); break;
+      case 2: out.push({ type: 'shelf', event_id, ts, shelf_id: `shelf_${i % 12}`, dwell_seconds: 4.5, person_key }); break;
+      default: out.push({ type: 'queue', event_id, ts, queue_id: 'checkout_1', enter_ts: new Date(t0 + i * 50 - 120_000).toISOString(), exit_ts: ts, wait_seconds: 120, person_key });
+    }
+  }
+  return out;
+}
+
+async function json(res: Response): Promise<any> {
+  const body = await res.json();
+  if (!res.ok) throw new Error(`${res.status}: ${JSON.stringify(body)}`);
+  return body;
+}
+
+async function httpRun(baseUrl: string, batchSize: number): Promise<{ eventsPerSec: number; p50: number; p99: number }> {
+  const admin = (path: string, body: unknown) =>
+    fetch(baseUrl + path, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(json);
+  const org = await admin('/api/admin/orgs', { name: 'bench' });
+  const storeId = `bench_${batchSize}_${randomBytes(3).toString('hex')}`;
+  await admin('/api/admin/stores', { org_id: org.id, store_id: storeId, name: storeId, timezone: 'UTC' });
+  const perCamera = Math.floor(TOTAL_EVENTS / CAMERAS);
+  const workers = await Promise.all(Array.from({ length: CAMERAS }, async (_, c) => {
+    const cameraId = `cam_${c}`;
+    await admin('/api/admin/cameras', { store_id: storeId, camera_id: cameraId, name: cameraId, capabilities: ['entrance', 'zones', 'shelves', 'queue'] });
+    const key = await admin('/api/admin/edge-keys', { org_id: org.id, store_id: storeId, camera_id: cameraId });
+    const events = syntheticEvents(perCamera, `${storeId}_${c}`);
+    const bodies: string[] = [];
+    for (let i = 0; i < events.length; i += batchSize) {
+      bodies.push(JSON.stringify({ org_id: org.id, store_id: storeId, camera_id: cameraId, device_ts: new Date().toISOString(), events: events.slice(i, i + batchSize) }));
+    }
+    return { key: key.api_key as string, bodies };
+  }));
+  // The load runs in a worker thread, as a remote edge would: the server's event loop serves only requests.
+  const worker = new Worker(new URL(import.meta.url), { workerData: { baseUrl, workers } });
+  const result = await new Promise<{ seconds: number; latencies: number[] }>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  await worker.terminate();
+  const latencies = result.latencies.sort((a, b) => a - b);
+  return { eventsPerSec: (perCamera * CAMERAS) / result.seconds, p50: latencies[Math.floor(latencies.length * 0.5)], p99: latencies[Math.floor(latencies.length * 0.99)] };
+}
+
+async function postAll(baseUrl: string, workers: { key: string; bodies: string[] }[]): Promise<{ seconds: number; latencies: number[] }> {
+  const latencies: number[] = [];
+  const started = performance.now();
+  await Promise.all(workers.map(async ({ key, bodies }) => {
+    for (const body of bodies) {
+      const t = performance.now();
+      const r = await json(await fetch(`${baseUrl}/api/ingest/events`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body }));
+      latencies.push(performance.now() - t);
+      if (r.accepted + r.duplicates !== r.received) throw new Error('bench batch was not fully accepted');
+    }
+  }));
+  return { seconds: (performance.now() - started) / 1000, latencies };
+}
+
+const COPY_COLUMNS: Record<StoreEvent['type'], { table: string; cols: string[]; row: (e: any) => unknown[] }> = {
+  entrance: { table: 'entrance_events', cols: ['direction'], row: (e) => [e.direction] },
+  zone: { table: 'zone_events', cols: ['zone_id', 'enter_ts', 'exit_ts', 'dwell_seconds'], row: (e) => [e.zone_id, e.enter_ts, e.exit_ts, e.dwell_seconds] },
+  shelf: { table: 'shelf_interactions', cols: ['shelf_id', 'dwell_seconds'], row: (e) => [e.shelf_id, e.dwell_seconds] },
+  queue: { table: 'queue_events', cols: ['queue_id', 'enter_ts', 'exit_ts', 'wait_seconds'], row: (e) => [e.queue_id, e.enter_ts, e.exit_ts, e.wait_seconds] },
+};
+
+/** The reference: the same rows streamed with COPY FROM STDIN, the fastest way into PostgreSQL. */
+async function copyRun(url: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const orgId = '00000000-0000-4000-8000-000000000000';
+  const events = syntheticEvents(TOTAL_EVENTS, `copy_${randomBytes(3).toString('hex')}`);
+  const started = performance.now();
+  for (const type of Object.keys(COPY_COLUMNS) as StoreEvent['type'][]) {
+    const { table, cols, row } = COPY_COLUMNS[type];
+    const lines = events.filter((e) => e.type === type).map((e) => [orgId, 'copy_store', 'cam_0', e.event_id, e.ts, e.person_key, ...row(e)].join('\t') + '\n');
+    const sql = `COPY ${table} (org_id, store_id, camera_id, event_id, ts, person_key, ${cols.join(', ')}) FROM STDIN`;
+    await pipeline(Readable.from(lines), client.query(copyFrom(sql)));
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await client.end();
+  return TOTAL_EVENTS / seconds;
+}
+
+async function main(): Promise<void> {
+  console.log(`WINK ingest benchmark: ${TOTAL_EVENTS.toLocaleString()} events per run, ${CAMERAS} cameras posting in parallel`);
+  const db = await createThrowawayDatabase();
+  const config: AppConfig = {
+    nodeEnv: 'production', port: 0, databaseUrl: db.url, databaseUrlDefaulted: false, redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    redisPrefix: `wink_bench_${randomBytes(3).toString('hex')}`, adminToken: ADMIN, adminTokenDefaulted: false, cameraOnlineSeconds: 90, logLevel: 'warn',
+  };
+  const app = await createHttpApp(config);
+  await app.listen(0, '127.0.0.1');
+  const baseUrl = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+  try {
+    const copyRate = await copyRun(db.url);
+    const rows: string[][] = [['path', 'batch', 'events/s', 'p50 ms/batch', 'p99 ms/batch', 'vs COPY']];
+    rows.push(['COPY FROM STDIN (reference)', '-', copyRate.toFixed(0), '-', '-', '1.00']);
+    for (const batch of [100, 500]) {
+      process.stdout.write(`  HTTP, batches of ${batch} ...\n`);
+      const r = await httpRun(baseUrl, batch);
+      rows.push([`HTTP POST /api/ingest/events`, String(batch), r.eventsPerSec.toFixed(0), r.p50.toFixed(1), r.p99.toFixed(1), (r.eventsPerSec / copyRate).toFixed(2)]);
+    }
+    const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+    console.log('\n' + rows.map((r) => '| ' + r.map((c, i) => c.padEnd(widths[i])).join(' | ') + ' |').join('\n'));
+    console.log('\nTarget: the HTTP path sustains at least 0.5x the COPY rate.');
+  } finally {
+    await app.close();
+    await db.drop();
+  }
+}
+
+if (isMainThread) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+} else {
+  postAll(workerData.baseUrl, workerData.workers).then((r) => parentPort!.postMessage(r));
+}

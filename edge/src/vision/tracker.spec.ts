@@ -1,0 +1,218 @@
+import type { Box } from './geometry.ts';
+import { ByteTracker, type Detection, type TrackSnapshot } from './tracker.ts';
+
+const FRAME_MS = 1000 / 30;
+
+/** A standing person whose feet are at (footX, footY). */
+function person(footX: number, footY: number, score = 0.9, width = 60, height = 180): Detection {
+  const box: Box = [footX - width / 2, footY - height, footX + width / 2, footY];
+  return { box, score };
+}
+
+function centreX(t: TrackSnapshot): number {
+  return (t.box[0] + t.box[2]) / 2;
+}
+
+/** Runs frames through a tracker, returning what it reported per frame. */
+function run(tracker: ByteTracker, frames: Detection[][], startFrame = 0, frameMs = FRAME_MS): TrackSnapshot[][] {
+  return frames.map((dets, i) => tracker.update(dets, (startFrame + i) * frameMs));
+}
+
+describe('ByteTracker', () => {
+  it('confirms a track on its second consecutive detection, with id 1', () => {
+    const tracker = new ByteTracker();
+    const out = run(tracker, [[person(100, 400)], [person(103, 400)], [person(106, 400)]]);
+    expect(out[0]).toEqual([]);
+    expect(out[1]).toHaveLength(1);
+    expect(out[1][0]).toMatchObject({ id: 1, state: 'tracked', hits: 2, ageFrames: 2 });
+    expect(out[2][0]).toMatchObject({ id: 1, hits: 3, ageFrames: 3 });
+  });
+
+  it('never confirms a spurious one-frame detection, nor spends an id on it', () => {
+    const tracker = new ByteTracker();
+    const frames: Detection[][] = [[person(500, 300, 0.95)], ...Array.from({ length: 40 }, () => [])];
+    const out = run(tracker, frames);
+    expect(out.every((f) => f.length === 0)).toBe(true);
+    expect(tracker.confirmedTracks()).toEqual([]);
+    expect(tracker.removedSinceLastUpdate()).toEqual([]);
+    // The next real person is still id 1.
+    const later = run(tracker, [[person(100, 400)], [person(103, 400)]], 41);
+    expect(later[1][0].id).toBe(1);
+  });
+
+  it('does not confirm a ghost that appears on the very first frame only', () => {
+    const tracker = new ByteTracker();
+    const out = run(tracker, [[person(500, 300, 0.99), person(100, 400)], [person(103, 400)]]);
+    expect(out[1].map((t) => t.id)).toEqual([1]);
+  });
+
+  it('keeps one id through a 10-frame occlusion at constant velocity', () => {
+    const tracker = new ByteTracker();
+    const speed = 6; // px per frame
+    const frames: Detection[][] = [];
+    for (let f = 0; f < 45; f++) {
+      const occluded = f >= 20 && f < 30;
+      frames.push(occluded ? [] : [person(100 + speed * f, 400)]);
+    }
+    const out = run(tracker, frames);
+    const ids = new Set(out.flat().map((t) => t.id));
+    expect(ids).toEqual(new Set([1]));
+    // Hidden frames report nothing; the track is lost, not removed, during the gap.
+    for (let f = 20; f < 30; f++) expect(out[f]).toEqual([]);
+    expect(out[30]).toHaveLength(1);
+    expect(out[44][0].state).toBe('tracked');
+    expect(centreX(out[44][0])).toBeCloseTo(100 + speed * 44, -1);
+  });
+
+  it('reports a lost track via confirmedTracks() during the gap, with a predicted box', () => {
+    const tracker = new ByteTracker();
+    run(tracker, Array.from({ length: 20 }, (_, f) => [person(100 + 6 * f, 400)]));
+    tracker.update([], 20 * FRAME_MS);
+    const [lost] = tracker.confirmedTracks();
+    expect(lost).toMatchObject({ id: 1, state: 'lost' });
+    // The filter has learnt the walking speed, so the predicted box keeps moving.
+    expect(centreX(lost)).toBeGreaterThan(100 + 6 * 19 + 2);
+  });
+
+  it('keeps the ids of two people crossing paths', () => {
+    const tracker = new ByteTracker();
+    // A walks right, B walks left slightly nearer the camera (lower and bigger); they overlap
+    // heavily around frame 30.
+    const a = (f: number) => person(100 + 8 * f, 400, 0.9, 60, 180);
+    const b = (f: number) => person(580 - 8 * f, 420, 0.85, 66, 198);
+    const frames = Array.from({ length: 60 }, (_, f) => [a(f), b(f)]);
+    const out = run(tracker, frames);
+
+    const idOf = (f: number, expectedX: number) => {
+      const t = out[f].reduce((best, t) => (Math.abs(centreX(t) - expectedX) < Math.abs(centreX(best) - expectedX) ? t : best));
+      return t.id;
+    };
+    const idA = idOf(5, 140);
+    const idB = idOf(5, 540);
+    expect(idA).not.toBe(idB);
+    for (let f = 1; f < 60; f++) {
+      if (Math.abs((100 + 8 * f) - (580 - 8 * f)) < 10) continue; // same centre x: ambiguous by position alone
+      expect(out[f]).toHaveLength(2);
+      expect(idOf(f, 100 + 8 * f)).toBe(idA);
+      expect(idOf(f, 580 - 8 * f)).toBe(idB);
+    }
+    expect(new Set(out.flat().map((t) => t.id))).toEqual(new Set([idA, idB]));
+  });
+
+  it('keeps the ids when the person behind is hidden while they cross', () => {
+    const tracker = new ByteTracker();
+    const a = (f: number) => person(100 + 8 * f, 400, 0.9, 60, 180);
+    const b = (f: number) => person(580 - 8 * f, 420, 0.85, 66, 198);
+    // A (further away) is fully behind B for frames 27..33.
+    const frames = Array.from({ length: 60 }, (_, f) => (f >= 27 && f <= 33 ? [b(f)] : [a(f), b(f)]));
+    const out = run(tracker, frames);
+    const byId = (f: number) => new Map(out[f].map((t) => [t.id, centreX(t)]));
+    const before = byId(20);
+    const idA = [...before].find(([, x]) => Math.abs(x - (100 + 160)) < 10)![0];
+    const idB = [...before].find(([, x]) => Math.abs(x - (580 - 160)) < 10)![0];
+    const after = byId(45);
+    expect(after.get(idA)).toBeCloseTo(100 + 8 * 45, -1);
+    expect(after.get(idB)).toBeCloseTo(580 - 8 * 45, -1);
+  });
+
+  it('lets a low-score detection keep a track alive (second stage)', () => {
+    const tracker = new ByteTracker();
+    const frames: Detection[][] = Array.from({ length: 20 }, (_, f) => [person(100 + 4 * f, 400, f < 10 ? 0.9 : 0.3)]);
+    const out = run(tracker, frames);
+    for (let f = 10; f < 20; f++) {
+      expect(out[f]).toHaveLength(1);
+      expect(out[f][0]).toMatchObject({ id: 1, state: 'tracked', score: 0.3 });
+    }
+  });
+
+  it.each([
+    ['a low-score detection (0.3)', 0.3],
+    ['a detection between track and new-track thresholds (0.55)', 0.55],
+    ['a detection below the low threshold (0.05)', 0.05],
+  ])('never starts a track from %s', (_name, score) => {
+    const tracker = new ByteTracker();
+    const out = run(tracker, Array.from({ length: 20 }, (_, f) => [person(100 + 4 * f, 400, score)]));
+    expect(out.flat()).toEqual([]);
+    expect(tracker.confirmedTracks()).toEqual([]);
+  });
+
+  it('does not re-find a lost track from a low-score detection', () => {
+    const tracker = new ByteTracker();
+    const frames: Detection[][] = [
+      ...Array.from({ length: 10 }, (_, f) => [person(100, 400)]),
+      [],
+      [person(100, 400, 0.3)],
+    ];
+    const out = run(tracker, frames);
+    expect(out[11]).toEqual([]);
+    expect(tracker.confirmedTracks()[0]).toMatchObject({ id: 1, state: 'lost' });
+  });
+
+  it('removes a track after the lost buffer and reports its id exactly once', () => {
+    const tracker = new ByteTracker({ lostBufferFrames: 30 });
+    run(tracker, Array.from({ length: 10 }, () => [person(100, 400)]));
+    const removedAt: number[] = [];
+    for (let f = 10; f < 60; f++) {
+      tracker.update([], f * FRAME_MS);
+      if (tracker.removedSinceLastUpdate().length) {
+        expect(tracker.removedSinceLastUpdate()).toEqual([1]);
+        removedAt.push(f);
+      }
+    }
+    // Last seen at frame 9; gone once more than 30 frames (1 s at 30 fps) have passed.
+    expect(removedAt).toEqual([40]);
+    expect(tracker.confirmedTracks()).toEqual([]);
+  });
+
+  it('measures the lost buffer in time, so a slow processing rate does not stretch it', () => {
+    // Processing every 3rd frame of a 30 fps stream: 30 nominal frames is still 1 s.
+    const tracker = new ByteTracker({ fps: 30, lostBufferFrames: 30 });
+    run(tracker, Array.from({ length: 5 }, () => [person(100, 400)]), 0, 100);
+    let removedAtMs = -1;
+    for (let t = 500; t < 3000 && removedAtMs < 0; t += 100) {
+      tracker.update([], t);
+      if (tracker.removedSinceLastUpdate().length) removedAtMs = t;
+    }
+    expect(removedAtMs).toBe(1500); // last seen at 400 ms
+  });
+
+  it('honours lostBufferMs over lostBufferFrames', () => {
+    const tracker = new ByteTracker({ lostBufferFrames: 30, lostBufferMs: 200 });
+    run(tracker, Array.from({ length: 5 }, () => [person(100, 400)]));
+    const removed: number[] = [];
+    for (let f = 5; f < 20; f++) {
+      tracker.update([], f * FRAME_MS);
+      removed.push(...tracker.removedSinceLastUpdate());
+    }
+    expect(removed).toEqual([1]);
+  });
+
+  it('tracks through an occlusion when frames arrive at an uneven, lower rate', () => {
+    const tracker = new ByteTracker({ fps: 30 });
+    const speedPerMs = 0.15; // 4.5 px per nominal frame
+    const times = [0, 100, 200, 333, 400, 533, 600, 700, 800, 933, 1000, 1100, 1200, 1333, 1400, 1500];
+    const out: TrackSnapshot[][] = [];
+    for (const t of times) {
+      const hidden = t >= 800 && t < 1200;
+      out.push(tracker.update(hidden ? [] : [person(100 + speedPerMs * t, 400)], t));
+    }
+    expect(new Set(out.flat().map((t) => t.id))).toEqual(new Set([1]));
+    expect(out.at(-1)).toHaveLength(1);
+  });
+
+  it('hands out increasing ids in order of confirmation', () => {
+    const tracker = new ByteTracker();
+    const frames: Detection[][] = [
+      [person(100, 400)],
+      [person(100, 400), person(400, 400)],
+      [person(100, 400), person(400, 400), person(700, 400)],
+      [person(100, 400), person(400, 400), person(700, 400)],
+    ];
+    const out = run(tracker, frames);
+    expect(out[3].map((t) => t.id).sort()).toEqual([1, 2, 3]);
+    const byX = new Map(out[3].map((t) => [Math.round(centreX(t)), t.id]));
+    expect(byX.get(100)).toBe(1);
+    expect(byX.get(400)).toBe(2);
+    expect(byX.get(700)).toBe(3);
+  });
+});
