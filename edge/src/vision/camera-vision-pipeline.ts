@@ -1,0 +1,145 @@
+// One camera's vision loop, run inside its worker thread: decode (node-av) → detect people (ONNX) →
+// track (ByteTrack) → the camera's event rules. Only events and counters leave this module; frames never do.
+import { randomBytes } from 'node:crypto';
+import type { StoreEvent } from '../../../shared/src/events.ts';
+import type { CameraConfig } from '../runtime/config.ts';
+import type { CameraPipeline, CameraStatus, Emit, PipelineContext, StreamState } from '../runtime/pipeline.ts';
+import { FootfallCounter } from '../rules/entrance-line.ts';
+import type { FrameRule, TrackFoot } from '../rules/frame-rule.ts';
+import { QueueWaitTracker } from '../rules/queue-wait.ts';
+import { ShelfInteractionDetector } from '../rules/shelf-interaction.ts';
+import { ZoneDwellTracker } from '../rules/zone-dwell.ts';
+import { openFrameSource, type FrameSource } from './frame-source.ts';
+import { footPoint, scalePoint, scalePolygon, type Polygon, type Size } from './geometry.ts';
+import { PersonDetector } from './person-detector.ts';
+import { ByteTracker, type TrackerOptions } from './tracker.ts';
+
+/** ByteTrack's second association stage needs the low-score boxes too, so the detector keeps them. */
+const LOW_SCORE_FLOOR = 0.1;
+const STATUS_EVERY_MS = 2000;
+
+export interface VisionOptions {
+  /** Replay a file at its own speed (demo) instead of as fast as possible (evaluation). */
+  realtime?: boolean;
+  /** Tracker overrides, for evaluation and tuning. */
+  tracker?: Partial<TrackerOptions>;
+  /** Frames on the new side before an entrance crossing counts. */
+  confirm_frames?: number;
+  zone_enter_debounce_ms?: number;
+  zone_exit_grace_ms?: number;
+}
+
+export function createPipeline(context: PipelineContext): CameraPipeline {
+  return new CameraVisionPipeline(context);
+}
+
+/** The camera's rules, built once the real frame size is known (geometry is drawn on a screenshot). */
+export function buildCameraRules(camera: CameraConfig, frameSize: Size, personKey: (id: number) => string, options: VisionOptions = {}) {
+  const scale = (polys: Readonly<Record<string, Polygon>>) =>
+    Object.fromEntries(Object.entries(polys).map(([k, p]) => [k, scalePolygon(p, camera.screenshot_size, frameSize)]));
+  const presence = {
+    personKey,
+    ...(options.zone_enter_debounce_ms !== undefined ? { enterDebounceMs: options.zone_enter_debounce_ms } : {}),
+    ...(options.zone_exit_grace_ms !== undefined ? { exitGraceMs: options.zone_exit_grace_ms } : {}),
+  };
+  const rules: FrameRule<Omit<StoreEvent, 'event_id'>>[] = [];
+  let queues: QueueWaitTracker | null = null;
+  if (camera.capabilities.includes('entrance') && camera.entrance_line) {
+    const [a, b] = camera.entrance_line;
+    rules.push(new FootfallCounter([scalePoint(a, camera.screenshot_size, frameSize), scalePoint(b, camera.screenshot_size, frameSize)], {
+      insideSide: camera.entrance_inside ?? 'right', personKey,
+      ...(options.confirm_frames !== undefined ? { confirmFrames: options.confirm_frames } : {}),
+    }));
+  }
+  if (camera.capabilities.includes('zones')) rules.push(new ZoneDwellTracker(scale(camera.zones), presence));
+  if (camera.capabilities.includes('shelves')) rules.push(new ShelfInteractionDetector(scale(camera.shelves), { ...presence, minDwellMs: camera.min_shelf_dwell_s * 1000 }));
+  if (camera.capabilities.includes('queue')) {
+    queues = new QueueWaitTracker(scale(camera.queues), presence);
+    rules.push(queues);
+  }
+  return { rules, queues };
+}
+
+class CameraVisionPipeline implements CameraPipeline {
+  private stopped = false;
+  private source: FrameSource | null = null;
+  private readonly options: VisionOptions;
+  /** person_key = camera + run + track id: pseudonymous, never derived from appearance. */
+  private readonly runId = randomBytes(4).toString('hex');
+
+  constructor(private readonly context: PipelineContext) {
+    this.options = context.options as VisionOptions;
+  }
+
+  async start(emit: Emit): Promise<void> {
+    const { camera, detector: det, target_fps } = this.context;
+    const status: CameraStatus = { fps: 0, inference_ms: 0, stream_state: 'starting', queue_lengths: {} };
+    const sendStatus = () => emit({ type: 'status', status: { ...status, stream_state: this.streamState() ?? status.stream_state } });
+    sendStatus();
+    // Status keeps flowing while the stream is down, so the supervisor can tell "reconnecting" from "stuck".
+    const statusTimer = setInterval(sendStatus, STATUS_EVERY_MS);
+    const detector = await PersonDetector.load(det.model, {
+      intraOpThreads: det.threads_per_camera, confidence: Math.min(LOW_SCORE_FLOOR, det.confidence), iouThreshold: det.nms_iou,
+    });
+    try {
+      this.source = await openFrameSource({
+        url: camera.rtsp, targetFps: target_fps, letterboxSize: detector.inputSize,
+        realtime: camera.source === 'file' ? (this.options.realtime ?? true) : undefined, waitForStream: true,
+      });
+      const tracker = new ByteTracker({
+        trackThresh: det.confidence, newTrackThresh: Math.min(0.95, det.confidence + 0.1), fps: target_fps, ...this.options.tracker,
+      });
+      const personKey = (id: number) => `${camera.camera_id}_${this.runId}_${id}`;
+      let rules: ReturnType<typeof buildCameraRules> | null = null;
+      let lastTs = Date.now();
+      const window: { at: number; inferenceMs: number }[] = [];
+
+      for await (const frame of this.source) {
+        if (this.stopped) break;
+        rules ??= buildCameraRules(camera, [frame.width, frame.height], personKey, this.options);
+        const detections = await detector.detect(frame);
+        const tracks = tracker.update(detections, frame.timestampMs);
+        const feet: TrackFoot[] = tracks.map((t) => ({ id: t.id, foot: footPoint(t.box) }));
+        const removed = tracker.removedSinceLastUpdate();
+        const events: Omit<StoreEvent, 'event_id'>[] = [];
+        for (const rule of rules.rules) {
+          events.push(...rule.update(feet, frame.timestampMs));
+          if (removed.length) events.push(...rule.removeTracks(removed, frame.timestampMs));
+        }
+        if (events.length) emit({ type: 'events', events: events as StoreEvent[] });
+        lastTs = frame.timestampMs;
+
+        const now = performance.now();
+        window.push({ at: now, inferenceMs: detector.inferenceMs });
+        while (window.length > 1 && now - window[0].at > 5000) window.shift();
+        const spanS = window.length > 1 ? (now - window[0].at) / 1000 : 0;
+        status.fps = spanS > 0 ? Math.round(((window.length - 1) / spanS) * 10) / 10 : 0;
+        status.inference_ms = Math.round((window.reduce((s, w) => s + w.inferenceMs, 0) / window.length) * 10) / 10;
+        status.queue_lengths = rules.queues?.lengths() ?? {};
+      }
+      // Shutdown or the end of a replayed file: close open visits so no dwell is lost.
+      if (rules) {
+        const closing = rules.rules.flatMap((r) => r.close(Math.max(lastTs, 0)));
+        if (closing.length) emit({ type: 'events', events: closing as StoreEvent[] });
+      }
+      status.stream_state = this.stopped ? 'stopped' : 'ended';
+    } finally {
+      clearInterval(statusTimer);
+      await this.source?.close().catch(() => {});
+      detector.release();
+      sendStatus();
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    // Ends the frame loop even while it waits for a stalled stream.
+    await this.source?.close().catch(() => {});
+  }
+
+  private streamState(): StreamState | null {
+    const s = this.source?.state;
+    if (!s || this.stopped) return null;
+    return s === 'connecting' ? 'starting' : s;
+  }
+}
