@@ -1,17 +1,21 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { LoggerModule } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 import { AdminModule } from './admin/admin.module.ts';
 import { HttpErrorFilter } from './common/http-error.filter.ts';
 import { APP_CONFIG, type AppConfig } from './config/app-config.ts';
 import { databaseOptions } from './database/database-options.ts';
 import { IngestModule } from './ingest/ingest.module.ts';
+import { ObservabilityModule } from './observability/observability.module.ts';
+import { requestLoggingParams } from './observability/request-logging.ts';
 import { RedisModule } from './redis/redis.module.ts';
 
 @Module({})
 export class AppModule {
   /** The config is loaded once by the caller (main, worker, tests) and injected everywhere from here. */
-  static forConfig(config: AppConfig): DynamicModule {
+  static forConfig(config: AppConfig, opts: { logDestination?: DestinationStream } = {}): DynamicModule {
     const configModule: DynamicModule = {
       module: class AppConfigModule {},
       global: true,
@@ -22,6 +26,8 @@ export class AppModule {
       module: AppModule,
       imports: [
         configModule,
+        LoggerModule.forRoot(requestLoggingParams(config, opts.logDestination)),
+        ObservabilityModule,
         TypeOrmModule.forRoot({ ...databaseOptions(config.databaseUrl), retryAttempts: 3, retryDelay: 1000 }),
         RedisModule,
         AdminModule,

@@ -13,6 +13,8 @@ export interface TestApp {
   baseUrl: string;
   db: ThrowawayDatabase;
   config: AppConfig;
+  /** Every JSON log line the app wrote. */
+  logs: string[];
   close(): Promise<void>;
   /** fetch against the app, JSON in and out. */
   call(method: string, path: string, opts?: { token?: string | null; body?: unknown; rawBody?: string }): Promise<{ status: number; body: any }>;
@@ -28,7 +30,8 @@ export async function startTestApp(overrides: Partial<AppConfig> = {}): Promise<
     adminToken: TEST_ADMIN_TOKEN, adminTokenDefaulted: false, cameraOnlineSeconds: 90, logLevel: 'error',
     ...overrides,
   };
-  const app = await createHttpApp(config);
+  const logs: string[] = [];
+  const app = await createHttpApp(config, { logDestination: { write: (line: string) => { logs.push(line); } } });
   await app.listen(0, '127.0.0.1');
   const port = (app.getHttpServer().address() as AddressInfo).port;
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -46,7 +49,7 @@ export async function startTestApp(overrides: Partial<AppConfig> = {}): Promise<
     return { status: res.status, body: parsed };
   };
   return {
-    app, baseUrl, db, config, call,
+    app, baseUrl, db, config, call, logs,
     admin: (method, path, body) => call(method, path, { token: TEST_ADMIN_TOKEN, body }),
     async close() {
       await app.close();

@@ -8,6 +8,7 @@ import {
   type EntranceEvent, type EventBatch, type Heartbeat, type QueueEvent, type ShelfEvent, type StoreEvent, type ZoneEvent,
 } from '../../../shared/src/events.ts';
 import type { EdgeKeyScope } from '../admin/edge-key.service.ts';
+import { WinkMetrics } from '../observability/wink-metrics.service.ts';
 
 export interface IngestResult { status: 'ok'; received: number; accepted: number; duplicates: number }
 
@@ -70,15 +71,25 @@ function batchParams(scope: EdgeKeyScope, byKind: Record<EventKind, WithId<Store
 
 export type StoredEventsListener = (stored: StoredEvents) => Promise<void>;
 
+/** A heartbeat as stored; `receivedAt` is the server's clock, which decides online/offline. */
+export interface RecordedHeartbeat { storeId: string; cameraId: string; receivedAt: Date; statusData: Record<string, unknown> }
+export type HeartbeatListener = (hb: RecordedHeartbeat) => Promise<void>;
+
 @Injectable()
 export class IngestService {
   private readonly listeners: StoredEventsListener[] = [];
+  private readonly heartbeatListeners: HeartbeatListener[] = [];
 
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(@InjectDataSource() private readonly db: DataSource, private readonly metrics: WinkMetrics) {}
 
   /** Other modules (live metrics, rollups) subscribe here instead of reading the event tables' repositories. */
   onStored(listener: StoredEventsListener): void {
     this.listeners.push(listener);
+  }
+
+  /** Camera status caches (the live dashboard) subscribe here, as event counters do with onStored. */
+  onHeartbeat(listener: HeartbeatListener): void {
+    this.heartbeatListeners.push(listener);
   }
 
   async ingest(scope: EdgeKeyScope, batch: EventBatch, nowMs = Date.now()): Promise<IngestResult> {
@@ -100,6 +111,11 @@ export class IngestService {
     const isNew = new Set(rows.map((r) => `${r.kind}/${r.event_id}`));
     const stored: StoredEvents = { orgId: scope.orgId, storeId: scope.storeId, cameraId: scope.cameraId, entrance: [], zone: [], shelf: [], queue: [] };
     for (const kind of KINDS) (stored[kind] as StoreEvent[]).push(...byKind[kind].filter((e) => isNew.has(`${kind}/${e.event_id}`)));
+    for (const kind of KINDS) {
+      const storedCount = stored[kind].length;
+      if (storedCount) this.metrics.ingestEvents.inc({ type: kind, result: 'accepted' }, storedCount);
+      if (byKind[kind].length > storedCount) this.metrics.ingestEvents.inc({ type: kind, result: 'duplicate' }, byKind[kind].length - storedCount);
+    }
     const accepted = stored.entrance.length + stored.zone.length + stored.shelf.length + stored.queue.length;
     if (accepted > 0) for (const l of this.listeners) await l(stored);
     return { status: 'ok', received: batch.events.length, accepted, duplicates: batch.events.length - accepted };
@@ -121,6 +137,8 @@ export class IngestService {
       `INSERT INTO camera_heartbeats (store_id, camera_id, device_ts, status_data) VALUES ($1, $2, $3, $4) RETURNING received_at`,
       [scope.storeId, scope.cameraId, hb.device_ts, JSON.stringify(hb.status_data)],
     );
+    this.metrics.heartbeats.inc();
+    for (const l of this.heartbeatListeners) await l({ storeId: scope.storeId, cameraId: scope.cameraId, receivedAt: rows[0].received_at, statusData: hb.status_data });
     return { status: 'ok', received_at: rows[0].received_at.toISOString() };
   }
 }
