@@ -16,7 +16,10 @@ export function acceptCrossRealmTypedArrays(): void {
   patched = true;
   for (const ctor of TYPED_ARRAYS) {
     const tag = `[object ${ctor.name}]`;
+    // jest may hand every test file the same constructors: patch each once.
+    if (Object.prototype.hasOwnProperty.call(ctor, Symbol.hasInstance)) continue;
     Object.defineProperty(ctor, Symbol.hasInstance, {
+      configurable: true,
       value: (value: unknown) => ArrayBuffer.isView(value) && Object.prototype.toString.call(value) === tag,
     });
   }

@@ -17,6 +17,11 @@ import { ByteTracker, type TrackerOptions } from './tracker.ts';
 /** ByteTrack's second association stage needs the low-score boxes too, so the detector keeps them. */
 const LOW_SCORE_FLOOR = 0.1;
 const STATUS_EVERY_MS = 2000;
+/**
+ * The status timer stays quiet when frames stop being analysed while the stream claims to be up, so a
+ * hung detector or frame loop looks silent to the supervisor's stall watchdog and gets the worker restarted.
+ */
+const FRAME_LOOP_STALL_MS = 15_000;
 
 export interface VisionOptions {
   /** Replay a file at its own speed (demo) instead of as fast as possible (evaluation). */
@@ -74,10 +79,14 @@ class CameraVisionPipeline implements CameraPipeline {
   async start(emit: Emit): Promise<void> {
     const { camera, detector: det, target_fps } = this.context;
     const status: CameraStatus = { fps: 0, inference_ms: 0, stream_state: 'starting', queue_lengths: {} };
+    let lastFrameDoneAt = Date.now();
     const sendStatus = () => emit({ type: 'status', status: { ...status, stream_state: this.streamState() ?? status.stream_state } });
     sendStatus();
     // Status keeps flowing while the stream is down, so the supervisor can tell "reconnecting" from "stuck".
-    const statusTimer = setInterval(sendStatus, STATUS_EVERY_MS);
+    const statusTimer = setInterval(() => {
+      const hung = this.source?.state === 'streaming' && Date.now() - lastFrameDoneAt > FRAME_LOOP_STALL_MS;
+      if (!hung) sendStatus();
+    }, STATUS_EVERY_MS);
     const detector = await PersonDetector.load(det.model, {
       intraOpThreads: det.threads_per_camera, confidence: Math.min(LOW_SCORE_FLOOR, det.confidence), iouThreshold: det.nms_iou,
     });
@@ -108,6 +117,7 @@ class CameraVisionPipeline implements CameraPipeline {
         }
         if (events.length) emit({ type: 'events', events: events as StoreEvent[] });
         lastTs = frame.timestampMs;
+        lastFrameDoneAt = Date.now();
 
         const now = performance.now();
         window.push({ at: now, inferenceMs: detector.inferenceMs });

@@ -1,0 +1,146 @@
+// The CLI as the product runs it: under Deno (the deno binary from node_modules), as a child process.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FakeIngestBackend } from './runtime/fake-ingest-backend.ts';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const deno = join(root, 'node_modules', '.bin', 'deno');
+const main = join(root, 'edge', 'src', 'main.ts');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], env: Record<string, string> = {}, whileRunning?: (child: ReturnType<typeof spawn>, output: () => string) => Promise<void>): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(deno, ['run', '--allow-all', main, ...args], { cwd: root, env: { ...process.env, NO_COLOR: '1', ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    whileRunning?.(child, () => stdout + stderr).catch((err) => {
+      child.kill('SIGKILL');
+      reject(err);
+    });
+  });
+}
+
+async function waitFor(what: string, cond: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const exampleEnv = { WINK_CAM_PASSWORD: 'pw', WINK_KEY_CAM_ENTRANCE_01: 'k1', WINK_KEY_CAM_ZONE_01: 'k2', WINK_KEY_CAM_CHECKOUT_01: 'k3' };
+
+function writeConfig(apiBase: string): { path: string; dir: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'wink-cli-'));
+  const path = join(dir, 'config.yaml');
+  writeFileSync(
+    path,
+    `api_base: ${apiBase}
+api_key: very-secret-edge-key
+org_id: org_demo
+store_id: store_demo_001
+batch: { max_events: 10, max_wait_ms: 50 }
+buffer: { dir: ${join(dir, 'buffers')} }
+cameras:
+  - camera_id: cam_a
+    rtsp: rtsp://admin:hunter2-camera-pw@10.0.0.5/stream1
+    capabilities: [queue]
+    screenshot_size: [640, 480]
+    queues: { till_1: [[0, 0], [100, 0], [100, 100]] }
+  - camera_id: cam_b
+    rtsp: replay/cam_b.mp4
+    capabilities: [queue]
+    screenshot_size: [640, 480]
+    queues: { till_2: [[0, 0], [100, 0], [100, 100]] }
+`,
+  );
+  return { path, dir };
+}
+
+const describeWithDeno = existsSync(deno) ? describe : describe.skip;
+
+describeWithDeno('wink-edge CLI under Deno', () => {
+  let backend: FakeIngestBackend;
+  beforeEach(async () => {
+    backend = new FakeIngestBackend();
+    await backend.start();
+  });
+  afterEach(() => backend.stop());
+
+  it('validate: OK for the example config', async () => {
+    const r = await cli(['validate', 'edge/config.example.yaml'], exampleEnv);
+    expect(r).toMatchObject({ code: 0, stdout: 'OK: edge/config.example.yaml: store store_demo_001, 3 camera(s)\n' });
+  });
+
+  it('validate: every problem, and exit code 1', async () => {
+    const r = await cli(['validate', 'edge/config.example.yaml'], { WINK_CAM_PASSWORD: 'pw' });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      'edge/config.example.yaml: invalid configuration',
+      'cameras[0].api_key: environment variable WINK_KEY_CAM_ENTRANCE_01 is not set',
+      'cameras[1].api_key: environment variable WINK_KEY_CAM_ZONE_01 is not set',
+      'cameras[2].api_key: environment variable WINK_KEY_CAM_CHECKOUT_01 is not set',
+    ]);
+  });
+
+  it('bad usage exits 2', async () => {
+    expect((await cli(['launch', 'x.yaml'])).code).toBe(2);
+  });
+
+  it('run: banner, events flow, SIGTERM stops cleanly with exit 0; secrets never printed', async () => {
+    const { path } = writeConfig(backend.url);
+    let signalledAt = 0;
+    const r = await cli(['run', path, '--pipeline', 'synthetic'], {}, async (child) => {
+      await waitFor('events from both cameras', () => ['cam_a', 'cam_b'].every((c) => (backend.eventsByCamera.get(c)?.length ?? 0) >= 3));
+      signalledAt = Date.now();
+      child.kill('SIGTERM');
+    });
+    expect(r.code).toBe(0);
+    expect(Date.now() - signalledAt).toBeLessThan(6000);
+    expect(r.stdout).toContain('Cameras:   2');
+    expect(r.stdout).toContain('rtsp://admin:***@10.0.0.5/stream1');
+    expect(r.stderr).toContain('"msg":"stopped"');
+    for (const secret of ['very-secret-edge-key', 'hunter2-camera-pw']) expect(r.stdout + r.stderr).not.toContain(secret);
+    // Every event the cameras emitted before the stop reached the backend once, in order.
+    for (const cam of ['cam_a', 'cam_b']) {
+      const seq = backend.eventsByCamera.get(cam)!.map((e) => Number(String(e.person_key).split('-').pop()));
+      expect(seq).toEqual(seq.map((_, i) => i));
+    }
+  });
+
+  it('run: a missing pipeline module is a clear error', async () => {
+    const { path } = writeConfig(backend.url);
+    const r = await cli(['run', path, '--pipeline', 'edge/src/no-such-pipeline.ts']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('pipeline module not found');
+  });
+
+  it('test: ✅ for every check against a working backend, exit 0', async () => {
+    const { path } = writeConfig(backend.url);
+    const r = await cli(['test', path]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n').every((l) => l.startsWith('✅'))).toBe(true);
+    expect(r.stdout).toContain('event ingestion cam_b: 4 test events accepted');
+  });
+
+  it('test: ❌ and exit 1 when the backend refuses the keys', async () => {
+    backend.mode = { status: 403, body: { message: 'camera_id: this edge key is not allowed to write for cam_a' } };
+    const { path } = writeConfig(backend.url);
+    const r = await cli(['test', path]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('❌ API connectivity cam_a');
+    expect(r.stdout).not.toContain('very-secret-edge-key');
+  });
+});

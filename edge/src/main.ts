@@ -1,0 +1,153 @@
+// wink-edge: the store device's command line.
+//   wink-edge run <config.yaml> [--pipeline vision|synthetic|<module>]
+//   wink-edge validate <config.yaml>
+//   wink-edge test <config.yaml>
+// Arguments are parsed with node:util parseArgs: built into both Node and Deno, and enough for three
+// subcommands with one option, so no CLI library is worth a dependency.
+import { existsSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { renderBanner, rtspPasswords } from './runtime/banner.ts';
+import { ConfigError, loadConfig, type EdgeConfig } from './runtime/config.ts';
+import { errorText, Logger } from './runtime/log.ts';
+import { siblingModule } from './runtime/pipeline.ts';
+import { runSelfTest } from './runtime/self-test.ts';
+import { CameraSupervisor } from './runtime/supervisor.ts';
+import { EDGE_VERSION } from './runtime/version.ts';
+
+const USAGE = `wink-edge ${EDGE_VERSION} — WINK in-store analytics, edge device
+
+Usage:
+  wink-edge run <config.yaml> [--pipeline vision|synthetic|<module>]
+                                   start every camera; SIGTERM/SIGINT stops cleanly
+  wink-edge validate <config.yaml>  check the configuration, print OK or every problem
+  wink-edge test <config.yaml>      self-test: configuration, geometry, offline buffer, backend
+
+Options:
+  --pipeline   what analyses each camera: "vision" (default, the detector), or "synthetic"
+               (made-up events, to check the path to the backend without cameras)
+  -h, --help   this text
+  --version    print the version
+
+Exit codes: 0 ok, 1 a check failed, 2 bad usage or configuration.`;
+
+/** Time from a stop signal to exit: workers get to stop, outboxes to send or write to disk. */
+const STOP_GRACE_MS = 2000;
+const FLUSH_DEADLINE_MS = 3000;
+const HARD_EXIT_MS = 8000;
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        pipeline: { type: 'string', default: 'vision' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean' },
+      },
+    });
+  } catch (err) {
+    process.stderr.write(`${errorText(err)}\n\n${USAGE}\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.version) {
+    process.stdout.write(`${EDGE_VERSION}\n`);
+    return 0;
+  }
+  const [command, configPath, ...extra] = positionals;
+  if (values.help || !command) {
+    process.stdout.write(USAGE + '\n');
+    return values.help ? 0 : 2;
+  }
+  if (!['run', 'validate', 'test'].includes(command) || !configPath || extra.length > 0) {
+    process.stderr.write(`${!['run', 'validate', 'test'].includes(command) ? `unknown command "${command}"` : 'expected one config file'}\n\n${USAGE}\n`);
+    return 2;
+  }
+
+  let config: EdgeConfig;
+  try {
+    config = loadConfig(configPath);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    if (command === 'test') {
+      process.stdout.write(`❌ config invalid:\n${err.problems.map((p) => `   ${p}`).join('\n')}\n`);
+      return 1;
+    }
+    process.stderr.write(`${err.message}\n`);
+    return command === 'validate' ? 1 : 2;
+  }
+
+  switch (command) {
+    case 'validate':
+      process.stdout.write(`OK: ${configPath}: store ${config.store_id}, ${config.cameras.length} camera(s)\n`);
+      return 0;
+    case 'test':
+      return (await runSelfTest(config, (line) => process.stdout.write(line + '\n'))) ? 0 : 1;
+    default:
+      return run(config, values.pipeline ?? 'vision');
+  }
+}
+
+async function run(config: EdgeConfig, pipeline: string): Promise<number> {
+  const log = Logger.create({ level: config.log_level });
+  for (const camera of config.cameras) log.addSecrets(camera.api_key, ...rtspPasswords(camera.rtsp));
+
+  const pipelineModule = pipelineModuleUrl(pipeline);
+  if (pipelineModule.protocol === 'file:' && !existsSync(fileURLToPath(pipelineModule))) {
+    log.error('pipeline module not found', { pipeline, module: pipelineModule.href, hint: 'use --pipeline synthetic to exercise the runtime without the vision code' });
+    return 2;
+  }
+
+  process.stdout.write(renderBanner(config, EDGE_VERSION) + '\n');
+  const supervisor = new CameraSupervisor({
+    config,
+    log,
+    pipelineModule,
+    stopGraceMs: STOP_GRACE_MS,
+    flushDeadlineMs: FLUSH_DEADLINE_MS,
+  });
+
+  const stopped = new Promise<string>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  try {
+    await supervisor.start();
+  } catch (err) {
+    log.error('cannot start', { error: errorText(err) });
+    await supervisor.stop();
+    return 1;
+  }
+  log.info('running', { store_id: config.store_id, cameras: config.cameras.length, pipeline });
+
+  const signal = await stopped;
+  log.info('stopping', { signal });
+  // Should a worker or the disk hang, still exit: systemd would otherwise SIGKILL us later anyway.
+  const hardExit = setTimeout(() => {
+    log.error('stop took too long; exiting anyway', { after_ms: HARD_EXIT_MS });
+    process.exit(1);
+  }, HARD_EXIT_MS);
+  await supervisor.stop();
+  clearTimeout(hardExit);
+  const counters = config.cameras.map((c) => ({ camera_id: c.camera_id, ...supervisor.outbox(c.camera_id)?.counters }));
+  log.info('stopped', { cameras: counters });
+  return 0;
+}
+
+/** "vision" and "synthetic" name the built-in pipelines; anything else is a module path or URL. */
+function pipelineModuleUrl(pipeline: string): URL {
+  if (pipeline === 'vision') return siblingModule('vision/camera-vision-pipeline', import.meta.url);
+  if (pipeline === 'synthetic') return siblingModule('runtime/synthetic-pipeline', import.meta.url);
+  return /^[a-z][a-z0-9+.-]+:/i.test(pipeline) ? new URL(pipeline) : pathToFileURL(pipeline);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`wink-edge: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);

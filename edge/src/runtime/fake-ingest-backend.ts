@@ -1,0 +1,56 @@
+// A stand-in for the backend's ingest endpoints in unit tests: a real HTTP server on loopback whose
+// answers a test switches (accept, drop the connection, hang, or any status). Not used by the product.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type BackendMode = 'accept' | 'drop' | 'hang' | { status: number; body?: unknown; headers?: Record<string, string> };
+
+/** Stands in for the backend's ingest endpoint: a real HTTP server on loopback. */
+export class FakeIngestBackend {
+  mode: BackendMode = 'accept';
+  /** Event ids the backend accepted, in arrival order (duplicates kept, to catch double sends). */
+  readonly accepted: string[] = [];
+  /** Accepted events by camera, in arrival order. */
+  readonly eventsByCamera = new Map<string, Array<Record<string, unknown>>>();
+  readonly heartbeats: Array<Record<string, unknown>> = [];
+  readonly requests: Array<{ authorization?: string; body: Record<string, unknown> }> = [];
+  private readonly hanging: ServerResponse[] = [];
+  private server!: Server;
+  url = '';
+
+  async start(): Promise<void> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async stop(): Promise<void> {
+    for (const res of this.hanging) res.destroy();
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let text = '';
+    for await (const chunk of req) text += chunk;
+    const body = JSON.parse(text) as { camera_id: string; events: Array<{ event_id: string }> };
+    const mode = this.mode;
+    if (req.url === '/api/ingest/heartbeat') {
+      if (mode === 'accept') this.heartbeats.push(body);
+      res.writeHead(mode === 'accept' ? 200 : 503).end('{}');
+      return;
+    }
+    this.requests.push({ authorization: req.headers.authorization, body });
+    if (mode === 'drop') return void req.socket.destroy();
+    if (mode === 'hang') return void this.hanging.push(res);
+    if (mode === 'accept') {
+      this.accepted.push(...body.events.map((e) => e.event_id));
+      const list = this.eventsByCamera.get(body.camera_id) ?? [];
+      list.push(...body.events);
+      this.eventsByCamera.set(body.camera_id, list);
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ accepted: body.events.length }));
+      return;
+    }
+    res.writeHead(mode.status, { 'content-type': 'application/json', ...mode.headers }).end(JSON.stringify(mode.body ?? {}));
+  }
+}

@@ -1,0 +1,78 @@
+// The backend's ingest endpoints as the edge sees them: every answer is sorted into "accepted",
+// "retry later" or "rejected for good", which is all the outbox and the heartbeat need to know.
+import type { EventBatch, Heartbeat } from '../../../shared/src/events.ts';
+import { errorText } from './log.ts';
+
+export type Delivery =
+  | { outcome: 'accepted'; status: number }
+  /** Try again later: the backend is unreachable, overloaded, or does not accept this device's key yet. */
+  | { outcome: 'retry'; reason: string; status?: number; retryAfterMs?: number }
+  /** The backend will never accept this request as it is (a 4xx about its content). */
+  | { outcome: 'rejected'; status: number; message: string };
+
+export class IngestApi {
+  constructor(
+    private readonly apiBase: string,
+    private readonly timeoutMs: number,
+  ) {}
+
+  postEvents(batch: EventBatch, apiKey: string, signal?: AbortSignal): Promise<Delivery> {
+    return this.post('/api/ingest/events', batch, apiKey, signal);
+  }
+
+  postHeartbeat(heartbeat: Heartbeat, apiKey: string, signal?: AbortSignal): Promise<Delivery> {
+    return this.post('/api/ingest/heartbeat', heartbeat, apiKey, signal);
+  }
+
+  private async post(path: string, body: unknown, apiKey: string, signal?: AbortSignal): Promise<Delivery> {
+    const timeout = AbortSignal.timeout(this.timeoutMs);
+    let res: Response;
+    let text: string;
+    try {
+      res = await fetch(this.apiBase + path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
+        body: JSON.stringify(body),
+        signal: signal ? AbortSignal.any([timeout, signal]) : timeout,
+      });
+      text = await res.text();
+    } catch (err) {
+      const why = timeout.aborted ? `no answer within ${this.timeoutMs} ms` : signal?.aborted ? 'shutting down' : errorText(err);
+      return { outcome: 'retry', reason: `backend unreachable: ${why}` };
+    }
+    return classify(res.status, text, res.headers.get('retry-after'));
+  }
+}
+
+export function classify(status: number, body: string, retryAfter: string | null): Delivery {
+  if (status >= 200 && status < 300) return { outcome: 'accepted', status };
+  const message = backendMessage(body) || `HTTP ${status}`;
+  if (status === 408 || status === 429 || status >= 500) {
+    return { outcome: 'retry', status, reason: `backend answered ${status}: ${message}`, retryAfterMs: retryAfterMs(retryAfter) };
+  }
+  // 401/403 say the device's key is wrong, revoked or for another camera: a problem of this device, not
+  // of these events. Holding them on disk until the key is fixed loses nothing; dead-lettering would.
+  if (status === 401 || status === 403) {
+    return { outcome: 'retry', status, reason: `backend refused this camera's api_key (${status}): ${message}; fix api_key in the config` };
+  }
+  return { outcome: 'rejected', status, message };
+}
+
+/** The backend answers errors as JSON `{statusCode, error, message, field?}`; fall back to the raw text. */
+function backendMessage(body: string): string {
+  try {
+    const parsed = JSON.parse(body) as { message?: unknown };
+    if (typeof parsed?.message === 'string') return parsed.message;
+  } catch {
+    // not JSON
+  }
+  return body.trim().slice(0, 500);
+}
+
+function retryAfterMs(header: string | null): number | undefined {
+  if (!header) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}

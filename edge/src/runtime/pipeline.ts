@@ -1,0 +1,67 @@
+// The seam between the runtime and the vision code: each camera's worker thread loads a pipeline
+// module, which exports `createPipeline`, and relays what the pipeline emits to the supervisor.
+import type { StoreEvent } from '../../../shared/src/events.ts';
+import type { CameraConfig, DetectorConfig } from './config.ts';
+
+export type StreamState = 'starting' | 'streaming' | 'reconnecting' | 'ended' | 'stalled' | 'restarting' | 'stopped';
+
+export interface CameraStatus {
+  /** Frames analysed per second, recently. */
+  fps: number;
+  /** Mean detector time per frame, recently. */
+  inference_ms: number;
+  stream_state: StreamState;
+  /** People currently in each queue polygon. */
+  queue_lengths: Record<string, number>;
+}
+
+export type PipelineOutput = { type: 'events'; events: StoreEvent[] } | { type: 'status'; status: CameraStatus };
+export type Emit = (output: PipelineOutput) => void;
+
+export interface CameraPipeline {
+  /**
+   * Runs the camera until stop() is called or the source ends for good (a replayed file), then
+   * resolves; rejects on a fatal error, and the worker is restarted. Must emit a status at least
+   * every few seconds, also while the stream is down and reconnecting: a camera that stays silent for
+   * watchdog.stall_s is taken for stuck and its worker is restarted.
+   */
+  start(emit: Emit): Promise<void>;
+  /** Makes start() resolve soon; emit any last events before that. */
+  stop(): Promise<void>;
+}
+
+export interface PipelineContext {
+  /** The camera's config; api_key is blanked, since the worker never talks to the backend. */
+  camera: CameraConfig;
+  detector: DetectorConfig;
+  target_fps: number;
+  /** Pipeline-specific settings (e.g. the synthetic pipeline's rates), passed through untouched. */
+  options: Record<string, unknown>;
+}
+
+/** What a pipeline module exports. */
+export type CreatePipeline = (context: PipelineContext) => CameraPipeline | Promise<CameraPipeline>;
+
+// ---- worker ⇄ supervisor messages -------------------------------------------------------------
+
+export interface CameraWorkerData {
+  context: PipelineContext;
+  /** URL of the pipeline module. */
+  pipelineModule: string;
+}
+
+export type WorkerMessage =
+  | PipelineOutput
+  /** The source ended for good (start() resolved without a stop request): do not restart. */
+  | { type: 'ended' }
+  /** The pipeline finished after a stop request. */
+  | { type: 'stopped' }
+  | { type: 'failed'; error: string };
+
+export type SupervisorMessage = { type: 'stop' };
+
+/** The file next to `base` called `name`, with the extension the running code has (.ts under Deno/jest, .js after tsc). */
+export function siblingModule(name: string, base: string): URL {
+  const ext = base.endsWith('.ts') ? '.ts' : '.js';
+  return new URL(`./${name}${ext}`, base);
+}
