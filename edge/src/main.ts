@@ -1,5 +1,5 @@
 // wink-edge: the store device's command line.
-//   wink-edge run <config.yaml> [--pipeline vision|synthetic|<module>]
+//   wink-edge run <config.yaml> [--pipeline vision|synthetic|<module>] [--pipeline-options <json>]
 //   wink-edge validate <config.yaml>
 //   wink-edge test <config.yaml>
 // Arguments are parsed with node:util parseArgs: built into both Node and Deno, and enough for three
@@ -18,7 +18,7 @@ import { EDGE_VERSION } from './runtime/version.ts';
 const USAGE = `wink-edge ${EDGE_VERSION} — WINK in-store analytics, edge device
 
 Usage:
-  wink-edge run <config.yaml> [--pipeline vision|synthetic|<module>]
+  wink-edge run <config.yaml> [--pipeline vision|synthetic|<module>] [--pipeline-options <json>]
                                    start every camera; SIGTERM/SIGINT stops cleanly
   wink-edge validate <config.yaml>  check the configuration, print OK or every problem
   wink-edge test <config.yaml>      self-test: configuration, geometry, offline buffer, backend
@@ -26,6 +26,8 @@ Usage:
 Options:
   --pipeline   what analyses each camera: "vision" (default, the detector), or "synthetic"
                (made-up events, to check the path to the backend without cameras)
+  --pipeline-options  JSON object handed to every camera's pipeline, e.g. '{"realtime":false}' to
+               replay files as fast as possible, or the synthetic pipeline's '{"events_per_second":20}'
   -h, --help   this text
   --version    print the version
 
@@ -44,6 +46,7 @@ async function main(argv: string[]): Promise<number> {
       allowPositionals: true,
       options: {
         pipeline: { type: 'string', default: 'vision' },
+        'pipeline-options': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
       },
@@ -86,12 +89,22 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'test':
       return (await runSelfTest(config, (line) => process.stdout.write(line + '\n'))) ? 0 : 1;
-    default:
-      return run(config, values.pipeline ?? 'vision');
+    default: {
+      let pipelineOptions: Record<string, unknown> = {};
+      try {
+        const parsedOptions: unknown = JSON.parse(values['pipeline-options'] ?? '{}');
+        if (parsedOptions === null || typeof parsedOptions !== 'object' || Array.isArray(parsedOptions)) throw new Error('not an object');
+        pipelineOptions = parsedOptions as Record<string, unknown>;
+      } catch (err) {
+        process.stderr.write(`--pipeline-options: must be a JSON object (${errorText(err)})\n`);
+        return 2;
+      }
+      return run(config, values.pipeline ?? 'vision', pipelineOptions);
+    }
   }
 }
 
-async function run(config: EdgeConfig, pipeline: string): Promise<number> {
+async function run(config: EdgeConfig, pipeline: string, pipelineOptions: Record<string, unknown>): Promise<number> {
   const log = Logger.create({ level: config.log_level });
   for (const camera of config.cameras) log.addSecrets(camera.api_key, ...rtspPasswords(camera.rtsp));
 
@@ -106,6 +119,7 @@ async function run(config: EdgeConfig, pipeline: string): Promise<number> {
     config,
     log,
     pipelineModule,
+    pipelineOptions: () => pipelineOptions,
     stopGraceMs: STOP_GRACE_MS,
     flushDeadlineMs: FLUSH_DEADLINE_MS,
   });

@@ -29,7 +29,8 @@ class SyntheticPipeline implements CameraPipeline {
 
   async start(emit: Emit): Promise<void> {
     const startedAt = Date.now();
-    const eventEveryMs = 1000 / (this.options.events_per_second ?? 5);
+    // events_per_second 0: status only (e.g. an edge that should just replay its disk backlog).
+    const eventEveryMs = (this.options.events_per_second ?? 5) > 0 ? 1000 / (this.options.events_per_second ?? 5) : Infinity;
     const statusEveryMs = this.options.status_interval_ms ?? 1000;
     let seq = 0;
     let nextEventAt = startedAt;
@@ -43,7 +44,7 @@ class SyntheticPipeline implements CameraPipeline {
         throw new Error(`synthetic crash of ${this.cameraId} after ${age} ms`);
       }
       const stalled = this.options.stall_after_ms !== undefined && age >= this.options.stall_after_ms;
-      if (!stalled && now >= nextEventAt) {
+      if (!stalled && eventEveryMs !== Infinity && now >= nextEventAt) {
         nextEventAt += eventEveryMs;
         emit({
           type: 'events',
