@@ -11,7 +11,7 @@
 // Env:   DENORT_BIN  path to denort 2.x matching the deno in node_modules
 //        DENO        deno binary to use (default: node_modules/.bin/deno)
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -60,18 +60,43 @@ const dynamicModules = [
   return present;
 });
 
+// deno compile embeds the whole node_modules it runs against. The repository's holds the backend and the
+// test tools too (and deno compile 2.9 overflows its stack walking it), so the binary is built in a staging
+// directory that holds only the edge, the shared contract and the edge's own dependencies.
+const EDGE_DEPENDENCIES = ['zod', 'js-yaml', 'onnxruntime-node', 'node-av'];
+const staging = join(root, 'dist', 'edge-build');
+const rootPackage = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+rmSync(staging, { recursive: true, force: true });
+mkdirSync(staging, { recursive: true });
+for (const dir of ['edge/src', 'shared/src']) cpSync(join(root, dir), join(staging, dir), { recursive: true, filter: (f) => !f.endsWith('.spec.ts') });
+for (const file of ['deno.json', '.npmrc']) cpSync(join(root, file), join(staging, file));
+writeFileSync(join(staging, 'package.json'), JSON.stringify({
+  name: 'wink-edge-build', private: true, type: 'module',
+  dependencies: Object.fromEntries(EDGE_DEPENDENCIES.map((d) => [d, rootPackage.dependencies[d]])),
+  allowScripts: Object.fromEntries(Object.entries(rootPackage.allowScripts ?? {}).filter(([name]) => ['onnxruntime-node', 'node-av'].includes(name))),
+}, null, 2));
+process.stderr.write(`build-edge: installing the edge's dependencies (${EDGE_DEPENDENCIES.join(', ')}) into ${relative(root, staging)}\n`);
+const install = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--no-package-lock'], {
+  cwd: staging, stdio: 'inherit', env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip', SKIP_FFMPEG: 'true' },
+});
+if (install.status !== 0) fail('npm install of the edge dependencies failed');
+
 mkdirSync(dirname(output), { recursive: true });
 const args = [
   'compile',
   '--allow-all',
   // Type checking is tsc's job (npm run typecheck); Deno's checker would use other lib settings.
   '--no-check',
+  // onnxruntime and FFmpeg are native libraries that must exist as files: unpack them on first run.
+  '--self-extracting',
   '--output', output,
+  // onnxruntime-node ships every platform's runtime; the binary needs only its own (saves ~220 MB).
+  ...['darwin', 'win32'].filter((os) => os !== process.platform).flatMap((os) => ['--exclude', `node_modules/onnxruntime-node/bin/napi-v6/${os}`]),
   ...dynamicModules.flatMap((file) => ['--include', file]),
   'edge/src/main.ts',
 ];
 process.stderr.write(`build-edge: ${relative(root, deno)} ${args.join(' ')}${denort ? ` (DENORT_BIN=${denort})` : ''}\n`);
-const result = spawnSync(deno, args, { cwd: root, stdio: 'inherit', timeout: COMPILE_TIMEOUT_MS, env: process.env });
+const result = spawnSync(deno, args, { cwd: staging, stdio: 'inherit', timeout: COMPILE_TIMEOUT_MS, env: process.env });
 if (result.error) fail(`deno compile did not finish: ${result.error.message}`);
 if (result.status !== 0) fail(`deno compile failed (${result.signal ? `killed by ${result.signal}` : `exit ${result.status}`})`);
 process.stderr.write(`build-edge: wrote ${relative(root, output)}\n`);
