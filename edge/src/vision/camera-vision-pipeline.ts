@@ -88,7 +88,7 @@ class CameraVisionPipeline implements CameraPipeline {
       if (!hung) sendStatus();
     }, STATUS_EVERY_MS);
     const detector = await PersonDetector.load(det.model, {
-      intraOpThreads: det.threads_per_camera, confidence: Math.min(LOW_SCORE_FLOOR, det.confidence), iouThreshold: det.nms_iou,
+      intraOpThreads: det.threads_per_camera, confidence: Math.min(LOW_SCORE_FLOOR, det.confidence), iouThreshold: det.nms_iou, format: det.format,
     });
     try {
       this.source = await openFrameSource({
