@@ -1,0 +1,145 @@
+import { DataSource } from 'typeorm';
+import { DEMO_CAMERAS } from '../src/cli/demo-store.ts';
+import { SIMULATED_ORG_NAME } from '../src/simulator/simulated-fleet.ts';
+import { StoreTrafficSimulator, runSimulation, type SimulationSettings } from '../src/simulator/store-traffic-simulator.ts';
+import { synthesizeStoreDay } from '../src/simulator/visitor-journey.ts';
+import { WinkApiError } from '../src/simulator/wink-api-client.ts';
+import { TEST_ADMIN_TOKEN, provisionCamera, startTestApp, type TestApp } from './test-app.ts';
+
+const TABLES = { entrance: 'entrance_events', zone: 'zone_events', shelf: 'shelf_interactions', queue: 'queue_events' } as const;
+
+describe('traffic simulator through the real admin and ingest APIs (real PostgreSQL)', () => {
+  let t: TestApp;
+  beforeAll(async () => { t = await startTestApp(); });
+  afterAll(async () => { await t.close(); });
+
+  const settings = (over: Partial<SimulationSettings> = {}): SimulationSettings => ({
+    api: t.baseUrl, adminToken: TEST_ADMIN_TOKEN, target: { stores: 2 }, days: 2, from: '2024-03-08', rate: 6,
+    promotion: null, spikeProbability: 0.5, seed: 'e2e', batchSize: 200, concurrency: 2, ...over,
+  });
+
+  /** Rows per event type in PostgreSQL, for the stores matching a LIKE pattern and optionally a UTC time range. */
+  async function rows(storePattern: string, range?: [string, string]): Promise<Record<keyof typeof TABLES, number>> {
+    const ds = t.app.get(DataSource);
+    const out = {} as Record<keyof typeof TABLES, number>;
+    for (const [type, table] of Object.entries(TABLES) as [keyof typeof TABLES, string][]) {
+      const [r] = range
+        ? await ds.query(`SELECT count(*)::int AS n FROM ${table} WHERE store_id LIKE $1 AND ts >= $2 AND ts < $3`, [storePattern, ...range])
+        : await ds.query(`SELECT count(*)::int AS n FROM ${table} WHERE store_id LIKE $1`, [storePattern]);
+      out[type] = r.n;
+    }
+    return out;
+  }
+
+  it('provisions 2 stores and stores exactly the events it reports, per type', async () => {
+    const report = await runSimulation(settings());
+    expect(report.stores).toEqual([
+      { storeId: 'sim_store_001', timezone: 'Europe/London', firstDate: '2024-03-08', lastDate: '2024-03-09', visitors: expect.any(Number) },
+      { storeId: 'sim_store_002', timezone: 'America/Los_Angeles', firstDate: '2024-03-08', lastDate: '2024-03-09', visitors: expect.any(Number) },
+    ]);
+    expect(report.sent).toBeGreaterThan(300);
+    expect(Object.values(report.eventsByType).every((n) => n > 0)).toBe(true);
+    expect(report).toMatchObject({ accepted: report.sent, duplicates: 0, heldBack: 0, interrupted: false });
+    expect(await rows('sim_store_%')).toEqual(report.eventsByType);
+
+    // The run's edge keys were revoked at the end; the org, stores and cameras stay.
+    const keys = await t.admin('GET', '/api/admin/edge-keys?store_id=sim_store_001');
+    expect(keys.body.edge_keys).toHaveLength(3);
+    expect(keys.body.edge_keys.every((k: { revoked_at: string | null }) => k.revoked_at !== null)).toBe(true);
+  });
+
+  it('stores 0 new rows when the same simulation runs again (reusing its stores, with new keys)', async () => {
+    const before = await rows('sim_store_%');
+    const report = await runSimulation(settings());
+    expect(report.sent).toBe(Object.values(before).reduce((a, b) => a + b, 0));
+    expect(report.eventsByType).toEqual(before);
+    expect(report).toMatchObject({ accepted: 0, duplicates: report.sent });
+    expect(await rows('sim_store_%')).toEqual(before);
+
+    const orgs = (await t.admin('GET', '/api/admin/orgs')).body.orgs.filter((o: { name: string }) => o.name === SIMULATED_ORG_NAME);
+    expect(orgs).toHaveLength(1);
+    const stores = (await t.admin('GET', `/api/admin/stores?org_id=${orgs[0].id}`)).body.stores;
+    expect(stores.map((s: { store_id: string }) => s.store_id)).toEqual(['sim_store_001', 'sim_store_002']);
+    expect((await t.admin('GET', '/api/admin/cameras?store_id=sim_store_002')).body.cameras).toHaveLength(3);
+    expect((await t.admin('GET', '/api/admin/edge-keys?store_id=sim_store_001')).body.edge_keys).toHaveLength(6);
+  });
+
+  it('feeds an existing store with the keys an operator hands over, and leaves those keys alone', async () => {
+    const keys: Record<string, string> = {};
+    let orgId: string | undefined;
+    for (const cam of DEMO_CAMERAS) {
+      const p = await provisionCamera(t, { orgId, storeId: 'store_demo_001', cameraId: cam.camera_id, timezone: 'Europe/London', capabilities: cam.capabilities });
+      orgId = p.orgId;
+      keys[cam.camera_id] = p.apiKey;
+    }
+    const report = await runSimulation(settings({ target: { storeId: 'store_demo_001', keys }, days: 1, rate: 10 }));
+    expect(report.stores).toEqual([{ storeId: 'store_demo_001', timezone: 'Europe/London', firstDate: '2024-03-08', lastDate: '2024-03-08', visitors: expect.any(Number) }]);
+    expect(report.accepted).toBe(report.sent);
+    expect(await rows('store_demo_001')).toEqual(report.eventsByType);
+    const listed = (await t.admin('GET', '/api/admin/edge-keys?store_id=store_demo_001')).body.edge_keys;
+    expect(listed.every((k: { revoked_at: string | null }) => k.revoked_at === null)).toBe(true);
+  });
+
+  it('stops with the API\'s status and message when it refuses a batch', async () => {
+    const run = runSimulation(settings({ target: { storeId: 'store_demo_001', keys: { cam_entrance_01: 'wink_edge_not-a-real-key' } }, days: 1, seed: 'bad-key' }));
+    await expect(run).rejects.toThrow(WinkApiError);
+    await expect(run).rejects.toThrow('POST /api/ingest/events → 401: authorization: unknown or revoked edge key');
+  });
+
+  it('sends nothing from the future, then goes live from where the backfill stopped', async () => {
+    // A pinned clock in the past (Tuesday 2024-03-12, 15:00 in London) that runs 600x fast once live.
+    const t0 = Date.parse('2024-03-12T15:00:00Z');
+    let clock = t0;
+    const simulator = new StoreTrafficSimulator(settings({ target: { stores: 1 }, days: 1, from: null, rate: 60, seed: 'live' }), { now: () => clock });
+    await simulator.prepare();
+    try {
+      const backfill = await simulator.backfill();
+      expect(backfill.stores[0]).toMatchObject({ firstDate: '2024-03-12', lastDate: '2024-03-12' });
+      expect(backfill.heldBack).toBeGreaterThan(0);
+      const day: [string, string] = ['2024-03-12T00:00:00Z', '2024-03-13T00:00:00Z'];
+      expect(await rows('sim_store_001', day)).toEqual(backfill.eventsByType);
+      const [latest] = await t.app.get(DataSource).query(`SELECT max(ts) AS ts FROM entrance_events WHERE store_id = 'sim_store_001' AND ts >= $1`, [day[0]]);
+      expect(latest.ts.getTime()).toBeLessThanOrEqual(t0);
+
+      const stop = new AbortController();
+      const liveStart = Date.now();
+      const ticking = setInterval(() => { clock = t0 + (Date.now() - liveStart) * 600; }, 50);
+      setTimeout(() => stop.abort(), 3500);
+      const live = await simulator.live(stop.signal);
+      clearInterval(ticking);
+      expect(live.sent).toBeGreaterThan(0);
+      expect(live).toMatchObject({ accepted: live.sent, duplicates: 0 });
+      const total = await rows('sim_store_001', day);
+      for (const type of Object.keys(TABLES) as (keyof typeof TABLES)[]) expect(total[type]).toBe(backfill.eventsByType[type] + live.eventsByType[type]);
+      const [beats] = await t.app.get(DataSource).query(`SELECT count(DISTINCT camera_id)::int AS n FROM camera_heartbeats WHERE store_id = 'sim_store_001'`);
+      expect(beats.n).toBe(3);
+    } finally {
+      await simulator.release();
+    }
+  });
+
+  it('goes on into the next store-local day when live passes midnight', async () => {
+    // From 21:00 UTC on 12 March (London closed) at 10 hours per real second, through all of 13 March.
+    const t0 = Date.parse('2024-03-12T21:00:00Z');
+    let clock = t0;
+    const simulator = new StoreTrafficSimulator(settings({ target: { stores: 1 }, days: 1, from: '2024-03-12', rate: 20, seed: 'midnight' }), { now: () => clock });
+    const [store] = await simulator.prepare();
+    try {
+      await simulator.backfill();
+      const stop = new AbortController();
+      const liveStart = Date.now();
+      const ticking = setInterval(() => {
+        clock = t0 + (Date.now() - liveStart) * 36_000;
+        if (clock > Date.parse('2024-03-14T06:00:00Z')) stop.abort();
+      }, 20);
+      await simulator.live(stop.signal);
+      clearInterval(ticking);
+      const expected = synthesizeStoreDay(simulator.planFor(store, '2024-03-13'), store.layout).events;
+      const byType = Object.fromEntries(Object.keys(TABLES).map((type) => [type, expected.filter((e) => e.event.type === type).length]));
+      expect(expected.length).toBeGreaterThan(100);
+      expect(await rows('sim_store_001', ['2024-03-13T00:00:00Z', '2024-03-14T00:00:00Z'])).toEqual(byType);
+    } finally {
+      await simulator.release();
+    }
+  });
+});
