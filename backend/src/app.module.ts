@@ -4,8 +4,10 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { AdminModule } from './admin/admin.module.ts';
+import { AnalyticsModule } from './analytics/analytics.module.ts';
 import { HttpErrorFilter } from './common/http-error.filter.ts';
 import { APP_CONFIG, type AppConfig } from './config/app-config.ts';
+import { DashboardModule } from './dashboard/dashboard.module.ts';
 import { databaseOptions } from './database/database-options.ts';
 import { IngestModule } from './ingest/ingest.module.ts';
 import { ObservabilityModule } from './observability/observability.module.ts';
@@ -32,6 +34,8 @@ export class AppModule {
         RedisModule,
         AdminModule,
         IngestModule,
+        AnalyticsModule,
+        DashboardModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],
     };

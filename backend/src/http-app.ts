@@ -6,6 +6,7 @@ import type { DestinationStream } from 'pino';
 import { MAX_BODY_BYTES } from '../../shared/src/events.ts';
 import { AppModule } from './app.module.ts';
 import type { AppConfig } from './config/app-config.ts';
+import { serveWebDashboard } from './web/web-dashboard.ts';
 
 /** Builds the HTTP application exactly as production runs it; tests use the same function. */
 export async function createHttpApp(config: AppConfig, opts: { logDestination?: DestinationStream } = {}): Promise<INestApplication> {
@@ -13,5 +14,6 @@ export async function createHttpApp(config: AppConfig, opts: { logDestination?: 
   app.useLogger(app.get(Logger));
   app.useBodyParser('json', { limit: MAX_BODY_BYTES });
   app.enableShutdownHooks();
+  serveWebDashboard(app); // the web dashboard's static build at `/` (npm run build:web)
   return app;
 }

@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { databaseOptions } from '../src/database/database-options.ts';
+import { databaseOptions, MIGRATIONS } from '../src/database/database-options.ts';
 import { migrate } from '../src/database/database-bootstrap.ts';
 import { createThrowawayDatabase, type ThrowawayDatabase } from '../src/database/throwaway-database.ts';
 
@@ -9,7 +9,7 @@ describe('migrations (real PostgreSQL)', () => {
   afterAll(async () => { await db.drop(); });
 
   it('build the whole schema from an empty database, and a second run applies nothing', async () => {
-    expect(await migrate(db.url)).toEqual(['InitialSchema1732400000000']);
+    expect(await migrate(db.url)).toEqual(MIGRATIONS.map((m) => new m().name));
     expect(await migrate(db.url)).toEqual([]);
     const ds = new DataSource(databaseOptions(db.url));
     await ds.initialize();

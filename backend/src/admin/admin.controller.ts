@@ -1,18 +1,19 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, UseGuards } from '@nestjs/common';
 import { ZodValidationPipe } from '../common/zod-validation.pipe.ts';
 import {
-  createCameraSchema, createEdgeKeySchema, createOrgSchema, createStoreSchema,
-  listCamerasQuery, listEdgeKeysQuery, listStoresQuery,
-  type CreateCameraDto, type CreateEdgeKeyDto, type CreateOrgDto, type CreateStoreDto,
+  createCameraSchema, createEdgeKeySchema, createOrgSchema, createStoreSchema, createViewerKeySchema,
+  listCamerasQuery, listEdgeKeysQuery, listStoresQuery, listViewerKeysQuery,
+  type CreateCameraDto, type CreateEdgeKeyDto, type CreateOrgDto, type CreateStoreDto, type CreateViewerKeyDto,
 } from './admin.dto.ts';
 import { AdminTokenGuard } from './admin-token.guard.ts';
 import { EdgeKeyService } from './edge-key.service.ts';
 import { StoreDirectory } from './store-directory.service.ts';
+import { ViewerKeyService } from './viewer-key.service.ts';
 
 @Controller('api/admin')
 @UseGuards(AdminTokenGuard)
 export class AdminController {
-  constructor(private readonly directory: StoreDirectory, private readonly edgeKeys: EdgeKeyService) {}
+  constructor(private readonly directory: StoreDirectory, private readonly edgeKeys: EdgeKeyService, private readonly viewerKeys: ViewerKeyService) {}
 
   @Post('orgs')
   createOrg(@Body(new ZodValidationPipe(createOrgSchema)) dto: CreateOrgDto) {
@@ -58,5 +59,22 @@ export class AdminController {
   @HttpCode(200)
   revokeEdgeKey(@Param('id', new ParseUUIDPipe({ errorHttpStatusCode: 404 })) id: string) {
     return this.edgeKeys.revoke(id);
+  }
+
+  /** Read keys for dashboards and analytics, one organisation each. */
+  @Post('api-keys')
+  createViewerKey(@Body(new ZodValidationPipe(createViewerKeySchema)) dto: CreateViewerKeyDto) {
+    return this.viewerKeys.issue(dto);
+  }
+
+  @Get('api-keys')
+  async listViewerKeys(@Query(new ZodValidationPipe(listViewerKeysQuery, 'query')) q: { org_id?: string }) {
+    return { api_keys: await this.viewerKeys.list(q.org_id) };
+  }
+
+  @Delete('api-keys/:id')
+  @HttpCode(200)
+  revokeViewerKey(@Param('id', new ParseUUIDPipe({ errorHttpStatusCode: 404 })) id: string) {
+    return this.viewerKeys.revoke(id);
   }
 }

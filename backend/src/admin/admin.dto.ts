@@ -12,7 +12,8 @@ export function isIanaTimeZone(tz: string): boolean {
   }
 }
 
-const slug = z
+/** Store and camera ids: what the admin API accepts is what every reader validates against. */
+export const slug = z
   .string({ error: 'is required' })
   .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 characters of letters, digits, _ . -');
 const uuid = z.uuid({ error: 'must be a UUID' });
@@ -41,11 +42,19 @@ export const createCameraSchema = z.strictObject({
 
 export const createEdgeKeySchema = z.strictObject({ org_id: uuid, store_id: slug, camera_id: slug });
 
+export const createViewerKeySchema = z.strictObject({
+  org_id: uuid,
+  role: z.literal('viewer', { error: (issue) => (issue.input === undefined ? 'is required' : 'must be "viewer"') }),
+  name: name.optional(),
+});
+
 export const listStoresQuery = z.object({ org_id: uuid.optional() });
 export const listCamerasQuery = z.object({ store_id: slug.optional() });
 export const listEdgeKeysQuery = z.object({ store_id: slug.optional() });
+export const listViewerKeysQuery = z.object({ org_id: uuid.optional() });
 
 export type CreateOrgDto = z.infer<typeof createOrgSchema>;
 export type CreateStoreDto = z.infer<typeof createStoreSchema>;
 export type CreateCameraDto = z.infer<typeof createCameraSchema>;
 export type CreateEdgeKeyDto = z.infer<typeof createEdgeKeySchema>;
+export type CreateViewerKeyDto = z.infer<typeof createViewerKeySchema>;

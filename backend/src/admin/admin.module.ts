@@ -7,12 +7,17 @@ import { Camera } from './entities/camera.entity.ts';
 import { EdgeKey } from './entities/edge-key.entity.ts';
 import { Organization } from './entities/organization.entity.ts';
 import { Store } from './entities/store.entity.ts';
+import { ViewerKey } from './entities/viewer-key.entity.ts';
+import { ReadAccessGuard } from './read-access.guard.ts';
+import { ReadableStores } from './readable-stores.service.ts';
 import { StoreDirectory } from './store-directory.service.ts';
+import { ViewerKeyService } from './viewer-key.service.ts';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Organization, Store, Camera, EdgeKey])],
+  imports: [TypeOrmModule.forFeature([Organization, Store, Camera, EdgeKey, ViewerKey])],
   controllers: [AdminController],
-  providers: [StoreDirectory, EdgeKeyService, AdminTokenGuard],
-  exports: [StoreDirectory, EdgeKeyService, AdminTokenGuard],
+  providers: [StoreDirectory, EdgeKeyService, AdminTokenGuard, ViewerKeyService, ReadableStores, ReadAccessGuard],
+  // ReadAccessGuard + ReadableStores are the read-side access API for dashboards and analytics.
+  exports: [StoreDirectory, EdgeKeyService, AdminTokenGuard, ViewerKeyService, ReadableStores, ReadAccessGuard],
 })
 export class AdminModule {}

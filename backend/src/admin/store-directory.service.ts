@@ -18,15 +18,30 @@ function notFound(field: string, message: string): NotFoundException {
 
 export interface StoreView { org_id: string; store_id: string; name: string; timezone: string; created_at: string }
 export interface CameraView { store_id: string; camera_id: string; name: string; capabilities: string[]; created_at: string }
+export type CameraCreatedListener = (camera: CameraView) => Promise<void>;
 
 /** The tenant tree: organisation → store → camera. Other modules read stores through this service. */
 @Injectable()
 export class StoreDirectory {
+  private readonly cameraListeners: CameraCreatedListener[] = [];
+
   constructor(
     @InjectRepository(Organization) private readonly orgs: Repository<Organization>,
     @InjectRepository(Store) private readonly stores: Repository<Store>,
     @InjectRepository(Camera) private readonly cameras: Repository<Camera>,
   ) {}
+
+  /** Caches of the camera list (the live dashboard) subscribe here to stay in step with the admin API. */
+  onCameraCreated(listener: CameraCreatedListener): void {
+    this.cameraListeners.push(listener);
+  }
+
+  /** The organisation, or a 404 naming `org_id`. */
+  async getOrg(id: string): Promise<{ id: string; name: string }> {
+    const org = await this.orgs.findOneBy({ id });
+    if (!org) throw notFound('org_id', `organisation ${id} does not exist`);
+    return { id: org.id, name: org.name };
+  }
 
   async createOrg(name: string): Promise<{ id: string; name: string }> {
     const org = await this.orgs.save(this.orgs.create({ name }));
@@ -59,7 +74,9 @@ export class StoreDirectory {
     await this.getStore(dto.store_id);
     try {
       await this.cameras.insert({ storeId: dto.store_id, cameraId: dto.camera_id, name: dto.name, capabilities: dto.capabilities });
-      return cameraView(await this.cameras.findOneByOrFail({ storeId: dto.store_id, cameraId: dto.camera_id }));
+      const created = cameraView(await this.cameras.findOneByOrFail({ storeId: dto.store_id, cameraId: dto.camera_id }));
+      for (const l of this.cameraListeners) await l(created);
+      return created;
     } catch (e) {
       if (isUniqueViolation(e)) throw new ConflictException({ statusCode: 409, error: 'Conflict', message: `camera_id: ${dto.camera_id} already exists in store ${dto.store_id}`, field: 'camera_id' });
       throw e;

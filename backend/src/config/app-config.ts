@@ -15,6 +15,14 @@ const schema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** Prefix for Redis keys and BullMQ queues, so several deployments or test runs can share one Redis. */
     REDIS_PREFIX: z.string().regex(/^[a-z0-9_:-]*$/i).default('wink'),
+    /** Run the BullMQ analytics workers inside the API process too (default: only in development). */
+    RUN_WORKERS: z.enum(['true', 'false'], { error: 'must be "true" or "false"' }).optional(),
+    /** How long an analytics request waits for a report being computed before answering 202. */
+    ANALYTICS_REPORT_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(3000),
+    /** Newly ingested events re-roll their hours at most once per this interval (per store-hour). */
+    ANALYTICS_ROLLUP_DEBOUNCE_MS: z.coerce.number().int().min(10).max(600_000).default(60_000),
+    /** BullMQ job lock: a worker that dies mid-job has its job taken over after about this long. */
+    ANALYTICS_JOB_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.ADMIN_TOKEN) {
@@ -34,6 +42,11 @@ export interface AppConfig {
   adminTokenDefaulted: boolean;
   cameraOnlineSeconds: number;
   logLevel: string;
+  /** Analytics (optional so hand-built configs in tests and benches stay valid; loadAppConfig always sets them). */
+  runWorkers?: boolean;
+  reportWaitMs?: number;
+  rollupDebounceMs?: number;
+  jobLockMs?: number;
 }
 
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/wink';
@@ -60,6 +73,10 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env, envFile = '.
     adminTokenDefaulted: !e.ADMIN_TOKEN,
     cameraOnlineSeconds: e.CAMERA_ONLINE_SECONDS,
     logLevel: e.LOG_LEVEL,
+    runWorkers: e.RUN_WORKERS ? e.RUN_WORKERS === 'true' : e.NODE_ENV === 'development',
+    reportWaitMs: e.ANALYTICS_REPORT_WAIT_MS,
+    rollupDebounceMs: e.ANALYTICS_ROLLUP_DEBOUNCE_MS,
+    jobLockMs: e.ANALYTICS_JOB_LOCK_MS,
   };
 }
 

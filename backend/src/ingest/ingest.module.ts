@@ -3,12 +3,16 @@ import { AdminModule } from '../admin/admin.module.ts';
 import { EdgeKeyGuard } from './edge-key.guard.ts';
 import { IngestController } from './ingest.controller.ts';
 import { IngestService } from './ingest.service.ts';
+import { StoreEventsReader } from './store-events.reader.ts';
+import { StoreTotalsReader } from './store-totals.reader.ts';
 import { SystemHealth } from './system-health.service.ts';
 
 @Module({
   imports: [AdminModule],
   controllers: [IngestController],
-  providers: [IngestService, SystemHealth, EdgeKeyGuard],
-  exports: [IngestService, SystemHealth],
+  providers: [IngestService, SystemHealth, EdgeKeyGuard, StoreEventsReader, StoreTotalsReader],
+  // StoreEventsReader: aggregates of the event tables for analytics, which never touches the tables itself.
+  // StoreTotalsReader: the same for the dashboard (live counter rebuilds, history, latest heartbeats).
+  exports: [IngestService, SystemHealth, StoreEventsReader, StoreTotalsReader],
 })
 export class IngestModule {}

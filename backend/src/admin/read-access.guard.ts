@@ -1,0 +1,76 @@
+import {
+  type CanActivate, createParamDecorator, type ExecutionContext, ForbiddenException, Inject, Injectable, UnauthorizedException,
+} from '@nestjs/common';
+import type { Request } from 'express';
+import { bearerToken, constantTimeEquals } from '../common/bearer-token.ts';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.ts';
+import { EdgeKeyService } from './edge-key.service.ts';
+import { ViewerKeyService } from './viewer-key.service.ts';
+
+/** Who is reading: the operator (every organisation) or a viewer key (one organisation). */
+export type ReadAccess = { role: 'admin' } | { role: 'viewer'; orgId: string; keyId: string };
+
+type ReadRequest = Request & { readAccess?: ReadAccess };
+
+/**
+ * Admits readers of dashboards and analytics: the admin token (everything) or a live viewer key
+ * (`wink_view_…`, its own organisation). No or an unknown/revoked token → 401; a live edge key → 403,
+ * because edge keys may only write events. The caller's {@link ReadAccess} rides on the request.
+ *
+ * The guard does not know which store a request is about: the service must check it with
+ * {@link ReadableStores.get}, which answers a store of another organisation exactly like a missing one
+ * (404 `store_id: store X does not exist`), so a viewer cannot probe for other tenants' stores.
+ *
+ * @example
+ *   // in a module that imports AdminModule:
+ *   @Controller('api/analytics')
+ *   @UseGuards(ReadAccessGuard)
+ *   export class AnalyticsController {
+ *     constructor(private readonly stores: ReadableStores, private readonly analytics: AnalyticsService) {}
+ *
+ *     @Get('funnel')
+ *     async funnel(@Reader() reader: ReadAccess, @Query(new ZodValidationPipe(funnelQuery, 'query')) q: FunnelQuery) {
+ *       const store = await this.stores.get(reader, q.store_id); // 404 unless this reader may see it
+ *       return this.analytics.funnel(store, q);
+ *     }
+ *   }
+ *   // Queries across stores: `ReadableStores.orgScope(reader)` is the org_id to filter on, or null for admin.
+ */
+@Injectable()
+export class ReadAccessGuard implements CanActivate {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly viewerKeys: ViewerKeyService,
+    private readonly edgeKeys: EdgeKeyService,
+  ) {}
+
+  async canActivate(ctx: ExecutionContext): Promise<boolean> {
+    const req = ctx.switchToHttp().getRequest<ReadRequest>();
+    req.readAccess = await this.identify(bearerToken(req));
+    return true;
+  }
+
+  private async identify(token: string | null): Promise<ReadAccess> {
+    if (!token) throw unauthorized('missing Bearer token (a viewer API key or the admin token)');
+    if (constantTimeEquals(token, this.config.adminToken)) return { role: 'admin' };
+    const viewer = await this.viewerKeys.verify(token);
+    if (viewer) return { role: 'viewer', orgId: viewer.orgId, keyId: viewer.keyId };
+    // Only a key that really is a live edge key earns the more specific answer.
+    if (await this.edgeKeys.verify(token)) {
+      throw new ForbiddenException({ statusCode: 403, error: 'Forbidden', field: 'authorization', message: 'authorization: an edge key can only send events; read with a viewer API key' });
+    }
+    throw unauthorized('unknown or revoked API key');
+  }
+}
+
+function unauthorized(why: string): UnauthorizedException {
+  return new UnauthorizedException({ statusCode: 401, error: 'Unauthorized', message: `authorization: ${why}`, field: 'authorization' });
+}
+
+/** The {@link ReadAccess} that {@link ReadAccessGuard} attached to the request. */
+export const Reader = createParamDecorator((_: unknown, ctx: ExecutionContext): ReadAccess => {
+  const access = ctx.switchToHttp().getRequest<ReadRequest>().readAccess;
+  // A route that forgot @UseGuards(ReadAccessGuard) must fail closed.
+  if (!access) throw unauthorized('missing Bearer token (a viewer API key or the admin token)');
+  return access;
+});

@@ -1,0 +1,69 @@
+import { BullModule } from '@nestjs/bullmq';
+import { Inject, Module, type OnApplicationShutdown, type OnModuleDestroy } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import { AdminModule } from '../admin/admin.module.ts';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.ts';
+import { IngestModule } from '../ingest/ingest.module.ts';
+import { AnalyticsController } from './analytics.controller.ts';
+import { AnalyticsHealth } from './analytics-health.service.ts';
+import { AnalyticsReports } from './analytics-reports.service.ts';
+import { AnalyticsWorkers } from './analytics-workers.service.ts';
+import { bullConnection, JOB_DEFAULTS, REPORT_QUEUE, ROLLUP_QUEUE } from './analytics.queues.ts';
+import { HourlyRollup } from './hourly-rollup.service.ts';
+import { PromotionLiftReport } from './promotion-lift-report.service.ts';
+import { RollupTrigger } from './rollup-trigger.service.ts';
+import { SpikeReport } from './spike-report.service.ts';
+
+/** The queues' Redis connection, owned here so shutdown can drop it when Redis is unreachable. */
+const QUEUE_REDIS = Symbol('QUEUE_REDIS');
+
+const queue = (name: string) => ({
+  name,
+  imports: [QueueConnectionModule],
+  inject: [APP_CONFIG, QUEUE_REDIS],
+  useFactory: (config: AppConfig, connection: Redis) => ({
+    connection,
+    prefix: config.redisPrefix,
+    defaultJobOptions: JOB_DEFAULTS,
+  }),
+});
+
+@Module({
+  providers: [{
+    provide: QUEUE_REDIS,
+    inject: [APP_CONFIG],
+    useFactory: (config: AppConfig) => new Redis({ ...bullConnection(config.redisUrl), maxRetriesPerRequest: null }),
+  }],
+  exports: [QUEUE_REDIS],
+})
+class QueueConnectionModule implements OnModuleDestroy, OnApplicationShutdown {
+  constructor(@Inject(QUEUE_REDIS) private readonly redis: Redis) {}
+
+  /**
+   * Runs before the queues close (onApplicationShutdown). A queue's close() waits for its connection to be
+   * ready, which never happens while Redis is down: disconnecting first lets shutdown finish. With Redis up,
+   * the queues close normally and quit the connection afterwards.
+   */
+  onModuleDestroy(): void {
+    if (this.redis.status !== 'ready') this.redis.disconnect();
+  }
+
+  /** A connection handed to BullMQ is shared, so BullMQ never closes it: we do. */
+  async onApplicationShutdown(): Promise<void> {
+    if (this.redis.status === 'ready') await this.redis.quit().catch(() => this.redis.disconnect());
+    else this.redis.disconnect();
+  }
+}
+
+/**
+ * Analytics: hourly rollups of the raw events and the reports computed from them (traffic spikes,
+ * promotion lift), all in BullMQ workers off the request path. Events are read only through ingest's
+ * StoreEventsReader; stores and access through the admin module's services.
+ */
+@Module({
+  imports: [AdminModule, IngestModule, BullModule.registerQueueAsync(queue(ROLLUP_QUEUE), queue(REPORT_QUEUE))],
+  controllers: [AnalyticsController],
+  providers: [HourlyRollup, RollupTrigger, SpikeReport, PromotionLiftReport, AnalyticsReports, AnalyticsHealth, AnalyticsWorkers],
+  exports: [AnalyticsWorkers],
+})
+export class AnalyticsModule {}

@@ -1,0 +1,95 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import type { Queue } from 'bullmq';
+import { StoreDirectory } from '../admin/store-directory.service.ts';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.ts';
+import { IngestService, type StoredEvents } from '../ingest/ingest.service.ts';
+import { StoreEventsReader } from '../ingest/store-events.reader.ts';
+import { JOB, ROLLUP_QUEUE, type RollupJob } from './analytics.queues.ts';
+import { addDays, startOfLocalDay } from './store-clock.ts';
+
+const HOUR_MS = 3_600_000;
+/** Backfill job size: long enough to amortise a job's queue overhead, short enough to retry cheaply (each day commits on its own). */
+const RANGE_JOB_MS = 7 * 86_400_000;
+/** The ingest request waits for this enqueue; a slow Redis must not hold the edge's batch hostage. */
+const ENQUEUE_TIMEOUT_MS = 1000;
+
+/**
+ * Turns stored events into rollup jobs. Every batch the ingest API stores — live or hours late from an edge
+ * that was offline — enqueues a rollup of each UTC hour it touched. The job id names the store, the hour
+ * and a debounce window, and the job is delayed to the window's end: all batches of one window share one
+ * job, and that job starts only after every one of them was committed, so no event can slip between a
+ * rollup's read and the next trigger.
+ */
+@Injectable()
+export class RollupTrigger implements OnModuleInit {
+  private readonly logger = new Logger('RollupTrigger');
+
+  constructor(
+    private readonly ingest: IngestService,
+    @InjectQueue(ROLLUP_QUEUE) private readonly queue: Queue<RollupJob>,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly directory: StoreDirectory,
+    private readonly events: StoreEventsReader,
+  ) {}
+
+  onModuleInit(): void {
+    this.ingest.onStored((stored) => this.onStored(stored));
+  }
+
+  private async onStored(stored: StoredEvents, nowMs = Date.now()): Promise<void> {
+    const hours = new Set<number>();
+    for (const e of [...stored.entrance, ...stored.zone, ...stored.shelf, ...stored.queue]) {
+      hours.add(Math.floor(Date.parse(e.ts) / HOUR_MS) * HOUR_MS);
+    }
+    const window = this.config.rollupDebounceMs ?? 60_000;
+    const slot = Math.floor(nowMs / window);
+    const delay = (slot + 1) * window - nowMs;
+    const jobs = [...hours].map((h) => ({
+      name: JOB.rollup,
+      data: { storeId: stored.storeId, from: h, to: h + HOUR_MS },
+      opts: { jobId: `rollup/${stored.storeId}/${h}/${slot}`, delay },
+    }));
+    try {
+      await Promise.race([
+        this.queue.addBulk(jobs),
+        new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer in ${ENQUEUE_TIMEOUT_MS} ms`)), ENQUEUE_TIMEOUT_MS).unref()),
+      ]);
+    } catch (e) {
+      // The events are stored; the hourly sweep re-rolls the last day, and POST /api/analytics/rollups/rebuild anything older.
+      this.logger.warn(`could not enqueue rollups for ${stored.storeId} (${hours.size} hours): ${e instanceof Error ? e.message : e}`);
+    }
+  }
+
+  /** Enqueues rollups of [fromMs, toMs) a week per job, so long backfills spread over workers and retry in pieces. */
+  async enqueueRange(storeId: string, fromMs: number, toMs: number, tag: string): Promise<number> {
+    const jobs = [];
+    for (let t = fromMs; t < toMs; t += RANGE_JOB_MS) {
+      const end = Math.min(toMs, t + RANGE_JOB_MS);
+      jobs.push({ name: JOB.rollup, data: { storeId, from: t, to: end }, opts: { jobId: `rollup/${storeId}/${t}-${end}/${tag}` } });
+    }
+    if (jobs.length) await this.queue.addBulk(jobs);
+    return jobs.length;
+  }
+
+  /** The last day of every store, re-rolled: catches anything the ingest trigger could not enqueue. */
+  async sweep(nowMs = Date.now()): Promise<number> {
+    const end = Math.floor(nowMs / HOUR_MS) * HOUR_MS + HOUR_MS;
+    let jobs = 0;
+    for (const store of await this.directory.listStores()) jobs += await this.enqueueRange(store.store_id, end - 26 * HOUR_MS, end, `sweep-${end}`);
+    return jobs;
+  }
+
+  /**
+   * Re-rolls a store's local dates [start, end] (default: its whole event history). For history that reached
+   * the event tables without passing the ingest API, or after a change to the rollup rules.
+   */
+  async rebuild(storeId: string, startDate?: string, endDate?: string, nowMs = Date.now()): Promise<{ store_id: string; from: string; to: string; jobs: number }> {
+    const store = await this.directory.getStore(storeId);
+    const span = await this.events.eventSpan(storeId);
+    const from = startDate ? startOfLocalDay(startDate, store.timezone) : span?.first.getTime() ?? nowMs;
+    const to = endDate ? startOfLocalDay(addDays(endDate, 1), store.timezone) : span ? span.last.getTime() + 1 : nowMs;
+    const jobs = to > from ? await this.enqueueRange(storeId, from, to, `rebuild-${nowMs}`) : 0;
+    return { store_id: storeId, from: new Date(from).toISOString(), to: new Date(Math.max(from, to)).toISOString(), jobs };
+  }
+}

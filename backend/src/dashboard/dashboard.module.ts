@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { AdminModule } from '../admin/admin.module.ts';
+import { IngestModule } from '../ingest/ingest.module.ts';
+import { CameraStatus } from './camera-status.service.ts';
+import { DashboardController } from './dashboard.controller.ts';
+import { LiveStoreMetrics } from './live-store-metrics.service.ts';
+import { StoreHistory } from './store-history.service.ts';
+
+/** The store manager's screen: live numbers from Redis, camera status, history from PostgreSQL. */
+@Module({
+  imports: [AdminModule, IngestModule],
+  controllers: [DashboardController],
+  providers: [LiveStoreMetrics, CameraStatus, StoreHistory],
+  exports: [LiveStoreMetrics, CameraStatus, StoreHistory],
+})
+export class DashboardModule {}

@@ -1,0 +1,25 @@
+// Redis key names of the live dashboard. The store id sits in a {hash tag}, so every key of one store
+// lands in one Redis Cluster slot and the Lua scripts may touch them together.
+
+export interface StoreDayKeys {
+  /** Absent: not built (events are not counted, a read rebuilds); `building:<token>`: a rebuild runs; `ready`. */
+  state: string;
+  /** Hash of counters, see live-counters.ts. */
+  counters: string;
+  /** Batches stored while a rebuild runs, applied by the rebuild when it finishes. */
+  pending: string;
+  /** Event keys the last rebuild's snapshot already counted, so their late listeners do not count them again. */
+  recent: string;
+  /** + zone id: HyperLogLog of the zone's visitors (person keys) that day. */
+  visitorsPrefix: string;
+}
+
+export function storeDayKeys(prefix: string, storeId: string, date: string): StoreDayKeys {
+  const base = `${prefix}:live:{${storeId}}:${date}`;
+  return { state: `${base}:state`, counters: `${base}:counters`, pending: `${base}:pending`, recent: `${base}:recent`, visitorsPrefix: `${base}:visitors:` };
+}
+
+/** Hash: `_ready`, `_gen`, `cam:<id>` → camera JSON, `hb:<id>` → `<received ms>|<status_data JSON>`. */
+export function cameraBoardKey(prefix: string, storeId: string): string {
+  return `${prefix}:cameras:{${storeId}}`;
+}

@@ -1,0 +1,158 @@
+import type { ChainableCommander, Redis } from 'ioredis';
+
+// Lua keeps each step atomic inside Redis: an ingest batch is counted entirely or not at all, and a
+// rebuild swaps its snapshot in without a window where a reader sees half of it.
+
+/** Applies one event ([kind, key, id/direction, ms, person]) to a store-day's counters. */
+const APPLY_EVENT = `
+local function apply(counters, visitorsPrefix, expireAt, ev)
+  local kind, id = ev[1], ev[3]
+  if kind == 'e' then
+    redis.call('HINCRBY', counters, id, 1)
+  elseif kind == 'z' then
+    redis.call('HINCRBY', counters, 'zn:' .. id, 1)
+    redis.call('HINCRBY', counters, 'zd:' .. id, ev[4])
+    local hll = visitorsPrefix .. id
+    redis.call('PFADD', hll, ev[5])
+    redis.call('EXPIREAT', hll, expireAt)
+  elseif kind == 's' then
+    redis.call('HINCRBY', counters, 'sn:' .. id, 1)
+    redis.call('HINCRBY', counters, 'sd:' .. id, ev[4])
+  elseif kind == 'q' then
+    redis.call('HINCRBY', counters, 'qn:' .. id, 1)
+    redis.call('HINCRBY', counters, 'qw:' .. id, ev[4])
+    local top = tonumber(redis.call('HGET', counters, 'qm:' .. id) or '-1')
+    if ev[4] > top then redis.call('HSET', counters, 'qm:' .. id, ev[4]) end
+  end
+end
+local function applyAll(counters, recent, visitorsPrefix, expireAt, events)
+  for _, ev in ipairs(events) do
+    -- In "recent": the rebuild's snapshot already counted it.
+    if redis.call('SISMEMBER', recent, ev[2]) == 0 then apply(counters, visitorsPrefix, expireAt, ev) end
+  end
+end
+`;
+
+/** KEYS state, counters, pending, recent; ARGV visitorsPrefix, expireAt, events JSON. → 0 skipped, 1 parked, 2 counted. */
+const RECORD = `${APPLY_EVENT}
+local state = redis.call('GET', KEYS[1])
+if not state then return 0 end
+if state ~= 'ready' then
+  redis.call('RPUSH', KEYS[3], ARGV[3])
+  redis.call('EXPIRE', KEYS[3], 300)
+  return 1
+end
+applyAll(KEYS[2], KEYS[4], ARGV[1], ARGV[2], cjson.decode(ARGV[3]))
+redis.call('EXPIREAT', KEYS[2], ARGV[2])
+return 2`;
+
+/** KEYS state, pending; ARGV token, lock ms. Takes the rebuild lock and clears a dead rebuild's parked batches. */
+const BEGIN_REBUILD = `
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  redis.call('DEL', KEYS[2])
+  return 1
+end
+return 0`;
+
+/** KEYS state, counters, pending, recent; ARGV token, visitorsPrefix, expireAt, counter fields JSON. */
+const FINISH_REBUILD = `${APPLY_EVENT}
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[2])
+local fields = cjson.decode(ARGV[4])
+for i = 1, #fields, 500 do
+  redis.call('HSET', KEYS[2], unpack(fields, i, math.min(i + 499, #fields)))
+end
+for _, batch in ipairs(redis.call('LRANGE', KEYS[3], 0, -1)) do
+  applyAll(KEYS[2], KEYS[4], ARGV[2], ARGV[3], cjson.decode(batch))
+end
+redis.call('DEL', KEYS[3])
+redis.call('SET', KEYS[1], 'ready')
+redis.call('EXPIREAT', KEYS[1], ARGV[3])
+redis.call('EXPIREAT', KEYS[2], ARGV[3])
+return 1`;
+
+/** KEYS state, counters, cameras; ARGV visitorsPrefix. → [ready 0|1, counter fields, zone/visitors pairs, camera board fields]. */
+const READ_LIVE = `
+local ready = redis.call('GET', KEYS[1]) == 'ready' and 1 or 0
+local counters, visitors = {}, {}
+if ready == 1 then
+  counters = redis.call('HGETALL', KEYS[2])
+  for i = 1, #counters, 2 do
+    local f = counters[i]
+    if string.sub(f, 1, 3) == 'zn:' then
+      local zone = string.sub(f, 4)
+      visitors[#visitors + 1] = zone
+      visitors[#visitors + 1] = redis.call('PFCOUNT', ARGV[1] .. zone)
+    end
+  end
+end
+return { ready, counters, visitors, redis.call('HGETALL', KEYS[3]) }`;
+
+/**
+ * A camera board lives a week past its last write: heartbeats keep an active store's board alive, and a
+ * silent store's board is rebuilt from PostgreSQL when next read, so nothing piles up in Redis.
+ */
+const BOARD_TTL_S = 7 * 86_400;
+
+/** KEYS board; ARGV field, received ms, value. Keeps the newest heartbeat whatever order the writers arrive in. */
+const RECORD_HEARTBEAT = `
+local cur = redis.call('HGET', KEYS[1], ARGV[1])
+if cur then
+  local t = tonumber(string.match(cur, '^(%d+)|'))
+  if t and t >= tonumber(ARGV[2]) then return 0 end
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. '|' .. ARGV[3])
+redis.call('EXPIRE', KEYS[1], ${BOARD_TTL_S})
+return 1`;
+
+/** KEYS board; ARGV generation read before the PostgreSQL query, camera fields JSON, heartbeat triples JSON. */
+const FILL_CAMERA_BOARD = `
+if (redis.call('HGET', KEYS[1], '_gen') or '0') ~= ARGV[1] then return 0 end
+local cams = cjson.decode(ARGV[2])
+for i = 1, #cams, 2 do redis.call('HSET', KEYS[1], cams[i], cams[i + 1]) end
+local beats = cjson.decode(ARGV[3])
+for i = 1, #beats, 3 do
+  local cur = redis.call('HGET', KEYS[1], beats[i])
+  local t = cur and tonumber(string.match(cur, '^(%d+)|'))
+  if not t or t < tonumber(beats[i + 1]) then redis.call('HSET', KEYS[1], beats[i], beats[i + 1] .. '|' .. beats[i + 2]) end
+end
+redis.call('HSET', KEYS[1], '_ready', '1')
+redis.call('EXPIRE', KEYS[1], ${BOARD_TTL_S})
+return 1`;
+
+/** KEYS board. A camera was added: the cached list is stale, and a rebuild already running must not mark it ready. */
+const INVALIDATE_CAMERA_BOARD = `
+redis.call('HINCRBY', KEYS[1], '_gen', 1)
+redis.call('HDEL', KEYS[1], '_ready')
+redis.call('EXPIRE', KEYS[1], ${BOARD_TTL_S})
+return 1`;
+
+const SCRIPTS = {
+  winkLiveRecord: { numberOfKeys: 4, lua: RECORD },
+  winkLiveBeginRebuild: { numberOfKeys: 2, lua: BEGIN_REBUILD },
+  winkLiveFinishRebuild: { numberOfKeys: 4, lua: FINISH_REBUILD },
+  winkLiveRead: { numberOfKeys: 3, lua: READ_LIVE },
+  winkCameraHeartbeat: { numberOfKeys: 1, lua: RECORD_HEARTBEAT },
+  winkCameraBoardFill: { numberOfKeys: 1, lua: FILL_CAMERA_BOARD },
+  winkCameraBoardInvalidate: { numberOfKeys: 1, lua: INVALIDATE_CAMERA_BOARD },
+} as const;
+
+type ScriptName = keyof typeof SCRIPTS;
+type Arg = string | number;
+
+/** The scripts as commands (EVALSHA, falling back to EVAL once after a Redis restart forgot them). */
+export interface LiveScripts {
+  run<T>(name: ScriptName, ...args: Arg[]): Promise<T>;
+  queue(pipe: ChainableCommander, name: ScriptName, ...args: Arg[]): void;
+}
+
+export function liveScripts(redis: Redis): LiveScripts {
+  for (const [name, def] of Object.entries(SCRIPTS)) {
+    if (!(name in redis)) redis.defineCommand(name, def);
+  }
+  type Callable = Record<ScriptName, (...args: Arg[]) => unknown>;
+  return {
+    run: <T>(name: ScriptName, ...args: Arg[]) => (redis as unknown as Callable)[name](...args) as Promise<T>,
+    queue: (pipe, name, ...args) => { (pipe as unknown as Callable)[name](...args); },
+  };
+}

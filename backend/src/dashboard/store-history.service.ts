@@ -1,0 +1,76 @@
+import { BadRequestException, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import type { StoreView } from '../admin/store-directory.service.ts';
+import { BUCKET_LABEL_FORMAT, StoreTotalsReader, type StoreTotalsRow } from '../ingest/store-totals.reader.ts';
+import type { HistoryQuery, TimeBound } from './dashboard.dto.ts';
+import { GRID_STEP, MAX_RANGE_DAYS, maxRangeMs, runningOccupancy, type Granularity } from './history-buckets.ts';
+import { countersFromTotals, liveMetrics, type LiveMetrics } from './live-counters.ts';
+import { dayStart, localDate } from './store-day.ts';
+
+export type HistoryBucket = { bucket: string } & LiveMetrics;
+export interface StoreHistoryView { store_id: string; timezone: string; granularity: Granularity; from: string; to: string; buckets: HistoryBucket[] }
+
+/**
+ * Every local bucket that overlaps [from, to), empty ones included (charts want a continuous axis): a
+ * grid of instants mapped to local labels, so a DST gap makes no phantom hour and a DST repeat one label.
+ */
+const BUCKETS_SQL = `
+  SELECT DISTINCT to_char(date_trunc($3, g AT TIME ZONE $4), $5) AS bucket
+  FROM (SELECT generate_series($1::timestamptz, $2::timestamptz - interval '1 microsecond', $6::interval) AS g
+        UNION ALL SELECT $2::timestamptz - interval '1 microsecond') grid
+  ORDER BY 1`;
+
+function badRange(message: string): BadRequestException {
+  return new BadRequestException({ statusCode: 400, error: 'Bad Request', field: 'to', message: `to: ${message}` });
+}
+
+/** Time series of the dashboard metrics from PostgreSQL, bucketed by the store's local hours or days (feeds charts). */
+@Injectable()
+export class StoreHistory {
+  constructor(@InjectDataSource() private readonly db: DataSource, private readonly totals: StoreTotalsReader) {}
+
+  async history(store: StoreView, q: HistoryQuery): Promise<StoreHistoryView> {
+    const tz = store.timezone;
+    const from = resolve(q.from, tz);
+    const to = resolve(q.to, tz);
+    // Checked here rather than in the schema: a bare date means local midnight, known only with the store's zone.
+    if (to <= from) throw badRange('must be after from');
+    if (to.getTime() - from.getTime() > maxRangeMs(q.granularity)) {
+      throw badRange(`covers more than ${MAX_RANGE_DAYS[q.granularity]} days after from; the ${q.granularity} granularity allows at most that`);
+    }
+    const g = q.granularity;
+    const [labels, rows] = await Promise.all([
+      this.db.query(BUCKETS_SQL, [from, to, g, tz, BUCKET_LABEL_FORMAT[g], GRID_STEP[g]]) as Promise<{ bucket: string }[]>,
+      // Entrances from the local midnight of `from`'s day: occupancy carries in from the morning.
+      this.totals.bucketTotals({ storeId: store.store_id, timezone: tz, granularity: g, from, to, entrancesFrom: dayStart(localDate(from.getTime(), tz), tz) }),
+    ]);
+    const buckets = labels.map((l) => l.bucket);
+    const byBucket = new Map<string, StoreTotalsRow[]>();
+    const flows = new Map<string, { in: number; out: number }>();
+    for (const r of rows) {
+      if (r.kind === 'entrance') {
+        const f = flows.get(r.bucket) ?? { in: 0, out: 0 };
+        f[r.id as 'in' | 'out'] += Number(r.n);
+        flows.set(r.bucket, f);
+        if (r.bucket < buckets[0]) continue; // before `from`: only carried into occupancy
+      }
+      let list = byBucket.get(r.bucket);
+      if (!list) byBucket.set(r.bucket, (list = []));
+      list.push(r);
+    }
+    const occupancy = runningOccupancy(buckets, flows);
+    return {
+      store_id: store.store_id, timezone: tz, granularity: g, from: from.toISOString(), to: to.toISOString(),
+      buckets: buckets.map((bucket, i) => {
+        const { counters, visitors } = countersFromTotals(byBucket.get(bucket) ?? []);
+        return { bucket, ...liveMetrics(counters, visitors), occupancy: occupancy[i] };
+      }),
+    };
+  }
+}
+
+/** A bare date is the store's local midnight starting that date; a timestamp is the instant it names. */
+function resolve(bound: TimeBound, tz: string): Date {
+  return 'date' in bound ? dayStart(bound.date, tz) : bound.instant;
+}

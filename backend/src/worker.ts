@@ -1,0 +1,24 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module.ts';
+import { ConfigError, loadAppConfig } from './config/app-config.ts';
+
+/**
+ * `npm run worker`: the BullMQ analytics workers as their own process (rollups, reports, the hourly sweep
+ * and the nightly spike precompute), without the HTTP server. Run as many as needed, on any machine that
+ * reaches the same PostgreSQL and Redis: jobs are shared out by BullMQ.
+ */
+async function main(): Promise<void> {
+  const config = { ...loadAppConfig(), runWorkers: true };
+  const app = await NestFactory.createApplicationContext(AppModule.forConfig(config), { bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  // SIGTERM (systemd, Ctrl-C) closes the workers gracefully: running jobs finish first.
+  app.enableShutdownHooks();
+  app.get(Logger).log(`WINK analytics worker started (pid ${process.pid})`, 'WINK');
+}
+
+main().catch((e) => {
+  console.error(e instanceof ConfigError ? e.message : e);
+  process.exit(1);
+});

@@ -1,0 +1,63 @@
+import { cameraStatuses, heartbeatField } from '../../src/dashboard/camera-board.ts';
+import { historyQuery } from '../../src/dashboard/dashboard.dto.ts';
+import { runningOccupancy } from '../../src/dashboard/history-buckets.ts';
+
+describe('history occupancy', () => {
+  const flows = (entries: [string, number, number][]) => new Map(entries.map(([b, i, o]) => [b, { in: i, out: o }]));
+
+  it('carries in minus out through the local day and restarts at midnight', () => {
+    const buckets = ['2024-01-15T22:00', '2024-01-15T23:00', '2024-01-16T00:00', '2024-01-16T01:00'];
+    const f = flows([
+      ['2024-01-15T09:00', 5, 1], // before the range: carried in
+      ['2024-01-15T22:00', 2, 0],
+      ['2024-01-15T23:00', 0, 3],
+      ['2024-01-16T00:00', 1, 0],
+    ]);
+    expect(runningOccupancy(buckets, f)).toEqual([6, 3, 1, 1]);
+  });
+
+  it('clamps at zero and treats day buckets as whole days', () => {
+    expect(runningOccupancy(['2024-01-15', '2024-01-16', '2024-01-17'], flows([['2024-01-15', 2, 5], ['2024-01-16', 4, 1]]))).toEqual([0, 3, 0]);
+  });
+});
+
+describe('camera status', () => {
+  const board = {
+    _ready: '1', _gen: '2',
+    'cam:cam_b': JSON.stringify({ name: 'Back', capabilities: ['zones'] }),
+    'cam:cam_a': JSON.stringify({ name: 'Door', capabilities: ['entrance'] }),
+    'hb:cam_a': heartbeatField(Date.parse('2024-01-15T10:00:00Z'), { fps: 5 }),
+  };
+
+  it('is online up to the threshold after the last heartbeat, offline after, and offline without any', () => {
+    const at = (s: number) => cameraStatuses(board, Date.parse('2024-01-15T10:00:00Z') + s * 1000, 90);
+    expect(at(90)).toEqual([
+      { camera_id: 'cam_a', name: 'Door', capabilities: ['entrance'], status: 'online', last_heartbeat: '2024-01-15T10:00:00.000Z', status_data: { fps: 5 } },
+      { camera_id: 'cam_b', name: 'Back', capabilities: ['zones'], status: 'offline', last_heartbeat: null, status_data: null },
+    ]);
+    expect(at(90.001)[0].status).toBe('offline');
+  });
+});
+
+describe('history query', () => {
+  const parse = (q: Record<string, string>) => historyQuery.safeParse({ store_id: 's1', ...q });
+
+  it('takes dates and zoned timestamps, and repairs a "+" that arrived as a space', () => {
+    const ok = parse({ from: '2024-01-15', to: '2024-01-16T10:00:00 05:30', granularity: 'hour' });
+    expect(ok.success && ok.data).toEqual({ store_id: 's1', from: { date: '2024-01-15' }, to: { instant: new Date('2024-01-16T04:30:00Z') }, granularity: 'hour' });
+    const dflt = parse({ from: '2024-01-15', to: '2024-01-16' });
+    expect(dflt.success && dflt.data.granularity).toBe('day');
+  });
+
+  it.each([
+    [{ from: '2024-02-30', to: '2024-03-01' }, ['from']],
+    [{ from: '2024-01-15T10:00:00', to: '2024-03-01' }, ['from']],
+    [{ from: '2024-01-15', to: 'tomorrow' }, ['to']],
+    [{ from: '2024-01-15', to: '2024-01-16', granularity: 'week' }, ['granularity']],
+    [{ to: '2024-01-16' }, ['from']],
+  ])('refuses %j naming %j', (q, path) => {
+    const r = parse(q as Record<string, string>);
+    expect(r.success).toBe(false);
+    expect(!r.success && r.error.issues[0].path).toEqual(path);
+  });
+});

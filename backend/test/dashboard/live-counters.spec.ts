@@ -1,0 +1,65 @@
+import {
+  averageSeconds, countersFromHash, countersFromTotals, durationMs, emptyCounters, hashFromCounters, liveMetrics, type StoreDayCounters,
+} from '../../src/dashboard/live-counters.ts';
+
+describe('live counters', () => {
+  it('keeps durations as whole milliseconds, half up', () => {
+    expect(durationMs(90)).toBe(90_000);
+    expect(durationMs(12.5)).toBe(12_500);
+    expect(durationMs(0.0004)).toBe(0);
+    expect(durationMs(0.0005)).toBe(1);
+  });
+
+  it('averages to two decimals and answers 0 for nothing counted', () => {
+    expect(averageSeconds(25_000, 2)).toBe(12.5);
+    expect(averageSeconds(10_000, 3)).toBe(3.33);
+    expect(averageSeconds(20_000, 3)).toBe(6.67);
+    expect(averageSeconds(0, 0)).toBe(0);
+  });
+
+  const sample: StoreDayCounters = {
+    in: 7, out: 3,
+    zones: { electronics: { entries: 4, dwellMs: 250_000 }, 'floor:2/toys': { entries: 1, dwellMs: 1 } },
+    shelves: { shelf_A1: { interactions: 2, dwellMs: 25_000 } },
+    queues: { checkout_1: { waits: 3, waitMs: 300_000, maxWaitMs: 150_000 } },
+  };
+
+  it('round-trips counters through Redis hash fields, ids with ":" included', () => {
+    const flat = hashFromCounters(sample);
+    const fields: Record<string, string> = {};
+    for (let i = 0; i < flat.length; i += 2) fields[flat[i]] = flat[i + 1];
+    expect(fields['zn:floor:2/toys']).toBe('1');
+    expect(countersFromHash(fields)).toEqual(sample);
+    expect(countersFromHash({})).toEqual(emptyCounters());
+  });
+
+  it('ignores hash fields it does not know', () => {
+    expect(countersFromHash({ in: '2', 'xx:whatever': '9' })).toEqual({ ...emptyCounters(), in: 2 });
+  });
+
+  it('builds the dashboard metrics: footfall is ins, occupancy in minus out', () => {
+    expect(liveMetrics(sample, { electronics: 3, 'floor:2/toys': 1 })).toEqual({
+      footfall: 7, occupancy: 4,
+      zones: { electronics: { entries: 4, unique_visitors: 3, avg_dwell: 62.5 }, 'floor:2/toys': { entries: 1, unique_visitors: 1, avg_dwell: 0 } },
+      shelves: { shelf_A1: { interactions: 2, avg_dwell: 12.5 } },
+      queues: { checkout_1: { waits: 3, avg_wait: 100, max_wait: 150 } },
+    });
+  });
+
+  it('never shows occupancy below zero when exits outnumber entries', () => {
+    expect(liveMetrics({ ...emptyCounters(), in: 2, out: 5 }, {}).occupancy).toBe(0);
+  });
+
+  it('reads the PostgreSQL totals (bigints arrive as strings)', () => {
+    const { counters, visitors } = countersFromTotals([
+      { kind: 'entrance', id: 'in', n: 7, total: '0', top: '0', visitors: 0 },
+      { kind: 'entrance', id: 'out', n: 3, total: '0', top: '0', visitors: 0 },
+      { kind: 'zone', id: 'electronics', n: 4, total: '250000', top: '0', visitors: 3 },
+      { kind: 'zone', id: 'floor:2/toys', n: 1, total: '1', top: '0', visitors: 1 },
+      { kind: 'shelf', id: 'shelf_A1', n: 2, total: '25000', top: '0', visitors: 0 },
+      { kind: 'queue', id: 'checkout_1', n: 3, total: '300000', top: '150000', visitors: 0 },
+    ]);
+    expect(counters).toEqual(sample);
+    expect(visitors).toEqual({ electronics: 3, 'floor:2/toys': 1 });
+  });
+});

@@ -1,0 +1,210 @@
+// `npm run bench:analytics`: rollup throughput (events aggregated per second) and the time of a 90-day spike
+// report and of a promotion report, with BENCH_STORES stores (default 100) of history, on a throwaway database,
+// with the real BullMQ workers in process. Target: under 1 s per report once rolled up.
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { getQueueToken } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { REPORT_QUEUE, ROLLUP_QUEUE } from '../backend/src/analytics/analytics.queues.ts';
+import { HourlyRollup } from '../backend/src/analytics/hourly-rollup.service.ts';
+import { RollupTrigger } from '../backend/src/analytics/rollup-trigger.service.ts';
+import { seededRandom } from '../backend/src/analytics/statistics/seeded-random.ts';
+import { addDays, localHourStarts, localParts, startOfLocalDay } from '../backend/src/analytics/store-clock.ts';
+import { StoreDirectory } from '../backend/src/admin/store-directory.service.ts';
+import type { AppConfig } from '../backend/src/config/app-config.ts';
+import { createThrowawayDatabase } from '../backend/src/database/throwaway-database.ts';
+import { createHttpApp } from '../backend/src/http-app.ts';
+
+const STORES = Number(process.env.BENCH_STORES ?? 100);
+const FIRST = '2024-02-01';
+const LAST = '2024-06-30'; // 151 days: a 90-day report plus its 8 baseline weeks
+const VISITORS_PER_DAY = Number(process.env.BENCH_VISITORS ?? 150);
+const SAMPLES = Number(process.env.BENCH_REPORTS ?? 10);
+const ADMIN = 'bench-admin-token-0123456789';
+const ZONES = ['entrance_area', 'electronics', 'grocery', 'checkout_area'];
+const SHELVES = Array.from({ length: 8 }, (_, i) => `shelf_${i}`);
+const TIMEZONES = ['Europe/London', 'Europe/Paris', 'America/New_York', 'Asia/Kolkata', 'UTC'];
+const PROFILE = [0, 0, 0, 0, 0, 0, 0, 0, 2, 6, 10, 14, 18, 15, 11, 10, 12, 15, 14, 9, 4, 1, 0, 0];
+const PROFILE_SUM = PROFILE.reduce((a, b) => a + b, 0);
+
+/** COPY lines for one store's whole history, per event table. */
+function storeHistory(orgId: string, storeId: string, timezone: string, seed: number): Record<string, string[]> {
+  const random = seededRandom(seed);
+  const out: Record<string, string[]> = { entrance_events: [], zone_events: [], shelf_interactions: [], queue_events: [] };
+  const iso = (ms: number) => new Date(ms).toISOString();
+  let n = 0;
+  for (let d = FIRST; d <= LAST; d = addDays(d, 1)) {
+    const weekend = [0, 6].includes(new Date(`${d}T00:00:00Z`).getUTCDay());
+    for (const h of localHourStarts(startOfLocalDay(d, timezone), startOfLocalDay(addDays(d, 1), timezone))) {
+      const mean = (VISITORS_PER_DAY * PROFILE[localParts(h, timezone).hour] / PROFILE_SUM) * (weekend ? 1.4 : 1);
+      const visitors = Math.max(0, Math.round(mean + Math.sqrt(mean) * (random() + random() + random() - 1.5) * 2));
+      for (let v = 0; v < visitors; v++) {
+        const t = h + Math.floor(random() * 3_300_000);
+        const id = `${storeId}-${++n}`;
+        const row = (...cols: unknown[]) => [orgId, storeId, 'cam_1', `${id}-${cols.length}`, ...cols].join('\t') + '\n';
+        out.entrance_events.push(row(iso(t), id, 'in'));
+        if (random() < 0.5) {
+          const dwell = 20 + 200 * random();
+          out.zone_events.push(row(iso(t + dwell * 1000), id, ZONES[Math.floor(random() * ZONES.length)], iso(t), iso(t + dwell * 1000), dwell.toFixed(2)));
+        }
+        if (random() < 0.4) out.shelf_interactions.push(row(iso(t + 60_000), id, SHELVES[Math.floor(random() * SHELVES.length)], (3 + 20 * random()).toFixed(2)));
+        if (random() < 0.3) {
+          const wait = 20 + 180 * random();
+          out.queue_events.push(row(iso(t + 240_000 + wait * 1000), id, 'checkout_1', iso(t + 240_000), iso(t + 240_000 + wait * 1000), wait.toFixed(2)));
+        }
+      }
+    }
+  }
+  return out;
+}
+
+const COLUMNS: Record<string, string> = {
+  entrance_events: 'org_id, store_id, camera_id, event_id, ts, person_key, direction',
+  zone_events: 'org_id, store_id, camera_id, event_id, ts, person_key, zone_id, enter_ts, exit_ts, dwell_seconds',
+  shelf_interactions: 'org_id, store_id, camera_id, event_id, ts, person_key, shelf_id, dwell_seconds',
+  queue_events: 'org_id, store_id, camera_id, event_id, ts, person_key, queue_id, enter_ts, exit_ts, wait_seconds',
+};
+
+async function drained(queues: Queue[]): Promise<void> {
+  for (;;) {
+    let pending = 0;
+    for (const q of queues) pending += (await q.getJobs(['waiting', 'prioritized', 'delayed', 'active'])).filter((j) => j && (j.name === 'rollup' || j.name === 'report')).length;
+    if (pending === 0) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function stats(ms: number[]): string {
+  const s = [...ms].sort((a, b) => a - b);
+  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))];
+  return `median ${q(0.5).toFixed(0)} ms, p90 ${q(0.9).toFixed(0)} ms, max ${s[s.length - 1].toFixed(0)} ms`;
+}
+
+async function main(): Promise<void> {
+  console.log(`WINK analytics benchmark: ${STORES} stores × ${FIRST}..${LAST} (~${VISITORS_PER_DAY} visitors/day each)`);
+  const db = await createThrowawayDatabase();
+  const config: AppConfig = {
+    nodeEnv: 'production', port: 0, databaseUrl: db.url, databaseUrlDefaulted: false, redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    redisPrefix: `wink_bench_${randomBytes(3).toString('hex')}`, adminToken: ADMIN, adminTokenDefaulted: false, cameraOnlineSeconds: 90, logLevel: 'warn',
+    runWorkers: true, reportWaitMs: 30_000, rollupDebounceMs: 1000, jobLockMs: 30_000,
+  };
+  const app = await createHttpApp(config);
+  await app.listen(0, '127.0.0.1');
+  const baseUrl = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+  const rollupQueue = app.get<Queue>(getQueueToken(ROLLUP_QUEUE), { strict: false });
+  const reportQueue = app.get<Queue>(getQueueToken(REPORT_QUEUE), { strict: false });
+  try {
+    const directory = app.get(StoreDirectory);
+    const org = await directory.createOrg('bench');
+    const stores = Array.from({ length: STORES }, (_, i) => ({ id: `bench_${String(i).padStart(3, '0')}`, tz: TIMEZONES[i % TIMEZONES.length] }));
+    for (const s of stores) await directory.createStore({ org_id: org.id, store_id: s.id, name: s.id, timezone: s.tz });
+
+    process.stdout.write('  loading events with COPY ...');
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    let events = 0;
+    const loadStarted = performance.now();
+    for (const [i, s] of stores.entries()) {
+      const h = storeHistory(org.id, s.id, s.tz, i + 1);
+      for (const [table, lines] of Object.entries(h)) {
+        events += lines.length;
+        await pipeline(Readable.from(lines), client.query(copyFrom(`COPY ${table} (${COLUMNS[table]}) FROM STDIN`)));
+      }
+    }
+    await client.query('ANALYZE');
+    await client.end();
+    console.log(` ${events.toLocaleString()} events in ${((performance.now() - loadStarted) / 1000).toFixed(1)} s`);
+
+    // 1. Rollup throughput, one worker, in process: the aggregation itself.
+    const rollup = app.get(HourlyRollup);
+    const from = startOfLocalDay(addDays(FIRST, -1), 'UTC');
+    const to = startOfLocalDay(addDays(LAST, 2), 'UTC');
+    const single = stores.slice(0, Math.min(10, STORES));
+    let t0 = performance.now();
+    let aggregated = 0;
+    for (const s of single) aggregated += (await rollup.rollUp(s.id, from, to)).events;
+    const singleRate = aggregated / ((performance.now() - t0) / 1000);
+
+    // 2. Rollup throughput through BullMQ: the rest of the stores as week jobs, two at a time (one worker process).
+    const trigger = app.get(RollupTrigger);
+    const rest = stores.slice(single.length);
+    const [{ n: restEvents }] = await client2(db.url, `SELECT (SELECT count(*) FROM entrance_events WHERE store_id = ANY($1)) + (SELECT count(*) FROM zone_events WHERE store_id = ANY($1))
+      + (SELECT count(*) FROM shelf_interactions WHERE store_id = ANY($1)) + (SELECT count(*) FROM queue_events WHERE store_id = ANY($1)) AS n`, [rest.map((s) => s.id)]);
+    t0 = performance.now();
+    let jobs = 0;
+    for (const s of rest) jobs += await trigger.enqueueRange(s.id, from, to, 'bench');
+    await drained([rollupQueue]);
+    const queuedSeconds = (performance.now() - t0) / 1000;
+    const queuedRate = Number(restEvents) / queuedSeconds;
+
+    // 3. Reports over rolled-up data, through the HTTP API (first request computes in a worker, the next is served stored).
+    const get = async (path: string) => {
+      const started = performance.now();
+      const res = await fetch(baseUrl + path, { headers: { authorization: `Bearer ${ADMIN}` } });
+      const body = await res.json() as { report_id: string; status: string };
+      if (res.status !== 200) throw new Error(`${path}: ${res.status} ${JSON.stringify(body)}`);
+      return { ms: performance.now() - started, id: body.report_id };
+    };
+    const computeMs = async (ids: string[]) => (await client2(db.url,
+      `SELECT extract(epoch FROM completed_at - started_at) * 1000 AS ms FROM analytics_reports WHERE id = ANY($1)`, [ids])).map((r) => Number(r.ms));
+    const sample = stores.filter((_, i) => i % Math.max(1, Math.floor(STORES / SAMPLES)) === 0).slice(0, SAMPLES);
+    const spike = { first: [] as number[], stored: [] as number[], ids: [] as string[] };
+    for (const s of sample) {
+      const path = `/api/analytics/spikes?store_id=${s.id}&days=90&end_date=${LAST}`;
+      const a = await get(path);
+      spike.first.push(a.ms);
+      spike.ids.push(a.id);
+      spike.stored.push((await get(path)).ms);
+    }
+    const promo = { first: [] as number[], stored: [] as number[], ids: [] as string[] };
+    for (const [i, s] of sample.entries()) {
+      const controls = [stores[(i * 7 + 1) % STORES].id, stores[(i * 7 + 2) % STORES].id].filter((c) => c !== s.id);
+      const path = `/api/analytics/promo?store_id=${s.id}&start_date=2024-06-10&end_date=2024-06-16&shelf_id=shelf_3&control_store_ids=${controls.join(',')}`;
+      const a = await get(path);
+      promo.first.push(a.ms);
+      promo.ids.push(a.id);
+      promo.stored.push((await get(path)).ms);
+    }
+    const spikeCompute = await computeMs(spike.ids);
+    const promoCompute = await computeMs(promo.ids);
+
+    const [{ rows }] = await client2(db.url, `SELECT count(*) AS rows FROM hourly_rollups`);
+    console.log(`\n| measure | result |\n|---|---|`);
+    console.log(`| events in the event tables | ${events.toLocaleString()} (${STORES} stores × 151 days) |`);
+    console.log(`| rollup rows | ${Number(rows).toLocaleString()} |`);
+    console.log(`| rollup, one worker in process (${single.length} stores, whole history each) | ${singleRate.toFixed(0)} events/s |`);
+    console.log(`| rollup through BullMQ (${jobs} week jobs, concurrency 2) | ${queuedRate.toFixed(0)} events/s (${queuedSeconds.toFixed(1)} s for ${Number(restEvents).toLocaleString()} events) |`);
+    console.log(`| 90-day spike report, computed in the worker (${sample.length} stores) | ${stats(spikeCompute)} |`);
+    console.log(`| 90-day spike report, first request end to end (enqueue → worker → stored → answer) | ${stats(spike.first)} |`);
+    console.log(`| 90-day spike report, served from PostgreSQL | ${stats(spike.stored)} |`);
+    console.log(`| promo report (7 days vs 4 weeks, shelf filter, 2 control stores), computed in the worker | ${stats(promoCompute)} |`);
+    console.log(`| promo report, first request end to end | ${stats(promo.first)} |`);
+    console.log(`| promo report, served from PostgreSQL | ${stats(promo.stored)} |`);
+    console.log('\nTarget: under 1 s per report once rolled up.');
+  } finally {
+    await reportQueue.obliterate({ force: true }).catch(() => undefined);
+    await rollupQueue.obliterate({ force: true }).catch(() => undefined);
+    await app.close();
+    await db.drop();
+  }
+}
+
+async function client2(url: string, text: string, params: unknown[] = []): Promise<Record<string, string>[]> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return (await c.query(text, params)).rows;
+  } finally {
+    await c.end();
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

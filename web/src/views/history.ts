@@ -1,0 +1,161 @@
+/** History: footfall by hour or day with a chart, zone dwell and queue waits over time, in store-local time. */
+import { apiGet, type HistoryView, type Metrics } from '../api.ts';
+import { timeChart, PALETTE, type TimeChart } from '../chart.ts';
+import { csvFileName } from '../csv.ts';
+import { addDays, daysBetween, isDate, localToday, zoneOffsetLabel } from '../dates.ts';
+import { errorBox, field, h } from '../dom.ts';
+import { fmtCount, fmtSeconds } from '../format.ts';
+import { dataTable } from '../table.ts';
+import { isAbort, type View, type ViewContext } from './view.ts';
+
+type Bucket = { bucket: string } & Metrics;
+export const MAX_HOUR_DAYS = 31;
+export const MAX_DAY_DAYS = 366;
+
+const bucketLabel = (b: string) => b.replace('T', ' ');
+
+export function historyView({ store }: ViewContext): View {
+  const tz = store.timezone;
+  const today = localToday(tz);
+  let abort = new AbortController();
+  let charts: TimeChart[] = [];
+
+  const from = h('input', { type: 'date', name: 'from', required: true, value: addDays(today, -6), max: today });
+  const to = h('input', { type: 'date', name: 'to', required: true, value: today, max: today });
+  const radio = (value: string, label: string, checked: boolean) => {
+    const input = h('input', { type: 'radio', name: 'granularity', value, id: `granularity-${value}`, checked });
+    return h('span', { class: 'radio' }, input, h('label', { for: `granularity-${value}` }, label));
+  };
+  const message = h('div', { class: 'form-message' });
+  const form = h('form', { class: 'controls', 'aria-label': 'History range' },
+    field('From (store date)', from),
+    field('To (store date, included)', to),
+    h('fieldset', { class: 'radios' }, h('legend', {}, 'Per'), radio('day', 'Day', true), radio('hour', 'Hour', false)),
+    h('button', { type: 'submit' }, 'Show'),
+    message);
+  const results = h('div', { class: 'results', 'aria-live': 'polite', 'aria-busy': 'false' });
+  const element = h('section', { class: 'view view-history', 'aria-labelledby': 'history-title' },
+    h('div', { class: 'view-head' },
+      h('h2', { id: 'history-title', tabindex: -1 }, `History — ${store.name}`),
+      h('p', { class: 'tz-note' }, `All times are store-local: ${tz} (${zoneOffsetLabel(tz)}).`)),
+    form, results);
+
+  form.addEventListener('submit', (e) => { e.preventDefault(); void load(); });
+
+  async function load(): Promise<void> {
+    const g = (form.querySelector<HTMLInputElement>('input[name=granularity]:checked')?.value ?? 'day') as 'hour' | 'day';
+    message.replaceChildren();
+    if (!isDate(from.value) || !isDate(to.value)) return void message.replaceChildren(errorBox('Enter both dates.'));
+    const days = daysBetween(from.value, to.value) + 1;
+    if (days < 1) return void message.replaceChildren(errorBox('"To" must not be before "From".'));
+    const max = g === 'hour' ? MAX_HOUR_DAYS : MAX_DAY_DAYS;
+    if (days > max) return void message.replaceChildren(errorBox(`Per ${g}, at most ${max} days can be shown (you chose ${days}).`));
+    abort.abort();
+    abort = new AbortController();
+    results.setAttribute('aria-busy', 'true');
+    results.replaceChildren(h('p', { role: 'status' }, 'Loading history…'));
+    try {
+      const { body } = await apiGet<HistoryView>('dashboard/history', { store_id: store.store_id, from: from.value, to: addDays(to.value, 1), granularity: g }, { signal: abort.signal });
+      render(body, from.value, to.value);
+    } catch (e) {
+      if (isAbort(e)) return;
+      results.replaceChildren(errorBox(`History could not be loaded: ${(e as Error).message}`));
+    } finally {
+      results.setAttribute('aria-busy', 'false');
+    }
+  }
+
+  function render(v: HistoryView, first: string, last: string): void {
+    for (const c of charts) c.destroy();
+    charts = [];
+    const g = v.granularity;
+    const per = g === 'hour' ? 'hour' : 'day';
+    const labels = v.buckets.map((b) => b.bucket);
+    const range = first === last ? first : `${first} to ${last}`;
+    const file = (what: string) => csvFileName('wink', store.store_id, `${what}-by-${per}`, first, last);
+    const total = v.buckets.reduce((a, b) => a + b.footfall, 0);
+    const busiest = v.buckets.reduce<Bucket | null>((a, b) => (!a || b.footfall > a.footfall ? b : a), null);
+    const ids = (k: 'zones' | 'queues' | 'shelves') => [...new Set(v.buckets.flatMap((b) => Object.keys(b[k])))].sort();
+    const zoneIds = ids('zones');
+    const queueIds = ids('queues');
+    const shelfIds = ids('shelves');
+    const long = v.buckets.length > 31;
+
+    charts.push(timeChart({
+      name: 'footfall', title: `Footfall by ${per} · ${range}`, granularity: g, labels, yLabel: 'people in',
+      summary: `${fmtCount(total)} people in over ${v.buckets.length} ${per}s${busiest && busiest.footfall ? `; busiest ${bucketLabel(busiest.bucket)} with ${fmtCount(busiest.footfall)}` : ''}.`,
+      series: [{ label: 'Footfall', values: v.buckets.map((b) => b.footfall), color: PALETTE[0], kind: 'bars' }],
+    }));
+    charts.push(timeChart({
+      name: 'zone-dwell', title: `Average zone dwell by ${per}`, granularity: g, labels, yLabel: 'seconds',
+      summary: zoneIds.length ? `Average dwell per ${per} for ${zoneIds.length} zones: ${zoneIds.join(', ')}.` : 'No zone visits in this range.',
+      series: zoneIds.map((z, i) => ({ label: z, color: PALETTE[i % PALETTE.length], values: v.buckets.map((b) => b.zones[z]?.avg_dwell ?? null), format: fmtSeconds })),
+    }));
+    charts.push(timeChart({
+      name: 'queue-wait', title: `Average queue wait by ${per}`, granularity: g, labels, yLabel: 'seconds',
+      summary: queueIds.length ? `Average wait per ${per} for ${queueIds.length} queues: ${queueIds.join(', ')}.` : 'No queue waits in this range.',
+      series: queueIds.map((q, i) => ({ label: q, color: PALETTE[(i + 1) % PALETTE.length], values: v.buckets.map((b) => b.queues[q]?.avg_wait ?? null), format: fmtSeconds })),
+    }));
+
+    const bucketCol = { label: g === 'hour' ? 'Local hour' : 'Local date', csv: g === 'hour' ? 'local_hour' : 'local_date', value: (r: { bucket: string }) => r.bucket, format: (x: unknown) => bucketLabel(String(x)) };
+    const footfallTable = dataTable<Bucket>({
+      name: 'history-footfall', caption: `Footfall by ${per}`, fileName: () => file('footfall'), collapsible: long,
+      columns: [
+        bucketCol,
+        { label: 'Footfall', csv: 'footfall', value: (r) => r.footfall, format: (x) => fmtCount(x as number), numeric: true },
+        { label: `Occupancy at end of ${per}`, csv: 'occupancy', value: (r) => r.occupancy, format: (x) => fmtCount(x as number), numeric: true },
+      ],
+    });
+    footfallTable.update(v.buckets);
+    type ZoneRow = { bucket: string; zone: string; entries: number; unique_visitors: number; avg_dwell: number };
+    const zoneRows: ZoneRow[] = v.buckets.flatMap((b) => Object.keys(b.zones).sort().map((zone) => ({ bucket: b.bucket, zone, ...b.zones[zone] })));
+    const zoneTable = dataTable<ZoneRow>({
+      name: 'history-zones', caption: `Zones by ${per}`, fileName: () => file('zones'), collapsible: zoneRows.length > 24, empty: 'No zone visits in this range.',
+      columns: [
+        bucketCol,
+        { label: 'Zone', csv: 'zone_id', value: (r) => r.zone },
+        { label: 'Entries', csv: 'entries', value: (r) => r.entries, format: (x) => fmtCount(x as number), numeric: true },
+        { label: 'Unique visitors', csv: 'unique_visitors', value: (r) => r.unique_visitors, format: (x) => fmtCount(x as number), numeric: true },
+        { label: 'Average dwell', csv: 'avg_dwell_seconds', value: (r) => r.avg_dwell, format: (x) => fmtSeconds(x as number), numeric: true },
+      ],
+    });
+    zoneTable.update(zoneRows);
+    type QueueRow = { bucket: string; queue: string; waits: number; avg_wait: number; max_wait: number };
+    const queueRows: QueueRow[] = v.buckets.flatMap((b) => Object.keys(b.queues).sort().map((queue) => ({ bucket: b.bucket, queue, ...b.queues[queue] })));
+    const queueTable = dataTable<QueueRow>({
+      name: 'history-queues', caption: `Queue waits by ${per}`, fileName: () => file('queues'), collapsible: queueRows.length > 24, empty: 'No queue waits in this range.',
+      columns: [
+        bucketCol,
+        { label: 'Queue', csv: 'queue_id', value: (r) => r.queue },
+        { label: 'Waits', csv: 'waits', value: (r) => r.waits, format: (x) => fmtCount(x as number), numeric: true },
+        { label: 'Average wait', csv: 'avg_wait_seconds', value: (r) => r.avg_wait, format: (x) => fmtSeconds(x as number), numeric: true },
+        { label: 'Longest wait', csv: 'max_wait_seconds', value: (r) => r.max_wait, format: (x) => fmtSeconds(x as number), numeric: true },
+      ],
+    });
+    queueTable.update(queueRows);
+    type ShelfRow = { bucket: string; shelf: string; interactions: number; avg_dwell: number };
+    const shelfRows: ShelfRow[] = v.buckets.flatMap((b) => Object.keys(b.shelves).sort().map((shelf) => ({ bucket: b.bucket, shelf, ...b.shelves[shelf] })));
+    const shelfTable = dataTable<ShelfRow>({
+      name: 'history-shelves', caption: `Shelf interactions by ${per}`, fileName: () => file('shelves'), collapsible: shelfRows.length > 24, empty: 'No shelf interactions in this range.',
+      columns: [
+        bucketCol,
+        { label: 'Shelf', csv: 'shelf_id', value: (r) => r.shelf },
+        { label: 'Interactions', csv: 'interactions', value: (r) => r.interactions, format: (x) => fmtCount(x as number), numeric: true },
+        { label: 'Average dwell', csv: 'avg_dwell_seconds', value: (r) => r.avg_dwell, format: (x) => fmtSeconds(x as number), numeric: true },
+      ],
+    });
+    shelfTable.update(shelfRows);
+
+    results.replaceChildren(
+      h('p', { class: 'summary', 'data-summary': 'history' },
+        `${fmtCount(total)} people in, ${range} (${v.buckets.length} ${per}s, ${tz}). `,
+        shelfIds.length ? `${shelfIds.length} shelves, ` : '', `${zoneIds.length} zones, ${queueIds.length} queues.`),
+      charts[0].element,
+      footfallTable.element,
+      h('div', { class: 'grid-2' }, charts[1].element, charts[2].element),
+      zoneTable.element, queueTable.element, shelfTable.element);
+  }
+
+  void load();
+  return { element, dispose: () => { abort.abort(); for (const c of charts) c.destroy(); } };
+}

@@ -1,0 +1,159 @@
+/** Live: today's numbers in the store's local day, refreshed every few seconds in place (no reload). */
+import { apiGet, type CameraInfo, type LiveView, type QueueMetrics, type ShelfMetrics, type ZoneMetrics } from '../api.ts';
+import { csvFileName } from '../csv.ts';
+import { ago, formatLocalDateTime, formatLocalTime } from '../dates.ts';
+import { errorBox, h } from '../dom.ts';
+import { fmtCount, fmtSeconds } from '../format.ts';
+import { dataTable } from '../table.ts';
+import { isAbort, sleep, type View, type ViewContext } from './view.ts';
+
+export const LIVE_REFRESH_MS = 5000;
+
+type Row<T> = { id: string } & T;
+const rowsOf = <T>(o: Record<string, T>): Row<T>[] => Object.keys(o).sort().map((id) => ({ id, ...o[id] }));
+
+export function liveView({ store }: ViewContext): View {
+  const abort = new AbortController();
+  let paused = false;
+  let last: LiveView | null = null;
+  const file = (what: string) => csvFileName('wink', store.store_id, what, last?.date ?? '');
+
+  const card = (name: string, label: string) => {
+    const value = h('p', { class: 'card-value', 'data-metric': name }, '—');
+    const note = h('p', { class: 'card-note' });
+    const el = h('div', { class: 'card', role: 'group', 'aria-label': label }, h('p', { class: 'card-label' }, label), value, note);
+    return { el, value, note };
+  };
+  const footfall = card('footfall', 'Footfall today');
+  const occupancy = card('occupancy', 'Occupancy now');
+  const cameras = card('cameras-online', 'Cameras online');
+  const day = card('date', 'Store day');
+
+  const zones = dataTable<Row<ZoneMetrics>>({
+    name: 'live-zones', caption: 'Zones today', fileName: () => file('zones'), empty: 'No zone visits yet today.',
+    columns: [
+      { label: 'Zone', csv: 'zone_id', value: (r) => r.id },
+      { label: 'Entries', csv: 'entries', value: (r) => r.entries, format: (v) => fmtCount(v as number), numeric: true },
+      { label: 'Unique visitors', csv: 'unique_visitors', value: (r) => r.unique_visitors, format: (v) => fmtCount(v as number), numeric: true },
+      { label: 'Average dwell', csv: 'avg_dwell_seconds', value: (r) => r.avg_dwell, format: (v) => fmtSeconds(v as number), numeric: true },
+    ],
+  });
+  const shelves = dataTable<Row<ShelfMetrics>>({
+    name: 'live-shelves', caption: 'Shelf interactions today', fileName: () => file('shelves'), empty: 'No shelf interactions yet today.',
+    columns: [
+      { label: 'Shelf', csv: 'shelf_id', value: (r) => r.id },
+      { label: 'Interactions', csv: 'interactions', value: (r) => r.interactions, format: (v) => fmtCount(v as number), numeric: true },
+      { label: 'Average dwell', csv: 'avg_dwell_seconds', value: (r) => r.avg_dwell, format: (v) => fmtSeconds(v as number), numeric: true },
+    ],
+  });
+  const queues = dataTable<Row<QueueMetrics>>({
+    name: 'live-queues', caption: 'Queue waits today', fileName: () => file('queues'), empty: 'No queue waits yet today.',
+    columns: [
+      { label: 'Queue', csv: 'queue_id', value: (r) => r.id },
+      { label: 'Waits', csv: 'waits', value: (r) => r.waits, format: (v) => fmtCount(v as number), numeric: true },
+      { label: 'Average wait', csv: 'avg_wait_seconds', value: (r) => r.avg_wait, format: (v) => fmtSeconds(v as number), numeric: true },
+      { label: 'Longest wait', csv: 'max_wait_seconds', value: (r) => r.max_wait, format: (v) => fmtSeconds(v as number), numeric: true },
+    ],
+  });
+  const camerasTable = dataTable<CameraInfo>({
+    name: 'live-cameras', caption: 'Cameras', fileName: () => file('cameras'), empty: 'No cameras registered.',
+    columns: [
+      { label: 'Camera', csv: 'camera_id', value: (r) => r.camera_id },
+      { label: 'Name', csv: 'name', value: (r) => r.name },
+      { label: 'Status', csv: 'status', value: (r) => r.status, format: (v) => (v === 'online' ? '● Online' : '○ Offline'), cellClass: (r) => `status-${r.status}` },
+      {
+        label: 'Last heartbeat', csv: 'last_heartbeat_utc', value: (r) => r.last_heartbeat,
+        format: (v) => (v ? `${heartbeatTime(v as string)} · ${ago(v as string)}` : 'never'),
+      },
+      { label: 'Capabilities', csv: 'capabilities', value: (r) => r.capabilities.join(' ') },
+    ],
+  });
+
+  /** Store-local time of a heartbeat: just the time when it is from the store's today, else date and time. */
+  const heartbeatTime = (iso: string) => {
+    const full = formatLocalDateTime(iso, store.timezone);
+    return last && full.startsWith(last.date) ? formatLocalTime(iso, store.timezone) : full;
+  };
+
+  const status = h('p', { class: 'refresh-status', id: 'live-status' }, 'Loading…');
+  const errors = h('div', { class: 'live-errors' });
+  const pause = h('button', { type: 'button', class: 'secondary', 'aria-pressed': 'false', 'aria-describedby': 'live-status' }, 'Pause updates');
+  pause.addEventListener('click', () => {
+    paused = !paused;
+    pause.setAttribute('aria-pressed', String(paused));
+    pause.textContent = paused ? 'Resume updates' : 'Pause updates';
+    if (!paused) void tick();
+    showStatus();
+  });
+
+  const element = h('section', { class: 'view view-live', 'aria-labelledby': 'live-title' },
+    h('div', { class: 'view-head' },
+      h('h2', { id: 'live-title', tabindex: -1 }, `Live — ${store.name}`),
+      h('div', { class: 'view-actions' }, status, pause)),
+    errors,
+    h('div', { class: 'cards' }, footfall.el, occupancy.el, cameras.el, day.el),
+    h('div', { class: 'grid-2' }, zones.element, shelves.element, queues.element, camerasTable.element));
+
+  function showStatus(): void {
+    if (!last) return;
+    const at = formatLocalTime(last.timestamp, store.timezone);
+    status.textContent = paused
+      ? `Updates paused · last at ${at} store time`
+      : `Updated ${at} store time · refreshes every ${LIVE_REFRESH_MS / 1000} s`;
+  }
+
+  function render(v: LiveView): void {
+    last = v;
+    footfall.value.textContent = fmtCount(v.footfall);
+    footfall.value.dataset.value = String(v.footfall);
+    footfall.note.textContent = 'people in since local midnight';
+    occupancy.value.textContent = fmtCount(v.occupancy);
+    occupancy.value.dataset.value = String(v.occupancy);
+    occupancy.note.textContent = 'in − out today';
+    const online = v.cameras.filter((c) => c.status === 'online').length;
+    cameras.value.textContent = `${online} / ${v.cameras.length}`;
+    cameras.value.dataset.value = String(online);
+    cameras.note.textContent = online === v.cameras.length ? 'all reporting' : `${v.cameras.length - online} not reporting`;
+    cameras.el.classList.toggle('warn', online < v.cameras.length);
+    day.value.textContent = v.date;
+    day.value.dataset.value = v.date;
+    day.note.textContent = v.timezone;
+    zones.update(rowsOf(v.zones));
+    shelves.update(rowsOf(v.shelves));
+    queues.update(rowsOf(v.queues));
+    camerasTable.update(v.cameras);
+    showStatus();
+  }
+
+  let inFlight = false;
+  async function tick(): Promise<void> {
+    if (inFlight || abort.signal.aborted) return;
+    inFlight = true;
+    try {
+      const { body } = await apiGet<LiveView>('dashboard/live', { store_id: store.store_id }, { signal: abort.signal });
+      errors.replaceChildren();
+      render(body);
+    } catch (e) {
+      if (isAbort(e)) return;
+      errors.replaceChildren(errorBox(`Live numbers could not be refreshed: ${(e as Error).message}`));
+    } finally {
+      inFlight = false;
+    }
+  }
+
+  async function loop(): Promise<void> {
+    try {
+      for (;;) {
+        // A hidden tab does not poll; it catches up as soon as it is shown again.
+        if (!paused && document.visibilityState !== 'hidden') await tick();
+        await sleep(LIVE_REFRESH_MS, abort.signal);
+      }
+    } catch (e) {
+      if (!isAbort(e)) throw e;
+    }
+  }
+  const onVisible = () => { if (document.visibilityState === 'visible' && !paused) void tick(); };
+  document.addEventListener('visibilitychange', onVisible);
+  void loop();
+  return { element, dispose: () => { abort.abort(); document.removeEventListener('visibilitychange', onVisible); } };
+}

@@ -1,0 +1,17 @@
+import type { StoreInfo } from '../api.ts';
+
+export interface ViewContext { store: StoreInfo; stores: StoreInfo[] }
+
+/** A mounted view: its element, and dispose() to stop its timers and requests. */
+export interface View { element: HTMLElement; dispose(): void }
+
+/** Resolves after `ms`, or rejects with AbortError when `signal` aborts. */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(new DOMException('aborted', 'AbortError'));
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => { clearTimeout(t); reject(new DOMException('aborted', 'AbortError')); }, { once: true });
+  });
+}
+
+export const isAbort = (e: unknown) => (e as Error)?.name === 'AbortError';
