@@ -38,3 +38,23 @@ describe('logs and metrics', () => {
     expect(text).toContain('wink_process_resident_memory_bytes');
   });
 });
+
+describe('analytics metrics', () => {
+  let t: TestApp;
+  beforeAll(async () => { t = await startTestApp({ runWorkers: true, rollupDebounceMs: 100 }); });
+  afterAll(async () => { await t.close(); });
+
+  it('exposes queue depth and the duration of the jobs the workers ran', async () => {
+    const cam = await provisionCamera(t, { storeId: 'store_jobs_001', cameraId: 'cam_1' });
+    await t.call('POST', '/api/ingest/events', { token: cam.apiKey, body: guideBatch(cam, new Date(Date.now() - 3_600_000).toISOString()) });
+    let text = '';
+    for (let i = 0; i < 100 && !/wink_job_duration_seconds_count\{queue="analytics-rollup",outcome="completed"\} [1-9]/.test(text); i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      text = await (await fetch(`${t.baseUrl}/metrics`, { headers: { connection: 'close' } })).text();
+    }
+    expect(text).toMatch(/wink_job_duration_seconds_count\{queue="analytics-rollup",outcome="completed"\} [1-9]/);
+    expect(text).toMatch(/wink_queue_depth\{queue="analytics-rollup"\} \d+/);
+    expect(text).toMatch(/wink_queue_depth\{queue="analytics-report"\} \d+/);
+    expect(text).toMatch(/wink_queue_failed_jobs\{queue="analytics-report"\} 0/);
+  }, 40_000);
+});

@@ -1,6 +1,8 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
+import { Gauge } from 'prom-client';
+import { WinkMetrics } from '../observability/wink-metrics.service.ts';
 import { REPORT_QUEUE, ROLLUP_QUEUE } from './analytics.queues.ts';
 
 const PROBE_TIMEOUT_MS = 1500;
@@ -19,7 +21,24 @@ export interface AnalyticsHealthReport {
 /** Queue depth, failed jobs and live workers (workers register their Redis connection by name, wherever they run). */
 @Injectable()
 export class AnalyticsHealth {
-  constructor(@InjectQueue(ROLLUP_QUEUE) private readonly rollup: Queue, @InjectQueue(REPORT_QUEUE) private readonly report: Queue) {}
+  constructor(@InjectQueue(ROLLUP_QUEUE) private readonly rollup: Queue, @InjectQueue(REPORT_QUEUE) private readonly report: Queue, metrics: WinkMetrics) {
+    // Sampled at scrape time from the same check as /api/analytics/health, so the two never disagree.
+    const health = this;
+    new Gauge({
+      name: 'wink_queue_depth', help: 'Analytics jobs waiting, delayed or running, by queue', labelNames: ['queue'] as const, registers: [metrics.registry],
+      async collect() {
+        const report = await health.check();
+        for (const [queue, q] of Object.entries(report.queues)) if ('depth' in q) this.set({ queue }, q.depth);
+      },
+    });
+    new Gauge({
+      name: 'wink_queue_failed_jobs', help: 'Analytics jobs that failed for good, by queue', labelNames: ['queue'] as const, registers: [metrics.registry],
+      async collect() {
+        const report = await health.check();
+        for (const [queue, q] of Object.entries(report.queues)) if ('failed' in q) this.set({ queue }, q.failed);
+      },
+    });
+  }
 
   async check(): Promise<AnalyticsHealthReport> {
     const queues: AnalyticsHealthReport['queues'] = {};

@@ -3,6 +3,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { type Job, type Queue, Worker } from 'bullmq';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.ts';
+import { WinkMetrics } from '../observability/wink-metrics.service.ts';
 import { AnalyticsReports } from './analytics-reports.service.ts';
 import { bullConnection, JOB, JOB_DEFAULTS, REPORT_QUEUE, ROLLUP_QUEUE, SCHEDULES, type ReportJob, type RollupJob } from './analytics.queues.ts';
 import { HourlyRollup } from './hourly-rollup.service.ts';
@@ -29,6 +30,7 @@ export class AnalyticsWorkers implements OnApplicationBootstrap, OnModuleDestroy
     private readonly rollups: HourlyRollup,
     private readonly trigger: RollupTrigger,
     private readonly reports: AnalyticsReports,
+    private readonly metrics: WinkMetrics,
   ) {}
 
   get running(): boolean {
@@ -59,7 +61,13 @@ export class AnalyticsWorkers implements OnApplicationBootstrap, OnModuleDestroy
     });
     for (const w of [rollup, report]) {
       w.on('error', (e) => this.logger.error(`${w.name}: ${e.message}`));
-      w.on('failed', (job, e) => this.logger.warn(`${w.name} job ${job?.id} failed (attempt ${job?.attemptsMade}): ${e.message}`));
+      w.on('failed', (job, e) => {
+        this.logger.warn(`${w.name} job ${job?.id} failed (attempt ${job?.attemptsMade}): ${e.message}`);
+        if (job?.processedOn) this.metrics.jobDuration.observe({ queue: w.name, outcome: 'failed' }, (Date.now() - job.processedOn) / 1000);
+      });
+      w.on('completed', (job) => {
+        if (job.processedOn) this.metrics.jobDuration.observe({ queue: w.name, outcome: 'completed' }, ((job.finishedOn ?? Date.now()) - job.processedOn) / 1000);
+      });
       this.workers.push(w);
     }
     // Upserts are idempotent: every worker process declares the same two schedules, Redis keeps one of each.
