@@ -5,6 +5,7 @@ import { Logger } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { MAX_BODY_BYTES } from '../../shared/src/events.ts';
 import { AppModule } from './app.module.ts';
+import { serveApiDocs } from './common/openapi.ts';
 import type { AppConfig } from './config/app-config.ts';
 import { serveWebDashboard } from './web/web-dashboard.ts';
 
@@ -15,5 +16,6 @@ export async function createHttpApp(config: AppConfig, opts: { logDestination?: 
   app.useBodyParser('json', { limit: MAX_BODY_BYTES });
   app.enableShutdownHooks();
   serveWebDashboard(app); // the web dashboard's static build at `/` (npm run build:web)
+  serveApiDocs(app); // OpenAPI document and Swagger UI at /api/docs
   return app;
 }

@@ -4,7 +4,7 @@ import { daysBetween, isCalendarDate } from './store-clock.ts';
 const storeId = z
   .string({ error: 'is required' })
   .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 characters of letters, digits, _ . -');
-const date = z.string({ error: 'is required' }).refine(isCalendarDate, 'must be a calendar date as YYYY-MM-DD');
+const date = z.string({ error: 'is required' }).refine(isCalendarDate, 'must be a calendar date as YYYY-MM-DD').meta({ format: 'date' });
 const subjectId = z.string().trim().min(1, 'must not be empty').max(128, 'must be at most 128 characters');
 const wholeNumber = (min: number, max: number) =>
   z.coerce.number({ error: `must be a whole number from ${min} to ${max}` }).int(`must be a whole number from ${min} to ${max}`)
@@ -20,7 +20,7 @@ export const spikesQuery = z.strictObject({
   store_id: storeId,
   days: wholeNumber(1, MAX_SPIKE_DAYS).default(7),
   /** Last local day of the series; default yesterday (complete days, which the nightly job precomputes). */
-  end_date: date.optional(),
+  end_date: date.optional().meta({ description: 'last store-local day of the series; default yesterday' }),
 });
 export type SpikesQuery = z.infer<typeof spikesQuery>;
 
@@ -40,7 +40,8 @@ export const promoQuery = z
       .preprocess((v) => (Array.isArray(v) ? v.join(',') : v), z.string({ error: 'must be a comma-separated list of store ids' }))
       .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
       .pipe(z.array(storeId).min(1, 'must name at least one store').max(MAX_CONTROL_STORES, `must name at most ${MAX_CONTROL_STORES} stores`))
-      .optional(),
+      .optional()
+      .meta({ description: `comma-separated store ids (at most ${MAX_CONTROL_STORES}) of the reader's organisation, for difference-in-differences` }),
   })
   .superRefine((q, ctx) => {
     const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });

@@ -1,6 +1,7 @@
 import { Controller, Get, Query, UseGuards } from '@nestjs/common';
 import { ReadAccessGuard, Reader, type ReadAccess } from '../admin/read-access.guard.ts';
 import { ReadableStores } from '../admin/readable-stores.service.ts';
+import { ApiRoute, ApiZodQuery, ReaderAuth } from '../common/openapi.ts';
 import { ZodValidationPipe } from '../common/zod-validation.pipe.ts';
 import { CameraStatus } from './camera-status.service.ts';
 import { historyQuery, storeQuery, type HistoryQuery, type StoreQuery } from './dashboard.dto.ts';
@@ -9,6 +10,7 @@ import { StoreHistory } from './store-history.service.ts';
 
 @Controller('api/dashboard')
 @UseGuards(ReadAccessGuard)
+@ReaderAuth()
 export class DashboardController {
   constructor(
     private readonly stores: ReadableStores,
@@ -19,23 +21,30 @@ export class DashboardController {
 
   /** The stores this reader may read (a viewer: its organisation's), for the web dashboard's store picker. */
   @Get('stores')
+  @ApiRoute('Stores this reader may read', { 200: '`{stores: [{store_id, name, timezone}]}`' })
   async storeList(@Reader() reader: ReadAccess) {
     const stores = await this.stores.list(reader);
     return { stores: stores.map((s) => ({ store_id: s.store_id, name: s.name, timezone: s.timezone })) };
   }
 
   @Get('cameras')
+  @ApiZodQuery(storeQuery)
+  @ApiRoute('Cameras of a store with their status', { 200: '`{cameras: [{camera_id, name, capabilities, status, last_heartbeat, status_data}]}`' }, 400, 404)
   async cameras(@Reader() reader: ReadAccess, @Query(new ZodValidationPipe(storeQuery, 'query')) q: StoreQuery) {
     const store = await this.stores.get(reader, q.store_id);
     return { cameras: await this.cameraStatus.list(store.store_id) };
   }
 
   @Get('live')
+  @ApiZodQuery(storeQuery)
+  @ApiRoute('Today\'s numbers of a store (store-local day, from Redis)', { 200: 'footfall, occupancy, zones, shelves, queues, cameras', 503: 'live numbers are being rebuilt; retry' }, 400, 404)
   async live(@Reader() reader: ReadAccess, @Query(new ZodValidationPipe(storeQuery, 'query')) q: StoreQuery) {
     return this.liveMetrics.live(await this.stores.get(reader, q.store_id));
   }
 
   @Get('history')
+  @ApiZodQuery(historyQuery)
+  @ApiRoute('The same metrics per store-local hour or day (from PostgreSQL)', { 200: 'buckets in store-local time' }, 400, 404)
   async history(@Reader() reader: ReadAccess, @Query(new ZodValidationPipe(historyQuery, 'query')) q: HistoryQuery) {
     return this.storeHistory.history(await this.stores.get(reader, q.store_id), q);
   }

@@ -19,7 +19,7 @@ const timeBound = z.string({ error: BOUND_MESSAGE }).transform((raw, ctx): TimeB
   if (isoInstant.safeParse(s).success) return { instant: new Date(s) };
   ctx.addIssue({ code: 'custom', message: BOUND_MESSAGE });
   return z.NEVER;
-});
+}).meta({ description: BOUND_MESSAGE });
 
 export const storeQuery = z.object({ store_id: slug });
 

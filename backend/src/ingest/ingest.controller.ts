@@ -1,7 +1,8 @@
 import { Body, Controller, Get, HttpCode, Post, Res, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
-import { heartbeatSchema, type EventBatch, type Heartbeat } from '../../../shared/src/events.ts';
+import { eventBatchSchema, heartbeatSchema, type EventBatch, type Heartbeat } from '../../../shared/src/events.ts';
 import type { EdgeKeyScope } from '../admin/edge-key.service.ts';
+import { ApiRoute, ApiZodBody, EdgeAuth } from '../common/openapi.ts';
 import { ZodValidationPipe } from '../common/zod-validation.pipe.ts';
 import { EdgeKeyGuard, EdgeScope } from './edge-key.guard.ts';
 import { EventBatchPipe } from './event-batch.pipe.ts';
@@ -15,6 +16,8 @@ export class IngestController {
   @Post('events')
   @HttpCode(200)
   @UseGuards(EdgeKeyGuard)
+  @EdgeAuth() @ApiZodBody(eventBatchSchema)
+  @ApiRoute('Send a batch of events (all or nothing; idempotent per event_id)', { 200: '`{status: "ok", received, accepted, duplicates}`', 400: 'an invalid event or field (the whole batch is refused); `event_index` names the event', 413: 'more than 1,000 events, or a body over 1 MB' })
   events(@EdgeScope() scope: EdgeKeyScope, @Body(new EventBatchPipe()) batch: EventBatch) {
     return this.ingest.ingest(scope, batch);
   }
@@ -22,11 +25,14 @@ export class IngestController {
   @Post('heartbeat')
   @HttpCode(200)
   @UseGuards(EdgeKeyGuard)
+  @EdgeAuth() @ApiZodBody(heartbeatSchema)
+  @ApiRoute('Report a camera\'s status', { 200: '`{status: "ok", received_at}`' }, 400, 413)
   heartbeat(@EdgeScope() scope: EdgeKeyScope, @Body(new ZodValidationPipe(heartbeatSchema)) hb: Heartbeat) {
     return this.ingest.recordHeartbeat(scope, hb);
   }
 
   @Get('health')
+  @ApiRoute('Liveness of PostgreSQL and Redis (no token)', { 200: '`{status: "ok", database: "up", redis: "up", …}`', 503: { description: 'PostgreSQL or Redis is down: the same body with `status: "degraded"`' } })
   async healthCheck(@Res({ passthrough: true }) res: Response) {
     const report = await this.health.check();
     if (report.status !== 'ok') res.status(503);
