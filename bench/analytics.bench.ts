@@ -14,7 +14,7 @@ import { REPORT_QUEUE, ROLLUP_QUEUE } from '../backend/src/analytics/analytics.q
 import { HourlyRollup } from '../backend/src/analytics/hourly-rollup.service.ts';
 import { RollupTrigger } from '../backend/src/analytics/rollup-trigger.service.ts';
 import { seededRandom } from '../backend/src/analytics/statistics/seeded-random.ts';
-import { addDays, localHourStarts, localParts, startOfLocalDay } from '../backend/src/analytics/store-clock.ts';
+import { addDays, localHourStarts, localParts, startOfLocalDay } from '../backend/src/common/store-clock.ts';
 import { StoreDirectory } from '../backend/src/admin/store-directory.service.ts';
 import type { AppConfig } from '../backend/src/config/app-config.ts';
 import { createThrowawayDatabase } from '../backend/src/database/throwaway-database.ts';

@@ -14,7 +14,7 @@ import { ReadableStores } from '../backend/src/admin/readable-stores.service.ts'
 import { ViewerKeyService } from '../backend/src/admin/viewer-key.service.ts';
 import type { AppConfig } from '../backend/src/config/app-config.ts';
 import { LiveStoreMetrics } from '../backend/src/dashboard/live-store-metrics.service.ts';
-import { dayStart, localDate } from '../backend/src/dashboard/store-day.ts';
+import { localDate, startOfLocalDay } from '../backend/src/common/store-clock.ts';
 import { createThrowawayDatabase } from '../backend/src/database/throwaway-database.ts';
 import { createHttpApp } from '../backend/src/http-app.ts';
 
@@ -56,7 +56,7 @@ async function seed(baseUrl: string, dbUrl: string): Promise<{ storeIds: string[
       await admin('/api/admin/stores', { org_id: org.id, store_id: storeId, name: `Store ${s}`, timezone: tz });
       for (const cam of ['cam_door', 'cam_floor']) await admin('/api/admin/cameras', { store_id: storeId, camera_id: cam, name: cam, capabilities: ['entrance', 'zones', 'shelves', 'queue'] });
       // Events spread uniformly from the local midnight DAYS-1 days ago until now: full past days, today so far.
-      const start = dayStart(localDate(Date.now() - (DAYS - 1) * 86_400_000, tz), tz).getTime();
+      const start = startOfLocalDay(localDate(Date.now() - (DAYS - 1) * 86_400_000, tz), tz);
       const spanMs = Date.now() - start;
       const n = Math.round((EVENTS_PER_STORE_DAY * spanMs) / 86_400_000);
       const people = Math.max(50, Math.round(EVENTS_PER_STORE_DAY / 6));

@@ -13,7 +13,7 @@ import { JOB, REPORT_QUEUE, type ReportJob } from './analytics.queues.ts';
 import { HourlyRollup } from './hourly-rollup.service.ts';
 import { PromotionLiftReport, promoDataRange, promoPeriods, type PromoParams } from './promotion-lift-report.service.ts';
 import { SpikeReport, type SpikeParams } from './spike-report.service.ts';
-import { addDays, localDate, startOfLocalDay, startOfLocalHour } from './store-clock.ts';
+import { addDays, localDate, startOfLocalDay, startOfLocalHour } from '../common/store-clock.ts';
 
 type ReportParams = SpikeParams | PromoParams;
 type Status = 'pending' | 'running' | 'ready' | 'failed';

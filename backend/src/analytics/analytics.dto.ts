@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { daysBetween, isCalendarDate } from './store-clock.ts';
+import { daysBetween, isCalendarDate } from '../common/store-clock.ts';
 
 const storeId = z
   .string({ error: 'is required' })

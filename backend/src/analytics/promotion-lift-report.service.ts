@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { HourlyRollup } from './hourly-rollup.service.ts';
 import { estimatePromotionLift, type DayMetrics, type PromotionLift } from './promotion-lift.estimator.ts';
-import { addDays, daysBetween, isoDow, startOfLocalDay } from './store-clock.ts';
+import { addDays, daysBetween, isoDow, startOfLocalDay } from '../common/store-clock.ts';
 
 export type PromoBaseline = { mode: 'same_weekdays'; weeks: number } | { mode: 'range'; start_date: string; end_date: string };
 

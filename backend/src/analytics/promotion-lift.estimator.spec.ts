@@ -1,6 +1,6 @@
 import { estimatePromotionLift, type CountLift, type DayMetrics, type DidLift, type RatioLift } from './promotion-lift.estimator.ts';
 import { seededRandom } from './statistics/seeded-random.ts';
-import { addDays, isoDow } from './store-clock.ts';
+import { addDays, isoDow } from '../common/store-clock.ts';
 
 const BOOT = { resamples: 2000, seed: 7 };
 

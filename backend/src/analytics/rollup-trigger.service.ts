@@ -6,7 +6,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.ts';
 import { IngestService, type StoredEvents } from '../ingest/ingest.service.ts';
 import { StoreEventsReader } from '../ingest/store-events.reader.ts';
 import { JOB, ROLLUP_QUEUE, type RollupJob } from './analytics.queues.ts';
-import { addDays, startOfLocalDay } from './store-clock.ts';
+import { addDays, startOfLocalDay } from '../common/store-clock.ts';
 
 const HOUR_MS = 3_600_000;
 /** Backfill job size: long enough to amortise a job's queue overhead, short enough to retry cheaply (each day commits on its own). */

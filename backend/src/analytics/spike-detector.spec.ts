@@ -1,6 +1,6 @@
 import { assessHour, detectSpikes, predictiveUpperTail, smallestImprobableCount, SPIKE_DEFAULTS, type HourCount } from './spike-detector.ts';
 import { seededRandom } from './statistics/seeded-random.ts';
-import { addDays } from './store-clock.ts';
+import { addDays } from '../common/store-clock.ts';
 
 /** Poisson sample by inversion (small means) — enough for synthetic traffic. */
 function poisson(random: () => number, lambda: number): number {

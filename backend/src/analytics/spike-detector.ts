@@ -1,6 +1,6 @@
 import { MAD_TO_SIGMA, median, medianAbsoluteDeviation } from './statistics/robust-baseline.ts';
 import { regularizedBeta } from './statistics/special-functions.ts';
-import { addDays } from './store-clock.ts';
+import { addDays } from '../common/store-clock.ts';
 
 /** One store-local hour of footfall. */
 export interface HourCount {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { HourlyRollup } from './hourly-rollup.service.ts';
 import { detectSpikes, SPIKE_DEFAULTS, type HourCount } from './spike-detector.ts';
-import { addDays, localHourStarts, localIso, localParts, startOfLocalDay } from './store-clock.ts';
+import { addDays, localHourStarts, localIso, localParts, startOfLocalDay } from '../common/store-clock.ts';
 
 /** A spike report's parameters, fully resolved (no "yesterday"): equal parameters mean the same report. */
 export interface SpikeParams {

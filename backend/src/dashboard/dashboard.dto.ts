@@ -1,21 +1,16 @@
 import { z } from 'zod';
 import { slug } from '../admin/admin.dto.ts';
+import { isCalendarDate } from '../common/store-clock.ts';
 
 export type TimeBound = { date: string } | { instant: Date };
 
 const BOUND_MESSAGE = 'must be a date (2024-01-15, the store\'s local midnight) or an ISO 8601 timestamp with a time zone (2024-01-15T10:30:00Z)';
 const isoInstant = z.iso.datetime({ offset: true });
 
-function calendarDate(s: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return false;
-  const d = new Date(`${s}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
-}
-
 const timeBound = z.string({ error: BOUND_MESSAGE }).transform((raw, ctx): TimeBound => {
   // An un-encoded '+' in a query string arrives as a space: "10:30:00 05:30" meant "10:30:00+05:30".
   const s = raw.trim().replace(/ (\d{2}:?\d{2})$/, '+$1');
-  if (calendarDate(s)) return { date: s };
+  if (isCalendarDate(s)) return { date: s };
   if (isoInstant.safeParse(s).success) return { instant: new Date(s) };
   ctx.addIssue({ code: 'custom', message: BOUND_MESSAGE });
   return z.NEVER;

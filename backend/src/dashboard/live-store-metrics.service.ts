@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger, type OnModuleInit, ServiceUnavailableExcept
 import type { Redis } from 'ioredis';
 import { ReadableStores } from '../admin/readable-stores.service.ts';
 import type { StoreView } from '../admin/store-directory.service.ts';
+import { localDate } from '../common/store-clock.ts';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.ts';
 import { IngestService, type StoredEvents } from '../ingest/ingest.service.ts';
 import { StoreTotalsReader, storedEventKey } from '../ingest/store-totals.reader.ts';
@@ -12,7 +13,7 @@ import { CameraStatus } from './camera-status.service.ts';
 import { countersFromHash, countersFromTotals, durationMs, hashFromCounters, liveMetrics, type LiveMetrics } from './live-counters.ts';
 import { storeDayKeys, cameraBoardKey, type StoreDayKeys } from './live-keys.ts';
 import { liveScripts, type LiveScripts } from './live-scripts.ts';
-import { dayBounds, liveKeysExpireAt, localDate } from './store-day.ts';
+import { dayBounds, liveKeysExpireAt } from './store-day.ts';
 
 export type LiveStoreView = { store_id: string; date: string; timezone: string } & LiveMetrics & { cameras: CameraStatusView[]; timestamp: string };
 

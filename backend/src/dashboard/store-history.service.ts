@@ -2,11 +2,11 @@ import { BadRequestException, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { StoreView } from '../admin/store-directory.service.ts';
+import { localDate, startOfLocalDay } from '../common/store-clock.ts';
 import { BUCKET_LABEL_FORMAT, StoreTotalsReader, type StoreTotalsRow } from '../ingest/store-totals.reader.ts';
 import type { HistoryQuery, TimeBound } from './dashboard.dto.ts';
 import { GRID_STEP, MAX_RANGE_DAYS, maxRangeMs, runningOccupancy, type Granularity } from './history-buckets.ts';
 import { countersFromTotals, liveMetrics, type LiveMetrics } from './live-counters.ts';
-import { dayStart, localDate } from './store-day.ts';
 
 export type HistoryBucket = { bucket: string } & LiveMetrics;
 export interface StoreHistoryView { store_id: string; timezone: string; granularity: Granularity; from: string; to: string; buckets: HistoryBucket[] }
@@ -43,7 +43,7 @@ export class StoreHistory {
     const [labels, rows] = await Promise.all([
       this.db.query(BUCKETS_SQL, [from, to, g, tz, BUCKET_LABEL_FORMAT[g], GRID_STEP[g]]) as Promise<{ bucket: string }[]>,
       // Entrances from the local midnight of `from`'s day: occupancy carries in from the morning.
-      this.totals.bucketTotals({ storeId: store.store_id, timezone: tz, granularity: g, from, to, entrancesFrom: dayStart(localDate(from.getTime(), tz), tz) }),
+      this.totals.bucketTotals({ storeId: store.store_id, timezone: tz, granularity: g, from, to, entrancesFrom: new Date(startOfLocalDay(localDate(from.getTime(), tz), tz)) }),
     ]);
     const buckets = labels.map((l) => l.bucket);
     const byBucket = new Map<string, StoreTotalsRow[]>();
@@ -72,5 +72,5 @@ export class StoreHistory {
 
 /** A bare date is the store's local midnight starting that date; a timestamp is the instant it names. */
 function resolve(bound: TimeBound, tz: string): Date {
-  return 'date' in bound ? dayStart(bound.date, tz) : bound.instant;
+  return 'date' in bound ? new Date(startOfLocalDay(bound.date, tz)) : bound.instant;
 }

@@ -8,7 +8,7 @@ import { EVENT_TYPES, type EventType } from '../../../shared/src/events.ts';
 import {
   attachExistingStore, provisionSimulatedStores, releaseFleet, type Fleet, type SimulatedStore,
 } from './simulated-fleet.ts';
-import { addDays, datesBetween, localDateAt, localMinuteAt } from './store-clock.ts';
+import { addDays, datesBetween, localDate, localMinuteAt } from '../common/store-clock.ts';
 import { planDay, visitorsPerHour, type DayPlan, type Promotion, type Spike } from './traffic-model.ts';
 import { synthesizeStoreDay, type SimulatedEvent } from './visitor-journey.ts';
 import { WinkApiClient, type IngestResult, type WinkApiClientOptions } from './wink-api-client.ts';
@@ -124,7 +124,7 @@ export class StoreTrafficSimulator {
 
   /** The store-local dates simulated for a store: --from on, or the days ending today; never after today. */
   datesFor(store: SimulatedStore, nowMs: number): string[] {
-    const today = localDateAt(nowMs, store.timezone);
+    const today = localDate(nowMs, store.timezone);
     const first = this.settings.from ?? addDays(today, -(this.settings.days - 1));
     const last = addDays(first, this.settings.days - 1);
     return datesBetween(first, last < today ? last : today);
@@ -202,7 +202,7 @@ export class StoreTrafficSimulator {
     const started = performance.now();
     const startMs = this.cutoffMs ?? this.now();
     const cursors = fleet.stores.map((store) => {
-      const date = localDateAt(startMs, store.timezone);
+      const date = localDate(startMs, store.timezone);
       const plan = this.planFor(store, date);
       const events = synthesizeStoreDay(plan, store.layout).events;
       const firstUnsent = events.findIndex((e) => e.atMs > startMs);
@@ -218,7 +218,7 @@ export class StoreTrafficSimulator {
         const due: SimulatedEvent[] = [];
         for (;;) {
           while (c.index < c.events.length && c.events[c.index].atMs <= t) due.push(c.events[c.index++]);
-          if (localDateAt(t, c.store.timezone) <= c.date) break;
+          if (localDate(t, c.store.timezone) <= c.date) break;
           // Midnight passed in the store: move on to its next day.
           c.date = addDays(c.date, 1);
           c.plan = this.planFor(c.store, c.date);

@@ -1,5 +1,5 @@
 import { SeededRandom } from './seeded-random.ts';
-import { datesBetween, localDateAt, localMinuteAt, weekdayOf } from './store-clock.ts';
+import { datesBetween, isoDow, localDate, localMinuteAt } from '../common/store-clock.ts';
 import { SIMULATED_CAMERAS, SIMULATED_STORE_PROFILES, layoutFromCameras, type StoreProfile } from './store-layout.ts';
 import {
   HOURLY_FACTORS, LAST_ENTRY_MINUTES_BEFORE_CLOSE, SPIKE_MULTIPLIER_RANGE, WEEKDAY_FACTORS,
@@ -70,12 +70,12 @@ describe('traffic model: opening hours in store-local time', () => {
     const outside: string[] = [];
     for (const date of dates) {
       const plan = planDay(input(profile, date, { spikeProbability: 0.5, peakVisitorsPerHour: 30 }));
-      const hours = profile.openingHours[weekdayOf(date)]!;
+      const hours = profile.openingHours[isoDow(date) % 7]!;
       for (const { event } of synthesizeStoreDay(plan, layout).events) {
         for (const stamp of [event.ts, ...('enter_ts' in event ? [event.enter_ts, event.exit_ts] : [])]) {
           const ms = Date.parse(stamp);
           const minute = localMinuteAt(ms, profile.timezone);
-          if (localDateAt(ms, profile.timezone) !== date || minute < hours.open || minute > hours.close) outside.push(`${date}: ${event.type} at ${stamp}`);
+          if (localDate(ms, profile.timezone) !== date || minute < hours.open || minute > hours.close) outside.push(`${date}: ${event.type} at ${stamp}`);
           stamps++;
         }
       }

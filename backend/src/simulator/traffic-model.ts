@@ -4,7 +4,7 @@
  * drawn from a seeded stream). Nothing here reads the clock or the network.
  */
 import { SeededRandom } from './seeded-random.ts';
-import { localTimeToInstant, weekdayOf } from './store-clock.ts';
+import { isoDow, localTimeToInstant } from '../common/store-clock.ts';
 
 /** Bump when the model's output for the same inputs changes: event ids change with it, so old runs are not mistaken for duplicates. */
 export const TRAFFIC_MODEL_VERSION = 1;
@@ -82,7 +82,7 @@ export function isPromotionDay(promotion: Promotion | null | undefined, date: st
  * from its own stream, so the same day keeps the same spike when only the rate changes.
  */
 export function planDay(input: DayPlanInput): DayPlan {
-  const weekday = weekdayOf(input.date);
+  const weekday = isoDow(input.date) % 7; // 0 = Sunday … 6 = Saturday, as OpeningHours and WEEKDAY_FACTORS count
   const hours = input.openingHours[weekday] ?? null;
   let spike: Spike | null = null;
   if (hours) {

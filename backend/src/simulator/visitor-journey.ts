@@ -7,7 +7,7 @@
 import type { StoreEvent } from '../../../shared/src/events.ts';
 import { SeededRandom, fingerprint } from './seeded-random.ts';
 import type { StoreLayout } from './store-layout.ts';
-import { localTimeToInstant } from './store-clock.ts';
+import { localTimeToInstant } from '../common/store-clock.ts';
 import { arrivals, type DayPlan } from './traffic-model.ts';
 
 /** An event and the camera whose edge key sends it; `atMs` is its `ts`, the moment the edge would emit it. */

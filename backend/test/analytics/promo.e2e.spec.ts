@@ -1,5 +1,5 @@
 import type { StoreEvent } from '../../../shared/src/events.ts';
-import { addDays, localDate, localHourStarts, localParts, startOfLocalDay } from '../../src/analytics/store-clock.ts';
+import { addDays, localDate, localHourStarts, localParts, startOfLocalDay } from '../../src/common/store-clock.ts';
 import type { ProvisionedCamera, TestApp } from '../test-app.ts';
 import { closeAnalyticsApp, drain, HOUR, ingest, poisson, provisionCamera, seededRandom, startAnalyticsApp, viewerKey } from './analytics-harness.ts';
 

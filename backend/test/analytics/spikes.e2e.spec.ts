@@ -1,6 +1,6 @@
 import type { StoreEvent } from '../../../shared/src/events.ts';
 import { AnalyticsReports } from '../../src/analytics/analytics-reports.service.ts';
-import { addDays, localDate, localHourStarts, localParts, startOfLocalDay } from '../../src/analytics/store-clock.ts';
+import { addDays, localDate, localHourStarts, localParts, startOfLocalDay } from '../../src/common/store-clock.ts';
 import type { ProvisionedCamera, TestApp } from '../test-app.ts';
 import {
   closeAnalyticsApp, drain, entrances, ingest, poisson, provisionCamera, queues, seededRandom, startAnalyticsApp, viewerKey,

@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { AddressInfo } from 'node:net';
 import type { AppConfig } from '../../src/config/app-config.ts';
-import { dayStart, localDate } from '../../src/dashboard/store-day.ts';
+import { localDate, startOfLocalDay } from '../../src/common/store-clock.ts';
 import { createHttpApp } from '../../src/http-app.ts';
 import { REDIS } from '../../src/redis/redis.module.ts';
 import type { ProvisionedCamera, TestApp } from '../test-app.ts';
@@ -48,8 +48,8 @@ export function todayWindow(): { tz: string; base: number; date: string } {
   const now = Date.now();
   for (const tz of ['UTC', 'Asia/Tokyo', 'America/New_York']) {
     const date = localDate(now, tz);
-    const start = dayStart(date, tz).getTime();
-    const end = dayStart(localDate(start + 26 * 3_600_000, tz), tz).getTime();
+    const start = startOfLocalDay(date, tz);
+    const end = startOfLocalDay(localDate(start + 26 * 3_600_000, tz), tz);
     if (now - start >= 15 * 60_000 && end - now >= 30 * 60_000) return { tz, base: start + 60_000, date };
   }
   throw new Error('no suitable time zone (cannot happen: the candidates are 5+ hours apart)');

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import pg from 'pg';
 import { ReadableStores } from '../../src/admin/readable-stores.service.ts';
 import { LiveStoreMetrics, type LiveStoreView } from '../../src/dashboard/live-store-metrics.service.ts';
-import { dayStart, localDate } from '../../src/dashboard/store-day.ts';
+import { localDate, startOfLocalDay } from '../../src/common/store-clock.ts';
 import { REDIS } from '../../src/redis/redis.module.ts';
 import { guideBatch } from '../guide-examples.ts';
 import { provisionCamera, startTestApp, type ProvisionedCamera, type TestApp } from '../test-app.ts';
@@ -86,7 +86,7 @@ describe('Live store metrics in Redis (real PostgreSQL and Redis)', () => {
   });
 
   it('counts an event toward its own local day: a late event for yesterday does not inflate today', async () => {
-    const yesterday = dayStart(today.date, today.tz).getTime() - 1;
+    const yesterday = startOfLocalDay(today.date, today.tz) - 1;
     await postEvents(t, cam, [{ type: 'entrance', ts: iso(yesterday), direction: 'in', person_key: 'late' }]);
     expect(await live()).toMatchObject(expected);
   });
@@ -190,7 +190,7 @@ describe('The store day across local midnight, far from UTC', () => {
     const cam = await provisionCamera(t, { storeId, cameraId: 'cam_1', timezone: tz });
     const metrics = t.app.get(LiveStoreMetrics);
     const store = (await t.app.get(ReadableStores).lookup(storeId))!;
-    const midnight = dayStart(localDate(Date.now(), tz), tz).getTime(); // the latest local midnight, in the past
+    const midnight = startOfLocalDay(localDate(Date.now(), tz), tz); // the latest local midnight, in the past
     // Read both days first so the events below are counted incrementally, not by a rebuild.
     expect((await metrics.live(store, midnight - 1)).footfall).toBe(0);
     expect((await metrics.live(store, midnight)).footfall).toBe(0);
