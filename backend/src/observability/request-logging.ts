@@ -24,7 +24,12 @@ export function requestLoggingParams(config: AppConfig, destination?: Destinatio
       res.setHeader('x-request-id', id);
       return id;
     },
-    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    customLogLevel: (req, res, err) => {
+      if (err || res.statusCode >= 500) return 'error';
+      if (res.statusCode >= 400) return 'warn';
+      // Every open dashboard polls /live every few seconds: successful polls are debug-level noise.
+      return req.method === 'GET' && req.url?.startsWith('/api/dashboard/live') ? 'debug' : 'info';
+    },
     // Health probes and scrapes every few seconds would drown the log.
     autoLogging: { ignore: (req) => req.url === '/api/ingest/health' || req.url === '/metrics' },
     serializers: {
