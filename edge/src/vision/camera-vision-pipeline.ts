@@ -15,7 +15,12 @@ import { PersonDetector } from './person-detector.ts';
 import { ByteTracker, type TrackerOptions } from './tracker.ts';
 
 /** ByteTrack's second association stage needs the low-score boxes too, so the detector keeps them. */
-const LOW_SCORE_FLOOR = 0.1;
+export const LOW_SCORE_FLOOR = 0.1;
+
+/** The tracker settings derived from the detector's confidence (the evaluation replays exactly these). */
+export function trackerOptionsFor(confidence: number, fps: number, overrides: Partial<TrackerOptions> = {}): Partial<TrackerOptions> {
+  return { trackThresh: confidence, newTrackThresh: Math.min(0.95, confidence + 0.1), fps, ...overrides };
+}
 const STATUS_EVERY_MS = 2000;
 /**
  * The status timer stays quiet when frames stop being analysed while the stream claims to be up, so a
@@ -95,9 +100,7 @@ class CameraVisionPipeline implements CameraPipeline {
         url: camera.rtsp, targetFps: target_fps, letterboxSize: detector.inputSize,
         realtime: camera.source === 'file' ? (this.options.realtime ?? true) : undefined, waitForStream: true,
       });
-      const tracker = new ByteTracker({
-        trackThresh: det.confidence, newTrackThresh: Math.min(0.95, det.confidence + 0.1), fps: target_fps, ...this.options.tracker,
-      });
+      const tracker = new ByteTracker(trackerOptionsFor(det.confidence, target_fps, this.options.tracker));
       const personKey = (id: number) => `${camera.camera_id}_${this.runId}_${id}`;
       let rules: ReturnType<typeof buildCameraRules> | null = null;
       let lastTs = Date.now();
@@ -136,7 +139,8 @@ class CameraVisionPipeline implements CameraPipeline {
     } finally {
       clearInterval(statusTimer);
       await this.source?.close().catch(() => {});
-      detector.release();
+      // Released before the worker may be terminated: a session left open leaks ~60 MB per termination.
+      await detector.release();
       sendStatus();
     }
   }
