@@ -37,6 +37,9 @@ export class RollupTrigger implements OnModuleInit {
     this.ingest.onStored((stored) => this.onStored(stored));
   }
 
+  private enqueuedSlot = -1;
+  private readonly enqueuedInSlot = new Set<string>();
+
   private async onStored(stored: StoredEvents, nowMs = Date.now()): Promise<void> {
     const hours = new Set<number>();
     for (const e of [...stored.entrance, ...stored.zone, ...stored.shelf, ...stored.queue]) {
@@ -45,16 +48,26 @@ export class RollupTrigger implements OnModuleInit {
     const window = this.config.rollupDebounceMs ?? 60_000;
     const slot = Math.floor(nowMs / window);
     const delay = (slot + 1) * window - nowMs;
-    const jobs = [...hours].map((h) => ({
-      name: JOB.rollup,
-      data: { storeId: stored.storeId, from: h, to: h + HOUR_MS },
-      opts: { jobId: `rollup/${stored.storeId}/${h}/${slot}`, delay },
-    }));
+    // Within a window, every batch for the same store-hour maps to the same job id: BullMQ would drop the
+    // repeat anyway, so skip the Redis round trip for ids this process already enqueued.
+    if (slot !== this.enqueuedSlot) {
+      this.enqueuedSlot = slot;
+      this.enqueuedInSlot.clear();
+    }
+    const jobs = [...hours]
+      .map((h) => ({
+        name: JOB.rollup,
+        data: { storeId: stored.storeId, from: h, to: h + HOUR_MS },
+        opts: { jobId: `rollup/${stored.storeId}/${h}/${slot}`, delay },
+      }))
+      .filter((j) => !this.enqueuedInSlot.has(j.opts.jobId));
+    if (jobs.length === 0) return;
     try {
       await Promise.race([
         this.queue.addBulk(jobs),
         new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer in ${ENQUEUE_TIMEOUT_MS} ms`)), ENQUEUE_TIMEOUT_MS).unref()),
       ]);
+      for (const j of jobs) this.enqueuedInSlot.add(j.opts.jobId);
     } catch (e) {
       // The events are stored; the hourly sweep re-rolls the last day, and POST /api/analytics/rollups/rebuild anything older.
       this.logger.warn(`could not enqueue rollups for ${stored.storeId} (${hours.size} hours): ${e instanceof Error ? e.message : e}`);

@@ -117,7 +117,8 @@ export class IngestService {
       if (byKind[kind].length > storedCount) this.metrics.ingestEvents.inc({ type: kind, result: 'duplicate' }, byKind[kind].length - storedCount);
     }
     const accepted = stored.entrance.length + stored.zone.length + stored.shelf.length + stored.queue.length;
-    if (accepted > 0) for (const l of this.listeners) await l(stored);
+    // Live counters and rollup triggers are independent: run them side by side.
+    if (accepted > 0) await Promise.all(this.listeners.map((l) => l(stored)));
     return { status: 'ok', received: batch.events.length, accepted, duplicates: batch.events.length - accepted };
   }
 
