@@ -8,6 +8,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { StoreEvent } from '../../../shared/src/events.ts';
+import { seededRandom } from '../../src/analytics/statistics/seeded-random.ts';
+import { addDays, localDate, localTimeToInstant } from '../../src/common/store-clock.ts';
 import { buildWeb } from '../../../scripts/build-web.mjs';
 import { closeAnalyticsApp, drain } from '../analytics/analytics-harness.ts';
 import { provisionCamera, startTestApp, type ProvisionedCamera, type TestApp } from '../test-app.ts';
@@ -38,38 +40,11 @@ export interface WebFixture {
 }
 
 // ---- store-local time without a library (Intl only) ----
-function offsetMs(ms: number, tz: string): number {
-  const p: Record<string, number> = {};
-  for (const x of new Intl.DateTimeFormat('en-US', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' }).formatToParts(new Date(ms))) {
-    if (x.type !== 'literal') p[x.type] = Number(x.value);
-  }
-  return Date.UTC(p.year, p.month - 1, p.day, p.hour % 24, p.minute, p.second) - Math.floor(ms / 1000) * 1000;
-}
 /** The instant of a store-local wall-clock time (the first one, at a DST repeat). */
 export function localInstant(date: string, hour: number, tz: string): number {
-  const guess = Date.parse(`${date}T${String(hour).padStart(2, '0')}:00:00Z`);
-  let t = guess - offsetMs(guess, tz);
-  t = guess - offsetMs(t, tz);
-  return t;
+  return localTimeToInstant(date, hour * 60, tz);
 }
-export function localDateOf(ms: number, tz: string): string {
-  return new Date(ms + offsetMs(ms, tz)).toISOString().slice(0, 10);
-}
-export function addDays(date: string, n: number): string {
-  const [y, m, d] = date.split('-').map(Number);
-  return new Date(Date.UTC(y, m - 1, d + n)).toISOString().slice(0, 10);
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { addDays };
 
 /** Visitors per open hour, 09:00–20:00 local. */
 const PROFILE = [3, 4, 6, 8, 7, 6, 5, 6, 8, 9, 6, 4];
@@ -82,7 +57,7 @@ export function storeTraffic(opts: {
   tag: string; tz: string; dates: string[]; untilMs: number; seed: number; full: boolean;
   promo?: { start: string; end: string }; spike?: { date: string; hour: number; extra: number };
 }): StoreEvent[] {
-  const random = mulberry32(opts.seed);
+  const random = seededRandom(opts.seed);
   const events: StoreEvent[] = [];
   const iso = (ms: number) => new Date(ms).toISOString();
   for (const date of opts.dates) {
@@ -179,13 +154,13 @@ export async function startWebFixture(): Promise<WebFixture> {
   };
 
   const now = Date.now();
-  const today = localDateOf(now, STORE_A.timezone);
+  const today = localDate(now, STORE_A.timezone);
   const past = Array.from({ length: HISTORY_DAYS }, (_, i) => addDays(today, i - HISTORY_DAYS));
   const promo = { start: addDays(today, -9), end: addDays(today, -3) };
   const spike = { date: addDays(today, -2), hour: 14 };
   await send(a, storeTraffic({ tag: 'a', tz: STORE_A.timezone, dates: past, untilMs: now, seed: 1, full: true, promo, spike: { ...spike, extra: 45 } }));
   await send(a, todayTraffic('a', STORE_A.timezone, today, now, 24));
-  const todayB = localDateOf(now, STORE_B.timezone);
+  const todayB = localDate(now, STORE_B.timezone);
   await send(b, storeTraffic({ tag: 'b', tz: STORE_B.timezone, dates: Array.from({ length: HISTORY_DAYS }, (_, i) => addDays(todayB, i - HISTORY_DAYS)), untilMs: now, seed: 3, full: false }));
   await send(other, storeTraffic({ tag: 'o', tz: STORE_OTHER.timezone, dates: [addDays(today, -1)], untilMs: now, seed: 4, full: false }));
   await heartbeat(a);
