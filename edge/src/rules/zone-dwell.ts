@@ -118,6 +118,54 @@ function visit(zoneId: string, trackId: number, p: Presence): ZoneVisit {
   return { zoneId, trackId, enterMs: p.firstInsideMs, exitMs: p.lastInsideMs };
 }
 
+/**
+ * The plumbing every area rule (zone, shelf, queue) shares: frames go to one ZonePresenceTracker and each
+ * finished visit becomes that rule's event, or none.
+ */
+export abstract class VisitRule<E> implements FrameRule<E> {
+  protected readonly presence: ZonePresenceTracker;
+  protected readonly personKey: PersonKey;
+
+  constructor(areas: Readonly<Record<string, Polygon>>, opts: Partial<ZonePresenceOptions> & { personKey: PersonKey }) {
+    this.presence = new ZonePresenceTracker(areas, opts);
+    this.personKey = opts.personKey;
+  }
+
+  update(tracks: ReadonlyArray<TrackFoot>, timestampMs: number): E[] {
+    return this.toEvents(this.presence.update(tracks, timestampMs));
+  }
+
+  removeTracks(ids: Iterable<number>, timestampMs: number): E[] {
+    return this.toEvents(this.presence.removeTracks(ids, timestampMs));
+  }
+
+  close(timestampMs: number): E[] {
+    return this.toEvents(this.presence.close(timestampMs));
+  }
+
+  /** People in the area right now (including those in their exit grace period). */
+  currentCount(areaId: string): number {
+    return this.presence.currentCount(areaId);
+  }
+
+  /** currentCount for every area. */
+  occupancy(): Record<string, number> {
+    return this.presence.occupancy();
+  }
+
+  /** The event for a finished visit, or null when the visit is not one (e.g. a passer-by at a shelf). */
+  protected abstract toEvent(visit: ZoneVisit): E | null;
+
+  private toEvents(visits: ZoneVisit[]): E[] {
+    const events: E[] = [];
+    for (const v of visits) {
+      const e = this.toEvent(v);
+      if (e) events.push(e);
+    }
+    return events;
+  }
+}
+
 export interface ZoneDwellOptions extends ZonePresenceOptions {
   personKey: PersonKey;
 }
@@ -125,36 +173,8 @@ export interface ZoneDwellOptions extends ZonePresenceOptions {
 export type UnsentZoneEvent = UnsentEvent<ZoneEvent>;
 
 /** Emits one `zone` event per completed visit, when it ends. */
-export class ZoneDwellTracker implements FrameRule<UnsentZoneEvent> {
-  private readonly presence: ZonePresenceTracker;
-  private readonly personKey: PersonKey;
-
-  constructor(zones: Readonly<Record<string, Polygon>>, opts: Partial<ZoneDwellOptions> & Pick<ZoneDwellOptions, 'personKey'>) {
-    this.presence = new ZonePresenceTracker(zones, opts);
-    this.personKey = opts.personKey;
-  }
-
-  update(tracks: ReadonlyArray<TrackFoot>, timestampMs: number): UnsentZoneEvent[] {
-    return this.presence.update(tracks, timestampMs).map((v) => this.toEvent(v));
-  }
-
-  removeTracks(ids: Iterable<number>, timestampMs: number): UnsentZoneEvent[] {
-    return this.presence.removeTracks(ids, timestampMs).map((v) => this.toEvent(v));
-  }
-
-  close(timestampMs: number): UnsentZoneEvent[] {
-    return this.presence.close(timestampMs).map((v) => this.toEvent(v));
-  }
-
-  currentCount(zoneId: string): number {
-    return this.presence.currentCount(zoneId);
-  }
-
-  occupancy(): Record<string, number> {
-    return this.presence.occupancy();
-  }
-
-  private toEvent(v: ZoneVisit): UnsentZoneEvent {
+export class ZoneDwellTracker extends VisitRule<UnsentZoneEvent> {
+  protected toEvent(v: ZoneVisit): UnsentZoneEvent {
     const exit = isoTimestamp(v.exitMs);
     return {
       type: 'zone',
