@@ -2,6 +2,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { Gauge } from 'prom-client';
+import { within } from '../common/within.ts';
 import { WinkMetrics } from '../observability/wink-metrics.service.ts';
 import { REPORT_QUEUE, ROLLUP_QUEUE } from './analytics.queues.ts';
 
@@ -48,11 +49,11 @@ export class AnalyticsHealth {
     let ok = true;
     for (const q of [this.rollup, this.report]) {
       try {
-        const [c, workers, schedulers] = await withTimeout(Promise.all([
+        const [c, workers, schedulers] = await within(Promise.all([
           q.getJobCounts('waiting', 'prioritized', 'delayed', 'active', 'failed', 'completed'),
           q.getWorkersCount(),
           q.getJobSchedulersCount(),
-        ]));
+        ]), PROBE_TIMEOUT_MS, 'Redis did not answer');
         const h: QueueHealth = {
           depth: c.waiting + c.prioritized + Math.max(0, c.delayed - schedulers) + c.active,
           waiting: c.waiting + c.prioritized, delayed: c.delayed, active: c.active, failed: c.failed, completed: c.completed, schedulers, workers,
@@ -75,6 +76,3 @@ export class AnalyticsHealth {
   }
 }
 
-function withTimeout<T>(p: Promise<T>): Promise<T> {
-  return Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error('Redis did not answer')), PROBE_TIMEOUT_MS).unref())]);
-}

@@ -1,3 +1,4 @@
+import { within } from '../common/within.ts';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { Queue } from 'bullmq';
@@ -63,10 +64,7 @@ export class RollupTrigger implements OnModuleInit {
       .filter((j) => !this.enqueuedInSlot.has(j.opts.jobId));
     if (jobs.length === 0) return;
     try {
-      await Promise.race([
-        this.queue.addBulk(jobs),
-        new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer in ${ENQUEUE_TIMEOUT_MS} ms`)), ENQUEUE_TIMEOUT_MS).unref()),
-      ]);
+      await within(this.queue.addBulk(jobs), ENQUEUE_TIMEOUT_MS, `no answer in ${ENQUEUE_TIMEOUT_MS} ms`);
       for (const j of jobs) this.enqueuedInSlot.add(j.opts.jobId);
     } catch (e) {
       // The events are stored; the hourly sweep re-rolls the last day, and POST /api/analytics/rollups/rebuild anything older.

@@ -2,15 +2,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
+import { within } from '../common/within.ts';
 import { REDIS } from '../redis/redis.module.ts';
 
 export interface HealthReport { status: 'ok' | 'degraded'; database: 'up' | 'down'; redis: 'up' | 'down'; timestamp: string }
 
 const PROBE_TIMEOUT_MS = 1500;
-
-function withTimeout<T>(p: Promise<T>): Promise<T> {
-  return Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error('timeout')), PROBE_TIMEOUT_MS).unref())]);
-}
 
 @Injectable()
 export class SystemHealth {
@@ -18,8 +15,8 @@ export class SystemHealth {
 
   async check(): Promise<HealthReport> {
     const [database, redis] = await Promise.all([
-      withTimeout(this.db.query('SELECT 1')).then(() => 'up' as const, () => 'down' as const),
-      withTimeout(this.redis.ping()).then(() => 'up' as const, () => 'down' as const),
+      within(this.db.query('SELECT 1'), PROBE_TIMEOUT_MS, 'timeout').then(() => 'up' as const, () => 'down' as const),
+      within(this.redis.ping(), PROBE_TIMEOUT_MS, 'timeout').then(() => 'up' as const, () => 'down' as const),
     ]);
     return { status: database === 'up' && redis === 'up' ? 'ok' : 'degraded', database, redis, timestamp: new Date().toISOString() };
   }
