@@ -122,7 +122,7 @@ async function main(): Promise<void> {
     const copyRate = await copyRun(db.url);
     const rows: string[][] = [['path', 'batch', 'events/s', 'p50 ms/batch', 'p99 ms/batch', 'vs COPY']];
     rows.push(['COPY FROM STDIN (reference)', '-', copyRate.toFixed(0), '-', '-', '1.00']);
-    for (const batch of [100, 500]) {
+    for (const batch of (process.env.BENCH_BATCHES ?? "100,500").split(",").map(Number)) {
       process.stdout.write(`  HTTP, batches of ${batch} ...\n`);
       const r = await httpRun(baseUrl, batch);
       rows.push([`HTTP POST /api/ingest/events`, String(batch), r.eventsPerSec.toFixed(0), r.p50.toFixed(1), r.p99.toFixed(1), (r.eventsPerSec / copyRate).toFixed(2)]);

@@ -1,7 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { AdminModule } from './admin/admin.module.ts';
 import { AnalyticsModule } from './analytics/analytics.module.ts';
@@ -11,7 +10,6 @@ import { DashboardModule } from './dashboard/dashboard.module.ts';
 import { databaseOptions } from './database/database-options.ts';
 import { IngestModule } from './ingest/ingest.module.ts';
 import { ObservabilityModule } from './observability/observability.module.ts';
-import { requestLoggingParams } from './observability/request-logging.ts';
 import { RedisModule } from './redis/redis.module.ts';
 
 @Module({})
@@ -28,8 +26,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         configModule,
-        LoggerModule.forRoot(requestLoggingParams(config, opts.logDestination)),
-        ObservabilityModule,
+        ObservabilityModule.forRoot(config, opts.logDestination),
         TypeOrmModule.forRoot({ ...databaseOptions(config.databaseUrl), retryAttempts: 3, retryDelay: 1000 }),
         RedisModule,
         AdminModule,

@@ -1,8 +1,10 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { Logger } from 'nestjs-pino';
+import { Logger } from '@nestjs/common';
 import { AppModule } from './app.module.ts';
 import { ConfigError, loadAppConfig } from './config/app-config.ts';
+import { PinoNestLogger } from './observability/app-logger.ts';
+import { APP_LOG } from './observability/request-observer.middleware.ts';
 
 /**
  * `npm run worker`: the BullMQ analytics workers as their own process (rollups, reports, the hourly sweep
@@ -12,10 +14,10 @@ import { ConfigError, loadAppConfig } from './config/app-config.ts';
 async function main(): Promise<void> {
   const config = { ...loadAppConfig(), runWorkers: true };
   const app = await NestFactory.createApplicationContext(AppModule.forConfig(config), { bufferLogs: true });
-  app.useLogger(app.get(Logger));
+  app.useLogger(new PinoNestLogger(app.get(APP_LOG)));
   // SIGTERM (systemd, Ctrl-C) closes the workers gracefully: running jobs finish first.
   app.enableShutdownHooks();
-  app.get(Logger).log(`WINK analytics worker started (pid ${process.pid})`, 'WINK');
+  new Logger('WINK').log(`WINK analytics worker started (pid ${process.pid})`);
 }
 
 main().catch((e) => {

@@ -13,7 +13,8 @@ export class HttpErrorFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     const { status, body } = this.toResponse(exception);
-    if (status >= 500) this.logger.error(exception instanceof Error ? exception.stack : String(exception));
+    // The request id ties this stack to the request's own log line (and to what the caller saw in x-request-id).
+    if (status >= 500) this.logger.error(`request ${String(res.getHeader('x-request-id') ?? '-')}: ${exception instanceof Error ? exception.stack : String(exception)}`);
     res.status(status).json(body);
   }
 

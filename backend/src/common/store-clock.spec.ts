@@ -1,5 +1,5 @@
 import {
-  addDays, datesBetween, daysBetween, isCalendarDate, isoDow, localDate, localHourStarts, localIso, localMinuteAt, localParts,
+  addDays, datesBetween, daysBetween, isCalendarDate, isoDow, localDate, localDateReader, localHourStarts, localIso, localMinuteAt, localParts,
   localTimeToInstant, parseLocalDate, startOfLocalDay, startOfLocalHour, zoneOffsetMs,
 } from './store-clock.ts';
 
@@ -183,5 +183,28 @@ describe('store clock: calendar dates', () => {
 
   it('daysBetween never throws: request validators call it on fields that failed their own check', () => {
     expect(() => daysBetween('2024-13-01', '2024-01-01')).not.toThrow();
+  });
+});
+
+describe('localDateReader', () => {
+  it('agrees with localDate hour by hour across DST changes and midnights, in any order', () => {
+    for (const tz of ['America/Los_Angeles', 'Asia/Kolkata', 'Australia/Lord_Howe', 'Europe/London', 'Pacific/Apia']) {
+      const read = localDateReader(tz);
+      const from = Date.parse('2024-03-08T00:00:00Z');
+      const instants: number[] = [];
+      for (let t = from; t < from + 5 * 86_400_000; t += 1_799_999) instants.push(t);
+      // Forwards, then backwards and jumping: the remembered day must never leak into another day.
+      for (const t of [...instants, ...instants.reverse(), from + 86_400_000 * 3, from, from + 1]) {
+        expect(read(t)).toBe(localDate(t, tz));
+      }
+    }
+  });
+
+  it('puts the instants either side of a local midnight on their own dates', () => {
+    const read = localDateReader('Asia/Kolkata');
+    const midnight = Date.parse('2024-07-01T18:30:00Z'); // 2024-07-02 00:00 in Kolkata
+    expect(read(midnight - 1)).toBe('2024-07-01');
+    expect(read(midnight)).toBe('2024-07-02');
+    expect(read(midnight - 1)).toBe('2024-07-01');
   });
 });

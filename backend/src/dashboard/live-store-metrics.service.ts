@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger, type OnModuleInit, ServiceUnavailableExcept
 import type { Redis } from 'ioredis';
 import { ReadableStores } from '../admin/readable-stores.service.ts';
 import type { StoreView } from '../admin/store-directory.service.ts';
-import { localDate } from '../common/store-clock.ts';
+import { localDate, localDateReader } from '../common/store-clock.ts';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.ts';
 import { IngestService, type StoredEvents } from '../ingest/ingest.service.ts';
 import { StoreTotalsReader, storedEventKey } from '../ingest/store-totals.reader.ts';
@@ -106,8 +106,9 @@ export class LiveStoreMetrics implements OnModuleInit {
     const store = await this.stores.lookup(stored.storeId);
     if (!store) return;
     const byDate = new Map<string, LiveEvent[]>();
+    const dateOf = localDateReader(store.timezone);
     const add = (ts: string, ev: LiveEvent) => {
-      const date = localDate(Date.parse(ts), store.timezone);
+      const date = dateOf(Date.parse(ts));
       let list = byDate.get(date);
       if (!list) byDate.set(date, (list = []));
       list.push(ev);

@@ -1,16 +1,25 @@
-import { Global, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
+import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
+import type { DestinationStream } from 'pino';
+import type { AppConfig } from '../config/app-config.ts';
+import { createAppLogger } from './app-logger.ts';
 import { MetricsController } from './metrics.controller.ts';
-import { RequestMetricsMiddleware } from './request-metrics.middleware.ts';
+import { APP_LOG, RequestObserver } from './request-observer.middleware.ts';
 import { WinkMetrics } from './wink-metrics.service.ts';
 
-@Global()
-@Module({
-  controllers: [MetricsController],
-  providers: [WinkMetrics, RequestMetricsMiddleware],
-  exports: [WinkMetrics],
-})
+@Module({})
 export class ObservabilityModule implements NestModule {
+  /** The logger is made here, once per app, so tests can hand in a stream that captures its lines. */
+  static forRoot(config: AppConfig, destination?: DestinationStream): DynamicModule {
+    return {
+      module: ObservabilityModule,
+      global: true,
+      controllers: [MetricsController],
+      providers: [WinkMetrics, RequestObserver, { provide: APP_LOG, useValue: createAppLogger(config, destination) }],
+      exports: [WinkMetrics, APP_LOG],
+    };
+  }
+
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(RequestMetricsMiddleware).forRoutes('*');
+    consumer.apply(RequestObserver).forRoutes('*');
   }
 }

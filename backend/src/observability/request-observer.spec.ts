@@ -1,0 +1,24 @@
+import { requestLogLevel } from './request-observer.middleware.ts';
+import { isApiPath } from '../web/web-dashboard.ts';
+
+describe('requestLogLevel', () => {
+  it.each([
+    ['POST', '/api/ingest/events', 200, 'info'],
+    ['POST', '/api/ingest/events', 400, 'warn'],
+    ['GET', '/api/dashboard/live', 200, 'debug'],
+    ['GET', '/api/dashboard/live', 404, 'warn'],
+    ['GET', '/api/dashboard/live', 500, 'error'],
+    ['GET', '/api/ingest/health', 200, null],
+    ['GET', '/api/ingest/health', 503, 'error'],
+    ['GET', '/metrics', 200, null],
+  ])('%s %s %d → %s', (method, path, status, level) => {
+    expect(requestLogLevel(method as string, path as string, status as number)).toBe(level);
+  });
+});
+
+describe('isApiPath (API requests never reach the static file handler)', () => {
+  it.each([
+    ['/api/dashboard/live', true], ['/api', true], ['/metrics', true],
+    ['/', false], ['/index.html', false], ['/assets/app-1a2b3c4d.js', false], ['/apix', false], ['/metrics.html', false],
+  ])('%s → %s', (path, api) => { expect(isApiPath(path as string)).toBe(api); });
+});
