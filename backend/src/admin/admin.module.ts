@@ -11,12 +11,13 @@ import { ViewerKey } from './entities/viewer-key.entity.ts';
 import { ReadAccessGuard } from './read-access.guard.ts';
 import { ReadableStores } from './readable-stores.service.ts';
 import { StoreDirectory } from './store-directory.service.ts';
+import { VerifiedKeyMemory } from './verified-key-memory.service.ts';
 import { ViewerKeyService } from './viewer-key.service.ts';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Organization, Store, Camera, EdgeKey, ViewerKey])],
   controllers: [AdminController],
-  providers: [StoreDirectory, EdgeKeyService, AdminTokenGuard, ViewerKeyService, ReadableStores, ReadAccessGuard],
+  providers: [StoreDirectory, VerifiedKeyMemory, EdgeKeyService, AdminTokenGuard, ViewerKeyService, ReadableStores, ReadAccessGuard],
   // ReadAccessGuard + ReadableStores are the read-side access API for dashboards and analytics.
   exports: [StoreDirectory, EdgeKeyService, AdminTokenGuard, ViewerKeyService, ReadableStores, ReadAccessGuard],
 })

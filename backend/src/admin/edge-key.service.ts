@@ -5,6 +5,7 @@ import { IsNull, type Repository } from 'typeorm';
 import type { CreateEdgeKeyDto } from './admin.dto.ts';
 import { EdgeKey } from './entities/edge-key.entity.ts';
 import { StoreDirectory } from './store-directory.service.ts';
+import { VerifiedKeyMemory } from './verified-key-memory.service.ts';
 
 const KEY_PREFIX = 'wink_edge_';
 const DISPLAY_PREFIX_LENGTH = KEY_PREFIX.length + 6;
@@ -29,6 +30,7 @@ export class EdgeKeyService {
   constructor(
     @InjectRepository(EdgeKey) private readonly keys: Repository<EdgeKey>,
     private readonly directory: StoreDirectory,
+    private readonly memory: VerifiedKeyMemory,
   ) {}
 
   async issue(dto: CreateEdgeKeyDto): Promise<{ id: string; api_key: string; store_id: string; camera_id: string; message: string }> {
@@ -60,16 +62,20 @@ export class EdgeKeyService {
       key.revokedAt = new Date();
       await this.keys.update({ id }, { revokedAt: key.revokedAt });
     }
+    await this.memory.revoked(key.keyHash);
     return { id, revoked_at: key.revokedAt.toISOString() };
   }
 
-  /** The scope of a live key, or null for an unknown or revoked one. Checked on every request: revocation is immediate. */
+  /** The scope of a live key, or null for an unknown or revoked one. Checked on every request; revocation is immediate (VerifiedKeyMemory). */
   async verify(plaintext: string): Promise<EdgeKeyScope | null> {
     if (!plaintext.startsWith(KEY_PREFIX)) return null;
-    const key = await this.keys.findOneBy({ keyHash: hashKey(plaintext), revokedAt: IsNull() });
-    if (!key) return null;
-    this.touch(key.id);
-    return { keyId: key.id, orgId: key.orgId, storeId: key.storeId, cameraId: key.cameraId };
+    const hash = hashKey(plaintext);
+    const scope = await this.memory.lookup(hash, async (): Promise<EdgeKeyScope | null> => {
+      const key = await this.keys.findOneBy({ keyHash: hash, revokedAt: IsNull() });
+      return key ? { keyId: key.id, orgId: key.orgId, storeId: key.storeId, cameraId: key.cameraId } : null;
+    });
+    if (scope) this.touch(scope.keyId);
+    return scope;
   }
 
   private touch(id: string): void {

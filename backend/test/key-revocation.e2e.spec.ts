@@ -1,0 +1,68 @@
+// Verified keys are remembered in each API process (VerifiedKeyMemory); revocation must still reach every
+// process at once. Two real app instances share one PostgreSQL and one Redis, as two API replicas would.
+import { Redis } from 'ioredis';
+import { DataSource } from 'typeorm';
+import { guideBatch } from './guide-examples.ts';
+import { startSibling } from './dashboard/dashboard-fixtures.ts';
+import { provisionCamera, startTestApp, type ProvisionedCamera, type TestApp } from './test-app.ts';
+
+describe('key revocation across API processes', () => {
+  let t: TestApp;
+  let sibling: Awaited<ReturnType<typeof startSibling>>;
+  let cam: ProvisionedCamera;
+  beforeAll(async () => {
+    t = await startTestApp();
+    sibling = await startSibling(t.config);
+    cam = await provisionCamera(t, { storeId: 'store_rev_001', cameraId: 'cam_1' });
+  });
+  afterAll(async () => { await sibling.app.close(); await t.close(); });
+
+  const ingestOn = (baseUrl: string, key: string) =>
+    fetch(`${baseUrl}/api/ingest/events`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', connection: 'close' }, body: JSON.stringify(guideBatch(cam)) });
+  const liveOn = (baseUrl: string, key: string) =>
+    fetch(`${baseUrl}/api/dashboard/live?store_id=${cam.storeId}`, { headers: { authorization: `Bearer ${key}`, connection: 'close' } });
+  /** Until the sibling has confirmed its revocation subscription, it remembers nothing: wait for that. */
+  const subscribed = async () => {
+    const redis = new Redis(t.config.redisUrl);
+    try {
+      for (let i = 0; i < 100; i++) {
+        const [, n] = (await redis.pubsub('NUMSUB', `${t.config.redisPrefix}:key-revocations`)) as [string, number];
+        if (n >= 2) return;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error('the two app instances never subscribed to key revocations');
+    } finally {
+      redis.disconnect();
+    }
+  };
+
+  it('an edge key and a viewer key revoked on one instance are refused at once by the other', async () => {
+    await subscribed();
+    const edge = await t.admin('POST', '/api/admin/edge-keys', { org_id: cam.orgId, store_id: cam.storeId, camera_id: cam.cameraId });
+    const viewer = await t.admin('POST', '/api/admin/api-keys', { org_id: cam.orgId, role: 'viewer' });
+    // Used on the sibling first, so the sibling remembers both as verified.
+    expect((await ingestOn(sibling.baseUrl, edge.body.api_key)).status).toBe(200);
+    expect((await liveOn(sibling.baseUrl, viewer.body.api_key)).status).toBe(200);
+
+    expect((await t.admin('DELETE', `/api/admin/edge-keys/${edge.body.id}`)).status).toBe(200);
+    expect((await t.admin('DELETE', `/api/admin/api-keys/${viewer.body.id}`)).status).toBe(200);
+    expect((await ingestOn(sibling.baseUrl, edge.body.api_key)).status).toBe(401);
+    expect((await liveOn(sibling.baseUrl, viewer.body.api_key)).status).toBe(401);
+  });
+
+  it('forgets everything when its subscription drops, so a revocation it could not hear is still honoured', async () => {
+    await subscribed();
+    const edge = await t.admin('POST', '/api/admin/edge-keys', { org_id: cam.orgId, store_id: cam.storeId, camera_id: cam.cameraId });
+    expect((await ingestOn(sibling.baseUrl, edge.body.api_key)).status).toBe(200); // remembered
+    const redis = new Redis(t.config.redisUrl);
+    try {
+      // Drop the subscriptions, then revoke behind the apps' backs (no broadcast): only the forgetting protects us.
+      await redis.client('KILL', 'TYPE', 'pubsub');
+      await t.app.get(DataSource).query('UPDATE edge_keys SET revoked_at = now() WHERE id = $1', [edge.body.id]);
+      expect((await ingestOn(sibling.baseUrl, edge.body.api_key)).status).toBe(401);
+      await subscribed(); // and both come back
+    } finally {
+      redis.disconnect();
+    }
+  });
+});
