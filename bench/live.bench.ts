@@ -9,7 +9,7 @@ import { fork } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import type { Request, Response } from 'express';
+import type { FastifyInstance } from 'fastify';
 import type { AutocannonResult } from 'autocannon';
 import { pacedLoad } from './paced-load.ts';
 import { ReadableStores } from '../backend/src/admin/readable-stores.service.ts';
@@ -140,18 +140,19 @@ async function main(): Promise<void> {
   const liveMetrics = app.get(LiveStoreMetrics);
   const stores = app.get(ReadableStores);
   const viewerKeys = app.get(ViewerKeyService);
-  // Registered on the same Express server before Nest's routes: same JSON, same key check, straight from PostgreSQL.
-  app.getHttpAdapter().getInstance().get(PG_PATH, async (req: Request, res: Response) => {
+  // Registered on the same Fastify server beside Nest's routes: same JSON, same key check, straight from PostgreSQL.
+  const server = app.getHttpAdapter().getInstance() as FastifyInstance;
+  server.get(PG_PATH, async (req, reply) => {
     try {
       const scope = await viewerKeys.verify(String(req.headers.authorization ?? '').replace(/^Bearer\s+/i, ''));
-      const store = scope ? await stores.lookup(String(req.query.store_id)) : null;
-      if (!scope || !store || store.org_id !== scope.orgId) return void res.status(404).json({ statusCode: 404 });
-      res.json(await liveMetrics.liveFromPostgres(store));
+      const store = scope ? await stores.lookup(String((req.query as Record<string, string>).store_id)) : null;
+      if (!scope || !store || store.org_id !== scope.orgId) return reply.code(404).send({ statusCode: 404 });
+      return reply.send(await liveMetrics.liveFromPostgres(store));
     } catch (e) {
-      res.status(500).json({ message: (e as Error).message });
+      return reply.code(500).send({ message: (e as Error).message });
     }
   });
-  app.getHttpAdapter().getInstance().get(FLOOR_PATH, (_req: Request, res: Response) => { res.json({ ok: true }); });
+  server.get(FLOOR_PATH, (_req, reply) => reply.send({ ok: true }));
   await app.listen(0, '127.0.0.1');
   const baseUrl = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
   const redis = (await import('ioredis')).Redis;
@@ -178,7 +179,7 @@ async function main(): Promise<void> {
     const loadBefore = loadavg()[0];
     const results: Record<string, LoadResult> = {};
     const runs: [string, string, (number | null)[]][] = [
-      ['floor: empty Express route', FLOOR_PATH, [FIXED_RATE]],
+      ['floor: empty route', FLOOR_PATH, [FIXED_RATE]],
       ['GET /api/dashboard/live (Redis)', '/api/dashboard/live', [FIXED_RATE, null]],
       ['same answer from PostgreSQL', PG_PATH, [FIXED_RATE, null]],
     ];

@@ -4,7 +4,7 @@ import { Logger } from '@nestjs/common';
 import { AppModule } from './app.module.ts';
 import { ConfigError, loadAppConfig } from './config/app-config.ts';
 import { PinoNestLogger } from './observability/app-logger.ts';
-import { APP_LOG } from './observability/request-observer.middleware.ts';
+import { APP_LOG } from './observability/request-observer.ts';
 
 /**
  * `npm run worker`: the BullMQ analytics workers as their own process (rollups, reports, the hourly sweep

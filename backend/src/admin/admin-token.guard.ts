@@ -1,5 +1,5 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest as Request } from 'fastify';
 import { bearerToken, constantTimeEquals } from '../common/bearer-token.ts';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.ts';
 

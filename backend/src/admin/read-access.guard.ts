@@ -1,7 +1,7 @@
 import {
   type CanActivate, createParamDecorator, type ExecutionContext, ForbiddenException, Inject, Injectable, UnauthorizedException,
 } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest as Request } from 'fastify';
 import { bearerToken, constantTimeEquals } from '../common/bearer-token.ts';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.ts';
 import { EdgeKeyService } from './edge-key.service.ts';

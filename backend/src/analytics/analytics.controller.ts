@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
-import type { Response } from 'express';
+import type { FastifyReply as Response } from 'fastify';
 import { AdminTokenGuard } from '../admin/admin-token.guard.ts';
 import { ReadAccessGuard, Reader, type ReadAccess } from '../admin/read-access.guard.ts';
 import { AdminAuth, ApiRoute, ApiZodBody, ApiZodParams, ApiZodQuery, ReaderAuth } from '../common/openapi.ts';

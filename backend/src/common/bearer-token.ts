@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { Request } from 'express';
+import type { IncomingHttpHeaders } from 'node:http';
 
-export function bearerToken(req: Request): string | null {
+export function bearerToken(req: { headers: IncomingHttpHeaders }): string | null {
   const h = req.headers.authorization;
   if (!h) return null;
   const m = /^Bearer\s+(\S+)$/i.exec(h);

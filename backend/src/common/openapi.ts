@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { applyDecorators, type INestApplication } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiParam, ApiQuery, ApiResponse, DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { OpenAPIObject } from '@nestjs/swagger';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 
 /**
@@ -145,13 +146,15 @@ const DOCS_HEADERS: Record<string, string> = { 'content-security-policy': DOCS_C
  * page makes no request outside the app's origin. The document is built on first request.
  */
 export function serveApiDocs(app: INestApplication): void {
-  const http = app.getHttpAdapter();
-  // Before the docs' routes, so every answer under /api/docs has them: the browser itself refuses anything not from here.
-  (http.getInstance() as { use(path: string, fn: (req: unknown, res: { setHeader(k: string, v: string): void }, next: () => void) => void): void })
-    .use(DOCS_PATH, (_req, res, next) => { for (const [k, v] of Object.entries(DOCS_HEADERS)) res.setHeader(k, v); next(); });
+  const server = app.getHttpAdapter().getInstance() as FastifyInstance;
+  // Every answer under /api/docs carries them: the browser itself refuses anything not from here.
+  server.addHook('onRequest', (req, reply, done) => {
+    if (req.url === DOCS_PATH || req.url.startsWith(`${DOCS_PATH}/`)) reply.headers(DOCS_HEADERS);
+    done();
+  });
   // swagger-ui-dist's own initializer loads the petstore demo from petstore.swagger.io; our page uses swagger-ui-init.js.
   for (const path of [`${DOCS_PATH}/swagger-initializer.js`, `${DOCS_PATH}/docs/swagger-initializer.js`]) {
-    http.get(path, (_req: unknown, res: { status(n: number): { json(b: unknown): void } }) => res.status(404).json({ statusCode: 404, error: 'Not Found', message: 'not part of this API\'s docs' }));
+    server.get(path, (_req, reply) => reply.code(404).send({ statusCode: 404, error: 'Not Found', message: 'not part of this API\'s docs' }));
   }
   SwaggerModule.setup(DOCS_PATH, app, () => buildOpenApiDocument(app), {
     jsonDocumentUrl: OPENAPI_JSON_PATH,

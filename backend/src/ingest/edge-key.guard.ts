@@ -1,5 +1,5 @@
 import { type CanActivate, createParamDecorator, type ExecutionContext, Injectable, UnauthorizedException } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest as Request } from 'fastify';
 import { EdgeKeyService, type EdgeKeyScope } from '../admin/edge-key.service.ts';
 import { bearerToken } from '../common/bearer-token.ts';
 

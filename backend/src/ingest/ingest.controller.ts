@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Post, Res, UseGuards } from '@nestjs/common';
-import type { Response } from 'express';
+import type { FastifyReply as Response } from 'fastify';
 import { eventBatchSchema, heartbeatSchema, type EventBatch, type Heartbeat } from '../../../shared/src/events.ts';
 import type { EdgeKeyScope } from '../admin/edge-key.service.ts';
 import { ApiRoute, ApiZodBody, EdgeAuth } from '../common/openapi.ts';

@@ -1,5 +1,4 @@
-import { requestLogLevel } from './request-observer.middleware.ts';
-import { isApiPath } from '../web/web-dashboard.ts';
+import { requestLogLevel } from './request-observer.ts';
 
 describe('requestLogLevel', () => {
   it.each([
@@ -16,9 +15,3 @@ describe('requestLogLevel', () => {
   });
 });
 
-describe('isApiPath (API requests never reach the static file handler)', () => {
-  it.each([
-    ['/api/dashboard/live', true], ['/api', true], ['/metrics', true],
-    ['/', false], ['/index.html', false], ['/assets/app-1a2b3c4d.js', false], ['/apix', false], ['/metrics.html', false],
-  ])('%s → %s', (path, api) => { expect(isApiPath(path as string)).toBe(api); });
-});

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import express, { type Request, type Response, type NextFunction } from 'express';
+import fastifyStatic from '@fastify/static';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 
 /**
  * Content-Security-Policy of the web dashboard: everything from this origin, nothing from anywhere else.
@@ -48,36 +48,26 @@ export function webDistDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /**
- * Paths that are never dashboard files. The static handler stats the disk for every request it sees, a
- * thread-pool round trip that cost /api/dashboard/live about a third of its CPU and most of its latency
- * tail (bench:live), so API traffic must not pass through it.
- */
-export function isApiPath(path: string): boolean {
-  return path === '/api' || path.startsWith('/api/') || path === '/metrics';
-}
-
-/**
  * Serves the web dashboard's static build at `/` (index.html, hashed assets cached for a year), with a strict
- * CSP. Only files that exist are answered, and API paths never reach the file system. When there is no
- * build, `/` says how to make one instead of a bare 404.
+ * CSP. Only paths that no API route claims reach the file system, and only files that exist are answered.
+ * When there is no build, `/` says how to make one instead of a bare 404.
  */
-export function serveWebDashboard(app: NestExpressApplication, dir = webDistDir()): void {
-  const expressApp = app.getHttpAdapter().getInstance() as { get(path: string, h: (req: Request, res: Response, next: NextFunction) => void): void };
-  const built = () => existsSync(join(dir, 'index.html'));
-  expressApp.get('/', (_req, res, next) => {
-    if (built()) return next();
-    res.status(503).type('text/plain').send('The web dashboard is not built. Run `npm run build:web` (or `npm run build`) and reload.\n');
-  });
-  const assets = express.static(dir, {
-    index: 'index.html',
+export async function serveWebDashboard(app: NestFastifyApplication, dir = webDistDir()): Promise<void> {
+  await app.register(fastifyStatic, {
+    root: dir,
+    prefix: '/',
+    index: false, // `/` is the route below, which knows what to say when there is no build
     redirect: false,
     dotfiles: 'ignore',
-    fallthrough: true,
-    setHeaders: (res, path) => {
-      for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
+    cacheControl: false,
+    setHeaders: (reply, path) => {
+      reply.headers(SECURITY_HEADERS);
       // Hashed file names never change content; index.html must always be revalidated to pick up a new build.
-      res.setHeader('cache-control', /[\\/]assets[\\/][^\\/]+-[A-Za-z0-9]{8}\.[a-z.]+$/.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache');
+      reply.header('cache-control', /[\\/]assets[\\/][^\\/]+-[A-Za-z0-9]{8}\.[a-z.]+$/.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache');
     },
   });
-  app.use((req: Request, res: Response, next: NextFunction) => (isApiPath(req.path) ? next() : assets(req, res, next)));
+  app.getHttpAdapter().getInstance().get('/', (_req, reply) => {
+    if (existsSync(join(dir, 'index.html'))) return reply.sendFile('index.html');
+    return reply.code(503).type('text/plain').send('The web dashboard is not built. Run `npm run build:web` (or `npm run build`) and reload.\n');
+  });
 }
