@@ -13,7 +13,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { REPORT_QUEUE, ROLLUP_QUEUE } from '../backend/src/analytics/analytics.queues.ts';
 import { HourlyRollup } from '../backend/src/analytics/hourly-rollup.service.ts';
 import { RollupTrigger } from '../backend/src/analytics/rollup-trigger.service.ts';
-import { seededRandom } from '../backend/src/analytics/statistics/seeded-random.ts';
+import { seededRandom } from '../backend/src/common/seeded-random.ts';
 import { addDays, localHourStarts, localParts, startOfLocalDay } from '../backend/src/common/store-clock.ts';
 import { StoreDirectory } from '../backend/src/admin/store-directory.service.ts';
 import type { AppConfig } from '../backend/src/config/app-config.ts';

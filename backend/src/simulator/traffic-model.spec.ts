@@ -1,4 +1,4 @@
-import { SeededRandom } from './seeded-random.ts';
+import { SeededRandom } from '../common/seeded-random.ts';
 import { datesBetween, isoDow, localDate, localMinuteAt } from '../common/store-clock.ts';
 import { SIMULATED_CAMERAS, SIMULATED_STORE_PROFILES, layoutFromCameras, type StoreProfile } from './store-layout.ts';
 import {

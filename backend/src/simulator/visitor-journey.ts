@@ -5,7 +5,7 @@
  * with the same ids every time, so a re-run is stored once by the ingest's de-duplication.
  */
 import type { StoreEvent } from '../../../shared/src/events.ts';
-import { SeededRandom, fingerprint } from './seeded-random.ts';
+import { SeededRandom, fingerprint } from '../common/seeded-random.ts';
 import type { StoreLayout } from './store-layout.ts';
 import { localTimeToInstant } from '../common/store-clock.ts';
 import { arrivals, type DayPlan } from './traffic-model.ts';

@@ -6,7 +6,7 @@ import { DataSource } from 'typeorm';
 import type { StoreEvent } from '../../../shared/src/events.ts';
 import { AnalyticsWorkers } from '../../src/analytics/analytics-workers.service.ts';
 import { REPORT_QUEUE, ROLLUP_QUEUE } from '../../src/analytics/analytics.queues.ts';
-import { seededRandom } from '../../src/analytics/statistics/seeded-random.ts';
+import { seededRandom } from '../../src/common/seeded-random.ts';
 import type { AppConfig } from '../../src/config/app-config.ts';
 import { IngestService } from '../../src/ingest/ingest.service.ts';
 import { provisionCamera, startTestApp, TEST_ADMIN_TOKEN, type ProvisionedCamera, type TestApp } from '../test-app.ts';

@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { StoreEvent } from '../../../shared/src/events.ts';
-import { seededRandom } from '../../src/analytics/statistics/seeded-random.ts';
+import { seededRandom } from '../../src/common/seeded-random.ts';
 import { addDays, localDate, localTimeToInstant } from '../../src/common/store-clock.ts';
 import { buildWeb } from '../../../scripts/build-web.mjs';
 import { closeAnalyticsApp, drain } from '../analytics/analytics-harness.ts';

@@ -1,5 +1,5 @@
 import { quantile } from './robust-baseline.ts';
-import { seededRandom } from './seeded-random.ts';
+import { seededRandom } from '../../common/seeded-random.ts';
 
 /** One day's contribution to a ratio metric, e.g. dwell seconds (num) over zone entries (den). */
 export interface DayRatio { num: number; den: number }

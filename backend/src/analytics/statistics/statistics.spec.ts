@@ -1,7 +1,7 @@
 import { bootstrapDays, ratioOfSums } from './day-bootstrap.ts';
 import { clopperPearson, compareRates, contrastRateRatios, poissonDispersion } from './poisson-rate-test.ts';
 import { median, medianAbsoluteDeviation, quantile } from './robust-baseline.ts';
-import { seededRandom } from './seeded-random.ts';
+import { seededRandom } from '../../common/seeded-random.ts';
 import {
   binomialCdf, binomialUpperTail, inverseRegularizedBeta, logGamma, normalCdf, poissonUpperTail, regularizedBeta, Z_975,
 } from './special-functions.ts';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 
 /**
- * A deterministic random stream: the same seed string always yields the same numbers, on every machine
+ * The project's one deterministic random stream (simulator, bootstrap intervals, test data): the same seed string always yields the same numbers, on every machine
  * and Node version (Math.random cannot be seeded). The generator is sfc32 (Chris Doty-Humphrey's small
  * fast chaotic PRNG, 128-bit state, passes PractRand); the state comes from SHA-256 of the seed, so
  * seeds that differ by one character give unrelated streams.
@@ -77,6 +77,15 @@ export class SeededRandom {
     }
     return out;
   }
+}
+
+/**
+ * The stream as a bare function, for code that only needs uniforms (bootstrap resampling, test data). Reports
+ * must be reproducible — the same data and seed give the same bootstrap interval — which Math.random cannot give.
+ */
+export function seededRandom(seed: number | string): () => number {
+  const stream = new SeededRandom(String(seed));
+  return () => stream.next();
 }
 
 /** A short, stable fingerprint of a value, for ids derived from a simulation's parameters. */
