@@ -84,6 +84,7 @@ async function seed(baseUrl: string, dbUrl: string): Promise<{ storeIds: string[
     // A bulk load leaves work for autovacuum, which would then compete with the measured runs for the
     // same 2 cores; a store's database in steady state has had it done long ago.
     await client.query('VACUUM (ANALYZE)');
+    await client.query('CHECKPOINT'); // and the bulk load's dirty pages written now, not during the runs
   } finally {
     await client.end();
   }
@@ -219,7 +220,7 @@ async function main(): Promise<void> {
     console.log(`Machine: ${cpus().length} cores, load average ${loadBefore.toFixed(1)} before the runs and ${loadavg()[0].toFixed(1)} after ` +
       '(load from other processes inflates the latency tail; server CPU per request is robust to it).');
     console.log('Fixed-rate latencies run from each request\'s due time (evenly paced, open loop), so queueing counts. The PostgreSQL route checks the same viewer key\n' +
-      'but skips Nest\'s per-request middleware (request log, metrics), which only flatters the PostgreSQL side of the ratio.');
+      'but skips Nest\'s guard and pipes, which only flatters the PostgreSQL side of the ratio.');
   } finally {
     await app.close();
     const keys = await cleanup.keys(`${config.redisPrefix}:*`);
