@@ -20,6 +20,9 @@ const CAMERAS = Number(process.env.BENCH_CAMERAS ?? 4);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const BATCHES = (process.env.BENCH_BATCHES ?? '100,500').split(',').map(Number);
 
+/** Untimed events per batch size first: a long-running API is JIT-warm, a freshly started one is not. */
+const WARMUP_EVENTS = Number(process.env.BENCH_WARMUP_EVENTS ?? 20_000);
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ADMIN = 'bench-admin-token-0123456789';
 
@@ -46,13 +49,13 @@ async function json(res: Response): Promise<any> {
   return body;
 }
 
-async function httpRun(baseUrl: string, batchSize: number): Promise<{ eventsPerSec: number; p50: number; p99: number; generatorBusy: number }> {
+async function httpRun(baseUrl: string, batchSize: number, totalEvents = TOTAL_EVENTS): Promise<{ eventsPerSec: number; p50: number; p99: number; generatorBusy: number }> {
   const admin = (path: string, body: unknown) =>
     fetch(baseUrl + path, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(json);
   const org = await admin('/api/admin/orgs', { name: 'bench' });
   const storeId = `bench_${batchSize}_${randomBytes(3).toString('hex')}`;
   await admin('/api/admin/stores', { org_id: org.id, store_id: storeId, name: storeId, timezone: 'UTC' });
-  const perCamera = Math.floor(TOTAL_EVENTS / CAMERAS);
+  const perCamera = Math.floor(totalEvents / CAMERAS);
   const workers = await Promise.all(Array.from({ length: CAMERAS }, async (_, c) => {
     const cameraId = `cam_${c}`;
     await admin('/api/admin/cameras', { store_id: storeId, camera_id: cameraId, name: cameraId, capabilities: ['entrance', 'zones', 'shelves', 'queue'] });
@@ -155,6 +158,10 @@ async function main(): Promise<void> {
   await app.listen(0, '127.0.0.1');
   const baseUrl = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
   try {
+    if (WARMUP_EVENTS > 0) {
+      process.stdout.write(`  warm-up: ${WARMUP_EVENTS.toLocaleString()} events per batch size, not counted\n`);
+      for (const batch of BATCHES) await httpRun(baseUrl, batch, WARMUP_EVENTS);
+    }
     const copyRates: number[] = [];
     const http: Record<number, { rate: number[]; ratio: number[]; p50: number[]; p99: number[]; busy: number[] }> = {};
     for (const batch of BATCHES) http[batch] = { rate: [], ratio: [], p50: [], p99: [], busy: [] };
