@@ -9,6 +9,8 @@
 // became free, so a server that falls behind is charged for the queue it causes (no coordinated omission).
 import http from 'node:http';
 
+const REQUEST_TIMEOUT_MS = 30_000;
+
 export interface PacedLoadSpec {
   baseUrl: string;
   /** Path for request number i (lets a run round-robin over stores). */
@@ -67,6 +69,7 @@ export async function pacedLoad(spec: PacedLoadSpec): Promise<PacedLoadResult> {
         });
       });
       req.on('error', () => { errors++; resolve(); });
+      req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error('timed out'))); // one hung request must not stall the run
       req.end();
     });
     inFlight.add(done);

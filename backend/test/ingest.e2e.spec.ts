@@ -59,6 +59,7 @@ describe('Ingest API (real PostgreSQL and Redis)', () => {
     const health = await t.call('GET', '/api/ingest/health');
     expect(health.status).toBe(200);
     expect(health.body).toMatchObject({ status: 'ok', database: 'up', redis: 'up' });
+    expect((await t.call('GET', '/api/ingest/health/')).status).toBe(200); // a trailing slash is the same route
   });
 
   describe('refuses bad input with a status and a message naming the field, storing nothing of the batch', () => {
@@ -95,6 +96,14 @@ describe('Ingest API (real PostgreSQL and Redis)', () => {
       const r = await t.call('POST', '/api/ingest/events', { token: cam.apiKey, rawBody: '{"org_id": "x", events: [' });
       expect(r.status).toBe(400);
       expect(r.body).toMatchObject({ field: 'body', message: 'body: malformed JSON' });
+    });
+
+    it('a form-encoded body → 415 naming content-type (the API speaks JSON only)', async () => {
+      const res = await fetch(`${t.baseUrl}/api/ingest/events`, {
+        method: 'POST', headers: { authorization: `Bearer ${cam.apiKey}`, 'content-type': 'application/x-www-form-urlencoded', connection: 'close' }, body: 'org_id=x',
+      });
+      expect(res.status).toBe(415);
+      expect(await res.json()).toMatchObject({ field: 'content-type', message: 'content-type: must be application/json' });
     });
 
     it('a JSON array body → 400', async () => {

@@ -65,4 +65,41 @@ describe('key revocation across API processes', () => {
       redis.disconnect();
     }
   });
+
+  it('stops trusting memory when its subscription stops answering, even without a disconnect', async () => {
+    await subscribed();
+    const edge = await t.admin('POST', '/api/admin/edge-keys', { org_id: cam.orgId, store_id: cam.storeId, camera_id: cam.cameraId });
+    expect((await ingestOn(sibling.baseUrl, edge.body.api_key)).status).toBe(200); // remembered
+    const redis = new Redis(t.config.redisUrl);
+    try {
+      // A connection that silently stops answering (as behind a NAT that dropped it): Redis answers nobody
+      // for longer than one ping interval plus its timeout, then the key is revoked behind the apps' backs.
+      await redis.client('PAUSE', '7500', 'ALL');
+      await t.app.get(DataSource).query('UPDATE edge_keys SET revoked_at = now() WHERE id = $1', [edge.body.id]);
+      await new Promise((r) => setTimeout(r, 8000));
+      expect((await ingestOn(sibling.baseUrl, edge.body.api_key)).status).toBe(401);
+      await subscribed();
+    } finally {
+      await redis.client('UNPAUSE').catch(() => undefined);
+      redis.disconnect();
+    }
+  }, 30_000);
+});
+
+describe('key revocation while Redis is unreachable', () => {
+  it('still revokes in PostgreSQL, but answers 503 because other processes could not be told', async () => {
+    const down = await startTestApp({ redisUrl: 'redis://127.0.0.1:1' });
+    try {
+      const org = await down.admin('POST', '/api/admin/orgs', { name: 'Offline Retail' });
+      const viewer = await down.admin('POST', '/api/admin/api-keys', { org_id: org.body.id, role: 'viewer' });
+      const r = await down.admin('DELETE', `/api/admin/api-keys/${viewer.body.id}`);
+      expect(r.status).toBe(503);
+      expect(r.body).toMatchObject({ field: 'id' });
+      expect(r.body.message).toMatch(/^id: the key is revoked in the database, but other API processes could not be told/);
+      const listed = await down.admin('GET', `/api/admin/api-keys?org_id=${org.body.id}`);
+      expect(listed.body.api_keys[0].revoked_at).toEqual(expect.any(String));
+    } finally {
+      await down.close();
+    }
+  });
 });

@@ -201,6 +201,10 @@ describe('OpenAPI document and Swagger UI', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/text\/html/);
     expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
+    // The same page with a query string or a trailing slash carries the same policy.
+    for (const variant of ['/api/docs?x=1', '/api/docs/']) {
+      expect((await fetch(`${t.baseUrl}${variant}`)).headers.get('content-security-policy')).toContain("default-src 'none'");
+    }
     const html = await res.text();
     expect(html).toContain('<div id="swagger-ui"></div>');
     expect(html).toContain('<title>WINK API</title>');

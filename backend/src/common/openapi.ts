@@ -149,7 +149,8 @@ export function serveApiDocs(app: INestApplication): void {
   const server = app.getHttpAdapter().getInstance() as FastifyInstance;
   // Every answer under /api/docs carries them: the browser itself refuses anything not from here.
   server.addHook('onRequest', (req, reply, done) => {
-    if (req.url === DOCS_PATH || req.url.startsWith(`${DOCS_PATH}/`)) reply.headers(DOCS_HEADERS);
+    const path = req.url.split('?')[0];
+    if (path === DOCS_PATH || path.startsWith(`${DOCS_PATH}/`)) reply.headers(DOCS_HEADERS);
     done();
   });
   // swagger-ui-dist's own initializer loads the petstore demo from petstore.swagger.io; our page uses swagger-ui-init.js.
