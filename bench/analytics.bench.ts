@@ -19,6 +19,7 @@ import { StoreDirectory } from '../backend/src/admin/store-directory.service.ts'
 import type { AppConfig } from '../backend/src/config/app-config.ts';
 import { createThrowawayDatabase } from '../backend/src/database/throwaway-database.ts';
 import { createHttpApp } from '../backend/src/http-app.ts';
+import { dropRedisPrefix } from './redis-prefix.ts';
 
 const STORES = Number(process.env.BENCH_STORES ?? 100);
 const FIRST = '2024-02-01';
@@ -191,6 +192,7 @@ async function main(): Promise<void> {
     await rollupQueue.obliterate({ force: true }).catch(() => undefined);
     await app.close();
     await db.drop();
+    await dropRedisPrefix(config.redisUrl, config.redisPrefix);
   }
 }
 

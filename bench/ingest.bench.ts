@@ -14,6 +14,7 @@ import type { StoreEvent } from '../shared/src/events.ts';
 import type { AppConfig } from '../backend/src/config/app-config.ts';
 import { createThrowawayDatabase } from '../backend/src/database/throwaway-database.ts';
 import { createHttpApp } from '../backend/src/http-app.ts';
+import { dropRedisPrefix } from './redis-prefix.ts';
 
 const TOTAL_EVENTS = Number(process.env.BENCH_EVENTS ?? 100_000);
 const CAMERAS = Number(process.env.BENCH_CAMERAS ?? 4);
@@ -195,6 +196,7 @@ async function main(): Promise<void> {
   } finally {
     await app.close();
     await db.drop();
+    await dropRedisPrefix(config.redisUrl, config.redisPrefix);
   }
 }
 

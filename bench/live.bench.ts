@@ -13,6 +13,7 @@ import pino from 'pino';
 import type { FastifyInstance } from 'fastify';
 import type { AutocannonResult } from 'autocannon';
 import { pacedLoad } from './paced-load.ts';
+import { dropRedisPrefix } from './redis-prefix.ts';
 import { ReadableStores } from '../backend/src/admin/readable-stores.service.ts';
 import { ViewerKeyService } from '../backend/src/admin/viewer-key.service.ts';
 import type { AppConfig } from '../backend/src/config/app-config.ts';
@@ -162,8 +163,6 @@ async function main(): Promise<void> {
   server.get(FLOOR_PATH, (_req, reply) => reply.send({ ok: true }));
   await app.listen(0, '127.0.0.1');
   const baseUrl = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
-  const redis = (await import('ioredis')).Redis;
-  const cleanup = new redis(config.redisUrl);
   try {
     const t0 = performance.now();
     const { storeIds, viewerKey, rows } = await seed(baseUrl, db.url);
@@ -225,9 +224,7 @@ async function main(): Promise<void> {
       'but skips Nest\'s guard and pipes, which only flatters the PostgreSQL side of the ratio.');
   } finally {
     await app.close();
-    const keys = await cleanup.keys(`${config.redisPrefix}:*`);
-    if (keys.length) await cleanup.del(...keys);
-    cleanup.disconnect();
+    await dropRedisPrefix(config.redisUrl, config.redisPrefix);
     await db.drop();
   }
 }
