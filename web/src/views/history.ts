@@ -6,6 +6,7 @@ import { addDays, daysBetween, isDate, localToday, zoneOffsetLabel } from '../da
 import { errorBox, field, h } from '../dom.ts';
 import { fmtCount, fmtSeconds } from '../format.ts';
 import { dataTable } from '../table.ts';
+import { queueMetricColumns, shelfMetricColumns, zoneMetricColumns } from './metric-columns.ts';
 import { isAbort, type View, type ViewContext } from './view.ts';
 
 type Bucket = { bucket: string } & Metrics;
@@ -114,9 +115,7 @@ export function historyView({ store }: ViewContext): View {
       columns: [
         bucketCol,
         { label: 'Zone', csv: 'zone_id', value: (r) => r.zone },
-        { label: 'Entries', csv: 'entries', value: (r) => r.entries, format: (x) => fmtCount(x as number), numeric: true },
-        { label: 'Unique visitors', csv: 'unique_visitors', value: (r) => r.unique_visitors, format: (x) => fmtCount(x as number), numeric: true },
-        { label: 'Average dwell', csv: 'avg_dwell_seconds', value: (r) => r.avg_dwell, format: (x) => fmtSeconds(x as number), numeric: true },
+        ...zoneMetricColumns(),
       ],
     });
     zoneTable.update(zoneRows);
@@ -127,9 +126,7 @@ export function historyView({ store }: ViewContext): View {
       columns: [
         bucketCol,
         { label: 'Queue', csv: 'queue_id', value: (r) => r.queue },
-        { label: 'Waits', csv: 'waits', value: (r) => r.waits, format: (x) => fmtCount(x as number), numeric: true },
-        { label: 'Average wait', csv: 'avg_wait_seconds', value: (r) => r.avg_wait, format: (x) => fmtSeconds(x as number), numeric: true },
-        { label: 'Longest wait', csv: 'max_wait_seconds', value: (r) => r.max_wait, format: (x) => fmtSeconds(x as number), numeric: true },
+        ...queueMetricColumns(),
       ],
     });
     queueTable.update(queueRows);
@@ -140,8 +137,7 @@ export function historyView({ store }: ViewContext): View {
       columns: [
         bucketCol,
         { label: 'Shelf', csv: 'shelf_id', value: (r) => r.shelf },
-        { label: 'Interactions', csv: 'interactions', value: (r) => r.interactions, format: (x) => fmtCount(x as number), numeric: true },
-        { label: 'Average dwell', csv: 'avg_dwell_seconds', value: (r) => r.avg_dwell, format: (x) => fmtSeconds(x as number), numeric: true },
+        ...shelfMetricColumns(),
       ],
     });
     shelfTable.update(shelfRows);

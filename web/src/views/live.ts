@@ -3,8 +3,9 @@ import { apiGet, type CameraInfo, type LiveView, type QueueMetrics, type ShelfMe
 import { csvFileName } from '../csv.ts';
 import { ago, formatLocalDateTime, formatLocalTime } from '../dates.ts';
 import { errorBox, h } from '../dom.ts';
-import { fmtCount, fmtSeconds } from '../format.ts';
+import { fmtCount } from '../format.ts';
 import { dataTable } from '../table.ts';
+import { queueMetricColumns, shelfMetricColumns, zoneMetricColumns } from './metric-columns.ts';
 import { isAbort, sleep, type View, type ViewContext } from './view.ts';
 
 export const LIVE_REFRESH_MS = 5000;
@@ -33,26 +34,21 @@ export function liveView({ store }: ViewContext): View {
     name: 'live-zones', caption: 'Zones today', fileName: () => file('zones'), empty: 'No zone visits yet today.',
     columns: [
       { label: 'Zone', csv: 'zone_id', value: (r) => r.id },
-      { label: 'Entries', csv: 'entries', value: (r) => r.entries, format: (v) => fmtCount(v as number), numeric: true },
-      { label: 'Unique visitors', csv: 'unique_visitors', value: (r) => r.unique_visitors, format: (v) => fmtCount(v as number), numeric: true },
-      { label: 'Average dwell', csv: 'avg_dwell_seconds', value: (r) => r.avg_dwell, format: (v) => fmtSeconds(v as number), numeric: true },
+      ...zoneMetricColumns(),
     ],
   });
   const shelves = dataTable<Row<ShelfMetrics>>({
     name: 'live-shelves', caption: 'Shelf interactions today', fileName: () => file('shelves'), empty: 'No shelf interactions yet today.',
     columns: [
       { label: 'Shelf', csv: 'shelf_id', value: (r) => r.id },
-      { label: 'Interactions', csv: 'interactions', value: (r) => r.interactions, format: (v) => fmtCount(v as number), numeric: true },
-      { label: 'Average dwell', csv: 'avg_dwell_seconds', value: (r) => r.avg_dwell, format: (v) => fmtSeconds(v as number), numeric: true },
+      ...shelfMetricColumns(),
     ],
   });
   const queues = dataTable<Row<QueueMetrics>>({
     name: 'live-queues', caption: 'Queue waits today', fileName: () => file('queues'), empty: 'No queue waits yet today.',
     columns: [
       { label: 'Queue', csv: 'queue_id', value: (r) => r.id },
-      { label: 'Waits', csv: 'waits', value: (r) => r.waits, format: (v) => fmtCount(v as number), numeric: true },
-      { label: 'Average wait', csv: 'avg_wait_seconds', value: (r) => r.avg_wait, format: (v) => fmtSeconds(v as number), numeric: true },
-      { label: 'Longest wait', csv: 'max_wait_seconds', value: (r) => r.max_wait, format: (v) => fmtSeconds(v as number), numeric: true },
+      ...queueMetricColumns(),
     ],
   });
   const camerasTable = dataTable<CameraInfo>({
