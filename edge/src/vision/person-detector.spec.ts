@@ -42,6 +42,27 @@ function yoloOutput(anchors: Array<[number, number, number, number, number, numb
   return data;
 }
 
+/**
+ * What every detector's output must satisfy: scores above the floor, boxes inside the frame with positive
+ * size, and no pair left above the NMS threshold (greedy NMS removes them).
+ */
+function expectPlausibleDetections(people: PersonDetection[], image: { width: number; height: number }): void {
+  for (const { box, score } of people) {
+    expect(score).toBeGreaterThanOrEqual(0.35);
+    expect(box[0]).toBeGreaterThanOrEqual(0);
+    expect(box[1]).toBeGreaterThanOrEqual(0);
+    expect(box[2]).toBeLessThanOrEqual(image.width);
+    expect(box[3]).toBeLessThanOrEqual(image.height);
+    expect(box[2]).toBeGreaterThan(box[0]);
+    expect(box[3]).toBeGreaterThan(box[1]);
+  }
+  for (let i = 0; i < people.length; i++) {
+    for (let j = i + 1; j < people.length; j++) {
+      expect(intersectionOverUnion(people[i]!.box, people[j]!.box)).toBeLessThanOrEqual(0.45);
+    }
+  }
+}
+
 describe('decodeYoloV8Output', () => {
   it('keeps person anchors at or above the confidence, as corner boxes', () => {
     const out = decodeYoloV8Output(
@@ -426,21 +447,7 @@ describeIfShared([YOLOV8, STREET], 'PersonDetector on real images', () => {
     );
     expect(people.length).toBeGreaterThanOrEqual(6);
     expect(people.length).toBeLessThanOrEqual(16);
-    for (const { box, score } of people) {
-      expect(score).toBeGreaterThanOrEqual(0.35);
-      expect(box[0]).toBeGreaterThanOrEqual(0);
-      expect(box[1]).toBeGreaterThanOrEqual(0);
-      expect(box[2]).toBeLessThanOrEqual(image.width);
-      expect(box[3]).toBeLessThanOrEqual(image.height);
-      expect(box[2]).toBeGreaterThan(box[0]);
-      expect(box[3]).toBeGreaterThan(box[1]);
-    }
-    // Greedy NMS leaves no pair above the threshold.
-    for (let i = 0; i < people.length; i++) {
-      for (let j = i + 1; j < people.length; j++) {
-        expect(intersectionOverUnion(people[i]!.box, people[j]!.box)).toBeLessThanOrEqual(0.45);
-      }
-    }
+    expectPlausibleDetections(people, image);
   });
 
   it('refuses overlapping calls (they would share the input buffer)', async () => {
@@ -534,20 +541,7 @@ describeIfShared([YOLOX, YOLOV8, STREET], 'PersonDetector with yolox_nano.onnx o
     expect(people.length).toBeGreaterThanOrEqual(5);
     expect(people.length).toBeLessThanOrEqual(16);
     expect(shared).toBeGreaterThanOrEqual(Math.min(people.length, reference.length) - 3);
-    for (const { box, score } of people) {
-      expect(score).toBeGreaterThanOrEqual(0.35);
-      expect(box[0]).toBeGreaterThanOrEqual(0);
-      expect(box[1]).toBeGreaterThanOrEqual(0);
-      expect(box[2]).toBeLessThanOrEqual(image.width);
-      expect(box[3]).toBeLessThanOrEqual(image.height);
-      expect(box[2]).toBeGreaterThan(box[0]);
-      expect(box[3]).toBeGreaterThan(box[1]);
-    }
-    for (let i = 0; i < people.length; i++) {
-      for (let j = i + 1; j < people.length; j++) {
-        expect(intersectionOverUnion(people[i]!.box, people[j]!.box)).toBeLessThanOrEqual(0.45);
-      }
-    }
+    expectPlausibleDetections(people, image);
   });
 
   it('measures raw inference, 1 thread: yolox_nano at 416 vs yolov8n_int8 at 640', async () => {
