@@ -98,6 +98,14 @@ describe('Ingest API (real PostgreSQL and Redis)', () => {
       expect(r.body).toMatchObject({ field: 'body', message: 'body: malformed JSON' });
     });
 
+    it('an empty JSON body → 400 naming the body', async () => {
+      const res = await fetch(`${t.baseUrl}/api/ingest/events`, {
+        method: 'POST', headers: { authorization: `Bearer ${cam.apiKey}`, 'content-type': 'application/json', connection: 'close' }, body: '',
+      });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ field: 'body', message: 'body: empty; send a JSON object' });
+    });
+
     it('a form-encoded body → 415 naming content-type (the API speaks JSON only)', async () => {
       const res = await fetch(`${t.baseUrl}/api/ingest/events`, {
         method: 'POST', headers: { authorization: `Bearer ${cam.apiKey}`, 'content-type': 'application/x-www-form-urlencoded', connection: 'close' }, body: 'org_id=x',

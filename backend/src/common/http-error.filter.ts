@@ -1,12 +1,13 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 
-const TRANSPORT_ERRORS: Record<string, { status: number; error: string; field: string; message: string }> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, error: 'Payload Too Large', field: 'body', message: 'body: larger than the 1 MB limit; send smaller batches' },
-  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, error: 'Bad Request', field: 'body', message: 'body: malformed JSON' },
-  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, error: 'Bad Request', field: 'body', message: 'body: empty; send a JSON object' },
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, error: 'Unsupported Media Type', field: 'content-type', message: 'content-type: must be application/json' },
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, error: 'Bad Request', field: 'content-length', message: 'content-length: does not match the body' },
+/** Fastify's refusals of a body, as the answers we give (field named, like every other 4xx). */
+const TRANSPORT_ERRORS: Record<string, { statusCode: number; error: string; message: string; field: string }> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: { statusCode: 413, error: 'Payload Too Large', message: 'body: larger than the 1 MB limit; send smaller batches', field: 'body' },
+  FST_ERR_CTP_INVALID_JSON_BODY: { statusCode: 400, error: 'Bad Request', message: 'body: malformed JSON', field: 'body' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { statusCode: 400, error: 'Bad Request', message: 'body: empty; send a JSON object', field: 'body' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { statusCode: 415, error: 'Unsupported Media Type', message: 'content-type: must be application/json', field: 'content-type' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { statusCode: 400, error: 'Bad Request', message: 'content-length: does not match the body', field: 'content-length' },
 };
 
 /**
@@ -31,7 +32,7 @@ export class HttpErrorFilter implements ExceptionFilter {
     // cause carries Fastify's code. Answer them in our own words, naming the field like every other 4xx.
     const code = ((exception instanceof HttpException ? exception.cause : exception) as { code?: string } | null)?.code;
     const transport = code ? TRANSPORT_ERRORS[code] : undefined;
-    if (transport) return { status: transport.status, body: { statusCode: transport.status, error: transport.error, message: transport.message, field: transport.field } };
+    if (transport) return { status: transport.statusCode, body: { ...transport } };
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const r = exception.getResponse();
