@@ -69,7 +69,7 @@ const rootPackage = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
 rmSync(staging, { recursive: true, force: true });
 mkdirSync(staging, { recursive: true });
 for (const dir of ['edge/src', 'shared/src']) cpSync(join(root, dir), join(staging, dir), { recursive: true, filter: (f) => !f.endsWith('.spec.ts') });
-for (const file of ['deno.json', '.npmrc']) cpSync(join(root, file), join(staging, file));
+for (const file of ['deno.json']) cpSync(join(root, file), join(staging, file));
 writeFileSync(join(staging, 'package.json'), JSON.stringify({
   name: 'wink-edge-build', private: true, type: 'module',
   dependencies: Object.fromEntries(EDGE_DEPENDENCIES.map((d) => [d, rootPackage.dependencies[d]])),
