@@ -23,6 +23,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import type { CameraConfig } from '../edge/src/runtime/config.ts';
+import { DEFAULT_ENTRANCE_COUNTING, DEFAULT_ENTRANCE_MARGIN_PX } from '../edge/src/rules/entrance-line.ts';
 import { siblingModule, type CameraStatus, type CameraWorkerData, type WorkerMessage } from '../edge/src/runtime/pipeline.ts';
 import { openFrameSource } from '../edge/src/vision/frame-source.ts';
 import { SHARED_DIR } from '../edge/src/eval/sequence-eval.ts';
@@ -198,6 +199,9 @@ function benchCamera(index: number, video: string, size: [number, number]): Came
     screenshot_size: [w, h],
     entrance_line: [[w / 2, 0], [w / 2, h]],
     entrance_inside: 'left',
+    entrance_counting: DEFAULT_ENTRANCE_COUNTING,
+    entrance_margin_px: DEFAULT_ENTRANCE_MARGIN_PX,
+    target_fps: 5,
     zones: { middle: [[w / 3, 0], [(2 * w) / 3, 0], [(2 * w) / 3, h], [w / 3, h]] },
     shelves: {},
     queues: {},

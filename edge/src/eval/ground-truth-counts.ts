@@ -9,7 +9,7 @@
 // the rules themselves count what an operator means is what their own unit tests establish.
 
 import type { StoreEvent } from '../../../shared/src/events.ts';
-import { FootfallCounter, DEFAULT_FOOTFALL_OPTIONS } from '../rules/entrance-line.ts';
+import { FootfallCounter, DEFAULT_FOOTFALL_OPTIONS, type CountingMode } from '../rules/entrance-line.ts';
 import type { TrackFoot } from '../rules/frame-rule.ts';
 import { DEFAULT_ZONE_PRESENCE_OPTIONS, ZoneDwellTracker } from '../rules/zone-dwell.ts';
 import { footPoint, type Polygon, type Segment } from '../vision/geometry.ts';
@@ -22,6 +22,10 @@ export interface CountingSetup {
   insideSide?: 'left' | 'right';
   zones?: Readonly<Record<string, Polygon>>;
   confirmFrames?: number;
+  /** Entrance counting as the camera is configured (defaults: the FootfallCounter's own). */
+  mode?: CountingMode;
+  marginPx?: number;
+  door?: Polygon;
   enterDebounceMs?: number;
   exitGraceMs?: number;
 }
@@ -97,6 +101,9 @@ function buildRules(setup: CountingSetup, personKey: (id: number) => string) {
       new FootfallCounter(setup.line, {
         insideSide: setup.insideSide ?? 'right',
         confirmFrames: setup.confirmFrames ?? DEFAULT_FOOTFALL_OPTIONS.confirmFrames,
+        ...(setup.mode ? { mode: setup.mode } : {}),
+        ...(setup.marginPx !== undefined ? { marginPx: setup.marginPx } : {}),
+        ...(setup.door ? { door: setup.door } : {}),
         personKey,
       }),
     );

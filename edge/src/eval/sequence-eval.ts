@@ -17,7 +17,8 @@ import type { CameraPipeline, PipelineContext, PipelineOutput } from '../runtime
 import { createPipeline, LOW_SCORE_FLOOR, trackerOptionsFor, type VisionOptions } from '../vision/camera-vision-pipeline.ts';
 import type { PersonDetection } from '../vision/detection.ts';
 import { openFrameSource } from '../vision/frame-source.ts';
-import type { Polygon, Segment, Size } from '../vision/geometry.ts';
+import { segmentLength, type Polygon, type Segment, type Size } from '../vision/geometry.ts';
+import { AUTO_DOOR_BAND_SHARE, DEFAULT_ENTRANCE_COUNTING, DEFAULT_ENTRANCE_MARGIN_PX, doorBandAround, type CountingMode } from '../rules/entrance-line.ts';
 import { PersonDetector } from '../vision/person-detector.ts';
 import { ByteTracker, type TrackerOptions } from '../vision/tracker.ts';
 import { groundTruthCounts, summariseEvents, type CountSummary, type CountingSetup } from './ground-truth-counts.ts';
@@ -116,6 +117,10 @@ export interface EvalSettings {
   confirmFrames?: number;
   zoneEnterDebounceMs?: number;
   zoneExitGraceMs?: number;
+  /** Entrance counting mode, margin (frame px) and door region; the product defaults when not set. */
+  countingMode?: CountingMode;
+  marginPx?: number;
+  door?: 'auto';
 }
 
 /** The product's defaults (config.ts detector defaults, tracker and rule defaults). */
@@ -150,13 +155,16 @@ export function countingSetup(geometry: SequenceGeometry, s: EvalSettings): Coun
     insideSide: geometry.insideSide,
     zones: geometry.zones,
     ...(s.confirmFrames !== undefined ? { confirmFrames: s.confirmFrames } : {}),
+    mode: s.countingMode ?? DEFAULT_ENTRANCE_COUNTING,
+    marginPx: s.marginPx ?? DEFAULT_ENTRANCE_MARGIN_PX,
+    ...(s.door === 'auto' && geometry.line ? { door: doorBandAround(geometry.line, AUTO_DOOR_BAND_SHARE * segmentLength(geometry.line)) } : {}),
     ...(s.zoneEnterDebounceMs !== undefined ? { enterDebounceMs: s.zoneEnterDebounceMs } : {}),
     ...(s.zoneExitGraceMs !== undefined ? { exitGraceMs: s.zoneExitGraceMs } : {}),
   };
 }
 
 /** The camera a store would configure for this sequence: its video file, the line and the zones. */
-export function evalCamera(seq: GroundTruthSequence): CameraConfig {
+export function evalCamera(seq: GroundTruthSequence, s: EvalSettings = DEFAULT_EVAL_SETTINGS): CameraConfig {
   const g = seq.geometry;
   return {
     camera_id: `eval_${seq.info.name.replace(/[^A-Za-z0-9._-]/g, '_')}`,
@@ -167,6 +175,10 @@ export function evalCamera(seq: GroundTruthSequence): CameraConfig {
     screenshot_size: [seq.info.width, seq.info.height],
     entrance_line: g.line,
     entrance_inside: g.insideSide,
+    entrance_counting: s.countingMode ?? DEFAULT_ENTRANCE_COUNTING,
+    entrance_margin_px: s.marginPx ?? DEFAULT_ENTRANCE_MARGIN_PX,
+    ...(s.door ? { entrance_door: s.door } : {}),
+    target_fps: seq.info.fps,
     zones: g.zones,
     shelves: {},
     queues: {},
@@ -186,7 +198,7 @@ export interface PipelineRun {
 /** Runs the product's camera pipeline on the sequence's video and collects what it emits. */
 export async function runPipeline(seq: GroundTruthSequence, s: EvalSettings): Promise<PipelineRun> {
   const context: PipelineContext = {
-    camera: evalCamera(seq),
+    camera: evalCamera(seq, s),
     detector: detectorConfig(s),
     target_fps: seq.info.fps,
     options: visionOptions(s) as Record<string, unknown>,

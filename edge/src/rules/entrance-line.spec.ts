@@ -1,6 +1,6 @@
 import { storeEventSchema } from '../../../shared/src/events.ts';
 import type { Point, Segment } from '../vision/geometry.ts';
-import { FootfallCounter, type UnsentEntranceEvent } from './entrance-line.ts';
+import { doorBandAround, FootfallCounter, type CountingMode, type FootfallCounterOptions, type UnsentEntranceEvent } from './entrance-line.ts';
 import type { TrackFoot } from './frame-rule.ts';
 
 const T0 = Date.parse('2024-03-01T10:00:00.000Z');
@@ -163,6 +163,88 @@ describe('FootfallCounter', () => {
       c.update([{ id: 1, foot: [300, 310] }, { id: 2, foot: [300, 340] }], at(1));
       expect(c.close(at(2)).map((e) => [e.person_key, e.direction, e.ts])).toEqual([['p-1', 'in', new Date(at(1)).toISOString()]]);
       expect(c.close(at(3))).toEqual([]);
+    });
+  });
+
+  describe('counting modes', () => {
+    const make = (mode: CountingMode, extra: Partial<FootfallCounterOptions> = {}) =>
+      new FootfallCounter(DOOR, { insideSide: 'right', personKey, mode, ...extra });
+    /** Walks the path, then ends the track: every event the visit produced. */
+    const visit = (c: FootfallCounter, path: Array<Point | null>) => [...walk(c, path), ...c.removeTracks([1], at(path.length)).map((e) => e.direction)];
+    const zigzag = [...vertical(300, [260, 270, 280, 310, 320, 330]), ...vertical(300, [290, 280, 270]), ...vertical(300, [310, 320, 330])];
+
+    it.each<[string, Array<Point | null>, Array<'in' | 'out'>, Array<'in' | 'out'>]>([
+      // name, path, each_crossing, late
+      ['crossing in', vertical(300, steps(250, 350, 10)), ['in'], ['in']],
+      ['crossing out', vertical(300, steps(350, 250, -10)), ['out'], ['out']],
+      ['zig-zag over the door line: in, out, in', zigzag, ['in', 'out', 'in'], ['in']],
+      ['in, then back out', [...vertical(300, steps(260, 330, 10)), ...vertical(300, steps(320, 250, -10))], ['in', 'out'], []],
+      ['slow oscillation on the line', oscillate(32, 4), ['in', 'out', 'in', 'out', 'in', 'out', 'in'], ['in']],
+      ['crossing beyond the end', vertical(600, steps(250, 350, 10)), [], []],
+      ['occluded while crossing, track ends unconfirmed', vertical(300, [270, 280, 305]), ['in'], ['in']],
+    ])('%s', (_name, path, eachCrossing, late) => {
+      expect(visit(make('each_crossing'), path)).toEqual(eachCrossing);
+      expect(visit(make('late'), path)).toEqual(late);
+    });
+
+    it('late: counts when the person walks away from the line, stamped with the crossing time', () => {
+      const c = make('late', { neighbourhoodPx: 50 });
+      const events = vertical(300, steps(270, 400, 10)).flatMap((p, f) => c.update([{ id: 1, foot: p }], at(f)));
+      // Crossed between frames 3 (300 = on the line) and 4 (310); counted once beyond 350, not at the end of the track.
+      expect(events).toEqual([{ type: 'entrance', ts: new Date(at(4)).toISOString(), direction: 'in', person_key: 'p-1' }]);
+      expect(c.removeTracks([1], at(20))).toEqual([]);
+    });
+
+    it('late: a second visit to the line counts again', () => {
+      const c = make('late', { neighbourhoodPx: 40 });
+      const there = vertical(300, steps(250, 360, 10));
+      const back = vertical(300, steps(350, 240, -10));
+      expect(visit(c, [...there, ...back])).toEqual(['in', 'out']);
+    });
+  });
+
+  describe('door region (late mode)', () => {
+    // The shop is below the line; its doorway is the band 20 px either side of the segment.
+    const door = doorBandAround(DOOR, 20);
+    const make = () => new FootfallCounter(DOOR, { insideSide: 'right', personKey, mode: 'late', door, neighbourhoodPx: 60 });
+    const visit = (path: Array<Point | null>) => {
+      const c = make();
+      return [...walk(c, path), ...c.removeTracks([1], at(path.length)).map((e) => e.direction)];
+    };
+
+    it.each<[string, Array<Point | null>, Array<'in' | 'out'>]>([
+      ['first seen in the doorway on the corridor side, walks away into the corridor', vertical(300, steps(288, 200, -8)), ['out']],
+      ['first seen in the doorway on the shop side, walks into the shop', vertical(300, steps(312, 400, 8)), ['in']],
+      ['walks from the corridor into the doorway and vanishes', vertical(300, steps(200, 290, 10)), ['in']],
+      ['walks from the shop into the doorway and vanishes', vertical(300, steps(400, 310, -10)), ['out']],
+      ['appears in the doorway and vanishes in it', vertical(300, [290, 292, 294, 292]), []],
+      ['born in the doorway on the shop side, crosses out, walks away: one out', vertical(300, steps(315, 200, -5)), ['out']],
+      ['walks in through the line and vanishes in the doorway: one in', vertical(300, steps(230, 315, 5)), ['in']],
+      ['walks past the doorway along the corridor', [[50, 250], [150, 250], [300, 250], [450, 250], [550, 250]], []],
+      ['a zig-zag in the doorway, then away into the shop', [...vertical(300, [250, 260, 285, 305, 310, 315, 295, 290, 285, 310, 315, 320]), ...vertical(300, steps(330, 420, 10))], ['in']],
+    ])('%s', (_name, path, expected) => {
+      expect(visit(path)).toEqual(expected);
+    });
+
+    it('refuses a door region outside late mode', () => {
+      expect(() => new FootfallCounter(DOOR, { insideSide: 'right', personKey, mode: 'each_crossing', door })).toThrow(/late/);
+    });
+  });
+
+  describe('margin beyond the line', () => {
+    // Standing 6 px outside the line; the box bottom jumps 4–5 px past it for four frames (legs hidden), then back.
+    const jitter = vertical(300, [294, 294, 305, 304, 305, 305, 294, 294, 294]);
+    it.each<[number, Array<'in' | 'out'>]>([
+      [0, ['in', 'out']],
+      [8, []],
+    ])('margin %d px', (marginPx, expected) => {
+      const c = new FootfallCounter(DOOR, { insideSide: 'right', personKey, marginPx });
+      expect(walk(c, jitter)).toEqual(expected);
+    });
+
+    it('a real crossing still counts with a margin, once the foot is past it', () => {
+      const c = new FootfallCounter(DOOR, { insideSide: 'right', personKey, marginPx: 8 });
+      expect(walk(c, vertical(300, steps(250, 350, 10)))).toEqual(['in']);
     });
   });
 });

@@ -1,6 +1,6 @@
 // Footfall: people crossing the entrance line drawn on the camera image.
 
-import { segmentsIntersect, sideOfLine, type Point, type Segment } from '../vision/geometry.ts';
+import { distanceToLine, distanceToSegment, pointInPolygon, segmentLength, segmentsIntersect, sideOfLine, type Point, type Polygon, type Segment } from '../vision/geometry.ts';
 import type { EntranceEvent } from '../../../shared/src/events.ts';
 import { isoTimestamp, type FrameRule, type PersonKey, type TrackFoot, type UnsentEvent } from './frame-rule.ts';
 
@@ -16,9 +16,57 @@ export interface FootfallCounterOptions {
   /** Forget a track not seen for this long (the tracker normally ends it sooner via removeTracks). */
   forgetAfterMs: number;
   personKey: PersonKey;
+  /**
+   * `each_crossing`: every confirmed crossing is an event at once (in, out, in for a zig-zag).
+   * `late` (Xovis-style): one net count per visit to the line: crossings are summed while the person is
+   * near the line, and the net direction (if any) is counted when they walk away from it or their track
+   * ends. A zig-zag in-out-in is one `in`; in-then-back-out is nothing.
+   */
+  mode: CountingMode;
+  /**
+   * A foot closer than this to the line (frame pixels) is no evidence of either side: a crossing
+   * confirms only once the foot is this far beyond the line, so a foot that jumps a few pixels (an
+   * occluded box bottom, detector jitter) next to the line cannot count.
+   */
+  marginPx: number;
+  /**
+   * late mode: the line's neighbourhood. Once a person is further than this from the segment, their net
+   * crossing is counted and their visit to the line starts afresh.
+   */
+  neighbourhoodPx: number;
+  /**
+   * late mode: where people appear from and vanish into the store (a doorway, often seen edge-on). A
+   * track BORN here that walks away from the line counts as having come through it (into the side it
+   * walks to); a track that walks here from a side and ENDS here counts as having gone through it (out of
+   * that side). A track born and ended here counts nothing. Detectors miss people in doorways (dark,
+   * partly hidden, small), so without this a shopper whose first or last sighting is at the door is lost.
+   */
+  door?: Polygon;
 }
 
-export const DEFAULT_FOOTFALL_OPTIONS = { confirmFrames: 3, forgetAfterMs: 10_000 } as const;
+export const COUNTING_MODES = ['late', 'each_crossing'] as const;
+export type CountingMode = (typeof COUNTING_MODES)[number];
+
+export const DEFAULT_FOOTFALL_OPTIONS = { confirmFrames: 3, forgetAfterMs: 10_000, mode: 'each_crossing', marginPx: 0 } as const;
+
+/** Config defaults for a camera's entrance line (chosen with npm run eval:edge on every shared sequence). */
+export const DEFAULT_ENTRANCE_COUNTING: CountingMode = 'late';
+/** In screenshot pixels, scaled to the frame with the line. */
+export const DEFAULT_ENTRANCE_MARGIN_PX = 0;
+/** `entrance_door: auto`: a band this share of the line's length on each side of it. */
+export const AUTO_DOOR_BAND_SHARE = 0.1;
+
+/**
+ * The door region derived from an entrance line when none is drawn: a band `halfWidth` on each side of
+ * the segment (a rectangle along it). People first or last seen that close to the line crossed it unseen.
+ */
+export function doorBandAround(line: Segment, halfWidth: number): Polygon {
+  const [[x1, y1], [x2, y2]] = line;
+  const len = segmentLength(line) || 1;
+  const nx = (-(y2 - y1) / len) * halfWidth;
+  const ny = ((x2 - x1) / len) * halfWidth;
+  return [[x1 + nx, y1 + ny], [x2 + nx, y2 + ny], [x2 - nx, y2 - ny], [x1 - nx, y1 - ny]];
+}
 
 export type UnsentEntranceEvent = UnsentEvent<EntranceEvent>;
 
@@ -40,14 +88,25 @@ interface LineTrack {
   anchor: Point | null;
   pending: PendingCrossing | null;
   lastSeenMs: number;
+  /** Last foot position seen (any side): where a track ended. */
+  last: Point | null;
+  /** late mode: confirmed crossings through the segment since the visit began (+1 in, −1 out). */
+  net: number;
+  /** late mode: the last confirmed crossing of this visit, whose time and direction the count takes. */
+  lastCrossing: PendingCrossing | null;
+  /** late mode: the track was first seen in the door region (and has not yet walked away from it). */
+  bornInDoor: boolean;
+  /** late mode: side the visit started on; null when it started in the door region. */
+  visitFrom: Side | null;
 }
 
 /**
  * Counts `in` when a person goes from the outside to the inside THROUGH the drawn segment and
- * stays inside for confirmFrames frames, `out` for the reverse. Going round the end of the segment
- * changes the person's side silently. A person first seen already inside counts only when they
- * leave. Each confirmed side change counts at most once, so someone lingering on the line cannot
- * inflate footfall.
+ * stays inside (at least marginPx beyond the line) for confirmFrames frames, `out` for the reverse.
+ * Going round the end of the segment changes the person's side silently. A person first seen already
+ * inside counts only when they leave (or, in late mode with a door region, when they were first seen in
+ * the doorway). In `each_crossing` mode every confirmed side change through the segment is an event; in
+ * `late` mode a visit to the line yields at most one, its net direction.
  */
 export class FootfallCounter implements FrameRule<UnsentEntranceEvent> {
   private readonly opts: FootfallCounterOptions;
@@ -57,7 +116,8 @@ export class FootfallCounter implements FrameRule<UnsentEntranceEvent> {
     private readonly line: Segment,
     opts: Partial<FootfallCounterOptions> & Pick<FootfallCounterOptions, 'insideSide' | 'personKey'>,
   ) {
-    this.opts = { ...DEFAULT_FOOTFALL_OPTIONS, ...opts };
+    this.opts = { ...DEFAULT_FOOTFALL_OPTIONS, neighbourhoodPx: segmentLength(line) / 4, ...opts };
+    if (this.opts.door && this.opts.mode !== 'late') throw new Error('a door region needs the late counting mode');
   }
 
   update(tracks: ReadonlyArray<TrackFoot>, timestampMs: number): UnsentEntranceEvent[] {
@@ -74,7 +134,9 @@ export class FootfallCounter implements FrameRule<UnsentEntranceEvent> {
 
   /**
    * Forgets ended tracks. A crossing still being confirmed counts if it went through the segment:
-   * the person vanished on the new side (e.g. walked out of view), they did not come back.
+   * the person vanished on the new side (e.g. walked out of view), they did not come back. In late
+   * mode the visit's net crossing is counted now, and a track that ends in the door region counts as
+   * having gone through the door.
    */
   removeTracks(ids: Iterable<number>, _timestampMs?: number): UnsentEntranceEvent[] {
     const events: UnsentEntranceEvent[] = [];
@@ -82,7 +144,14 @@ export class FootfallCounter implements FrameRule<UnsentEntranceEvent> {
       const s = this.tracks.get(id);
       if (!s) continue;
       this.tracks.delete(id);
-      if (s.pending?.throughSegment) events.push(this.event(id, s.pending));
+      if (this.opts.mode === 'each_crossing') {
+        if (s.pending?.throughSegment) events.push(this.event(id, s.pending));
+        continue;
+      }
+      if (s.pending?.throughSegment) this.confirm(s, s.pending);
+      const endedInDoor = s.last !== null && this.inDoor(s.last);
+      const e = this.endVisit(id, s, endedInDoor, s.lastSeenMs);
+      if (e) events.push(e);
     }
     return events;
   }
@@ -94,21 +163,24 @@ export class FootfallCounter implements FrameRule<UnsentEntranceEvent> {
   private observe(t: TrackFoot, timestampMs: number): UnsentEntranceEvent | null {
     let s = this.tracks.get(t.id);
     if (!s) {
-      s = { side: null, anchor: null, pending: null, lastSeenMs: timestampMs };
+      const bornInDoor = this.inDoor(t.foot);
+      s = { side: null, anchor: null, pending: null, lastSeenMs: timestampMs, last: null, net: 0, lastCrossing: null, bornInDoor, visitFrom: null };
       this.tracks.set(t.id, s);
     }
     s.lastSeenMs = timestampMs;
+    s.last = t.foot;
     const side = this.sideOf(t.foot);
-    if (side === null) return null; // exactly on the line: no evidence either way
+    if (side === null) return null; // on the line or within the margin: no evidence either way
     if (s.side === null || s.anchor === null) {
       s.side = side;
       s.anchor = t.foot;
+      if (!s.bornInDoor) s.visitFrom = side;
       return null;
     }
     if (side === s.side) {
       s.anchor = t.foot;
       s.pending = null; // came back before confirming: flicker, not a crossing
-      return null;
+      return this.opts.mode === 'late' ? this.maybeLeaveNeighbourhood(t.id, s, t.foot, timestampMs) : null;
     }
 
     // Whether it was a crossing is decided by the step that changed sides (last position on the
@@ -126,12 +198,55 @@ export class FootfallCounter implements FrameRule<UnsentEntranceEvent> {
     s.side = side;
     s.anchor = t.foot;
     s.pending = null;
-    return p.throughSegment ? this.event(t.id, p) : null;
+    if (this.opts.mode === 'each_crossing') return p.throughSegment ? this.event(t.id, p) : null;
+    if (p.throughSegment) this.confirm(s, p);
+    return this.maybeLeaveNeighbourhood(t.id, s, t.foot, timestampMs);
+  }
+
+  private confirm(s: LineTrack, crossing: PendingCrossing): void {
+    s.net += crossing.side === 'inside' ? 1 : -1;
+    s.lastCrossing = crossing;
+  }
+
+  /** late mode: a person who walked away from the line (and out of the door region) ends their visit to it. */
+  private maybeLeaveNeighbourhood(id: number, s: LineTrack, foot: Point, timestampMs: number): UnsentEntranceEvent | null {
+    if (distanceToSegment(foot, this.line) <= this.opts.neighbourhoodPx || this.inDoor(foot)) return null;
+    const e = this.endVisit(id, s, false, timestampMs);
+    // The person stays tracked; a later visit to the line starts from where they are now.
+    s.net = 0;
+    s.lastCrossing = null;
+    s.bornInDoor = false;
+    s.visitFrom = s.side;
+    return e;
+  }
+
+  /**
+   * The one count a visit to the line yields: through the door region when the visit began or ended
+   * there (but not both), otherwise the net of its crossings.
+   */
+  private endVisit(id: number, s: LineTrack, endedInDoor: boolean, timestampMs: number): UnsentEntranceEvent | null {
+    if (s.bornInDoor !== endedInDoor) {
+      // Born in the door: came through it into the side they walked to. Ended there: left the side they came from.
+      const into: Side | null = s.bornInDoor ? s.side : s.visitFrom === null ? null : s.visitFrom === 'inside' ? 'outside' : 'inside';
+      if (into === null) return null;
+      // A crossing of the drawn line in the same direction is the same passage: take its time.
+      const sinceMs = s.lastCrossing?.side === into ? s.lastCrossing.sinceMs : timestampMs;
+      return this.event(id, { side: into, frames: 0, throughSegment: true, sinceMs });
+    }
+    if (s.net === 0 || s.lastCrossing === null) return null;
+    const side: Side = s.net > 0 ? 'inside' : 'outside';
+    const sinceMs = s.lastCrossing.side === side ? s.lastCrossing.sinceMs : timestampMs;
+    return this.event(id, { side, frames: 0, throughSegment: true, sinceMs });
+  }
+
+  private inDoor(foot: Point): boolean {
+    return this.opts.door !== undefined && pointInPolygon(foot, this.opts.door);
   }
 
   private sideOf(foot: Point): Side | null {
     const cross = sideOfLine(foot, this.line);
     if (cross === 0) return null;
+    if (this.opts.marginPx > 0 && distanceToLine(foot, this.line) < this.opts.marginPx) return null;
     // sideOfLine > 0 is the walker's right on screen (image y grows down).
     const onRight = cross > 0;
     return onRight === (this.opts.insideSide === 'right') ? 'inside' : 'outside';

@@ -53,6 +53,33 @@ function withChange(change: (c: Tree) => void): string {
 }
 
 describe('parseConfig', () => {
+  describe('entrance counting and per-camera frame rate', () => {
+    it('defaults: late counting, no margin, no door, the store-wide target_fps', () => {
+      const [cam] = parseConfig(dump(minimal()), env).cameras;
+      expect(cam).toMatchObject({ entrance_counting: 'late', entrance_margin_px: 0, target_fps: 5 });
+      expect(cam.entrance_door).toBeUndefined();
+    });
+
+    it('takes a camera\'s own target_fps, counting mode, margin and door', () => {
+      const cfg = parseConfig(withChange((c) => {
+        Object.assign(c.cameras[0], { target_fps: 12.5, entrance_counting: 'late', entrance_margin_px: 6, entrance_door: 'auto' });
+        c.cameras[1].target_fps = 2;
+      }), env);
+      expect(cfg.cameras.map((c) => c.target_fps)).toEqual([12.5, 2]);
+      expect(cfg.cameras[0]).toMatchObject({ entrance_counting: 'late', entrance_margin_px: 6, entrance_door: 'auto' });
+    });
+
+    it.each<[string, (c: Tree) => void, string]>([
+      ['unknown mode', (c) => { c.cameras[0].entrance_counting = 'twice'; }, 'cameras[0].entrance_counting: must be one of late, each_crossing'],
+      ['negative margin', (c) => { c.cameras[0].entrance_margin_px = -1; }, 'cameras[0].entrance_margin_px:'],
+      ['door as a word', (c) => { c.cameras[0].entrance_door = 'front'; }, 'cameras[0].entrance_door: must be "auto" or a polygon'],
+      ['door with each_crossing', (c) => { Object.assign(c.cameras[0], { entrance_counting: 'each_crossing', entrance_door: 'auto' }); }, 'cameras[0].entrance_door: needs entrance_counting: late'],
+      ['camera fps out of range', (c) => { c.cameras[1].target_fps = 0; }, 'cameras[1].target_fps:'],
+    ])('refuses %s', (_name, change, expected) => {
+      expect(problemsOf(withChange(change)).some((p) => p.startsWith(expected))).toBe(true);
+    });
+  });
+
   it('accepts the minimal config and fills the defaults', () => {
     const cfg = parseConfig(dump(minimal()), env);
     expect(cfg.api_base).toBe('https://api.wink.test'); // trailing slash dropped so paths join cleanly

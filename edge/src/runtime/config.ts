@@ -5,6 +5,7 @@ import { load, YAMLException } from 'js-yaml';
 import { z } from 'zod';
 import { CAPABILITIES, MAX_EVENTS_PER_BATCH, formatPath, type Capability } from '../../../shared/src/events.ts';
 import type { Point, Polygon, Size } from '../vision/geometry.ts';
+import { COUNTING_MODES, DEFAULT_ENTRANCE_COUNTING, DEFAULT_ENTRANCE_MARGIN_PX, type CountingMode } from '../rules/entrance-line.ts';
 
 export type { Capability };
 export type EntranceLine = readonly [Point, Point];
@@ -38,6 +39,14 @@ export interface CameraConfig {
   screenshot_size: Size;
   entrance_line?: EntranceLine;
   entrance_inside?: EntranceSide;
+  /** `late`: one net count per visit to the line; `each_crossing`: every crossing (see entrance-line.ts). */
+  entrance_counting: CountingMode;
+  /** Screenshot pixels the foot must be beyond the line before a crossing confirms. */
+  entrance_margin_px: number;
+  /** Where people appear from and vanish into the store: a polygon, or `auto` (a band along the line). late mode only. */
+  entrance_door?: Polygon | 'auto';
+  /** Frames analysed per second for this camera; the store-wide target_fps when not set. */
+  target_fps: number;
   zones: Readonly<Record<string, Polygon>>;
   shelves: Readonly<Record<string, Polygon>>;
   queues: Readonly<Record<string, Polygon>>;
@@ -109,6 +118,10 @@ const cameraSchema = z.strictObject({
   screenshot_size: z.tuple([whole(1, 10_000, ' px'), whole(1, 10_000, ' px')], { error: 'must be [width, height] in pixels' }),
   entrance_line: z.tuple([point, point], { error: 'must be a line of two points [[x, y], [x, y]]' }).optional(),
   entrance_inside: z.enum(['left', 'right'], { error: 'must be "left" or "right"' }).optional(),
+  entrance_counting: z.enum(COUNTING_MODES, { error: `must be one of ${COUNTING_MODES.join(', ')}` }).default(DEFAULT_ENTRANCE_COUNTING),
+  entrance_margin_px: range(0, 500, ' px').default(DEFAULT_ENTRANCE_MARGIN_PX),
+  entrance_door: z.union([z.literal('auto'), polygon], { error: 'must be "auto" or a polygon [[x, y], ...]' }).optional(),
+  target_fps: range(0.5, 60, ' fps').optional(),
   zones: polygons.default({}),
   shelves: polygons.default({}),
   queues: polygons.default({}),
@@ -196,6 +209,7 @@ export function parseConfig(yamlText: string, env: Readonly<Record<string, strin
       // crossFieldProblems guarantees one of the two is present.
       api_key: (cam.api_key ?? c.api_key)!,
       source: looksLikeUrl(cam.rtsp) ? 'rtsp' : 'file',
+      target_fps: cam.target_fps ?? c.target_fps,
     })),
   };
 }
@@ -283,6 +297,9 @@ function crossFieldProblems(root: Record<string, unknown>): string[] {
     });
     if (caps.includes('entrance') && cam.entrance_inside === undefined) {
       problems.push(`${at('entrance_inside')}: is required by capability "entrance" (left or right of the line, walking from its first point to its second)`);
+    }
+    if (cam.entrance_door !== undefined && cam.entrance_counting === 'each_crossing') {
+      problems.push(`${at('entrance_door')}: needs entrance_counting: late (a door region turns first and last sightings into one count per visit)`);
     }
 
     const size = cam.screenshot_size;

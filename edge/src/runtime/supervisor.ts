@@ -135,7 +135,7 @@ export class CameraSupervisor {
       context: {
         camera,
         detector: config.detector,
-        target_fps: config.target_fps,
+        target_fps: rt.camera.target_fps,
         options: this.options.pipelineOptions?.(rt.camera) ?? {},
       },
     };

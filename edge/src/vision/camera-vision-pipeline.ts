@@ -4,13 +4,14 @@ import { randomBytes } from 'node:crypto';
 import type { StoreEvent } from '../../../shared/src/events.ts';
 import type { CameraConfig } from '../runtime/config.ts';
 import type { CameraPipeline, CameraStatus, Emit, PipelineContext, StreamState } from '../runtime/pipeline.ts';
-import { FootfallCounter } from '../rules/entrance-line.ts';
+import { AUTO_DOOR_BAND_SHARE, doorBandAround, FootfallCounter } from '../rules/entrance-line.ts';
 import type { FrameRule, TrackFoot } from '../rules/frame-rule.ts';
 import { QueueWaitTracker } from '../rules/queue-wait.ts';
 import { ShelfInteractionDetector } from '../rules/shelf-interaction.ts';
 import { ZoneDwellTracker } from '../rules/zone-dwell.ts';
 import { openFrameSource, type FrameSource } from './frame-source.ts';
-import { footPoint, scalePoint, scalePolygon, type Polygon, type Size } from './geometry.ts';
+import { scalePoint, scalePolygon, segmentLength, type Polygon, type Segment, type Size } from './geometry.ts';
+import { OcclusionAwareFeet } from './occlusion-aware-feet.ts';
 import { PersonDetector } from './person-detector.ts';
 import { ByteTracker, type TrackerOptions } from './tracker.ts';
 
@@ -56,8 +57,16 @@ export function buildCameraRules(camera: CameraConfig, frameSize: Size, personKe
   let queues: QueueWaitTracker | null = null;
   if (camera.capabilities.includes('entrance') && camera.entrance_line) {
     const [a, b] = camera.entrance_line;
-    rules.push(new FootfallCounter([scalePoint(a, camera.screenshot_size, frameSize), scalePoint(b, camera.screenshot_size, frameSize)], {
+    const line: Segment = [scalePoint(a, camera.screenshot_size, frameSize), scalePoint(b, camera.screenshot_size, frameSize)];
+    // Pixel lengths drawn on the screenshot scale with the frame (the mean of the two axes' ratios).
+    const pxScale = (frameSize[0] / camera.screenshot_size[0] + frameSize[1] / camera.screenshot_size[1]) / 2;
+    const door = camera.entrance_door === undefined ? undefined
+      : camera.entrance_door === 'auto' ? doorBandAround(line, AUTO_DOOR_BAND_SHARE * segmentLength(line))
+      : scalePolygon(camera.entrance_door, camera.screenshot_size, frameSize);
+    rules.push(new FootfallCounter(line, {
       insideSide: camera.entrance_inside ?? 'right', personKey,
+      mode: camera.entrance_counting, marginPx: camera.entrance_margin_px * pxScale,
+      ...(door ? { door } : {}),
       ...(options.confirm_frames !== undefined ? { confirmFrames: options.confirm_frames } : {}),
     }));
   }
@@ -103,6 +112,7 @@ class CameraVisionPipeline implements CameraPipeline {
       const tracker = new ByteTracker(trackerOptionsFor(det.confidence, target_fps, this.options.tracker));
       const personKey = (id: number) => `${camera.camera_id}_${this.runId}_${id}`;
       let rules: ReturnType<typeof buildCameraRules> | null = null;
+      const footEstimator = new OcclusionAwareFeet();
       let lastTs = Date.now();
       const window: { at: number; inferenceMs: number }[] = [];
 
@@ -111,8 +121,9 @@ class CameraVisionPipeline implements CameraPipeline {
         rules ??= buildCameraRules(camera, [frame.width, frame.height], personKey, this.options);
         const detections = await detector.detect(frame);
         const tracks = tracker.update(detections, frame.timestampMs);
-        const feet: TrackFoot[] = tracks.map((t) => ({ id: t.id, foot: footPoint(t.box) }));
+        const feet: TrackFoot[] = tracks.map((t) => ({ id: t.id, foot: footEstimator.foot(t.id, t.box) }));
         const removed = tracker.removedSinceLastUpdate();
+        footEstimator.forget(removed);
         const events: Omit<StoreEvent, 'event_id'>[] = [];
         for (const rule of rules.rules) {
           events.push(...rule.update(feet, frame.timestampMs));

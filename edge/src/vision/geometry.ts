@@ -99,3 +99,23 @@ export function iou(a: Box, b: Box): number {
   const union = boxArea(a) + boxArea(b) - inter;
   return union > 0 ? inter / union : 0;
 }
+
+/** Shortest distance from p to the closed segment. */
+export function distanceToSegment(p: Point, seg: Segment): number {
+  const [[x1, y1], [x2, y2]] = seg;
+  const dx = x2 - x1;
+  const dy = y2 - y1;
+  const len2 = dx * dx + dy * dy;
+  const t = len2 === 0 ? 0 : Math.max(0, Math.min(1, ((p[0] - x1) * dx + (p[1] - y1) * dy) / len2));
+  return Math.hypot(p[0] - (x1 + t * dx), p[1] - (y1 + t * dy));
+}
+
+/** Distance from p to the infinite line through the segment. */
+export function distanceToLine(p: Point, seg: Segment): number {
+  const len = segmentLength(seg);
+  return len === 0 ? Math.hypot(p[0] - seg[0][0], p[1] - seg[0][1]) : Math.abs(sideOfLine(p, seg)) / len;
+}
+
+export function segmentLength(seg: Segment): number {
+  return Math.hypot(seg[1][0] - seg[0][0], seg[1][1] - seg[0][1]);
+}
