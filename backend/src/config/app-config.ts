@@ -23,6 +23,8 @@ const schema = z
     ANALYTICS_ROLLUP_DEBOUNCE_MS: z.coerce.number().int().min(10).max(600_000).default(60_000),
     /** BullMQ job lock: a worker that dies mid-job has its job taken over after about this long. */
     ANALYTICS_JOB_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+    /** Live counters of stores active in the last 15 min are reconciled with PostgreSQL this often (the heal time). */
+    LIVE_RECONCILE_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.ADMIN_TOKEN) {
@@ -47,6 +49,8 @@ export interface AppConfig {
   reportWaitMs?: number;
   rollupDebounceMs?: number;
   jobLockMs?: number;
+  /** Live counters: reconciliation period in seconds (optional like the above; default 30). */
+  liveReconcileSeconds?: number;
 }
 
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/wink';
@@ -77,6 +81,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env, envFile = '.
     reportWaitMs: e.ANALYTICS_REPORT_WAIT_MS,
     rollupDebounceMs: e.ANALYTICS_ROLLUP_DEBOUNCE_MS,
     jobLockMs: e.ANALYTICS_JOB_LOCK_MS,
+    liveReconcileSeconds: e.LIVE_RECONCILE_SECONDS,
   };
 }
 

@@ -1,4 +1,5 @@
-import { Controller, Get, Query, UseGuards } from '@nestjs/common';
+import { Controller, Get, Query, Res, UseGuards } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { ReadAccessGuard, Reader, type ReadAccess } from '../admin/read-access.guard.ts';
 import { ReadableStores } from '../admin/readable-stores.service.ts';
 import { ApiRoute, ApiZodQuery, ReaderAuth } from '../common/openapi.ts';
@@ -37,9 +38,11 @@ export class DashboardController {
 
   @Get('live')
   @ApiZodQuery(storeQuery)
-  @ApiRoute('Today\'s numbers of a store (store-local day, from Redis)', { 200: 'footfall, occupancy, zones, shelves, queues, cameras', 503: 'live numbers are being rebuilt; retry' }, 400, 404)
-  async live(@Reader() reader: ReadAccess, @Query(new ZodValidationPipe(storeQuery, 'query')) q: StoreQuery) {
-    return this.liveMetrics.live(await this.stores.get(reader, q.store_id));
+  @ApiRoute('Today\'s numbers of a store (store-local day, from Redis; from PostgreSQL while Redis is unusable, header `x-live-source`)', { 200: 'footfall, occupancy, zones, shelves, queues, cameras', 503: 'neither Redis nor PostgreSQL can answer; retry' }, 400, 404)
+  async live(@Reader() reader: ReadAccess, @Query(new ZodValidationPipe(storeQuery, 'query')) q: StoreQuery, @Res({ passthrough: true }) res: FastifyReply) {
+    const { view, source } = await this.liveMetrics.answer(await this.stores.get(reader, q.store_id));
+    res.header('x-live-source', source);
+    return view;
   }
 
   @Get('history')

@@ -3,14 +3,19 @@ import { AdminModule } from '../admin/admin.module.ts';
 import { IngestModule } from '../ingest/ingest.module.ts';
 import { CameraStatus } from './camera-status.service.ts';
 import { DashboardController } from './dashboard.controller.ts';
+import { LiveReconciler } from './live-reconciler.ts';
+import { LiveRedis } from './live-redis.ts';
 import { LiveStoreMetrics } from './live-store-metrics.service.ts';
 import { StoreHistory } from './store-history.service.ts';
 
-/** The store manager's screen: live numbers from Redis, camera status, history from PostgreSQL. */
+/**
+ * The store manager's screen: live numbers from Redis (reconciled with PostgreSQL periodically, answered
+ * from PostgreSQL while Redis is unusable), camera status, history from PostgreSQL.
+ */
 @Module({
   imports: [AdminModule, IngestModule],
   controllers: [DashboardController],
-  providers: [LiveStoreMetrics, CameraStatus, StoreHistory],
-  exports: [LiveStoreMetrics, CameraStatus, StoreHistory],
+  providers: [LiveRedis, LiveStoreMetrics, LiveReconciler, CameraStatus, StoreHistory],
+  exports: [LiveStoreMetrics, LiveReconciler, CameraStatus, StoreHistory],
 })
 export class DashboardModule {}

@@ -2,7 +2,10 @@
 // lands in one Redis Cluster slot and the Lua scripts may touch them together.
 
 export interface StoreDayKeys {
-  /** Absent: not built (events are not counted, a read rebuilds); `building:<token>`: a rebuild runs; `ready`. */
+  /**
+   * Absent: not built (events are not counted, a read rebuilds); `building:<token>`: a rebuild runs (events
+   * are parked); `reconciling:<token>`: a reconciliation runs (events are counted and parked); `ready`.
+   */
   state: string;
   /** Hash of counters, see live-counters.ts. */
   counters: string;
@@ -12,11 +15,23 @@ export interface StoreDayKeys {
   recent: string;
   /** + zone id: HyperLogLog of the zone's visitors (person keys) that day. */
   visitorsPrefix: string;
+  /** + rebuild token: the next `recent` set, written before the swap and renamed onto `recent` by it. */
+  recentNextPrefix: string;
 }
 
 export function storeDayKeys(prefix: string, storeId: string, date: string): StoreDayKeys {
   const base = `${prefix}:live:{${storeId}}:${date}`;
-  return { state: `${base}:state`, counters: `${base}:counters`, pending: `${base}:pending`, recent: `${base}:recent`, visitorsPrefix: `${base}:visitors:` };
+  return { state: `${base}:state`, counters: `${base}:counters`, pending: `${base}:pending`, recent: `${base}:recent`, visitorsPrefix: `${base}:visitors:`, recentNextPrefix: `${base}:recent-next:` };
+}
+
+/** Sorted set: store id → when it last ingested (ms). The stores whose live counters are reconciled. */
+export function activeStoresKey(prefix: string): string {
+  return `${prefix}:live:active-stores`;
+}
+
+/** Held (SET NX PX) by the process that reconciles the store in the current period. */
+export function reconcileLockKey(prefix: string, storeId: string): string {
+  return `${prefix}:live:{${storeId}}:reconcile-lock`;
 }
 
 /** Hash: `_ready`, `_gen`, `cam:<id>` → camera JSON, `hb:<id>` → `<received ms>|<status_data JSON>`. */

@@ -48,14 +48,19 @@ local function applyAll(counters, recent, visitorsPrefix, expireAt, events)
 end
 `;
 
-/** KEYS state, counters, pending, recent; ARGV visitorsPrefix, expireAt, events JSON. → 0 skipped, 1 parked, 2 counted. */
+/**
+ * KEYS state, counters, pending, recent; ARGV visitorsPrefix, expireAt, events JSON. → 0 skipped, 1 parked, 2 counted.
+ * While a reconciliation runs the batch is counted (readers keep seeing current numbers) and parked too:
+ * the reconciliation replaces the counters with its snapshot and re-applies the parked batches not in it.
+ */
 const RECORD = `${APPLY_EVENT}
 local state = redis.call('GET', KEYS[1])
 if not state then return 0 end
+local reconciling = string.sub(state, 1, 12) == 'reconciling:'
 if state ~= 'ready' then
   redis.call('RPUSH', KEYS[3], ARGV[3])
   redis.call('EXPIRE', KEYS[3], 300)
-  return 1
+  if not reconciling then return 1 end
 end
 applyAll(KEYS[2], KEYS[4], ARGV[1], ARGV[2], cjson.decode(ARGV[3]))
 redis.call('EXPIREAT', KEYS[2], ARGV[2])
@@ -69,9 +74,25 @@ if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
 end
 return 0`;
 
-/** KEYS state, counters, pending, recent; ARGV token, visitorsPrefix, expireAt, counter fields JSON. */
+/**
+ * KEYS state, pending; ARGV token, lock ms. A reconciliation of a `ready` store-day starts: from now on
+ * batches are parked (and still counted) until the swap. Any other state: 0 (nothing to reconcile, or a
+ * rebuild or another reconciliation is running).
+ */
+const BEGIN_RECONCILE = `
+if redis.call('GET', KEYS[1]) ~= 'ready' then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call('DEL', KEYS[2])
+return 1`;
+
+/**
+ * KEYS state, counters, pending, recent, next recent; ARGV token, visitorsPrefix, expireAt, counter fields JSON.
+ * Ends a rebuild or a reconciliation, if it still holds the state: the snapshot's counters replace the
+ * old ones, its recent keys become `recent`, and each parked batch is applied minus what the snapshot counted.
+ */
 const FINISH_REBUILD = `${APPLY_EVENT}
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if redis.call('EXISTS', KEYS[5]) == 1 then redis.call('RENAME', KEYS[5], KEYS[4]) else redis.call('DEL', KEYS[4]) end
 redis.call('DEL', KEYS[2])
 local fields = cjson.decode(ARGV[4])
 for i = 1, #fields, 500 do
@@ -86,9 +107,10 @@ redis.call('EXPIREAT', KEYS[1], ARGV[3])
 redis.call('EXPIREAT', KEYS[2], ARGV[3])
 return 1`;
 
-/** KEYS state, counters, cameras; ARGV visitorsPrefix. → [ready 0|1, counter fields, zone/visitors pairs, camera board fields]. */
+/** KEYS state, counters, cameras; ARGV visitorsPrefix. → [ready 0|1 (a reconciling store-day is readable), counter fields, zone/visitors pairs, camera board fields]. */
 const READ_LIVE = `
-local ready = redis.call('GET', KEYS[1]) == 'ready' and 1 or 0
+local state = redis.call('GET', KEYS[1])
+local ready = (state == 'ready' or (state and string.sub(state, 1, 12) == 'reconciling:')) and 1 or 0
 local counters, visitors = {}, {}
 if ready == 1 then
   counters = redis.call('HGETALL', KEYS[2])
@@ -145,7 +167,8 @@ return 1`;
 const SCRIPTS = {
   winkLiveRecord: { numberOfKeys: 4, lua: RECORD },
   winkLiveBeginRebuild: { numberOfKeys: 2, lua: BEGIN_REBUILD },
-  winkLiveFinishRebuild: { numberOfKeys: 4, lua: FINISH_REBUILD },
+  winkLiveBeginReconcile: { numberOfKeys: 2, lua: BEGIN_RECONCILE },
+  winkLiveFinishRebuild: { numberOfKeys: 5, lua: FINISH_REBUILD },
   winkLiveRead: { numberOfKeys: 3, lua: READ_LIVE },
   winkCameraHeartbeat: { numberOfKeys: 1, lua: RECORD_HEARTBEAT },
   winkCameraBoardFill: { numberOfKeys: 1, lua: FILL_CAMERA_BOARD },

@@ -1,4 +1,4 @@
-import { BadRequestException, ForbiddenException, Injectable } from '@nestjs/common';
+import { BadRequestException, ForbiddenException, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
@@ -12,7 +12,7 @@ import { WinkMetrics } from '../observability/wink-metrics.service.ts';
 
 export interface IngestResult { status: 'ok'; received: number; accepted: number; duplicates: number }
 
-/** The rows a batch actually stored (duplicates excluded), for anything that counts them. */
+/** The rows a batch actually stored (duplicates excluded; all four lists empty for a batch of duplicates only), for anything that counts them. */
 export interface StoredEvents {
   orgId: string; storeId: string; cameraId: string;
   entrance: EntranceEvent[]; zone: ZoneEvent[]; shelf: ShelfEvent[]; queue: QueueEvent[];
@@ -77,6 +77,7 @@ export type HeartbeatListener = (hb: RecordedHeartbeat) => Promise<void>;
 
 @Injectable()
 export class IngestService {
+  private readonly logger = new Logger(IngestService.name);
   private readonly listeners: StoredEventsListener[] = [];
   private readonly heartbeatListeners: HeartbeatListener[] = [];
 
@@ -117,8 +118,14 @@ export class IngestService {
       if (byKind[kind].length > storedCount) this.metrics.ingestEvents.inc({ type: kind, result: 'duplicate' }, byKind[kind].length - storedCount);
     }
     const accepted = stored.entrance.length + stored.zone.length + stored.shelf.length + stored.queue.length;
-    // Live counters and rollup triggers are independent: run them side by side.
-    if (accepted > 0) await Promise.all(this.listeners.map((l) => l(stored)));
+    // Live counters and rollup triggers are independent: run them side by side. They run for a batch of
+    // duplicates only too (an edge's retry after the API died between its insert and the listeners): that
+    // stores nothing, but tells the live counters this store needs reconciling. The rows are committed, so
+    // a listener that fails (Redis down) is logged and the batch is still acknowledged.
+    if (batch.events.length > 0) {
+      const outcomes = await Promise.allSettled(this.listeners.map((l) => l(stored)));
+      for (const o of outcomes) if (o.status === 'rejected') this.logger.warn(`after storing ${accepted} events of ${scope.storeId}: ${o.reason instanceof Error ? o.reason.message : o.reason}`);
+    }
     return { status: 'ok', received: batch.events.length, accepted, duplicates: batch.events.length - accepted };
   }
 
