@@ -3,7 +3,9 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { DestinationStream } from 'pino';
 import { MAX_BODY_BYTES } from '../../shared/src/events.ts';
+import { AuthFailureThrottle } from './admin/auth-failure-throttle.service.ts';
 import { AppModule } from './app.module.ts';
+import { hardenApi } from './common/api-hardening.ts';
 import { serveApiDocs } from './common/openapi.ts';
 import type { AppConfig } from './config/app-config.ts';
 import { PinoNestLogger } from './observability/app-logger.ts';
@@ -25,6 +27,8 @@ export async function createHttpApp(config: AppConfig, opts: { logDestination?: 
   app.useLogger(new PinoNestLogger(app.get(APP_LOG)));
   app.enableShutdownHooks();
   app.get(RequestObserver).attach(app.getHttpAdapter().getInstance());
+  hardenApi(app.getHttpAdapter().getInstance()); // nosniff + no-store on API answers; no credentials in query strings
+  await app.get(AuthFailureThrottle).register(app); // failed authentication: 429 past the per-address limit
   await serveWebDashboard(app); // the web dashboard's static build at `/` (npm run build:web)
   serveApiDocs(app); // OpenAPI document and Swagger UI at /api/docs
   return app;

@@ -3,7 +3,7 @@
 import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
 import { guideBatch } from './guide-examples.ts';
-import { startSibling } from './dashboard/dashboard-fixtures.ts';
+import { keyChangesSubscribed, startSibling } from './dashboard/dashboard-fixtures.ts';
 import { provisionCamera, startTestApp, type ProvisionedCamera, type TestApp } from './test-app.ts';
 
 describe('key revocation across API processes', () => {
@@ -22,19 +22,7 @@ describe('key revocation across API processes', () => {
   const liveOn = (baseUrl: string, key: string) =>
     fetch(`${baseUrl}/api/dashboard/live?store_id=${cam.storeId}`, { headers: { authorization: `Bearer ${key}`, connection: 'close' } });
   /** Until the sibling has confirmed its revocation subscription, it remembers nothing: wait for that. */
-  const subscribed = async () => {
-    const redis = new Redis(t.config.redisUrl);
-    try {
-      for (let i = 0; i < 100; i++) {
-        const [, n] = (await redis.pubsub('NUMSUB', `${t.config.redisPrefix}:key-revocations`)) as [string, number];
-        if (n >= 2) return;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      throw new Error('the two app instances never subscribed to key revocations');
-    } finally {
-      redis.disconnect();
-    }
-  };
+  const subscribed = () => keyChangesSubscribed(t.config);
 
   it('an edge key and a viewer key revoked on one instance are refused at once by the other', async () => {
     await subscribed();

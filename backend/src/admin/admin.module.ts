@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AdminController } from './admin.controller.ts';
 import { AdminTokenGuard } from './admin-token.guard.ts';
+import { AuthFailureThrottle } from './auth-failure-throttle.service.ts';
 import { EdgeKeyService } from './edge-key.service.ts';
 import { Camera } from './entities/camera.entity.ts';
 import { EdgeKey } from './entities/edge-key.entity.ts';
@@ -17,8 +18,8 @@ import { ViewerKeyService } from './viewer-key.service.ts';
 @Module({
   imports: [TypeOrmModule.forFeature([Organization, Store, Camera, EdgeKey, ViewerKey])],
   controllers: [AdminController],
-  providers: [StoreDirectory, VerifiedKeyMemory, EdgeKeyService, AdminTokenGuard, ViewerKeyService, ReadableStores, ReadAccessGuard],
+  providers: [StoreDirectory, VerifiedKeyMemory, EdgeKeyService, AuthFailureThrottle, AdminTokenGuard, ViewerKeyService, ReadableStores, ReadAccessGuard],
   // ReadAccessGuard + ReadableStores are the read-side access API for dashboards and analytics.
-  exports: [StoreDirectory, EdgeKeyService, AdminTokenGuard, ViewerKeyService, ReadableStores, ReadAccessGuard],
+  exports: [StoreDirectory, EdgeKeyService, AuthFailureThrottle, AdminTokenGuard, ViewerKeyService, ReadableStores, ReadAccessGuard],
 })
 export class AdminModule {}

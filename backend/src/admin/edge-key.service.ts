@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, type Repository } from 'typeorm';
+import { EDGE_KEY_FORMAT } from '../common/bearer-token.ts';
 import type { CreateEdgeKeyDto } from './admin.dto.ts';
 import { EdgeKey } from './entities/edge-key.entity.ts';
 import { StoreDirectory } from './store-directory.service.ts';
@@ -39,11 +40,12 @@ export class EdgeKeyService {
       throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: `store_id: store ${dto.store_id} does not belong to organisation ${dto.org_id}`, field: 'store_id' });
     }
     await this.directory.getCamera(dto.store_id, dto.camera_id);
-    const apiKey = KEY_PREFIX + randomBytes(32).toString('base64url');
+    const apiKey = this.newKey();
     const row = await this.keys.save(this.keys.create({
       keyHash: hashKey(apiKey), keyPrefix: apiKey.slice(0, DISPLAY_PREFIX_LENGTH),
       orgId: dto.org_id, storeId: dto.store_id, cameraId: dto.camera_id, revokedAt: null, lastUsedAt: null,
     }));
+    await this.memory.created(row.keyHash);
     return { id: row.id, api_key: apiKey, store_id: dto.store_id, camera_id: dto.camera_id, message: "Store this API key securely - it won't be shown again!" };
   }
 
@@ -68,7 +70,7 @@ export class EdgeKeyService {
 
   /** The scope of a live key, or null for an unknown or revoked one. Checked on every request; revocation is immediate (VerifiedKeyMemory). */
   async verify(plaintext: string): Promise<EdgeKeyScope | null> {
-    if (!plaintext.startsWith(KEY_PREFIX)) return null;
+    if (!EDGE_KEY_FORMAT.test(plaintext)) return null;
     const hash = hashKey(plaintext);
     const scope = await this.memory.lookup(hash, async (): Promise<EdgeKeyScope | null> => {
       const key = await this.keys.findOneBy({ keyHash: hash, revokedAt: IsNull() });
@@ -76,6 +78,11 @@ export class EdgeKeyService {
     });
     if (scope) this.touch(scope.keyId);
     return scope;
+  }
+
+  /** The plaintext of a new key (a method of its own so that a test can choose it). */
+  newKey(): string {
+    return KEY_PREFIX + randomBytes(32).toString('base64url');
   }
 
   private touch(id: string): void {

@@ -2,8 +2,9 @@ import {
   type CanActivate, createParamDecorator, type ExecutionContext, ForbiddenException, Inject, Injectable, UnauthorizedException,
 } from '@nestjs/common';
 import type { FastifyRequest as Request } from 'fastify';
-import { bearerToken, constantTimeEquals } from '../common/bearer-token.ts';
+import { bearerToken, constantTimeEquals, EDGE_KEY_FORMAT, VIEWER_KEY_FORMAT } from '../common/bearer-token.ts';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.ts';
+import { AuthFailureThrottle } from './auth-failure-throttle.service.ts';
 import { EdgeKeyService } from './edge-key.service.ts';
 import { ViewerKeyService } from './viewer-key.service.ts';
 
@@ -14,8 +15,9 @@ type ReadRequest = Request & { readAccess?: ReadAccess };
 
 /**
  * Admits readers of dashboards and analytics: the admin token (everything) or a live viewer key
- * (`wink_view_…`, its own organisation). No or an unknown/revoked token → 401; a live edge key → 403,
- * because edge keys may only write events. The caller's {@link ReadAccess} rides on the request.
+ * (`wink_view_…`, its own organisation). No or an unknown/revoked token → 401 (429 past the address's
+ * failure limit, {@link AuthFailureThrottle}); a live edge key → 403, because edge keys may only write
+ * events. The caller's {@link ReadAccess} rides on the request.
  *
  * The guard does not know which store a request is about: the service must check it with
  * {@link ReadableStores.get}, which answers a store of another organisation exactly like a missing one
@@ -42,24 +44,33 @@ export class ReadAccessGuard implements CanActivate {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly viewerKeys: ViewerKeyService,
     private readonly edgeKeys: EdgeKeyService,
+    private readonly throttle: AuthFailureThrottle,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const req = ctx.switchToHttp().getRequest<ReadRequest>();
-    req.readAccess = await this.identify(bearerToken(req));
+    const access = await this.identify(req, bearerToken(req));
+    if (typeof access === 'string') return this.throttle.refuse(ctx, unauthorized(access));
+    req.readAccess = access;
     return true;
   }
 
-  private async identify(token: string | null): Promise<ReadAccess> {
-    if (!token) throw unauthorized('missing Bearer token (a viewer API key or the admin token)');
-    if (constantTimeEquals(token, this.config.adminToken)) return { role: 'admin' };
-    const viewer = await this.viewerKeys.verify(token);
-    if (viewer) return { role: 'viewer', orgId: viewer.orgId, keyId: viewer.keyId };
-    // Only a key that really is a live edge key earns the more specific answer.
-    if (await this.edgeKeys.verify(token)) {
-      throw new ForbiddenException({ statusCode: 403, error: 'Forbidden', field: 'authorization', message: 'authorization: an edge key can only send events; read with a viewer API key' });
+  /** Who is reading, or why not (a 401). */
+  private async identify(req: Request, token: string | null): Promise<ReadAccess | string> {
+    if (!token) return 'missing Bearer token (a viewer API key or the admin token)';
+    if (VIEWER_KEY_FORMAT.test(token)) {
+      const viewer = await this.viewerKeys.verify(token);
+      if (viewer) return { role: 'viewer', orgId: viewer.orgId, keyId: viewer.keyId };
+    } else if (EDGE_KEY_FORMAT.test(token)) {
+      // Only a key that really is a live edge key earns the more specific answer.
+      if (await this.edgeKeys.verify(token)) {
+        throw new ForbiddenException({ statusCode: 403, error: 'Forbidden', field: 'authorization', message: 'authorization: an edge key can only send events; read with a viewer API key' });
+      }
+    } else if (!(await this.throttle.throttled(req)) && constantTimeEquals(token, this.config.adminToken)) {
+      // Only a token that is no API key can be the admin token: viewers' reads cost no throttle check.
+      return { role: 'admin' };
     }
-    throw unauthorized('unknown or revoked API key');
+    return 'unknown or revoked API key';
   }
 }
 

@@ -13,12 +13,19 @@ export class ReadableStores {
 
   constructor(private readonly directory: StoreDirectory) {}
 
-  /** The store if `reader` may read it; otherwise the same 404 as a store that does not exist (no existence leak). */
+  /**
+   * The store if `reader` may read it; otherwise the same 404 as a store that does not exist. No existence
+   * leak, in the answer or its timing: another organisation's store and a missing one take the same path — the
+   * cache serves only a store the reader may read, anything else is one query filtered on the reader's
+   * organisation in SQL, which finds no row either way.
+   */
   async get(reader: ReadAccess, storeId: string): Promise<StoreView> {
-    const store = await this.lookup(storeId);
-    if (!store || (reader.role !== 'admin' && store.org_id !== reader.orgId)) {
-      throw new NotFoundException({ statusCode: 404, error: 'Not Found', message: `store_id: store ${storeId} does not exist`, field: 'store_id' });
-    }
+    const orgId = this.orgScope(reader);
+    const hit = this.cache.get(storeId);
+    if (hit && (orgId === null || hit.org_id === orgId)) return hit;
+    const store = await this.directory.findStore(storeId, orgId ?? undefined);
+    if (!store) throw new NotFoundException({ statusCode: 404, error: 'Not Found', message: `store_id: store ${storeId} does not exist`, field: 'store_id' });
+    this.cache.set(storeId, store);
     return store;
   }
 

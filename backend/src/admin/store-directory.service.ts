@@ -95,8 +95,9 @@ export class StoreDirectory {
     return storeView(store);
   }
 
-  async findStore(storeId: string): Promise<StoreView | null> {
-    const store = await this.stores.findOneBy({ storeId });
+  /** The store, or null; with `orgId`, null also for a store of another organisation (the filter is in the query). */
+  async findStore(storeId: string, orgId?: string): Promise<StoreView | null> {
+    const store = await this.stores.findOneBy(orgId === undefined ? { storeId } : { storeId, orgId });
     return store ? storeView(store) : null;
   }
 

@@ -1,7 +1,9 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit, ServiceUnavailableException } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import { Counter } from 'prom-client';
 import { within } from '../common/within.ts';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.ts';
+import { WinkMetrics } from '../observability/wink-metrics.service.ts';
 import { REDIS } from '../redis/redis.module.ts';
 
 /**
@@ -11,6 +13,10 @@ import { REDIS } from '../redis/redis.module.ts';
 const REMEMBER_MS = 60_000;
 /** A flood of distinct keys cannot grow the memory past this. */
 const MAX_REMEMBERED = 10_000;
+/** How long a key PostgreSQL did not know (or knew as revoked) is answered from memory. */
+const UNKNOWN_FOR_MS = 60_000;
+/** Unknown keys remembered at most; the oldest is forgotten first (a flood of random keys cannot grow it). */
+const MAX_UNKNOWN = 10_000;
 /**
  * The revocation channel is almost silent, so a connection that died without a FIN (a NAT or load balancer
  * dropping it) would go unnoticed for hours of TCP keepalive: ask for a PONG this often instead.
@@ -26,11 +32,21 @@ const PING_TIMEOUT_MS = 2_000;
  * its hash on a Redis channel every process listens to. Memory is used only while this process's
  * subscription is confirmed and answering pings: when it drops, everything remembered is forgotten and each
  * request is verified against PostgreSQL until it is back, so a revocation can never be missed.
+ *
+ * Unknown (and revoked) keys are remembered too, for a minute and in a bounded map, so that a client
+ * repeating a wrong key costs no lookup either. That memory can only be wrong about a key created since,
+ * and `created()` clears it here and on the same channel; a new key is 256 random bits that nobody can
+ * have presented before it existed, so it does not depend on the subscription (it also works, and matters
+ * most, while Redis is down).
  */
 @Injectable()
 export class VerifiedKeyMemory implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(VerifiedKeyMemory.name);
   private readonly remembered = new Map<string, { scope: unknown; until: number }>();
+  /** hash → until when it is answered "unknown"; insertion order is age order. */
+  private readonly unknown = new Map<string, number>();
+  /** Lookups that went to PostgreSQL (the tests count them; operators see a flood of unknown keys). */
+  private readonly lookups: Counter<'result'>;
   private readonly subscriber: Redis;
   private readonly channel: string;
   private subscribed = false;
@@ -41,8 +57,13 @@ export class VerifiedKeyMemory implements OnModuleInit, OnApplicationShutdown {
   private generation = 0;
   private pinger?: NodeJS.Timeout;
 
-  constructor(@Inject(REDIS) private readonly redis: Redis, @Inject(APP_CONFIG) config: AppConfig) {
+  constructor(@Inject(REDIS) private readonly redis: Redis, @Inject(APP_CONFIG) config: AppConfig, metrics: WinkMetrics) {
+    // The channel's name predates key creations travelling on it too; renaming it would split a rolling upgrade.
     this.channel = `${config.redisPrefix}:key-revocations`;
+    this.lookups = new Counter({
+      name: 'wink_key_lookups_total', help: 'API key lookups in PostgreSQL (the rest are answered from memory), by result (live, unknown)',
+      labelNames: ['result'] as const, registers: [metrics.registry],
+    });
     // A subscribed connection can only listen, so it is a connection of its own.
     this.subscriber = redis.duplicate({ lazyConnect: true, autoResubscribe: false, maxRetriesPerRequest: null });
   }
@@ -51,6 +72,7 @@ export class VerifiedKeyMemory implements OnModuleInit, OnApplicationShutdown {
     this.subscriber.on('message', (_channel: string, hash: string) => {
       this.generation++;
       this.remembered.delete(hash);
+      this.unknown.delete(hash);
     });
     // Memory is trusted only once Redis has confirmed the subscription (on every (re)connect), and it starts
     // empty then: anything revoked while this process was not listening was not heard.
@@ -70,20 +92,37 @@ export class VerifiedKeyMemory implements OnModuleInit, OnApplicationShutdown {
     this.subscriber.disconnect();
   }
 
-  /** The remembered scope for a key hash, else `verify()`'s answer (remembered when it is a live key). */
+  /** The remembered answer for a key hash (a scope, or null for unknown), else `verify()`'s answer, remembered. */
   async lookup<S>(hash: string, verify: () => Promise<S | null>): Promise<S | null> {
     const now = Date.now();
     const hit = this.remembered.get(hash);
     if (this.subscribed && hit && hit.until > now) return hit.scope as S;
+    const unknownUntil = this.unknown.get(hash);
+    if (unknownUntil !== undefined) {
+      if (unknownUntil > now) return null;
+      this.unknown.delete(hash);
+    }
     const before = this.generation;
     const scope = await verify();
+    this.lookups.inc({ result: scope ? 'live' : 'unknown' });
     if (scope && this.subscribed && before === this.generation) {
       if (this.remembered.size >= MAX_REMEMBERED) this.remembered.clear();
       this.remembered.set(hash, { scope, until: now + REMEMBER_MS });
     } else if (!scope) {
       this.remembered.delete(hash);
+      // Not when a key change was heard meanwhile: it may have been this key's creation.
+      if (before === this.generation) this.rememberUnknown(hash, now);
     }
     return scope;
+  }
+
+  /**
+   * Call after a new key is committed: no process answers it "unknown" from memory any more. Best effort:
+   * key creation does not fail when Redis cannot carry the news (see the class comment for why that is safe).
+   */
+  async created(hash: string): Promise<void> {
+    const failure = await this.changed(hash);
+    if (failure) this.logger.warn(`creation of a key not broadcast: ${failure}`);
   }
 
   /**
@@ -92,17 +131,33 @@ export class VerifiedKeyMemory implements OnModuleInit, OnApplicationShutdown {
    * process may still trust the key from memory for up to a minute.
    */
   async revoked(hash: string): Promise<void> {
-    this.generation++;
-    this.remembered.delete(hash);
-    try {
-      await within(this.redis.publish(this.channel, hash), PING_TIMEOUT_MS, 'no answer from Redis');
-    } catch (e) {
-      this.logger.error(`revocation of a key not broadcast: ${(e as Error).message}`);
+    const failure = await this.changed(hash);
+    if (failure) {
+      this.logger.error(`revocation of a key not broadcast: ${failure}`);
       throw new ServiceUnavailableException({
         statusCode: 503, error: 'Service Unavailable', field: 'id',
-        message: `id: the key is revoked in the database, but other API processes could not be told (Redis: ${(e as Error).message}); they stop trusting it within a minute — repeat the request to broadcast again`,
+        message: `id: the key is revoked in the database, but other API processes could not be told (Redis: ${failure}); they stop trusting it within a minute — repeat the request to broadcast again`,
       });
     }
+  }
+
+  /** Forgets what this process remembers of the key and tells every process; the reason when Redis could not carry it. */
+  private async changed(hash: string): Promise<string | null> {
+    this.generation++;
+    this.remembered.delete(hash);
+    this.unknown.delete(hash);
+    try {
+      await within(this.redis.publish(this.channel, hash), PING_TIMEOUT_MS, 'no answer from Redis');
+      return null;
+    } catch (e) {
+      return (e as Error).message;
+    }
+  }
+
+  private rememberUnknown(hash: string, now: number): void {
+    this.unknown.delete(hash); // re-inserted as the newest
+    if (this.unknown.size >= MAX_UNKNOWN) this.unknown.delete(this.unknown.keys().next().value as string);
+    this.unknown.set(hash, now + UNKNOWN_FOR_MS);
   }
 
   private trust(subscribed: boolean): void {

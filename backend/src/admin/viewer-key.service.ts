@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, type Repository } from 'typeorm';
+import { VIEWER_KEY_FORMAT } from '../common/bearer-token.ts';
 import type { CreateViewerKeyDto } from './admin.dto.ts';
 import { hashKey } from './edge-key.service.ts';
 import { ViewerKey } from './entities/viewer-key.entity.ts';
@@ -26,10 +27,11 @@ export class ViewerKeyService {
 
   async issue(dto: CreateViewerKeyDto): Promise<{ id: string; api_key: string; org_id: string; role: 'viewer'; name: string | null; message: string }> {
     await this.directory.getOrg(dto.org_id);
-    const apiKey = VIEWER_KEY_PREFIX + randomBytes(32).toString('base64url');
+    const apiKey = this.newKey();
     const row = await this.keys.save(this.keys.create({
       keyHash: hashKey(apiKey), keyPrefix: apiKey.slice(0, DISPLAY_PREFIX_LENGTH), orgId: dto.org_id, role: dto.role, name: dto.name ?? null, revokedAt: null,
     }));
+    await this.memory.created(row.keyHash);
     return { id: row.id, api_key: apiKey, org_id: row.orgId, role: row.role, name: row.name, message: "Store this API key securely - it won't be shown again!" };
   }
 
@@ -53,9 +55,14 @@ export class ViewerKeyService {
     return { id, revoked_at: key.revokedAt.toISOString() };
   }
 
+  /** The plaintext of a new key (a method of its own so that a test can choose it). */
+  newKey(): string {
+    return VIEWER_KEY_PREFIX + randomBytes(32).toString('base64url');
+  }
+
   /** The organisation a live viewer key reads for, or null for an unknown or revoked key. */
   async verify(plaintext: string): Promise<ViewerKeyScope | null> {
-    if (!plaintext.startsWith(VIEWER_KEY_PREFIX)) return null;
+    if (!VIEWER_KEY_FORMAT.test(plaintext)) return null;
     const hash = hashKey(plaintext);
     return this.memory.lookup(hash, async (): Promise<ViewerKeyScope | null> => {
       const row = await this.keys.findOneBy({ keyHash: hash, revokedAt: IsNull() });

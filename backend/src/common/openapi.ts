@@ -58,7 +58,7 @@ export const httpErrorSchema = z.object({
 });
 const HTTP_ERROR_REF = { $ref: '#/components/schemas/HttpError' };
 
-type Status = 200 | 201 | 202 | 400 | 401 | 403 | 404 | 409 | 413 | 500 | 503;
+type Status = 200 | 201 | 202 | 400 | 401 | 403 | 404 | 409 | 413 | 429 | 500 | 503;
 const DEFAULT_DESCRIPTIONS: Record<Status, string> = {
   200: 'OK',
   201: 'Created',
@@ -69,6 +69,7 @@ const DEFAULT_DESCRIPTIONS: Record<Status, string> = {
   404: 'Not found (for a viewer key, also a store of another organisation)',
   409: 'Already exists',
   413: 'Body larger than 1 MB',
+  429: 'Too many failed authentications from this address (AUTH_FAILURES_PER_MINUTE); wait Retry-After seconds',
   500: 'Unexpected server error',
   503: 'A dependency (PostgreSQL, Redis, workers) is not available',
 };
@@ -89,18 +90,18 @@ export function ApiAnswers(...answers: Answer[]) {
 }
 
 /** The admin API: Bearer ADMIN_TOKEN. */
-export const AdminAuth = () => applyDecorators(ApiBearerAuth(SECURITY.admin), ApiAnswers({ 401: 'Missing or wrong admin token' }));
+export const AdminAuth = () => applyDecorators(ApiBearerAuth(SECURITY.admin), ApiAnswers({ 401: 'Missing or wrong admin token' }, 429));
 
 /** The edge: the camera's own `wink_edge_…` key. */
 export const EdgeAuth = () => applyDecorators(
   ApiBearerAuth(SECURITY.edge),
-  ApiAnswers({ 401: 'Missing, unknown or revoked edge key', 403: 'The key belongs to another organisation, store or camera than the body names' }),
+  ApiAnswers({ 401: 'Missing, unknown or revoked edge key', 403: 'The key belongs to another organisation, store or camera than the body names' }, 429),
 );
 
 /** Dashboards and analytics: a viewer key (its organisation's stores) or the admin token (everything). */
 export const ReaderAuth = () => applyDecorators(
   ApiBearerAuth(SECURITY.viewer), ApiBearerAuth(SECURITY.admin),
-  ApiAnswers({ 401: 'Missing, unknown or revoked key', 403: 'An edge key: edge keys can only send events' }),
+  ApiAnswers({ 401: 'Missing, unknown or revoked key', 403: 'An edge key: edge keys can only send events' }, 429),
 );
 
 /** The version of the nearest package.json above this file (source or dist). */

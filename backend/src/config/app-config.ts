@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { z } from 'zod';
 
 const DEV_ADMIN_TOKEN = 'wink-dev-admin-token';
+export const DEFAULT_AUTH_FAILURES_PER_MINUTE = 20;
 
 const schema = z
   .object({
@@ -25,6 +26,8 @@ const schema = z
     ANALYTICS_JOB_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
     /** Live counters of stores active in the last 15 min are reconciled with PostgreSQL this often (the heal time). */
     LIVE_RECONCILE_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+    /** Failed authentications (401) one client address may make per minute; past it, its failures answer 429. */
+    AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(DEFAULT_AUTH_FAILURES_PER_MINUTE),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.ADMIN_TOKEN) {
@@ -51,6 +54,8 @@ export interface AppConfig {
   jobLockMs?: number;
   /** Live counters: reconciliation period in seconds (optional like the above; default 30). */
   liveReconcileSeconds?: number;
+  /** Failed authentications per client address and minute before 429 (optional like the above; default 20). */
+  authFailuresPerMinute?: number;
 }
 
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/wink';
@@ -82,6 +87,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env, envFile = '.
     rollupDebounceMs: e.ANALYTICS_ROLLUP_DEBOUNCE_MS,
     jobLockMs: e.ANALYTICS_JOB_LOCK_MS,
     liveReconcileSeconds: e.LIVE_RECONCILE_SECONDS,
+    authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
   };
 }
 

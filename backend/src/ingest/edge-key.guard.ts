@@ -1,21 +1,25 @@
 import { type CanActivate, createParamDecorator, type ExecutionContext, Injectable, UnauthorizedException } from '@nestjs/common';
 import type { FastifyRequest as Request } from 'fastify';
+import { AuthFailureThrottle } from '../admin/auth-failure-throttle.service.ts';
 import { EdgeKeyService, type EdgeKeyScope } from '../admin/edge-key.service.ts';
 import { bearerToken } from '../common/bearer-token.ts';
 
 type EdgeRequest = Request & { edgeKey?: EdgeKeyScope };
 
-/** Admits requests that carry a live per-camera edge key; the key's scope rides on the request. */
+/**
+ * Admits requests that carry a live per-camera edge key; the key's scope rides on the request. A good key is
+ * never throttled; failures count towards the address's limit (AuthFailureThrottle).
+ */
 @Injectable()
 export class EdgeKeyGuard implements CanActivate {
-  constructor(private readonly edgeKeys: EdgeKeyService) {}
+  constructor(private readonly edgeKeys: EdgeKeyService, private readonly throttle: AuthFailureThrottle) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const req = ctx.switchToHttp().getRequest<EdgeRequest>();
     const token = bearerToken(req);
-    if (!token) throw unauthorized('missing Bearer edge key');
+    if (!token) return this.throttle.refuse(ctx, unauthorized('missing Bearer edge key'));
     const scope = await this.edgeKeys.verify(token);
-    if (!scope) throw unauthorized('unknown or revoked edge key');
+    if (!scope) return this.throttle.refuse(ctx, unauthorized('unknown or revoked edge key'));
     req.edgeKey = scope;
     return true;
   }

@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger as Pino, Level } from 'pino';
+import { redactQuery } from '../common/api-hardening.ts';
 import { WinkMetrics } from './wink-metrics.service.ts';
 
 export const APP_LOG = Symbol('APP_LOG');
@@ -33,7 +34,8 @@ export function requestLogLevel(method: string, path: string, status: number): L
  * Written here instead of nestjs-pino/pino-http: those build a child logger (serialising and redacting the
  * request) and an AsyncLocalStorage context for every request, whether or not a line is written — about a
  * fifth of the CPU of a /api/dashboard/live request (bench:live profile). Here the line is built only when
- * its level is enabled. Keys travel only in the Authorization header, which is never logged.
+ * its level is enabled. Keys travel only in the Authorization header, which is never logged; a key put in the
+ * query string is refused (api-hardening) and its value never logged either: the line has the parameter names only.
  */
 @Injectable()
 export class RequestObserver {
@@ -66,7 +68,7 @@ export class RequestObserver {
       const headers: Record<string, string> = {};
       if (req.headers['user-agent']) headers['user-agent'] = req.headers['user-agent'];
       if (req.headers.authorization) headers.authorization = '[redacted]';
-      this.log[level]({ req: { id: req.id, method: req.method, url: req.url, headers }, res: { statusCode: status }, responseTime: Math.round(ms) }, 'request completed');
+      this.log[level]({ req: { id: req.id, method: req.method, url: redactQuery(req.url), headers }, res: { statusCode: status }, responseTime: Math.round(ms) }, 'request completed');
     }
   }
 }

@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import type { AddressInfo } from 'node:net';
 import type { AppConfig } from '../../src/config/app-config.ts';
 import { localDate, startOfLocalDay } from '../../src/common/store-clock.ts';
@@ -62,6 +62,24 @@ export async function startSibling(config: AppConfig): Promise<{ app: INestAppli
   const app = await createHttpApp(config, { logDestination: { write: () => undefined } });
   await app.listen(0, '127.0.0.1');
   return { app, baseUrl: `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}` };
+}
+
+/**
+ * Until `instances` app instances have confirmed their subscription to key changes (revocations and creations):
+ * before that, an instance remembers no key at all.
+ */
+export async function keyChangesSubscribed(config: AppConfig, instances = 2): Promise<void> {
+  const redis = new Redis(config.redisUrl);
+  try {
+    for (let i = 0; i < 100; i++) {
+      const [, n] = (await redis.pubsub('NUMSUB', `${config.redisPrefix}:key-revocations`)) as [string, number];
+      if (n >= instances) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`fewer than ${instances} app instances subscribed to key changes`);
+  } finally {
+    redis.disconnect();
+  }
 }
 
 /** The live view minus the fields that legitimately differ between two reads. */
