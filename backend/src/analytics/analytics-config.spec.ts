@@ -11,9 +11,9 @@ describe('analytics configuration', () => {
   });
 
   it('has sane defaults and reads the documented variables', () => {
-    expect(loadAppConfig({})).toMatchObject({ reportWaitMs: 3000, rollupDebounceMs: 60_000, jobLockMs: 30_000 });
-    expect(loadAppConfig({ ANALYTICS_REPORT_WAIT_MS: '500', ANALYTICS_ROLLUP_DEBOUNCE_MS: '1000', ANALYTICS_JOB_LOCK_MS: '5000' }))
-      .toMatchObject({ reportWaitMs: 500, rollupDebounceMs: 1000, jobLockMs: 5000 });
+    expect(loadAppConfig({})).toMatchObject({ reportWaitMs: 3000, rollupDebounceMs: 60_000, jobLockMs: 30_000, healIntervalMs: 60_000 });
+    expect(loadAppConfig({ ANALYTICS_REPORT_WAIT_MS: '500', ANALYTICS_ROLLUP_DEBOUNCE_MS: '1000', ANALYTICS_JOB_LOCK_MS: '5000', ANALYTICS_HEAL_INTERVAL_MS: '2000' }))
+      .toMatchObject({ reportWaitMs: 500, rollupDebounceMs: 1000, jobLockMs: 5000, healIntervalMs: 2000 });
   });
 
   it.each([
@@ -21,6 +21,7 @@ describe('analytics configuration', () => {
     ['ANALYTICS_REPORT_WAIT_MS', '-1', ''],
     ['ANALYTICS_ROLLUP_DEBOUNCE_MS', 'soon', ''],
     ['ANALYTICS_JOB_LOCK_MS', '10', ''],
+    ['ANALYTICS_HEAL_INTERVAL_MS', '100', ''],
   ])('refuses a bad %s, naming it', (name, value, why) => {
     expect(() => loadAppConfig({ [name]: value })).toThrow(`  ${name}: ${why}`);
   });

@@ -2,15 +2,20 @@ import { hostname } from 'node:os';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { type Job, type Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { within } from '../common/within.ts';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.ts';
 import { WinkMetrics } from '../observability/wink-metrics.service.ts';
 import { AnalyticsReports } from './analytics-reports.service.ts';
-import { bullConnection, JOB, JOB_DEFAULTS, REPORT_QUEUE, ROLLUP_QUEUE, SCHEDULES, type ReportJob, type RollupJob } from './analytics.queues.ts';
+import { bullConnection, expectedSchedulers, JOB, JOB_DEFAULTS, QUEUE_REDIS, REPORT_QUEUE, ROLLUP_QUEUE, SCHEDULES, type ReportJob, type RollupJob } from './analytics.queues.ts';
 import { HourlyRollup } from './hourly-rollup.service.ts';
+import { RollupHealer } from './rollup-healer.service.ts';
 import { RollupTrigger } from './rollup-trigger.service.ts';
 
 /** Two cores per machine is the norm here: two jobs at a time per queue keeps PostgreSQL busy without starving the API. */
 const CONCURRENCY = 2;
+/** A Redis that does not answer must not stall the periodic check: it retries on the next tick. */
+const SCHEDULER_CHECK_TIMEOUT_MS = 5000;
 
 /**
  * The BullMQ workers of the analytics queues, started when `config.runWorkers` is set (the worker process
@@ -22,15 +27,22 @@ const CONCURRENCY = 2;
 export class AnalyticsWorkers implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('AnalyticsWorkers');
   private readonly workers: Worker[] = [];
+  private healTimer: NodeJS.Timeout | undefined;
+  private healTick: Promise<void> | undefined;
+  private schedulerCheck: Promise<number> | undefined;
+  private readonly onRedisReady = () => { void this.ensureSchedulers('Redis reconnected'); };
+  private listening = false;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectQueue(ROLLUP_QUEUE) private readonly rollupQueue: Queue,
     @InjectQueue(REPORT_QUEUE) private readonly reportQueue: Queue,
+    @Inject(QUEUE_REDIS) private readonly queueRedis: Redis,
     private readonly rollups: HourlyRollup,
     private readonly trigger: RollupTrigger,
     private readonly reports: AnalyticsReports,
     private readonly metrics: WinkMetrics,
+    private readonly healer: RollupHealer,
   ) {}
 
   get running(): boolean {
@@ -70,16 +82,70 @@ export class AnalyticsWorkers implements OnApplicationBootstrap, OnModuleDestroy
       });
       this.workers.push(w);
     }
-    // Upserts are idempotent: every worker process declares the same two schedules, Redis keeps one of each.
-    await this.rollupQueue.upsertJobScheduler(SCHEDULES.rollupSweep.id, { pattern: SCHEDULES.rollupSweep.pattern }, { name: JOB.rollupSweep, data: {}, opts: JOB_DEFAULTS });
-    await this.reportQueue.upsertJobScheduler(SCHEDULES.spikePrecompute.id, { pattern: SCHEDULES.spikePrecompute.pattern }, { name: JOB.spikePrecompute, data: {}, opts: JOB_DEFAULTS });
+    await this.upsertSchedulers();
+    // Schedulers live in Redis only: a restarted Redis comes back without them, and the queue connection says
+    // 'ready' again; a FLUSHALL does not drop the connection, so the periodic check catches that.
+    this.queueRedis.on('ready', this.onRedisReady);
+    this.listening = true;
+    this.scheduleHeal();
     this.logger.log(`analytics workers running (${CONCURRENCY} rollup + ${CONCURRENCY} report jobs at a time, lock ${lock} ms)`);
+  }
+
+  /** Upserts are idempotent: every worker process declares the same schedules, Redis keeps one of each. */
+  private async upsertSchedulers(): Promise<void> {
+    const queues: Record<string, Queue> = { [ROLLUP_QUEUE]: this.rollupQueue, [REPORT_QUEUE]: this.reportQueue };
+    for (const s of SCHEDULES) await queues[s.queue].upsertJobScheduler(s.id, { pattern: s.pattern }, { name: s.job, data: {}, opts: JOB_DEFAULTS });
+  }
+
+  /** Re-declares the schedulers when either queue has fewer than expected; resolves to the number missing. One check at a time. */
+  ensureSchedulers(why: string): Promise<number> {
+    this.schedulerCheck ??= (async () => {
+      try {
+        let missing = 0;
+        for (const q of [this.rollupQueue, this.reportQueue]) {
+          missing += Math.max(0, expectedSchedulers(q.name) - await within(q.getJobSchedulersCount(), SCHEDULER_CHECK_TIMEOUT_MS, 'Redis did not answer'));
+        }
+        if (missing > 0) {
+          await within(this.upsertSchedulers(), SCHEDULER_CHECK_TIMEOUT_MS, 'Redis did not answer');
+          this.logger.warn(`${missing} job schedulers were missing (${why}): registered again`);
+        }
+        return missing;
+      } catch (e) {
+        this.logger.warn(`scheduler check (${why}): ${e instanceof Error ? e.message : e}`);
+        return 0;
+      } finally {
+        this.schedulerCheck = undefined;
+      }
+    })();
+    return this.schedulerCheck;
+  }
+
+  /** Every heal interval: the schedulers, then the rollups (RollupHealer). The next tick is armed when this one ends. */
+  private scheduleHeal(): void {
+    this.healTimer = setTimeout(() => {
+      this.healTick = (async () => {
+        await this.ensureSchedulers('periodic check');
+        try {
+          await this.healer.heal();
+        } catch (e) {
+          this.logger.warn(`rollup heal: ${e instanceof Error ? e.message : e}`);
+        }
+      })().finally(() => {
+        this.healTick = undefined;
+        if (this.healTimer) this.scheduleHeal();
+      });
+    }, this.healer.intervalMs);
+    this.healTimer.unref();
   }
 
   private async processRollup(job: Job): Promise<unknown> {
     if (job.name === JOB.rollupSweep) return { enqueued: await this.trigger.sweep() };
     const { storeId, from, to } = job.data as RollupJob;
-    return this.rollups.rollUp(storeId, from, to);
+    // Read the clock before the rollup reads the events: marks up to it are covered and can go.
+    const startedAt = await this.healer.clock();
+    const outcome = await this.rollups.rollUp(storeId, from, to);
+    await this.healer.clearDirty(storeId, from, to, startedAt);
+    return outcome;
   }
 
   private async processReport(job: Job): Promise<unknown> {
@@ -89,6 +155,11 @@ export class AnalyticsWorkers implements OnApplicationBootstrap, OnModuleDestroy
 
   /** Before the database closes: close() lets running jobs finish (or, on a hard kill, the stall check recovers them). */
   async onModuleDestroy(): Promise<void> {
+    clearTimeout(this.healTimer);
+    this.healTimer = undefined;
+    if (this.listening) this.queueRedis.off('ready', this.onRedisReady);
+    this.listening = false;
+    await this.healTick;
     await Promise.all(this.workers.map((w) => w.close()));
     this.workers.length = 0;
   }

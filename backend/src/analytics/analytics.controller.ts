@@ -42,7 +42,7 @@ export class AnalyticsController {
   /** Operators only: the queues are shared by every organisation. */
   @Get('health')
   @UseGuards(AdminTokenGuard)
-  @AdminAuth() @ApiRoute('Analytics queues and workers', { 200: '`{status: "ok", workers_alive, queue_depth, failed_jobs, queues}`', 503: { description: 'a queue has no live worker, or Redis does not answer: the same body, status not "ok"' } })
+  @AdminAuth() @ApiRoute('Analytics queues and workers', { 200: '`{status: "ok", workers_alive, queue_depth, failed_jobs, schedulers: {present, expected}, dirty_hours: {hours, stale, oldest_seconds}, queues}`', 503: { description: 'a queue has no live worker, a job scheduler is missing, or Redis does not answer: the same body, status not "ok"' } })
   async healthCheck(@Res({ passthrough: true }) res: Response) {
     const report = await this.health.check();
     if (report.status !== 'ok') res.status(503);

@@ -8,14 +8,12 @@ import { AnalyticsController } from './analytics.controller.ts';
 import { AnalyticsHealth } from './analytics-health.service.ts';
 import { AnalyticsReports } from './analytics-reports.service.ts';
 import { AnalyticsWorkers } from './analytics-workers.service.ts';
-import { bullConnection, JOB_DEFAULTS, REPORT_QUEUE, ROLLUP_QUEUE } from './analytics.queues.ts';
+import { bullConnection, JOB_DEFAULTS, QUEUE_REDIS, REPORT_QUEUE, ROLLUP_QUEUE } from './analytics.queues.ts';
 import { HourlyRollup } from './hourly-rollup.service.ts';
 import { PromotionLiftReport } from './promotion-lift-report.service.ts';
+import { RollupHealer } from './rollup-healer.service.ts';
 import { RollupTrigger } from './rollup-trigger.service.ts';
 import { SpikeReport } from './spike-report.service.ts';
-
-/** The queues' Redis connection, owned here so shutdown can drop it when Redis is unreachable. */
-const QUEUE_REDIS = Symbol('QUEUE_REDIS');
 
 const queue = (name: string) => ({
   name,
@@ -61,9 +59,9 @@ class QueueConnectionModule implements OnModuleDestroy, OnApplicationShutdown {
  * StoreEventsReader; stores and access through the admin module's services.
  */
 @Module({
-  imports: [AdminModule, IngestModule, BullModule.registerQueueAsync(queue(ROLLUP_QUEUE), queue(REPORT_QUEUE))],
+  imports: [AdminModule, IngestModule, QueueConnectionModule, BullModule.registerQueueAsync(queue(ROLLUP_QUEUE), queue(REPORT_QUEUE))],
   controllers: [AnalyticsController],
-  providers: [HourlyRollup, RollupTrigger, SpikeReport, PromotionLiftReport, AnalyticsReports, AnalyticsHealth, AnalyticsWorkers],
+  providers: [HourlyRollup, RollupHealer, RollupTrigger, SpikeReport, PromotionLiftReport, AnalyticsReports, AnalyticsHealth, AnalyticsWorkers],
   exports: [AnalyticsWorkers],
 })
 export class AnalyticsModule {}

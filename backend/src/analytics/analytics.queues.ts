@@ -18,10 +18,19 @@ export const JOB = {
   spikePrecompute: 'spike-precompute',
 } as const;
 
-export const SCHEDULES = {
-  rollupSweep: { id: 'rollup-sweep', pattern: '2 * * * *' },
-  spikePrecompute: { id: 'spike-precompute', pattern: '10 * * * *' },
-} as const;
+/**
+ * The job schedulers, each on its queue. They live in Redis only: every worker process re-declares them at
+ * start-up, after each Redis reconnect and whenever its periodic check finds fewer than these.
+ */
+export const SCHEDULES = [
+  { id: 'rollup-sweep', queue: ROLLUP_QUEUE, job: JOB.rollupSweep, pattern: '2 * * * *' },
+  { id: 'spike-precompute', queue: REPORT_QUEUE, job: JOB.spikePrecompute, pattern: '10 * * * *' },
+] as const;
+
+/** How many schedulers a healthy deployment has on `queue`. */
+export function expectedSchedulers(queue: string): number {
+  return SCHEDULES.filter((s) => s.queue === queue).length;
+}
 
 /** Jobs are idempotent, so retrying is always safe; backoff rides out a PostgreSQL restart. */
 export const JOB_DEFAULTS: DefaultJobOptions = {
@@ -30,6 +39,9 @@ export const JOB_DEFAULTS: DefaultJobOptions = {
   removeOnComplete: { age: 3600, count: 2000 },
   removeOnFail: { age: 7 * 86_400, count: 5000 },
 };
+
+/** The queues' Redis connection (ioredis), owned by the analytics module so shutdown can drop it when Redis is unreachable. */
+export const QUEUE_REDIS = Symbol('QUEUE_REDIS');
 
 /** BullMQ takes ioredis options, not a URL. */
 export function bullConnection(redisUrl: string): ConnectionOptions {

@@ -8,6 +8,7 @@ import { IngestService, type StoredEvents } from '../ingest/ingest.service.ts';
 import { StoreEventsReader } from '../ingest/store-events.reader.ts';
 import { JOB, ROLLUP_QUEUE, type RollupJob } from './analytics.queues.ts';
 import { addDays, startOfLocalDay } from '../common/store-clock.ts';
+import { RollupHealer } from './rollup-healer.service.ts';
 
 const HOUR_MS = 3_600_000;
 /** Backfill job size: long enough to amortise a job's queue overhead, short enough to retry cheaply (each day commits on its own). */
@@ -32,6 +33,7 @@ export class RollupTrigger implements OnModuleInit {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly directory: StoreDirectory,
     private readonly events: StoreEventsReader,
+    private readonly healer: RollupHealer,
   ) {}
 
   onModuleInit(): void {
@@ -46,6 +48,21 @@ export class RollupTrigger implements OnModuleInit {
     for (const e of [...stored.entrance, ...stored.zone, ...stored.shelf, ...stored.queue]) {
       hours.add(Math.floor(Date.parse(e.ts) / HOUR_MS) * HOUR_MS);
     }
+    // The durable record (PostgreSQL) and the job (Redis) side by side: the job is the fast path, the record
+    // what the healer re-rolls from when Redis loses the job.
+    await Promise.all([this.markDirty(stored.storeId, [...hours]), this.enqueue(stored, hours, nowMs)]);
+  }
+
+  private async markDirty(storeId: string, hours: number[]): Promise<void> {
+    try {
+      await this.healer.markDirty(storeId, hours);
+    } catch (e) {
+      // The events are stored; the healer's raw-versus-rollup comparison finds the hours without a mark.
+      this.logger.warn(`could not mark ${hours.length} hours of ${storeId} for rollup: ${e instanceof Error ? e.message : e}`);
+    }
+  }
+
+  private async enqueue(stored: StoredEvents, hours: Set<number>, nowMs: number): Promise<void> {
     const window = this.config.rollupDebounceMs ?? 60_000;
     const slot = Math.floor(nowMs / window);
     const delay = (slot + 1) * window - nowMs;
@@ -67,7 +84,7 @@ export class RollupTrigger implements OnModuleInit {
       await within(this.queue.addBulk(jobs), ENQUEUE_TIMEOUT_MS, `no answer in ${ENQUEUE_TIMEOUT_MS} ms`);
       for (const j of jobs) this.enqueuedInSlot.add(j.opts.jobId);
     } catch (e) {
-      // The events are stored; the hourly sweep re-rolls the last day, and POST /api/analytics/rollups/rebuild anything older.
+      // The events are stored and their hours marked: the healer re-rolls them (RollupHealer).
       this.logger.warn(`could not enqueue rollups for ${stored.storeId} (${hours.size} hours): ${e instanceof Error ? e.message : e}`);
     }
   }

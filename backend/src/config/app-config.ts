@@ -26,6 +26,8 @@ const schema = z
     ANALYTICS_JOB_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
     /** Live counters of stores active in the last 15 min are reconciled with PostgreSQL this often (the heal time). */
     LIVE_RECONCILE_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+    /** How often each worker process checks the job schedulers and re-rolls hours whose rollup lags their raw events. */
+    ANALYTICS_HEAL_INTERVAL_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
     /** Failed authentications (401) one client address may make per minute; past it, its failures answer 429. */
     AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(DEFAULT_AUTH_FAILURES_PER_MINUTE),
   })
@@ -54,6 +56,7 @@ export interface AppConfig {
   jobLockMs?: number;
   /** Live counters: reconciliation period in seconds (optional like the above; default 30). */
   liveReconcileSeconds?: number;
+  healIntervalMs?: number;
   /** Failed authentications per client address and minute before 429 (optional like the above; default 20). */
   authFailuresPerMinute?: number;
 }
@@ -87,6 +90,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env, envFile = '.
     rollupDebounceMs: e.ANALYTICS_ROLLUP_DEBOUNCE_MS,
     jobLockMs: e.ANALYTICS_JOB_LOCK_MS,
     liveReconcileSeconds: e.LIVE_RECONCILE_SECONDS,
+    healIntervalMs: e.ANALYTICS_HEAL_INTERVAL_MS,
     authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
   };
 }

@@ -10,6 +10,7 @@ import {
 import { InitialSchema1732400000000 } from './migrations/1732400000000-InitialSchema.ts';
 import { ViewerApiKeys1732500000000 } from './migrations/1732500000000-ViewerApiKeys.ts';
 import { AnalyticsRollups1732600000000 } from './migrations/1732600000000-AnalyticsRollups.ts';
+import { RollupDirtyHours1732700000000 } from './migrations/1732700000000-RollupDirtyHours.ts';
 
 export const ENTITIES = [
   Organization, Store, Camera, EdgeKey, ViewerKey,
@@ -17,7 +18,7 @@ export const ENTITIES = [
 ];
 
 /** Migrations are listed as classes, not globs, so the same list works from .ts (jest) and .js (dist). */
-export const MIGRATIONS = [InitialSchema1732400000000, ViewerApiKeys1732500000000, AnalyticsRollups1732600000000];
+export const MIGRATIONS = [InitialSchema1732400000000, ViewerApiKeys1732500000000, AnalyticsRollups1732600000000, RollupDirtyHours1732700000000];
 
 export function databaseOptions(url: string): DataSourceOptions {
   return {

@@ -65,6 +65,30 @@ export class StoreEventsReader {
     };
   }
 
+  /**
+   * Stored events per store and store-local hour, every kind together (an entrance row counts once, in or out),
+   * for local hours starting in [from, to). The number a rollup hour's event_count + exit_count must equal:
+   * analytics compares the two to find hours whose rollup missed events.
+   */
+  async eventCountsByLocalHour(stores: { storeId: string; timezone: string }[], from: Date, to: Date): Promise<{ storeId: string; hourStart: Date; events: number }[]> {
+    if (stores.length === 0) return [];
+    // Rows from an hour before `from`: a local hour of a :30 zone that starts at `from` began in that UTC hour.
+    const range = `store_id = ANY($1) AND ts >= $3::timestamptz - interval '1 hour' AND ts < $4`;
+    const rows = await this.db.query(
+      `SELECT e.store_id, date_trunc('hour', e.ts, s.tz) AS hour_start, count(*)::int AS events
+       FROM (
+         SELECT store_id, ts FROM entrance_events WHERE ${range}
+         UNION ALL SELECT store_id, ts FROM zone_events WHERE ${range}
+         UNION ALL SELECT store_id, ts FROM shelf_interactions WHERE ${range}
+         UNION ALL SELECT store_id, ts FROM queue_events WHERE ${range}
+       ) e JOIN unnest($1::text[], $2::text[]) AS s(store_id, tz) USING (store_id)
+       WHERE date_trunc('hour', e.ts, s.tz) >= $3
+       GROUP BY 1, 2`,
+      [stores.map((s) => s.storeId), stores.map((s) => s.timezone), from, to],
+    ) as { store_id: string; hour_start: Date; events: number }[];
+    return rows.map((r) => ({ storeId: r.store_id, hourStart: r.hour_start, events: r.events }));
+  }
+
   /** First and last event time of a store, over all event types (null without events): the span a backfill covers. */
   async eventSpan(storeId: string): Promise<{ first: Date; last: Date } | null> {
     const [row] = await this.db.query(
