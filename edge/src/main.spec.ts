@@ -1,6 +1,6 @@
 // The CLI as the product runs it: under Deno (the deno binary from node_modules), as a child process.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,8 +17,12 @@ interface Run {
 }
 
 function cli(args: string[], env: Record<string, string> = {}, whileRunning?: (child: ReturnType<typeof spawn>, output: () => string) => Promise<void>): Promise<Run> {
+  return command(deno, ['run', '--allow-all', main, ...args], { ...process.env, NO_COLOR: '1', ...env }, whileRunning);
+}
+
+function command(bin: string, args: string[], env: NodeJS.ProcessEnv, whileRunning?: (child: ReturnType<typeof spawn>, output: () => string) => Promise<void>): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(deno, ['run', '--allow-all', main, ...args], { cwd: root, env: { ...process.env, NO_COLOR: '1', ...env } });
+    const child = spawn(bin, args, { cwd: root, env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -84,8 +88,8 @@ describeWithDeno('wink-edge CLI under Deno', () => {
     expect(r).toMatchObject({ code: 0, stdout: 'OK: edge/config.example.yaml: store store_demo_001, 3 camera(s)\n' });
   });
 
-  it('validate: every problem, and exit code 1', async () => {
-    const r = await cli(['validate', 'edge/config.example.yaml'], { WINK_CAM_PASSWORD: 'pw' });
+  it("validate --require-env (the service's check): every problem, and exit code 1", async () => {
+    const r = await cli(['validate', 'edge/config.example.yaml', '--require-env'], { WINK_CAM_PASSWORD: 'pw' });
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toEqual([
       'edge/config.example.yaml: invalid configuration',
@@ -93,6 +97,24 @@ describeWithDeno('wink-edge CLI under Deno', () => {
       'cameras[1].api_key: environment variable WINK_KEY_CAM_ZONE_01 is not set',
       'cameras[2].api_key: environment variable WINK_KEY_CAM_CHECKOUT_01 is not set',
     ]);
+  });
+
+  it("validate: the README's line, as written and without the secrets, exits 0 naming the variables run needs", async () => {
+    const line = /^npm run edge -- (validate \S+)/m.exec(readFileSync(join(root, 'README.md'), 'utf8'));
+    expect(line).not.toBeNull();
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('WINK_')));
+    const r = await command('npm', ['run', '--silent', 'edge', '--', ...line![1].split(' ')], { ...env, NO_COLOR: '1' });
+    expect(r).toMatchObject({ code: 0 });
+    expect(r.stdout).toBe('OK: edge/config.example.yaml: store store_demo_001, 3 camera(s); not set here, needed by run and test: '
+      + 'WINK_CAM_PASSWORD, WINK_KEY_CAM_ENTRANCE_01, WINK_KEY_CAM_ZONE_01, WINK_KEY_CAM_CHECKOUT_01\n');
+    expect(r.stderr).toContain('warning: cameras[0].api_key: environment variable WINK_KEY_CAM_ENTRANCE_01 is not set');
+    // A real problem is still an error while the variables are only warnings.
+    const dir = mkdtempSync(join(tmpdir(), 'wink-cli-'));
+    writeFileSync(join(dir, 'c.yaml'), readFileSync(join(root, 'edge/config.example.yaml'), 'utf8').replace('target_fps: 5 ', 'target_fps: 500'));
+    const bad = await cli(['validate', join(dir, 'c.yaml')]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('target_fps: must be at most');
+    expect(await cli(['run', 'edge/config.example.yaml', '--require-env'])).toMatchObject({ code: 2 });
   });
 
   it('bad usage exits 2', async () => {

@@ -1,6 +1,6 @@
 // wink-edge: the store device's command line.
 //   wink-edge run <config.yaml> [--pipeline vision|synthetic|<module>] [--pipeline-options <json>]
-//   wink-edge validate <config.yaml>
+//   wink-edge validate <config.yaml> [--require-env]
 //   wink-edge test <config.yaml>
 // Arguments are parsed with node:util parseArgs: built into both Node and Deno, and enough for three
 // subcommands with one option, so no CLI library is worth a dependency.
@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { renderBanner, rtspPasswords } from './runtime/banner.ts';
-import { ConfigError, loadConfig, type EdgeConfig } from './runtime/config.ts';
+import { checkConfigFile, ConfigError, loadConfig, type EdgeConfig } from './runtime/config.ts';
 import { errorText, Logger } from './runtime/log.ts';
 import { siblingModule } from './runtime/pipeline.ts';
 import { runSelfTest } from './runtime/self-test.ts';
@@ -20,7 +20,10 @@ const USAGE = `wink-edge ${EDGE_VERSION} — WINK in-store analytics, edge devic
 Usage:
   wink-edge run <config.yaml> [--pipeline vision|synthetic|<module>] [--pipeline-options <json>]
                                    start every camera; SIGTERM/SIGINT stops cleanly
-  wink-edge validate <config.yaml>  check the configuration, print OK or every problem
+  wink-edge validate <config.yaml> [--require-env]
+                                   check the configuration, print OK or every problem; a \${VAR}
+                                   not set here is a warning (this shell may lack the service's
+                                   secrets) unless --require-env makes it an error, as the service does
   wink-edge test <config.yaml>      self-test: configuration, geometry, offline buffer, backend
 
 Options:
@@ -49,6 +52,7 @@ async function main(argv: string[]): Promise<number> {
         'pipeline-options': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
+        'require-env': { type: 'boolean' },
       },
     });
   } catch (err) {
@@ -70,8 +74,22 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
 
+  if (values['require-env'] && command !== 'validate') {
+    process.stderr.write(`--require-env is an option of validate (run and test always need every variable)\n\n${USAGE}\n`);
+    return 2;
+  }
+
   let config: EdgeConfig;
   try {
+    if (command === 'validate' && !values['require-env']) {
+      // The file itself: variables this shell does not have are listed, as only run and test need their values.
+      const check = checkConfigFile(configPath);
+      for (const warning of check.unsetEnv) process.stderr.write(`warning: ${warning}\n`);
+      const names = [...new Set(check.unsetEnv.map((w) => /environment variable (\S+) is not set$/.exec(w)?.[1]))];
+      const later = names.length ? `; not set here, needed by run and test: ${names.join(', ')}` : '';
+      process.stdout.write(`OK: ${configPath}: store ${check.storeId}, ${check.cameras} camera(s)${later}\n`);
+      return 0;
+    }
     config = loadConfig(configPath);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dump } from 'js-yaml';
-import { ConfigError, loadConfig, parseConfig } from './config.ts';
+import { checkConfigFile, ConfigError, loadConfig, parseConfig } from './config.ts';
 
 type Tree = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -195,6 +195,18 @@ describe('parseConfig', () => {
       expect(problemsOf(dump(minimal()), {})).toEqual(['api_key: environment variable WINK_API_KEY is not set']);
       // only the one problem, not also "must be an http:// URL" for the leftover reference
       expect(problemsOf(withChange((c) => { c.api_base = '${WINK_API_BASE}'; }))).toEqual(['api_base: environment variable WINK_API_BASE is not set']);
+    });
+
+    it('checkConfigFile: unset variables apart (validate warns), every other problem still thrown', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'wink-check-'));
+      const file = join(dir, 'config.yaml');
+      writeFileSync(file, withChange((c) => { c.cameras[1].api_key = '${CHECKOUT_KEY}'; c.api_base = '${WINK_API_BASE}'; }));
+      expect(checkConfigFile(file, env)).toEqual({
+        storeId: 'store_demo_001', cameras: 2,
+        unsetEnv: ['api_base: environment variable WINK_API_BASE is not set', 'cameras[1].api_key: environment variable CHECKOUT_KEY is not set'],
+      });
+      writeFileSync(file, withChange((c) => { c.cameras[1].api_key = '${CHECKOUT_KEY}'; c.target_fps = 500; }));
+      expect(() => checkConfigFile(file, env)).toThrow(/^[^\n]*invalid configuration\ntarget_fps: must be at most 30 fps$/);
     });
 
     it('rejects a malformed reference', () => {

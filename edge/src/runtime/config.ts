@@ -172,35 +172,12 @@ const configSchema = z.strictObject({
 // ---------------------------------------------------------------------------------------------
 
 export function loadConfig(path: string, env: Readonly<Record<string, string | undefined>> = process.env): EdgeConfig {
-  let yamlText: string;
-  try {
-    yamlText = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new ConfigError([`cannot read the file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`], path);
-  }
-  return parseConfig(yamlText, env, path);
+  return parseConfig(readConfigFile(path), env, path);
 }
 
 export function parseConfig(yamlText: string, env: Readonly<Record<string, string | undefined>>, source?: string): EdgeConfig {
-  let raw: unknown;
-  try {
-    raw = load(yamlText, source ? { filename: source } : {});
-  } catch (err) {
-    throw new ConfigError([yamlProblem(err)], source);
-  }
-  if (!isRecord(raw)) throw new ConfigError(['(root): must be a mapping of keys (api_base, org_id, store_id, cameras, ...)'], source);
-
-  const problems: string[] = [];
-  const substituted = substituteEnv(raw, env, [], problems) as Record<string, unknown>; // a mapping stays a mapping
-  // A value whose variable is missing gets that one problem, not a second one about its leftover "${…}".
-  const unresolved = new Set(problems.map((p) => p.slice(0, p.indexOf(': '))));
-  const parsed = configSchema.safeParse(substituted, { reportInput: true });
-  const later = parsed.success ? [] : parsed.error.issues.flatMap(describeConfigIssue);
-  // Cross-field rules are checked on the raw tree too, so they are reported even when unrelated fields are wrong.
-  later.push(...crossFieldProblems(substituted));
-  problems.push(...later.filter((p) => !unresolved.has(p.slice(0, p.indexOf(': ')))));
-  if (problems.length > 0 || !parsed.success) throw new ConfigError(unique(problems), source);
-
+  const { problems, parsed } = examine(yamlText, env, source, false);
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems, source);
   const c = parsed.data;
   return {
     ...c,
@@ -214,13 +191,58 @@ export function parseConfig(yamlText: string, env: Readonly<Record<string, strin
   };
 }
 
+/** What `validate` says of a file by default: a shell (or another machine) may lack the service's secrets. */
+export interface ConfigFileCheck { storeId: string; cameras: number; unsetEnv: string[] }
+
+/**
+ * Every problem of the file itself (thrown as a ConfigError, as by loadConfig), while a ${VAR} not set in `env`
+ * is returned in `unsetEnv` instead of failing: `run` and `test` need those values, a check of the file does not.
+ */
+export function checkConfigFile(path: string, env: Readonly<Record<string, string | undefined>> = process.env): ConfigFileCheck {
+  const { problems, unset, substituted } = examine(readConfigFile(path), env, path, true);
+  if (problems.length > 0) throw new ConfigError(problems, path);
+  const cameras = substituted.cameras;
+  return { storeId: String(substituted.store_id), cameras: Array.isArray(cameras) ? cameras.length : 0, unsetEnv: unset };
+}
+
+function readConfigFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError([`cannot read the file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`], path);
+  }
+}
+
+/** The file's problems; with `lenient`, unset variables are listed apart in `unset` instead of among them. */
+function examine(yamlText: string, env: Readonly<Record<string, string | undefined>>, source: string | undefined, lenient: boolean) {
+  let raw: unknown;
+  try {
+    raw = load(yamlText, source ? { filename: source } : {});
+  } catch (err) {
+    throw new ConfigError([yamlProblem(err)], source);
+  }
+  if (!isRecord(raw)) throw new ConfigError(['(root): must be a mapping of keys (api_base, org_id, store_id, cameras, ...)'], source);
+
+  const problems: string[] = [];
+  const unset: string[] = [];
+  const substituted = substituteEnv(raw, env, [], problems, lenient ? unset : problems) as Record<string, unknown>; // a mapping stays a mapping
+  // A value whose variable is missing gets that one problem, not a second one about its leftover "${…}".
+  const unresolved = new Set([...problems, ...unset].map((p) => p.slice(0, p.indexOf(': '))));
+  const parsed = configSchema.safeParse(substituted, { reportInput: true });
+  const later = parsed.success ? [] : parsed.error.issues.flatMap(describeConfigIssue);
+  // Cross-field rules are checked on the raw tree too, so they are reported even when unrelated fields are wrong.
+  later.push(...crossFieldProblems(substituted));
+  problems.push(...later.filter((p) => !unresolved.has(p.slice(0, p.indexOf(': ')))));
+  return { problems: unique(problems), unset, parsed, substituted };
+}
+
 // ---------------------------------------------------------------------------------------------
 // ${VAR} / ${VAR:-default} substitution in string values ($$ is a literal $).
 
 const REFERENCE = /\$\$|\$\{([^}]*)\}|\$\{/g;
 const REFERENCE_BODY = /^([A-Za-z_][A-Za-z0-9_]*)(?::-([\s\S]*))?$/;
 
-function substituteEnv(value: unknown, env: Readonly<Record<string, string | undefined>>, path: PropertyKey[], problems: string[]): unknown {
+function substituteEnv(value: unknown, env: Readonly<Record<string, string | undefined>>, path: PropertyKey[], problems: string[], unset: string[]): unknown {
   if (typeof value === 'string') {
     return value.replace(REFERENCE, (match, body: string | undefined) => {
       if (match === '$$') return '$';
@@ -234,15 +256,15 @@ function substituteEnv(value: unknown, env: Readonly<Record<string, string | und
       // Shell semantics: ":-" also replaces an empty value.
       if (set !== undefined && (set !== '' || fallback === undefined)) return set;
       if (fallback !== undefined) return fallback;
-      problems.push(`${formatPath(path)}: environment variable ${name} is not set`);
+      unset.push(`${formatPath(path)}: environment variable ${name} is not set`);
       return match;
     });
   }
-  if (Array.isArray(value)) return value.map((v, i) => substituteEnv(v, env, [...path, i], problems));
+  if (Array.isArray(value)) return value.map((v, i) => substituteEnv(v, env, [...path, i], problems, unset));
   if (isRecord(value)) {
     // A key left blank in YAML (`zones:`) is null: treat it as absent, so defaults and "is required" apply.
     const present = Object.entries(value).filter(([, v]) => v !== null);
-    return Object.fromEntries(present.map(([k, v]) => [k, substituteEnv(v, env, [...path, k], problems)]));
+    return Object.fromEntries(present.map(([k, v]) => [k, substituteEnv(v, env, [...path, k], problems, unset)]));
   }
   return value;
 }
