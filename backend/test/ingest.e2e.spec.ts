@@ -35,6 +35,34 @@ describe('Ingest API (real PostgreSQL and Redis)', () => {
     expect(zone.enter_ts.toISOString()).toBe('2024-01-15T10:30:30.000Z');
   });
 
+  it('refuses (403, naming the event) a kind the camera has no capability for, and stores nothing of the batch', async () => {
+    const zoneCam = await provisionCamera(t, { orgId: cam.orgId, storeId: 'store_caps_003', cameraId: 'cam_zone_01', capabilities: ['zones', 'shelves'] });
+    const batch = guideBatch(zoneCam, '2024-01-17T09:00:00Z'); // entrance, zone, shelf, queue
+    const r = await post({ ...batch, events: [batch.events[1], batch.events[0]] }, zoneCam.apiKey);
+    expect(r.status).toBe(403);
+    expect(r.body).toMatchObject({ field: 'events[1].type', event_index: 1 });
+    expect(r.body.message).toBe('events[1].type: camera cam_zone_01 has no "entrance" capability (its capabilities: zones, shelves)');
+    expect((await post({ ...batch, events: [batch.events[3]] }, zoneCam.apiKey)).body).toMatchObject({ field: 'events[0].type', message: expect.stringContaining('"queue" capability') });
+    expect(await counts(zoneCam.storeId)).toEqual({ entrance_events: 0, zone_events: 0, shelf_interactions: 0, queue_events: 0 });
+    expect((await post({ ...batch, events: [batch.events[1], batch.events[2]] }, zoneCam.apiKey)).body).toMatchObject({ accepted: 2 });
+  });
+
+  it('dry_run=true checks key, scope, capabilities and body but stores nothing (the edge self-test)', async () => {
+    const before = await counts();
+    const batch = guideBatch(cam, '2024-01-18T09:00:00Z');
+    const r = await t.call('POST', '/api/ingest/events?dry_run=true', { token: cam.apiKey, body: batch });
+    expect(r).toMatchObject({ status: 200, body: { status: 'ok', dry_run: true, received: 4, stored: 0 } });
+    const hb = await t.call('POST', '/api/ingest/heartbeat?dry_run=true', { token: cam.apiKey, body: { org_id: cam.orgId, store_id: cam.storeId, camera_id: cam.cameraId, device_ts: new Date().toISOString(), status_data: {} } });
+    expect(hb.body).toMatchObject({ dry_run: true, stored: 0 });
+    expect(await counts()).toEqual(before);
+    const heartbeats = await t.app.get(DataSource).query(`SELECT count(*)::int AS n FROM camera_heartbeats WHERE store_id = $1`, [cam.storeId]);
+    expect(heartbeats[0].n).toBe(0);
+    // Refusals are the real ones: another camera's scope, a bad field, an unknown dry_run value.
+    expect((await t.call('POST', '/api/ingest/events?dry_run=true', { token: cam.apiKey, body: { ...batch, camera_id: 'cam_other' } })).status).toBe(403);
+    expect((await t.call('POST', '/api/ingest/events?dry_run=true', { token: cam.apiKey, body: { ...batch, events: [{ ...batch.events[0], direction: 'sideways' }] } })).body).toMatchObject({ statusCode: 400, field: 'events[0].direction' });
+    expect((await t.call('POST', '/api/ingest/events?dry_run=maybe', { token: cam.apiKey, body: batch })).body).toMatchObject({ statusCode: 400, field: 'dry_run' });
+  });
+
   it('stores a re-sent batch once and says how many were duplicates', async () => {
     const r = await post(guideBatch(cam));
     expect(r.body).toEqual({ status: 'ok', received: 4, accepted: 0, duplicates: 4 });

@@ -76,6 +76,9 @@ const exitNotBeforeEnter = (e: { enter_ts: string; exit_ts: string }, ctx: z.Ref
 export const EVENT_TYPES = ['entrance', 'zone', 'shelf', 'queue'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
+/** The camera capability an event kind needs: a camera sends only the kinds it was set up for. */
+export const CAPABILITY_FOR_EVENT = { entrance: 'entrance', zone: 'zones', shelf: 'shelves', queue: 'queue' } as const satisfies Record<EventType, Capability>;
+
 export const storeEventSchema = z.discriminatedUnion(
   'type',
   [entrance, zone.superRefine(exitNotBeforeEnter), shelf, queue.superRefine(exitNotBeforeEnter)],

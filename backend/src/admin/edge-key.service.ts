@@ -4,6 +4,8 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, type Repository } from 'typeorm';
 import { EDGE_KEY_FORMAT } from '../common/bearer-token.ts';
 import type { CreateEdgeKeyDto } from './admin.dto.ts';
+import type { Capability } from '../../../shared/src/events.ts';
+import { Camera } from './entities/camera.entity.ts';
 import { EdgeKey } from './entities/edge-key.entity.ts';
 import { StoreDirectory } from './store-directory.service.ts';
 import { VerifiedKeyMemory } from './verified-key-memory.service.ts';
@@ -13,7 +15,8 @@ const DISPLAY_PREFIX_LENGTH = KEY_PREFIX.length + 6;
 /** last_used_at is a hint for operators, not an audit log: write it at most once a minute per key. */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
-export interface EdgeKeyScope { keyId: string; orgId: string; storeId: string; cameraId: string }
+/** What an edge key may write: one camera of one store, and only the event kinds of that camera's capabilities. */
+export interface EdgeKeyScope { keyId: string; orgId: string; storeId: string; cameraId: string; capabilities: readonly Capability[] }
 
 export interface EdgeKeyView {
   id: string; key_prefix: string; org_id: string; store_id: string; camera_id: string;
@@ -30,6 +33,7 @@ export class EdgeKeyService {
 
   constructor(
     @InjectRepository(EdgeKey) private readonly keys: Repository<EdgeKey>,
+    @InjectRepository(Camera) private readonly cameras: Repository<Camera>,
     private readonly directory: StoreDirectory,
     private readonly memory: VerifiedKeyMemory,
   ) {}
@@ -74,7 +78,9 @@ export class EdgeKeyService {
     const hash = hashKey(plaintext);
     const scope = await this.memory.lookup(hash, async (): Promise<EdgeKeyScope | null> => {
       const key = await this.keys.findOneBy({ keyHash: hash, revokedAt: IsNull() });
-      return key ? { keyId: key.id, orgId: key.orgId, storeId: key.storeId, cameraId: key.cameraId } : null;
+      if (!key) return null;
+      const camera = await this.cameras.findOneBy({ storeId: key.storeId, cameraId: key.cameraId });
+      return { keyId: key.id, orgId: key.orgId, storeId: key.storeId, cameraId: key.cameraId, capabilities: camera?.capabilities ?? [] };
     });
     if (scope) this.touch(scope.keyId);
     return scope;

@@ -4,13 +4,14 @@ import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import {
-  deriveEventId, findFutureTimestamp,
+  CAPABILITY_FOR_EVENT, deriveEventId, findFutureTimestamp,
   type EntranceEvent, type EventBatch, type Heartbeat, type QueueEvent, type ShelfEvent, type StoreEvent, type ZoneEvent,
 } from '../../../shared/src/events.ts';
 import type { EdgeKeyScope } from '../admin/edge-key.service.ts';
 import { WinkMetrics } from '../observability/wink-metrics.service.ts';
 
 export interface IngestResult { status: 'ok'; received: number; accepted: number; duplicates: number }
+export interface DryRunResult { status: 'ok'; dry_run: true; received: number; stored: 0 }
 
 /** The rows a batch actually stored (duplicates excluded; all four lists empty for a batch of duplicates only), for anything that counts them. */
 export interface StoredEvents {
@@ -94,9 +95,7 @@ export class IngestService {
   }
 
   async ingest(scope: EdgeKeyScope, batch: EventBatch, nowMs = Date.now()): Promise<IngestResult> {
-    assertScope(scope, batch);
-    const future = findFutureTimestamp(batch, nowMs);
-    if (future) throw new BadRequestException({ statusCode: 400, error: 'Bad Request', ...future, message: `${future.field}: ${future.message}` });
+    refuseUnstorable(scope, batch, nowMs);
 
     // An id repeated inside one batch is a duplicate too: keep its first occurrence only.
     const byKind: Record<EventKind, WithId<StoreEvent>[]> = { entrance: [], zone: [], shelf: [], queue: [] };
@@ -139,6 +138,16 @@ export class IngestService {
     return result.rows;
   }
 
+  /**
+   * A dry run (the edge's self-test): the same key, scope, capability and clock checks as ingest(), and
+   * nothing stored, so a test never adds a visitor to a store's real day.
+   */
+  check(scope: EdgeKeyScope, body: EventBatch | Heartbeat, nowMs = Date.now()): DryRunResult {
+    if ('events' in body) refuseUnstorable(scope, body, nowMs);
+    else assertScope(scope, body);
+    return { status: 'ok', dry_run: true, received: 'events' in body ? body.events.length : 1, stored: 0 };
+  }
+
   async recordHeartbeat(scope: EdgeKeyScope, hb: Heartbeat): Promise<{ status: 'ok'; received_at: string }> {
     assertScope(scope, hb);
     const rows: { received_at: Date }[] = await this.db.query(
@@ -149,6 +158,26 @@ export class IngestService {
     for (const l of this.heartbeatListeners) await l({ storeId: scope.storeId, cameraId: scope.cameraId, receivedAt: rows[0].received_at, statusData: hb.status_data });
     return { status: 'ok', received_at: rows[0].received_at.toISOString() };
   }
+}
+
+/** Everything that would refuse a batch before it reaches PostgreSQL. */
+function refuseUnstorable(scope: EdgeKeyScope, batch: EventBatch, nowMs: number): void {
+  assertScope(scope, batch);
+  assertCapabilities(scope, batch);
+  const future = findFutureTimestamp(batch, nowMs);
+  if (future) throw new BadRequestException({ statusCode: 400, error: 'Bad Request', ...future, message: `${future.field}: ${future.message}` });
+}
+
+/** A camera sends only the kinds of events it was set up for (an entrance-only camera sends no zone visits). */
+function assertCapabilities(scope: EdgeKeyScope, batch: EventBatch): void {
+  const i = batch.events.findIndex((e) => !scope.capabilities.includes(CAPABILITY_FOR_EVENT[e.type]));
+  if (i < 0) return;
+  const needed = CAPABILITY_FOR_EVENT[batch.events[i].type];
+  const field = `events[${i}].type`;
+  throw new ForbiddenException({
+    statusCode: 403, error: 'Forbidden', field, event_index: i,
+    message: `${field}: camera ${scope.cameraId} has no "${needed}" capability (its capabilities: ${scope.capabilities.join(', ') || 'none'})`,
+  });
 }
 
 /** An edge key speaks for one camera of one store of one organisation, and for nothing else. */

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
-import type { StoreEvent } from '../../../shared/src/events.ts';
+import { CAPABILITIES, type StoreEvent } from '../../../shared/src/events.ts';
 import { AnalyticsWorkers } from '../../src/analytics/analytics-workers.service.ts';
 import { REPORT_QUEUE, ROLLUP_QUEUE } from '../../src/analytics/analytics.queues.ts';
 import { seededRandom } from '../../src/common/seeded-random.ts';
@@ -49,7 +49,8 @@ export async function drain(t: TestApp, timeoutMs = 60_000): Promise<void> {
 /** Stores events through IngestService exactly as the ingest API does (the same onStored trigger fires). */
 export async function ingest(t: TestApp, cam: ProvisionedCamera, events: StoreEvent[]): Promise<number> {
   const svc = t.app.get(IngestService);
-  const scope = { keyId: cam.keyId, orgId: cam.orgId, storeId: cam.storeId, cameraId: cam.cameraId };
+  // provisionCamera gives every capability by default.
+  const scope = { keyId: cam.keyId, orgId: cam.orgId, storeId: cam.storeId, cameraId: cam.cameraId, capabilities: CAPABILITIES };
   let accepted = 0;
   for (let i = 0; i < events.length; i += 1000) {
     const batch = { org_id: cam.orgId, store_id: cam.storeId, camera_id: cam.cameraId, device_ts: new Date().toISOString(), events: events.slice(i, i + 1000) };
