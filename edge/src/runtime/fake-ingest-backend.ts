@@ -3,11 +3,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type BackendMode = 'accept' | 'drop' | 'hang' | { status: number; body?: unknown; headers?: Record<string, string> };
+export type Answer = { status: number; body?: unknown; headers?: Record<string, string> };
+/** A fixed behaviour, or a function of the batch's events (to refuse one bad event among good ones). */
+export type BackendMode = 'accept' | 'drop' | 'hang' | Answer | ((events: Array<Record<string, unknown>>) => 'accept' | Answer);
 
 /** Stands in for the backend's ingest endpoint: a real HTTP server on loopback. */
 export class FakeIngestBackend {
   mode: BackendMode = 'accept';
+  /** What GET /api/ingest/health says. */
+  healthy = true;
   /** Event ids the backend accepted, in arrival order (duplicates kept, to catch double sends). */
   readonly accepted: string[] = [];
   /** Accepted events by camera, in arrival order. */
@@ -31,10 +35,14 @@ export class FakeIngestBackend {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method === 'GET' && req.url === '/api/ingest/health') {
+      res.writeHead(this.healthy ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: this.healthy ? 'ok' : 'degraded' }));
+      return;
+    }
     let text = '';
     for await (const chunk of req) text += chunk;
     const body = JSON.parse(text) as { camera_id: string; events: Array<{ event_id: string }> };
-    const mode = this.mode;
+    const mode = typeof this.mode === 'function' ? this.mode(body.events) : this.mode;
     if (req.url === '/api/ingest/heartbeat') {
       if (mode === 'accept') this.heartbeats.push(body);
       res.writeHead(mode === 'accept' ? 200 : 503).end('{}');

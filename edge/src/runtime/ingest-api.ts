@@ -7,8 +7,11 @@ export type Delivery =
   | { outcome: 'accepted'; status: number }
   /** Try again later: the backend is unreachable, overloaded, or does not accept this device's key yet. */
   | { outcome: 'retry'; reason: string; status?: number; retryAfterMs?: number }
-  /** The backend will never accept this request as it is (a 4xx about its content). */
-  | { outcome: 'rejected'; status: number; message: string };
+  /**
+   * The backend will never accept this request as it is (a 4xx about its content). `eventIndex` names
+   * the one event it refused (the batch is all or nothing, so the others were not stored either).
+   */
+  | { outcome: 'rejected'; status: number; message: string; eventIndex?: number };
 
 export class IngestApi {
   constructor(
@@ -18,6 +21,18 @@ export class IngestApi {
 
   postEvents(batch: EventBatch, apiKey: string, signal?: AbortSignal): Promise<Delivery> {
     return this.post('/api/ingest/events', batch, apiKey, signal);
+  }
+
+  /** GET /api/ingest/health: true when the backend says its database and Redis are up. */
+  async healthy(signal?: AbortSignal): Promise<boolean> {
+    const timeout = AbortSignal.timeout(this.timeoutMs);
+    try {
+      const res = await fetch(this.apiBase + '/api/ingest/health', { signal: signal ? AbortSignal.any([timeout, signal]) : timeout });
+      await res.body?.cancel();
+      return res.ok;
+    } catch {
+      return false;
+    }
   }
 
   postHeartbeat(heartbeat: Heartbeat, apiKey: string, signal?: AbortSignal): Promise<Delivery> {
@@ -46,7 +61,8 @@ export class IngestApi {
 
 export function classify(status: number, body: string, retryAfter: string | null): Delivery {
   if (status >= 200 && status < 300) return { outcome: 'accepted', status };
-  const message = backendMessage(body) || `HTTP ${status}`;
+  const { message: said, eventIndex } = backendError(body);
+  const message = said || `HTTP ${status}`;
   if (status === 408 || status === 429 || status >= 500) {
     return { outcome: 'retry', status, reason: `backend answered ${status}: ${message}`, retryAfterMs: retryAfterMs(retryAfter) };
   }
@@ -55,18 +71,22 @@ export function classify(status: number, body: string, retryAfter: string | null
   if (status === 401 || status === 403) {
     return { outcome: 'retry', status, reason: `backend refused this camera's api_key (${status}): ${message}; fix api_key in the config` };
   }
-  return { outcome: 'rejected', status, message };
+  return eventIndex === undefined ? { outcome: 'rejected', status, message } : { outcome: 'rejected', status, message, eventIndex };
 }
 
-/** The backend answers errors as JSON `{statusCode, error, message, field?}`; fall back to the raw text. */
-function backendMessage(body: string): string {
+/**
+ * The backend answers errors as JSON `{statusCode, error, message, field?, event_index?}`; fall back to
+ * the raw text.
+ */
+function backendError(body: string): { message: string; eventIndex?: number } {
   try {
-    const parsed = JSON.parse(body) as { message?: unknown };
-    if (typeof parsed?.message === 'string') return parsed.message;
+    const parsed = JSON.parse(body) as { message?: unknown; event_index?: unknown };
+    const eventIndex = Number.isInteger(parsed?.event_index) && (parsed.event_index as number) >= 0 ? (parsed.event_index as number) : undefined;
+    if (typeof parsed?.message === 'string') return { message: parsed.message, eventIndex };
   } catch {
     // not JSON
   }
-  return body.trim().slice(0, 500);
+  return { message: body.trim().slice(0, 500) };
 }
 
 function retryAfterMs(header: string | null): number | undefined {

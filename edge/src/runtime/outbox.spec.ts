@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { StoreEvent } from '../../../shared/src/events.ts';
 import { FakeIngestBackend } from './fake-ingest-backend.ts';
 import { Logger } from './log.ts';
-import { EventOutbox, type OutboxOptions } from './outbox.ts';
+import { EventOutbox, nextMove, wholeBatches, type OutboxOptions } from './outbox.ts';
 
 const T0 = Date.parse('2024-01-15T10:00:00Z');
 function entrance(i: number): StoreEvent {
@@ -77,7 +77,8 @@ describe('EventOutbox', () => {
     expect(backend.requests[0].authorization).toBe('Bearer cam-entrance-key');
     expect(backend.requests[0].body).toMatchObject({ org_id: 'org_demo', store_id: 'store_demo_001', camera_id: 'cam_entrance_01' });
     expect(Date.parse(backend.requests[0].body.device_ts as string)).toBeGreaterThan(Date.now() - 60_000);
-    expect(outbox.sentCount).toBe(26);
+    await waitFor('answers handled', () => outbox.sentCount === 26);
+    expect(outbox.bufferedCount).toBe(0);
   });
 
   it('survives an outage mid-stream: every event arrives exactly once, in order', async () => {
@@ -146,23 +147,75 @@ describe('EventOutbox', () => {
     expect(outbox.bufferedCount).toBe(0);
   });
 
-  it('moves a batch the backend rejects with 400 to the dead letters and carries on', async () => {
+  /** Like the real backend: a batch is all or nothing, and a 400 names its first bad event. */
+  const refusing = (isBad: (e: Record<string, unknown>) => boolean) => (events: Array<Record<string, unknown>>) => {
+    const k = events.findIndex(isBad);
+    if (k < 0) return 'accept' as const;
+    return { status: 400, body: { statusCode: 400, error: 'Bad Request', message: `events[${k}].ts: is more than 5 minutes in the future`, field: `events[${k}].ts`, event_index: k } };
+  };
+  const deadLetterLines = () => readFileSync(join(dir, 'dead_letter.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+
+  it('sets aside only the event a 400 names, with the reason, and delivers the rest in order', async () => {
     const outbox = await openOutbox();
-    backend.mode = { status: 400, body: { statusCode: 400, error: 'Bad Request', message: 'events[0].ts: is more than 5 minutes in the future' } };
-    const rejected = outbox.enqueue(range(0, 3));
-    await waitFor('dead letters', () => outbox.deadLetterCount === 3);
+    backend.mode = refusing((e) => e.person_key === 'p3' || e.person_key === 'p7' || e.person_key === 'p8');
+    const ids = outbox.enqueue(range(0, 25)).map((e) => e.event_id);
+    await waitFor('all settled', () => outbox.bufferedCount === 0 && outbox.deadLetterCount === 3);
 
-    const lines = readFileSync(join(dir, 'dead_letter.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    expect(lines.map((l) => l.event.event_id)).toEqual(rejected.map((e) => e.event_id));
-    expect(lines[0]).toMatchObject({ status: 400, reason: 'events[0].ts: is more than 5 minutes in the future' });
-    const logged = logLines.find((l) => l.includes('rejected a batch for good'));
-    expect(logged).toContain('is more than 5 minutes in the future');
+    const bad = [3, 7, 8].map((i) => ids[i]);
+    expect(backend.accepted).toEqual(ids.filter((id) => !bad.includes(id)));
+    expect(deadLetterLines().map((l) => l.event.event_id)).toEqual(bad);
+    expect(deadLetterLines()[0]).toMatchObject({ status: 400, reason: 'events[0].ts: is more than 5 minutes in the future' });
+    expect(logLines.find((l) => l.includes('refused an event for good'))).toContain('is more than 5 minutes in the future');
+  });
 
+  it('halves a batch that refuses with 400 without naming an event, down to the one it refuses', async () => {
+    const outbox = await openOutbox();
+    backend.mode = (events) => (events.some((e) => e.person_key === 'p6') ? { status: 400, body: { message: 'events: something is wrong' } } : 'accept');
+    const ids = outbox.enqueue(range(0, 10)).map((e) => e.event_id);
+    await waitFor('all settled', () => outbox.bufferedCount === 0 && outbox.deadLetterCount === 1);
+    expect(backend.accepted).toEqual(ids.filter((_, i) => i !== 6));
+    expect(deadLetterLines()[0]).toMatchObject({ status: 400, reason: 'events: something is wrong', event: { event_id: ids[6] } });
+  });
+
+  it('halves a batch that keeps getting 500 until the poison event is alone, sets it aside and delivers the rest', async () => {
+    const outbox = await openOutbox();
+    backend.mode = (events) => (events.some((e) => e.person_key === 'p0') ? { status: 500, body: { message: 'unexpected server error; see the server log' } } : 'accept');
+    const ids = outbox.enqueue(range(0, 10)).map((e) => e.event_id);
+    const later = outbox.enqueue(range(10, 15)).map((e) => e.event_id);
+    await waitFor('all settled', () => outbox.bufferedCount === 0 && outbox.deadLetterCount === 1);
+    expect(backend.accepted).toEqual([...ids.slice(1), ...later]);
+    expect(deadLetterLines()[0]).toMatchObject({ status: 500, event: { event_id: ids[0] } });
+    expect(deadLetterLines()[0].reason).toMatch(/500.*3 times for this event alone/);
+    expect(logLines.some((l) => l.includes('sending it in halves'))).toBe(true);
+  });
+
+  it('sets nothing aside while every request gets 500 and the backend reports itself unhealthy', async () => {
+    const outbox = await openOutbox();
+    backend.mode = { status: 500, body: { message: 'connection to the database lost' } };
+    backend.healthy = false;
+    const ids = outbox.enqueue(range(0, 4)).map((e) => e.event_id);
+    await waitFor('narrowed to one event and still retrying', () => backend.requests.filter((r) => (r.body.events as unknown[]).length === 1).length >= 5);
+    expect(outbox.deadLetterCount).toBe(0);
+    backend.mode = 'accept'; // (health left "down": flipping it here could race a check in flight)
+    await waitFor('delivered', () => outbox.bufferedCount === 0);
+    expect(backend.accepted).toEqual(ids);
+  });
+
+  it.each([
+    ['429', { status: 429, body: { message: 'slow down' }, headers: { 'retry-after': '0' } }],
+    ['503', { status: 503, body: { message: 'database restarting' } }],
+    ['401', { status: 401, body: { message: 'authorization: unknown or revoked edge key' } }],
+    ['403', { status: 403, body: { message: 'authorization: key of another camera' } }],
+    ['a dropped connection', 'drop'],
+  ] as const)('never sets anything aside on %s: keeps the events and delivers them once it clears', async (_, mode) => {
+    const outbox = await openOutbox();
+    backend.mode = mode;
+    const ids = outbox.enqueue(range(0, 4)).map((e) => e.event_id);
+    await waitFor('many retries', () => backend.requests.length >= 8);
+    expect(outbox.counters).toMatchObject({ deadLetterCount: 0, bufferedCount: 4 });
     backend.mode = 'accept';
-    const next = outbox.enqueue(range(3, 5));
-    await waitFor('later events', () => backend.accepted.length === 2);
-    expect(backend.accepted).toEqual(next.map((e) => e.event_id));
-    expect(outbox.bufferedCount).toBe(0); // a rejected batch is not retried
+    await waitFor('delivered', () => backend.accepted.length === 4);
+    expect(backend.accepted).toEqual(ids);
   });
 
   it('dead-letters an event that breaks the contract on its own, without sinking its batch', async () => {
@@ -194,8 +247,9 @@ describe('EventOutbox', () => {
     const eventBytes = JSON.stringify({ ...entrance(10), event_id: '00000000-0000-0000-0000-000000000000' }).length + 1;
     // 90% of the budget holds events: room for about 60 of these.
     const outbox = await openOutbox({ maxDiskBytes: Math.ceil((eventBytes * 60) / 0.9) });
-    const ids: string[] = [];
-    for (let i = 0; i < 200; i += 10) {
+    const ids = outbox.enqueue(range(0, 10)).map((e) => e.event_id);
+    await waitFor('the first attempt failed', () => logLines.some((l) => l.includes('buffering them on disk')));
+    for (let i = 10; i < 200; i += 10) {
       ids.push(...outbox.enqueue(range(i, i + 10)).map((e) => e.event_id));
       await waitFor('batch handled', () => outbox.bufferedCount + outbox.droppedCount === i + 10);
     }
@@ -263,5 +317,28 @@ describe('EventOutbox', () => {
     const keys = backend.eventsByCamera.get('cam_entrance_01')!.map((e) => Number(String(e.person_key).slice(2)));
     expect(keys.length).toBeGreaterThanOrEqual(confirmed); // nothing that was on disk is lost
     expect(keys).toEqual(keys.map((_, i) => i)); // in order, none doubled, no gap
+  });
+});
+
+describe('nextMove (narrowing a batch down to the event the backend cannot take)', () => {
+  const whole = wholeBatches(500);
+  const server500 = { outcome: 'retry', status: 500, reason: 'backend answered 500: boom' } as const;
+  it.each([
+    ['accepted', whole, 500, { outcome: 'accepted', status: 200 }, whole, 'ack'],
+    ['400 naming event 0', whole, 500, { outcome: 'rejected', status: 400, message: 'm', eventIndex: 0 }, whole, 'dead-letter'],
+    ['400 naming event 7: the 7 before it first', whole, 500, { outcome: 'rejected', status: 400, message: 'm', eventIndex: 7 }, { ...whole, limit: 7 }, 'again'],
+    ['400 naming no event: halve', whole, 500, { outcome: 'rejected', status: 400, message: 'm' }, { limit: 250, suspect: 500, streak: 0 }, 'again'],
+    ['413 for one event alone', whole, 1, { outcome: 'rejected', status: 413, message: 'm' }, whole, 'dead-letter'],
+    ['first 500: wait', whole, 500, server500, { ...whole, streak: 1 }, 'wait'],
+    ['third 500 in a row: halve', { ...whole, streak: 2 }, 500, server500, { limit: 250, suspect: 500, streak: 0 }, 'halve'],
+    ['first half stored: halve the rest', { limit: 250, suspect: 500, streak: 0 }, 250, { outcome: 'accepted', status: 200 }, { limit: 125, suspect: 250, streak: 0 }, 'ack'],
+    ['third 500 for one event: set aside if healthy', { limit: 1, suspect: 1, streak: 2 }, 1, server500, { limit: 1, suspect: 1, streak: 3 }, 'dead-letter-if-healthy'],
+    ['503 never counts', { ...whole, streak: 2 }, 500, { outcome: 'retry', status: 503, reason: 'r' }, { ...whole, streak: 2 }, 'wait'],
+    ['429 never counts', { ...whole, streak: 2 }, 1, { outcome: 'retry', status: 429, reason: 'r' }, { ...whole, streak: 2 }, 'wait'],
+    ['network error never counts', { ...whole, streak: 2 }, 1, { outcome: 'retry', reason: 'unreachable' }, { ...whole, streak: 2 }, 'wait'],
+  ] as const)('%s', (_, state, length, delivery, expected, kind) => {
+    const { state: next, move } = nextMove(state, length, delivery, 500, 3);
+    expect(next).toEqual(expected);
+    expect(move.kind).toBe(kind);
   });
 });
