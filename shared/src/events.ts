@@ -13,13 +13,81 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 /** Edge clocks drift; anything further ahead than this is a broken clock, not an event. */
 export const MAX_FUTURE_SKEW_MS = 5 * 60 * 1000;
 
-const isoTimestamp = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 timestamp with a time zone (e.g. 2024-01-15T10:30:00Z)' });
-const id = z
+// ── What PostgreSQL can store faithfully ───────────────────────────────────────────────────────────
+// Declared once here and reused by every DTO (ingest, admin, dashboard, analytics): a value that passes
+// these is stored as sent, and one that does not is a 400 naming its field, never a 500 from the database.
+
+/** Years a timestamp or date may name (PostgreSQL refuses year 0000; nothing the product counts is older or newer). */
+export const MIN_YEAR = 2000;
+export const MAX_YEAR = 2100;
+/** The largest UTC offset PostgreSQL accepts is under 16 hours; real zones span −12:00 … +14:00. */
+export const MAX_OFFSET_MINUTES = 15 * 60 + 59;
+/** Heartbeat `status_data`: at most this many levels of objects/arrays (the top object is level 1) … */
+export const MAX_STATUS_DEPTH = 8;
+/** … and at most this many bytes as JSON (UTF-8). */
+export const MAX_STATUS_BYTES = 16 * 1024;
+
+/** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * Why `s` cannot be stored as sent, or null. PostgreSQL refuses NUL in text and jsonb; a lone surrogate
+ * half is not Unicode at all and would be stored as U+FFFD (so `r-\ud800` and `r-\ud801` became one id).
+ */
+export function unstorableTextReason(s: string): string | null {
+  if (s.includes('\u0000')) return 'must not contain NUL characters (\\u0000)';
+  if (LONE_SURROGATE.test(s)) return 'must be valid Unicode (no lone surrogate such as \\ud800)';
+  return null;
+}
+
+/** Why the year of a `YYYY-…` date or timestamp is out of range, or null (also null for strings of another shape). */
+export function unstorableYearReason(s: string): string | null {
+  const m = /^(\d{4})-/.exec(s);
+  if (!m) return null;
+  const year = Number(m[1]);
+  return year < MIN_YEAR || year > MAX_YEAR ? `must be in the years ${MIN_YEAR} to ${MAX_YEAR}` : null;
+}
+
+const reasonCheck = (reason: (s: string) => string | null) =>
+  z.superRefine<string>((s, ctx) => {
+    const message = reason(s);
+    if (message) ctx.addIssue({ code: 'custom', message, input: s });
+  });
+
+/** `.check(storableText)` on any string schema: no NUL, no lone surrogate. */
+export const storableText = reasonCheck(unstorableTextReason);
+/** `.check(storableYear)` on any date or timestamp string: years MIN_YEAR … MAX_YEAR. */
+export const storableYear = reasonCheck(unstorableYearReason);
+
+/** Why the UTC offset of an ISO timestamp is beyond ±15:59, or null. */
+function unstorableOffsetReason(s: string): string | null {
+  const m = /([+-])(\d{2}):(\d{2})$/.exec(s);
+  if (!m || Number(m[2]) * 60 + Number(m[3]) <= MAX_OFFSET_MINUTES) return null;
+  return 'must have a UTC offset between -15:59 and +15:59';
+}
+
+/** An ISO 8601 timestamp with a zone that PostgreSQL stores as the same instant. */
+export const safeTimestamp = z
+  .iso.datetime({ offset: true, error: 'must be an ISO 8601 timestamp with a time zone (e.g. 2024-01-15T10:30:00Z)' })
+  .check(storableYear, reasonCheck(unstorableOffsetReason));
+
+/** Ids and keys (event, org/store/camera scope, person, zone, shelf, queue): trimmed, 1-128 characters, no controls. */
+export const safeId = z
   .string()
   .trim()
   .min(1, 'must not be empty')
   .max(128, 'must be at most 128 characters')
-  .regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters');
+  .regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters')
+  .check(storableText);
+
+/** A display name (organisation, store, camera, viewer key): any Unicode text PostgreSQL stores, trimmed, 1-200. */
+export const safeName = z
+  .string({ error: 'is required' })
+  .check(storableText)
+  .trim()
+  .min(1, 'must not be empty')
+  .max(200, 'must be at most 200 characters');
+
 /** A visit longer than a day is a tracking fault, not a shopper. */
 const MAX_DURATION_S = 86_400;
 const seconds = z
@@ -30,41 +98,41 @@ const seconds = z
 
 const entrance = z.strictObject({
   type: z.literal('entrance'),
-  event_id: id.optional(),
-  ts: isoTimestamp,
+  event_id: safeId.optional(),
+  ts: safeTimestamp,
   direction: z.enum(['in', 'out'], { error: 'must be "in" or "out"' }),
-  person_key: id,
+  person_key: safeId,
 });
 
 const zone = z.strictObject({
   type: z.literal('zone'),
-  event_id: id.optional(),
-  ts: isoTimestamp,
-  zone_id: id,
-  enter_ts: isoTimestamp,
-  exit_ts: isoTimestamp,
+  event_id: safeId.optional(),
+  ts: safeTimestamp,
+  zone_id: safeId,
+  enter_ts: safeTimestamp,
+  exit_ts: safeTimestamp,
   dwell_seconds: seconds,
-  person_key: id,
+  person_key: safeId,
 });
 
 const shelf = z.strictObject({
   type: z.literal('shelf'),
-  event_id: id.optional(),
-  ts: isoTimestamp,
-  shelf_id: id,
+  event_id: safeId.optional(),
+  ts: safeTimestamp,
+  shelf_id: safeId,
   dwell_seconds: seconds,
-  person_key: id,
+  person_key: safeId,
 });
 
 const queue = z.strictObject({
   type: z.literal('queue'),
-  event_id: id.optional(),
-  ts: isoTimestamp,
-  queue_id: id,
-  enter_ts: isoTimestamp,
-  exit_ts: isoTimestamp,
+  event_id: safeId.optional(),
+  ts: safeTimestamp,
+  queue_id: safeId,
+  enter_ts: safeTimestamp,
+  exit_ts: safeTimestamp,
   wait_seconds: seconds,
-  person_key: id,
+  person_key: safeId,
 });
 
 const exitNotBeforeEnter = (e: { enter_ts: string; exit_ts: string }, ctx: z.RefinementCtx) => {
@@ -92,10 +160,10 @@ export type QueueEvent = z.infer<typeof queue>;
 export type StoreEvent = z.infer<typeof storeEventSchema>;
 
 const batchScope = {
-  org_id: id,
-  store_id: id,
-  camera_id: id,
-  device_ts: isoTimestamp,
+  org_id: safeId,
+  store_id: safeId,
+  camera_id: safeId,
+  device_ts: safeTimestamp,
 };
 
 export const eventBatchSchema = z.strictObject({
@@ -104,9 +172,36 @@ export const eventBatchSchema = z.strictObject({
 });
 export type EventBatch = z.infer<typeof eventBatchSchema>;
 
+/** The first thing in a status_data value that PostgreSQL's jsonb would refuse or mangle, as a path and a reason. */
+function unstorableJson(value: unknown, path: PropertyKey[], depth: number): { path: PropertyKey[]; message: string } | null {
+  if (typeof value === 'string') {
+    const message = unstorableTextReason(value);
+    return message ? { path, message } : null;
+  }
+  if (value === null || typeof value !== 'object') return null;
+  if (depth > MAX_STATUS_DEPTH) return { path, message: `is nested more than ${MAX_STATUS_DEPTH} levels deep` };
+  for (const [key, child] of Object.entries(value)) {
+    const keyReason = Array.isArray(value) ? null : unstorableTextReason(key);
+    if (keyReason) return { path, message: `keys ${keyReason}` };
+    const found = unstorableJson(child, [...path, Array.isArray(value) ? Number(key) : key], depth + 1);
+    if (found) return found;
+  }
+  return null;
+}
+
+/** A camera's free-form status: a JSON object, at most MAX_STATUS_DEPTH levels and MAX_STATUS_BYTES as JSON. */
+export const statusDataSchema = z
+  .record(z.string(), z.unknown(), { error: 'must be an object' })
+  .superRefine((data, ctx) => {
+    const found = unstorableJson(data, [], 1);
+    if (found) return ctx.addIssue({ code: 'custom', path: found.path, message: found.message, input: data });
+    const bytes = new TextEncoder().encode(JSON.stringify(data)).length;
+    if (bytes > MAX_STATUS_BYTES) ctx.addIssue({ code: 'custom', message: `must be at most ${MAX_STATUS_BYTES} bytes as JSON (is ${bytes})`, input: data });
+  });
+
 export const heartbeatSchema = z.strictObject({
   ...batchScope,
-  status_data: z.record(z.string(), z.unknown(), { error: 'must be an object' }).default({}),
+  status_data: statusDataSchema.default({}),
 });
 export type Heartbeat = z.infer<typeof heartbeatSchema>;
 

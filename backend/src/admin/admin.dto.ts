@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CAPABILITIES } from '../../../shared/src/events.ts';
+import { CAPABILITIES, safeName } from '../../../shared/src/events.ts';
 
 /** Intl knows the IANA names and their aliases (Node 20 lists Asia/Calcutta but accepts Asia/Kolkata). */
 export function isIanaTimeZone(tz: string): boolean {
@@ -17,7 +17,7 @@ export const slug = z
   .string({ error: 'is required' })
   .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 characters of letters, digits, _ . -');
 const uuid = z.uuid({ error: 'must be a UUID' });
-const name = z.string({ error: 'is required' }).trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
+const name = safeName;
 
 export const createOrgSchema = z.strictObject({ name });
 

@@ -1,11 +1,11 @@
 import { z } from 'zod';
+import { safeId, storableYear } from '../../../shared/src/events.ts';
+import { slug } from '../admin/admin.dto.ts';
 import { daysBetween, isCalendarDate } from '../common/store-clock.ts';
 
-const storeId = z
-  .string({ error: 'is required' })
-  .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 characters of letters, digits, _ . -');
-const date = z.string({ error: 'is required' }).refine(isCalendarDate, 'must be a calendar date as YYYY-MM-DD').meta({ format: 'date' });
-const subjectId = z.string().trim().min(1, 'must not be empty').max(128, 'must be at most 128 characters');
+const storeId = slug;
+const date = z.string({ error: 'is required' }).refine(isCalendarDate, 'must be a calendar date as YYYY-MM-DD').check(storableYear).meta({ format: 'date' });
+const subjectId = safeId;
 const wholeNumber = (min: number, max: number) =>
   z.coerce.number({ error: `must be a whole number from ${min} to ${max}` }).int(`must be a whole number from ${min} to ${max}`)
     .min(min, `must be a whole number from ${min} to ${max}`).max(max, `must be a whole number from ${min} to ${max}`);

@@ -2,14 +2,14 @@ import { type ArgumentsHost, HttpException } from '@nestjs/common';
 import { HttpErrorFilter } from './http-error.filter.ts';
 
 /** What the filter sends, for an exception as Nest's Fastify adapter hands it over. */
-function answer(exception: unknown): { status: number; body: Record<string, unknown> } {
+function answer(exception: unknown, method = 'POST'): { status: number; body: Record<string, unknown> } {
   const sent = { status: 0, body: {} as Record<string, unknown> };
   const reply = {
     getHeader: () => 'req-1',
     status(code: number) { sent.status = code; return this; },
     send(body: Record<string, unknown>) { sent.body = body; return this; },
   };
-  const host = { switchToHttp: () => ({ getResponse: () => reply }) } as unknown as ArgumentsHost;
+  const host = { switchToHttp: () => ({ getResponse: () => reply, getRequest: () => ({ method }) }) } as unknown as ArgumentsHost;
   new HttpErrorFilter().catch(exception, host);
   return sent;
 }
@@ -35,5 +35,24 @@ describe('HttpErrorFilter: bodies Fastify refuses before any route runs', () => 
     expect(answer(new Error('database exploded'))).toEqual({
       status: 500, body: { statusCode: 500, error: 'Internal Server Error', message: 'unexpected server error; see the server log' },
     });
+  });
+});
+
+describe('HttpErrorFilter: PostgreSQL data exceptions (class 22) are the caller\'s value, never a 500', () => {
+  /** What pg raises (DatabaseError: code and severity), and TypeORM's wrapper of it (copies both, keeps driverError). */
+  const pgError = (code: string) => Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code, severity: 'ERROR' });
+  const typeormWrapped = (code: string) => Object.assign(new Error('QueryFailedError'), { ...pgError(code), driverError: pgError(code) });
+
+  it.each(['22P05', '22021', '22008', '22007', '22P02', '22003'])('%s → 400 naming the body (the query for a GET)', (code) => {
+    for (const e of [pgError(code), typeormWrapped(code)]) {
+      expect(answer(e)).toEqual({ status: 400, body: { statusCode: 400, error: 'Bad Request', field: 'body', message: `body: contains a value the database cannot store (SQLSTATE ${code})` } });
+    }
+    expect(answer(pgError(code), 'GET').body).toMatchObject({ field: 'query', message: `query: contains a value the database cannot store (SQLSTATE ${code})` });
+  });
+
+  it('other database errors stay a 500 (a unique violation or a lost connection is ours to fix)', () => {
+    expect(answer(pgError('23505')).status).toBe(500);
+    expect(answer(pgError('57P01')).status).toBe(500);
+    expect(answer(Object.assign(new Error('not pg'), { code: '22021' })).status).toBe(500); // no severity: not from PostgreSQL
   });
 });
