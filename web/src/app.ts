@@ -1,6 +1,6 @@
 /** The shell: sign-in, store picker, navigation between the Live, History and Analytics views. */
 import { apiGet, ApiError, clearToken, getToken, setToken, UNAUTHORIZED_EVENT, type StoreInfo } from './api.ts';
-import { zoneOffsetLabel } from './dates.ts';
+import { isDate, zoneOffsetLabel } from './dates.ts';
 import { errorBox, h } from './dom.ts';
 import { analyticsView } from './views/analytics.ts';
 import { historyView } from './views/history.ts';
@@ -113,10 +113,16 @@ function signOutButton(root: HTMLElement): HTMLButtonElement {
   return h('button', { type: 'button', class: 'secondary', onclick: () => { clearToken(); signIn(root, undefined); } }, 'Sign out');
 }
 
-function route(): { view: ViewId; store: string | null } {
+/** Analytics can open on a promotion's dates (`promo_start`, `promo_end`), e.g. from the address `npm run demo` prints. */
+interface Route { view: ViewId; store: string | null; promo: { start: string; end: string } | null }
+
+function route(): Route {
   const m = /^#\/(live|history|analytics)(?:\?(.*))?$/.exec(location.hash);
   const params = new URLSearchParams(m?.[2] ?? '');
-  return { view: (m?.[1] as ViewId | undefined) ?? 'live', store: params.get('store') };
+  const view = (m?.[1] as ViewId | undefined) ?? 'live';
+  const [start, end] = [params.get('promo_start'), params.get('promo_end')];
+  const promo = view === 'analytics' && start && end && isDate(start) && isDate(end) && start <= end ? { start, end } : null;
+  return { view, store: params.get('store'), promo };
 }
 
 function shell(root: HTMLElement, stores: StoreInfo[]): void {
@@ -140,7 +146,8 @@ function shell(root: HTMLElement, stores: StoreInfo[]): void {
   const render = (focusHeading: boolean) => {
     const r = route();
     const store = storeOf(r.store) ?? storeOf(sessionStorage.getItem(STORE_KEY)) ?? stores[0];
-    const want = `#/${r.view}?store=${encodeURIComponent(store.store_id)}`;
+    const promo = r.promo ? `&promo_start=${r.promo.start}&promo_end=${r.promo.end}` : '';
+    const want = `#/${r.view}?store=${encodeURIComponent(store.store_id)}${promo}`;
     if (location.hash !== want) history.replaceState(null, '', want);
     sessionStorage.setItem(STORE_KEY, store.store_id);
     select.value = store.store_id;
@@ -150,11 +157,11 @@ function shell(root: HTMLElement, stores: StoreInfo[]): void {
       if (a.dataset.view === r.view) a.setAttribute('aria-current', 'page');
       else a.removeAttribute('aria-current');
     }
-    const key = `${r.view}|${store.store_id}`;
+    const key = `${r.view}|${store.store_id}${promo}`;
     if (key === shown) return;
     shown = key;
     current?.dispose();
-    const ctx: ViewContext = { store, stores };
+    const ctx: ViewContext = { store, stores, promo: r.promo };
     const def = VIEWS.find((v) => v.id === r.view)!;
     current = def.make(ctx);
     main.replaceChildren(current.element);

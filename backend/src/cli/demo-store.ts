@@ -2,6 +2,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import type { Capability } from '../../../shared/src/events.ts';
 import { EdgeKeyService } from '../admin/edge-key.service.ts';
 import { StoreDirectory } from '../admin/store-directory.service.ts';
+import { ViewerKeyService } from '../admin/viewer-key.service.ts';
 
 export const DEMO_ORG_NAME = 'WINK Demo Retail';
 export const DEMO_STORE = { store_id: 'store_demo_001', name: 'Demo Store', timezone: 'Europe/London' };
@@ -15,11 +16,14 @@ export interface SeededStore {
   orgId: string;
   store: typeof DEMO_STORE;
   cameras: { camera_id: string; name: string; capabilities: Capability[]; api_key: string }[];
+  /** Edge keys of the demo cameras that this run replaced (revoked). */
+  revoked: number;
 }
 
 /**
- * Creates the demo organisation, store and cameras when missing, and issues a fresh edge key per camera
- * (old keys cannot be shown again, so a re-run prints new ones; the old ones keep working until revoked).
+ * Creates the demo organisation, store and cameras when missing, and issues a fresh edge key per camera.
+ * Old keys cannot be shown again, so a re-run prints new ones and revokes the ones they replace: the demo
+ * cameras never collect live keys nobody holds any more.
  */
 export async function seedDemoStore(app: INestApplicationContext): Promise<SeededStore> {
   const directory = app.get(StoreDirectory);
@@ -28,13 +32,26 @@ export async function seedDemoStore(app: INestApplicationContext): Promise<Seede
   const orgId = existing?.org_id ?? (await directory.createOrg(DEMO_ORG_NAME)).id;
   if (!existing) await directory.createStore({ org_id: orgId, ...DEMO_STORE });
   const have = new Set((await directory.listCameras(DEMO_STORE.store_id)).map((c) => c.camera_id));
+  const replaced = (await keys.list(DEMO_STORE.store_id)).filter((k) => !k.revoked_at && DEMO_CAMERAS.some((c) => c.camera_id === k.camera_id));
   const cameras: SeededStore['cameras'] = [];
   for (const cam of DEMO_CAMERAS) {
     if (!have.has(cam.camera_id)) await directory.createCamera({ store_id: DEMO_STORE.store_id, ...cam });
     const key = await keys.issue({ org_id: orgId, store_id: DEMO_STORE.store_id, camera_id: cam.camera_id });
     cameras.push({ ...cam, api_key: key.api_key });
   }
-  return { orgId, store: DEMO_STORE, cameras };
+  for (const k of replaced) await keys.revoke(k.id);
+  return { orgId, store: DEMO_STORE, cameras, revoked: replaced.length };
+}
+
+export const DEMO_VIEWER_KEY_NAME = 'npm run demo';
+
+/** The viewer key `npm run demo` prints; the one an earlier demo run printed is revoked. */
+export async function issueDemoViewerKey(app: INestApplicationContext, orgId: string): Promise<string> {
+  const viewers = app.get(ViewerKeyService);
+  const earlier = (await viewers.list(orgId)).filter((k) => !k.revoked_at && k.name === DEMO_VIEWER_KEY_NAME);
+  const issued = await viewers.issue({ org_id: orgId, role: 'viewer', name: DEMO_VIEWER_KEY_NAME });
+  for (const k of earlier) await viewers.revoke(k.id);
+  return issued.api_key;
 }
 
 export function formatSeededStore(s: SeededStore): string {
@@ -49,6 +66,7 @@ export function formatSeededStore(s: SeededStore): string {
   for (const c of s.cameras) {
     lines.push(`  📹 ${c.camera_id} - ${c.name}`, `     Capabilities: ${c.capabilities.join(', ')}`, `     API Key: ${c.api_key}`, '');
   }
+  if (s.revoked) lines.push(`🔁 The ${s.revoked} earlier key(s) of these cameras were revoked: edges still using them get 401 until given the new ones.`, '');
   lines.push("⚠️  Store these API keys securely - they won't be shown again! Put each one in the edge config.yaml of its camera.");
   return lines.join('\n');
 }

@@ -1,9 +1,9 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import type { AppConfig } from '../config/app-config.ts';
-import { postgresAnswers } from '../database/database-bootstrap.ts';
+import { migrate, postgresAnswers } from '../database/database-bootstrap.ts';
 
 const EMBEDDED_PG_PORT = 54329;
 const EMBEDDED_PG_DIR = path.resolve('.data', 'postgres');
@@ -34,6 +34,7 @@ export async function ensurePostgres(config: AppConfig, log: (m: string) => void
 
 async function redisAnswers(url: string): Promise<boolean> {
   const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1500 });
+  r.on('error', () => {}); // the answer is the point: no "Unhandled error event" line for a Redis that is not there
   try {
     await r.connect();
     await r.ping();
@@ -45,20 +46,41 @@ async function redisAnswers(url: string): Promise<boolean> {
   }
 }
 
-/** Redis is required (live numbers, BullMQ). Start a local redis-server when it is installed but not running. */
-export async function ensureRedis(config: AppConfig, log: (m: string) => void): Promise<void> {
-  if (await redisAnswers(config.redisUrl)) return;
+/** A Redis this process started (stop() ends it), or one that was already running (stop() leaves it alone). */
+export interface LocalRedis { started: boolean; stop(): Promise<void> }
+
+const REDIS_START_TIMEOUT_MS = 20_000;
+
+/**
+ * Redis is required (live numbers, BullMQ). When none answers at a local REDIS_URL and redis-server is
+ * installed, starts one as a child of this process, stopped by `stop()`: a Redis that `npm run dev` or
+ * `npm run demo` started ends with it. It runs in its own process group, so a Ctrl-C in the terminal does
+ * not stop it before the API and workers that use it have stopped.
+ */
+export async function ensureRedis(config: AppConfig, log: (m: string) => void): Promise<LocalRedis> {
+  if (await redisAnswers(config.redisUrl)) return { started: false, stop: async () => {} };
   const u = new URL(config.redisUrl);
   const local = ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname);
   const installed = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).status === 0;
   if (local && installed) {
-    log(`No Redis at ${redactUrl(config.redisUrl)}: starting redis-server on port ${u.port || 6379}`);
-    const child = spawn('redis-server', ['--daemonize', 'yes', '--bind', '127.0.0.1', '--port', u.port || '6379', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    await new Promise((r) => child.on('exit', r));
-    for (let i = 0; i < 20; i++) {
-      if (await redisAnswers(config.redisUrl)) return;
-      await new Promise((r) => setTimeout(r, 250));
+    const port = u.port || '6379';
+    log(`No Redis at ${redactUrl(config.redisUrl)}: starting redis-server on port ${port} (stopped with this command)`);
+    const child = spawn('redis-server', ['--bind', '127.0.0.1', '--port', port, '--save', '', '--appendonly', 'no'], { stdio: 'ignore', detached: true });
+    const exited = new Promise<void>((r) => {
+      child.once('exit', () => r());
+      child.once('error', () => r());
+    });
+    const running = () => child.exitCode === null && child.signalCode === null;
+    const stop = async () => {
+      if (running()) child.kill('SIGTERM');
+      await exited;
+    };
+    const until = Date.now() + REDIS_START_TIMEOUT_MS;
+    while (running() && Date.now() < until) {
+      if (await redisAnswers(config.redisUrl)) return { started: true, stop };
+      await new Promise((r) => setTimeout(r, 100));
     }
+    await stop();
   }
   throw new Error(
     `No Redis answers at ${redactUrl(config.redisUrl)}. WINK needs Redis 6.2+ for live numbers and report workers.\n` +
@@ -66,6 +88,37 @@ export async function ensureRedis(config: AppConfig, log: (m: string) => void): 
       `  macOS:         brew install redis && brew services start redis\n` +
       `  Or point REDIS_URL at an existing server.`,
   );
+}
+
+/**
+ * What `npm run dev` and `npm run demo` run on: PostgreSQL and Redis answering (started when missing) and the
+ * schema migrated. stop() ends only what start() started, never a server that was already running.
+ */
+export class LocalServices {
+  private db: LocalDatabase | null = null;
+  private redis: LocalRedis | null = null;
+
+  /** Returns the database URL to use (the embedded PostgreSQL's, when that was started). */
+  async start(config: AppConfig, log: (m: string) => void): Promise<string> {
+    this.db = await ensurePostgres(config, log);
+    this.redis = await ensureRedis(config, log);
+    const applied = await migrate(this.db.url);
+    log(applied.length ? `migrated: ${applied.join(', ')}` : 'database schema is up to date');
+    return this.db.url;
+  }
+
+  async stop(): Promise<void> {
+    await this.redis?.stop();
+    await this.db?.stop().catch(() => {}); // a Ctrl-C in the terminal reaches the embedded PostgreSQL too
+  }
+}
+
+/** SIGTERM to each child still running, the last started first; resolves when all have exited. */
+export async function stopChildren(children: readonly ChildProcess[]): Promise<void> {
+  const running = (c: ChildProcess) => c.exitCode === null && c.signalCode === null;
+  const exits = children.filter(running).map((c) => new Promise((r) => c.once('exit', r)));
+  for (const c of [...children].reverse()) if (running(c)) c.kill('SIGTERM');
+  await Promise.all(exits);
 }
 
 export function redactUrl(url: string): string {

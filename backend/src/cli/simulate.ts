@@ -75,11 +75,14 @@ async function main(): Promise<number> {
   };
   const stop = new AbortController();
   let interrupts = 0;
-  process.on('SIGINT', () => {
+  // SIGTERM too (a supervisor, or npm passing one on): the run still revokes the edge keys it issued.
+  const interrupt = () => {
     if (++interrupts > 1) process.exit(130);
     say('Stopping after the requests in flight… (Ctrl-C again to quit at once)');
     stop.abort();
-  });
+  };
+  process.on('SIGINT', interrupt);
+  process.on('SIGTERM', interrupt);
 
   const simulator = new StoreTrafficSimulator(settings, {
     log: (m) => say(`  ${m}`),

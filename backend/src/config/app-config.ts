@@ -8,6 +8,8 @@ const schema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     PORT: z.coerce.number().int().min(1).max(65535).default(8000),
+    /** Address to listen on: every interface by default (containers), 127.0.0.1 for this machine only (npm run demo). */
+    HOST: z.string().trim().min(1).default('0.0.0.0'),
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }).optional(),
     REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// URL' }).default('redis://127.0.0.1:6379'),
     ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -40,6 +42,8 @@ const schema = z
 export interface AppConfig {
   nodeEnv: 'development' | 'production' | 'test';
   port: number;
+  /** Listening address (optional like the ones below: test configs leave it out). */
+  host?: string;
   databaseUrl: string;
   /** True when DATABASE_URL was not set: the dev start may then fall back to an embedded PostgreSQL. */
   databaseUrlDefaulted: boolean;
@@ -77,6 +81,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env, envFile = '.
   return {
     nodeEnv: e.NODE_ENV,
     port: e.PORT,
+    host: e.HOST,
     databaseUrl: e.DATABASE_URL ?? DEFAULT_DATABASE_URL,
     databaseUrlDefaulted: !e.DATABASE_URL,
     redisUrl: e.REDIS_URL,

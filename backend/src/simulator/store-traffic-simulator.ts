@@ -9,7 +9,7 @@ import {
   attachExistingStore, provisionSimulatedStores, releaseFleet, type Fleet, type SimulatedStore,
 } from './simulated-fleet.ts';
 import { addDays, datesBetween, localDate, localMinuteAt } from '../common/store-clock.ts';
-import { planDay, visitorsPerHour, type DayPlan, type Promotion, type Spike } from './traffic-model.ts';
+import { planDay, visitorsPerHour, type DayPlan, type PlantedSpikes, type Promotion, type Spike } from './traffic-model.ts';
 import { synthesizeStoreDay, type SimulatedEvent } from './visitor-journey.ts';
 import { WinkApiClient, type IngestResult, type WinkApiClientOptions } from './wink-api-client.ts';
 
@@ -26,6 +26,8 @@ export interface SimulationSettings {
   promotion: Promotion | null;
   /** Probability per store-day of a spike hour. */
   spikeProbability: number;
+  /** Spikes on a fixed rhythm of dates, on top of the random ones (the demo plants one in every week). */
+  plantedSpikes?: PlantedSpikes | null;
   seed: string;
   batchSize: number;
   concurrency: number;
@@ -134,7 +136,7 @@ export class StoreTrafficSimulator {
     const s = this.settings;
     return planDay({
       seed: s.seed, storeId: store.storeId, timezone: store.timezone, date, peakVisitorsPerHour: s.rate * store.size,
-      openingHours: store.openingHours, promotion: s.promotion, spikeProbability: s.spikeProbability,
+      openingHours: store.openingHours, promotion: s.promotion, spikeProbability: s.spikeProbability, plantedSpikes: s.plantedSpikes,
     });
   }
 

@@ -151,6 +151,17 @@ describe('traffic model: spikes', () => {
     expect(visitorsPerHour(plan, (h + 1) * 60 + 30)).toBe(visitorsPerHour(calm, (h + 1) * 60 + 30));
   });
 
+  it('plants spikes on a fixed rhythm of dates: at least one in any 7 days, the same whatever the run day, none on a closed day', () => {
+    const planted = { everyDays: 6, hour: 15, multiplier: 3 };
+    const dates = datesBetween('2024-01-01', '2024-12-31');
+    const spiked = dates.filter((d) => planDay(input(LONDON, d, { plantedSpikes: planted })).spike !== null);
+    expect(spiked).toEqual(dates.filter((d) => Math.round(Date.parse(`${d}T00:00:00Z`) / 86_400_000) % 6 === 0));
+    for (let i = 0; i + 7 <= dates.length; i++) expect(dates.slice(i, i + 7).some((d) => spiked.includes(d))).toBe(true);
+    expect(planDay(input(LONDON, spiked[0], { plantedSpikes: planted, spikeProbability: 1 })).spike).toEqual({ hour: 15, multiplier: 3 });
+    // Outside the day's opening hours nothing is planted (22:00 is after closing).
+    expect(planDay(input(LONDON, spiked[0], { plantedSpikes: { ...planted, hour: 22 } })).spike).toBeNull();
+  });
+
   it('keeps a day\'s spike when only the rate changes', () => {
     const a = planDay(input(LONDON, '2024-05-17', { spikeProbability: 1, peakVisitorsPerHour: 10 }));
     const b = planDay(input(LONDON, '2024-05-17', { spikeProbability: 1, peakVisitorsPerHour: 500 }));

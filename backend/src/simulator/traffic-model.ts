@@ -46,6 +46,20 @@ export interface Spike { hour: number; multiplier: number }
 
 export const SPIKE_MULTIPLIER_RANGE = [2.5, 4] as const;
 
+/**
+ * A spike planted on a fixed rhythm of dates: `hour` (store-local) on every day whose number since
+ * 1970-01-01 is a multiple of `everyDays`. The dates do not depend on when a run happens, so every run
+ * sends the same days (and event ids); with everyDays 6, any 7 days hold one or two, and no two share a weekday
+ * within 6 weeks, so the same-weekday baseline stays clean.
+ */
+export interface PlantedSpikes { everyDays: number; hour: number; multiplier: number }
+
+export function plantedSpikeOn(planted: PlantedSpikes | null | undefined, date: string): Spike | null {
+  if (!planted) return null;
+  const day = Math.round(Date.parse(`${date}T00:00:00Z`) / 86_400_000);
+  return day % planted.everyDays === 0 ? { hour: planted.hour, multiplier: planted.multiplier } : null;
+}
+
 export interface DayPlanInput {
   seed: string;
   storeId: string;
@@ -57,6 +71,8 @@ export interface DayPlanInput {
   promotion?: Promotion | null;
   /** Probability that this store-day has a spike hour. */
   spikeProbability: number;
+  /** Spikes on fixed dates (the demo's): on such a date, this spike replaces the random one. */
+  plantedSpikes?: PlantedSpikes | null;
 }
 
 /** Everything that decides one store-day's traffic. Equal plans give equal visitors and event ids. */
@@ -93,6 +109,8 @@ export function planDay(input: DayPlanInput): DayPlan {
     const hour = rng.int(firstHour, lastHour + 1);
     const multiplier = Math.round(rng.uniform(SPIKE_MULTIPLIER_RANGE[0], SPIKE_MULTIPLIER_RANGE[1]) * 100) / 100;
     if (happens && lastHour >= firstHour) spike = { hour, multiplier };
+    const planted = plantedSpikeOn(input.plantedSpikes, input.date);
+    if (planted && planted.hour >= firstHour && planted.hour <= lastHour) spike = planted;
   }
   return {
     modelVersion: TRAFFIC_MODEL_VERSION, seed: input.seed, storeId: input.storeId, timezone: input.timezone, date: input.date,

@@ -270,6 +270,21 @@ describeInBrowser('web dashboard in Chromium against the real backend', () => {
     await shot(page, 'analytics-promo');
   });
 
+  step('opens on the promotion week an address names (npm run demo prints one): its dates in the form, its report at once', async () => {
+    const promoReport = await report(`/api/analytics/promo?store_id=${STORE_A.storeId}&start_date=${f.promo.start}&end_date=${f.promo.end}&baseline_weeks=4`);
+    await page.goto(`${origin}/#/analytics?store=${STORE_A.storeId}&promo_start=${f.promo.start}&promo_end=${f.promo.end}`);
+    await page.waitForFunction((id) => document.querySelector('[data-section=promo] .computed-note')?.getAttribute('data-report-id') === id, promoReport.report_id, { timeout: 60_000 });
+    expect(await page.inputValue('[data-section=promo] input[name=start_date]')).toBe(f.promo.start);
+    expect(await page.inputValue('[data-section=promo] input[name=end_date]')).toBe(f.promo.end);
+    expect(page.url()).toContain(`promo_start=${f.promo.start}&promo_end=${f.promo.end}`);
+    // Without the parameters the form keeps its usual default, the last 7 complete days, and waits to be run.
+    await page.click('nav a[data-view=live]');
+    await page.click('nav a[data-view=analytics]');
+    await page.waitForSelector('[data-section=promo] input[name=start_date]');
+    expect(await page.inputValue('[data-section=promo] input[name=start_date]')).toBe(addDays(f.today, -7));
+    expect(await page.isVisible('[data-section=promo] .computed-note')).toBe(false);
+  });
+
   step('shows a server-side validation error next to the promotion form', async () => {
     await page.fill('[data-section=promo] input[name=zone_id]', 'no_such_zone');
     await page.click('[data-section=promo] button[type=submit]');

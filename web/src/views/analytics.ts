@@ -60,13 +60,13 @@ const isAvailable = <T>(x: T | Unavailable): x is T => (x as Unavailable).availa
 const yesNo = (s: boolean | null) => (s === null ? '—' : s ? 'Yes' : 'No');
 const localHour = (local: string) => `${local.slice(0, 10)} ${local.slice(11, 16)}`;
 
-export function analyticsView({ store, stores }: ViewContext): View {
+export function analyticsView({ store, stores, promo: named }: ViewContext): View {
   const tz = store.timezone;
   const today = localToday(tz);
   const yesterday = addDays(today, -1);
   const disposers: (() => void)[] = [];
   const spikes = spikeSection(store.store_id, store.name, tz, yesterday, today);
-  const promo = promoSection(store.store_id, tz, today, stores.filter((s) => s.store_id !== store.store_id));
+  const promo = promoSection(store.store_id, tz, today, stores.filter((s) => s.store_id !== store.store_id), named ?? null);
   disposers.push(spikes.dispose, promo.dispose);
   const element = h('section', { class: 'view view-analytics', 'aria-labelledby': 'analytics-title' },
     h('div', { class: 'view-head' },
@@ -163,10 +163,12 @@ function spikeSection(storeId: string, storeName: string, tz: string, yesterday:
   return { element, dispose: () => { abort.abort(); chart?.destroy(); } };
 }
 
-function promoSection(storeId: string, tz: string, today: string, others: { store_id: string; name: string }[]) {
+function promoSection(storeId: string, tz: string, today: string, others: { store_id: string; name: string }[], named: { start: string; end: string } | null) {
   let abort = new AbortController();
-  const start = h('input', { type: 'date', name: 'start_date', required: true, value: addDays(today, -7), max: addDays(today, -1) });
-  const end = h('input', { type: 'date', name: 'end_date', required: true, value: addDays(today, -1), max: addDays(today, -1) });
+  // The promotion the address names when it is over; otherwise the last 7 complete days.
+  const period = named && named.end < today ? named : { start: addDays(today, -7), end: addDays(today, -1) };
+  const start = h('input', { type: 'date', name: 'start_date', required: true, value: period.start, max: addDays(today, -1) });
+  const end = h('input', { type: 'date', name: 'end_date', required: true, value: period.end, max: addDays(today, -1) });
   const shelfList = uid('shelves');
   const zoneList = uid('zones');
   const shelf = h('input', { type: 'text', name: 'shelf_id', list: shelfList, autocomplete: 'off', spellcheck: 'false', placeholder: 'all shelves' });
@@ -286,6 +288,8 @@ function promoSection(storeId: string, tz: string, today: string, others: { stor
     results.replaceChildren(...parts);
   }
 
+  // A promotion named in the address is what the reader came for: its report opens at once.
+  if (period === named) void run();
   return { element, dispose: () => abort.abort() };
 }
 

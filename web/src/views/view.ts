@@ -1,6 +1,11 @@
 import type { StoreInfo } from '../api.ts';
 
-export interface ViewContext { store: StoreInfo; stores: StoreInfo[] }
+export interface ViewContext {
+  store: StoreInfo;
+  stores: StoreInfo[];
+  /** A promotion the address names (analytics view): the promotion form starts on its dates. */
+  promo?: { start: string; end: string } | null;
+}
 
 /** A mounted view: its element, and dispose() to stop its timers and requests. */
 export interface View { element: HTMLElement; dispose(): void }
