@@ -8,21 +8,25 @@
 //   pipeline's settings. The same rules fed from those tracks must reproduce the pipeline's counts; the
 //   report shows both, so a drift between the two is visible.
 // - The truth is the product's own rules fed with the ground-truth boxes (see ground-truth-counts.ts).
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { StoreEvent } from '../../../shared/src/events.ts';
 import type { CameraConfig, DetectorConfig } from '../runtime/config.ts';
 import type { CameraPipeline, PipelineContext, PipelineOutput } from '../runtime/pipeline.ts';
-import { createPipeline, LOW_SCORE_FLOOR, trackerOptionsFor, type VisionOptions } from '../vision/camera-vision-pipeline.ts';
+import { buildCameraRules, createPipeline, LOW_SCORE_FLOOR, trackerOptionsFor, type VisionOptions } from '../vision/camera-vision-pipeline.ts';
+import { OcclusionAwareFeet } from '../vision/occlusion-aware-feet.ts';
+import type { TrackFoot } from '../rules/frame-rule.ts';
 import type { PersonDetection } from '../vision/detection.ts';
 import { openFrameSource } from '../vision/frame-source.ts';
 import { segmentLength, type Polygon, type Segment, type Size } from '../vision/geometry.ts';
-import { AUTO_DOOR_BAND_SHARE, DEFAULT_ENTRANCE_COUNTING, DEFAULT_ENTRANCE_MARGIN_PX, doorBandAround, type CountingMode } from '../rules/entrance-line.ts';
+import { AUTO_DOOR_BAND_SHARE, DEFAULT_ENTRANCE_COUNTING, DEFAULT_ENTRANCE_DOOR, DEFAULT_ENTRANCE_MARGIN_PX, doorBandAround, type CountingMode } from '../rules/entrance-line.ts';
 import { PersonDetector } from '../vision/person-detector.ts';
 import { ByteTracker, type TrackerOptions } from '../vision/tracker.ts';
 import { groundTruthCounts, summariseEvents, type CountSummary, type CountingSetup } from './ground-truth-counts.ts';
 import { evaluateTracking, parseMotText, type MotBox, type MotMetrics } from './mot-metrics.ts';
+import { findSequenceGeometry, type CountingLine, type SequenceGeometryFile } from './sequence-geometry.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 /** ../shared beside the repository (WINK_SHARED_DIR overrides). */
@@ -52,56 +56,58 @@ export function parseSeqInfo(text: string): SequenceInfo {
   return { name: values.get('name') ?? '', fps: num('frameRate'), width: num('imWidth'), height: num('imHeight'), frames: num('seqLength') };
 }
 
-/** Where counting happens on a sequence, in frame pixels. */
+/** Where counting happens on a sequence, in frame pixels: its first line (the pipeline cross-check's) and zones. */
 export interface SequenceGeometry {
   line: Segment;
   insideSide: 'left' | 'right';
   zones: Record<string, Polygon>;
 }
 
-/**
- * Hand-drawn geometry per sequence. TUD-Campus: people walk left↔right, so a vertical line at x = 300
- * (left of centre, so that person 2, who starts at x ≈ 328 walking left, is already tracked before he
- * crosses) and a 200 px band around it. Drawn top→bottom with insideSide 'left': the right half of the
- * image is "inside", so walking left→right is "in".
- */
-export const SEQUENCE_GEOMETRY: Record<string, SequenceGeometry> = {
-  'TUD-Campus': {
-    line: [[300, 0], [300, 480]],
-    insideSide: 'left',
-    zones: { middle: [[200, 0], [400, 0], [400, 480], [200, 480]] },
-  },
-};
+/** The repository's geometry files of the shared sequences (one per sequence name, see sequence-geometry.ts). */
+export const REPO_GEOMETRY_DIR = path.join(REPO_ROOT, 'bench', 'sequences');
 
-/** Any other sequence: a vertical line through the middle and the middle third as the zone. */
-export function defaultGeometry(width: number, height: number): SequenceGeometry {
-  const x = width / 2;
-  return {
-    line: [[x, 0], [x, height]],
-    insideSide: 'left',
-    zones: { middle: [[width / 3, 0], [(2 * width) / 3, 0], [(2 * width) / 3, height], [width / 3, height]] },
-  };
-}
+/** A sequence without a geometry file: the evaluation skips it with this message. */
+export class MissingGeometryError extends Error {}
 
 export interface GroundTruthSequence {
   info: SequenceInfo;
   dir: string;
   video: string;
   gt: MotBox[];
+  /** The first line and the zones (what one camera pipeline is configured with). */
   geometry: SequenceGeometry;
+  /** Every counting line of the sequence's geometry file. */
+  lines: CountingLine[];
+  /** Where the geometry came from (a file path, or "given"). */
+  geometrySource: string;
 }
 
-/** A sequence directory with gt/gt.txt, seqinfo.ini and a sibling <name>.mp4. */
-export function loadSequence(dir: string, geometry?: SequenceGeometry): GroundTruthSequence {
+/**
+ * A sequence directory with gt/gt.txt, seqinfo.ini and its video: <dir>.mp4 beside it, or <dir>/<name>.mp4.
+ * Geometry: the one given, else <dir>/wink-geometry.json, else bench/sequences/<name>.json; with none, a
+ * MissingGeometryError saying where it looked (no default line). An invalid file throws a GeometryFileError.
+ */
+export function loadSequence(dir: string, geometry?: SequenceGeometryFile, repoGeometryDir = REPO_GEOMETRY_DIR): GroundTruthSequence {
   const info = parseSeqInfo(readFileSync(path.join(dir, 'seqinfo.ini'), 'utf8'));
   const name = info.name || path.basename(dir);
+  let source = 'given';
+  if (!geometry) {
+    const found = findSequenceGeometry(dir, name, repoGeometryDir, [info.width, info.height]);
+    if ('skip' in found) throw new MissingGeometryError(found.skip);
+    geometry = found.geometry;
+    source = found.file;
+  }
   const gt = parseMotText(readFileSync(path.join(dir, 'gt', 'gt.txt'), 'utf8'));
+  const inside = path.join(dir, `${path.basename(dir)}.mp4`);
+  const first = geometry.lines[0];
   return {
     info: { ...info, name },
     dir,
-    video: `${dir}.mp4`,
+    video: !existsSync(`${dir}.mp4`) && existsSync(inside) ? inside : `${dir}.mp4`,
     gt,
-    geometry: geometry ?? SEQUENCE_GEOMETRY[name] ?? defaultGeometry(info.width, info.height),
+    geometry: { line: first.line, insideSide: first.insideSide, zones: geometry.zones },
+    lines: geometry.lines,
+    geometrySource: source,
   };
 }
 
@@ -157,14 +163,15 @@ export function countingSetup(geometry: SequenceGeometry, s: EvalSettings): Coun
     ...(s.confirmFrames !== undefined ? { confirmFrames: s.confirmFrames } : {}),
     mode: s.countingMode ?? DEFAULT_ENTRANCE_COUNTING,
     marginPx: s.marginPx ?? DEFAULT_ENTRANCE_MARGIN_PX,
-    ...(s.door === 'auto' && geometry.line ? { door: doorBandAround(geometry.line, AUTO_DOOR_BAND_SHARE * segmentLength(geometry.line)) } : {}),
+    ...((s.door ?? ((s.countingMode ?? DEFAULT_ENTRANCE_COUNTING) === 'late' ? DEFAULT_ENTRANCE_DOOR : undefined)) === 'auto' && geometry.line
+      ? { door: doorBandAround(geometry.line, AUTO_DOOR_BAND_SHARE * segmentLength(geometry.line)) } : {}),
     ...(s.zoneEnterDebounceMs !== undefined ? { enterDebounceMs: s.zoneEnterDebounceMs } : {}),
     ...(s.zoneExitGraceMs !== undefined ? { exitGraceMs: s.zoneExitGraceMs } : {}),
   };
 }
 
-/** The camera a store would configure for this sequence: its video file, the line and the zones. */
-export function evalCamera(seq: GroundTruthSequence, s: EvalSettings = DEFAULT_EVAL_SETTINGS): CameraConfig {
+/** The camera a store would configure for this sequence: its video file, one line (the first by default) and the zones. */
+export function evalCamera(seq: GroundTruthSequence, s: EvalSettings = DEFAULT_EVAL_SETTINGS, fps = seq.info.fps, line?: CountingLine): CameraConfig {
   const g = seq.geometry;
   return {
     camera_id: `eval_${seq.info.name.replace(/[^A-Za-z0-9._-]/g, '_')}`,
@@ -173,12 +180,12 @@ export function evalCamera(seq: GroundTruthSequence, s: EvalSettings = DEFAULT_E
     api_key: 'eval',
     capabilities: ['entrance', 'zones'],
     screenshot_size: [seq.info.width, seq.info.height],
-    entrance_line: g.line,
-    entrance_inside: g.insideSide,
+    entrance_line: line?.line ?? g.line,
+    entrance_inside: line?.insideSide ?? g.insideSide,
     entrance_counting: s.countingMode ?? DEFAULT_ENTRANCE_COUNTING,
     entrance_margin_px: s.marginPx ?? DEFAULT_ENTRANCE_MARGIN_PX,
     ...(s.door ? { entrance_door: s.door } : {}),
-    target_fps: seq.info.fps,
+    target_fps: fps,
     zones: g.zones,
     shelves: {},
     queues: {},
@@ -195,12 +202,12 @@ export interface PipelineRun {
   lastStatus: Extract<PipelineOutput, { type: 'status' }>['status'] | null;
 }
 
-/** Runs the product's camera pipeline on the sequence's video and collects what it emits. */
-export async function runPipeline(seq: GroundTruthSequence, s: EvalSettings): Promise<PipelineRun> {
+/** Runs the product's camera pipeline on the sequence's video (at `fps`, as camera target_fps) and collects what it emits. */
+export async function runPipeline(seq: GroundTruthSequence, s: EvalSettings, fps = seq.info.fps): Promise<PipelineRun> {
   const context: PipelineContext = {
-    camera: evalCamera(seq, s),
+    camera: evalCamera(seq, s, fps),
     detector: detectorConfig(s),
-    target_fps: seq.info.fps,
+    target_fps: fps,
     options: visionOptions(s) as Record<string, unknown>,
   };
   const pipeline: CameraPipeline = createPipeline(context);
@@ -215,25 +222,50 @@ export async function runPipeline(seq: GroundTruthSequence, s: EvalSettings): Pr
 }
 
 export interface DetectedFrame {
-  /** 1-based, as in MOT files. */
+  /** 1-based, as in MOT files (the source video's frame number, also when frames are subsampled). */
   frame: number;
   timestampMs: number;
   detections: PersonDetection[];
 }
 
+export interface DetectOptions {
+  /** Frames analysed per second (the frame source's targetFps); the video's own rate by default. */
+  fps?: number;
+  /** Called every `progressEvery` frames with the count so far. */
+  onProgress?: (frames: number) => void;
+  progressEvery?: number;
+  /**
+   * Directory for a cache of the detections (JSON per sequence, rate and model). Reused only when the
+   * model, the video and the detector options are unchanged (sizes, mtimes and options in the key).
+   */
+  cacheDir?: string;
+}
+
+function detectionCacheFile(seq: GroundTruthSequence, s: EvalSettings, fps: number, cacheDir: string): string {
+  const stamp = (f: string) => {
+    const st = statSync(f);
+    return `${f}:${st.size}:${st.mtimeMs}`;
+  };
+  const key = createHash('sha256').update([stamp(s.model), stamp(seq.video), fps, s.nmsIou, Math.min(LOW_SCORE_FLOOR, s.confidence)].join('|')).digest('hex').slice(0, 16);
+  return path.join(cacheDir, `${seq.info.name.replace(/[^A-Za-z0-9._-]/g, '_')}-${fps}fps-${key}.json`);
+}
 
 /**
  * Decodes and detects every frame of the sequence's video as the pipeline does (same frame source options
- * and detector settings). Detections are kept down to the low-score floor, so one detection pass serves any
- * tracker setting (tuning replays only the tracker).
+ * and detector settings, `fps` as the camera's target_fps). Detections are kept down to the low-score
+ * floor, so one detection pass serves any tracker setting and every rule setting (tuning replays only the
+ * tracker and the rules).
  */
-export async function detectSequence(seq: GroundTruthSequence, s: EvalSettings): Promise<DetectedFrame[]> {
+export async function detectSequence(seq: GroundTruthSequence, s: EvalSettings, opts: DetectOptions = {}): Promise<DetectedFrame[]> {
+  const fps = opts.fps ?? seq.info.fps;
+  const cacheFile = opts.cacheDir ? detectionCacheFile(seq, s, fps, opts.cacheDir) : null;
+  if (cacheFile && existsSync(cacheFile)) return JSON.parse(readFileSync(cacheFile, 'utf8')) as DetectedFrame[];
   const detector = await PersonDetector.load(s.model, {
     intraOpThreads: s.threads,
     confidence: Math.min(LOW_SCORE_FLOOR, s.confidence),
     iouThreshold: s.nmsIou,
   });
-  const source = await openFrameSource({ url: seq.video, targetFps: seq.info.fps, letterboxSize: detector.inputSize, realtime: false });
+  const source = await openFrameSource({ url: seq.video, targetFps: fps, letterboxSize: detector.inputSize, realtime: false });
   const out: DetectedFrame[] = [];
   try {
     let firstMs: number | null = null;
@@ -242,10 +274,15 @@ export async function detectSequence(seq: GroundTruthSequence, s: EvalSettings):
       const detections = await detector.detect(frame);
       // Frame number from stream time, so a skipped frame could not shift every later frame.
       out.push({ frame: Math.round(((frame.timestampMs - firstMs) * seq.info.fps) / 1000) + 1, timestampMs: frame.timestampMs, detections });
+      if (opts.onProgress && out.length % (opts.progressEvery ?? 100) === 0) opts.onProgress(out.length);
     }
   } finally {
     await source.close();
     await detector.release();
+  }
+  if (cacheFile) {
+    mkdirSync(path.dirname(cacheFile), { recursive: true });
+    writeFileSync(cacheFile, JSON.stringify(out));
   }
   return out;
 }
@@ -257,12 +294,79 @@ export function pipelineTrackerOptions(s: EvalSettings, fps: number): Partial<Tr
 
 /** Replays detections through a ByteTracker; the confirmed, visible tracks of each frame as MOT boxes. */
 export function trackDetections(frames: readonly DetectedFrame[], options: Partial<TrackerOptions>): MotBox[] {
+  return trackFeet(frames, options).boxes;
+}
+
+/** One frame of the pipeline's loop after tracking: what its rules are fed. */
+export interface TrackedFrame {
+  timestampMs: number;
+  feet: TrackFoot[];
+  removed: number[];
+}
+
+/**
+ * The pipeline's loop up to its rules, frame by frame (camera-vision-pipeline.ts): ByteTracker, the
+ * occlusion-aware foot of each track, the tracks the tracker removed. Also the tracks as MOT boxes.
+ */
+export function trackFeet(frames: readonly DetectedFrame[], options: Partial<TrackerOptions>): { tracked: TrackedFrame[]; boxes: MotBox[] } {
   const tracker = new ByteTracker(options);
-  const out: MotBox[] = [];
+  const feetOf = new OcclusionAwareFeet();
+  const tracked: TrackedFrame[] = [];
+  const boxes: MotBox[] = [];
   for (const f of frames) {
-    for (const t of tracker.update(f.detections, f.timestampMs)) out.push({ frame: f.frame, id: t.id, box: t.box });
+    const tracks = tracker.update(f.detections, f.timestampMs);
+    const feet = tracks.map((t) => ({ id: t.id, foot: feetOf.foot(t.id, t.box) }));
+    const removed = tracker.removedSinceLastUpdate();
+    feetOf.forget(removed);
+    tracked.push({ timestampMs: f.timestampMs, feet, removed });
+    for (const t of tracks) boxes.push({ frame: f.frame, id: t.id, box: t.box });
   }
-  return out;
+  return { tracked, boxes };
+}
+
+/**
+ * The camera's rules (built by the pipeline's own buildCameraRules) fed exactly as the pipeline feeds them:
+ * given the same detections, the same events as the pipeline. Cheap, so every line and rule setting can be
+ * scored on one detection pass.
+ */
+export function replayRules(tracked: readonly TrackedFrame[], camera: CameraConfig, s: EvalSettings, frameSize: Size): CountSummary {
+  const { rules } = buildCameraRules(camera, frameSize, (id) => `replay_${id}`, visionOptions(s));
+  const events: Array<Omit<StoreEvent, 'event_id'>> = [];
+  let lastTs = 0;
+  for (const f of tracked) {
+    for (const rule of rules) {
+      events.push(...rule.update(f.feet, f.timestampMs));
+      if (f.removed.length) events.push(...rule.removeTracks(f.removed, f.timestampMs));
+    }
+    lastTs = f.timestampMs;
+  }
+  for (const rule of rules) events.push(...rule.close(Math.max(lastTs, 0)));
+  return summariseEvents(events as StoreEvent[]);
+}
+
+/** The ground truth restricted to the frames that were analysed (MOTA/IDF1 at a subsampled rate). */
+export function gtOnFrames(gt: readonly MotBox[], frames: readonly DetectedFrame[]): MotBox[] {
+  const analysed = new Set(frames.map((f) => f.frame));
+  return gt.filter((b) => analysed.has(b.frame));
+}
+
+/**
+ * How the truth is counted on a line, whatever setting is measured: the product's rules on the ground truth
+ * at the video's full rate, one net count per passage (late mode, no margin), and for a door-like line at the
+ * edge of the view its auto door band (someone who appears or vanishes there did walk through the edge).
+ */
+export function truthSetup(line: CountingLine, zones: Record<string, Polygon>, s: EvalSettings): CountingSetup {
+  return {
+    line: line.line,
+    insideSide: line.insideSide,
+    zones,
+    ...(s.confirmFrames !== undefined ? { confirmFrames: s.confirmFrames } : {}),
+    mode: 'late',
+    marginPx: 0,
+    ...(line.door ? { door: doorBandAround(line.line, AUTO_DOOR_BAND_SHARE * segmentLength(line.line)) } : {}),
+    ...(s.zoneEnterDebounceMs !== undefined ? { enterDebounceMs: s.zoneEnterDebounceMs } : {}),
+    ...(s.zoneExitGraceMs !== undefined ? { exitGraceMs: s.zoneExitGraceMs } : {}),
+  };
 }
 
 export interface SequenceReport {
@@ -272,25 +376,25 @@ export interface SequenceReport {
   truth: CountSummary;
   /** From the real pipeline's events. */
   measured: CountSummary;
-  /** The rules fed from the frame-by-frame component tracks (a cross-check of the mirror). */
+  /** The pipeline's rules fed from the frame-by-frame component tracks (a cross-check of the mirror). */
   componentCounts: CountSummary;
   pipelineWallMs: number;
   frames: number;
 }
 
-/** Everything for one sequence and one setting. Pass `detections` to skip the detection pass. */
-export async function evaluateSequence(seq: GroundTruthSequence, s: EvalSettings, detections?: DetectedFrame[]): Promise<SequenceReport> {
-  const frames = detections ?? (await detectSequence(seq, s));
-  const predicted = trackDetections(frames, pipelineTrackerOptions(s, seq.info.fps));
+/** Everything for one sequence and one setting on its first line. Pass `detections` to skip the detection pass. */
+export async function evaluateSequence(seq: GroundTruthSequence, s: EvalSettings, detections?: DetectedFrame[], fps = seq.info.fps): Promise<SequenceReport> {
+  const frames = detections ?? (await detectSequence(seq, s, { fps }));
+  const { tracked, boxes } = trackFeet(frames, pipelineTrackerOptions(s, fps));
   const setup = countingSetup(seq.geometry, s);
-  const run = await runPipeline(seq, s);
+  const run = await runPipeline(seq, s, fps);
   return {
     sequence: seq.info.name,
     settings: s,
-    tracking: evaluateTracking(seq.gt, predicted),
+    tracking: evaluateTracking(gtOnFrames(seq.gt, frames), boxes),
     truth: groundTruthCounts(seq.gt, seq.info.fps, setup),
     measured: run.summary,
-    componentCounts: groundTruthCounts(predicted, seq.info.fps, setup),
+    componentCounts: replayRules(tracked, evalCamera(seq, s, fps), s, [seq.info.width, seq.info.height]),
     pipelineWallMs: run.wallMs,
     frames: frames.length,
   };

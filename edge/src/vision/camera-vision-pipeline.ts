@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { StoreEvent } from '../../../shared/src/events.ts';
 import type { CameraConfig } from '../runtime/config.ts';
 import type { CameraPipeline, CameraStatus, Emit, PipelineContext, StreamState } from '../runtime/pipeline.ts';
-import { AUTO_DOOR_BAND_SHARE, doorBandAround, FootfallCounter } from '../rules/entrance-line.ts';
+import { AUTO_DOOR_BAND_SHARE, DEFAULT_ENTRANCE_DOOR, doorBandAround, FootfallCounter } from '../rules/entrance-line.ts';
 import type { FrameRule, TrackFoot } from '../rules/frame-rule.ts';
 import { QueueWaitTracker } from '../rules/queue-wait.ts';
 import { ShelfInteractionDetector } from '../rules/shelf-interaction.ts';
@@ -60,9 +60,11 @@ export function buildCameraRules(camera: CameraConfig, frameSize: Size, personKe
     const line: Segment = [scalePoint(a, camera.screenshot_size, frameSize), scalePoint(b, camera.screenshot_size, frameSize)];
     // Pixel lengths drawn on the screenshot scale with the frame (the mean of the two axes' ratios).
     const pxScale = (frameSize[0] / camera.screenshot_size[0] + frameSize[1] / camera.screenshot_size[1]) / 2;
-    const door = camera.entrance_door === undefined ? undefined
-      : camera.entrance_door === 'auto' ? doorBandAround(line, AUTO_DOOR_BAND_SHARE * segmentLength(line))
-      : scalePolygon(camera.entrance_door, camera.screenshot_size, frameSize);
+    // No door drawn: the default (DEFAULT_ENTRANCE_DOOR, chosen by npm run eval:edge) when counting late.
+    const drawn = camera.entrance_door ?? (camera.entrance_counting === 'late' ? DEFAULT_ENTRANCE_DOOR : undefined);
+    const door = drawn === undefined ? undefined
+      : drawn === 'auto' ? doorBandAround(line, AUTO_DOOR_BAND_SHARE * segmentLength(line))
+      : scalePolygon(drawn, camera.screenshot_size, frameSize);
     rules.push(new FootfallCounter(line, {
       insideSide: camera.entrance_inside ?? 'right', personKey,
       mode: camera.entrance_counting, marginPx: camera.entrance_margin_px * pxScale,
