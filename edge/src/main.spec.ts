@@ -121,10 +121,21 @@ describeWithDeno('wink-edge CLI under Deno', () => {
     expect((await cli(['launch', 'x.yaml'])).code).toBe(2);
   });
 
+  it('run --pipeline synthetic refuses to write into a store without --write-into naming it', async () => {
+    const { path } = writeConfig(backend.url);
+    for (const extra of [[], ['--write-into', 'store_other']]) {
+      const r = await cli(['run', path, '--pipeline', 'synthetic', ...extra]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain("writes made-up events into store store_demo_001's real numbers");
+      expect(r.stderr).toContain('add --write-into store_demo_001');
+    }
+    expect(backend.eventsByCamera.size).toBe(0);
+  });
+
   it('run: banner, events flow, SIGTERM stops cleanly with exit 0; secrets never printed', async () => {
     const { path } = writeConfig(backend.url);
     let signalledAt = 0;
-    const r = await cli(['run', path, '--pipeline', 'synthetic'], {}, async (child) => {
+    const r = await cli(['run', path, '--pipeline', 'synthetic', '--write-into', 'store_demo_001'], {}, async (child) => {
       await waitFor('events from both cameras', () => ['cam_a', 'cam_b'].every((c) => (backend.eventsByCamera.get(c)?.length ?? 0) >= 3));
       signalledAt = Date.now();
       child.kill('SIGTERM');
@@ -154,7 +165,7 @@ describeWithDeno('wink-edge CLI under Deno', () => {
     const r = await cli(['test', path]);
     expect(r.code).toBe(0);
     expect(r.stdout.trim().split('\n').every((l) => l.startsWith('✅'))).toBe(true);
-    expect(r.stdout).toContain('event ingestion cam_b: 4 test events accepted');
+    expect(r.stdout).toContain('event ingestion cam_b: 1 test events (queue) accepted as a dry run, nothing stored');
   });
 
   it('test: ❌ and exit 1 when the backend refuses the keys', async () => {

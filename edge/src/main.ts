@@ -20,6 +20,9 @@ const USAGE = `wink-edge ${EDGE_VERSION} — WINK in-store analytics, edge devic
 Usage:
   wink-edge run <config.yaml> [--pipeline vision|synthetic|<module>] [--pipeline-options <json>]
                                    start every camera; SIGTERM/SIGINT stops cleanly
+  wink-edge run <config.yaml> --pipeline synthetic --write-into <store_id>
+                                   made-up events INTO THAT STORE'S REAL NUMBERS (a test store);
+                                   to check the path without writing, use wink-edge test
   wink-edge validate <config.yaml> [--require-env]
                                    check the configuration, print OK or every problem; a \${VAR}
                                    not set here is a warning (this shell may lack the service's
@@ -50,6 +53,7 @@ async function main(argv: string[]): Promise<number> {
       options: {
         pipeline: { type: 'string', default: 'vision' },
         'pipeline-options': { type: 'string' },
+        'write-into': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
         'require-env': { type: 'boolean' },
@@ -117,7 +121,20 @@ async function main(argv: string[]): Promise<number> {
         process.stderr.write(`--pipeline-options: must be a JSON object (${errorText(err)})\n`);
         return 2;
       }
-      return run(config, values.pipeline ?? 'vision', pipelineOptions);
+      const pipeline = values.pipeline ?? 'vision';
+      if (pipeline === 'synthetic') {
+        // Made-up visitors land in the store's real footfall, history and reports: only on purpose.
+        if (values['write-into'] !== config.store_id) {
+          process.stderr.write(
+            `--pipeline synthetic writes made-up events into store ${config.store_id}'s real numbers (footfall, history, reports).\n` +
+            `To do that on purpose (a test store), add --write-into ${config.store_id}. ` +
+            `To check the path to the backend without writing anything, run: wink-edge test ${configPath}\n`,
+          );
+          return 2;
+        }
+        process.stderr.write(`⚠️  synthetic pipeline: writing made-up events into store ${config.store_id} at ${config.api_base}\n`);
+      }
+      return run(config, pipeline, pipelineOptions);
     }
   }
 }

@@ -45,7 +45,7 @@ describeWithDeno('edge ⇄ real backend', () => {
 
   const rows = async (cameraId: string) =>
     (await t.app.get(DataSource).query(
-      `SELECT event_id, person_key, ts FROM entrance_events WHERE store_id = $1 AND camera_id = $2 ORDER BY id`, [camA.storeId, cameraId],
+      `SELECT event_id, person_key, ts FROM queue_events WHERE store_id = $1 AND camera_id = $2 ORDER BY id`, [camA.storeId, cameraId],
     )) as { event_id: string; person_key: string; ts: Date }[];
   const bufferedLines = (cameraId: string) => {
     const d = join(dir, 'buffers', cameraId);
@@ -91,7 +91,7 @@ cameras:
   });
 
   it('delivers every event exactly once and in order through an outage', async () => {
-    const edge = startEdge(['run', configPath, '--pipeline', 'synthetic', '--pipeline-options', '{"events_per_second":40,"end_after_events":160}']);
+    const edge = startEdge(['run', configPath, '--pipeline', 'synthetic', '--write-into', camA.storeId, '--pipeline-options', '{"events_per_second":40,"end_after_events":160}']);
     try {
       await waitFor('first events', async () => (await rows('cam_a')).length > 10);
       await proxy.down();
@@ -120,12 +120,12 @@ cameras:
   it('replays what was on disk after the edge was killed, none lost, none doubled', async () => {
     const before = (await rows('cam_a')).length;
     await proxy.down();
-    const edge = startEdge(['run', configPath, '--pipeline', 'synthetic', '--pipeline-options', '{"events_per_second":50,"end_after_events":60}']);
+    const edge = startEdge(['run', configPath, '--pipeline', 'synthetic', '--write-into', camA.storeId, '--pipeline-options', '{"events_per_second":50,"end_after_events":60}']);
     await waitFor('60 events on disk', () => bufferedLines('cam_a') >= 60 && bufferedLines('cam_b') >= 60);
     edge.child.kill('SIGKILL');
     await edge.exited;
     await proxy.up();
-    const quiet = startEdge(['run', configPath, '--pipeline', 'synthetic', '--pipeline-options', '{"events_per_second":0}']);
+    const quiet = startEdge(['run', configPath, '--pipeline', 'synthetic', '--write-into', camA.storeId, '--pipeline-options', '{"events_per_second":0}']);
     try {
       await waitFor('the backlog replayed', async () => (await rows('cam_a')).length >= before + 60 && bufferedLines('cam_a') === 0);
       await new Promise((r) => setTimeout(r, 500));
@@ -140,14 +140,19 @@ cameras:
     }
   }, 90_000);
 
-  it('passes the self-test against the real backend', async () => {
+  it('passes the self-test against the real backend, and the self-test adds nothing to the store', async () => {
+    const count = async () => (await t.app.get(DataSource).query(
+      `SELECT (SELECT count(*) FROM queue_events WHERE store_id = $1)::int + (SELECT count(*) FROM camera_heartbeats WHERE store_id = $1)::int AS n`, [camA.storeId],
+    ))[0].n as number;
+    const before = await count();
     const edge = startEdge(['test', configPath]);
     const code = await edge.exited;
     const out = edge.output();
     expect(out).not.toContain('❌');
     expect(out).toMatch(/✅.*heartbeat/i);
-    expect(out).toMatch(/✅.*4 test events/i);
+    expect(out).toMatch(/✅ event ingestion cam_a: 1 test events \(queue\) accepted as a dry run/);
     expect(code).toBe(0);
+    expect(await count()).toBe(before);
   }, 60_000);
 
   it('sends a batch the backend refuses with 400 to the dead-letter file, with the reason', async () => {

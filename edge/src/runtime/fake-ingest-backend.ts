@@ -17,7 +17,8 @@ export class FakeIngestBackend {
   /** Accepted events by camera, in arrival order. */
   readonly eventsByCamera = new Map<string, Array<Record<string, unknown>>>();
   readonly heartbeats: Array<Record<string, unknown>> = [];
-  readonly requests: Array<{ authorization?: string; body: Record<string, unknown> }> = [];
+  /** dryRun: the request asked the backend to check and not store (?dry_run=true). */
+  readonly requests: Array<{ authorization?: string; body: Record<string, unknown>; dryRun: boolean }> = [];
   private readonly hanging: ServerResponse[] = [];
   private server!: Server;
   url = '';
@@ -35,7 +36,9 @@ export class FakeIngestBackend {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (req.method === 'GET' && req.url === '/api/ingest/health') {
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const dryRun = url.searchParams.get('dry_run') === 'true';
+    if (req.method === 'GET' && url.pathname === '/api/ingest/health') {
       res.writeHead(this.healthy ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: this.healthy ? 'ok' : 'degraded' }));
       return;
     }
@@ -43,12 +46,12 @@ export class FakeIngestBackend {
     for await (const chunk of req) text += chunk;
     const body = JSON.parse(text) as { camera_id: string; events: Array<{ event_id: string }> };
     const mode = typeof this.mode === 'function' ? this.mode(body.events) : this.mode;
-    if (req.url === '/api/ingest/heartbeat') {
-      if (mode === 'accept') this.heartbeats.push(body);
+    if (url.pathname === '/api/ingest/heartbeat') {
+      if (mode === 'accept') this.heartbeats.push({ ...body, dryRun });
       res.writeHead(mode === 'accept' ? 200 : 503).end('{}');
       return;
     }
-    this.requests.push({ authorization: req.headers.authorization, body });
+    this.requests.push({ authorization: req.headers.authorization, body, dryRun });
     if (mode === 'drop') return void req.socket.destroy();
     if (mode === 'hang') return void this.hanging.push(res);
     if (mode === 'accept') {

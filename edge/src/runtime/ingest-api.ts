@@ -19,8 +19,9 @@ export class IngestApi {
     private readonly timeoutMs: number,
   ) {}
 
-  postEvents(batch: EventBatch, apiKey: string, signal?: AbortSignal): Promise<Delivery> {
-    return this.post('/api/ingest/events', batch, apiKey, signal);
+  /** `dryRun`: the backend checks everything and stores nothing (the self-test). */
+  postEvents(batch: EventBatch, apiKey: string, signal?: AbortSignal, opts: { dryRun?: boolean } = {}): Promise<Delivery> {
+    return this.post('/api/ingest/events' + (opts.dryRun ? '?dry_run=true' : ''), batch, apiKey, signal);
   }
 
   /** GET /api/ingest/health: true when the backend says its database and Redis are up. */
@@ -35,8 +36,8 @@ export class IngestApi {
     }
   }
 
-  postHeartbeat(heartbeat: Heartbeat, apiKey: string, signal?: AbortSignal): Promise<Delivery> {
-    return this.post('/api/ingest/heartbeat', heartbeat, apiKey, signal);
+  postHeartbeat(heartbeat: Heartbeat, apiKey: string, signal?: AbortSignal, opts: { dryRun?: boolean } = {}): Promise<Delivery> {
+    return this.post('/api/ingest/heartbeat' + (opts.dryRun ? '?dry_run=true' : ''), heartbeat, apiKey, signal);
   }
 
   private async post(path: string, body: unknown, apiKey: string, signal?: AbortSignal): Promise<Delivery> {
@@ -68,7 +69,8 @@ export function classify(status: number, body: string, retryAfter: string | null
   }
   // 401/403 say the device's key is wrong, revoked or for another camera: a problem of this device, not
   // of these events. Holding them on disk until the key is fixed loses nothing; dead-lettering would.
-  if (status === 401 || status === 403) {
+  // A 403 that names an event refuses that event's kind (the camera lacks the capability): set it aside.
+  if ((status === 401 || status === 403) && eventIndex === undefined) {
     return { outcome: 'retry', status, reason: `backend refused this camera's api_key (${status}): ${message}; fix api_key in the config` };
   }
   return eventIndex === undefined ? { outcome: 'rejected', status, message } : { outcome: 'rejected', status, message, eventIndex };

@@ -42,13 +42,15 @@ describe('runSelfTest', () => {
       '✅ polygon scaling and point-in-polygon correct',
       '✅ offline buffering: a simulated outage put the event on disk',
       '✅ API connectivity cam_zone_01: heartbeat accepted',
-      '✅ event ingestion cam_zone_01: 4 test events accepted',
+      '✅ event ingestion cam_zone_01: 2 test events (zone, shelf) accepted as a dry run, nothing stored',
       '✅ API connectivity cam_checkout_01: heartbeat accepted',
-      '✅ event ingestion cam_checkout_01: 4 test events accepted',
+      '✅ event ingestion cam_checkout_01: 1 test events (queue) accepted as a dry run, nothing stored',
     ]);
-    expect(backend.heartbeats.map((h) => h.camera_id)).toEqual(['cam_zone_01', 'cam_checkout_01']);
-    expect(backend.requests.map((r) => r.authorization)).toEqual(['Bearer zone-key', 'Bearer checkout-key']);
-    expect(backend.eventsByCamera.get('cam_zone_01')!.map((e) => e.type)).toEqual(['entrance', 'zone', 'shelf', 'queue']);
+    expect(backend.heartbeats.map((h) => [h.camera_id, h.dryRun])).toEqual([['cam_zone_01', true], ['cam_checkout_01', true]]);
+    expect(backend.requests.map((r) => [r.authorization, r.dryRun])).toEqual([['Bearer zone-key', true], ['Bearer checkout-key', true]]);
+    // Only the kinds each camera is set up for: the backend refuses the others (403).
+    expect(backend.eventsByCamera.get('cam_zone_01')!.map((e) => e.type)).toEqual(['zone', 'shelf']);
+    expect(backend.eventsByCamera.get('cam_checkout_01')!.map((e) => e.type)).toEqual(['queue']);
   });
 
   it('fails, naming the camera and the reason, when the backend refuses the key', async () => {
@@ -68,8 +70,8 @@ describe('runSelfTest', () => {
   });
 });
 
-it('self-test events are valid, one of each type, with ids stable within a day', () => {
-  const cam = storeConfig('http://x').cameras[0];
+it('self-test events are valid, one of each kind the camera is set up for, with ids stable within a day', () => {
+  const cam = { ...storeConfig('http://x').cameras[0], capabilities: ['entrance', 'zones', 'shelves', 'queue'] as const };
   const a = selfTestEvents(cam, new Date('2024-01-15T10:00:00Z'));
   const b = selfTestEvents(cam, new Date('2024-01-15T18:00:00Z'));
   expect(a.map((e) => e.type)).toEqual(['entrance', 'zone', 'shelf', 'queue']);

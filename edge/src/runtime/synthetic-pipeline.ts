@@ -1,6 +1,8 @@
 // A stand-in pipeline that emits made-up entrance events and status, with no camera or model. Used by
 // the supervisor tests (crash, stall and end on demand) and by `wink-edge run --pipeline synthetic`
 // to check an installation's path to the backend end to end.
+import type { StoreEvent } from '../../../shared/src/events.ts';
+import type { Capability } from './config.ts';
 import type { CameraPipeline, Emit, PipelineContext } from './pipeline.ts';
 
 export interface SyntheticOptions {
@@ -15,7 +17,7 @@ export interface SyntheticOptions {
 }
 
 export function createPipeline(context: PipelineContext): CameraPipeline {
-  return new SyntheticPipeline(context.camera.camera_id, context.options as SyntheticOptions);
+  return new SyntheticPipeline(context.camera.camera_id, context.camera.capabilities, context.options as SyntheticOptions);
 }
 
 class SyntheticPipeline implements CameraPipeline {
@@ -24,6 +26,7 @@ class SyntheticPipeline implements CameraPipeline {
 
   constructor(
     private readonly cameraId: string,
+    private readonly capabilities: readonly Capability[],
     private readonly options: SyntheticOptions,
   ) {}
 
@@ -46,10 +49,7 @@ class SyntheticPipeline implements CameraPipeline {
       const stalled = this.options.stall_after_ms !== undefined && age >= this.options.stall_after_ms;
       if (!stalled && eventEveryMs !== Infinity && now >= nextEventAt) {
         nextEventAt += eventEveryMs;
-        emit({
-          type: 'events',
-          events: [{ type: 'entrance', ts: new Date(now).toISOString(), direction: seq % 2 ? 'out' : 'in', person_key: `${this.cameraId}-${seq}` }],
-        });
+        emit({ type: 'events', events: [syntheticEvent(this.capabilities[0] ?? 'entrance', now, seq, `${this.cameraId}-${seq}`)] });
         seq++;
         if (this.options.end_after_events !== undefined && seq >= this.options.end_after_events) return;
       }
@@ -75,5 +75,17 @@ class SyntheticPipeline implements CameraPipeline {
       }
       this.wake = done;
     });
+  }
+}
+
+/** A made-up event of the kind the camera's first capability produces (the backend refuses other kinds). */
+export function syntheticEvent(capability: Capability, nowMs: number, seq: number, person_key: string): StoreEvent {
+  const ts = new Date(nowMs).toISOString();
+  const enter_ts = new Date(nowMs - 5000).toISOString();
+  switch (capability) {
+    case 'entrance': return { type: 'entrance', ts, direction: seq % 2 ? 'out' : 'in', person_key };
+    case 'zones': return { type: 'zone', ts, zone_id: 'synthetic', enter_ts, exit_ts: ts, dwell_seconds: 5, person_key };
+    case 'shelves': return { type: 'shelf', ts, shelf_id: 'synthetic', dwell_seconds: 5, person_key };
+    case 'queue': return { type: 'queue', ts, queue_id: 'synthetic', enter_ts, exit_ts: ts, wait_seconds: 5, person_key };
   }
 }
