@@ -2,14 +2,13 @@ import { createHash } from 'node:crypto';
 import { InjectQueue } from '@nestjs/bullmq';
 import { BadRequestException, Inject, Injectable, InternalServerErrorException, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { Queue } from 'bullmq';
 import type { DataSource } from 'typeorm';
 import type { ReadAccess } from '../admin/read-access.guard.ts';
 import { ReadableStores } from '../admin/readable-stores.service.ts';
 import { StoreDirectory, type StoreView } from '../admin/store-directory.service.ts';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.ts';
 import type { PromoQuery, SpikesQuery } from './analytics.dto.ts';
-import { JOB, REPORT_QUEUE, type ReportJob } from './analytics.queues.ts';
+import { JOB, REPORT_QUEUE, type QueueOf, type ReportQueueJobs } from './analytics.queues.ts';
 import { HourlyRollup } from './hourly-rollup.service.ts';
 import { PromotionLiftReport, promoDataRange, promoPeriods, type PromoParams } from './promotion-lift-report.service.ts';
 import { SpikeReport, type SpikeParams } from './spike-report.service.ts';
@@ -44,7 +43,7 @@ function badRequest(field: string, message: string): BadRequestException {
 export class AnalyticsReports {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    @InjectQueue(REPORT_QUEUE) private readonly queue: Queue<ReportJob>,
+    @InjectQueue(REPORT_QUEUE) private readonly queue: QueueOf<ReportQueueJobs>,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly rollups: HourlyRollup,
     private readonly stores: ReadableStores,

@@ -1,13 +1,13 @@
 import { hostname } from 'node:os';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { type Job, type Queue, Worker } from 'bullmq';
+import { type Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { within } from '../common/within.ts';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.ts';
 import { WinkMetrics } from '../observability/wink-metrics.service.ts';
 import { AnalyticsReports } from './analytics-reports.service.ts';
-import { bullConnection, expectedSchedulers, JOB, JOB_DEFAULTS, QUEUE_REDIS, REPORT_QUEUE, ROLLUP_QUEUE, SCHEDULES, type ReportJob, type RollupJob } from './analytics.queues.ts';
+import { bullConnection, expectedSchedulers, JOB, JOB_DEFAULTS, QUEUE_REDIS, REPORT_QUEUE, ROLLUP_QUEUE, SCHEDULES, processorOf, type JobOf, type ReportQueueJobs, type RollupQueueJobs } from './analytics.queues.ts';
 import { HourlyRollup } from './hourly-rollup.service.ts';
 import { RollupHealer } from './rollup-healer.service.ts';
 import { RollupTrigger } from './rollup-trigger.service.ts';
@@ -63,12 +63,13 @@ export class AnalyticsWorkers implements OnApplicationBootstrap, OnModuleDestroy
       stalledInterval: lock,
       maxStalledCount: 2,
     };
-    const rollup = new Worker(ROLLUP_QUEUE, (job: Job) => this.processRollup(job), common);
-    const report = new Worker(REPORT_QUEUE, (job: Job) => this.processReport(job), common);
-    report.on('failed', (job, err) => {
+    const rollup = new Worker(ROLLUP_QUEUE, processorOf<RollupQueueJobs>((job) => this.processRollup(job)), common);
+    const report = new Worker(REPORT_QUEUE, processorOf<ReportQueueJobs>((job) => this.processReport(job)), common);
+    report.on('failed', (failed, err) => {
+      const job = failed as JobOf<ReportQueueJobs> | undefined;
       // Only once BullMQ has given up: earlier failures are retried with backoff.
       if (job?.name === JOB.report && job.attemptsMade >= (job.opts.attempts ?? 1)) {
-        this.reports.markFailed((job.data as ReportJob).reportId, err.message).catch((e) => this.logger.error(`markFailed: ${e}`));
+        this.reports.markFailed(job.data.reportId, err.message).catch((e) => this.logger.error(`markFailed: ${e}`));
       }
     });
     for (const w of [rollup, report]) {
@@ -138,9 +139,9 @@ export class AnalyticsWorkers implements OnApplicationBootstrap, OnModuleDestroy
     this.healTimer.unref();
   }
 
-  private async processRollup(job: Job): Promise<unknown> {
+  private async processRollup(job: JobOf<RollupQueueJobs>): Promise<unknown> {
     if (job.name === JOB.rollupSweep) return { enqueued: await this.trigger.sweep() };
-    const { storeId, from, to } = job.data as RollupJob;
+    const { storeId, from, to } = job.data;
     // Read the clock before the rollup reads the events: marks up to it are covered and can go.
     const startedAt = await this.healer.clock();
     const outcome = await this.rollups.rollUp(storeId, from, to);
@@ -148,9 +149,9 @@ export class AnalyticsWorkers implements OnApplicationBootstrap, OnModuleDestroy
     return outcome;
   }
 
-  private async processReport(job: Job): Promise<unknown> {
+  private async processReport(job: JobOf<ReportQueueJobs>): Promise<unknown> {
     if (job.name === JOB.spikePrecompute) return { enqueued: await this.reports.precomputeSpikes() };
-    return { outcome: await this.reports.compute((job.data as ReportJob).reportId) };
+    return { outcome: await this.reports.compute(job.data.reportId) };
   }
 
   /** Before the database closes: close() lets running jobs finish (or, on a hard kill, the stall check recovers them). */

@@ -1,4 +1,4 @@
-import type { ConnectionOptions, DefaultJobOptions } from 'bullmq';
+import type { ConnectionOptions, DefaultJobOptions, Job, Queue } from 'bullmq';
 
 /** Rollups and reports get their own queues so a burst of late-event rollups never delays a report, nor the reverse. */
 export const ROLLUP_QUEUE = 'analytics-rollup';
@@ -19,13 +19,39 @@ export const JOB = {
 } as const;
 
 /**
+ * Every job of each queue, by name, with its payload: declared once, so producers and workers agree and a
+ * worker narrows `job.data` by `job.name` instead of casting it.
+ */
+export interface RollupQueueJobs {
+  [JOB.rollup]: RollupJob;
+  [JOB.rollupSweep]: Record<string, never>;
+}
+export interface ReportQueueJobs {
+  [JOB.report]: ReportJob;
+  [JOB.spikePrecompute]: Record<string, never>;
+}
+
+/** A job of one of those maps: a union discriminated by `name`. */
+export type JobOf<M> = { [N in keyof M & string]: Job<M[N], unknown, N> }[keyof M & string];
+/**
+ * A worker's processor for the jobs of one map. The one place a payload comes back from Redis untyped: only
+ * the producers above put jobs on these queues (QueueOf checks them), so the map is what is there.
+ */
+export function processorOf<M>(process: (job: JobOf<M>) => Promise<unknown>): (job: Job) => Promise<unknown> {
+  return (job) => process(job as unknown as JobOf<M>);
+}
+
+/** A queue that only takes the jobs of its map. */
+export type QueueOf<M> = Queue<M[keyof M], unknown, keyof M & string>;
+
+/**
  * The job schedulers, each on its queue. They live in Redis only: every worker process re-declares them at
  * start-up, after each Redis reconnect and whenever its periodic check finds fewer than these.
  */
 export const SCHEDULES = [
   { id: 'rollup-sweep', queue: ROLLUP_QUEUE, job: JOB.rollupSweep, pattern: '2 * * * *' },
   { id: 'spike-precompute', queue: REPORT_QUEUE, job: JOB.spikePrecompute, pattern: '10 * * * *' },
-] as const;
+] as const satisfies ReadonlyArray<{ id: string; queue: typeof ROLLUP_QUEUE; job: keyof RollupQueueJobs; pattern: string } | { id: string; queue: typeof REPORT_QUEUE; job: keyof ReportQueueJobs; pattern: string }>;
 
 /** How many schedulers a healthy deployment has on `queue`. */
 export function expectedSchedulers(queue: string): number {

@@ -1,12 +1,11 @@
 import { within } from '../common/within.ts';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import type { Queue } from 'bullmq';
 import { StoreDirectory } from '../admin/store-directory.service.ts';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.ts';
 import { IngestService, type StoredEvents } from '../ingest/ingest.service.ts';
 import { StoreEventsReader } from '../ingest/store-events.reader.ts';
-import { JOB, ROLLUP_QUEUE, type RollupJob } from './analytics.queues.ts';
+import { JOB, ROLLUP_QUEUE, type QueueOf, type RollupQueueJobs } from './analytics.queues.ts';
 import { addDays, startOfLocalDay } from '../common/store-clock.ts';
 import { RollupHealer } from './rollup-healer.service.ts';
 
@@ -29,7 +28,7 @@ export class RollupTrigger implements OnModuleInit {
 
   constructor(
     private readonly ingest: IngestService,
-    @InjectQueue(ROLLUP_QUEUE) private readonly queue: Queue<RollupJob>,
+    @InjectQueue(ROLLUP_QUEUE) private readonly queue: QueueOf<RollupQueueJobs>,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly directory: StoreDirectory,
     private readonly events: StoreEventsReader,
