@@ -19,9 +19,10 @@ import { createThrowawayDatabase, type ThrowawayDatabase } from '../../backend/s
 import { StoreTotalsReader } from '../../backend/src/ingest/store-totals.reader.ts';
 
 const ADMIN_TOKEN = 'faults-admin-token-0123456789';
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** Running from TypeScript sources (jest, node --import ts-loader) or from the build (dist/bench). */
 const FROM_SOURCES = import.meta.url.endsWith('.ts');
+/** The repository (the build's file is one level deeper, in dist/). */
+const ROOT = fileURLToPath(new URL(FROM_SOURCES ? '../../' : '../../../', import.meta.url));
 
 export interface FaultResult {
   /** Events the edge generated (all with distinct ids). */
