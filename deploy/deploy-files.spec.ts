@@ -85,9 +85,14 @@ describe('Dockerfiles', () => {
     expect(d).toMatch(/HEALTHCHECK[\s\S]*\/api\/ingest\/health/);
     expect(d).toContain('CMD ["node", "dist/main.js"]');
     const links = [...d.matchAll(/ln -s (backend\/src\/\S+\.js) dist\/(\S+\.js)/g)].map((m) => [m[2], m[1]]);
-    expect(links.map(([short]) => short).sort()).toEqual(['main.js', 'migrate.js', 'seed.js', 'worker.js']);
+    expect(links.map(([short]) => short).sort()).toEqual(['main.js', 'migrate.js', 'worker.js']);
     for (const [, target] of links) expect(existsSync(join(root, sourceOf(`dist/${target}`)))).toBe(true);
-    for (const dir of [...d.matchAll(/^COPY (\S+) \.\/\S*$/gm)].map((m) => m[1])) expect(existsSync(join(root, dir))).toBe(true);
+    const copied = [...d.matchAll(/^COPY (\S+) \.\/\S*$/gm)].map((m) => m[1]);
+    for (const dir of copied) expect(existsSync(join(root, dir))).toBe(true);
+    // The development tools (simulator, demo, embedded PostgreSQL) stay out of the image, and their packages
+    // (devDependencies) are pruned before node_modules is copied into it.
+    expect(copied).not.toContain('tools');
+    expect(d).toMatch(/npm prune --omit=dev[\s\S]*COPY --from=build \S+ \/src\/node_modules/);
   });
 
   it('Dockerfile.edge: built with deno compile by the build script, run as a non-root user', () => {
@@ -146,6 +151,11 @@ describe('systemd units', () => {
     expect(scripts.start).toContain('node dist/backend/src/main.js');
     expect(scripts.worker).toContain('node dist/backend/src/worker.js');
     expect(scripts.migrate).toContain('node dist/backend/src/cli/migrate.js');
+    // The development tools run from tools/, compiled next to the backend by the same build.
+    for (const name of ['demo', 'dev', 'simulate', 'seed']) {
+      const js = /node (dist\/tools\/cli\/\S+\.js)/.exec(scripts[name])?.[1];
+      expect(js && existsSync(join(root, sourceOf(js)))).toBe(true);
+    }
     expect(read('deploy/wink-api.service')).toContain('dist/backend/src/main.js');
     expect(read('deploy/wink-worker.service')).toContain('dist/backend/src/worker.js');
     // `sh -c` runs npm scripts: without exec, a SIGTERM to npm (a supervisor's stop) ends the shell, not node.

@@ -63,16 +63,19 @@ const dynamicModules = [
 // deno compile embeds the whole node_modules it runs against. The repository's holds the backend and the
 // test tools too (and deno compile 2.9 overflows its stack walking it), so the binary is built in a staging
 // directory that holds only the edge, the shared contract and the edge's own dependencies.
+// The backend image leaves onnxruntime-node and node-av out (root devDependencies), so each version is read
+// from whichever list holds it.
 const EDGE_DEPENDENCIES = ['zod', 'js-yaml', 'onnxruntime-node', 'node-av'];
 const staging = join(root, 'dist', 'edge-build');
 const rootPackage = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const versionOf = (name) => rootPackage.dependencies?.[name] ?? rootPackage.devDependencies?.[name] ?? fail(`package.json does not list ${name}`);
 rmSync(staging, { recursive: true, force: true });
 mkdirSync(staging, { recursive: true });
 for (const dir of ['edge/src', 'shared/src']) cpSync(join(root, dir), join(staging, dir), { recursive: true, filter: (f) => !f.endsWith('.spec.ts') });
 for (const file of ['deno.json']) cpSync(join(root, file), join(staging, file));
 writeFileSync(join(staging, 'package.json'), JSON.stringify({
   name: 'wink-edge-build', private: true, type: 'module',
-  dependencies: Object.fromEntries(EDGE_DEPENDENCIES.map((d) => [d, rootPackage.dependencies[d]])),
+  dependencies: Object.fromEntries(EDGE_DEPENDENCIES.map((d) => [d, versionOf(d)])),
   allowScripts: Object.fromEntries(Object.entries(rootPackage.allowScripts ?? {}).filter(([name]) => ['onnxruntime-node', 'node-av'].includes(name))),
 }, null, 2));
 process.stderr.write(`build-edge: installing the edge's dependencies (${EDGE_DEPENDENCIES.join(', ')}) into ${relative(root, staging)}\n`);

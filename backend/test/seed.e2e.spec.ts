@@ -1,4 +1,4 @@
-import { DEMO_CAMERAS, formatSeededStore, issueDemoViewerKey, seedDemoStore } from '../src/cli/demo-store.ts';
+import { DEMO_CAMERAS, formatSeededStore, issueDemoViewerKey, seedDemoStore } from '../../tools/cli/demo-store.ts';
 import { guideBatch } from './guide-examples.ts';
 import { startTestApp, type TestApp } from './test-app.ts';
 

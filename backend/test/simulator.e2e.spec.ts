@@ -1,9 +1,9 @@
 import { DataSource } from 'typeorm';
-import { DEMO_CAMERAS } from '../src/cli/demo-store.ts';
-import { SIMULATED_ORG_NAME } from '../src/simulator/simulated-fleet.ts';
-import { StoreTrafficSimulator, runSimulation, type SimulationSettings } from '../src/simulator/store-traffic-simulator.ts';
-import { synthesizeStoreDay } from '../src/simulator/visitor-journey.ts';
-import { WinkApiError } from '../src/simulator/wink-api-client.ts';
+import { DEMO_CAMERAS } from '../../tools/cli/demo-store.ts';
+import { SIMULATED_ORG_NAME } from '../../tools/simulator/simulated-fleet.ts';
+import { StoreTrafficSimulator, runSimulation, type SimulationSettings } from '../../tools/simulator/store-traffic-simulator.ts';
+import { synthesizeStoreDay } from '../../tools/simulator/visitor-journey.ts';
+import { WinkApiError } from '../../tools/simulator/wink-api-client.ts';
 import { TEST_ADMIN_TOKEN, provisionCamera, startTestApp, type TestApp } from './test-app.ts';
 
 const TABLES = { entrance: 'entrance_events', zone: 'zone_events', shelf: 'shelf_interactions', queue: 'queue_events' } as const;

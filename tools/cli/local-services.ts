@@ -2,8 +2,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import type { AppConfig } from '../config/app-config.ts';
-import { migrate, postgresAnswers } from '../database/database-bootstrap.ts';
+import type { AppConfig } from '../../backend/src/config/app-config.ts';
+import { migrate, postgresAnswers } from '../../backend/src/database/database-bootstrap.ts';
 
 const EMBEDDED_PG_PORT = 54329;
 const EMBEDDED_PG_DIR = path.resolve('.data', 'postgres');

@@ -4,7 +4,7 @@
  * edge key per camera (keys cannot be read back, so every run issues its own and revokes them at the end).
  * Or an existing store, fed with the keys an operator hands over.
  */
-import type { Capability } from '../../../shared/src/events.ts';
+import type { Capability } from '../../shared/src/events.ts';
 import {
   DEFAULT_OPENING_HOURS, SIMULATED_CAMERAS, layoutFromCameras, simulatedStoreId, simulatedStoreProfile,
   type CameraSpec, type StoreLayout,

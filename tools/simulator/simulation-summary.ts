@@ -1,5 +1,5 @@
 /** The tables `npm run simulate` prints at the end of a run. Pure text formatting. */
-import { EVENT_TYPES } from '../../../shared/src/events.ts';
+import { EVENT_TYPES } from '../../shared/src/events.ts';
 import type { SimulationReport } from './store-traffic-simulator.ts';
 
 const n = (v: number) => Math.round(v).toLocaleString('en-US');

@@ -4,11 +4,11 @@
  * days, then, if asked, live traffic as the clock advances. The CLI (cli/simulate.ts) only wires flags,
  * the progress bar and Ctrl-C to this class; tests drive it directly.
  */
-import { EVENT_TYPES, type EventType } from '../../../shared/src/events.ts';
+import { EVENT_TYPES, type EventType } from '../../shared/src/events.ts';
 import {
   attachExistingStore, provisionSimulatedStores, releaseFleet, type Fleet, type SimulatedStore,
 } from './simulated-fleet.ts';
-import { addDays, datesBetween, localDate, localMinuteAt } from '../common/store-clock.ts';
+import { addDays, datesBetween, localDate, localMinuteAt } from '../../backend/src/common/store-clock.ts';
 import { planDay, visitorsPerHour, type DayPlan, type PlantedSpikes, type Promotion, type Spike } from './traffic-model.ts';
 import { synthesizeStoreDay, type SimulatedEvent } from './visitor-journey.ts';
 import { WinkApiClient, type IngestResult, type WinkApiClientOptions } from './wink-api-client.ts';

@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { AppModule } from '../app.module.ts';
-import { ConfigError, loadAppConfig } from '../config/app-config.ts';
-import { migrate } from '../database/database-bootstrap.ts';
+import { AppModule } from '../../backend/src/app.module.ts';
+import { ConfigError, loadAppConfig } from '../../backend/src/config/app-config.ts';
+import { migrate } from '../../backend/src/database/database-bootstrap.ts';
 import { formatSeededStore, seedDemoStore } from './demo-store.ts';
 
 async function main(): Promise<void> {

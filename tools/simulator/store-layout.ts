@@ -3,7 +3,7 @@
  * zones with their shelves, and the checkout queues. Every event goes to the camera that would see it,
  * because an edge key may only write for its own camera.
  */
-import type { Capability } from '../../../shared/src/events.ts';
+import type { Capability } from '../../shared/src/events.ts';
 import { hoursOf, weeklyHours, type OpeningHours } from './traffic-model.ts';
 
 export interface CameraSpec { camera_id: string; name: string; capabilities: Capability[] }
@@ -68,17 +68,6 @@ export function layoutFromCameras(cameras: readonly CameraSpec[]): StoreLayout {
 function suffix(index: number): string {
   const round = Math.floor(index / DEPARTMENTS.length);
   return round === 0 ? '' : `_${round + 1}`;
-}
-
-/** The cameras a layout sends events for. */
-export function camerasOf(layout: StoreLayout): string[] {
-  const ids = new Set<string>([layout.entrance.cameraId]);
-  for (const z of layout.productZones) {
-    if (z.cameraId) ids.add(z.cameraId);
-    for (const s of z.shelves) ids.add(s.cameraId);
-  }
-  for (const q of layout.queues) ids.add(q.cameraId);
-  return [...ids];
 }
 
 /** How a simulated store differs from the others: where it is, when it opens and how busy it is. */

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, loadAppConfig } from '../config/app-config.ts';
+import { ConfigError, loadAppConfig } from '../../backend/src/config/app-config.ts';
 import { LocalServices, stopChildren } from './local-services.ts';
 
 /**
@@ -32,7 +32,7 @@ async function main(): Promise<void> {
     return stop(1);
   }
   if (stopping) return;
-  const mainJs = fileURLToPath(new URL('../main.js', import.meta.url));
+  const mainJs = fileURLToPath(new URL('../../backend/src/main.js', import.meta.url));
   api = spawn(process.execPath, [mainJs], { stdio: 'inherit', env: { ...process.env, DATABASE_URL: databaseUrl } });
   const code = await new Promise<number>((r) => api!.on('exit', (c) => r(c ?? 0)));
   await stop(code);

@@ -5,8 +5,8 @@
 // node:util parseArgs rather than a CLI framework: it ships with Node, is strict about unknown flags and
 // flag types, and this CLI has no sub-commands or generated help that would need more.
 import { parseArgs } from 'node:util';
-import { MAX_EVENTS_PER_BATCH } from '../../../shared/src/events.ts';
-import { addDays, parseLocalDate } from '../common/store-clock.ts';
+import { MAX_EVENTS_PER_BATCH } from '../../shared/src/events.ts';
+import { addDays, parseLocalDate } from '../../backend/src/common/store-clock.ts';
 import type { SimulationSettings } from './store-traffic-simulator.ts';
 import type { Promotion } from './traffic-model.ts';
 

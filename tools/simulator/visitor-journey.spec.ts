@@ -1,4 +1,4 @@
-import { storeEventSchema, type StoreEvent } from '../../../shared/src/events.ts';
+import { storeEventSchema, type StoreEvent } from '../../shared/src/events.ts';
 import { SIMULATED_CAMERAS, SIMULATED_STORE_PROFILES, layoutFromCameras, type CameraSpec } from './store-layout.ts';
 import { planDay } from './traffic-model.ts';
 import { JOURNEY, synthesizeStoreDay, type SimulatedEvent } from './visitor-journey.ts';

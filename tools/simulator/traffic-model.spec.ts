@@ -1,5 +1,5 @@
-import { SeededRandom } from '../common/seeded-random.ts';
-import { datesBetween, isoDow, localDate, localMinuteAt } from '../common/store-clock.ts';
+import { SeededRandom } from '../../backend/src/common/seeded-random.ts';
+import { datesBetween, isoDow, localDate, localMinuteAt } from '../../backend/src/common/store-clock.ts';
 import { SIMULATED_CAMERAS, SIMULATED_STORE_PROFILES, layoutFromCameras, type StoreProfile } from './store-layout.ts';
 import {
   HOURLY_FACTORS, LAST_ENTRY_MINUTES_BEFORE_CLOSE, SPIKE_MULTIPLIER_RANGE, WEEKDAY_FACTORS,

@@ -3,7 +3,7 @@
  * would use them. Rate limiting (429) and server errors (5xx) or a dropped connection are retried with
  * exponential backoff; any other refusal is final and carries the API's status and message.
  */
-import type { EventBatch, Heartbeat } from '../../../shared/src/events.ts';
+import type { EventBatch, Heartbeat } from '../../shared/src/events.ts';
 
 export interface IngestResult { status: 'ok'; received: number; accepted: number; duplicates: number }
 

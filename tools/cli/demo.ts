@@ -4,10 +4,10 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NestFactory } from '@nestjs/core';
-import { ROLLUP_QUEUE } from '../analytics/analytics.queues.ts';
-import { AppModule } from '../app.module.ts';
-import { addDays, localDate } from '../common/store-clock.ts';
-import { ConfigError, loadAppConfig, type AppConfig } from '../config/app-config.ts';
+import { ROLLUP_QUEUE } from '../../backend/src/analytics/analytics.queues.ts';
+import { AppModule } from '../../backend/src/app.module.ts';
+import { addDays, localDate } from '../../backend/src/common/store-clock.ts';
+import { ConfigError, loadAppConfig, type AppConfig } from '../../backend/src/config/app-config.ts';
 import { StoreTrafficSimulator } from '../simulator/store-traffic-simulator.ts';
 import type { PlantedSpikes, Promotion } from '../simulator/traffic-model.ts';
 import { DEMO_STORE, issueDemoViewerKey, seedDemoStore } from './demo-store.ts';
@@ -21,8 +21,9 @@ import { LocalServices, stopChildren } from './local-services.ts';
  * its feature on the first look; then live traffic (the simulator, or the real edge on a video when a model
  * file is configured). Ctrl-C or SIGTERM stops everything it started, in order.
  */
-const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
-const distCli = (name: string) => fileURLToPath(new URL(`./${name}.js`, import.meta.url));
+// Compiled to dist/tools/cli/demo.js; the API and worker it starts are dist/backend/src/{main,worker}.js.
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+const distBackend = (name: string) => fileURLToPath(new URL(`../../backend/src/${name}.js`, import.meta.url));
 const log = (m: string) => console.log(`[demo] ${m}`);
 const HISTORY_DAYS = 28;
 const PROMO_LIFT = 1.3;
@@ -183,8 +184,8 @@ async function main(): Promise<void> {
     const baseUrl = `http://127.0.0.1:${config.port}`;
     // Secrets go to the children by environment, never on a command line (ps shows those to every user).
     const env = { ...process.env, DATABASE_URL: databaseUrl, ADMIN_TOKEN: config.adminToken, HOST: '127.0.0.1', RUN_WORKERS: 'false', NODE_ENV: process.env.NODE_ENV ?? 'development' };
-    const apiChild = start('api', process.execPath, [distCli('../main')], env);
-    children.push(apiChild, start('worker', process.execPath, [distCli('../worker')], env));
+    const apiChild = start('api', process.execPath, [distBackend('main')], env);
+    children.push(apiChild, start('worker', process.execPath, [distBackend('worker')], env));
     for (const c of children) c.proc.once('exit', (code) => { if (!stopping) { log(`${c.name} exited (${code}); stopping`); void stopAll(1); } });
     await waitForHealth(baseUrl, apiChild);
     log(`API and report worker running at ${baseUrl} (this machine only)`);

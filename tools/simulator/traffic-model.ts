@@ -3,8 +3,8 @@
  * any store-local minute of a given day, and when exactly they arrive (a non-homogeneous Poisson process
  * drawn from a seeded stream). Nothing here reads the clock or the network.
  */
-import { SeededRandom } from '../common/seeded-random.ts';
-import { isoDow, localTimeToInstant } from '../common/store-clock.ts';
+import { SeededRandom } from '../../backend/src/common/seeded-random.ts';
+import { isoDow, localTimeToInstant } from '../../backend/src/common/store-clock.ts';
 
 /** Bump when the model's output for the same inputs changes: event ids change with it, so old runs are not mistaken for duplicates. */
 export const TRAFFIC_MODEL_VERSION = 1;

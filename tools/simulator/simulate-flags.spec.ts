@@ -1,4 +1,4 @@
-import { MAX_EVENTS_PER_BATCH } from '../../../shared/src/events.ts';
+import { MAX_EVENTS_PER_BATCH } from '../../shared/src/events.ts';
 import { SimulateFlagError, parseKeysFile, parseSimulateFlags } from './simulate-flags.ts';
 
 const NOW = Date.parse('2024-03-12T12:00:00Z');

@@ -4,10 +4,10 @@
  * the checkout queue, then out. Pure and deterministic: a store-day's plan and layout give the same events
  * with the same ids every time, so a re-run is stored once by the ingest's de-duplication.
  */
-import type { StoreEvent } from '../../../shared/src/events.ts';
-import { SeededRandom, fingerprint } from '../common/seeded-random.ts';
+import type { StoreEvent } from '../../shared/src/events.ts';
+import { SeededRandom, fingerprint } from '../../backend/src/common/seeded-random.ts';
 import type { StoreLayout } from './store-layout.ts';
-import { localTimeToInstant } from '../common/store-clock.ts';
+import { localTimeToInstant } from '../../backend/src/common/store-clock.ts';
 import { arrivals, type DayPlan } from './traffic-model.ts';
 
 /** An event and the camera whose edge key sends it; `atMs` is its `ts`, the moment the edge would emit it. */

@@ -1,8 +1,8 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import type { Capability } from '../../../shared/src/events.ts';
-import { EdgeKeyService } from '../admin/edge-key.service.ts';
-import { StoreDirectory } from '../admin/store-directory.service.ts';
-import { ViewerKeyService } from '../admin/viewer-key.service.ts';
+import type { Capability } from '../../shared/src/events.ts';
+import { EdgeKeyService } from '../../backend/src/admin/edge-key.service.ts';
+import { StoreDirectory } from '../../backend/src/admin/store-directory.service.ts';
+import { ViewerKeyService } from '../../backend/src/admin/viewer-key.service.ts';
 
 export const DEMO_ORG_NAME = 'WINK Demo Retail';
 export const DEMO_STORE = { store_id: 'store_demo_001', name: 'Demo Store', timezone: 'Europe/London' };
