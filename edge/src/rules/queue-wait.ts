@@ -1,12 +1,8 @@
 // Queue waiting time: a stay in the queue area, from joining it to leaving it (served or gave up).
 
 import type { QueueEvent } from '../../../shared/src/events.ts';
-import { isoTimestamp, roundedSeconds, type PersonKey, type UnsentEvent } from './frame-rule.ts';
-import { VisitRule, type ZonePresenceOptions, type ZoneVisit } from './zone-dwell.ts';
-
-export interface QueueWaitOptions extends ZonePresenceOptions {
-  personKey: PersonKey;
-}
+import { isoTimestamp, roundedSeconds, type UnsentEvent } from './frame-rule.ts';
+import { VisitRule, type ZoneVisit } from './zone-dwell.ts';
 
 export type UnsentQueueEvent = UnsentEvent<QueueEvent>;
 

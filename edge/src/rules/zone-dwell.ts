@@ -166,10 +166,6 @@ export abstract class VisitRule<E> implements FrameRule<E> {
   }
 }
 
-export interface ZoneDwellOptions extends ZonePresenceOptions {
-  personKey: PersonKey;
-}
-
 export type UnsentZoneEvent = UnsentEvent<ZoneEvent>;
 
 /** Emits one `zone` event per completed visit, when it ends. */
