@@ -17,6 +17,8 @@ export class FakeIngestBackend {
   /** Accepted events by camera, in arrival order. */
   readonly eventsByCamera = new Map<string, Array<Record<string, unknown>>>();
   readonly heartbeats: Array<Record<string, unknown>> = [];
+  /** Per accepted heartbeat: whether it asked not to be stored (?dry_run=true). */
+  readonly heartbeatDryRuns: boolean[] = [];
   /** dryRun: the request asked the backend to check and not store (?dry_run=true). */
   readonly requests: Array<{ authorization?: string; body: Record<string, unknown>; dryRun: boolean }> = [];
   private readonly hanging: ServerResponse[] = [];
@@ -47,7 +49,10 @@ export class FakeIngestBackend {
     const body = JSON.parse(text) as { camera_id: string; events: Array<{ event_id: string }> };
     const mode = typeof this.mode === 'function' ? this.mode(body.events) : this.mode;
     if (url.pathname === '/api/ingest/heartbeat') {
-      if (mode === 'accept') this.heartbeats.push({ ...body, dryRun });
+      if (mode === 'accept') {
+        this.heartbeats.push(body);
+        this.heartbeatDryRuns.push(dryRun);
+      }
       res.writeHead(mode === 'accept' ? 200 : 503).end('{}');
       return;
     }
