@@ -194,6 +194,7 @@ function benchCamera(index: number, video: string, size: [number, number]): Came
     camera_id: `bench_${index}`,
     rtsp: video,
     source: 'file',
+    replay: 'realtime', // paced by the bench's pipeline options
     api_key: 'bench',
     capabilities: ['entrance', 'zones'],
     screenshot_size: [w, h],

@@ -157,9 +157,15 @@ async function run(config: EdgeConfig, pipeline: string, pipelineOptions: Record
     pipelineOptions: () => pipelineOptions,
     stopGraceMs: STOP_GRACE_MS,
     flushDeadlineMs: FLUSH_DEADLINE_MS,
+    // A replay of files with `replay: every_frame` everywhere is an audit run: it ends with its files.
+    onAllEnded: () => {
+      if (config.cameras.every((c) => c.replay === 'every_frame')) endOfReplay?.('end of replay');
+    },
   });
 
+  let endOfReplay: ((reason: string) => void) | undefined;
   const stopped = new Promise<string>((resolve) => {
+    endOfReplay = resolve;
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
   });

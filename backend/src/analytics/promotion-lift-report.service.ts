@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { isIncomplete, MIN_COMPLETENESS } from '../ingest/data-completeness.ts';
+import { DataCompleteness } from '../ingest/data-completeness.service.ts';
 import { HourlyRollup } from './hourly-rollup.service.ts';
 import { estimatePromotionLift, type DayMetrics, type PromotionLift } from './promotion-lift.estimator.ts';
-import { addDays, daysBetween, isoDow, startOfLocalDay } from '../common/store-clock.ts';
+import { addDays, daysBetween, isoDow, localHourStarts, localIso, localParts, startOfLocalDay } from '../common/store-clock.ts';
 
 export type PromoBaseline = { mode: 'same_weekdays'; weeks: number } | { mode: 'range'; start_date: string; end_date: string };
 
@@ -31,7 +33,11 @@ export interface PromoResult {
   method: typeof PROMO_METHOD & { bootstrap_seed: number };
 }
 
-interface PeriodSummary { start_date: string; end_date: string; days: number; days_with_data: number; missing_dates: string[] }
+interface PeriodSummary {
+  start_date: string; end_date: string; days: number; days_with_data: number; missing_dates: string[];
+  /** Days left out because an hour of them was analysed less than MIN_COMPLETENESS (from heartbeats), and those hours. */
+  incomplete_dates: string[]; left_out_hours: string[];
+}
 
 export const BOOTSTRAP_RESAMPLES = 2000;
 
@@ -48,6 +54,8 @@ export const PROMO_METHOD = {
   means: 'interactions per visitor, average zone dwell, average shelf dwell, average queue wait: ratio of summed daily totals, percentile bootstrap over days (each period resampled on its own), seeded',
   did: 'difference-in-differences against the pooled control stores (store-wide metrics): log(rate ratio) contrast for counts, bootstrap over store-days for means',
   missing_days: 'days on which a store recorded nothing at all are treated as missing (camera outage), not as zero',
+  incomplete_days: 'a day with an hour whose entrance cameras analysed less than min_completeness of it (from heartbeats: stream down, stalled, ended, too few frames) is left out of the comparison like a missing day; listed in incomplete_dates with its left_out_hours',
+  min_completeness: MIN_COMPLETENESS,
   resamples: BOOTSTRAP_RESAMPLES,
 };
 
@@ -81,15 +89,23 @@ export function bootstrapSeed(p: PromoParams): number {
 
 @Injectable()
 export class PromotionLiftReport {
-  constructor(private readonly rollups: HourlyRollup) {}
+  constructor(private readonly rollups: HourlyRollup, private readonly coverage: DataCompleteness) {}
 
   /** Daily metrics of a store on the given dates; dates without any data come back as missing. */
   async days(
     storeId: string, timezone: string, dates: { promo: string[]; baseline: string[] }, filters: { shelfId: string | null; zoneId: string | null },
     manager?: EntityManager,
-  ): Promise<{ promo: DayMetrics[]; baseline: DayMetrics[]; missing: { promo: string[]; baseline: string[] } }> {
+  ): Promise<{ promo: DayMetrics[]; baseline: DayMetrics[]; missing: { promo: string[]; baseline: string[] }; incomplete: { promo: string[]; baseline: string[]; hours: string[] } }> {
     const all = [...dates.promo, ...dates.baseline].sort();
-    const rows = await this.rollups.dailyTotals(storeId, startOfLocalDay(all[0], timezone), startOfLocalDay(addDays(all[all.length - 1], 1), timezone), manager);
+    const fromMs = startOfLocalDay(all[0], timezone);
+    const toMs = startOfLocalDay(addDays(all[all.length - 1], 1), timezone);
+    const rows = await this.rollups.dailyTotals(storeId, fromMs, toMs, manager);
+    // Under-covered hours (heartbeats): their day is left out, like a day without data.
+    const wanted = new Set(all);
+    const starts = localHourStarts(fromMs, toMs).filter((utc) => wanted.has(localParts(utc, timezone).date));
+    const covered = await this.coverage.forBuckets(storeId, starts.map((utc) => ({ startMs: utc, endMs: utc + 3_600_000 })));
+    const leftOutHours = starts.filter((_, i) => isIncomplete(covered.store[i]));
+    const incompleteDates = new Set(leftOutHours.map((utc) => localParts(utc, timezone).date));
     const byDate = new Map<string, DayMetrics>();
     for (const r of rows) {
       let d = byDate.get(r.date);
@@ -109,10 +125,17 @@ export class PromotionLiftReport {
         d.queueWaitSeconds += r.secondsSum;
       }
     }
-    const split = (ds: string[]) => ({ present: ds.flatMap((d) => byDate.get(d) ?? []), missing: ds.filter((d) => !byDate.has(d)) });
+    const split = (ds: string[]) => ({
+      present: ds.flatMap((d) => (incompleteDates.has(d) ? [] : byDate.get(d) ?? [])),
+      missing: ds.filter((d) => !byDate.has(d) && !incompleteDates.has(d)),
+      incomplete: ds.filter((d) => incompleteDates.has(d)),
+    });
     const promo = split(dates.promo);
     const baseline = split(dates.baseline);
-    return { promo: promo.present, baseline: baseline.present, missing: { promo: promo.missing, baseline: baseline.missing } };
+    return {
+      promo: promo.present, baseline: baseline.present, missing: { promo: promo.missing, baseline: baseline.missing },
+      incomplete: { promo: promo.incomplete, baseline: baseline.incomplete, hours: leftOutHours.map((utc) => localIso(utc, timezone)) },
+    };
   }
 
   async build(p: PromoParams, timezones: Map<string, string>, manager?: EntityManager): Promise<PromoResult> {
@@ -132,12 +155,14 @@ export class PromotionLiftReport {
     }
     const seed = bootstrapSeed(p);
     const lift = estimatePromotionLift(target, control, { resamples: BOOTSTRAP_RESAMPLES, seed });
-    const summary = (ds: string[], present: number, missing: string[]): PeriodSummary =>
-      ({ start_date: ds[0], end_date: ds[ds.length - 1], days: ds.length, days_with_data: present, missing_dates: missing });
+    const summary = (ds: string[], present: number, missing: string[], incomplete: string[]): PeriodSummary => ({
+      start_date: ds[0], end_date: ds[ds.length - 1], days: ds.length, days_with_data: present, missing_dates: missing,
+      incomplete_dates: incomplete, left_out_hours: target.incomplete.hours.filter((h) => incomplete.includes(h.slice(0, 10))),
+    });
     return {
       store_id: p.store_id, timezone, filters: { shelf_id: p.shelf_id, zone_id: p.zone_id },
-      promo: summary(promoDates, target.promo.length, target.missing.promo),
-      baseline: { ...summary(baselineDates, target.baseline.length, target.missing.baseline), ...p.baseline },
+      promo: summary(promoDates, target.promo.length, target.missing.promo, target.incomplete.promo),
+      baseline: { ...summary(baselineDates, target.baseline.length, target.missing.baseline, target.incomplete.baseline), ...p.baseline },
       metrics: readable(lift.metrics),
       did: control && lift.did
         ? { control_store_ids: p.control_store_ids, promo_store_days: control.promo.length, baseline_store_days: control.baseline.length, metrics: readable(lift.did) }

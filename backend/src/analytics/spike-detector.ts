@@ -10,6 +10,11 @@ export interface HourCount {
   localHour: number;
   /** null: the store recorded nothing at all that day (cameras off, or before its history starts) — unknown, not 0. */
   count: number | null;
+  /**
+   * The hour was not really analysed (its store completeness below MIN_COMPLETENESS, from heartbeats): its count
+   * undercounts, so it is left out of every baseline and is not judged itself.
+   */
+  incomplete?: boolean;
 }
 
 export interface SpikeDetectorOptions {
@@ -125,14 +130,15 @@ export function smallestImprobableCount(lambda: number, n: number, alpha: number
  * Flags spikes in the hours at or after `fromUtc`. Each hour's baseline is the same store-local weekday and
  * hour in the previous `baselineWeeks` weeks; with fewer than `minBaselinePoints` of those (a young store),
  * the same hour on the previous `fallbackDays` days. Days without data are left out of baselines, so an
- * outage does not drag the expected count down. `history` must include the baseline period.
+ * outage does not drag the expected count down; so are hours marked `incomplete` (under-covered). `history` must
+ * include the baseline period.
  */
 export function detectSpikes(history: readonly HourCount[], fromUtc: number, opts: SpikeDetectorOptions = SPIKE_DEFAULTS): (HourCount & HourAssessment)[] {
   // The repeated hour of a DST fall-back day keys to its first occurrence: one baseline point out of many.
   const byLocal = new Map<string, number | null>();
   for (const h of history) {
     const key = `${h.localDate}|${h.localHour}`;
-    if (!byLocal.has(key)) byLocal.set(key, h.count);
+    if (!byLocal.has(key)) byLocal.set(key, h.incomplete ? null : h.count);
   }
   const pick = (date: string, hour: number, offsets: number[]) =>
     offsets.map((o) => byLocal.get(`${addDays(date, -o)}|${hour}`)).filter((v): v is number => typeof v === 'number');
@@ -149,7 +155,7 @@ export function detectSpikes(history: readonly HourCount[], fromUtc: number, opt
       kind = 'same_hour_recent_days';
     }
     if (baseline.length < opts.minBaselinePoints) return { ...h, ...none };
-    if (h.count === null) return { ...h, ...none, baseline: kind, baselinePoints: baseline.length, expected: Math.max(median(baseline), trimmedMean(baseline)) };
+    if (h.count === null || h.incomplete) return { ...h, ...none, baseline: kind, baselinePoints: baseline.length, expected: Math.max(median(baseline), trimmedMean(baseline)) };
     const guard = kind === 'same_weekday_hour' ? recent : [];
     return { ...h, ...assessHour(h.count, baseline, opts, guard), baseline: kind, baselinePoints: baseline.length };
   });

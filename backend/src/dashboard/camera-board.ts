@@ -1,12 +1,41 @@
 // The cached camera list of a store (Redis hash, see live-keys.ts) turned into the dashboard view.
+import { readStatusData } from '../../../shared/src/events.ts';
 
 export interface CameraStatusView {
   camera_id: string;
   name: string;
   capabilities: string[];
-  status: 'online' | 'offline';
+  /**
+   * `online`: heard from within the online window and analysing (stream_state `streaming`, or an edge that does
+   * not report it); `not_analysing`: heard from, but its stream is starting, reconnecting, stalled, ended,
+   * restarting or stopped — no numbers are being made; `offline`: not heard from within the window.
+   */
+  status: CameraState;
+  /** The reported stream_state of the latest heartbeat, or null. */
+  stream_state: string | null;
   last_heartbeat: string | null;
   status_data: Record<string, unknown> | null;
+}
+
+export type CameraState = 'online' | 'not_analysing' | 'offline';
+
+/** One queue's length as the latest heartbeat of its camera said, and how old that reading is. */
+export interface QueueLengthReading { queue_id: string; length: number; camera_id: string; read_at: string; age_seconds: number }
+
+/** Queue lengths from each camera's latest heartbeat (queue_lengths); the newest reading wins if two cameras watch one queue. */
+export function queueLengths(cameras: readonly CameraStatusView[], nowMs: number): QueueLengthReading[] {
+  const byQueue = new Map<string, QueueLengthReading>();
+  for (const c of cameras) {
+    if (!c.last_heartbeat || !c.status_data) continue;
+    const lengths = readStatusData(c.status_data).queue_lengths ?? {};
+    const atMs = Date.parse(c.last_heartbeat);
+    for (const [queueId, length] of Object.entries(lengths)) {
+      const prev = byQueue.get(queueId);
+      if (prev && Date.parse(prev.read_at) >= atMs) continue;
+      byQueue.set(queueId, { queue_id: queueId, length, camera_id: c.camera_id, read_at: c.last_heartbeat, age_seconds: Math.max(0, Math.round((nowMs - atMs) / 100) / 10) });
+    }
+  }
+  return [...byQueue.values()].sort((a, b) => (a.queue_id < b.queue_id ? -1 : a.queue_id > b.queue_id ? 1 : 0));
 }
 
 export function heartbeatField(receivedMs: number, statusData: Record<string, unknown>): string {
@@ -23,13 +52,17 @@ export function cameraStatuses(board: Record<string, string>, nowMs: number, onl
     const hb = board[`hb:${cameraId}`];
     const bar = hb ? hb.indexOf('|') : -1;
     const receivedMs = bar > 0 ? Number(hb.slice(0, bar)) : null;
+    const statusData = bar > 0 ? (JSON.parse(hb.slice(bar + 1)) as Record<string, unknown>) : null;
+    const streamState = statusData ? readStatusData(statusData).stream_state ?? null : null;
+    const heard = receivedMs !== null && nowMs - receivedMs <= onlineSeconds * 1000;
     out.push({
       camera_id: cameraId,
       name: cam.name,
       capabilities: cam.capabilities,
-      status: receivedMs !== null && nowMs - receivedMs <= onlineSeconds * 1000 ? 'online' : 'offline',
+      status: !heard ? 'offline' : streamState === null || streamState === 'streaming' ? 'online' : 'not_analysing',
+      stream_state: streamState,
       last_heartbeat: receivedMs !== null ? new Date(receivedMs).toISOString() : null,
-      status_data: bar > 0 ? (JSON.parse(hb.slice(bar + 1)) as Record<string, unknown>) : null,
+      status_data: statusData,
     });
   }
   return out.sort((a, b) => (a.camera_id < b.camera_id ? -1 : a.camera_id > b.camera_id ? 1 : 0));

@@ -3,23 +3,33 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { StoreView } from '../admin/store-directory.service.ts';
 import { localDate, startOfLocalDay } from '../common/store-clock.ts';
+import { isIncomplete, MIN_COMPLETENESS } from '../ingest/data-completeness.ts';
+import { DataCompleteness } from '../ingest/data-completeness.service.ts';
 import { BUCKET_LABEL_FORMAT, StoreTotalsReader, type StoreTotalsRow } from '../ingest/store-totals.reader.ts';
 import type { HistoryQuery, TimeBound } from './dashboard.dto.ts';
 import { GRID_STEP, MAX_RANGE_DAYS, maxRangeMs, runningOccupancy, type Granularity } from './history-buckets.ts';
 import { countersFromTotals, liveMetrics, type LiveMetrics } from './live-counters.ts';
 
-export type HistoryBucket = { bucket: string } & LiveMetrics;
-export interface StoreHistoryView { store_id: string; timezone: string; granularity: Granularity; from: string; to: string; buckets: HistoryBucket[] }
+/** Share of the bucket really analysed (0–1, null = unknown: before the camera's first heartbeat); see data-completeness.ts. */
+export interface BucketCompleteness { store: number | null; incomplete: boolean; cameras: Record<string, number | null> }
+export type HistoryBucket = { bucket: string } & LiveMetrics & { completeness: BucketCompleteness };
+export interface StoreHistoryView {
+  store_id: string; timezone: string; granularity: Granularity; from: string; to: string;
+  /** A bucket whose store completeness is below this is `incomplete` (its numbers undercount). */
+  completeness_threshold: number;
+  buckets: HistoryBucket[];
+}
 
 /**
  * Every local bucket that overlaps [from, to), empty ones included (charts want a continuous axis): a
  * grid of instants mapped to local labels, so a DST gap makes no phantom hour and a DST repeat one label.
  */
 const BUCKETS_SQL = `
-  SELECT DISTINCT to_char(date_trunc($3, g AT TIME ZONE $4), $5) AS bucket
+  SELECT to_char(date_trunc($3, g AT TIME ZONE $4), $5) AS bucket,
+         (extract(epoch FROM greatest(min(date_trunc($3, g, $4)), $1::timestamptz)) * 1000)::float8 AS start_ms
   FROM (SELECT generate_series($1::timestamptz, $2::timestamptz - interval '1 microsecond', $6::interval) AS g
         UNION ALL SELECT $2::timestamptz - interval '1 microsecond') grid
-  ORDER BY 1`;
+  GROUP BY 1 ORDER BY 1`;
 
 function badRange(message: string): BadRequestException {
   return new BadRequestException({ statusCode: 400, error: 'Bad Request', field: 'to', message: `to: ${message}` });
@@ -28,7 +38,7 @@ function badRange(message: string): BadRequestException {
 /** Time series of the dashboard metrics from PostgreSQL, bucketed by the store's local hours or days (feeds charts). */
 @Injectable()
 export class StoreHistory {
-  constructor(@InjectDataSource() private readonly db: DataSource, private readonly totals: StoreTotalsReader) {}
+  constructor(@InjectDataSource() private readonly db: DataSource, private readonly totals: StoreTotalsReader, private readonly coverage: DataCompleteness) {}
 
   async history(store: StoreView, q: HistoryQuery): Promise<StoreHistoryView> {
     const tz = store.timezone;
@@ -41,11 +51,15 @@ export class StoreHistory {
     }
     const g = q.granularity;
     const [labels, rows] = await Promise.all([
-      this.db.query(BUCKETS_SQL, [from, to, g, tz, BUCKET_LABEL_FORMAT[g], GRID_STEP[g]]) as Promise<{ bucket: string }[]>,
+      this.db.query(BUCKETS_SQL, [from, to, g, tz, BUCKET_LABEL_FORMAT[g], GRID_STEP[g]]) as Promise<{ bucket: string; start_ms: number }[]>,
       // Entrances from the local midnight of `from`'s day: occupancy carries in from the morning.
       this.totals.bucketTotals({ storeId: store.store_id, timezone: tz, granularity: g, from, to, entrancesFrom: new Date(startOfLocalDay(localDate(from.getTime(), tz), tz)) }),
     ]);
     const buckets = labels.map((l) => l.bucket);
+    // Each label spans from its first instant to the next label's (a DST-repeated hour is two hours long).
+    const spans = labels.map((l, i) => ({ startMs: Number(l.start_ms), endMs: i + 1 < labels.length ? Number(labels[i + 1].start_ms) : to.getTime() }));
+    const coverage = await this.coverage.forBuckets(store.store_id, spans);
+    const share = (x: number | null) => (x === null ? null : Math.round(x * 1000) / 1000);
     const byBucket = new Map<string, StoreTotalsRow[]>();
     const flows = new Map<string, { in: number; out: number }>();
     for (const r of rows) {
@@ -62,9 +76,14 @@ export class StoreHistory {
     const occupancy = runningOccupancy(buckets, flows);
     return {
       store_id: store.store_id, timezone: tz, granularity: g, from: from.toISOString(), to: to.toISOString(),
+      completeness_threshold: MIN_COMPLETENESS,
       buckets: buckets.map((bucket, i) => {
         const { counters, visitors } = countersFromTotals(byBucket.get(bucket) ?? []);
-        return { bucket, ...liveMetrics(counters, visitors), occupancy: occupancy[i] };
+        const completeness: BucketCompleteness = {
+          store: share(coverage.store[i]), incomplete: isIncomplete(coverage.store[i]),
+          cameras: Object.fromEntries(coverage.cameras.map((c) => [c.camera_id, share(c.shares[i])])),
+        };
+        return { bucket, ...liveMetrics(counters, visitors), occupancy: occupancy[i], completeness };
       }),
     };
   }

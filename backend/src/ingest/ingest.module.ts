@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AdminModule } from '../admin/admin.module.ts';
+import { DataCompleteness } from './data-completeness.service.ts';
 import { EdgeKeyGuard } from './edge-key.guard.ts';
 import { IngestController } from './ingest.controller.ts';
 import { IngestService } from './ingest.service.ts';
@@ -10,9 +11,10 @@ import { SystemHealth } from './system-health.service.ts';
 @Module({
   imports: [AdminModule],
   controllers: [IngestController],
-  providers: [IngestService, SystemHealth, EdgeKeyGuard, StoreEventsReader, StoreTotalsReader],
+  providers: [IngestService, SystemHealth, EdgeKeyGuard, StoreEventsReader, StoreTotalsReader, DataCompleteness],
   // StoreEventsReader: aggregates of the event tables for analytics, which never touches the tables itself.
   // StoreTotalsReader: the same for the dashboard (live counter rebuilds, history, latest heartbeats).
-  exports: [IngestService, SystemHealth, StoreEventsReader, StoreTotalsReader],
+  // DataCompleteness: the share of each hour really analysed, from heartbeats (history, reports).
+  exports: [IngestService, SystemHealth, StoreEventsReader, StoreTotalsReader, DataCompleteness],
 })
 export class IngestModule {}

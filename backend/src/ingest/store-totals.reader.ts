@@ -11,7 +11,10 @@ export type BucketGranularity = 'hour' | 'day';
  * sums are exact and agree with counters kept elsewhere), and for zones the exact distinct visitors.
  * bigint columns arrive as strings.
  */
-export interface StoreTotalsRow { kind: StoredEventKind; id: string; n: number; total: string; top: string; visitors: number }
+export interface StoreTotalsRow { kind: StoredEventKind | 'session'; id: string; n: number; total: string; top: string; visitors: number }
+
+/** Opening ranges [opens[i], closes[i]) of a day, whose entrance crossings are counted apart (rows of kind `session`). */
+export interface SessionRanges { opens: Date[]; closes: Date[] }
 
 /** to_char() formats of store-local bucket labels (they sort chronologically as text): 2024-01-15T10:00, 2024-01-15. */
 export const BUCKET_LABEL_FORMAT: Record<BucketGranularity, string> = { hour: 'YYYY-MM-DD"T"HH24:00', day: 'YYYY-MM-DD' };
@@ -44,6 +47,13 @@ function totalsSql(bucket: string, entrancesFrom = '$2'): string {
 
 const TOTALS_SQL = totalsSql('');
 const BUCKET_TOTALS_SQL = totalsSql(`to_char(date_trunc($4, ts AT TIME ZONE $5), $6)`, '$7');
+/** Entrance crossings per opening range ($4 opens, $5 closes) as rows of kind 'session', id "<index>:<direction>" (index from 0). */
+const SESSIONS_SQL = `SELECT 'session' AS kind, (s.i - 1) || ':' || e.direction AS id, count(*)::int AS n, 0::bigint AS total, 0::bigint AS top, 0 AS visitors
+  FROM entrance_events e JOIN unnest($4::timestamptz[], $5::timestamptz[]) WITH ORDINALITY AS s(o, c, i) ON e.ts >= s.o AND e.ts < s.c
+  WHERE e.store_id = $1 AND e.ts >= $2 AND e.ts < $3 GROUP BY s.i, e.direction`;
+/** Entrance crossings per instant, in time order: the history's occupancy through the day. */
+const ENTRANCE_FLOW_SQL = `SELECT ts, count(*) FILTER (WHERE direction = 'in')::int AS n_in, count(*) FILTER (WHERE direction = 'out')::int AS n_out
+  FROM entrance_events WHERE store_id = $1 AND ts >= $2 AND ts < $3 GROUP BY ts ORDER BY ts`;
 const VISITORS_SQL = `SELECT zone_id, array_agg(DISTINCT person_key) AS persons
   FROM zone_events WHERE store_id = $1 AND ts >= $2 AND ts < $3 GROUP BY zone_id`;
 const RECENT_SQL = (['entrance_events:entrance', 'zone_events:zone', 'shelf_interactions:shelf', 'queue_events:queue'] as const)
@@ -54,6 +64,19 @@ const RECENT_SQL = (['entrance_events:entrance', 'zone_events:zone', 'shelf_inte
 const LATEST_HEARTBEATS_SQL = `SELECT DISTINCT ON (camera_id) camera_id, received_at, status_data
   FROM camera_heartbeats WHERE store_id = $1 ORDER BY camera_id, received_at DESC`;
 
+/** A jsonb number field of status_data as float8, or null when absent or not a number (never a cast error). */
+const NUM = (field: string) => `CASE WHEN jsonb_typeof(status_data->'${field}') = 'number' THEN (status_data->>'${field}')::float8 END`;
+/** Heartbeats of store $1 received in [$2, $3): what data completeness needs of each (see data-completeness.ts). */
+const HEARTBEAT_SAMPLES_SQL = `SELECT camera_id, (extract(epoch FROM received_at) * 1000)::float8 AS at_ms,
+    CASE WHEN jsonb_typeof(status_data->'stream_state') = 'string' THEN status_data->>'stream_state' END AS stream_state,
+    coalesce(${NUM('fps_achieved')}, ${NUM('fps')}) AS fps, ${NUM('target_fps')} AS target_fps
+  FROM camera_heartbeats WHERE store_id = $1 AND received_at >= $2 AND received_at < $3
+  ORDER BY camera_id, received_at`;
+/** Each camera's first heartbeat ever (one index probe per camera). */
+const FIRST_HEARTBEATS_SQL = `SELECT c AS camera_id,
+    (SELECT received_at FROM camera_heartbeats h WHERE h.store_id = $1 AND h.camera_id = c ORDER BY received_at LIMIT 1) AS first_at
+  FROM unnest($2::text[]) AS c`;
+
 /**
  * Read access to the event and heartbeat tables for the dashboard: totals, never rows. The tables stay
  * private to ingest. Every query is bounded by (store_id, ts) and served by the (store_id, ts) indexes.
@@ -62,9 +85,16 @@ const LATEST_HEARTBEATS_SQL = `SELECT DISTINCT ON (camera_id) camera_id, receive
 export class StoreTotalsReader {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  /** Totals of the events of one store with `ts` in [from, to), in one statement (one snapshot). */
-  async totals(storeId: string, from: Date, to: Date): Promise<StoreTotalsRow[]> {
-    return this.db.query(TOTALS_SQL, [storeId, from, to]);
+  /** Totals of the events of one store with `ts` in [from, to), in one statement (one snapshot); per opening range too when given. */
+  async totals(storeId: string, from: Date, to: Date, sessions?: SessionRanges): Promise<StoreTotalsRow[]> {
+    if (!sessions?.opens.length) return this.db.query(TOTALS_SQL, [storeId, from, to]);
+    return this.db.query(`${TOTALS_SQL} UNION ALL ${SESSIONS_SQL}`, [storeId, from, to, sessions.opens, sessions.closes]);
+  }
+
+  /** Entrance crossings of one store with `ts` in [from, to), summed per instant, in time order. */
+  async entranceFlow(storeId: string, from: Date, to: Date): Promise<{ t: number; in: number; out: number }[]> {
+    const rows = (await this.db.query(ENTRANCE_FLOW_SQL, [storeId, from, to])) as { ts: Date; n_in: number; n_out: number }[];
+    return rows.map((r) => ({ t: r.ts.getTime(), in: r.n_in, out: r.n_out }));
   }
 
   /**
@@ -72,12 +102,14 @@ export class StoreTotalsReader {
    * visitors (person keys), and the keys ({@link storedEventKey}) of the rows in those totals that were
    * stored in the last `recentSeconds` (whose ingest listeners may still be about to run).
    */
-  async countingSnapshot(storeId: string, from: Date, to: Date, recentSeconds: number): Promise<{
+  async countingSnapshot(storeId: string, from: Date, to: Date, recentSeconds: number, sessions?: SessionRanges): Promise<{
     totals: StoreTotalsRow[]; visitors: { zoneId: string; persons: string[] }[]; recentEventKeys: string[];
   }> {
     const params = [storeId, from, to];
     return this.db.transaction('REPEATABLE READ', async (tx) => ({
-      totals: (await tx.query(TOTALS_SQL, params)) as StoreTotalsRow[],
+      totals: (sessions?.opens.length
+        ? await tx.query(`${TOTALS_SQL} UNION ALL ${SESSIONS_SQL}`, [...params, sessions.opens, sessions.closes])
+        : await tx.query(TOTALS_SQL, params)) as StoreTotalsRow[],
       visitors: ((await tx.query(VISITORS_SQL, params)) as { zone_id: string; persons: string[] }[]).map((r) => ({ zoneId: r.zone_id, persons: r.persons })),
       recentEventKeys: ((await tx.query(RECENT_SQL, [...params, recentSeconds])) as { key: string }[]).map((r) => r.key),
     }));
@@ -89,6 +121,18 @@ export class StoreTotalsReader {
    */
   async bucketTotals(q: { storeId: string; timezone: string; granularity: BucketGranularity; from: Date; to: Date; entrancesFrom: Date }): Promise<(StoreTotalsRow & { bucket: string })[]> {
     return this.db.query(BUCKET_TOTALS_SQL, [q.storeId, q.from, q.to, q.granularity, q.timezone, BUCKET_LABEL_FORMAT[q.granularity], q.entrancesFrom]);
+  }
+
+  /** Heartbeats of a store received in [from, to), per camera in time order, reduced to what completeness needs. */
+  async heartbeatSamples(storeId: string, from: Date, to: Date): Promise<{ cameraId: string; atMs: number; streamState: string | null; fps: number | null; targetFps: number | null }[]> {
+    const rows = (await this.db.query(HEARTBEAT_SAMPLES_SQL, [storeId, from, to])) as { camera_id: string; at_ms: number; stream_state: string | null; fps: number | null; target_fps: number | null }[];
+    return rows.map((r) => ({ cameraId: r.camera_id, atMs: Number(r.at_ms), streamState: r.stream_state, fps: r.fps === null ? null : Number(r.fps), targetFps: r.target_fps === null ? null : Number(r.target_fps) }));
+  }
+
+  /** Each camera's first heartbeat ever, or null. */
+  async firstHeartbeats(storeId: string, cameraIds: string[]): Promise<Map<string, number | null>> {
+    const rows = (await this.db.query(FIRST_HEARTBEATS_SQL, [storeId, cameraIds])) as { camera_id: string; first_at: Date | null }[];
+    return new Map(rows.map((r) => [r.camera_id, r.first_at ? new Date(r.first_at).getTime() : null]));
   }
 
   /** Each camera's latest heartbeat (server receipt time). */

@@ -18,7 +18,7 @@ describe('Camera status (real PostgreSQL and Redis)', () => {
   afterAll(async () => { await t.close(); });
 
   it('lists a camera that never sent a heartbeat as offline', async () => {
-    expect(await cameras()).toEqual([{ camera_id: 'cam_door', name: 'cam_door', capabilities: ['entrance'], status: 'offline', last_heartbeat: null, status_data: null }]);
+    expect(await cameras()).toEqual([{ camera_id: 'cam_door', name: 'cam_door', capabilities: ['entrance'], status: 'offline', stream_state: null, last_heartbeat: null, status_data: null }]);
   });
 
   it('is online after a heartbeat, with its status data', async () => {

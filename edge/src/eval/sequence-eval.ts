@@ -177,6 +177,7 @@ export function evalCamera(seq: GroundTruthSequence, s: EvalSettings = DEFAULT_E
     camera_id: `eval_${seq.info.name.replace(/[^A-Za-z0-9._-]/g, '_')}`,
     rtsp: seq.video,
     source: 'file',
+    replay: 'every_frame', // the evaluation analyses every sampled frame
     api_key: 'eval',
     capabilities: ['entrance', 'zones'],
     screenshot_size: [seq.info.width, seq.info.height],

@@ -69,7 +69,15 @@ describe('parseConfig', () => {
       expect(cfg.cameras[0]).toMatchObject({ entrance_counting: 'late', entrance_margin_px: 6, entrance_door: 'auto' });
     });
 
+    it('replay: realtime by default; every_frame for a video file', () => {
+      expect(parseConfig(dump(minimal()), env).cameras.map((c) => c.replay)).toEqual(['realtime', 'realtime']);
+      const cfg = parseConfig(withChange((c) => { c.cameras[1].replay = 'every_frame'; }), env);
+      expect(cfg.cameras[1]).toMatchObject({ source: 'file', replay: 'every_frame' });
+    });
+
     it.each<[string, (c: Tree) => void, string]>([
+      ['replay every_frame on a live camera', (c) => { c.cameras[0].replay = 'every_frame'; }, 'cameras[0].replay: "every_frame" is for video files'],
+      ['an unknown replay mode', (c) => { c.cameras[1].replay = 'fast'; }, 'cameras[1].replay: must be one of realtime, every_frame'],
       ['unknown mode', (c) => { c.cameras[0].entrance_counting = 'twice'; }, 'cameras[0].entrance_counting: must be one of late, each_crossing'],
       ['negative margin', (c) => { c.cameras[0].entrance_margin_px = -1; }, 'cameras[0].entrance_margin_px:'],
       ['door as a word', (c) => { c.cameras[0].entrance_door = 'front'; }, 'cameras[0].entrance_door: must be "auto" or a polygon'],

@@ -26,6 +26,9 @@ export interface DetectorConfig {
   threads_per_camera: number;
 }
 
+export const REPLAY_MODES = ['realtime', 'every_frame'] as const;
+export type ReplayMode = (typeof REPLAY_MODES)[number];
+
 export interface CameraConfig {
   camera_id: string;
   name?: string;
@@ -47,6 +50,13 @@ export interface CameraConfig {
   entrance_door?: Polygon | 'auto';
   /** Frames analysed per second for this camera; the store-wide target_fps when not set. */
   target_fps: number;
+  /**
+   * Video files only. `realtime` (default): played at the file's own speed like a camera, frames the detector
+   * misses are dropped (and counted in heartbeats). `every_frame`: every sampled frame is analysed, as fast as
+   * the machine goes (a replay or an audit gives the same counts on any machine); the camera ends with the file,
+   * and when every camera of the config has ended this way, the edge sends what it holds and exits.
+   */
+  replay: ReplayMode;
   zones: Readonly<Record<string, Polygon>>;
   shelves: Readonly<Record<string, Polygon>>;
   queues: Readonly<Record<string, Polygon>>;
@@ -122,6 +132,7 @@ const cameraSchema = z.strictObject({
   entrance_margin_px: range(0, 500, ' px').default(DEFAULT_ENTRANCE_MARGIN_PX),
   entrance_door: z.union([z.literal('auto'), polygon], { error: 'must be "auto" or a polygon [[x, y], ...]' }).optional(),
   target_fps: range(0.5, 60, ' fps').optional(),
+  replay: z.enum(REPLAY_MODES, { error: `must be one of ${REPLAY_MODES.join(', ')}` }).default('realtime'),
   zones: polygons.default({}),
   shelves: polygons.default({}),
   queues: polygons.default({}),
@@ -300,6 +311,10 @@ function crossFieldProblems(root: Record<string, unknown>): string[] {
       const prev = firstUse.get(cam.camera_id);
       if (prev !== undefined) problems.push(`${at('camera_id')}: duplicate camera id "${cam.camera_id}" (also cameras[${prev}])`);
       else firstUse.set(cam.camera_id, i);
+    }
+
+    if (cam.replay === 'every_frame' && typeof cam.rtsp === 'string' && looksLikeUrl(cam.rtsp)) {
+      problems.push(`${at('replay')}: "every_frame" is for video files; a live rtsp:// camera cannot wait for the detector`);
     }
 
     if (cam.api_key === undefined && !topLevelKey) problems.push(`${at('api_key')}: is required (there is no top-level api_key to fall back to)`);

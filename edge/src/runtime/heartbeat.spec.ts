@@ -1,5 +1,6 @@
 import { FakeIngestBackend } from './fake-ingest-backend.ts';
-import { buildHeartbeat, sendHeartbeat } from './heartbeat.ts';
+import { knownStatusDataSchema, readStatusData } from '../../../shared/src/events.ts';
+import { buildHeartbeat, FrameAccounting, sendHeartbeat } from './heartbeat.ts';
 import { IngestApi } from './ingest-api.ts';
 import { Logger } from './log.ts';
 
@@ -23,6 +24,42 @@ it('buildHeartbeat reports the camera and outbox state', () => {
       uptime_s: 3600,
       version: '0.1.0',
     },
+  });
+});
+
+it('buildHeartbeat reports frames analysed and dropped since the last heartbeat, and the fps achieved against the target', () => {
+  const frames = { target_fps: 5, frames_analysed: 120, frames_dropped: 30, interval_s: 30.04 };
+  const hb = buildHeartbeat(scope, { ...camera, stream_state: 'reconnecting' }, counters, 60, new Date('2024-01-15T10:30:00Z'), frames);
+  expect(hb.status_data).toMatchObject({
+    stream_state: 'reconnecting', target_fps: 5, fps_achieved: 3.99, frames_analysed: 120, frames_dropped: 30, interval_s: 30,
+  });
+  // The fields are the ones declared once in shared/ (what backend and dashboard read).
+  expect(knownStatusDataSchema.safeParse(hb.status_data).success).toBe(true);
+  expect(readStatusData(hb.status_data)).toEqual(hb.status_data);
+});
+
+it.each(['ended', 'stalled', 'reconnecting'] as const)('buildHeartbeat passes stream_state %s through', (state) => {
+  expect(buildHeartbeat(scope, { ...camera, stream_state: state }, counters, 1).status_data.stream_state).toBe(state);
+});
+
+describe('FrameAccounting', () => {
+  it('counts per heartbeat window, across a worker restart (its counters start again at 0)', () => {
+    const acc = new FrameAccounting(5, 0);
+    acc.observe({ frames_analysed: 100, frames_dropped: 4 });
+    acc.observe({ frames_analysed: 150, frames_dropped: 10 });
+    expect(acc.window(30_000)).toEqual({ target_fps: 5, frames_analysed: 150, frames_dropped: 10, interval_s: 30 });
+    acc.observe({ frames_analysed: 170, frames_dropped: 10 });
+    acc.workerStarted();
+    acc.observe({ frames_analysed: 25, frames_dropped: 1 });
+    expect(acc.window(60_000)).toEqual({ target_fps: 5, frames_analysed: 45, frames_dropped: 1, interval_s: 30 });
+    // Nothing analysed (a hung or ended stream): 0, not the previous window again.
+    expect(acc.window(90_000)).toEqual({ target_fps: 5, frames_analysed: 0, frames_dropped: 0, interval_s: 30 });
+  });
+
+  it('a status without counters (an older pipeline) changes nothing', () => {
+    const acc = new FrameAccounting(2, 0);
+    acc.observe({});
+    expect(acc.window(10_000).frames_analysed).toBe(0);
   });
 });
 

@@ -13,6 +13,10 @@ export interface CameraStatus {
   stream_state: StreamState;
   /** People currently in each queue polygon. */
   queue_lengths: Record<string, number>;
+  /** Frames run through the detector since this worker started (monotonic per worker). */
+  frames_analysed?: number;
+  /** Sampled frames the source replaced by a newer one before the detector was free, since this worker started. */
+  frames_dropped?: number;
 }
 
 export type PipelineOutput = { type: 'events'; events: StoreEvent[] } | { type: 'status'; status: CameraStatus };

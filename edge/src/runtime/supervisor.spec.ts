@@ -124,6 +124,15 @@ describe('CameraSupervisor', () => {
       org_id: 'org_demo', store_id: 'store_demo_001', camera_id: 'cam_a',
       status_data: { stream_state: 'streaming', fps: 5, inference_ms: 12.5, dropped_events: 0, dead_letter_events: 0, version: '0.1.0' },
     });
+    // Frame accounting per heartbeat window, against the camera's own target.
+    expect(streaming()!.status_data).toMatchObject({ target_fps: 5, frames_analysed: expect.any(Number), frames_dropped: 0, interval_s: expect.any(Number) });
+  });
+
+  it('reports a camera whose source ended as `ended` in its heartbeats, and says when all have ended', async () => {
+    let allEnded = false;
+    await startSupervisor({ cam_replay: { events_per_second: 50, end_after_events: 2 } }, { heartbeats: true, heartbeatIntervalMs: 200, onAllEnded: () => { allEnded = true; } });
+    await waitFor('an ended heartbeat', () => backend.heartbeats.some((h) => (h.status_data as { stream_state: string }).stream_state === 'ended'));
+    expect(allEnded).toBe(true);
   });
 
   it('stop() ends every worker and flushes the outboxes within a few seconds', async () => {

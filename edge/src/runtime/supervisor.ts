@@ -4,7 +4,7 @@
 import { Worker } from 'node:worker_threads';
 import { Backoff } from './backoff.ts';
 import type { CameraConfig, EdgeConfig } from './config.ts';
-import { buildHeartbeat, sendHeartbeat } from './heartbeat.ts';
+import { buildHeartbeat, FrameAccounting, sendHeartbeat } from './heartbeat.ts';
 import { IngestApi } from './ingest-api.ts';
 import { errorText, type Logger } from './log.ts';
 import { EventOutbox } from './outbox.ts';
@@ -30,6 +30,8 @@ export interface SupervisorOptions {
   /** Set false to send no heartbeats; the interval defaults to config.heartbeat_interval_s. */
   heartbeats?: boolean;
   heartbeatIntervalMs?: number;
+  /** Called once every camera's source has ended for good (replayed files), so a replay can exit. */
+  onAllEnded?: () => void;
 }
 
 export interface CameraRunState {
@@ -52,14 +54,24 @@ class CameraRuntime {
   ended = false;
   restartTimer: ReturnType<typeof setTimeout> | null = null;
   status: CameraStatus = { fps: 0, inference_ms: 0, stream_state: 'starting', queue_lengths: {} };
+  /** Frames analysed and dropped since the previous heartbeat, across worker restarts. */
+  readonly frames: FrameAccounting;
 
   constructor(
     readonly camera: CameraConfig,
     readonly outbox: EventOutbox,
     readonly backoff: Backoff,
     readonly log: Logger,
-  ) {}
+  ) {
+    this.frames = new FrameAccounting(camera.target_fps);
+  }
 }
+
+/**
+ * A running worker silent for this long is reported as `stalled` in heartbeats (pipelines report every few
+ * seconds), well before the watchdog (watchdog.stall_s) restarts it.
+ */
+const SILENT_AS_STALLED_MS = 10_000;
 
 const WORKER_URL = siblingModule('camera-worker', import.meta.url);
 
@@ -146,6 +158,7 @@ export class CameraSupervisor {
     rt.reported = false;
     rt.startedAt = rt.lastReportAt = Date.now();
     rt.status = { ...rt.status, stream_state: 'starting' };
+    rt.frames.workerStarted();
     worker.on('message', (message: WorkerMessage) => this.onMessage(rt, worker, message));
     worker.on('error', (err) => rt.log.error('camera worker crashed', { error: errorText(err) }));
     worker.on('exit', (code) => this.onExit(rt, worker, code));
@@ -167,7 +180,10 @@ export class CameraSupervisor {
         }
         return;
       case 'status':
-        if (worker === rt.worker) rt.status = message.status;
+        if (worker === rt.worker) {
+          rt.status = message.status;
+          rt.frames.observe(message.status);
+        }
         return;
       case 'ended':
         if (worker === rt.worker) rt.ended = true;
@@ -194,13 +210,15 @@ export class CameraSupervisor {
       rt.state = 'ended';
       rt.status = { ...rt.status, fps: 0, stream_state: 'ended' };
       rt.log.info('camera source ended; not restarting', { source: rt.camera.source });
+      if ([...this.runtimes.values()].every((r) => r.state === 'ended')) this.options.onAllEnded?.();
       return;
     }
     // A worker that ran well for a while starts its backoff afresh.
     if (Date.now() - rt.startedAt > Math.max(60_000, 2 * this.restartMaxMs)) rt.backoff.reset();
     const delayMs = rt.backoff.next();
     rt.state = 'restarting';
-    rt.status = { ...rt.status, fps: 0, stream_state: 'restarting' };
+    // A worker terminated for stalling stays `stalled` in heartbeats until its successor reports.
+    rt.status = { ...rt.status, fps: 0, stream_state: rt.status.stream_state === 'stalled' ? 'stalled' : 'restarting' };
     rt.log.warn('camera worker exited; restarting', { exit_code: code, restart_in_ms: delayMs, restarts: rt.restarts });
     rt.restartTimer = setTimeout(() => {
       rt.restartTimer = null;
@@ -245,7 +263,11 @@ export class CameraSupervisor {
       const uptimeS = (Date.now() - this.startedAt) / 1000;
       await Promise.all(
         [...this.runtimes.values()].map((rt) => {
-          const hb = buildHeartbeat({ org_id: config.org_id, store_id: config.store_id, camera_id: rt.camera.camera_id }, rt.status, rt.outbox.counters, uptimeS);
+          const now = new Date();
+          const silent = rt.worker !== null && rt.reported && now.getTime() - rt.lastReportAt > Math.min(SILENT_AS_STALLED_MS, this.stallMs);
+          const status: CameraStatus = silent ? { ...rt.status, fps: 0, stream_state: 'stalled' } : rt.status;
+          const scope = { org_id: config.org_id, store_id: config.store_id, camera_id: rt.camera.camera_id };
+          const hb = buildHeartbeat(scope, status, rt.outbox.counters, uptimeS, now, rt.frames.window(now.getTime()));
           return sendHeartbeat(this.api, hb, rt.camera.api_key, log);
         }),
       );

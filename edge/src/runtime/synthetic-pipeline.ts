@@ -55,7 +55,8 @@ class SyntheticPipeline implements CameraPipeline {
       }
       if (!stalled && now >= nextStatusAt) {
         nextStatusAt += statusEveryMs;
-        emit({ type: 'status', status: { fps: 5, inference_ms: 12.5, stream_state: 'streaming', queue_lengths: {} } });
+        // As if 5 frames a second were analysed since the start (frame accounting in heartbeats).
+        emit({ type: 'status', status: { fps: 5, inference_ms: 12.5, stream_state: 'streaming', queue_lengths: {}, frames_analysed: Math.floor(age / 200), frames_dropped: 0 } });
       }
       await this.sleep(stalled ? 50 : Math.max(1, Math.min(nextEventAt, nextStatusAt) - Date.now()));
     }

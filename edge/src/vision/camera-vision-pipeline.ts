@@ -94,9 +94,11 @@ class CameraVisionPipeline implements CameraPipeline {
 
   async start(emit: Emit): Promise<void> {
     const { camera, detector: det, target_fps } = this.context;
-    const status: CameraStatus = { fps: 0, inference_ms: 0, stream_state: 'starting', queue_lengths: {} };
+    const status: CameraStatus = { fps: 0, inference_ms: 0, stream_state: 'starting', queue_lengths: {}, frames_analysed: 0, frames_dropped: 0 };
     let lastFrameDoneAt = Date.now();
-    const sendStatus = () => emit({ type: 'status', status: { ...status, stream_state: this.streamState() ?? status.stream_state } });
+    const sendStatus = () => emit({ type: 'status', status: {
+      ...status, stream_state: this.streamState() ?? status.stream_state, frames_dropped: this.source?.framesDropped ?? status.frames_dropped,
+    } });
     sendStatus();
     // Status keeps flowing while the stream is down, so the supervisor can tell "reconnecting" from "stuck".
     const statusTimer = setInterval(() => {
@@ -109,7 +111,9 @@ class CameraVisionPipeline implements CameraPipeline {
     try {
       this.source = await openFrameSource({
         url: camera.rtsp, targetFps: target_fps, letterboxSize: detector.inputSize,
-        realtime: camera.source === 'file' ? (this.options.realtime ?? true) : undefined, waitForStream: true,
+        // A file is paced at its own speed (dropping what the detector misses) unless the camera replays every frame.
+        realtime: camera.source === 'file' ? (camera.replay === 'every_frame' ? false : (this.options.realtime ?? true)) : undefined,
+        waitForStream: true,
       });
       const tracker = new ByteTracker(trackerOptionsFor(det.confidence, target_fps, this.options.tracker));
       const personKey = (id: number) => `${camera.camera_id}_${this.runId}_${id}`;
@@ -134,6 +138,7 @@ class CameraVisionPipeline implements CameraPipeline {
         if (events.length) emit({ type: 'events', events: events as StoreEvent[] });
         lastTs = frame.timestampMs;
         lastFrameDoneAt = Date.now();
+        status.frames_analysed = (status.frames_analysed ?? 0) + 1;
 
         const now = performance.now();
         window.push({ at: now, inferenceMs: detector.inferenceMs });
@@ -149,6 +154,7 @@ class CameraVisionPipeline implements CameraPipeline {
         if (closing.length) emit({ type: 'events', events: closing as StoreEvent[] });
       }
       status.stream_state = this.stopped ? 'stopped' : 'ended';
+      status.frames_dropped = this.source.framesDropped;
     } finally {
       clearInterval(statusTimer);
       await this.source?.close().catch(() => {});
