@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FakeIngestBackend } from './runtime/fake-ingest-backend.ts';
+import { FakeIngestBackend } from '../test/fake-ingest-backend.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const deno = join(root, 'node_modules', '.bin', 'deno');

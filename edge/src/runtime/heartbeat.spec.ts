@@ -1,4 +1,4 @@
-import { FakeIngestBackend } from './fake-ingest-backend.ts';
+import { FakeIngestBackend } from '../../test/fake-ingest-backend.ts';
 import { knownStatusDataSchema, readStatusData } from '../../../shared/src/events.ts';
 import { buildHeartbeat, FrameAccounting, sendHeartbeat } from './heartbeat.ts';
 import { IngestApi } from './ingest-api.ts';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { StoreEvent } from '../../../shared/src/events.ts';
-import { FakeIngestBackend } from './fake-ingest-backend.ts';
+import { FakeIngestBackend } from '../../test/fake-ingest-backend.ts';
 import { Logger } from './log.ts';
 import { EventOutbox, nextMove, wholeBatches, type OutboxOptions } from './outbox.ts';
 

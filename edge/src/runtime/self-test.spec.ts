@@ -1,6 +1,6 @@
 import { dump } from 'js-yaml';
 import { parseConfig, type EdgeConfig } from './config.ts';
-import { FakeIngestBackend } from './fake-ingest-backend.ts';
+import { FakeIngestBackend } from '../../test/fake-ingest-backend.ts';
 import { geometryProblems, runSelfTest, selfTestEvents } from './self-test.ts';
 
 function storeConfig(apiBase: string): EdgeConfig {

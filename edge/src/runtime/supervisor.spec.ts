@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dump } from 'js-yaml';
 import { parseConfig, type EdgeConfig } from './config.ts';
-import { FakeIngestBackend } from './fake-ingest-backend.ts';
+import { FakeIngestBackend } from '../../test/fake-ingest-backend.ts';
 import { Logger } from './log.ts';
 import { siblingModule } from './pipeline.ts';
 import { CameraSupervisor, type SupervisorOptions } from './supervisor.ts';
