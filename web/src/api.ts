@@ -80,9 +80,17 @@ export interface Metrics {
 export interface CameraInfo {
   camera_id: string; name: string; capabilities: string[]; status: string; last_heartbeat: string | null; status_data?: Record<string, unknown> | null;
 }
-export interface LiveView extends Metrics { store_id: string; date: string; timezone: string; cameras: CameraInfo[]; timestamp: string }
+/** /live's occupancy fields (backend/src/dashboard/occupancy.ts OccupancyNow). */
+export interface OccupancyNow {
+  capacity: number | null; utilisation: number | null; open: boolean | null; closed_out: number; opening_hours: [string, string][] | null;
+}
+/** Occupancy per history bucket (backend/src/dashboard/occupancy.ts BucketOccupancy); avg and peak are null for a bucket not yet begun. */
+export interface BucketOccupancy { occupancy_avg: number | null; occupancy_peak: number | null; closed_out: number }
+export interface OccupancyCorrection { date: string; opened_at: string; closed_at: string; count: number; reason: string; recorded_at: string }
+export interface LiveView extends Metrics, OccupancyNow { store_id: string; date: string; timezone: string; cameras: CameraInfo[]; timestamp: string }
 export interface HistoryView {
-  store_id: string; timezone: string; granularity: 'hour' | 'day'; from: string; to: string; buckets: ({ bucket: string } & Metrics)[];
+  store_id: string; timezone: string; granularity: 'hour' | 'day'; from: string; to: string; buckets: ({ bucket: string } & Metrics & BucketOccupancy)[];
+  corrections: OccupancyCorrection[];
 }
 
 export interface ReportHead { report_id: string; kind: 'spikes' | 'promo'; status: 'pending' | 'running' | 'ready' | 'failed'; created_at: string; poll?: string }

@@ -1,10 +1,10 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, UseGuards } from '@nestjs/common';
-import { AdminAuth, ApiRoute, ApiZodBody, ApiZodQuery } from '../common/openapi.ts';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, UseGuards } from '@nestjs/common';
+import { AdminAuth, ApiRoute, ApiZodBody, ApiZodParams, ApiZodQuery } from '../common/openapi.ts';
 import { ZodValidationPipe } from '../common/zod-validation.pipe.ts';
 import {
   createCameraSchema, createEdgeKeySchema, createOrgSchema, createStoreSchema, createViewerKeySchema,
-  listCamerasQuery, listEdgeKeysQuery, listStoresQuery, listViewerKeysQuery,
-  type CreateCameraDto, type CreateEdgeKeyDto, type CreateOrgDto, type CreateStoreDto, type CreateViewerKeyDto,
+  listCamerasQuery, listEdgeKeysQuery, listStoresQuery, listViewerKeysQuery, storeIdParam, updateStoreSchema,
+  type CreateCameraDto, type CreateEdgeKeyDto, type CreateOrgDto, type CreateStoreDto, type CreateViewerKeyDto, type UpdateStoreDto,
 } from './admin.dto.ts';
 import { AdminTokenGuard } from './admin-token.guard.ts';
 import { EdgeKeyService } from './edge-key.service.ts';
@@ -35,6 +35,14 @@ export class AdminController {
   @ApiRoute('Create a store (store_id unique across organisations)', { 201: 'the store', 404: 'org_id: no such organisation', 409: 'store_id already exists' }, 400, 413)
   createStore(@Body(new ZodValidationPipe(createStoreSchema)) dto: CreateStoreDto) {
     return this.directory.createStore(dto);
+  }
+
+  @Patch('stores/:store_id')
+  @ApiZodParams(storeIdParam)
+  @ApiZodBody(updateStoreSchema)
+  @ApiRoute('Change a store\'s name, opening hours or capacity (null clears hours or capacity; the time zone is fixed)', { 200: 'the store', 404: 'store_id: no such store' }, 400, 413)
+  updateStore(@Param(new ZodValidationPipe(storeIdParam, 'query')) p: { store_id: string }, @Body(new ZodValidationPipe(updateStoreSchema)) dto: UpdateStoreDto) {
+    return this.directory.updateStore(p.store_id, dto);
   }
 
   @Get('stores')

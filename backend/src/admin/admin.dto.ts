@@ -21,6 +21,46 @@ const name = safeName;
 
 export const createOrgSchema = z.strictObject({ name });
 
+export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+/** Store-local opening hours per weekday: `[["09:00","12:30"],["14:00","20:00"]]`, `[]` = closed that day. */
+export type OpeningHours = Record<Weekday, [string, string][]>;
+
+const HM = /^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$/;
+const hm = z.string({ error: 'must be a time "HH:MM"' }).regex(HM, 'must be a time "HH:MM" from 00:00 to 24:00');
+/** "09:30" → 570 (minutes since local midnight); "24:00" → 1440. */
+export function minuteOfDay(time: string): number {
+  return Number(time.slice(0, 2)) * 60 + Number(time.slice(3, 5));
+}
+
+const dayRanges = z.array(z.tuple([hm, hm], { error: 'must be an ["HH:MM","HH:MM"] pair (open, close)' }), { error: 'must be an array of ["HH:MM","HH:MM"] ranges ([] = closed)' })
+  .max(6, 'must have at most 6 ranges')
+  .superRefine((ranges, ctx) => {
+    for (const [i, [open, close]] of ranges.entries()) {
+      if (minuteOfDay(close) <= minuteOfDay(open)) {
+        ctx.addIssue({ code: 'custom', path: [i, 1], message: `must be after the opening time ${open}: hours past midnight are not supported (close at 24:00 and open at 00:00 the next day)` });
+        return;
+      }
+    }
+    const order = [...ranges.keys()].sort((a, b) => minuteOfDay(ranges[a][0]) - minuteOfDay(ranges[b][0]));
+    for (let k = 1; k < order.length; k++) {
+      const [prev, cur] = [ranges[order[k - 1]], ranges[order[k]]];
+      if (minuteOfDay(cur[0]) <= minuteOfDay(prev[1])) {
+        ctx.addIssue({ code: 'custom', path: [order[k], 0], message: `overlaps or touches the range ${prev[0]}–${prev[1]}: ranges of a day must be separate (merge them)` });
+        return;
+      }
+    }
+  });
+
+/** All seven weekdays, store-local; null removes the hours (the day then runs from local midnight, no close-out). */
+export const openingHoursSchema = z.strictObject(
+  Object.fromEntries(WEEKDAYS.map((d) => [d, dayRanges])) as Record<Weekday, typeof dayRanges>,
+  { error: 'must be an object with mon, tue, wed, thu, fri, sat, sun' },
+).meta({ description: 'Store-local opening hours per weekday, e.g. {"mon":[["09:00","20:00"]],…,"sun":[]}; split hours allowed, no range past midnight', example: { mon: [['09:00', '20:00']], tue: [['09:00', '20:00']], wed: [['09:00', '20:00']], thu: [['09:00', '20:00']], fri: [['09:00', '13:00'], ['14:00', '21:00']], sat: [['10:00', '18:00']], sun: [] } });
+
+const capacity = z.int({ error: 'must be a whole number' }).positive('must be a positive whole number').max(1_000_000, 'must be at most 1000000')
+  .meta({ description: 'How many people the store may hold; utilisation = occupancy ÷ capacity' });
+
 export const createStoreSchema = z.strictObject({
   org_id: uuid,
   store_id: slug,
@@ -28,7 +68,17 @@ export const createStoreSchema = z.strictObject({
   timezone: z
     .string({ error: 'is required' })
     .refine(isIanaTimeZone, 'must be an IANA time zone such as Europe/London or Asia/Kolkata'),
+  opening_hours: openingHoursSchema.nullable().optional(),
+  capacity: capacity.nullable().optional(),
 });
+
+/** PATCH: only the fields sent change; null clears opening hours or capacity. The time zone is fixed at creation. */
+export const updateStoreSchema = z.strictObject({
+  name: name.optional(),
+  opening_hours: openingHoursSchema.nullable().optional(),
+  capacity: capacity.nullable().optional(),
+}).refine((b) => Object.keys(b).length > 0, { message: 'must name at least one of name, opening_hours, capacity', path: [] });
+export const storeIdParam = z.object({ store_id: slug });
 
 export const createCameraSchema = z.strictObject({
   store_id: slug,
@@ -55,6 +105,7 @@ export const listViewerKeysQuery = z.object({ org_id: uuid.optional() });
 
 export type CreateOrgDto = z.infer<typeof createOrgSchema>;
 export type CreateStoreDto = z.infer<typeof createStoreSchema>;
+export type UpdateStoreDto = z.infer<typeof updateStoreSchema>;
 export type CreateCameraDto = z.infer<typeof createCameraSchema>;
 export type CreateEdgeKeyDto = z.infer<typeof createEdgeKeySchema>;
 export type CreateViewerKeyDto = z.infer<typeof createViewerKeySchema>;

@@ -2,16 +2,28 @@ import { Injectable, NotFoundException } from '@nestjs/common';
 import type { ReadAccess } from './read-access.guard.ts';
 import { StoreDirectory, type StoreView } from './store-directory.service.ts';
 
+/** A cached store row is read again after this long: another API process may have changed its hours or capacity. */
+export const STORE_CACHE_MS = 10_000;
+
 /**
- * Stores as a reader may see them. Store rows are immutable once created (no update or delete in the
- * admin API), so they are cached in process: the dashboard's hot path needs a store's organisation and
- * time zone without a PostgreSQL query. If stores ever become editable, invalidate here.
+ * Stores as a reader may see them, cached in process: the dashboard's hot path needs a store's
+ * organisation, time zone and opening hours without a PostgreSQL query on every request. A store's name,
+ * hours and capacity may change (PATCH /api/admin/stores/:id): the process that changes it forgets its copy at
+ * once, the others within {@link STORE_CACHE_MS}. The organisation and time zone never change.
  */
 @Injectable()
 export class ReadableStores {
-  private readonly cache = new Map<string, StoreView>();
+  private readonly cache = new Map<string, { store: StoreView; at: number }>();
 
-  constructor(private readonly directory: StoreDirectory) {}
+  constructor(private readonly directory: StoreDirectory) {
+    directory.onStoreUpdated((store) => this.cache.delete(store.store_id));
+  }
+
+  private cached(storeId: string): StoreView | undefined {
+    const hit = this.cache.get(storeId);
+    if (hit && Date.now() - hit.at < STORE_CACHE_MS) return hit.store;
+    return undefined;
+  }
 
   /**
    * The store if `reader` may read it; otherwise the same 404 as a store that does not exist. No existence
@@ -21,11 +33,11 @@ export class ReadableStores {
    */
   async get(reader: ReadAccess, storeId: string): Promise<StoreView> {
     const orgId = this.orgScope(reader);
-    const hit = this.cache.get(storeId);
+    const hit = this.cached(storeId);
     if (hit && (orgId === null || hit.org_id === orgId)) return hit;
     const store = await this.directory.findStore(storeId, orgId ?? undefined);
     if (!store) throw new NotFoundException({ statusCode: 404, error: 'Not Found', message: `store_id: store ${storeId} does not exist`, field: 'store_id' });
-    this.cache.set(storeId, store);
+    this.cache.set(storeId, { store, at: Date.now() });
     return store;
   }
 
@@ -41,10 +53,10 @@ export class ReadableStores {
 
   /** Cached store lookup without an access check, for hot paths such as ingest listeners. */
   async lookup(storeId: string): Promise<StoreView | null> {
-    const hit = this.cache.get(storeId);
+    const hit = this.cached(storeId);
     if (hit) return hit;
     const store = await this.directory.findStore(storeId);
-    if (store) this.cache.set(storeId, store); // misses are not cached: the store may be created a moment later
+    if (store) this.cache.set(storeId, { store, at: Date.now() }); // misses are not cached: the store may be created a moment later
     return store;
   }
 }

@@ -1,7 +1,7 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { QueryFailedError, type Repository } from 'typeorm';
-import type { CreateCameraDto, CreateStoreDto } from './admin.dto.ts';
+import type { CreateCameraDto, CreateStoreDto, OpeningHours, UpdateStoreDto } from './admin.dto.ts';
 import { Camera } from './entities/camera.entity.ts';
 import { Organization } from './entities/organization.entity.ts';
 import { Store } from './entities/store.entity.ts';
@@ -16,14 +16,22 @@ function notFound(field: string, message: string): NotFoundException {
   return new NotFoundException({ statusCode: 404, error: 'Not Found', message: `${field}: ${message}`, field });
 }
 
-export interface StoreView { org_id: string; store_id: string; name: string; timezone: string; created_at: string }
+export interface StoreView {
+  org_id: string; store_id: string; name: string; timezone: string;
+  /** Store-local hours per weekday, or null: the day runs from local midnight and nobody is closed out. */
+  opening_hours: OpeningHours | null;
+  capacity: number | null;
+  created_at: string;
+}
 export interface CameraView { store_id: string; camera_id: string; name: string; capabilities: string[]; created_at: string }
 export type CameraCreatedListener = (camera: CameraView) => Promise<void>;
+export type StoreUpdatedListener = (store: StoreView) => void;
 
 /** The tenant tree: organisation → store → camera. Other modules read stores through this service. */
 @Injectable()
 export class StoreDirectory {
   private readonly cameraListeners: CameraCreatedListener[] = [];
+  private readonly storeListeners: StoreUpdatedListener[] = [];
 
   constructor(
     @InjectRepository(Organization) private readonly orgs: Repository<Organization>,
@@ -34,6 +42,11 @@ export class StoreDirectory {
   /** Caches of the camera list (the live dashboard) subscribe here to stay in step with the admin API. */
   onCameraCreated(listener: CameraCreatedListener): void {
     this.cameraListeners.push(listener);
+  }
+
+  /** Caches of store rows (ReadableStores) subscribe here: a store's name, hours and capacity may change. */
+  onStoreUpdated(listener: StoreUpdatedListener): void {
+    this.storeListeners.push(listener);
   }
 
   /** The organisation, or a 404 naming `org_id`. */
@@ -57,12 +70,25 @@ export class StoreDirectory {
     if (!(await this.orgs.existsBy({ id: dto.org_id }))) throw notFound('org_id', `organisation ${dto.org_id} does not exist`);
     try {
       // insert, not save: save() would silently update an existing store with the same id.
-      await this.stores.insert({ storeId: dto.store_id, orgId: dto.org_id, name: dto.name, timezone: dto.timezone });
+      await this.stores.insert({ storeId: dto.store_id, orgId: dto.org_id, name: dto.name, timezone: dto.timezone, openingHours: dto.opening_hours ?? null, capacity: dto.capacity ?? null });
       return storeView(await this.stores.findOneByOrFail({ storeId: dto.store_id }));
     } catch (e) {
       if (isUniqueViolation(e)) throw new ConflictException({ statusCode: 409, error: 'Conflict', message: `store_id: ${dto.store_id} already exists`, field: 'store_id' });
       throw e;
     }
+  }
+
+  /** Changes the fields sent (null clears hours or capacity); a 404 naming `store_id` if there is no such store. */
+  async updateStore(storeId: string, dto: UpdateStoreDto): Promise<StoreView> {
+    await this.getStore(storeId);
+    const patch: Partial<Store> = {};
+    if (dto.name !== undefined) patch.name = dto.name;
+    if (dto.opening_hours !== undefined) patch.openingHours = dto.opening_hours;
+    if (dto.capacity !== undefined) patch.capacity = dto.capacity;
+    await this.stores.update({ storeId }, patch as never);
+    const updated = storeView(await this.stores.findOneByOrFail({ storeId }));
+    for (const l of this.storeListeners) l(updated);
+    return updated;
   }
 
   async listStores(orgId?: string): Promise<StoreView[]> {
@@ -109,7 +135,10 @@ export class StoreDirectory {
 }
 
 function storeView(s: Store): StoreView {
-  return { org_id: s.orgId, store_id: s.storeId, name: s.name, timezone: s.timezone, created_at: s.createdAt.toISOString() };
+  return {
+    org_id: s.orgId, store_id: s.storeId, name: s.name, timezone: s.timezone,
+    opening_hours: s.openingHours ?? null, capacity: s.capacity ?? null, created_at: s.createdAt.toISOString(),
+  };
 }
 
 function cameraView(c: Camera): CameraView {

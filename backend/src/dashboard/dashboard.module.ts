@@ -6,16 +6,18 @@ import { DashboardController } from './dashboard.controller.ts';
 import { LiveReconciler } from './live-reconciler.ts';
 import { LiveRedis } from './live-redis.ts';
 import { LiveStoreMetrics } from './live-store-metrics.service.ts';
+import { OccupancyCorrections } from './occupancy-corrections.service.ts';
 import { StoreHistory } from './store-history.service.ts';
 
 /**
  * The store manager's screen: live numbers from Redis (reconciled with PostgreSQL periodically, answered
- * from PostgreSQL while Redis is unusable), camera status, history from PostgreSQL.
+ * from PostgreSQL while Redis is unusable), camera status, history from PostgreSQL, and the occupancy
+ * closed out at each closing (OccupancyCorrections).
  */
 @Module({
   imports: [AdminModule, IngestModule],
   controllers: [DashboardController],
-  providers: [LiveRedis, LiveStoreMetrics, LiveReconciler, CameraStatus, StoreHistory],
-  exports: [LiveStoreMetrics, LiveReconciler, CameraStatus, StoreHistory],
+  providers: [LiveRedis, LiveStoreMetrics, LiveReconciler, CameraStatus, StoreHistory, OccupancyCorrections],
+  exports: [LiveStoreMetrics, LiveReconciler, CameraStatus, StoreHistory, OccupancyCorrections],
 })
 export class DashboardModule {}

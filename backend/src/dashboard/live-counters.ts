@@ -7,6 +7,8 @@ import type { StoreTotalsRow } from '../ingest/store-totals.reader.ts';
 export interface StoreDayCounters {
   in: number;
   out: number;
+  /** In and out crossings within each opening range of the day (stores with opening hours), by range index. */
+  sessions: Record<number, { in: number; out: number }>;
   zones: Record<string, { entries: number; dwellMs: number }>;
   shelves: Record<string, { interactions: number; dwellMs: number }>;
   queues: Record<string, { waits: number; waitMs: number; maxWaitMs: number }>;
@@ -31,12 +33,13 @@ export function averageSeconds(totalMs: number, count: number): number {
 }
 
 export function emptyCounters(): StoreDayCounters {
-  return { in: 0, out: 0, zones: {}, shelves: {}, queues: {} };
+  return { in: 0, out: 0, sessions: {}, zones: {}, shelves: {}, queues: {} };
 }
 
 /**
  * Redis hash fields: `in`, `out`, then a 3-character kind prefix and the id, so ids may contain any
- * character (even ':'): zn/zd zone entries and dwell ms, sn/sd shelf, qn/qw/qm queue count, wait ms, max wait ms.
+ * character (even ':'): zn/zd zone entries and dwell ms, sn/sd shelf, qn/qw/qm queue count, wait ms, max wait ms,
+ * si/so in and out crossings within the opening range of that index.
  */
 export function countersFromHash(fields: Record<string, string>): StoreDayCounters {
   const c = emptyCounters();
@@ -55,6 +58,8 @@ export function countersFromHash(fields: Record<string, string>): StoreDayCounte
       case 'qn:': (c.queues[id] ??= { waits: 0, waitMs: 0, maxWaitMs: 0 }).waits = v; break;
       case 'qw:': (c.queues[id] ??= { waits: 0, waitMs: 0, maxWaitMs: 0 }).waitMs = v; break;
       case 'qm:': (c.queues[id] ??= { waits: 0, waitMs: 0, maxWaitMs: 0 }).maxWaitMs = v; break;
+      case 'si:': (c.sessions[Number(id)] ??= { in: 0, out: 0 }).in = v; break;
+      case 'so:': (c.sessions[Number(id)] ??= { in: 0, out: 0 }).out = v; break;
       default: break; // a field from a newer version: ignore rather than fail the dashboard
     }
   }
@@ -66,6 +71,7 @@ export function hashFromCounters(c: StoreDayCounters): string[] {
   const out: string[] = [];
   if (c.in) out.push('in', String(c.in));
   if (c.out) out.push('out', String(c.out));
+  for (const [i, f] of Object.entries(c.sessions)) out.push(`si:${i}`, String(f.in), `so:${i}`, String(f.out));
   for (const [id, z] of Object.entries(c.zones)) out.push(`zn:${id}`, String(z.entries), `zd:${id}`, String(z.dwellMs));
   for (const [id, s] of Object.entries(c.shelves)) out.push(`sn:${id}`, String(s.interactions), `sd:${id}`, String(s.dwellMs));
   for (const [id, q] of Object.entries(c.queues)) out.push(`qn:${id}`, String(q.waits), `qw:${id}`, String(q.waitMs), `qm:${id}`, String(q.maxWaitMs));
@@ -100,6 +106,11 @@ export function countersFromTotals(rows: StoreTotalsRow[]): { counters: StoreDay
     const n = Number(r.n);
     switch (r.kind) {
       case 'entrance': if (r.id === 'in' || r.id === 'out') counters[r.id] = n; break;
+      case 'session': { // id "<range index>:<direction>"
+        const [i, dir] = r.id.split(':');
+        if (dir === 'in' || dir === 'out') (counters.sessions[Number(i)] ??= { in: 0, out: 0 })[dir] = n;
+        break;
+      }
       case 'zone': counters.zones[r.id] = { entries: n, dwellMs: Number(r.total) }; visitors[r.id] = Number(r.visitors); break;
       case 'shelf': counters.shelves[r.id] = { interactions: n, dwellMs: Number(r.total) }; break;
       case 'queue': counters.queues[r.id] = { waits: n, waitMs: Number(r.total), maxWaitMs: Number(r.top) }; break;

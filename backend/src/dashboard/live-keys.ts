@@ -19,8 +19,12 @@ export interface StoreDayKeys {
   recentNextPrefix: string;
 }
 
-export function storeDayKeys(prefix: string, storeId: string, date: string): StoreDayKeys {
-  const base = `${prefix}:live:{${storeId}}:${date}`;
+/**
+ * `hoursTag` (occupancy.ts sessionsTag) names the day's opening ranges when the store has opening hours: other
+ * hours count into other keys, so a change of hours starts that day's counters afresh, rebuilt from PostgreSQL.
+ */
+export function storeDayKeys(prefix: string, storeId: string, date: string, hoursTag?: string | null): StoreDayKeys {
+  const base = `${prefix}:live:{${storeId}}:${date}${hoursTag ? `:h${hoursTag}` : ''}`;
   return { state: `${base}:state`, counters: `${base}:counters`, pending: `${base}:pending`, recent: `${base}:recent`, visitorsPrefix: `${base}:visitors:`, recentNextPrefix: `${base}:recent-next:` };
 }
 

@@ -4,7 +4,7 @@ import type { ChainableCommander, Redis } from 'ioredis';
 // rebuild swaps its snapshot in without a window where a reader sees half of it.
 
 /**
- * Applies a batch of events ([kind, key, id/direction, ms, person]) to a store-day's counters. The batch is
+ * Applies a batch of events ([kind, key, id/direction, ms or opening range, person]) to a store-day's counters. The batch is
  * summed in Lua first, so Redis runs one HINCRBY per counter and one PFADD per zone instead of several
  * commands per event (the ingest path's largest cost); sums, maxima and HyperLogLogs come out the same.
  */
@@ -19,6 +19,8 @@ local function applyAll(counters, recent, visitorsPrefix, expireAt, events)
       local kind, id = ev[1], ev[3]
       if kind == 'e' then
         add(id, 1)
+        -- ev[4]: the index of the opening range the crossing falls in (absent outside opening hours)
+        if type(ev[4]) == 'number' then add((id == 'in' and 'si:' or 'so:') .. ev[4], 1) end
       elseif kind == 'z' then
         add('zn:' .. id, 1)
         add('zd:' .. id, ev[4])

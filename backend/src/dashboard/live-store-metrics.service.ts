@@ -9,13 +9,15 @@ import { IngestService, type StoredEvents } from '../ingest/ingest.service.ts';
 import { StoreTotalsReader, storedEventKey } from '../ingest/store-totals.reader.ts';
 import type { CameraStatusView } from './camera-board.ts';
 import { CameraStatus } from './camera-status.service.ts';
-import { countersFromHash, countersFromTotals, durationMs, hashFromCounters, liveMetrics, type LiveMetrics } from './live-counters.ts';
+import { countersFromHash, countersFromTotals, durationMs, hashFromCounters, liveMetrics, type LiveMetrics, type StoreDayCounters } from './live-counters.ts';
 import { activeStoresKey, cameraBoardKey, storeDayKeys, type StoreDayKeys } from './live-keys.ts';
 import { LiveRedis, RedisUnavailable } from './live-redis.ts';
 import { liveScripts, type LiveScripts } from './live-scripts.ts';
-import { dayBounds, liveKeysExpireAt } from './store-day.ts';
+import { occupancyNow, type OccupancyNow } from './occupancy.ts';
+import { dayBounds, liveKeysExpireAt, storeDayPlan, type StoreDayPlan } from './store-day.ts';
 
-export type LiveStoreView = { store_id: string; date: string; timezone: string } & LiveMetrics & { cameras: CameraStatusView[]; timestamp: string };
+/** `occupancy` there is opening-hours aware (occupancy.ts); the other OccupancyNow fields say how it was counted. */
+export type LiveStoreView = { store_id: string; date: string; timezone: string } & LiveMetrics & OccupancyNow & { cameras: CameraStatusView[]; timestamp: string };
 /** Where an answer came from: Redis (the normal case) or PostgreSQL (Redis down, slow, or the store-day still rebuilding). */
 export type LiveSource = 'redis' | 'postgres';
 
@@ -63,6 +65,8 @@ export class LiveStoreMetrics implements OnModuleInit {
   private readonly active = new Map<string, number>();
   /** Concurrent PostgreSQL answers for one store-day share one query (Redis down must not multiply the load). */
   private readonly fallbacks = new Map<string, Promise<LiveStoreView>>();
+  /** Store-day → its opening ranges as instants, computed once per store row (a change of hours is a new row). */
+  private readonly plans = new Map<string, { store: StoreView; plan: StoreDayPlan }>();
 
   constructor(
     private readonly redis: LiveRedis,
@@ -94,9 +98,10 @@ export class LiveStoreMetrics implements OnModuleInit {
   async liveFromPostgres(store: StoreView, nowMs = Date.now()): Promise<LiveStoreView> {
     const date = localDate(nowMs, store.timezone);
     const { start, end } = dayBounds(date, store.timezone);
-    const [totals, cameras] = await Promise.all([this.totals.totals(store.store_id, start, end), this.cameras.fromPostgres(store.store_id, nowMs)]);
+    const plan = this.plan(store, date);
+    const [totals, cameras] = await Promise.all([this.totals.totals(store.store_id, start, end, plan.ranges), this.cameras.fromPostgres(store.store_id, nowMs)]);
     const { counters, visitors } = countersFromTotals(totals);
-    return this.view(store, date, liveMetrics(counters, visitors), cameras, nowMs);
+    return this.view(store, date, counters, visitors, cameras, nowMs);
   }
 
   /**
@@ -106,7 +111,7 @@ export class LiveStoreMetrics implements OnModuleInit {
    */
   async reconcile(store: StoreView, nowMs = Date.now()): Promise<boolean> {
     const date = localDate(nowMs, store.timezone);
-    return this.runRebuild(store, date, this.keys(store.store_id, date), 'reconcile');
+    return this.runRebuild(store, date, this.keys(store, date), 'reconcile');
   }
 
   /** Stores that ingested within {@link ACTIVE_WINDOW_MS}: known to this process, or to any (the Redis set). */
@@ -123,8 +128,21 @@ export class LiveStoreMetrics implements OnModuleInit {
     return [...ids].sort();
   }
 
-  private view(store: StoreView, date: string, metrics: LiveMetrics, cameras: CameraStatusView[], nowMs: number): LiveStoreView {
-    return { store_id: store.store_id, date, timezone: store.timezone, ...metrics, cameras, timestamp: new Date(nowMs).toISOString() };
+  private view(store: StoreView, date: string, counters: StoreDayCounters, visitors: Record<string, number>, cameras: CameraStatusView[], nowMs: number): LiveStoreView {
+    const plan = this.plan(store, date);
+    const occupancy = occupancyNow(counters, plan.sessions, plan.hoursToday, store.capacity, nowMs);
+    return { store_id: store.store_id, date, timezone: store.timezone, ...liveMetrics(counters, visitors), ...occupancy, cameras, timestamp: new Date(nowMs).toISOString() };
+  }
+
+  /** The store-day's opening ranges (null without opening hours), remembered while the store row is the same. */
+  private plan(store: StoreView, date: string): StoreDayPlan {
+    const key = `${store.store_id}|${date}`;
+    const hit = this.plans.get(key);
+    if (hit && hit.store === store) return hit.plan;
+    if (this.plans.size > 10_000) this.plans.clear();
+    const plan = storeDayPlan(date, store.opening_hours, store.timezone);
+    this.plans.set(key, { store, plan });
+    return plan;
   }
 
   /**
@@ -134,7 +152,7 @@ export class LiveStoreMetrics implements OnModuleInit {
   private async liveFromRedis(store: StoreView, nowMs: number): Promise<LiveStoreView | null> {
     if (!this.redis.usable) return null;
     const date = localDate(nowMs, store.timezone);
-    const keys = this.keys(store.store_id, date);
+    const keys = this.keys(store, date);
     try {
       await this.resync();
       for (let attempt = 0; attempt < 3; attempt++) {
@@ -149,7 +167,7 @@ export class LiveStoreMetrics implements OnModuleInit {
         const visitors: Record<string, number> = {};
         for (let i = 0; i < visitorPairs.length; i += 2) visitors[String(visitorPairs[i])] = Number(visitorPairs[i + 1]);
         const cameras = await this.cameras.fromBoard(store.store_id, pairs(board), nowMs);
-        return this.view(store, date, liveMetrics(countersFromHash(pairs(counterFields)), visitors), cameras, nowMs);
+        return this.view(store, date, countersFromHash(pairs(counterFields)), visitors, cameras, nowMs);
       }
       return null; // rebuilt three times and still not ready (Redis flushed again meanwhile): PostgreSQL answers
     } catch (e) {
@@ -194,19 +212,26 @@ export class LiveStoreMetrics implements OnModuleInit {
     };
     const cam = stored.cameraId;
     // Stored events always carry their event_id (the edge's or the derived one).
-    for (const e of stored.entrance) add(e.ts, ['e', storedEventKey('entrance', cam, e.event_id!), e.direction]);
+    for (const e of stored.entrance) {
+      // With opening hours, a crossing also counts toward the opening range it falls in (occupancy).
+      const ev: LiveEvent = ['e', storedEventKey('entrance', cam, e.event_id!), e.direction];
+      const t = Date.parse(e.ts);
+      const range = this.plan(store, dateOf(t)).sessionAt(t);
+      if (range !== undefined) ev.push(range);
+      add(e.ts, ev);
+    }
     for (const e of stored.zone) add(e.ts, ['z', storedEventKey('zone', cam, e.event_id!), e.zone_id, durationMs(e.dwell_seconds), e.person_key]);
     for (const e of stored.shelf) add(e.ts, ['s', storedEventKey('shelf', cam, e.event_id!), e.shelf_id, durationMs(e.dwell_seconds)]);
     for (const e of stored.queue) add(e.ts, ['q', storedEventKey('queue', cam, e.event_id!), e.queue_id, durationMs(e.wait_seconds)]);
 
-    const touched = [...byDate.keys()].map((date) => this.keys(stored.storeId, date));
+    const touched = [...byDate.keys()].map((date) => this.keys(store, date));
     try {
       // Bounded: Redis down or silent must not hold the edge's batch (stored in PostgreSQL already) for seconds.
       await this.resync();
       const pipe = this.redis.client.pipeline();
       pipe.zadd(activeStoresKey(this.config.redisPrefix), nowMs, stored.storeId);
       for (const [date, events] of byDate) {
-        const k = this.keys(stored.storeId, date);
+        const k = this.keys(store, date);
         this.scripts.queue(pipe, 'winkLiveRecord', k.state, k.counters, k.pending, k.recent, k.visitorsPrefix, liveKeysExpireAt(date), JSON.stringify(events));
       }
       const results = (await this.redis.run('count a batch', () => pipe.exec())) ?? [];
@@ -256,7 +281,7 @@ export class LiveStoreMetrics implements OnModuleInit {
     }
     const { start, end } = dayBounds(date, store.timezone);
     // One snapshot for totals, visitors and recent keys: "already counted" must mean "in these totals".
-    const snapshot = await this.totals.countingSnapshot(store.store_id, start, end, RECENT_WINDOW_S);
+    const snapshot = await this.totals.countingSnapshot(store.store_id, start, end, RECENT_WINDOW_S, this.plan(store, date).ranges);
     const expireAt = liveKeysExpireAt(date);
     // HyperLogLogs only ever gain members of this day's stored events, so they can be written before the
     // swap (PFADD is idempotent and order-free: same members, same registers). The recent keys go to a set
@@ -295,8 +320,9 @@ export class LiveStoreMetrics implements OnModuleInit {
     for (const k of stale) this.unsynced.delete(k);
   }
 
-  private keys(storeId: string, date: string): StoreDayKeys {
-    return storeDayKeys(this.config.redisPrefix, storeId, date);
+  /** A store-day's keys; with opening hours they name the day's ranges, so new hours start new counters (rebuilt from PostgreSQL). */
+  private keys(store: StoreView, date: string): StoreDayKeys {
+    return storeDayKeys(this.config.redisPrefix, store.store_id, date, this.plan(store, date).tag);
   }
 }
 

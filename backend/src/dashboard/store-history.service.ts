@@ -7,18 +7,27 @@ import { isIncomplete, MIN_COMPLETENESS } from '../ingest/data-completeness.ts';
 import { DataCompleteness } from '../ingest/data-completeness.service.ts';
 import { BUCKET_LABEL_FORMAT, StoreTotalsReader, type StoreTotalsRow } from '../ingest/store-totals.reader.ts';
 import type { HistoryQuery, TimeBound } from './dashboard.dto.ts';
-import { GRID_STEP, MAX_RANGE_DAYS, maxRangeMs, runningOccupancy, type Granularity } from './history-buckets.ts';
+import { GRID_STEP, MAX_RANGE_DAYS, maxRangeMs, type Granularity } from './history-buckets.ts';
 import { countersFromTotals, liveMetrics, type LiveMetrics } from './live-counters.ts';
+import { bucketBounds, occupancyByBucket, sessionsBetween, type BucketOccupancy } from './occupancy.ts';
 
 /** Share of the bucket really analysed (0–1, null = unknown: before the camera's first heartbeat); see data-completeness.ts. */
 export interface BucketCompleteness { store: number | null; incomplete: boolean; cameras: Record<string, number | null> }
-export type HistoryBucket = { bucket: string } & LiveMetrics & { completeness: BucketCompleteness };
+export type HistoryBucket = { bucket: string } & LiveMetrics & BucketOccupancy & { completeness: BucketCompleteness };
 export interface StoreHistoryView {
   store_id: string; timezone: string; granularity: Granularity; from: string; to: string;
   /** A bucket whose store completeness is below this is `incomplete` (its numbers undercount). */
   completeness_threshold: number;
   buckets: HistoryBucket[];
+  /** The closings in [from, to] at which people still counted inside were closed out (table occupancy_corrections). */
+  corrections: OccupancyCorrectionView[];
 }
+
+/** A closing at which the people still counted inside were closed out (one row of occupancy_corrections). */
+export interface OccupancyCorrectionView { date: string; opened_at: string; closed_at: string; count: number; reason: string; recorded_at: string }
+
+const CORRECTIONS_SQL = `SELECT to_char(date, 'YYYY-MM-DD') AS date, opened_at, closed_at, count, reason, recorded_at FROM occupancy_corrections
+  WHERE store_id = $1 AND closed_at > $2 AND closed_at <= $3 ORDER BY closed_at`;
 
 /**
  * Every local bucket that overlaps [from, to), empty ones included (charts want a continuous axis): a
@@ -73,19 +82,41 @@ export class StoreHistory {
       if (!list) byBucket.set(r.bucket, (list = []));
       list.push(r);
     }
-    const occupancy = runningOccupancy(buckets, flows);
+    const [occupancy, corrections] = await Promise.all([this.occupancy(store, buckets, from, to), this.corrections(store.store_id, from, to)]);
     return {
       store_id: store.store_id, timezone: tz, granularity: g, from: from.toISOString(), to: to.toISOString(),
       completeness_threshold: MIN_COMPLETENESS,
+      corrections,
       buckets: buckets.map((bucket, i) => {
         const { counters, visitors } = countersFromTotals(byBucket.get(bucket) ?? []);
         const completeness: BucketCompleteness = {
           store: share(coverage.store[i]), incomplete: isIncomplete(coverage.store[i]),
           cameras: Object.fromEntries(coverage.cameras.map((c) => [c.camera_id, share(c.shares[i])])),
         };
-        return { bucket, ...liveMetrics(counters, visitors), occupancy: occupancy[i], completeness };
+        return { bucket, ...liveMetrics(counters, visitors), ...occupancy[i], completeness };
       }),
     };
+  }
+
+  /**
+   * Occupancy per bucket (end, average, peak, closed out) from the entrance crossings, carried in from the
+   * opening of the first bucket's day (local midnight without opening hours), as occupancy.ts computes it.
+   */
+  private async occupancy(store: StoreView, labels: string[], from: Date, to: Date): Promise<BucketOccupancy[]> {
+    const tz = store.timezone;
+    const bounds = labels.map((l) => bucketBounds(l, tz));
+    const first = labels[0].slice(0, 10);
+    const last = labels[labels.length - 1].slice(0, 10);
+    const sessions = sessionsBetween(first, last, store.opening_hours, tz);
+    const dayStart = startOfLocalDay(first, tz);
+    const end = Math.max(to.getTime(), bounds[bounds.length - 1].end);
+    const points = await this.totals.entranceFlow(store.store_id, new Date(Math.min(dayStart, from.getTime())), new Date(end));
+    return occupancyByBucket(bounds, sessions, points, Date.now());
+  }
+
+  private async corrections(storeId: string, from: Date, to: Date): Promise<OccupancyCorrectionView[]> {
+    const rows = (await this.db.query(CORRECTIONS_SQL, [storeId, from, to])) as { date: string; opened_at: Date; closed_at: Date; count: number; reason: string; recorded_at: Date }[];
+    return rows.map((r) => ({ date: r.date, opened_at: r.opened_at.toISOString(), closed_at: r.closed_at.toISOString(), count: r.count, reason: r.reason, recorded_at: r.recorded_at.toISOString() }));
   }
 }
 

@@ -19,6 +19,7 @@ describe('live counters', () => {
 
   const sample: StoreDayCounters = {
     in: 7, out: 3,
+    sessions: { 0: { in: 5, out: 2 }, 1: { in: 1, out: 0 } },
     zones: { electronics: { entries: 4, dwellMs: 250_000 }, 'floor:2/toys': { entries: 1, dwellMs: 1 } },
     shelves: { shelf_A1: { interactions: 2, dwellMs: 25_000 } },
     queues: { checkout_1: { waits: 3, waitMs: 300_000, maxWaitMs: 150_000 } },
@@ -54,6 +55,9 @@ describe('live counters', () => {
     const { counters, visitors } = countersFromTotals([
       { kind: 'entrance', id: 'in', n: 7, total: '0', top: '0', visitors: 0 },
       { kind: 'entrance', id: 'out', n: 3, total: '0', top: '0', visitors: 0 },
+      { kind: 'session', id: '0:in', n: 5, total: '0', top: '0', visitors: 0 },
+      { kind: 'session', id: '0:out', n: 2, total: '0', top: '0', visitors: 0 },
+      { kind: 'session', id: '1:in', n: 1, total: '0', top: '0', visitors: 0 },
       { kind: 'zone', id: 'electronics', n: 4, total: '250000', top: '0', visitors: 3 },
       { kind: 'zone', id: 'floor:2/toys', n: 1, total: '1', top: '0', visitors: 1 },
       { kind: 'shelf', id: 'shelf_A1', n: 2, total: '25000', top: '0', visitors: 0 },

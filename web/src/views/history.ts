@@ -9,7 +9,7 @@ import { dataTable } from '../table.ts';
 import { queueMetricColumns, shelfMetricColumns, zoneMetricColumns } from './metric-columns.ts';
 import { isAbort, type View, type ViewContext } from './view.ts';
 
-type Bucket = { bucket: string } & Metrics;
+type Bucket = HistoryView['buckets'][number];
 export const MAX_HOUR_DAYS = 31;
 export const MAX_DAY_DAYS = 366;
 
@@ -105,6 +105,9 @@ export function historyView({ store }: ViewContext): View {
         bucketCol,
         { label: 'Footfall', csv: 'footfall', value: (r) => r.footfall, format: (x) => fmtCount(x as number), numeric: true },
         { label: `Occupancy at end of ${per}`, csv: 'occupancy', value: (r) => r.occupancy, format: (x) => fmtCount(x as number), numeric: true },
+        { label: `Average occupancy`, csv: 'occupancy_avg', value: (r) => r.occupancy_avg, format: (x) => (x === null ? '—' : String(x)), numeric: true },
+        { label: `Peak occupancy`, csv: 'occupancy_peak', value: (r) => r.occupancy_peak, format: (x) => (x === null ? '—' : fmtCount(x as number)), numeric: true },
+        { label: 'Closed out at closing', csv: 'closed_out', value: (r) => r.closed_out, format: (x) => fmtCount(x as number), numeric: true },
       ],
     });
     footfallTable.update(v.buckets);

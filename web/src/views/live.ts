@@ -27,6 +27,7 @@ export function liveView({ store }: ViewContext): View {
   };
   const footfall = card('footfall', 'Footfall today');
   const occupancy = card('occupancy', 'Occupancy now');
+  const utilisation = card('utilisation', 'Utilisation');
   const cameras = card('cameras-online', 'Cameras online');
   const day = card('date', 'Store day');
 
@@ -87,7 +88,7 @@ export function liveView({ store }: ViewContext): View {
       h('h2', { id: 'live-title', tabindex: -1 }, `Live — ${store.name}`),
       h('div', { class: 'view-actions' }, status, pause)),
     errors,
-    h('div', { class: 'cards' }, footfall.el, occupancy.el, cameras.el, day.el),
+    h('div', { class: 'cards' }, footfall.el, occupancy.el, utilisation.el, cameras.el, day.el),
     h('div', { class: 'grid-2' }, zones.element, shelves.element, queues.element, camerasTable.element));
 
   function showStatus(): void {
@@ -105,7 +106,14 @@ export function liveView({ store }: ViewContext): View {
     footfall.note.textContent = 'people in since local midnight';
     occupancy.value.textContent = fmtCount(v.occupancy);
     occupancy.value.dataset.value = String(v.occupancy);
-    occupancy.note.textContent = 'in − out today';
+    const hours = v.opening_hours ? (v.opening_hours.map(([a, b]) => `${a}–${b}`).join(', ') || 'closed today') : null;
+    occupancy.note.textContent = v.open === null ? 'in − out since local midnight'
+      : `${v.open ? 'open' : 'closed'} · ${hours}${v.closed_out ? ` · ${fmtCount(v.closed_out)} closed out at closing` : ''}`;
+    occupancy.value.dataset.closedOut = String(v.closed_out);
+    utilisation.value.textContent = v.utilisation === null ? '—' : `${Math.round(v.utilisation * 100)} %`;
+    utilisation.value.dataset.value = v.utilisation === null ? '' : String(v.utilisation);
+    utilisation.note.textContent = v.capacity === null ? 'no capacity set' : `${fmtCount(v.occupancy)} of ${fmtCount(v.capacity)} capacity`;
+    utilisation.el.classList.toggle('warn', v.utilisation !== null && v.utilisation >= 1);
     const online = v.cameras.filter((c) => c.status === 'online').length;
     cameras.value.textContent = `${online} / ${v.cameras.length}`;
     cameras.value.dataset.value = String(online);

@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+import type { OpeningHours } from '../admin.dto.ts';
 
 /** Stores are addressed by their human `store_id` everywhere, so it is the key itself. */
 @Entity({ name: 'stores' })
@@ -15,6 +16,14 @@ export class Store {
   /** IANA zone; the business day of a store starts at its local midnight. */
   @Column({ type: 'text' })
   timezone!: string;
+
+  /** Store-local opening hours per weekday (null: the day runs from local midnight, no close-out). */
+  @Column({ name: 'opening_hours', type: 'jsonb', nullable: true })
+  openingHours!: OpeningHours | null;
+
+  /** How many people the store may hold (null: unknown, no utilisation). */
+  @Column({ type: 'int', nullable: true })
+  capacity!: number | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
