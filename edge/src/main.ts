@@ -7,7 +7,8 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { renderBanner, rtspPasswords } from './runtime/banner.ts';
+import { urlPasswords } from '../../shared/src/url-secrets.ts';
+import { renderBanner } from './runtime/banner.ts';
 import { checkConfigFile, ConfigError, loadConfig, type EdgeConfig } from './runtime/config.ts';
 import { errorText, Logger } from './runtime/log.ts';
 import { siblingModule } from './runtime/pipeline.ts';
@@ -141,7 +142,7 @@ async function main(argv: string[]): Promise<number> {
 
 async function run(config: EdgeConfig, pipeline: string, pipelineOptions: Record<string, unknown>): Promise<number> {
   const log = Logger.create({ level: config.log_level });
-  for (const camera of config.cameras) log.addSecrets(camera.api_key, ...rtspPasswords(camera.rtsp));
+  for (const camera of config.cameras) log.addSecrets(camera.api_key, ...urlPasswords(camera.rtsp));
 
   const pipelineModule = pipelineModuleUrl(pipeline);
   if (pipelineModule.protocol === 'file:' && !existsSync(fileURLToPath(pipelineModule))) {

