@@ -82,8 +82,11 @@ export async function keyChangesSubscribed(config: AppConfig, instances = 2): Pr
   }
 }
 
-/** The live view minus the fields that legitimately differ between two reads. */
-export function comparable<V extends { timestamp: string }>(view: V): Omit<V, 'timestamp'> {
-  const { timestamp: _t, ...rest } = view;
+/**
+ * The live view minus the fields that legitimately differ between two reads, and the heartbeat readings the
+ * controller adds to /live (queue_lengths: not a counter, so not part of what Redis and PostgreSQL must agree on).
+ */
+export function comparable<V extends { timestamp: string; queue_lengths?: unknown }>(view: V): Omit<V, 'timestamp' | 'queue_lengths'> {
+  const { timestamp: _t, queue_lengths: _q, ...rest } = view;
   return rest;
 }

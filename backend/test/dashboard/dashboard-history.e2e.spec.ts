@@ -2,6 +2,9 @@ import { guideBatch } from '../guide-examples.ts';
 import { provisionCamera, startTestApp, type ProvisionedCamera, type TestApp } from '../test-app.ts';
 import { iso, postEvents, todayWindow } from './dashboard-fixtures.ts';
 
+/** No heartbeat ever arrived for these stores' cameras: completeness is unknown, which is not "incomplete". */
+const UNKNOWN_COMPLETENESS = { store: null, incomplete: false, cameras: expect.any(Object) };
+
 describe('Dashboard history from PostgreSQL, bucketed in store-local time', () => {
   let t: TestApp;
   let kol: ProvisionedCamera;
@@ -40,10 +43,11 @@ describe('Dashboard history from PostgreSQL, bucketed in store-local time', () =
     expect(h).toEqual({
       store_id: 'store_kol', timezone: 'Asia/Kolkata', granularity: 'day', from: '2024-01-14T18:30:00.000Z', to: '2024-01-16T18:30:00.000Z',
       buckets: [
-        { bucket: '2024-01-15', footfall: 3, occupancy: 2, occupancy_avg: expect.any(Number), occupancy_peak: expect.any(Number), closed_out: 0, zones: { z1: { entries: 1, unique_visitors: 1, avg_dwell: 30 } }, shelves: {}, queues: { q: { waits: 1, avg_wait: 20, max_wait: 20 } } },
-        { bucket: '2024-01-16', footfall: 1, occupancy: 0, occupancy_avg: expect.any(Number), occupancy_peak: expect.any(Number), closed_out: 0, zones: { z1: { entries: 1, unique_visitors: 1, avg_dwell: 50 } }, shelves: {}, queues: {} },
+        { bucket: '2024-01-15', footfall: 3, occupancy: 2, occupancy_avg: expect.any(Number), occupancy_peak: expect.any(Number), closed_out: 0, zones: { z1: { entries: 1, unique_visitors: 1, avg_dwell: 30 } }, shelves: {}, queues: { q: { waits: 1, avg_wait: 20, max_wait: 20 } }, completeness: UNKNOWN_COMPLETENESS },
+        { bucket: '2024-01-16', footfall: 1, occupancy: 0, occupancy_avg: expect.any(Number), occupancy_peak: expect.any(Number), closed_out: 0, zones: { z1: { entries: 1, unique_visitors: 1, avg_dwell: 50 } }, shelves: {}, queues: {}, completeness: UNKNOWN_COMPLETENESS },
       ],
       corrections: [],
+      completeness_threshold: 0.9,
     });
   });
 
@@ -73,13 +77,14 @@ describe('Dashboard history from PostgreSQL, bucketed in store-local time', () =
       zones: { electronics: { entries: 1, unique_visitors: 1, avg_dwell: 90 } },
       shelves: { shelf_A1: { interactions: 1, avg_dwell: 12.5 } },
       queues: { checkout_1: { waits: 1, avg_wait: 100, max_wait: 100 } },
+      completeness: UNKNOWN_COMPLETENESS,
     };
     const day = await history('store_id=store_utc&from=2024-01-15&to=2024-01-16');
     expect(day.buckets).toEqual([{ bucket: '2024-01-15', ...metrics }]);
     const hours = await history('store_id=store_utc&from=2024-01-15&to=2024-01-16&granularity=hour');
     expect(hours.buckets).toHaveLength(24);
     expect(hours.buckets[10]).toEqual({ bucket: '2024-01-15T10:00', ...metrics });
-    expect(hours.buckets[9]).toEqual({ bucket: '2024-01-15T09:00', footfall: 0, occupancy: 0, occupancy_avg: 0, occupancy_peak: 0, closed_out: 0, zones: {}, shelves: {}, queues: {} });
+    expect(hours.buckets[9]).toEqual({ bucket: '2024-01-15T09:00', footfall: 0, occupancy: 0, occupancy_avg: 0, occupancy_peak: 0, closed_out: 0, zones: {}, shelves: {}, queues: {}, completeness: UNKNOWN_COMPLETENESS });
     expect(hours.buckets[11].occupancy).toBe(1); // still inside: occupancy holds until someone leaves
   });
 
@@ -107,7 +112,7 @@ describe('Dashboard history from PostgreSQL, bucketed in store-local time', () =
     const live = (await t.call('GET', '/api/dashboard/live?store_id=store_today', { token: viewer })).body;
     const h = await history(`store_id=store_today&from=${today.date}&to=${today.date}T23:59:59Z&granularity=day`);
     const bucket = h.buckets.find((b: { bucket: string }) => b.bucket === today.date);
-    const { bucket: _b, ...metrics } = bucket;
+    const { bucket: _b, completeness: _c, ...metrics } = bucket;
     expect(metrics).toEqual({
       footfall: live.footfall, occupancy: live.occupancy, occupancy_avg: expect.any(Number), occupancy_peak: expect.any(Number), closed_out: live.closed_out,
       zones: live.zones, shelves: live.shelves, queues: live.queues,

@@ -59,7 +59,7 @@ describe('Live store metrics in Redis (real PostgreSQL and Redis)', () => {
     const v = await live();
     expect(v).toEqual({
       store_id: 'store_demo_001', date: today.date, timezone: today.tz, footfall: 0, occupancy: 0, zones: {}, shelves: {}, queues: {},
-      capacity: null, utilisation: null, open: null, closed_out: 0, opening_hours: null,
+      capacity: null, utilisation: null, open: null, closed_out: 0, opening_hours: null, queue_lengths: [],
       cameras: [expect.objectContaining({ camera_id: 'cam_entrance_01', status: 'offline', last_heartbeat: null })], timestamp: expect.any(String),
     });
   });
