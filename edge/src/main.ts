@@ -46,6 +46,7 @@ const FLUSH_DEADLINE_MS = 3000;
 const HARD_EXIT_MS = 8000;
 
 async function main(argv: string[]): Promise<number> {
+  // biome-ignore lint/suspicious/noImplicitAnyLet: tsc types it from the parseArgs assignment below (an evolving let, not any)
   let parsed;
   try {
     parsed = parseArgs({

@@ -77,6 +77,7 @@ export const safeId = z
   .trim()
   .min(1, 'must not be empty')
   .max(128, 'must be at most 128 characters')
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
   .regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters')
   .check(storableText);
 

@@ -48,7 +48,10 @@ class RedisOrMemoryStore implements CountStore {
   }
 
   private run(op: 'incr' | 'read', key: string, done: Done, timeWindow: number, max: number): void {
-    if (this.redis.status !== 'ready') return this.local[op](key, done, timeWindow, max);
+    if (this.redis.status !== 'ready') {
+      this.local[op](key, done, timeWindow, max);
+      return;
+    }
     let settled = false;
     const inMemory = () => {
       if (settled) return;
