@@ -1,5 +1,5 @@
 /** The shell: sign-in, store picker, navigation between the Live, History and Analytics views. */
-import { apiGet, ApiError, clearToken, getToken, setToken, UNAUTHORIZED_EVENT, type StoreInfo } from './api.ts';
+import { apiGet, ApiError, clearToken, getToken, setToken, UNAUTHORIZED_EVENT, type StoreListView, type StoreSummary } from './api.ts';
 import { isDate, zoneOffsetLabel } from './dates.ts';
 import { errorBox, h } from './dom.ts';
 import { analyticsView } from './views/analytics.ts';
@@ -51,7 +51,7 @@ function signIn(root: HTMLElement, notice?: string): void {
     button.disabled = true;
     message.replaceChildren(h('span', { role: 'status' }, 'Checking the key…'));
     try {
-      const { body } = await apiGet<{ stores: StoreInfo[] }>('dashboard/stores', {}, { token });
+      const { body } = await apiGet<StoreListView>('dashboard/stores', {}, { token });
       setToken(token);
       input.value = '';
       void boot(root, body.stores);
@@ -88,13 +88,13 @@ function disposeCurrent(): void {
   stopRouting = null;
 }
 
-async function boot(root: HTMLElement, preloaded?: StoreInfo[]): Promise<void> {
+async function boot(root: HTMLElement, preloaded?: StoreSummary[]): Promise<void> {
   disposeCurrent();
   let stores = preloaded;
   if (!stores) {
     root.replaceChildren(h('main', { id: 'main', class: 'loading' }, h('p', { role: 'status' }, 'Loading your stores…')));
     try {
-      stores = (await apiGet<{ stores: StoreInfo[] }>('dashboard/stores')).body.stores;
+      stores = (await apiGet<StoreListView>('dashboard/stores')).body.stores;
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) return; // the unauthorized handler shows the sign-in form
       root.replaceChildren(h('main', { id: 'main' }, errorBox(`Could not load your stores: ${(err as Error).message}`),
@@ -125,7 +125,7 @@ function route(): Route {
   return { view, store: params.get('store'), promo };
 }
 
-function shell(root: HTMLElement, stores: StoreInfo[]): void {
+function shell(root: HTMLElement, stores: StoreSummary[]): void {
   const select = h('select', { id: 'store-picker', name: 'store' },
     stores.map((s) => h('option', { value: s.store_id }, `${s.name} (${s.store_id})`)));
   const zone = h('span', { class: 'tz', id: 'store-tz' });

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
+import type { PeriodSummary, PromoBaseline, PromoResult } from '../../../shared/src/read-contract.ts';
 import type { EntityManager } from 'typeorm';
 import { isIncomplete, MIN_COMPLETENESS } from '../ingest/data-completeness.ts';
 import { DataCompleteness } from '../ingest/data-completeness.service.ts';
@@ -7,7 +8,6 @@ import { HourlyRollup } from './hourly-rollup.service.ts';
 import { estimatePromotionLift, type DayMetrics, type PromotionLift } from './promotion-lift.estimator.ts';
 import { addDays, daysBetween, isoDow, localHourStarts, localIso, localParts, startOfLocalDay } from '../common/store-clock.ts';
 
-export type PromoBaseline = { mode: 'same_weekdays'; weeks: number } | { mode: 'range'; start_date: string; end_date: string };
 
 /** A promotion report's parameters, fully resolved: equal parameters mean the same report. */
 export interface PromoParams {
@@ -22,22 +22,8 @@ export interface PromoParams {
   control_store_ids: string[];
 }
 
-export interface PromoResult {
-  store_id: string;
-  timezone: string;
-  filters: { shelf_id: string | null; zone_id: string | null };
-  promo: PeriodSummary;
-  baseline: PeriodSummary & PromoBaseline;
-  metrics: PromotionLift['metrics'];
-  did: { control_store_ids: string[]; promo_store_days: number; baseline_store_days: number; metrics: NonNullable<PromotionLift['did']> } | null;
-  method: typeof PROMO_METHOD & { bootstrap_seed: number };
-}
-
-interface PeriodSummary {
-  start_date: string; end_date: string; days: number; days_with_data: number; missing_dates: string[];
-  /** Days left out because an hour of them was analysed less than MIN_COMPLETENESS (from heartbeats), and those hours. */
-  incomplete_dates: string[]; left_out_hours: string[];
-}
+// The report's shape is declared once, in the read contract shared with the web dashboard.
+export type { PeriodSummary, PromoBaseline, PromoResult } from '../../../shared/src/read-contract.ts';
 
 export const BOOTSTRAP_RESAMPLES = 2000;
 

@@ -1,3 +1,4 @@
+import type { CountLift, DidLift, MetricName, RatioLift, Unavailable } from '../../../shared/src/read-contract.ts';
 import { bootstrapDays, ratioOfSums, type DayRatio } from './statistics/day-bootstrap.ts';
 import { compareRates, contrastRateRatios, poissonDispersion } from './statistics/poisson-rate-test.ts';
 
@@ -16,49 +17,9 @@ export interface DayMetrics {
 
 export interface PeriodPair { promo: readonly DayMetrics[]; baseline: readonly DayMetrics[] }
 
-export interface CountLift {
-  kind: 'count';
-  unit: 'per_day';
-  promo: number;
-  baseline: number;
-  promo_total: number;
-  baseline_total: number;
-  lift_abs: number;
-  lift_pct: number | null;
-  ci95_pct: [number, number | null] | null;
-  p_value: number;
-  method: 'poisson_exact' | 'quasi_poisson';
-  dispersion: number;
-  significant: boolean;
-}
+// The lift shapes are declared once, in the read contract shared with the web dashboard.
+export type { CountLift, DidLift, MetricName, RatioLift } from '../../../shared/src/read-contract.ts';
 
-export interface RatioLift {
-  kind: 'ratio';
-  promo: number;
-  baseline: number;
-  lift_abs: number;
-  lift_pct: number;
-  ci95_abs: [number, number] | null;
-  ci95_pct: [number, number] | null;
-  method: 'bootstrap_days';
-  resamples: number;
-  seed: number;
-  significant: boolean | null;
-}
-
-export interface DidLift {
-  /** Lift of the target net of the control stores' change over the same periods. */
-  lift_pct: number | null;
-  ci95_pct: [number, number] | null;
-  p_value: number | null;
-  method: 'log_rate_ratio_contrast' | 'bootstrap_days';
-  significant: boolean | null;
-}
-
-export type MetricName =
-  | 'footfall' | 'shelf_interactions' | 'interactions_per_visitor' | 'avg_dwell_seconds' | 'avg_shelf_dwell_seconds' | 'avg_queue_wait_seconds';
-
-type Unavailable = { available: false; reason: string };
 
 export interface PromotionLift {
   metrics: Record<MetricName, CountLift | RatioLift | Unavailable>;

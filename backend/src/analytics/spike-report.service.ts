@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { LeftOutHours, Spike, SpikeHour, SpikeResult } from '../../../shared/src/read-contract.ts';
 import type { EntityManager } from 'typeorm';
 import { isIncomplete, MIN_COMPLETENESS } from '../ingest/data-completeness.ts';
 import { DataCompleteness } from '../ingest/data-completeness.service.ts';
@@ -17,32 +18,8 @@ export interface SpikeParams {
   to: string;
 }
 
-export interface SpikeHour {
-  local: string; utc: string; count: number | null; expected: number | null; threshold: number | null; spike: boolean;
-  /** Share of the hour the store's entrance cameras really analysed (null: unknown, before heartbeats); below the threshold the hour is not judged. */
-  completeness: number | null; incomplete: boolean;
-}
-
-/** Under-covered hours left out of the report: not judged (period) and not used as baseline points (history). */
-export interface LeftOutHours { threshold: number; hours: number; period_hours: string[]; baseline_hours: string[] }
-export interface Spike {
-  local: string; utc: string; count: number; expected: number; threshold: number; score: number; p_value: number;
-  baseline: string; baseline_points: number;
-}
-
-export interface SpikeResult {
-  store_id: string;
-  timezone: string;
-  days: number;
-  start_date: string;
-  end_date: string;
-  method: typeof SPIKE_METHOD;
-  summary: { hours: number; hours_with_data: number; hours_without_baseline: number; hours_incomplete: number; footfall: number; spikes: number };
-  /** Which hours were left out because their cameras did not really analyse them (local ISO times). */
-  left_out: LeftOutHours;
-  spikes: Spike[];
-  series: SpikeHour[];
-}
+// The report's shape is declared once, in the read contract shared with the web dashboard.
+export type { LeftOutHours, Spike, SpikeHour, SpikeResult } from '../../../shared/src/read-contract.ts';
 
 export const SPIKE_METHOD = {
   name: 'robust seasonal baseline',

@@ -1,26 +1,9 @@
 // The cached camera list of a store (Redis hash, see live-keys.ts) turned into the dashboard view.
 import { readStatusData } from '../../../shared/src/events.ts';
+import type { CameraStatusView, HeartbeatStatusData, QueueLengthReading } from '../../../shared/src/read-contract.ts';
 
-export interface CameraStatusView {
-  camera_id: string;
-  name: string;
-  capabilities: string[];
-  /**
-   * `online`: heard from within the online window and analysing (stream_state `streaming`, or an edge that does
-   * not report it); `not_analysing`: heard from, but its stream is starting, reconnecting, stalled, ended,
-   * restarting or stopped — no numbers are being made; `offline`: not heard from within the window.
-   */
-  status: CameraState;
-  /** The reported stream_state of the latest heartbeat, or null. */
-  stream_state: string | null;
-  last_heartbeat: string | null;
-  status_data: Record<string, unknown> | null;
-}
-
-export type CameraState = 'online' | 'not_analysing' | 'offline';
-
-/** One queue's length as the latest heartbeat of its camera said, and how old that reading is. */
-export interface QueueLengthReading { queue_id: string; length: number; camera_id: string; read_at: string; age_seconds: number }
+// The response shapes are declared once, in the read contract shared with the web dashboard.
+export type { CameraState, CameraStatusView, QueueLengthReading } from '../../../shared/src/read-contract.ts';
 
 /** Queue lengths from each camera's latest heartbeat (queue_lengths); the newest reading wins if two cameras watch one queue. */
 export function queueLengths(cameras: readonly CameraStatusView[], nowMs: number): QueueLengthReading[] {

@@ -1,3 +1,4 @@
+import type { LiveMetrics } from '../../../shared/src/read-contract.ts';
 import type { StoreTotalsRow } from '../ingest/store-totals.reader.ts';
 
 // The live numbers of one store-day as counters (what Redis keeps, and what PostgreSQL recomputes
@@ -14,13 +15,8 @@ export interface StoreDayCounters {
   queues: Record<string, { waits: number; waitMs: number; maxWaitMs: number }>;
 }
 
-export interface LiveMetrics {
-  footfall: number;
-  occupancy: number;
-  zones: Record<string, { entries: number; unique_visitors: number; avg_dwell: number }>;
-  shelves: Record<string, { interactions: number; avg_dwell: number }>;
-  queues: Record<string, { waits: number; avg_wait: number; max_wait: number }>;
-}
+/** The metrics part of /live and of each history bucket: declared in the read contract shared with the web dashboard. */
+export type { LiveMetrics } from '../../../shared/src/read-contract.ts';
 
 /** Seconds to whole milliseconds, half up. PostgreSQL computes `floor(s * 1000 + 0.5)`, the same IEEE arithmetic. */
 export function durationMs(seconds: number): number {

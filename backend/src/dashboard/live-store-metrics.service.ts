@@ -3,21 +3,22 @@ import { Inject, Injectable, Logger, type OnModuleInit, ServiceUnavailableExcept
 import { ReadableStores } from '../admin/readable-stores.service.ts';
 import type { StoreView } from '../admin/store-directory.service.ts';
 import { localDate, localDateReader } from '../common/store-clock.ts';
+import type { LiveStoreView } from '../../../shared/src/read-contract.ts';
 import { within } from '../common/within.ts';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.ts';
 import { IngestService, type StoredEvents } from '../ingest/ingest.service.ts';
 import { StoreTotalsReader, storedEventKey } from '../ingest/store-totals.reader.ts';
 import type { CameraStatusView } from './camera-board.ts';
 import { CameraStatus } from './camera-status.service.ts';
-import { countersFromHash, countersFromTotals, durationMs, hashFromCounters, liveMetrics, type LiveMetrics, type StoreDayCounters } from './live-counters.ts';
+import { countersFromHash, countersFromTotals, durationMs, hashFromCounters, liveMetrics, type StoreDayCounters } from './live-counters.ts';
 import { activeStoresKey, cameraBoardKey, storeDayKeys, type StoreDayKeys } from './live-keys.ts';
 import { LiveRedis, RedisUnavailable } from './live-redis.ts';
 import { liveScripts, type LiveScripts } from './live-scripts.ts';
-import { occupancyNow, type OccupancyNow } from './occupancy.ts';
+import { occupancyNow } from './occupancy.ts';
 import { dayBounds, liveKeysExpireAt, storeDayPlan, type StoreDayPlan } from './store-day.ts';
 
-/** `occupancy` there is opening-hours aware (occupancy.ts); the other OccupancyNow fields say how it was counted. */
-export type LiveStoreView = { store_id: string; date: string; timezone: string } & LiveMetrics & OccupancyNow & { cameras: CameraStatusView[]; timestamp: string };
+/** `occupancy` there is opening-hours aware (occupancy.ts); the shape is declared in the read contract shared with the web dashboard. */
+export type { LiveStoreView } from '../../../shared/src/read-contract.ts';
 /** Where an answer came from: Redis (the normal case) or PostgreSQL (Redis down, slow, or the store-day still rebuilding). */
 export type LiveSource = 'redis' | 'postgres';
 

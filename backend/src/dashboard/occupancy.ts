@@ -10,6 +10,7 @@
 
 import { addDays, datesBetween, isoDow, localTimeToInstant, startOfLocalDay } from '../common/store-clock.ts';
 import { minuteOfDay, WEEKDAYS, type OpeningHours } from '../admin/admin.dto.ts';
+import type { BucketOccupancy, OccupancyNow } from '../../../shared/src/read-contract.ts';
 
 export interface Session {
   /** Store-local date of the opening. */
@@ -60,19 +61,8 @@ export function sessionIndexAt(sessions: Session[], t: number): number | undefin
 /** In and out crossings of each session of a day, by session index. */
 export type SessionFlows = Record<number, { in: number; out: number }>;
 
-export interface OccupancyNow {
-  /** People inside now: max(0, in − out) since the current opening (since local midnight without hours); 0 while closed. */
-  occupancy: number;
-  capacity: number | null;
-  /** occupancy ÷ capacity to 3 decimals (may exceed 1); null without a capacity. */
-  utilisation: number | null;
-  /** Open now by the opening hours; null without opening hours. */
-  open: boolean | null;
-  /** People still counted inside at today's closings so far, closed out (0 without hours). */
-  closed_out: number;
-  /** Today's opening ranges (store-local "HH:MM"), null without opening hours. */
-  opening_hours: [string, string][] | null;
-}
+/** /live's occupancy fields: declared in the read contract shared with the web dashboard. */
+export type { OccupancyNow } from '../../../shared/src/read-contract.ts';
 
 /**
  * The live occupancy numbers from a day's counters. `sessions` null: no opening hours, occupancy is
@@ -109,16 +99,8 @@ export function utilisation(occupancy: number, capacity: number | null): number 
 /** Crossings at one instant (several events with the same `ts` apply together). */
 export interface FlowPoint { t: number; in: number; out: number }
 
-export interface BucketOccupancy {
-  /** Occupancy at the end of the bucket, just before any closing at that instant (without hours: in − out since local midnight, as before). */
-  occupancy: number;
-  /** Time-weighted mean occupancy over the bucket's elapsed part, 2 decimals; null for a bucket not yet begun. */
-  occupancy_avg: number | null;
-  /** Highest occupancy at any instant of the bucket's elapsed part; null for a bucket not yet begun. */
-  occupancy_peak: number | null;
-  /** People closed out at closings within the bucket. */
-  closed_out: number;
-}
+/** Occupancy per history bucket: declared in the read contract shared with the web dashboard. */
+export type { BucketOccupancy } from '../../../shared/src/read-contract.ts';
 
 /**
  * Occupancy per bucket ([start, end) instants, ascending, not overlapping) from the entrance crossings of

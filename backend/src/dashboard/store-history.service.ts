@@ -2,29 +2,18 @@ import { BadRequestException, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { StoreView } from '../admin/store-directory.service.ts';
+import type { BucketCompleteness, HistoryBucket, OccupancyCorrectionView, StoreHistoryView } from '../../../shared/src/read-contract.ts';
 import { localDate, startOfLocalDay } from '../common/store-clock.ts';
 import { isIncomplete, MIN_COMPLETENESS } from '../ingest/data-completeness.ts';
 import { DataCompleteness } from '../ingest/data-completeness.service.ts';
 import { BUCKET_LABEL_FORMAT, StoreTotalsReader, type StoreTotalsRow } from '../ingest/store-totals.reader.ts';
 import type { HistoryQuery, TimeBound } from './dashboard.dto.ts';
-import { GRID_STEP, MAX_RANGE_DAYS, maxRangeMs, type Granularity } from './history-buckets.ts';
-import { countersFromTotals, liveMetrics, type LiveMetrics } from './live-counters.ts';
+import { GRID_STEP, MAX_RANGE_DAYS, maxRangeMs } from './history-buckets.ts';
+import { countersFromTotals, liveMetrics } from './live-counters.ts';
 import { bucketBounds, occupancyByBucket, sessionsBetween, type BucketOccupancy } from './occupancy.ts';
 
-/** Share of the bucket really analysed (0–1, null = unknown: before the camera's first heartbeat); see data-completeness.ts. */
-export interface BucketCompleteness { store: number | null; incomplete: boolean; cameras: Record<string, number | null> }
-export type HistoryBucket = { bucket: string } & LiveMetrics & BucketOccupancy & { completeness: BucketCompleteness };
-export interface StoreHistoryView {
-  store_id: string; timezone: string; granularity: Granularity; from: string; to: string;
-  /** A bucket whose store completeness is below this is `incomplete` (its numbers undercount). */
-  completeness_threshold: number;
-  buckets: HistoryBucket[];
-  /** The closings in [from, to] at which people still counted inside were closed out (table occupancy_corrections). */
-  corrections: OccupancyCorrectionView[];
-}
-
-/** A closing at which the people still counted inside were closed out (one row of occupancy_corrections). */
-export interface OccupancyCorrectionView { date: string; opened_at: string; closed_at: string; count: number; reason: string; recorded_at: string }
+// The response shapes are declared once, in the read contract shared with the web dashboard.
+export type { BucketCompleteness, HistoryBucket, OccupancyCorrectionView, StoreHistoryView } from '../../../shared/src/read-contract.ts';
 
 const CORRECTIONS_SQL = `SELECT to_char(date, 'YYYY-MM-DD') AS date, opened_at, closed_at, count, reason, recorded_at FROM occupancy_corrections
   WHERE store_id = $1 AND closed_at > $2 AND closed_at <= $3 ORDER BY closed_at`;

@@ -1,5 +1,5 @@
 /** History: footfall by hour or day with a chart, zone dwell and queue waits over time, in store-local time. */
-import { apiGet, type HistoryView, type Metrics } from '../api.ts';
+import { apiGet, type StoreHistoryView } from '../api.ts';
 import { timeChart, PALETTE, type TimeChart } from '../chart.ts';
 import { csvFileName } from '../csv.ts';
 import { addDays, daysBetween, isDate, localToday, zoneOffsetLabel } from '../dates.ts';
@@ -9,7 +9,7 @@ import { dataTable } from '../table.ts';
 import { queueMetricColumns, shelfMetricColumns, zoneMetricColumns } from './metric-columns.ts';
 import { isAbort, type View, type ViewContext } from './view.ts';
 
-type Bucket = HistoryView['buckets'][number];
+type Bucket = StoreHistoryView['buckets'][number];
 export const MAX_HOUR_DAYS = 31;
 export const MAX_DAY_DAYS = 366;
 
@@ -56,7 +56,7 @@ export function historyView({ store }: ViewContext): View {
     results.setAttribute('aria-busy', 'true');
     results.replaceChildren(h('p', { role: 'status' }, 'Loading history…'));
     try {
-      const { body } = await apiGet<HistoryView>('dashboard/history', { store_id: store.store_id, from: from.value, to: addDays(to.value, 1), granularity: g }, { signal: abort.signal });
+      const { body } = await apiGet<StoreHistoryView>('dashboard/history', { store_id: store.store_id, from: from.value, to: addDays(to.value, 1), granularity: g }, { signal: abort.signal });
       render(body, from.value, to.value);
     } catch (e) {
       if (isAbort(e)) return;
@@ -66,7 +66,7 @@ export function historyView({ store }: ViewContext): View {
     }
   }
 
-  function render(v: HistoryView, first: string, last: string): void {
+  function render(v: StoreHistoryView, first: string, last: string): void {
     for (const c of charts) c.destroy();
     charts = [];
     const g = v.granularity;

@@ -1,5 +1,5 @@
 /** Live: today's numbers in the store's local day, refreshed every few seconds in place (no reload). */
-import { apiGet, type CameraInfo, type LiveView, type QueueMetrics, type ShelfMetrics, type ZoneMetrics } from '../api.ts';
+import { apiGet, type CameraStatusView, type LiveView, type QueueMetrics, type ShelfMetrics, type ZoneMetrics } from '../api.ts';
 import { csvFileName } from '../csv.ts';
 import { ago, formatLocalDateTime, formatLocalTime } from '../dates.ts';
 import { errorBox, h } from '../dom.ts';
@@ -52,7 +52,7 @@ export function liveView({ store }: ViewContext): View {
       ...queueMetricColumns(),
     ],
   });
-  const camerasTable = dataTable<CameraInfo>({
+  const camerasTable = dataTable<CameraStatusView>({
     name: 'live-cameras', caption: 'Cameras', fileName: () => file('cameras'), empty: 'No cameras registered.',
     columns: [
       { label: 'Camera', csv: 'camera_id', value: (r) => r.camera_id },

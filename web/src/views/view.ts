@@ -1,8 +1,8 @@
-import type { StoreInfo } from '../api.ts';
+import type { StoreSummary } from '../api.ts';
 
 export interface ViewContext {
-  store: StoreInfo;
-  stores: StoreInfo[];
+  store: StoreSummary;
+  stores: StoreSummary[];
   /** A promotion the address names (analytics view): the promotion form starts on its dates. */
   promo?: { start: string; end: string } | null;
 }

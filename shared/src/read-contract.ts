@@ -1,0 +1,206 @@
+/**
+ * The read contract: what the dashboard and analytics APIs answer, declared once. The backend services and
+ * controllers that build these answers and the web dashboard (web/src/api.ts) both import these types, so a
+ * field renamed here breaks both builds. Types only: this module has no runtime code, and its one import is
+ * type-only (status-data.ts needs zod, not node:), so nothing of it reaches the browser bundle.
+ * Docs: docs/dashboard.md, docs/analytics.md, README section 7.
+ */
+import type { KnownStatusData, StreamStateName } from './status-data.ts';
+
+export type { KnownStatusData, StreamStateName };
+
+// ---- GET /api/dashboard/stores ----
+
+/** Opening hours per ISO weekday name, store-local "HH:MM" ranges ([] = closed that day). */
+export type OpeningHours = Record<'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun', [string, string][]>;
+export interface StoreSummary { store_id: string; name: string; timezone: string; opening_hours: OpeningHours | null; capacity: number | null }
+export interface StoreListView { stores: StoreSummary[] }
+
+// ---- metrics shared by /live and /history ----
+
+export interface ZoneMetrics {
+  entries: number;
+  /** Distinct person_keys (edge tracks) seen in the zone: an id switch counts a person again (an upper bound on people). */
+  unique_visitors: number;
+  /** Seconds, 2 decimals. */
+  avg_dwell: number;
+}
+export interface ShelfMetrics { interactions: number; avg_dwell: number }
+export interface QueueMetrics { waits: number; avg_wait: number; max_wait: number }
+export interface LiveMetrics {
+  footfall: number;
+  occupancy: number;
+  zones: Record<string, ZoneMetrics>;
+  shelves: Record<string, ShelfMetrics>;
+  queues: Record<string, QueueMetrics>;
+}
+
+// ---- cameras: GET /api/dashboard/cameras, and /live's cameras ----
+
+/**
+ * `online`: heard from within the online window and analysing (stream_state `streaming`, or an edge that does
+ * not report it); `not_analysing`: heard from, but its stream is starting, reconnecting, stalled, ended,
+ * restarting or stopped — no numbers are being made; `offline`: not heard from within the window.
+ */
+export type CameraState = 'online' | 'not_analysing' | 'offline';
+
+/** A heartbeat's status_data as stored: the known fields (status-data.ts) plus whatever else the edge sent. */
+export type HeartbeatStatusData = KnownStatusData & Record<string, unknown>;
+
+export interface CameraStatusView {
+  camera_id: string;
+  name: string;
+  capabilities: string[];
+  status: CameraState;
+  /** The reported stream_state of the latest heartbeat, or null. */
+  stream_state: StreamStateName | null;
+  last_heartbeat: string | null;
+  status_data: HeartbeatStatusData | null;
+}
+export interface CamerasView { cameras: CameraStatusView[] }
+
+// ---- GET /api/dashboard/live ----
+
+export interface OccupancyNow {
+  /** People inside now: max(0, in − out) since the current opening (since local midnight without hours); 0 while closed. */
+  occupancy: number;
+  capacity: number | null;
+  /** occupancy ÷ capacity to 3 decimals (may exceed 1); null without a capacity. */
+  utilisation: number | null;
+  /** Open now by the opening hours; null without opening hours. */
+  open: boolean | null;
+  /** People still counted inside at today's closings so far, closed out (0 without hours). */
+  closed_out: number;
+  /** Today's opening ranges (store-local "HH:MM"), null without opening hours. */
+  opening_hours: [string, string][] | null;
+}
+
+/** One queue's length as the latest heartbeat of its camera said, and how old that reading is. */
+export interface QueueLengthReading { queue_id: string; length: number; camera_id: string; read_at: string; age_seconds: number }
+
+/** The store-day's numbers as the live service builds them (`occupancy` opening-hours aware). */
+export type LiveStoreView = { store_id: string; date: string; timezone: string } & LiveMetrics & OccupancyNow & { cameras: CameraStatusView[]; timestamp: string };
+/** What GET /api/dashboard/live answers. */
+export type LiveView = LiveStoreView & { queue_lengths: QueueLengthReading[] };
+
+// ---- GET /api/dashboard/history ----
+
+export interface BucketOccupancy {
+  /** Occupancy at the end of the bucket, just before any closing at that instant (without hours: in − out since local midnight, as before). */
+  occupancy: number;
+  /** Time-weighted mean occupancy over the bucket's elapsed part, 2 decimals; null for a bucket not yet begun. */
+  occupancy_avg: number | null;
+  /** Highest occupancy at any instant of the bucket's elapsed part; null for a bucket not yet begun. */
+  occupancy_peak: number | null;
+  /** People closed out at closings within the bucket. */
+  closed_out: number;
+}
+
+/** Share of the bucket really analysed (0–1, null = unknown: before the camera's first heartbeat); see backend/src/ingest/data-completeness.ts. */
+export interface BucketCompleteness { store: number | null; incomplete: boolean; cameras: Record<string, number | null> }
+export type HistoryBucket = { bucket: string } & LiveMetrics & BucketOccupancy & { completeness: BucketCompleteness };
+
+/** A closing at which the people still counted inside were closed out (one row of occupancy_corrections). */
+export interface OccupancyCorrectionView { date: string; opened_at: string; closed_at: string; count: number; reason: string; recorded_at: string }
+
+export interface StoreHistoryView {
+  store_id: string; timezone: string; granularity: 'hour' | 'day'; from: string; to: string;
+  /** A bucket whose store completeness is below this is `incomplete` (its numbers undercount). */
+  completeness_threshold: number;
+  buckets: HistoryBucket[];
+  /** The closings in [from, to] at which people still counted inside were closed out (table occupancy_corrections). */
+  corrections: OccupancyCorrectionView[];
+}
+
+// ---- analytics reports: GET /api/analytics/spikes, /promo, /reports/:id ----
+
+export type ReportKind = 'spikes' | 'promo';
+export type ReportStatus = 'pending' | 'running' | 'ready' | 'failed';
+/** The 202 answer (and the head of every report). */
+export interface ReportHead { report_id: string; kind: ReportKind; status: ReportStatus; created_at: string; poll?: string }
+export interface Report<R> extends ReportHead { result: R; completed_at: string | null }
+
+/** How a report was computed, in words and parameters (SPIKE_METHOD, PROMO_METHOD in the backend). */
+export type ReportMethod = Readonly<Record<string, string | number>>;
+
+export interface SpikeHour {
+  local: string; utc: string; count: number | null; expected: number | null; threshold: number | null; spike: boolean;
+  /** Share of the hour the store's entrance cameras really analysed (null: unknown, before heartbeats); below the threshold the hour is not judged. */
+  completeness: number | null; incomplete: boolean;
+}
+/** Under-covered hours left out of the report: not judged (period) and not used as baseline points (history). Local ISO times. */
+export interface LeftOutHours { threshold: number; hours: number; period_hours: string[]; baseline_hours: string[] }
+export interface Spike {
+  local: string; utc: string; count: number; expected: number; threshold: number; score: number; p_value: number;
+  baseline: string; baseline_points: number;
+}
+export interface SpikeResult {
+  store_id: string;
+  timezone: string;
+  days: number;
+  start_date: string;
+  end_date: string;
+  method: ReportMethod;
+  summary: { hours: number; hours_with_data: number; hours_without_baseline: number; hours_incomplete: number; footfall: number; spikes: number };
+  /** Which hours were left out because their cameras did not really analyse them (local ISO times). */
+  left_out: LeftOutHours;
+  spikes: Spike[];
+  series: SpikeHour[];
+}
+
+export interface CountLift {
+  kind: 'count';
+  unit: 'per_day';
+  promo: number;
+  baseline: number;
+  promo_total: number;
+  baseline_total: number;
+  lift_abs: number;
+  lift_pct: number | null;
+  ci95_pct: [number, number | null] | null;
+  p_value: number;
+  method: 'poisson_exact' | 'quasi_poisson';
+  dispersion: number;
+  significant: boolean;
+}
+export interface RatioLift {
+  kind: 'ratio';
+  promo: number;
+  baseline: number;
+  lift_abs: number;
+  lift_pct: number;
+  ci95_abs: [number, number] | null;
+  ci95_pct: [number, number] | null;
+  method: 'bootstrap_days';
+  resamples: number;
+  seed: number;
+  significant: boolean | null;
+}
+export interface DidLift {
+  /** Lift of the target net of the control stores' change over the same periods. */
+  lift_pct: number | null;
+  ci95_pct: [number, number] | null;
+  p_value: number | null;
+  method: 'log_rate_ratio_contrast' | 'bootstrap_days';
+  significant: boolean | null;
+}
+export interface Unavailable { available: false; reason: string }
+export type MetricName =
+  | 'footfall' | 'shelf_interactions' | 'interactions_per_visitor' | 'avg_dwell_seconds' | 'avg_shelf_dwell_seconds' | 'avg_queue_wait_seconds';
+
+export type PromoBaseline = { mode: 'same_weekdays'; weeks: number } | { mode: 'range'; start_date: string; end_date: string };
+export interface PeriodSummary {
+  start_date: string; end_date: string; days: number; days_with_data: number; missing_dates: string[];
+  /** Days left out because an hour of them was analysed less than the completeness threshold (from heartbeats), and those hours (local ISO). */
+  incomplete_dates: string[]; left_out_hours: string[];
+}
+export interface PromoResult {
+  store_id: string;
+  timezone: string;
+  filters: { shelf_id: string | null; zone_id: string | null };
+  promo: PeriodSummary;
+  baseline: PeriodSummary & PromoBaseline;
+  metrics: Record<MetricName, CountLift | RatioLift | Unavailable>;
+  did: { control_store_ids: string[]; promo_store_days: number; baseline_store_days: number; metrics: Record<MetricName, DidLift | Unavailable> } | null;
+  method: ReportMethod;
+}
