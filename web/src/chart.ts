@@ -11,9 +11,13 @@ export interface ChartSeries {
   label: string;
   values: (number | null)[];
   color: string;
-  kind?: 'line' | 'bars' | 'points' | 'dashed';
+  /** `hatched`: bars filled with diagonal stripes (buckets whose numbers undercount: too little of them analysed). */
+  kind?: 'line' | 'bars' | 'hatched' | 'points' | 'dashed';
   format?: (v: number | null) => string;
 }
+
+/** Hatched bars of buckets (hours, days) too little of which was analysed. */
+export const INCOMPLETE_COLOR = '#b45309';
 
 export const PALETTE = ['#1d4ed8', '#c2410c', '#047857', '#7c3aed', '#b91c1c', '#0e7490', '#a16207', '#be185d'];
 
@@ -48,6 +52,7 @@ export function timeChart(opts: {
       const base: uPlot.Series = { label: s.label, stroke: s.color, width: 2, value: (_u, v) => (s.format ? s.format(v) : v == null ? '—' : String(v)) };
       switch (s.kind) {
         case 'bars': return { ...base, fill: `${s.color}99`, width: 1, paths: bars, points: { show: false } };
+        case 'hatched': return { ...base, fill: hatch(s.color), width: 1, paths: bars, points: { show: false } };
         case 'points': return { ...base, paths: () => null, points: { show: true, size: 11, width: 2, stroke: s.color, fill: '#fff' } };
         case 'dashed': return { ...base, dash: [6, 4], width: 1.5, points: { show: false } };
         default: return { ...base, points: { show: opts.labels.length <= 31 } };
@@ -86,6 +91,23 @@ export function timeChart(opts: {
   ro.observe(plot);
   requestAnimationFrame(fit);
   return { element, destroy: () => { ro.disconnect(); u.destroy(); } };
+}
+
+/** Diagonal stripes of `color` on a pale ground, as a canvas pattern (a pale fill where canvas is unavailable). */
+function hatch(color: string): CanvasPattern | string {
+  const tile = document.createElement('canvas');
+  tile.width = 8;
+  tile.height = 8;
+  const g = tile.getContext('2d');
+  if (!g) return `${color}33`;
+  g.fillStyle = `${color}26`;
+  g.fillRect(0, 0, 8, 8);
+  g.strokeStyle = color;
+  g.lineWidth = 1.5;
+  g.beginPath();
+  for (const o of [-8, 0, 8]) { g.moveTo(o, 8); g.lineTo(o + 8, 0); }
+  g.stroke();
+  return g.createPattern(tile, 'repeat') ?? `${color}33`;
 }
 
 const DOW = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];

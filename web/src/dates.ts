@@ -76,7 +76,12 @@ export function zoneOffsetLabel(tz: string, nowMs = Date.now()): string {
 
 /** "12 s ago", "4 min ago", "3 h ago", "2 d ago". */
 export function ago(iso: string, nowMs = Date.now()): string {
-  const s = Math.max(0, Math.round((nowMs - Date.parse(iso)) / 1000));
+  return agoSeconds((nowMs - Date.parse(iso)) / 1000);
+}
+
+/** An age in seconds as "20 s ago", "3 min ago", "2 h ago", "4 d ago". */
+export function agoSeconds(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
   if (s < 60) return `${s} s ago`;
   if (s < 3600) return `${Math.floor(s / 60)} min ago`;
   if (s < 86_400) return `${Math.floor(s / 3600)} h ago`;

@@ -31,6 +31,11 @@ export function fmtPct(p: number | null | undefined): string {
 }
 
 /** A 95 % interval of percentages; an open upper end (no upper bound) is ∞. */
+/** A share 0–1 (data completeness) as a whole percentage rounded down, so 89.9 % never reads "90 %": "87 %". */
+export function fmtShare(share: number | null | undefined): string {
+  return share === null || share === undefined ? DASH : `${Math.floor(share * 100 + 1e-9)} %`;
+}
+
 export function fmtPctInterval(ci: readonly [number, number | null] | null | undefined): string {
   if (!ci) return DASH;
   return `${fmtPct(ci[0])} to ${ci[1] === null ? '+∞' : fmtPct(ci[1])}`;

@@ -37,6 +37,8 @@ export function dataTable<R>(opts: {
   empty?: string;
   /** Wrap the table in a <details> (long tables): the export button stays visible. */
   collapsible?: boolean;
+  /** Extra class for a row (e.g. `incomplete`: too little of its hour analysed). */
+  rowClass?: (row: R) => string | undefined;
 }): DataTable<R> {
   const captionId = uid('cap');
   const shown = opts.columns.filter((c) => !c.csvOnly);
@@ -68,7 +70,7 @@ export function dataTable<R>(opts: {
       tbody.replaceChildren(h('tr', {}, h('td', { colspan: shown.length, class: 'empty' }, opts.empty ?? 'No data yet.')));
       return;
     }
-    tbody.replaceChildren(...rows.map((r) => h('tr', {}, shown.map((c, i) => {
+    tbody.replaceChildren(...rows.map((r) => h('tr', { class: opts.rowClass?.(r) }, shown.map((c, i) => {
       const raw = c.value(r);
       const text = c.format ? c.format(raw, r) : raw === null || raw === undefined ? '—' : String(raw);
       const cls = [c.numeric ? 'num' : '', c.wrap ? 'wrap' : '', c.cellClass?.(r) ?? ''].filter(Boolean).join(' ') || undefined;

@@ -1,7 +1,9 @@
 /**
  * The web dashboard in a real browser (Debian's Chromium driven by playwright-core) against the real backend
  * with simulated data: sign in, pick a store, live numbers equal to the API's and refreshing in place,
- * history by day and hour, the spike report (202 → progress → filled in), a promotion report, CSV exports
+ * history by day and hour with incomplete (under-analysed) hours and days marked, a camera that is not analysing,
+ * queue lengths with the age of their reading, the spike report (202 → progress → filled in) and a promotion report
+ * saying which hours/days they left out, CSV exports
  * checked against the API, a tablet viewport, accessibility basics, and no request outside the app's origin.
  * Screenshots of every view go to test-output/web/.
  */
@@ -148,11 +150,30 @@ describeInBrowser('web dashboard in Chromium against the real backend', () => {
     const entries = <T>(o: Record<string, T>) => Object.keys(o).sort().map((k) => [k, o[k]] as const);
     expect(await tableValues(page, 'live-zones')).toEqual(entries(live.zones).map(([k, z]: any) => [k, String(z.entries), String(z.unique_visitors), String(z.avg_dwell)]));
     expect(await tableValues(page, 'live-shelves')).toEqual(entries(live.shelves).map(([k, s]: any) => [k, String(s.interactions), String(s.avg_dwell)]));
-    expect(await tableValues(page, 'live-queues')).toEqual(entries(live.queues).map(([k, q]: any) => [k, String(q.waits), String(q.avg_wait), String(q.max_wait)]));
+    // Queues: the people waiting now by the latest heartbeat (with the reading's age), and today's waits.
+    const queueIds = [...new Set([...Object.keys(live.queues), ...live.queue_lengths.map((q: any) => q.queue_id)])].sort();
+    expect(live.queue_lengths.find((q: any) => q.queue_id === 'checkout_1')).toMatchObject({ length: f.queueLength, camera_id: 'cam_entrance' });
+    expect(await tableValues(page, 'live-queues')).toEqual(queueIds.map((k) => {
+      const q = live.queues[k] ?? { waits: 0, avg_wait: 0, max_wait: 0 };
+      const now = live.queue_lengths.find((r: any) => r.queue_id === k);
+      return [k, now ? String(now.length) : '', String(q.waits), String(q.avg_wait), String(q.max_wait)];
+    }));
+    expect(await page.textContent('table[data-table="live-queues"] tr:has(th[data-value="checkout_1"]) td[data-col="waiting_now"]'))
+      .toMatch(new RegExp(`^${f.queueLength} waiting · \\d+ s ago$`));
     const cams = await tableValues(page, 'live-cameras');
     expect(cams.map((c) => [c[0], c[2], c[3]])).toEqual(live.cameras.map((c: any) => [c.camera_id, c.status, c.last_heartbeat ?? '']));
     expect(cams.find((c) => c[0] === 'cam_entrance')![2]).toBe('online');
     expect(cams.find((c) => c[0] === 'cam_floor')![2]).toBe('offline');
+    // Heard from but reconnecting: "Not analysing", in amber, with the stream state; distinct from online and offline.
+    expect(live.cameras.find((c: any) => c.camera_id === 'cam_stockroom')).toMatchObject({ status: 'not_analysing', stream_state: 'reconnecting' });
+    const statusCell = (id: string) => `table[data-table="live-cameras"] tr:has(th[data-value="${id}"]) td[data-col="status"]`;
+    expect(await page.textContent(statusCell('cam_stockroom'))).toBe('◐ Not analysing (reconnecting)');
+    expect(await page.textContent(statusCell('cam_entrance'))).toBe('● Online');
+    expect(await page.textContent(statusCell('cam_floor'))).toBe('○ Offline');
+    const colour = (sel: string) => page.$eval(sel, (el) => window.getComputedStyle(el).color);
+    expect(await colour(statusCell('cam_stockroom'))).toBe('rgb(180, 83, 9)'); // --warn (amber)
+    expect(new Set([await colour(statusCell('cam_entrance')), await colour(statusCell('cam_floor')), await colour(statusCell('cam_stockroom'))]).size).toBe(3);
+    expect(await page.textContent('[data-metric="cameras-online"] + .card-note')).toBe('1 not analysing · 1 offline');
     // Times on the page are the store's, not the browser's (Tokyo).
     const hb = await page.textContent('table[data-table="live-cameras"] td[data-col="last_heartbeat_utc"]');
     const nyTime = new Intl.DateTimeFormat('en-US', { timeZone: STORE_A.timezone, hourCycle: 'h23', hour: '2-digit', minute: '2-digit' })
@@ -167,6 +188,7 @@ describeInBrowser('web dashboard in Chromium against the real backend', () => {
     await f.heartbeat(f.aFloor);
     await page.waitForFunction((n) => document.querySelector('[data-metric=footfall]')?.getAttribute('data-value') === String(n), live.footfall + 3, { timeout: 15_000 });
     await page.waitForFunction(() => document.querySelector('[data-metric="cameras-online"]')?.getAttribute('data-value') === '2', undefined, { timeout: 15_000 });
+    expect(await page.textContent('[data-metric="cameras-online"] + .card-note')).toBe('1 not analysing');
     expect(await page.evaluate(() => (window as any).__sameDocument)).toBe(true);
     const after = await api(`/api/dashboard/live?store_id=${STORE_A.storeId}`);
     expect(after.footfall).toBe(live.footfall + 3);
@@ -182,19 +204,27 @@ describeInBrowser('web dashboard in Chromium against the real backend', () => {
     expect(csv.rows.slice(1).map((r) => [r[0], Number(r[1]), Number(r[2]), Number(r[3])]))
       .toEqual(Object.keys(live.zones).sort().map((z) => [z, live.zones[z].entries, live.zones[z].unique_visitors, live.zones[z].avg_dwell]));
     const cams = await exportCsv(page, 'live-cameras', 'live-cameras.csv');
-    expect(cams.rows[0]).toEqual(['camera_id', 'name', 'status', 'last_heartbeat_utc', 'capabilities']);
+    expect(cams.rows[0]).toEqual(['camera_id', 'name', 'status', 'stream_state', 'last_heartbeat_utc', 'capabilities']);
+    expect(cams.rows.find((r) => r[0] === 'cam_stockroom')!.slice(2, 4)).toEqual(['not_analysing', 'reconnecting']);
     expect(cams.rows.slice(1).map((r) => [r[0], r[2]])).toEqual(live.cameras.map((c: any) => [c.camera_id, c.status]));
   });
 
   step('shows history by day and by hour in store-local time, with charts, matching the API', async () => {
-    /** Footfall table row of a history bucket: bucket, footfall, occupancy at the end, average, peak, closed out. */
-    const footfallRow = (b: any): string[] => [b.bucket, String(b.footfall), String(b.occupancy), b.occupancy_avg === null ? '' : String(b.occupancy_avg), b.occupancy_peak === null ? '' : String(b.occupancy_peak), String(b.closed_out)];
-    /** The average of the bucket still running moves between the API's answer and the page's: not compared. */
+    /** Footfall table row of a history bucket: bucket, footfall, share analysed, occupancy at the end, average, peak, closed out. */
+    const footfallRow = (b: any): string[] => [b.bucket, String(b.footfall), b.completeness.store === null ? '' : String(b.completeness.store), String(b.occupancy), b.occupancy_avg === null ? '' : String(b.occupancy_avg), b.occupancy_peak === null ? '' : String(b.occupancy_peak), String(b.closed_out)];
+    /** The average and the share analysed of the bucket still running move between the API's answer and the page's: not compared. */
     const settled = (rows: string[][]) => {
       let running = -1;
-      rows.forEach((r, i) => { if (r[3] !== '') running = i; });
-      return rows.map((r, i) => (i === running ? [...r.slice(0, 3), '(running)', ...r.slice(4)] : r));
+      rows.forEach((r, i) => { if (r[4] !== '') running = i; });
+      return rows.map((r, i) => (i === running ? [r[0], r[1], '(running)', r[3], '(running)', ...r.slice(5)] : r));
     };
+    /** Buckets the page marks incomplete (row class, badge text), and the API's; the running bucket left out of both. */
+    const marked = async () => (await page.$$eval('table[data-table="history-footfall"] tbody tr.incomplete', (trs) =>
+      trs.map((tr) => [tr.querySelector('th')!.dataset.value, /Incomplete$/.test(tr.querySelector('td[data-col="completeness"]')!.textContent ?? '')])));
+    const runningIndex = (v: any) => v.buckets.reduce((r: number, b: any, i: number) => (b.occupancy_avg !== null ? i : r), -1);
+    const settledBuckets = (v: any) => v.buckets.filter((_b: any, i: number) => i !== runningIndex(v));
+    const incompleteOf = (v: any) => settledBuckets(v).filter((b: any) => b.completeness.incomplete).map((b: any) => [b.bucket, true]);
+    const settledLabels = (v: any) => new Set(settledBuckets(v).map((b: any) => b.bucket));
     await page.click('nav a[data-view=history]');
     await page.waitForSelector('table[data-table="history-footfall"] tbody th');
     expect(await page.textContent('.view-history .tz-note')).toContain(STORE_A.timezone);
@@ -205,6 +235,15 @@ describeInBrowser('web dashboard in Chromium against the real backend', () => {
     expect(await page.$$eval('.view-history .chart-plot canvas', (cs) => cs.length)).toBeGreaterThanOrEqual(3);
     const zoneRows = byDay.buckets.flatMap((b: any) => Object.keys(b.zones).sort().map((z) => [b.bucket, z, String(b.zones[z].entries), String(b.zones[z].unique_visitors), String(b.zones[z].avg_dwell)]));
     expect(await tableValues(page, 'history-zones')).toEqual(zoneRows);
+    // The outage day (3 of its 24 hours not analysed) is marked: hatched bar, a badge and a faded row, a legend.
+    expect(byDay.completeness_threshold).toBe(0.9);
+    expect(byDay.buckets.find((b: any) => b.bucket === f.outage.date).completeness).toMatchObject({ store: 0.875, incomplete: true });
+    expect(incompleteOf(byDay)).toContainEqual([f.outage.date, true]);
+    expect((await marked()).filter(([b]) => settledLabels(byDay).has(b))).toEqual(incompleteOf(byDay));
+    expect(await page.getAttribute('[data-legend=completeness]', 'data-threshold')).toBe('0.9');
+    expect(await page.textContent('[data-legend=completeness]')).toContain('less than 90 % of the day analysed');
+    expect(await page.getAttribute('[data-chart=footfall]', 'aria-label')).toContain(`Incomplete (less than 90 % of the day analysed, hatched): ${f.outage.date}`);
+    expect(await page.textContent(`table[data-table="history-footfall"] tr:has(th[data-value="${f.outage.date}"]) td[data-col="completeness"]`)).toBe('87 % · Incomplete');
     await shot(page, 'history-day');
 
     await page.check('#granularity-hour');
@@ -214,6 +253,12 @@ describeInBrowser('web dashboard in Chromium against the real backend', () => {
     const hourRows = await tableValues(page, 'history-footfall');
     expect(settled(hourRows)).toEqual(settled(byHour.buckets.map(footfallRow)));
     expect(hourRows[0][0]).toBe(`${from}T00:00`); // local midnight of the store, whatever the browser's zone
+    const outageHours = [11, 12, 13].map((hr) => `${f.outage.date}T${hr}:00`);
+    for (const b of outageHours) expect(incompleteOf(byHour)).toContainEqual([b, true]);
+    expect((await marked()).filter(([b]) => settledLabels(byHour).has(b))).toEqual(incompleteOf(byHour));
+    expect(await page.textContent('[data-legend=completeness]')).toContain('less than 90 % of the hour analysed');
+    // Before the camera's first heartbeat the share is unknown: "—", not marked.
+    expect(await page.textContent(`table[data-table="history-footfall"] tr:has(th[data-value="${from}T10:00"]) td[data-col="completeness"]`)).toBe('—');
     const queueCsv = await exportCsv(page, 'history-queues', 'history-queues-by-hour.csv');
     expect(queueCsv.rows[0]).toEqual(['local_hour', 'queue_id', 'waits', 'avg_wait_seconds', 'max_wait_seconds']);
     expect(queueCsv.rows.slice(1)).toEqual(byHour.buckets.flatMap((b: any) => Object.keys(b.queues).sort()
@@ -242,6 +287,13 @@ describeInBrowser('web dashboard in Chromium against the real backend', () => {
     const label = await page.getAttribute('[data-chart=spikes]', 'aria-label');
     expect(label).toContain(`${f.spike.date} ${f.spike.hour}:00 had`);
     expect(await page.textContent('[data-summary=spikes]')).toContain(`${spikeReport.result.summary.spikes} spike`);
+    // The outage's hours were left out (not judged); the page lists them.
+    const leftOut = spikeReport.result.left_out.period_hours as string[];
+    expect(spikeReport.result.summary.hours_incomplete).toBe(3);
+    expect(leftOut.map((hr) => hr.slice(0, 16))).toEqual([11, 12, 13].map((hr) => `${f.outage.date}T${hr}:00`));
+    expect(await page.getAttribute('[data-left-out=spikes]', 'data-hours')).toBe(leftOut.join(' '));
+    expect(await page.textContent('[data-left-out=spikes]')).toContain(`3 hours left out (less than 90 % of the hour analysed`);
+    expect(await page.textContent('[data-left-out=spikes]')).toContain(`${f.outage.date} 11:00, 12:00, 13:00`);
     const csv = await exportCsv(page, 'spikes', 'spikes.csv');
     expect(csv.rows[0]).toEqual(['local_hour', 'actual', 'expected', 'excess', 'threshold', 'score', 'p_value', 'baseline']);
     expect(csv.rows.slice(1).map((r) => [r[0], Number(r[1]), Number(r[2])])).toEqual(spikes.map((s: any) => [s.local, s.count, s.expected]));
@@ -271,6 +323,10 @@ describeInBrowser('web dashboard in Chromium against the real backend', () => {
     expect(await page.getAttribute('svg.interval-plot', 'aria-label')).toContain('Average zone dwell');
     expect(await page.isVisible('table[data-table="promo-did"]')).toBe(true);
     expect(await page.textContent('[data-section=promo] [data-summary=promo]')).toContain('Zone: electronics');
+    // The outage day is in the promotion week: left out like a missing day, and the page says so.
+    expect(promoReport.result.promo.incomplete_dates).toEqual([f.outage.date]);
+    expect(await page.getAttribute('[data-left-out=promo]', 'data-dates')).toBe(f.outage.date);
+    expect(await page.textContent('[data-left-out=promo]')).toContain(`1 day left out (treated as missing): an hour of it was analysed less than 90 %. Promotion: ${f.outage.date} (11:00, 12:00, 13:00); baseline: none.`);
     const csv = await exportCsv(page, 'promo-lift', 'promo-lift.csv');
     expect(csv.rows[0]).toEqual(['metric', 'promo', 'baseline', 'lift_pct', 'ci95_pct_low', 'ci95_pct_high', 'p_value', 'significant', 'note']);
     const dwellCsv = csv.rows.find((r) => r[0] === 'avg_dwell_seconds')!;

@@ -1,8 +1,9 @@
 /**
  * Data for the web dashboard's tests: a real app (with its BullMQ workers) on a throwaway database, three
  * stores provisioned through the admin API, six weeks of deterministic visitor traffic sent through the real
- * ingest API with each camera's edge key (a promotion week and one injected spike included), a heartbeat
- * for one camera, and a viewer key.
+ * ingest API with each camera's edge key (a promotion week and one injected spike included), five days of
+ * heartbeats for the entrance camera with a three-hour outage (the data-completeness marks), a heartbeat with a
+ * queue reading, a camera that is heard from but not analysing (reconnecting), and a viewer key.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +12,7 @@ import type { StoreEvent } from '../../../shared/src/events.ts';
 import { seededRandom } from '../../src/common/seeded-random.ts';
 import { addDays, localDate, localTimeToInstant } from '../../src/common/store-clock.ts';
 import { buildWeb } from '../../../scripts/build-web.mjs';
-import { closeAnalyticsApp, drain } from '../analytics/analytics-harness.ts';
+import { closeAnalyticsApp, drain, sql } from '../analytics/analytics-harness.ts';
 import { provisionCamera, startTestApp, type ProvisionedCamera, type TestApp } from '../test-app.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -27,15 +28,21 @@ export interface WebFixture {
   viewer: string;
   a: ProvisionedCamera;
   aFloor: ProvisionedCamera;
+  /** Store A's third camera: heard from, but its stream is reconnecting (status `not_analysing`). */
+  aStock: ProvisionedCamera;
   b: ProvisionedCamera;
   other: ProvisionedCamera;
   /** Store A's local dates. */
   today: string;
   promo: { start: string; end: string };
   spike: { date: string; hour: number };
+  /** Store A's local date and hours [from, to) during which its entrance camera sent no heartbeats. */
+  outage: { date: string; fromHour: number; toHour: number };
+  /** People in checkout_1 by the entrance camera's latest heartbeat. */
+  queueLength: number;
   /** Sends events through POST /api/ingest/events with the camera's edge key, 1,000 per batch. */
   send(cam: ProvisionedCamera, events: StoreEvent[]): Promise<void>;
-  heartbeat(cam: ProvisionedCamera): Promise<void>;
+  heartbeat(cam: ProvisionedCamera, statusData?: Record<string, unknown>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -133,6 +140,7 @@ export async function startWebFixture(): Promise<WebFixture> {
   const all = ['entrance', 'zones', 'shelves', 'queue'];
   const a = await provisionCamera(t, { storeId: STORE_A.storeId, cameraId: 'cam_entrance', timezone: STORE_A.timezone, capabilities: all });
   const aFloor = await provisionCamera(t, { orgId: a.orgId, storeId: STORE_A.storeId, cameraId: 'cam_floor', timezone: STORE_A.timezone, capabilities: ['zones', 'shelves'] });
+  const aStock = await provisionCamera(t, { orgId: a.orgId, storeId: STORE_A.storeId, cameraId: 'cam_stockroom', timezone: STORE_A.timezone, capabilities: ['zones'] });
   const b = await provisionCamera(t, { orgId: a.orgId, storeId: STORE_B.storeId, cameraId: 'cam_door', timezone: STORE_B.timezone, capabilities: ['entrance'] });
   const other = await provisionCamera(t, { storeId: STORE_OTHER.storeId, cameraId: 'cam_door', timezone: STORE_OTHER.timezone, capabilities: ['entrance'] });
 
@@ -145,10 +153,10 @@ export async function startWebFixture(): Promise<WebFixture> {
       if (r.status !== 200 && r.status !== 201) throw new Error(`ingest ${cam.storeId}: ${r.status} ${JSON.stringify(r.body)}`);
     }
   };
-  const heartbeat = async (cam: ProvisionedCamera) => {
+  const heartbeat = async (cam: ProvisionedCamera, statusData: Record<string, unknown> = { fps: 5, stream_state: 'streaming' }) => {
     const r = await t.call('POST', '/api/ingest/heartbeat', {
       token: cam.apiKey,
-      body: { org_id: cam.orgId, store_id: cam.storeId, camera_id: cam.cameraId, device_ts: new Date().toISOString(), status_data: { fps: 5, stream_state: 'streaming' } },
+      body: { org_id: cam.orgId, store_id: cam.storeId, camera_id: cam.cameraId, device_ts: new Date().toISOString(), status_data: statusData },
     });
     if (r.status >= 300) throw new Error(`heartbeat: ${r.status} ${JSON.stringify(r.body)}`);
   };
@@ -163,12 +171,22 @@ export async function startWebFixture(): Promise<WebFixture> {
   const todayB = localDate(now, STORE_B.timezone);
   await send(b, storeTraffic({ tag: 'b', tz: STORE_B.timezone, dates: Array.from({ length: HISTORY_DAYS }, (_, i) => addDays(todayB, i - HISTORY_DAYS)), untilMs: now, seed: 3, full: false }));
   await send(other, storeTraffic({ tag: 'o', tz: STORE_OTHER.timezone, dates: [addDays(today, -1)], untilMs: now, seed: 4, full: false }));
-  await heartbeat(a);
   await drain(t, 120_000);
+  // The entrance camera's heartbeats (every 60 s, streaming at its target) from 5 days ago to now, except for a
+  // three-hour outage 4 days ago (in the promotion week and the spike report's week): those hours are incomplete.
+  const outage = { date: addDays(today, -4), fromHour: 11, toHour: 14 };
+  await sql(t, `INSERT INTO camera_heartbeats (store_id, camera_id, device_ts, received_at, status_data)
+    SELECT $1, $2, g, g, '{"stream_state":"streaming","fps":5,"fps_achieved":5,"target_fps":5,"frames_analysed":300,"frames_dropped":0,"interval_s":60}'::jsonb
+    FROM generate_series($3::timestamptz, $4::timestamptz, interval '60 seconds') g WHERE NOT (g > $5 AND g < $6)`,
+  [a.storeId, a.cameraId, new Date(localInstant(addDays(today, -5), 0, STORE_A.timezone)), new Date(Date.now() - 1000),
+    new Date(localInstant(outage.date, outage.fromHour, STORE_A.timezone)), new Date(localInstant(outage.date, outage.toHour, STORE_A.timezone))]);
+  const queueLength = 3;
+  await heartbeat(a, { fps: 5, fps_achieved: 5, target_fps: 5, stream_state: 'streaming', queue_lengths: { checkout_1: queueLength } });
+  await heartbeat(aStock, { fps: 0, stream_state: 'reconnecting' });
   const k = await t.admin('POST', '/api/admin/api-keys', { org_id: a.orgId, role: 'viewer', name: 'web dashboard test' });
   if (k.status !== 201) throw new Error(`viewer key: ${JSON.stringify(k.body)}`);
   return {
-    t, viewer: k.body.api_key, a, aFloor, b, other, today, promo, spike, send, heartbeat,
+    t, viewer: k.body.api_key, a, aFloor, aStock, b, other, today, promo, spike, outage, queueLength, send, heartbeat,
     close: async () => {
       delete process.env.WEB_DIST_DIR;
       await closeAnalyticsApp(t);

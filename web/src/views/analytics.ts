@@ -7,11 +7,11 @@ import {
   apiGet, ApiError, type CountLift, type DidLift, type PromoResult, type RatioLift, type Report, type ReportHead, type Spike,
   type SpikeHour, type SpikeResult, type Unavailable,
 } from '../api.ts';
-import { timeChart, type TimeChart } from '../chart.ts';
+import { INCOMPLETE_COLOR, timeChart, type TimeChart } from '../chart.ts';
 import { csvFileName } from '../csv.ts';
 import { addDays, formatLocalDateTime, isDate, localToday } from '../dates.ts';
 import { errorBox, field, h, uid } from '../dom.ts';
-import { fmtCount, fmtNumber, fmtPct, fmtPctInterval, fmtPValue, fmtSeconds } from '../format.ts';
+import { fmtCount, fmtNumber, fmtPct, fmtPctInterval, fmtPValue, fmtSeconds, fmtShare } from '../format.ts';
 import { dataTable } from '../table.ts';
 import { isAbort, sleep, type View, type ViewContext } from './view.ts';
 
@@ -59,6 +59,12 @@ const metricLabel = (m: string) => METRICS[m]?.label ?? m;
 const isAvailable = <T>(x: T | Unavailable): x is T => (x as Unavailable).available !== false;
 const yesNo = (s: boolean | null) => (s === null ? '—' : s ? 'Yes' : 'No');
 const localHour = (local: string) => `${local.slice(0, 10)} ${local.slice(11, 16)}`;
+/** Local ISO hours grouped by day: "2024-05-01 11:00, 12:00, 13:00; 2024-05-03 09:00". */
+function hoursByDay(hours: readonly string[]): string {
+  const days = new Map<string, string[]>();
+  for (const hr of hours) days.set(hr.slice(0, 10), [...(days.get(hr.slice(0, 10)) ?? []), hr.slice(11, 16)]);
+  return [...days].map(([d, hs]) => `${d} ${hs.join(', ')}`).join('; ');
+}
 
 export function analyticsView({ store, stores, promo: named }: ViewContext): View {
   const tz = store.timezone;
@@ -118,7 +124,10 @@ function spikeSection(storeId: string, storeName: string, tz: string, yesterday:
         ? `${r.spikes.length} spikes: ${r.spikes.map((s) => `${localHour(s.local)} had ${s.count}, expected ${fmtNumber(s.expected)}`).join('; ')}.`
         : 'No spikes in this period.',
       series: [
-        { label: 'Actual', values: r.series.map((s) => s.count), color: '#1d4ed8', kind: 'bars' },
+        { label: 'Actual', values: r.series.map((s) => (s.incomplete ? null : s.count)), color: '#1d4ed8', kind: 'bars' },
+        ...(r.left_out.period_hours.length
+          ? [{ label: `Left out: less than ${fmtShare(r.left_out.threshold)} of the hour analysed`, values: r.series.map((s) => (s.incomplete ? s.count : null)), color: INCOMPLETE_COLOR, kind: 'hatched' as const }]
+          : []),
         { label: 'Expected', values: r.series.map((s) => s.expected), color: '#047857', format: (v) => fmtNumber(v) },
         { label: 'Spike threshold', values: r.series.map((s) => s.threshold), color: '#64748b', kind: 'dashed' },
         { label: 'Spike', values: r.series.map((s) => (spikeAt.has(s.utc) ? s.count : null)), color: '#dc2626', kind: 'points' },
@@ -147,7 +156,14 @@ function spikeSection(storeId: string, storeName: string, tz: string, yesterday:
         { label: 'Expected', csv: 'expected', value: (s) => s.expected, format: (v) => fmtNumber(v as number | null), numeric: true },
         { label: 'Threshold', csv: 'threshold', value: (s) => s.threshold, format: (v) => fmtCount(v as number | null), numeric: true },
         { label: 'Spike', csv: 'spike', value: (s) => s.spike, format: (v) => (v ? 'Yes' : 'No') },
+        {
+          label: 'Analysed', csv: 'completeness', value: (s) => s.completeness, numeric: true,
+          format: (v, s) => (v === null ? '—' : `${fmtShare(v as number)}${s.incomplete ? ' · Left out' : ''}`),
+          cellClass: (s) => (s.incomplete ? 'badge-incomplete' : undefined),
+        },
+        { label: 'incomplete', csv: 'incomplete', csvOnly: true, value: (s) => s.incomplete },
       ],
+      rowClass: (s) => (s.incomplete ? 'incomplete' : undefined),
     });
     hourTable.update(r.series);
     const s = r.summary;
@@ -156,6 +172,7 @@ function spikeSection(storeId: string, storeName: string, tz: string, yesterday:
         h('strong', {}, `${s.spikes} ${s.spikes === 1 ? 'spike' : 'spikes'}`),
         ` in ${fmtCount(s.hours)} hours (${r.days} days, ${r.start_date} to ${r.end_date}) at ${storeName}; ${fmtCount(s.footfall)} people in.`,
         s.hours_without_baseline ? ` ${fmtCount(s.hours_without_baseline)} hours had too little history to judge.` : ''),
+      leftOutNote(r),
       chart.element, spikeTable.element, hourTable.element);
   }
 
@@ -263,6 +280,7 @@ function promoSection(storeId: string, tz: string, today: string, others: { stor
         r.baseline.mode === 'same_weekdays' ? `the same weekdays of the ${r.baseline.weeks} weeks before` : `${r.baseline.start_date} to ${r.baseline.end_date}`,
         ` (${r.baseline.days_with_data} of ${r.baseline.days} days with data).`,
         r.filters.shelf_id ? ` Shelf: ${r.filters.shelf_id}.` : '', r.filters.zone_id ? ` Zone: ${r.filters.zone_id}.` : ''),
+      promoLeftOutNote(r),
       intervalPlot('Lift with 95 % interval', rows.flatMap((x) => (isAvailable(x.lift) && x.lift.lift_pct !== null
         ? [{ label: metricLabel(x.metric), lift: x.lift.lift_pct, ci: x.lift.ci95_pct, significant: x.lift.significant }] : []))),
       liftTable.element,
@@ -291,6 +309,39 @@ function promoSection(storeId: string, tz: string, today: string, others: { stor
   // A promotion named in the address is what the reader came for: its report opens at once.
   if (period === named) void run();
   return { element, dispose: () => abort.abort() };
+}
+
+/** The spike report's hours left out for incompleteness: not judged, and not used as baseline points. */
+function leftOutNote(r: SpikeResult): HTMLElement {
+  const lo = r.left_out;
+  const why = `less than ${fmtShare(lo.threshold)} of the hour analysed: camera offline, stream down or too few frames`;
+  const el = h('p', { class: 'completeness-legend', 'data-left-out': 'spikes', 'data-hours': lo.period_hours.join(' ') });
+  if (!lo.period_hours.length && !lo.baseline_hours.length) {
+    el.append(`No hour left out: every hour with heartbeats was analysed at least ${fmtShare(lo.threshold)}.`);
+    return el;
+  }
+  el.append(h('span', { class: 'swatch-hatched', 'aria-hidden': 'true' }));
+  if (lo.period_hours.length) el.append(h('strong', {}, `${lo.period_hours.length} ${lo.period_hours.length === 1 ? 'hour' : 'hours'} left out`), ` (${why}), not judged, hatched: ${hoursByDay(lo.period_hours)}.`);
+  if (lo.baseline_hours.length) el.append(` ${lo.baseline_hours.length} earlier ${lo.baseline_hours.length === 1 ? 'hour' : 'hours'} left out of the baselines for the same reason.`);
+  return el;
+}
+
+/** The promotion report's days left out for incompleteness, per period, with their hours. */
+function promoLeftOutNote(r: PromoResult): HTMLElement {
+  const threshold = typeof r.method.min_completeness === 'number' ? r.method.min_completeness : 0.9;
+  const dates = [...r.promo.incomplete_dates, ...r.baseline.incomplete_dates];
+  const el = h('p', { class: 'completeness-legend', 'data-left-out': 'promo', 'data-dates': dates.join(' ') });
+  if (!dates.length) {
+    el.append(`No day left out: every hour with heartbeats was analysed at least ${fmtShare(threshold)}.`);
+    return el;
+  }
+  const hoursOf = (p: PromoResult['promo'], d: string) => p.left_out_hours.filter((x) => x.startsWith(d)).map((x) => x.slice(11, 16)).join(', ');
+  const period = (name: string, p: PromoResult['promo']) => (p.incomplete_dates.length
+    ? `${name}: ${p.incomplete_dates.map((d) => `${d} (${hoursOf(p, d)})`).join(', ')}` : `${name}: none`);
+  el.append(h('span', { class: 'swatch-hatched', 'aria-hidden': 'true' }),
+    h('strong', {}, `${dates.length} ${dates.length === 1 ? 'day' : 'days'} left out`),
+    ` (treated as missing): an hour of ${dates.length === 1 ? 'it' : 'each'} was analysed less than ${fmtShare(threshold)}. ${period('Promotion', r.promo)}; ${period('baseline', r.baseline)}.`);
+  return el;
 }
 
 /** Which report is shown and when it was computed (reports are cached until their data changes). */

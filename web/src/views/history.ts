@@ -1,10 +1,10 @@
 /** History: footfall by hour or day with a chart, zone dwell and queue waits over time, in store-local time. */
 import { apiGet, type StoreHistoryView } from '../api.ts';
-import { timeChart, PALETTE, type TimeChart } from '../chart.ts';
+import { INCOMPLETE_COLOR, timeChart, PALETTE, type TimeChart } from '../chart.ts';
 import { csvFileName } from '../csv.ts';
 import { addDays, daysBetween, isDate, localToday, zoneOffsetLabel } from '../dates.ts';
 import { errorBox, field, h } from '../dom.ts';
-import { fmtCount, fmtSeconds } from '../format.ts';
+import { fmtCount, fmtSeconds, fmtShare } from '../format.ts';
 import { dataTable } from '../table.ts';
 import { queueMetricColumns, shelfMetricColumns, zoneMetricColumns } from './metric-columns.ts';
 import { isAbort, type View, type ViewContext } from './view.ts';
@@ -82,11 +82,23 @@ export function historyView({ store }: ViewContext): View {
     const shelfIds = ids('shelves');
     const long = v.buckets.length > 31;
 
+    // Buckets whose cameras analysed less than the threshold undercount: hatched bars, marked rows, a legend.
+    const incomplete = v.buckets.filter((b) => b.completeness.incomplete);
+    const short = `less than ${fmtShare(v.completeness_threshold)} of the ${per} analysed`;
     charts.push(timeChart({
       name: 'footfall', title: `Footfall by ${per} · ${range}`, granularity: g, labels, yLabel: 'people in',
-      summary: `${fmtCount(total)} people in over ${v.buckets.length} ${per}s${busiest && busiest.footfall ? `; busiest ${bucketLabel(busiest.bucket)} with ${fmtCount(busiest.footfall)}` : ''}.`,
-      series: [{ label: 'Footfall', values: v.buckets.map((b) => b.footfall), color: PALETTE[0], kind: 'bars' }],
+      summary: `${fmtCount(total)} people in over ${v.buckets.length} ${per}s${busiest && busiest.footfall ? `; busiest ${bucketLabel(busiest.bucket)} with ${fmtCount(busiest.footfall)}` : ''}.`
+        + (incomplete.length ? ` Incomplete (${short}, hatched): ${incomplete.map((b) => bucketLabel(b.bucket)).join(', ')}.` : ''),
+      series: [
+        { label: 'Footfall', values: v.buckets.map((b) => (b.completeness.incomplete ? null : b.footfall)), color: PALETTE[0], kind: 'bars' },
+        ...(incomplete.length ? [{ label: `Incomplete: ${short}`, values: v.buckets.map((b) => (b.completeness.incomplete ? b.footfall : null)), color: INCOMPLETE_COLOR, kind: 'hatched' as const }] : []),
+      ],
     }));
+    const legend = h('p', { class: 'completeness-legend', 'data-legend': 'completeness', 'data-threshold': String(v.completeness_threshold) },
+      h('span', { class: 'swatch-hatched', 'aria-hidden': 'true' }),
+      incomplete.length
+        ? `Hatched bars and rows marked “Incomplete”: ${short} (camera offline, stream down or too few frames), so their numbers undercount. ${incomplete.length} of ${v.buckets.length} ${per}s.`
+        : `Every ${per} with heartbeats was analysed at least ${fmtShare(v.completeness_threshold)}; “—” in Analysed: no heartbeats to tell.`);
     charts.push(timeChart({
       name: 'zone-dwell', title: `Average zone dwell by ${per}`, granularity: g, labels, yLabel: 'seconds',
       summary: zoneIds.length ? `Average dwell per ${per} for ${zoneIds.length} zones: ${zoneIds.join(', ')}.` : 'No zone visits in this range.',
@@ -104,11 +116,18 @@ export function historyView({ store }: ViewContext): View {
       columns: [
         bucketCol,
         { label: 'Footfall', csv: 'footfall', value: (r) => r.footfall, format: (x) => fmtCount(x as number), numeric: true },
+        {
+          label: 'Analysed', csv: 'completeness', value: (r) => r.completeness.store, numeric: true,
+          format: (x, r) => (x === null ? '—' : `${fmtShare(x as number)}${r.completeness.incomplete ? ' · Incomplete' : ''}`),
+          cellClass: (r) => (r.completeness.incomplete ? 'badge-incomplete' : undefined),
+        },
+        { label: 'incomplete', csv: 'incomplete', csvOnly: true, value: (r) => r.completeness.incomplete },
         { label: `Occupancy at end of ${per}`, csv: 'occupancy', value: (r) => r.occupancy, format: (x) => fmtCount(x as number), numeric: true },
         { label: `Average occupancy`, csv: 'occupancy_avg', value: (r) => r.occupancy_avg, format: (x) => (x === null ? '—' : String(x)), numeric: true },
         { label: `Peak occupancy`, csv: 'occupancy_peak', value: (r) => r.occupancy_peak, format: (x) => (x === null ? '—' : fmtCount(x as number)), numeric: true },
         { label: 'Closed out at closing', csv: 'closed_out', value: (r) => r.closed_out, format: (x) => fmtCount(x as number), numeric: true },
       ],
+      rowClass: (r) => (r.completeness.incomplete ? 'incomplete' : undefined),
     });
     footfallTable.update(v.buckets);
     type ZoneRow = { bucket: string; zone: string; entries: number; unique_visitors: number; avg_dwell: number };
@@ -150,6 +169,7 @@ export function historyView({ store }: ViewContext): View {
         `${fmtCount(total)} people in, ${range} (${v.buckets.length} ${per}s, ${tz}). `,
         shelfIds.length ? `${shelfIds.length} shelves, ` : '', `${zoneIds.length} zones, ${queueIds.length} queues.`),
       charts[0].element,
+      legend,
       footfallTable.element,
       h('div', { class: 'grid-2' }, charts[1].element, charts[2].element),
       zoneTable.element, queueTable.element, shelfTable.element);

@@ -1,7 +1,7 @@
 /** Live: today's numbers in the store's local day, refreshed every few seconds in place (no reload). */
-import { apiGet, type CameraStatusView, type LiveView, type QueueMetrics, type ShelfMetrics, type ZoneMetrics } from '../api.ts';
+import { apiGet, type CameraStatusView, type LiveView, type QueueLengthReading, type QueueMetrics, type ShelfMetrics, type ZoneMetrics } from '../api.ts';
 import { csvFileName } from '../csv.ts';
-import { ago, formatLocalDateTime, formatLocalTime } from '../dates.ts';
+import { ago, agoSeconds, formatLocalDateTime, formatLocalTime } from '../dates.ts';
 import { errorBox, h } from '../dom.ts';
 import { fmtCount } from '../format.ts';
 import { dataTable } from '../table.ts';
@@ -12,6 +12,18 @@ export const LIVE_REFRESH_MS = 5000;
 
 type Row<T> = { id: string } & T;
 const rowsOf = <T>(o: Record<string, T>): Row<T>[] => Object.keys(o).sort().map((id) => ({ id, ...o[id] }));
+type QueueRow = Row<QueueMetrics> & { now: QueueLengthReading | null };
+/** Every queue with waits today or a length reading, with both (a queue only read, not yet waited in, has 0 waits). */
+function queueRows(v: LiveView): QueueRow[] {
+  const ids = [...new Set([...Object.keys(v.queues), ...v.queue_lengths.map((q) => q.queue_id)])].sort();
+  return ids.map((id) => ({ id, ...(v.queues[id] ?? { waits: 0, avg_wait: 0, max_wait: 0 }), now: v.queue_lengths.find((q) => q.queue_id === id) ?? null }));
+}
+/** "● Online", "◐ Not analysing (reconnecting)", "○ Offline". */
+function cameraStatusText(c: CameraStatusView): string {
+  if (c.status === 'online') return '● Online';
+  if (c.status === 'not_analysing') return `◐ Not analysing${c.stream_state ? ` (${c.stream_state})` : ''}`;
+  return '○ Offline';
+}
 
 export function liveView({ store }: ViewContext): View {
   const abort = new AbortController();
@@ -45,10 +57,15 @@ export function liveView({ store }: ViewContext): View {
       ...shelfMetricColumns(),
     ],
   });
-  const queues = dataTable<Row<QueueMetrics>>({
-    name: 'live-queues', caption: 'Queue waits today', fileName: () => file('queues'), empty: 'No queue waits yet today.',
+  const queues = dataTable<QueueRow>({
+    name: 'live-queues', caption: 'Queues: waiting now and waits today', fileName: () => file('queues'), empty: 'No queue waits yet today.',
     columns: [
       { label: 'Queue', csv: 'queue_id', value: (r) => r.id },
+      {
+        label: 'Waiting now', csv: 'waiting_now', value: (r) => r.now?.length ?? null, numeric: true,
+        format: (x, r) => (r.now ? `${fmtCount(x as number)} waiting · ${agoSeconds(r.now.age_seconds)}` : '—'),
+      },
+      { label: 'reading_age_seconds', csv: 'reading_age_seconds', csvOnly: true, value: (r) => r.now?.age_seconds ?? null },
       ...queueMetricColumns(),
     ],
   });
@@ -57,7 +74,8 @@ export function liveView({ store }: ViewContext): View {
     columns: [
       { label: 'Camera', csv: 'camera_id', value: (r) => r.camera_id },
       { label: 'Name', csv: 'name', value: (r) => r.name },
-      { label: 'Status', csv: 'status', value: (r) => r.status, format: (v) => (v === 'online' ? '● Online' : '○ Offline'), cellClass: (r) => `status-${r.status}` },
+      { label: 'Status', csv: 'status', value: (r) => r.status, format: (_v, r) => cameraStatusText(r), cellClass: (r) => `status-${r.status}` },
+      { label: 'stream_state', csv: 'stream_state', csvOnly: true, value: (r) => r.stream_state },
       {
         label: 'Last heartbeat', csv: 'last_heartbeat_utc', value: (r) => r.last_heartbeat,
         format: (v) => (v ? `${heartbeatTime(v as string)} · ${ago(v as string)}` : 'never'),
@@ -117,14 +135,17 @@ export function liveView({ store }: ViewContext): View {
     const online = v.cameras.filter((c) => c.status === 'online').length;
     cameras.value.textContent = `${online} / ${v.cameras.length}`;
     cameras.value.dataset.value = String(online);
-    cameras.note.textContent = online === v.cameras.length ? 'all reporting' : `${v.cameras.length - online} not reporting`;
+    const notAnalysing = v.cameras.filter((c) => c.status === 'not_analysing').length;
+    const offline = v.cameras.length - online - notAnalysing;
+    cameras.note.textContent = online === v.cameras.length ? 'all analysing'
+      : [notAnalysing ? `${notAnalysing} not analysing` : '', offline ? `${offline} offline` : ''].filter(Boolean).join(' · ');
     cameras.el.classList.toggle('warn', online < v.cameras.length);
     day.value.textContent = v.date;
     day.value.dataset.value = v.date;
     day.note.textContent = v.timezone;
     zones.update(rowsOf(v.zones));
     shelves.update(rowsOf(v.shelves));
-    queues.update(rowsOf(v.queues));
+    queues.update(queueRows(v));
     camerasTable.update(v.cameras);
     showStatus();
   }
