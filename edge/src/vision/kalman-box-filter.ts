@@ -9,6 +9,12 @@ import type { Box } from './geometry.ts';
 export type Measurement = readonly [number, number, number, number]; // cx, cy, aspect, h
 type Matrix = number[][];
 
+/** A saved filter state (see KalmanBoxFilter.save). */
+export interface KalmanState {
+  readonly mean: readonly number[];
+  readonly covariance: ReadonlyArray<readonly number[]>;
+}
+
 // ByteTrack's tuning.
 const STD_WEIGHT_POSITION = 1 / 20;
 const STD_WEIGHT_VELOCITY = 1 / 160;
@@ -41,6 +47,17 @@ export class KalmanBoxFilter {
   /** Current estimate as a box. */
   get box(): Box {
     return measurementToBox(this.mean);
+  }
+
+  /** A copy of the filter's state, to go back to later (OC-SORT's observation-centric re-update). */
+  save(): KalmanState {
+    return { mean: [...this.mean], covariance: this.covariance.map((row) => [...row]) };
+  }
+
+  /** Returns to a state from save(). */
+  restore(state: KalmanState): void {
+    this.mean = [...state.mean];
+    this.covariance = state.covariance.map((row) => [...row]);
   }
 
   /** Current velocity of the box centre, in pixels per nominal frame. */

@@ -9,10 +9,21 @@
 // - No "first frame confirms immediately" special case: a ghost on frame 1 stays a ghost.
 // - Time comes from timestamps: the motion model advances by the elapsed nominal frames and the
 //   lost buffer is a duration, so dropped or uneven frames do not distort either.
+//
+// Optional additions (all off unless set; the product's choices are in camera-vision-pipeline.ts):
+// - Birth regions (e.g. the band around a shop door): an unmatched detection whose foot lies in one may
+//   start a track from `birthThreshLow` instead of `newTrackThresh`. People coming through a door are
+//   small, dark or half hidden at first; elsewhere a weak box is more often background.
+// - Observation-centric re-update (OC-SORT's ORU, Cao et al., 2023): when a lost track is found again,
+//   the filter goes back to its state at the last observation and is re-run along a straight virtual
+//   trajectory to the new one, so the velocity it carries on is the walked one, not what the blind
+//   predictions during the gap accumulated.
+// - Observation-centric momentum (OC-SORT's OCM): in the first association stage, a detection in the
+//   direction the track has been walking (from its observations, not the filter) costs less.
 
-import { iou, type Box } from './geometry.ts';
+import { footPoint, iou, pointInPolygon, type Box, type Polygon } from './geometry.ts';
 import { linearAssignment } from './assignment.ts';
-import { KalmanBoxFilter } from './kalman-box-filter.ts';
+import { KalmanBoxFilter, type KalmanState } from './kalman-box-filter.ts';
 
 export interface Detection {
   box: Box;
@@ -51,6 +62,20 @@ export interface TrackerOptions {
   lostBufferFrames: number;
   /** Same, as a duration; overrides lostBufferFrames when set. */
   lostBufferMs?: number;
+  /** Regions (frame pixels) where a person's foot may start a track from birthThreshLow, e.g. a door band. */
+  birthRegions?: readonly Polygon[];
+  /** Lowest detection score that starts a track inside a birth region (down to lowThresh). */
+  birthThreshLow?: number;
+  /** Observation-centric re-update (OC-SORT's ORU) when a lost track is found again. */
+  observationCentricReupdate?: boolean;
+  /** Weight of OC-SORT's direction-consistency cost in stage one (its `inertia`, 0.2 there); 0 = off. */
+  directionWeight?: number;
+  /**
+   * Observation-centric recovery (OC-SORT's OCR): confident boxes left over after the two stages may
+   * continue a lost track whose LAST OBSERVED box they overlap with cost 1 − IoU at most this (0.7 in
+   * OC-SORT: IoU ≥ 0.3). Off when unset.
+   */
+  recoveryMatchThresh?: number;
 }
 
 export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = {
@@ -66,6 +91,10 @@ export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = {
 
 // ByteTrack drops the younger of a tracked/lost pair that overlap this much (same person twice).
 const DUPLICATE_IOU = 0.85;
+// A weak box in a birth region that overlaps a visible track this much is a second box of that person.
+const BIRTH_MAX_IOU = 0.3;
+// OCM's direction: from the observation this many nominal frames back (OC-SORT's delta_t) to the latest.
+const DIRECTION_DELTA_FRAMES = 3;
 
 type TrackState = 'tentative' | 'tracked' | 'lost';
 
@@ -78,24 +107,51 @@ class Track {
   lastSeenMs: number;
   readonly filter: KalmanBoxFilter;
   readonly startMs: number;
+  /** Recent observed boxes, oldest first (for ORU and OCM). */
+  readonly observations: Array<{ box: Box; atMs: number }>;
+  /** The filter right after the last observation (for ORU). */
+  private afterLastObservation: KalmanState;
 
   constructor(detection: Detection, timestampMs: number) {
     this.filter = new KalmanBoxFilter(detection.box);
     this.score = detection.score;
     this.startMs = timestampMs;
     this.lastSeenMs = timestampMs;
+    this.observations = [{ box: detection.box, atMs: timestampMs }];
+    this.afterLastObservation = this.filter.save();
   }
 
   get box(): Box {
     return this.filter.box;
   }
 
-  observe(detection: Detection, timestampMs: number): void {
-    this.filter.update(detection.box);
+  /**
+   * `reupdateFrames` > 0 (ORU, a lost track found again after that many nominal frames): back to the state
+   * at the last observation, then predict/update along the straight line from that box to this one.
+   */
+  observe(detection: Detection, timestampMs: number, reupdateFrames = 0): void {
+    if (reupdateFrames > 0) {
+      const from = this.observations[this.observations.length - 1].box;
+      const steps = Math.max(1, Math.round(reupdateFrames));
+      this.filter.restore(this.afterLastObservation);
+      for (let i = 1; i <= steps; i++) {
+        this.filter.predict(reupdateFrames / steps);
+        this.filter.update(i === steps ? detection.box : lerpBox(from, detection.box, i / steps));
+      }
+    } else {
+      this.filter.update(detection.box);
+    }
+    this.afterLastObservation = this.filter.save();
     this.score = detection.score;
     this.hits++;
     this.lastSeenMs = timestampMs;
+    this.observations.push({ box: detection.box, atMs: timestampMs });
+    if (this.observations.length > DIRECTION_DELTA_FRAMES + 1) this.observations.shift();
   }
+}
+
+function lerpBox(a: Box, b: Box, t: number): Box {
+  return [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t, a[3] + (b[3] - a[3]) * t];
 }
 
 export class ByteTracker {
@@ -127,6 +183,9 @@ export class ByteTracker {
 
     const high = detections.filter((d) => d.score >= o.trackThresh);
     const low = detections.filter((d) => d.score > o.lowThresh && d.score < o.trackThresh);
+    const birthThresh = o.birthThreshLow ?? o.newTrackThresh;
+    const regions = o.birthRegions ?? [];
+    const inBirthRegion = (d: Detection) => d.score >= birthThresh && regions.some((r) => pointInPolygon(footPoint(d.box), r));
 
     for (const t of this.tracks) {
       t.filter.predict(dt, t.state === 'lost');
@@ -136,9 +195,10 @@ export class ByteTracker {
     const pool = this.tracks.filter((t) => t.state !== 'tentative');
 
     // Stage 1: confident detections against every established track, lost ones included.
-    const first = linearAssignment(fusedCost(pool, high), o.matchThresh, high.length);
+    const stageOneCost = o.directionWeight ? directionCost(pool, high, o.matchThresh, o.directionWeight, frameMs) : fusedCost(pool, high);
+    const first = linearAssignment(stageOneCost, o.matchThresh, high.length);
     for (const [ti, di] of first.matches) this.observe(pool[ti], high[di], timestampMs);
-    const leftoverHigh = first.unmatchedCols.map((i) => high[i]);
+    let leftoverHigh = first.unmatchedCols.map((i) => high[i]);
 
     // Stage 2: low-score detections may only continue tracks that were visible last frame;
     // re-finding a lost person on a weak box would mostly re-find background.
@@ -147,14 +207,32 @@ export class ByteTracker {
     for (const [ti, di] of second.matches) this.observe(stillTracked[ti], low[di], timestampMs);
     for (const ti of second.unmatchedRows) stillTracked[ti].state = 'lost';
 
+    // OCR: a track whose prediction drifted off (people change pace while hidden) may still overlap where
+    // it was last seen.
+    if (o.recoveryMatchThresh !== undefined) {
+      const unmatched = first.unmatchedRows.map((i) => pool[i]).filter((t) => t.state === 'lost');
+      const lastBoxes = unmatched.map((t) => t.observations[t.observations.length - 1].box);
+      const rec = linearAssignment(lastBoxes.map((b) => leftoverHigh.map((d) => 1 - iou(b, d.box))), o.recoveryMatchThresh, leftoverHigh.length);
+      for (const [ti, di] of rec.matches) this.observe(unmatched[ti], leftoverHigh[di], timestampMs);
+      const taken = new Set(rec.matches.map(([, di]) => di));
+      leftoverHigh = leftoverHigh.filter((_, i) => !taken.has(i));
+    }
+
+    // In a birth region, weak boxes no track took may start or confirm a person too (not a second box of
+    // someone already visible or confidently detected).
+    const others = [...this.tracks.filter((t) => t.state === 'tracked').map((t) => t.box), ...high.map((d) => d.box)];
+    const leftoverLow = regions.length === 0 ? [] : second.unmatchedCols.map((i) => low[i])
+      .filter((d) => inBirthRegion(d) && others.every((b) => iou(b, d.box) <= BIRTH_MAX_IOU));
+    const candidates = [...leftoverHigh, ...leftoverLow];
+
     // Tentative tracks get exactly one chance to be confirmed, from the leftover confident boxes.
-    const third = linearAssignment(fusedCost(tentative, leftoverHigh), o.unconfirmedMatchThresh, leftoverHigh.length);
-    for (const [ti, di] of third.matches) this.observe(tentative[ti], leftoverHigh[di], timestampMs);
+    const third = linearAssignment(fusedCost(tentative, candidates), o.unconfirmedMatchThresh, candidates.length);
+    for (const [ti, di] of third.matches) this.observe(tentative[ti], candidates[di], timestampMs);
     const dead = new Set<Track>(third.unmatchedRows.map((i) => tentative[i]));
 
     for (const di of third.unmatchedCols) {
-      const d = leftoverHigh[di];
-      if (d.score >= o.newTrackThresh) this.tracks.push(new Track(d, timestampMs));
+      const d = candidates[di];
+      if (d.score >= o.newTrackThresh || inBirthRegion(d)) this.tracks.push(new Track(d, timestampMs));
     }
 
     for (const t of this.tracks) {
@@ -178,7 +256,8 @@ export class ByteTracker {
   }
 
   private observe(t: Track, d: Detection, timestampMs: number): void {
-    t.observe(d, timestampMs);
+    const gapFrames = ((timestampMs - t.lastSeenMs) * this.opts.fps) / 1000;
+    t.observe(d, timestampMs, this.opts.observationCentricReupdate && t.state === 'lost' ? gapFrames : 0);
     if (t.state === 'tentative') t.id = this.nextId++;
     t.state = 'tracked';
   }
@@ -212,6 +291,42 @@ function snapshot(t: Track): TrackSnapshot {
 
 function iouCost(tracks: readonly Track[], detections: readonly Detection[]): number[][] {
   return tracks.map((t) => detections.map((d) => 1 - iou(t.box, d.box)));
+}
+
+/**
+ * OC-SORT's observation-centric momentum on top of fusedCost: the angle between the track's walking
+ * direction (its observation ~DIRECTION_DELTA_FRAMES back → its latest) and the direction from that old
+ * observation to the detection moves the cost by up to ±weight/2 (× score). Admissibility stays the
+ * overlap's alone, as in OC-SORT: an admissible pair is never pushed past the threshold.
+ */
+function directionCost(tracks: readonly Track[], detections: readonly Detection[], threshold: number, weight: number, frameMs: number): number[][] {
+  const fused = fusedCost(tracks, detections);
+  return tracks.map((t, ti) => {
+    const obs = t.observations;
+    const last = obs[obs.length - 1];
+    const prev = obs.find((o) => last.atMs - o.atMs <= DIRECTION_DELTA_FRAMES * frameMs + 1e-6) ?? last;
+    const walk = prev === last ? null : unit(centre(prev.box), centre(last.box));
+    return detections.map((d, di) => {
+      const c = fused[ti][di];
+      if (!walk || c > threshold) return c;
+      const toDet = unit(centre(prev.box), centre(d.box));
+      if (!toDet) return c;
+      const cos = Math.max(-1, Math.min(1, walk[0] * toDet[0] + walk[1] * toDet[1]));
+      const consistency = (Math.PI / 2 - Math.acos(cos)) / Math.PI; // −0.5 (opposite) … 0.5 (same way)
+      return Math.min(threshold, c - weight * consistency * d.score);
+    });
+  });
+}
+
+function centre(b: Box): [number, number] {
+  return [(b[0] + b[2]) / 2, (b[1] + b[3]) / 2];
+}
+
+function unit(from: readonly [number, number], to: readonly [number, number]): [number, number] | null {
+  const dx = to[0] - from[0];
+  const dy = to[1] - from[1];
+  const n = Math.hypot(dx, dy);
+  return n < 1e-6 ? null : [dx / n, dy / n];
 }
 
 /** ByteTrack's fuse_score: a confident detection makes an overlap more believable. */
