@@ -80,8 +80,8 @@ describe('web dashboard served by the backend', () => {
     expect(r.status).toBe(200);
     expect(r.body).toEqual({
       stores: [
-        { store_id: 'srv_a1', name: 'Store srv_a1', timezone: 'Asia/Kolkata' },
-        { store_id: 'srv_a2', name: 'Store srv_a2', timezone: 'Europe/Paris' },
+        { store_id: 'srv_a1', name: 'Store srv_a1', timezone: 'Asia/Kolkata', opening_hours: null, capacity: null },
+        { store_id: 'srv_a2', name: 'Store srv_a2', timezone: 'Europe/Paris', opening_hours: null, capacity: null },
       ],
     });
     const admin = await t.admin('GET', '/api/dashboard/stores');
