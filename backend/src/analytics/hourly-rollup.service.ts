@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { ReadableStores } from '../admin/readable-stores.service.ts';
-import { StoreEventsReader, type EventKind } from '../ingest/store-events.reader.ts';
+import type { EventKind } from '../ingest/event-kinds.ts';
+import { StoreEventsReader } from '../ingest/store-events.reader.ts';
 
 const DAY_MS = 86_400_000;
 /** Advisory-lock namespace ('WINK'): rollups of one store run one at a time, across all worker processes. */
@@ -42,7 +43,7 @@ WITH fresh AS (
 SELECT (SELECT count(*) FROM upserted)::int + (SELECT count(*) FROM emptied)::int AS changed`;
 
 /**
- * The hourly rollup table: per store, per store-local hour, per subject (zone, shelf, queue), the event
+ * The hourly rollup table: per store, per store-local hour, per subject (of each subject kind, event-kinds.ts), the event
  * counts and summed seconds. Written only here, from aggregates the ingest module computes over its
  * event tables; read by the report builders.
  */

@@ -3,7 +3,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { StoreDirectory } from '../admin/store-directory.service.ts';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.ts';
-import { IngestService, type StoredEvents } from '../ingest/ingest.service.ts';
+import { IngestService, storedRows, type StoredEvents } from '../ingest/ingest.service.ts';
 import { StoreEventsReader } from '../ingest/store-events.reader.ts';
 import { JOB, ROLLUP_QUEUE, type QueueOf, type RollupQueueJobs } from './analytics.queues.ts';
 import { addDays, startOfLocalDay } from '../common/store-clock.ts';
@@ -44,7 +44,7 @@ export class RollupTrigger implements OnModuleInit {
 
   private async onStored(stored: StoredEvents, nowMs = Date.now()): Promise<void> {
     const hours = new Set<number>();
-    for (const e of [...stored.entrance, ...stored.zone, ...stored.shelf, ...stored.queue]) {
+    for (const e of storedRows(stored)) {
       hours.add(Math.floor(Date.parse(e.ts) / HOUR_MS) * HOUR_MS);
     }
     // The durable record (PostgreSQL) and the job (Redis) side by side: the job is the fast path, the record

@@ -1,19 +1,34 @@
 import type { LiveMetrics } from '../../../shared/src/read-contract.ts';
+import { EVENT_KINDS, SUBJECT_KINDS, type SubjectKind } from '../ingest/event-kinds.ts';
 import type { StoreTotalsRow } from '../ingest/store-totals.reader.ts';
 
 // The live numbers of one store-day as counters (what Redis keeps, and what PostgreSQL recomputes
 // after a flush), and the dashboard view built from them. Durations are kept as integer
 // milliseconds so sums are exact in both places: float sums added in a different order would drift.
 
-export interface StoreDayCounters {
+type Live<K extends SubjectKind> = (typeof EVENT_KINDS)[K]['live'];
+type MaxOf<L> = L extends { maxMs: infer M extends string } ? M : never;
+/** One subject's counters: count, duration sum in ms, maximum in ms (kinds keeping one), named as the registry says. */
+type SubjectCounters<L extends { count: string; ms: string }> = { [F in L['count'] | L['ms'] | MaxOf<L>]: number };
+
+/** A store-day's counters: `in`/`out`, per opening range, and per subject kind (`zones`, `shelves`, `queues`; event-kinds.ts). */
+export type StoreDayCounters = {
   in: number;
   out: number;
   /** In and out crossings within each opening range of the day (stores with opening hours), by range index. */
   sessions: Record<number, { in: number; out: number }>;
-  zones: Record<string, { entries: number; dwellMs: number }>;
-  shelves: Record<string, { interactions: number; dwellMs: number }>;
-  queues: Record<string, { waits: number; waitMs: number; maxWaitMs: number }>;
-}
+} & { [K in SubjectKind as Live<K>['group']]: Record<string, SubjectCounters<Live<K>>> };
+
+type Counter = Record<string, number>;
+/** The counters of one subject kind, untyped (the generic code below walks the registry). */
+const groupOf = (c: StoreDayCounters, group: string) => (c as unknown as Record<string, Record<string, Counter>>)[group];
+const newCounter = (live: (typeof SUBJECT_KINDS)[number]['live']): Counter => ({ [live.count]: 0, [live.ms]: 0, ...(live.maxMs ? { [live.maxMs]: 0 } : {}) });
+/** Redis hash-field prefix (2 letters + ':') → [group, counter field]. */
+const HASH_FIELDS = new Map<string, { group: string; field: string; live: (typeof SUBJECT_KINDS)[number]['live'] }>(SUBJECT_KINDS.flatMap(({ live }) => [
+  [`${live.countField}:`, { group: live.group, field: live.count, live }],
+  [`${live.msField}:`, { group: live.group, field: live.ms, live }],
+  ...(live.maxField && live.maxMs ? [[`${live.maxField}:`, { group: live.group, field: live.maxMs, live }] as const] : []),
+]));
 
 /** The metrics part of /live and of each history bucket: declared in the read contract shared with the web dashboard. */
 export type { LiveMetrics } from '../../../shared/src/read-contract.ts';
@@ -29,12 +44,13 @@ export function averageSeconds(totalMs: number, count: number): number {
 }
 
 export function emptyCounters(): StoreDayCounters {
-  return { in: 0, out: 0, sessions: {}, zones: {}, shelves: {}, queues: {} };
+  return { in: 0, out: 0, sessions: {}, ...Object.fromEntries(SUBJECT_KINDS.map((k) => [k.live.group, {}])) } as StoreDayCounters;
 }
 
 /**
  * Redis hash fields: `in`, `out`, then a 3-character kind prefix and the id, so ids may contain any
- * character (even ':'): zn/zd zone entries and dwell ms, sn/sd shelf, qn/qw/qm queue count, wait ms, max wait ms,
+ * character (even ':'): per subject kind its count, duration-ms and maximum-ms prefixes (`countField`, `msField`,
+ * `maxField` in event-kinds.ts, e.g. zn/zd zone entries and dwell ms, qn/qw/qm queue count, wait ms, max wait ms),
  * si/so in and out crossings within the opening range of that index.
  */
 export function countersFromHash(fields: Record<string, string>): StoreDayCounters {
@@ -46,18 +62,12 @@ export function countersFromHash(fields: Record<string, string>): StoreDayCounte
       continue;
     }
     const id = field.slice(3);
-    switch (field.slice(0, 3)) {
-      case 'zn:': (c.zones[id] ??= { entries: 0, dwellMs: 0 }).entries = v; break;
-      case 'zd:': (c.zones[id] ??= { entries: 0, dwellMs: 0 }).dwellMs = v; break;
-      case 'sn:': (c.shelves[id] ??= { interactions: 0, dwellMs: 0 }).interactions = v; break;
-      case 'sd:': (c.shelves[id] ??= { interactions: 0, dwellMs: 0 }).dwellMs = v; break;
-      case 'qn:': (c.queues[id] ??= { waits: 0, waitMs: 0, maxWaitMs: 0 }).waits = v; break;
-      case 'qw:': (c.queues[id] ??= { waits: 0, waitMs: 0, maxWaitMs: 0 }).waitMs = v; break;
-      case 'qm:': (c.queues[id] ??= { waits: 0, waitMs: 0, maxWaitMs: 0 }).maxWaitMs = v; break;
-      case 'si:': (c.sessions[Number(id)] ??= { in: 0, out: 0 }).in = v; break;
-      case 'so:': (c.sessions[Number(id)] ??= { in: 0, out: 0 }).out = v; break;
-      default: break; // a field from a newer version: ignore rather than fail the dashboard
-    }
+    const prefix = field.slice(0, 3);
+    const subject = HASH_FIELDS.get(prefix);
+    if (subject) (groupOf(c, subject.group)[id] ??= newCounter(subject.live))[subject.field] = v;
+    else if (prefix === 'si:') (c.sessions[Number(id)] ??= { in: 0, out: 0 }).in = v;
+    else if (prefix === 'so:') (c.sessions[Number(id)] ??= { in: 0, out: 0 }).out = v;
+    // else: a field from a newer version: ignore rather than fail the dashboard
   }
   return c;
 }
@@ -68,48 +78,52 @@ export function hashFromCounters(c: StoreDayCounters): string[] {
   if (c.in) out.push('in', String(c.in));
   if (c.out) out.push('out', String(c.out));
   for (const [i, f] of Object.entries(c.sessions)) out.push(`si:${i}`, String(f.in), `so:${i}`, String(f.out));
-  for (const [id, z] of Object.entries(c.zones)) out.push(`zn:${id}`, String(z.entries), `zd:${id}`, String(z.dwellMs));
-  for (const [id, s] of Object.entries(c.shelves)) out.push(`sn:${id}`, String(s.interactions), `sd:${id}`, String(s.dwellMs));
-  for (const [id, q] of Object.entries(c.queues)) out.push(`qn:${id}`, String(q.waits), `qw:${id}`, String(q.waitMs), `qm:${id}`, String(q.maxWaitMs));
+  for (const { live } of SUBJECT_KINDS) {
+    for (const [id, n] of Object.entries(groupOf(c, live.group))) {
+      out.push(`${live.countField}:${id}`, String(n[live.count]), `${live.msField}:${id}`, String(n[live.ms]));
+      if (live.maxField && live.maxMs) out.push(`${live.maxField}:${id}`, String(n[live.maxMs]));
+    }
+  }
   return out;
 }
 
 /** Footfall counts `in` crossings; occupancy is in minus out, never below zero (a missed entry must not show -1 people). */
 export function liveMetrics(c: StoreDayCounters, uniqueVisitors: Record<string, number>): LiveMetrics {
-  const zones: LiveMetrics['zones'] = {};
-  for (const id of Object.keys(c.zones).sort()) {
-    const z = c.zones[id];
-    zones[id] = { entries: z.entries, unique_visitors: uniqueVisitors[id] ?? 0, avg_dwell: averageSeconds(z.dwellMs, z.entries) };
+  const metrics: Record<string, unknown> = { footfall: c.in, occupancy: Math.max(0, c.in - c.out) };
+  for (const { live } of SUBJECT_KINDS) {
+    const counters = groupOf(c, live.group);
+    const view: Record<string, Record<string, number>> = {};
+    for (const id of Object.keys(counters).sort()) {
+      const n = counters[id];
+      const v: Record<string, number> = { [live.count]: n[live.count] };
+      if (live.visitors) v[live.visitors] = uniqueVisitors[id] ?? 0;
+      v[live.avg] = averageSeconds(n[live.ms], n[live.count]);
+      if (live.max && live.maxMs) v[live.max] = Math.round(n[live.maxMs] / 10) / 100;
+      view[id] = v;
+    }
+    metrics[live.group] = view;
   }
-  const shelves: LiveMetrics['shelves'] = {};
-  for (const id of Object.keys(c.shelves).sort()) {
-    const s = c.shelves[id];
-    shelves[id] = { interactions: s.interactions, avg_dwell: averageSeconds(s.dwellMs, s.interactions) };
-  }
-  const queues: LiveMetrics['queues'] = {};
-  for (const id of Object.keys(c.queues).sort()) {
-    const q = c.queues[id];
-    queues[id] = { waits: q.waits, avg_wait: averageSeconds(q.waitMs, q.waits), max_wait: Math.round(q.maxWaitMs / 10) / 100 };
-  }
-  return { footfall: c.in, occupancy: Math.max(0, c.in - c.out), zones, shelves, queues };
+  return metrics as unknown as LiveMetrics;
 }
 
-/** Counters and exact zone visitor counts from the PostgreSQL totals. */
+/** Counters and exact visitor counts (of the kind counting them: zones) from the PostgreSQL totals. */
 export function countersFromTotals(rows: StoreTotalsRow[]): { counters: StoreDayCounters; visitors: Record<string, number> } {
   const counters = emptyCounters();
   const visitors: Record<string, number> = {};
   for (const r of rows) {
     const n = Number(r.n);
-    switch (r.kind) {
-      case 'entrance': if (r.id === 'in' || r.id === 'out') counters[r.id] = n; break;
-      case 'session': { // id "<range index>:<direction>"
-        const [i, dir] = r.id.split(':');
-        if (dir === 'in' || dir === 'out') (counters.sessions[Number(i)] ??= { in: 0, out: 0 })[dir] = n;
-        break;
-      }
-      case 'zone': counters.zones[r.id] = { entries: n, dwellMs: Number(r.total) }; visitors[r.id] = Number(r.visitors); break;
-      case 'shelf': counters.shelves[r.id] = { interactions: n, dwellMs: Number(r.total) }; break;
-      case 'queue': counters.queues[r.id] = { waits: n, waitMs: Number(r.total), maxWaitMs: Number(r.top) }; break;
+    if (r.kind === 'entrance') {
+      if (r.id === 'in' || r.id === 'out') counters[r.id] = n;
+    } else if (r.kind === 'session') { // id "<range index>:<direction>"
+      const [i, dir] = r.id.split(':');
+      if (dir === 'in' || dir === 'out') (counters.sessions[Number(i)] ??= { in: 0, out: 0 })[dir] = n;
+    } else {
+      const live = EVENT_KINDS[r.kind]?.live;
+      if (!live) continue;
+      groupOf(counters, live.group)[r.id] = {
+        [live.count]: n, [live.ms]: Number(r.total), ...('maxMs' in live ? { [live.maxMs]: Number(r.top) } : {}),
+      };
+      if ('visitors' in live) visitors[r.id] = Number(r.visitors);
     }
   }
   return { counters, visitors };

@@ -1,10 +1,12 @@
 import type { ChainableCommander, Redis } from 'ioredis';
+import { SUBJECT_KINDS, VISITORS_KIND } from '../ingest/event-kinds.ts';
 
 // Lua keeps each step atomic inside Redis: an ingest batch is counted entirely or not at all, and a
 // rebuild swaps its snapshot in without a window where a reader sees half of it.
 
 /**
- * Applies a batch of events ([kind, key, id/direction, ms or opening range, person]) to a store-day's counters. The batch is
+ * Applies a batch of events ([kind code, key, id/direction, ms or opening range, person]) to a store-day's counters:
+ * the entrance ('e') by direction, every subject kind by the codes and hash fields of event-kinds.ts. The batch is
  * summed in Lua first, so Redis runs one HINCRBY per counter and one PFADD per zone instead of several
  * commands per event (the ingest path's largest cost); sums, maxima and HyperLogLogs come out the same.
  */
@@ -21,20 +23,15 @@ local function applyAll(counters, recent, visitorsPrefix, expireAt, events)
         add(id, 1)
         -- ev[4]: the index of the opening range the crossing falls in (absent outside opening hours)
         if type(ev[4]) == 'number' then add((id == 'in' and 'si:' or 'so:') .. ev[4], 1) end
-      elseif kind == 'z' then
-        add('zn:' .. id, 1)
-        add('zd:' .. id, ev[4])
+${SUBJECT_KINDS.map(({ live }) => `      elseif kind == '${live.code}' then
+        add('${live.countField}:' .. id, 1)
+        add('${live.msField}:' .. id, ev[4])${live.visitors ? `
         local people = visitors[id]
         if not people then people = {}; visitors[id] = people end
-        people[#people + 1] = ev[5]
-      elseif kind == 's' then
-        add('sn:' .. id, 1)
-        add('sd:' .. id, ev[4])
-      elseif kind == 'q' then
-        add('qn:' .. id, 1)
-        add('qw:' .. id, ev[4])
-        if not longest[id] or ev[4] > longest[id] then longest[id] = ev[4] end
-      end
+        people[#people + 1] = ev[5]` : ''}${live.maxField ? `
+        local top = '${live.maxField}:' .. id
+        if not longest[top] or ev[4] > longest[top] then longest[top] = ev[4] end` : ''}
+`).join('')}      end
     end
   end
   for field, n in pairs(sums) do redis.call('HINCRBY', counters, field, n) end
@@ -43,9 +40,9 @@ local function applyAll(counters, recent, visitorsPrefix, expireAt, events)
     for i = 1, #people, 500 do redis.call('PFADD', hll, unpack(people, i, math.min(i + 499, #people))) end
     redis.call('EXPIREAT', hll, expireAt)
   end
-  for id, wait in pairs(longest) do
-    local top = tonumber(redis.call('HGET', counters, 'qm:' .. id) or '-1')
-    if wait > top then redis.call('HSET', counters, 'qm:' .. id, wait) end
+  for field, wait in pairs(longest) do
+    local top = tonumber(redis.call('HGET', counters, field) or '-1')
+    if wait > top then redis.call('HSET', counters, field, wait) end
   end
 end
 `;
@@ -109,7 +106,7 @@ redis.call('EXPIREAT', KEYS[1], ARGV[3])
 redis.call('EXPIREAT', KEYS[2], ARGV[3])
 return 1`;
 
-/** KEYS state, counters, cameras; ARGV visitorsPrefix. → [ready 0|1 (a reconciling store-day is readable), counter fields, zone/visitors pairs, camera board fields]. */
+/** KEYS state, counters, cameras; ARGV visitorsPrefix. → [ready 0|1 (a reconciling store-day is readable), counter fields, zone/visitors pairs (the kind counting visitors), camera board fields]. */
 const READ_LIVE = `
 local state = redis.call('GET', KEYS[1])
 local ready = (state == 'ready' or (state and string.sub(state, 1, 12) == 'reconciling:')) and 1 or 0
@@ -118,7 +115,7 @@ if ready == 1 then
   counters = redis.call('HGETALL', KEYS[2])
   for i = 1, #counters, 2 do
     local f = counters[i]
-    if string.sub(f, 1, 3) == 'zn:' then
+    if string.sub(f, 1, 3) == '${VISITORS_KIND.live.countField}:' then
       local zone = string.sub(f, 4)
       visitors[#visitors + 1] = zone
       visitors[#visitors + 1] = redis.call('PFCOUNT', ARGV[1] .. zone)

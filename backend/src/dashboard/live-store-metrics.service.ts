@@ -6,6 +6,7 @@ import { localDate, localDateReader } from '../common/store-clock.ts';
 import type { LiveStoreView } from '../../../shared/src/read-contract.ts';
 import { within } from '../common/within.ts';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.ts';
+import { secondsOf, SUBJECT_KINDS, subjectOf } from '../ingest/event-kinds.ts';
 import { IngestService, type StoredEvents } from '../ingest/ingest.service.ts';
 import { StoreTotalsReader, storedEventKey } from '../ingest/store-totals.reader.ts';
 import type { CameraStatusView } from './camera-board.ts';
@@ -221,9 +222,13 @@ export class LiveStoreMetrics implements OnModuleInit {
       if (range !== undefined) ev.push(range);
       add(e.ts, ev);
     }
-    for (const e of stored.zone) add(e.ts, ['z', storedEventKey('zone', cam, e.event_id!), e.zone_id, durationMs(e.dwell_seconds), e.person_key]);
-    for (const e of stored.shelf) add(e.ts, ['s', storedEventKey('shelf', cam, e.event_id!), e.shelf_id, durationMs(e.dwell_seconds)]);
-    for (const e of stored.queue) add(e.ts, ['q', storedEventKey('queue', cam, e.event_id!), e.queue_id, durationMs(e.wait_seconds)]);
+    for (const spec of SUBJECT_KINDS) {
+      for (const e of stored[spec.kind]) {
+        const ev: LiveEvent = [spec.live.code, storedEventKey(spec.kind, cam, e.event_id!), subjectOf(spec, e), durationMs(secondsOf(spec, e))];
+        if (spec.live.visitors) ev.push(e.person_key);
+        add(e.ts, ev);
+      }
+    }
 
     const touched = [...byDate.keys()].map((date) => this.keys(store, date));
     try {

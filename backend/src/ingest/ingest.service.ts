@@ -3,72 +3,21 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
-import {
-  CAPABILITY_FOR_EVENT, deriveEventId, findFutureTimestamp,
-  type EntranceEvent, type EventBatch, type Heartbeat, type QueueEvent, type ShelfEvent, type StoreEvent, type ZoneEvent,
-} from '../../../shared/src/events.ts';
+import { CAPABILITY_FOR_EVENT, deriveEventId, findFutureTimestamp, type EventBatch, type Heartbeat, type StoreEvent } from '../../../shared/src/events.ts';
 import type { EdgeKeyScope } from '../admin/edge-key.service.ts';
+import { BATCH_INSERT_SQL, batchInsertParams, emptyByKind, KINDS, type EventKind, type EventsByKind } from './event-kinds.ts';
 import { WinkMetrics } from '../observability/wink-metrics.service.ts';
 
 export interface IngestResult { status: 'ok'; received: number; accepted: number; duplicates: number }
 export interface DryRunResult { status: 'ok'; dry_run: true; received: number; stored: 0 }
 
 /** The rows a batch actually stored (duplicates excluded; all four lists empty for a batch of duplicates only), for anything that counts them. */
-export interface StoredEvents {
-  orgId: string; storeId: string; cameraId: string;
-  entrance: EntranceEvent[]; zone: ZoneEvent[]; shelf: ShelfEvent[]; queue: QueueEvent[];
+export type StoredEvents = { orgId: string; storeId: string; cameraId: string } & EventsByKind;
+
+/** Every stored row of a batch, all kinds together. */
+export function storedRows(stored: StoredEvents): StoreEvent[] {
+  return KINDS.flatMap((k): StoreEvent[] => stored[k]);
 }
-
-type WithId<E> = E & { event_id: string };
-
-/**
- * Per event type: its table, its own columns and how to read them from an event. The write path turns
- * this into ONE statement per batch: a data-modifying CTE per type, each an INSERT … SELECT FROM
- * unnest(arrays) with ON CONFLICT DO NOTHING on (store, camera, event_id). One statement is atomic on
- * its own and costs one round trip; RETURNING tells which rows were new.
- */
-const EVENT_TABLES = {
-  entrance: { table: 'entrance_events', columns: [['direction', 'text', (e: EntranceEvent) => e.direction]] },
-  zone: {
-    table: 'zone_events',
-    columns: [['zone_id', 'text', (e: ZoneEvent) => e.zone_id], ['enter_ts', 'timestamptz', (e: ZoneEvent) => e.enter_ts], ['exit_ts', 'timestamptz', (e: ZoneEvent) => e.exit_ts], ['dwell_seconds', 'float8', (e: ZoneEvent) => e.dwell_seconds]],
-  },
-  shelf: { table: 'shelf_interactions', columns: [['shelf_id', 'text', (e: ShelfEvent) => e.shelf_id], ['dwell_seconds', 'float8', (e: ShelfEvent) => e.dwell_seconds]] },
-  queue: {
-    table: 'queue_events',
-    columns: [['queue_id', 'text', (e: QueueEvent) => e.queue_id], ['enter_ts', 'timestamptz', (e: QueueEvent) => e.enter_ts], ['exit_ts', 'timestamptz', (e: QueueEvent) => e.exit_ts], ['wait_seconds', 'float8', (e: QueueEvent) => e.wait_seconds]],
-  },
-} as const;
-
-type EventKind = keyof typeof EVENT_TABLES;
-const KINDS = Object.keys(EVENT_TABLES) as EventKind[];
-type ColumnSpec = readonly [string, string, (e: never) => unknown];
-
-/** Built once: `$1..$3` are org/store/camera, then each type's arrays in KINDS order. */
-const BATCH_INSERT_SQL = (() => {
-  let n = 4;
-  const ctes = KINDS.map((kind) => {
-    const { table, columns } = EVENT_TABLES[kind];
-    const specs = [['event_id', 'text'], ['ts', 'timestamptz'], ['person_key', 'text'], ...(columns as readonly ColumnSpec[])];
-    const arrays = specs.map(([, type]) => `$${n++}::${type}[]`).join(', ');
-    return `${kind} AS (INSERT INTO ${table} (org_id, store_id, camera_id, ${specs.map(([c]) => c).join(', ')})
-      SELECT $1::uuid, $2, $3, * FROM unnest(${arrays})
-      ON CONFLICT (store_id, camera_id, event_id) DO NOTHING RETURNING event_id)`;
-  });
-  return `WITH ${ctes.join(',\n')}\n${KINDS.map((k) => `SELECT '${k}' AS kind, event_id FROM ${k}`).join(' UNION ALL ')}`;
-})();
-
-function batchParams(scope: EdgeKeyScope, byKind: Record<EventKind, WithId<StoreEvent>[]>): unknown[] {
-  const params: unknown[] = [scope.orgId, scope.storeId, scope.cameraId];
-  for (const kind of KINDS) {
-    const events = byKind[kind];
-    params.push(events.map((e) => e.event_id), events.map((e) => e.ts), events.map((e) => e.person_key));
-    for (const [, , read] of EVENT_TABLES[kind].columns as readonly ColumnSpec[]) params.push(events.map((e) => (read as (e: unknown) => unknown)(e)));
-  }
-  return params;
-}
-
-
 
 export type StoredEventsListener = (stored: StoredEvents) => Promise<void>;
 
@@ -98,25 +47,25 @@ export class IngestService {
     refuseUnstorable(scope, batch, nowMs);
 
     // An id repeated inside one batch is a duplicate too: keep its first occurrence only.
-    const byKind: Record<EventKind, WithId<StoreEvent>[]> = { entrance: [], zone: [], shelf: [], queue: [] };
+    const byKind = emptyByKind<{ event_id: string }>();
     const seen = new Set<string>();
     for (const e of batch.events) {
       const eventId = e.event_id ?? deriveEventId(e);
       if (seen.has(eventId)) continue;
       seen.add(eventId);
-      byKind[e.type].push({ ...e, event_id: eventId });
+      (byKind[e.type] as (StoreEvent & { event_id: string })[]).push({ ...e, event_id: eventId });
     }
 
-    const rows = await this.insertBatch(batchParams(scope, byKind));
+    const rows = await this.insertBatch(batchInsertParams(scope, byKind));
     const isNew = new Set(rows.map((r) => `${r.kind}/${r.event_id}`));
-    const stored: StoredEvents = { orgId: scope.orgId, storeId: scope.storeId, cameraId: scope.cameraId, entrance: [], zone: [], shelf: [], queue: [] };
-    for (const kind of KINDS) (stored[kind] as StoreEvent[]).push(...byKind[kind].filter((e) => isNew.has(`${kind}/${e.event_id}`)));
+    const stored: StoredEvents = { orgId: scope.orgId, storeId: scope.storeId, cameraId: scope.cameraId, ...emptyByKind() };
+    for (const kind of KINDS) (stored[kind] as StoreEvent[]).push(...(byKind[kind] as (StoreEvent & { event_id: string })[]).filter((e) => isNew.has(`${kind}/${e.event_id}`)));
     for (const kind of KINDS) {
       const storedCount = stored[kind].length;
       if (storedCount) this.metrics.ingestEvents.inc({ type: kind, result: 'accepted' }, storedCount);
       if (byKind[kind].length > storedCount) this.metrics.ingestEvents.inc({ type: kind, result: 'duplicate' }, byKind[kind].length - storedCount);
     }
-    const accepted = stored.entrance.length + stored.zone.length + stored.shelf.length + stored.queue.length;
+    const accepted = storedRows(stored).length;
     // Live counters and rollup triggers are independent: run them side by side. They run for a batch of
     // duplicates only too (an edge's retry after the API died between its insert and the listeners): that
     // stores nothing, but tells the live counters this store needs reconciling. The rows are committed, so

@@ -1,19 +1,41 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
+import { ENTRANCE, SUBJECT_KINDS, unionOverKinds, type EventKind } from './event-kinds.ts';
 
-export type EventKind = 'entrance' | 'zone' | 'shelf' | 'queue';
+export type { EventKind } from './event-kinds.ts';
 
-/** The events of one store-local hour and one subject (zone, shelf, queue; '' for the entrance). */
+const RANGE = `store_id = $1 AND ts >= $2 AND ts < $3`;
+/** Per event: its local hour's inputs (kind, subject, in-count, out-count, seconds), from every kind's table over [$2, $3). */
+const HOURLY_AGGREGATES_SQL = `SELECT date_trunc('hour', e.ts, $4) AS hour_start, e.kind, e.subject_id,
+              sum(e.n)::int AS event_count, sum(e.x)::int AS exit_count, coalesce(sum(e.s), 0)::float8 AS seconds_sum
+       FROM (
+         SELECT ts, 'entrance' AS kind, '' AS subject_id, (direction = 'in')::int AS n, (direction = 'out')::int AS x, NULL::numeric AS s
+           FROM ${ENTRANCE.table} WHERE ${RANGE}
+         ${SUBJECT_KINDS.map((k) => `UNION ALL SELECT ts, '${k.kind}', ${k.subject}, 1, 0, ${k.duration ? `${k.duration}::numeric` : 'NULL::numeric'} FROM ${k.table} WHERE ${RANGE}`).join('\n         ')}
+       ) e
+       GROUP BY 1, 2, 3`;
+// Rows from an hour before `from`: a local hour of a :30 zone that starts at `from` began in that UTC hour.
+const COUNTS_RANGE = `store_id = ANY($1) AND ts >= $3::timestamptz - interval '1 hour' AND ts < $4`;
+const EVENT_COUNTS_SQL = `SELECT e.store_id, date_trunc('hour', e.ts, s.tz) AS hour_start, count(*)::int AS events
+       FROM (
+         ${unionOverKinds((_, table) => `SELECT store_id, ts FROM ${table} WHERE ${COUNTS_RANGE}`)}
+       ) e JOIN unnest($1::text[], $2::text[]) AS s(store_id, tz) USING (store_id)
+       WHERE date_trunc('hour', e.ts, s.tz) >= $3
+       GROUP BY 1, 2`;
+const EVENT_SPAN_SQL = `SELECT min(lo) AS first, max(hi) AS last FROM (
+         ${unionOverKinds((_, table) => `SELECT min(ts) AS lo, max(ts) AS hi FROM ${table} WHERE store_id = $1`)}) s`;
+
+/** The events of one store-local hour and one subject (of a subject kind, event-kinds.ts; '' for the entrance). */
 export interface HourlyEventAggregate {
   hourStart: Date;
   kind: EventKind;
   subjectId: string;
-  /** entrance: 'in' crossings; zone: entries; shelf: interactions; queue: completed waits. */
+  /** entrance: 'in' crossings; a subject kind: its events (zone entries, completed queue waits, …). */
   eventCount: number;
   /** entrance: 'out' crossings; 0 otherwise. */
   exitCount: number;
-  /** Zone/shelf dwell or queue wait, summed. */
+  /** The kind's duration column (dwell, wait …), summed; 0 for kinds without one. */
   secondsSum: number;
 }
 
@@ -42,18 +64,8 @@ export class StoreEventsReader {
               date_trunc('hour', $2::timestamptz - interval '1 microsecond', $3) + interval '1 hour' AS hi`,
       [q.from, q.to, q.timezone],
     ) as { lo: Date; hi: Date }[];
-    const range = `store_id = $1 AND ts >= $2 AND ts < $3`;
     const rows = await run.query(
-      `SELECT date_trunc('hour', e.ts, $4) AS hour_start, e.kind, e.subject_id,
-              sum(e.n)::int AS event_count, sum(e.x)::int AS exit_count, coalesce(sum(e.s), 0)::float8 AS seconds_sum
-       FROM (
-         SELECT ts, 'entrance' AS kind, '' AS subject_id, (direction = 'in')::int AS n, (direction = 'out')::int AS x, NULL::numeric AS s
-           FROM entrance_events WHERE ${range}
-         UNION ALL SELECT ts, 'zone', zone_id, 1, 0, dwell_seconds::numeric FROM zone_events WHERE ${range}
-         UNION ALL SELECT ts, 'shelf', shelf_id, 1, 0, dwell_seconds::numeric FROM shelf_interactions WHERE ${range}
-         UNION ALL SELECT ts, 'queue', queue_id, 1, 0, wait_seconds::numeric FROM queue_events WHERE ${range}
-       ) e
-       GROUP BY 1, 2, 3`,
+      HOURLY_AGGREGATES_SQL,
       [q.storeId, bounds.lo, bounds.hi, q.timezone],
     ) as { hour_start: Date; kind: EventKind; subject_id: string; event_count: number; exit_count: number; seconds_sum: number }[];
     return {
@@ -72,18 +84,8 @@ export class StoreEventsReader {
    */
   async eventCountsByLocalHour(stores: { storeId: string; timezone: string }[], from: Date, to: Date): Promise<{ storeId: string; hourStart: Date; events: number }[]> {
     if (stores.length === 0) return [];
-    // Rows from an hour before `from`: a local hour of a :30 zone that starts at `from` began in that UTC hour.
-    const range = `store_id = ANY($1) AND ts >= $3::timestamptz - interval '1 hour' AND ts < $4`;
     const rows = await this.db.query(
-      `SELECT e.store_id, date_trunc('hour', e.ts, s.tz) AS hour_start, count(*)::int AS events
-       FROM (
-         SELECT store_id, ts FROM entrance_events WHERE ${range}
-         UNION ALL SELECT store_id, ts FROM zone_events WHERE ${range}
-         UNION ALL SELECT store_id, ts FROM shelf_interactions WHERE ${range}
-         UNION ALL SELECT store_id, ts FROM queue_events WHERE ${range}
-       ) e JOIN unnest($1::text[], $2::text[]) AS s(store_id, tz) USING (store_id)
-       WHERE date_trunc('hour', e.ts, s.tz) >= $3
-       GROUP BY 1, 2`,
+      EVENT_COUNTS_SQL,
       [stores.map((s) => s.storeId), stores.map((s) => s.timezone), from, to],
     ) as { store_id: string; hour_start: Date; events: number }[];
     return rows.map((r) => ({ storeId: r.store_id, hourStart: r.hour_start, events: r.events }));
@@ -92,11 +94,7 @@ export class StoreEventsReader {
   /** First and last event time of a store, over all event types (null without events): the span a backfill covers. */
   async eventSpan(storeId: string): Promise<{ first: Date; last: Date } | null> {
     const [row] = await this.db.query(
-      `SELECT min(lo) AS first, max(hi) AS last FROM (
-         SELECT min(ts) AS lo, max(ts) AS hi FROM entrance_events WHERE store_id = $1
-         UNION ALL SELECT min(ts), max(ts) FROM zone_events WHERE store_id = $1
-         UNION ALL SELECT min(ts), max(ts) FROM shelf_interactions WHERE store_id = $1
-         UNION ALL SELECT min(ts), max(ts) FROM queue_events WHERE store_id = $1) s`,
+      EVENT_SPAN_SQL,
       [storeId],
     ) as { first: Date | null; last: Date | null }[];
     return row.first && row.last ? { first: row.first, last: row.last } : null;

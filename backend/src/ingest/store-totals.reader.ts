@@ -1,12 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { ENTRANCE, SUBJECT_KINDS, unionOverKinds, VISITORS_KIND, type EventKind } from './event-kinds.ts';
 
-export type StoredEventKind = 'entrance' | 'zone' | 'shelf' | 'queue';
+export type StoredEventKind = EventKind;
 export type BucketGranularity = 'hour' | 'day';
 
 /**
- * One row of totals: per kind and id (direction for entrances; zone, shelf or queue id), the count,
+ * One row of totals: per kind and id (direction for entrances, else the subject id; kinds as in event-kinds.ts), the count,
  * the sum and the maximum of its duration in integer milliseconds (`floor(seconds * 1000 + 0.5)`, so
  * sums are exact and agree with counters kept elsewhere), and for zones the exact distinct visitors.
  * bigint columns arrive as strings.
@@ -31,36 +32,35 @@ function totalsSql(bucket: string, entrancesFrom = '$2'): string {
   const b = bucket ? `${bucket} AS bucket, ` : '';
   const g = bucket ? '1, ' : '';
   const where = (from: string) => `WHERE store_id = $1 AND ts >= ${from} AND ts < $3`;
+  // Per subject kind: count, duration sum, maximum (kinds keeping one), distinct visitors (the kind counting them).
+  const subjects = SUBJECT_KINDS.map((k) => {
+    const total = k.duration ? `sum(${MS(k.duration)})::bigint` : '0';
+    const top = k.duration && k.live.maxMs ? `max(${MS(k.duration)})::bigint` : '0';
+    const visitors = k.live.visitors ? 'count(DISTINCT person_key)::int' : '0';
+    return `
+  UNION ALL
+  SELECT ${b}'${k.kind}', ${k.subject}, count(*)::int, ${total}, ${top}, ${visitors}
+    FROM ${k.table} ${where('$2')} GROUP BY ${g}${k.subject}`;
+  });
   return `
   SELECT ${b}'entrance' AS kind, direction AS id, count(*)::int AS n, 0::bigint AS total, 0::bigint AS top, 0 AS visitors
-    FROM entrance_events ${where(entrancesFrom)} GROUP BY ${g}direction
-  UNION ALL
-  SELECT ${b}'zone', zone_id, count(*)::int, sum(${MS('dwell_seconds')})::bigint, 0, count(DISTINCT person_key)::int
-    FROM zone_events ${where('$2')} GROUP BY ${g}zone_id
-  UNION ALL
-  SELECT ${b}'shelf', shelf_id, count(*)::int, sum(${MS('dwell_seconds')})::bigint, 0, 0
-    FROM shelf_interactions ${where('$2')} GROUP BY ${g}shelf_id
-  UNION ALL
-  SELECT ${b}'queue', queue_id, count(*)::int, sum(${MS('wait_seconds')})::bigint, max(${MS('wait_seconds')})::bigint, 0
-    FROM queue_events ${where('$2')} GROUP BY ${g}queue_id`;
+    FROM ${ENTRANCE.table} ${where(entrancesFrom)} GROUP BY ${g}direction${subjects.join('')}`;
 }
 
 const TOTALS_SQL = totalsSql('');
 const BUCKET_TOTALS_SQL = totalsSql(`to_char(date_trunc($4, ts AT TIME ZONE $5), $6)`, '$7');
 /** Entrance crossings per opening range ($4 opens, $5 closes) as rows of kind 'session', id "<index>:<direction>" (index from 0). */
 const SESSIONS_SQL = `SELECT 'session' AS kind, (s.i - 1) || ':' || e.direction AS id, count(*)::int AS n, 0::bigint AS total, 0::bigint AS top, 0 AS visitors
-  FROM entrance_events e JOIN unnest($4::timestamptz[], $5::timestamptz[]) WITH ORDINALITY AS s(o, c, i) ON e.ts >= s.o AND e.ts < s.c
+  FROM ${ENTRANCE.table} e JOIN unnest($4::timestamptz[], $5::timestamptz[]) WITH ORDINALITY AS s(o, c, i) ON e.ts >= s.o AND e.ts < s.c
   WHERE e.store_id = $1 AND e.ts >= $2 AND e.ts < $3 GROUP BY s.i, e.direction`;
 /** Entrance crossings per instant, in time order: the history's occupancy through the day. */
 const ENTRANCE_FLOW_SQL = `SELECT ts, count(*) FILTER (WHERE direction = 'in')::int AS n_in, count(*) FILTER (WHERE direction = 'out')::int AS n_out
-  FROM entrance_events WHERE store_id = $1 AND ts >= $2 AND ts < $3 GROUP BY ts ORDER BY ts`;
-const VISITORS_SQL = `SELECT zone_id, array_agg(DISTINCT person_key) AS persons
-  FROM zone_events WHERE store_id = $1 AND ts >= $2 AND ts < $3 GROUP BY zone_id`;
-const RECENT_SQL = (['entrance_events:entrance', 'zone_events:zone', 'shelf_interactions:shelf', 'queue_events:queue'] as const)
-  .map((pair) => pair.split(':'))
-  .map(([table, kind]) => `SELECT '${kind}/' || camera_id || '/' || event_id AS key FROM ${table}
-    WHERE store_id = $1 AND ts >= $2 AND ts < $3 AND received_at > now() - make_interval(secs => $4)`)
-  .join(' UNION ALL ');
+  FROM ${ENTRANCE.table} WHERE store_id = $1 AND ts >= $2 AND ts < $3 GROUP BY ts ORDER BY ts`;
+/** The distinct person keys per subject of the kind counting visitors (column `zone_id`, as the only such kind is the zone). */
+const VISITORS_SQL = `SELECT ${VISITORS_KIND.subject} AS zone_id, array_agg(DISTINCT person_key) AS persons
+  FROM ${VISITORS_KIND.table} WHERE store_id = $1 AND ts >= $2 AND ts < $3 GROUP BY 1`;
+const RECENT_SQL = unionOverKinds((kind, table) => `SELECT '${kind}/' || camera_id || '/' || event_id AS key FROM ${table}
+    WHERE store_id = $1 AND ts >= $2 AND ts < $3 AND received_at > now() - make_interval(secs => $4)`);
 const LATEST_HEARTBEATS_SQL = `SELECT DISTINCT ON (camera_id) camera_id, received_at, status_data
   FROM camera_heartbeats WHERE store_id = $1 ORDER BY camera_id, received_at DESC`;
 

@@ -1,0 +1,148 @@
+import type { EventType, StoreEvent } from '../../../shared/src/events.ts';
+
+// The backend's one declaration per event kind (the wire schema, EVENT_TYPES and CAPABILITY_FOR_EVENT are the
+// shared contract's, shared/src/events.ts). Everything that used to spell the four kinds out by hand is generated
+// from EVENT_KINDS: the batch insert (below), the event readers (store-events.reader.ts, store-totals.reader.ts),
+// the live counters and their Lua (dashboard/live-counters.ts, live-scripts.ts, live-store-metrics.service.ts)
+// and the rollup trigger. A new kind: its schema in shared/src/events.ts, an entry here, a migration creating its
+// table (with the (store_id, camera_id, event_id) unique index and a (store_id, ts) index), and its metrics in
+// the read contract (shared/src/read-contract.ts).
+//
+// `entrance` is the one kind without a subject: its rows count `in`/`out` crossings (footfall, occupancy, opening
+// ranges), which the readers and counters handle apart. Every other kind is "a subject (zone, shelf, queue …)
+// seen by a person, with a duration": count, duration sum in integer ms, optional maximum, optional distinct visitors.
+
+/** An event of one kind, as the shared contract declares it. */
+export type EventOf<K extends EventType> = Extract<StoreEvent, { type: K }>;
+
+/** A column of the kind's table besides org/store/camera/event_id/ts/person_key: [name, PostgreSQL type, read from the event]. */
+type Column<K extends EventType> = readonly [name: string, pgType: string, read: (e: EventOf<K>) => unknown];
+
+/**
+ * How a subject kind is counted live: its Redis hash fields (a 2-letter prefix + ':' + subject id), its place in
+ * the counters (`group` of StoreDayCounters and of the /live metrics) and the names of its numbers there.
+ */
+interface LiveSpec {
+  /** One letter naming the kind in the batches handed to the Lua scripts. */
+  code: string;
+  /** The key of StoreDayCounters and of LiveMetrics (`zones`, …). */
+  group: string;
+  /** Count: counter and /live field, and its hash-field prefix. */
+  count: string; countField: string;
+  /** Duration sum in ms: counter field, hash-field prefix, and the /live field of its mean in seconds. */
+  ms: string; msField: string; avg: string;
+  /** Optional maximum duration in ms: counter field, hash-field prefix, /live field (seconds). */
+  maxMs?: string; maxField?: string; max?: string;
+  /** Optional distinct person keys (a HyperLogLog per subject live, exact in PostgreSQL): the /live field. At most one kind. */
+  visitors?: string;
+}
+
+interface KindSpec<K extends EventType> {
+  table: string;
+  /** The column naming what the event is about (null: the entrance, counted by direction). */
+  subject: string | null;
+  /** The column of its duration in seconds (null: none). */
+  duration: string | null;
+  /** The kind's own columns in insert order (subject and duration included). */
+  columns: readonly Column<K>[];
+  /** How it is counted live (subject kinds only). */
+  live: LiveSpec | null;
+}
+
+export const EVENT_KINDS = {
+  entrance: {
+    table: 'entrance_events', subject: null, duration: null,
+    columns: [['direction', 'text', (e) => e.direction]],
+    live: null,
+  },
+  zone: {
+    table: 'zone_events', subject: 'zone_id', duration: 'dwell_seconds',
+    columns: [['zone_id', 'text', (e) => e.zone_id], ['enter_ts', 'timestamptz', (e) => e.enter_ts], ['exit_ts', 'timestamptz', (e) => e.exit_ts], ['dwell_seconds', 'float8', (e) => e.dwell_seconds]],
+    live: { code: 'z', group: 'zones', count: 'entries', countField: 'zn', ms: 'dwellMs', msField: 'zd', avg: 'avg_dwell', visitors: 'unique_visitors' },
+  },
+  shelf: {
+    table: 'shelf_interactions', subject: 'shelf_id', duration: 'dwell_seconds',
+    columns: [['shelf_id', 'text', (e) => e.shelf_id], ['dwell_seconds', 'float8', (e) => e.dwell_seconds]],
+    live: { code: 's', group: 'shelves', count: 'interactions', countField: 'sn', ms: 'dwellMs', msField: 'sd', avg: 'avg_dwell' },
+  },
+  queue: {
+    table: 'queue_events', subject: 'queue_id', duration: 'wait_seconds',
+    columns: [['queue_id', 'text', (e) => e.queue_id], ['enter_ts', 'timestamptz', (e) => e.enter_ts], ['exit_ts', 'timestamptz', (e) => e.exit_ts], ['wait_seconds', 'float8', (e) => e.wait_seconds]],
+    live: { code: 'q', group: 'queues', count: 'waits', countField: 'qn', ms: 'waitMs', msField: 'qw', avg: 'avg_wait', maxMs: 'maxWaitMs', maxField: 'qm', max: 'max_wait' },
+  },
+} as const satisfies { [K in EventType]: KindSpec<K> };
+
+export type EventKind = keyof typeof EVENT_KINDS;
+/** The kinds in declaration order (the order of the batch insert's CTEs and of every generated UNION). */
+export const KINDS = Object.keys(EVENT_KINDS) as EventKind[];
+/** The kinds with a subject: everything but the entrance. */
+export type SubjectKind = { [K in EventKind]: (typeof EVENT_KINDS)[K]['subject'] extends string ? K : never }[EventKind];
+
+export interface SubjectKindSpec { kind: SubjectKind; table: string; subject: string; duration: string | null; live: LiveSpec }
+/** The subject kinds with their specs, in declaration order. */
+export const SUBJECT_KINDS: readonly SubjectKindSpec[] = KINDS.flatMap((kind) => {
+  const spec: KindSpec<EventType> = EVENT_KINDS[kind] as KindSpec<EventType>;
+  return spec.subject && spec.live ? [{ kind: kind as SubjectKind, table: spec.table, subject: spec.subject, duration: spec.duration, live: spec.live }] : [];
+});
+/** The subject kind whose distinct visitors are counted (one HyperLogLog per subject, keyed by its id alone). */
+export const VISITORS_KIND: SubjectKindSpec = (() => {
+  const found = SUBJECT_KINDS.filter((s) => s.live.visitors);
+  if (found.length !== 1) throw new Error(`exactly one event kind may count distinct visitors (found ${found.length})`);
+  return found[0];
+})();
+export const ENTRANCE = EVENT_KINDS.entrance;
+
+/** Per kind, a list (e.g. the rows of a batch by kind). */
+export type EventsByKind<Extra = unknown> = { [K in EventKind]: (EventOf<K> & Extra)[] };
+
+/** An empty list per kind. */
+export function emptyByKind<Extra = unknown>(): EventsByKind<Extra> {
+  return Object.fromEntries(KINDS.map((k) => [k, []])) as unknown as EventsByKind<Extra>;
+}
+
+/** The subject id of a subject kind's event. */
+export function subjectOf(spec: SubjectKindSpec, e: StoreEvent): string {
+  return (e as unknown as Record<string, string>)[spec.subject];
+}
+
+/** The duration in seconds of an event (0 for a kind without one). */
+export function secondsOf(spec: SubjectKindSpec, e: StoreEvent): number {
+  return spec.duration ? (e as unknown as Record<string, number>)[spec.duration] : 0;
+}
+
+type ColumnSpec = readonly [string, string, (e: never) => unknown];
+
+/**
+ * ONE statement per batch: a data-modifying CTE per kind, each an INSERT … SELECT FROM unnest(arrays) with
+ * ON CONFLICT DO NOTHING on (store, camera, event_id). One statement is atomic on its own and costs one round
+ * trip; RETURNING tells which rows were new. `$1..$3` are org/store/camera, then each kind's arrays in KINDS order
+ * ({@link batchInsertParams}).
+ */
+export const BATCH_INSERT_SQL = (() => {
+  let n = 4;
+  const ctes = KINDS.map((kind) => {
+    const { table, columns } = EVENT_KINDS[kind];
+    const specs = [['event_id', 'text'], ['ts', 'timestamptz'], ['person_key', 'text'], ...(columns as readonly ColumnSpec[])];
+    const arrays = specs.map(([, type]) => `$${n++}::${type}[]`).join(', ');
+    return `${kind} AS (INSERT INTO ${table} (org_id, store_id, camera_id, ${specs.map(([c]) => c).join(', ')})
+      SELECT $1::uuid, $2, $3, * FROM unnest(${arrays})
+      ON CONFLICT (store_id, camera_id, event_id) DO NOTHING RETURNING event_id)`;
+  });
+  return `WITH ${ctes.join(',\n')}\n${KINDS.map((k) => `SELECT '${k}' AS kind, event_id FROM ${k}`).join(' UNION ALL ')}`;
+})();
+
+/** The parameters of {@link BATCH_INSERT_SQL} for a batch split by kind. */
+export function batchInsertParams(scope: { orgId: string; storeId: string; cameraId: string }, byKind: EventsByKind<{ event_id: string }>): unknown[] {
+  const params: unknown[] = [scope.orgId, scope.storeId, scope.cameraId];
+  for (const kind of KINDS) {
+    const events = byKind[kind] as (StoreEvent & { event_id: string })[];
+    params.push(events.map((e) => e.event_id), events.map((e) => e.ts), events.map((e) => e.person_key));
+    for (const [, , read] of EVENT_KINDS[kind].columns as readonly ColumnSpec[]) params.push(events.map((e) => (read as (e: unknown) => unknown)(e)));
+  }
+  return params;
+}
+
+/** `SELECT …` of every kind's table joined by UNION ALL: `select(kind, table)` writes one arm. */
+export function unionOverKinds(select: (kind: EventKind, table: string) => string): string {
+  return KINDS.map((k) => select(k, EVENT_KINDS[k].table)).join('\n  UNION ALL ');
+}
