@@ -16,13 +16,17 @@
 //
 // Options:
 //   --fps 5,source       frame rates to analyse ("source" = the video's own rate)
-//   --confidence N --lost-buffer N --match-thresh N --tracker-fps N --confirm-frames N
-//                        another tracker/detector setting instead of the product default
+//   --confidence N --lost-buffer N --lost-buffer-ms N --match-thresh N --tracker-fps N --confirm-frames N
+//   --oru 0|1 --ocm W --ocr MAXCOST --birth-margin N|off
+//                        another tracker/detector setting instead of the product default (ORU, OCM weight,
+//                        door birth threshold = confidence − N; off: no birth region at the door)
 //   --threads N          onnxruntime threads (default 2)
 //   --no-pipeline        skip the real pipeline runs (replay only: no second decode + detection pass)
 //   --cache-dir DIR      detection cache (default $TMPDIR/wink-eval-cache; --no-cache to recompute)
 //   --only NAME[,NAME]   only these sequences
-//   --tune / --sweep     the earlier tracker grid search / vertical line sweep, at the source rate
+//   --tune               grid search of detector confidence and tracker settings over ALL sequences and rates
+//                        (one detection pass; scored by line errors, zone visit errors and id switches)
+//   --sweep              vertical line sweep at the source rate
 // Runs under Deno: deno run --allow-all bench/edge.eval.ts
 import { existsSync } from 'node:fs';
 import os from 'node:os';
@@ -50,7 +54,9 @@ import {
   type GroundTruthSequence,
 } from '../edge/src/eval/sequence-eval.ts';
 import { listSequenceDirs, type CountingLine } from '../edge/src/eval/sequence-geometry.ts';
-import { EVAL_SWEEP, gridSearch, scoreOnGeometries, type GridResult } from '../edge/src/eval/tuning-grid.ts';
+import { EVAL_SWEEP, scoreOnGeometries } from '../edge/src/eval/tuning-grid.ts';
+import { DOOR_BIRTH_MARGIN, entranceDoorRegion } from '../edge/src/vision/camera-vision-pipeline.ts';
+import type { TrackerOptions } from '../edge/src/vision/tracker.ts';
 import { DEFAULT_ENTRANCE_COUNTING, DEFAULT_ENTRANCE_DOOR, DEFAULT_ENTRANCE_MARGIN_PX, type CountingMode } from '../edge/src/rules/entrance-line.ts';
 import type { CameraConfig } from '../edge/src/runtime/config.ts';
 
@@ -59,6 +65,11 @@ const { values: args } = parseArgs({
     fps: { type: 'string', default: '5,source' },
     confidence: { type: 'string' },
     'lost-buffer': { type: 'string' },
+    'lost-buffer-ms': { type: 'string' },
+    oru: { type: 'string' },
+    ocm: { type: 'string' },
+    ocr: { type: 'string' },
+    'birth-margin': { type: 'string' },
     'match-thresh': { type: 'string' },
     'tracker-fps': { type: 'string' },
     'confirm-frames': { type: 'string' },
@@ -102,9 +113,17 @@ if (sequences.length === 0) {
 
 const threads = Number(args.threads);
 const num = (k: keyof typeof args) => (args[k] === undefined ? undefined : Number(args[k]));
-const customTracker = Object.fromEntries(
-  Object.entries({ lostBufferFrames: num('lost-buffer'), matchThresh: num('match-thresh'), fps: num('tracker-fps') }).filter(([, v]) => v !== undefined),
+const customTracker: Partial<TrackerOptions> = Object.fromEntries(
+  Object.entries({
+    lostBufferFrames: num('lost-buffer'), lostBufferMs: num('lost-buffer-ms'), matchThresh: num('match-thresh'), fps: num('tracker-fps'),
+    observationCentricReupdate: args.oru === undefined ? undefined : args.oru === '1', directionWeight: num('ocm'), recoveryMatchThresh: num('ocr'),
+  }).filter(([, v]) => v !== undefined),
 );
+/** The door birth threshold as the pipeline sets it (confidence − margin), another margin, or none ('off'). */
+const birthMargin: number | null = args['birth-margin'] === undefined ? DOOR_BIRTH_MARGIN : args['birth-margin'] === 'off' ? null : Number(args['birth-margin']);
+const withBirth = (s: EvalSettings, margin: number | null): EvalSettings => ({
+  ...s, tracker: { ...s.tracker, ...(margin === null ? { birthRegions: [] } : { birthThreshLow: Math.max(0.1, s.confidence - margin) }) },
+});
 const base: EvalSettings = {
   ...TUNED_EVAL_SETTINGS,
   threads,
@@ -112,6 +131,7 @@ const base: EvalSettings = {
   ...(Object.keys(customTracker).length ? { tracker: customTracker } : {}),
   ...(num('confirm-frames') !== undefined ? { confirmFrames: num('confirm-frames') } : {}),
 };
+Object.assign(base, withBirth(base, birthMargin));
 
 /** The counting settings compared on every line (the rules only: no extra detection). */
 interface Variant {
@@ -173,7 +193,14 @@ const sameCounts = (a: CountSummary, b: CountSummary) =>
   a.in === b.in && a.out === b.out && a.visits.length === b.visits.length &&
   Math.abs(zoneTotals(a).dwell - zoneTotals(b).dwell) < 1e-6;
 
-console.log(`eval:edge: ${sequences.length} sequences, rates ${args.fps}, ${VARIANTS.length} counting settings; tracker/detector ${JSON.stringify({ confidence: base.confidence, ...base.tracker, confirmFrames: base.confirmFrames })}; load ${loadAtStart} (1/5/15 min) on ${os.cpus().length} cores`);
+console.log(`eval:edge: ${sequences.length} sequences, rates ${args.fps}, ${VARIANTS.length} counting settings; tracker/detector ${JSON.stringify(pipelineTrackerOptions(base, 5))} at 5 fps, door birth margin ${birthMargin ?? 'off'}; load ${loadAtStart} (1/5/15 min) on ${os.cpus().length} cores`);
+/** Every sequence and rate's detections, kept for --tune. */
+const detected: Array<{ seq: GroundTruthSequence; rate: string; fps: number; detections: Awaited<ReturnType<typeof detectSequence>> }> = [];
+/** The pipeline's tracks on a line: with its door region as the tracker's birth region when the setting has a door. */
+function trackedFor(seq: GroundTruthSequence, detections: Awaited<ReturnType<typeof detectSequence>>, s: EvalSettings, fps: number, line: CountingLine) {
+  const door = entranceDoorRegion(evalCamera(seq, s, fps, line), [seq.info.width, seq.info.height]);
+  return trackFeet(detections, pipelineTrackerOptions(s, fps, door)).tracked;
+}
 for (const seq of sequences) {
   const frameSize: [number, number] = [seq.info.width, seq.info.height];
   console.log(`\n${seq.info.name}: ${seq.info.frames} frames ${seq.info.width}x${seq.info.height} @ ${seq.info.fps} fps, ${new Set(seq.gt.map((b) => b.id)).size} people; geometry ${path.relative(process.cwd(), seq.geometrySource)}: lines ${seq.lines.map((l) => `${l.id}${l.door ? ' (door)' : ''}`).join(', ')}; zones ${Object.keys(seq.geometry.zones).join(', ')}`);
@@ -191,12 +218,14 @@ for (const seq of sequences) {
       onProgress: (n) => console.log(`  ${seq.info.name} @ ${label} fps: detected ${n} frames (${elapsed()}, load ${load()})`),
     });
     console.log(`  ${seq.info.name} @ ${label} fps: ${detections.length} frames analysed (${((performance.now() - t0) / 1000).toFixed(1)} s, cached or detected)`);
+    detected.push({ seq, rate: String(rate), fps, detections });
     const { tracked, boxes } = trackFeet(detections, pipelineTrackerOptions(base, fps));
     const tracking = evaluateTracking(gtOnFrames(seq.gt, detections), boxes);
     for (const v of VARIANTS) {
       seq.lines.forEach((line, i) => {
         const s = settingsOf(v, line);
-        const m = replayRules(tracked, onlyEntrance(evalCamera(seq, s, fps, line)), s, frameSize);
+        const lineTracked = s.door ? trackedFor(seq, detections, s, fps, line) : tracked;
+        const m = replayRules(lineTracked, onlyEntrance(evalCamera(seq, s, fps, line)), s, frameSize);
         lineResults.push({ seq: seq.info.name, rate: String(rate), line: line.id, door: line.door, variant: v.label, trueIn: truthPerLine[i].in, trueOut: truthPerLine[i].out, in: m.in, out: m.out });
       });
     }
@@ -230,27 +259,67 @@ for (const seq of sequences) {
         'visit errors / true visits': `${score.visitErrors}/${score.visits} (${pct(score.visitErrors / score.visits)}%)`,
       });
     }
-    if (args.tune && rate === 'source') {
-      const results = gridSearch(seq, detections, { ...DEFAULT_EVAL_SETTINGS, threads }, {
-        confidence: [0.3, 0.35, 0.4, 0.45, 0.5],
-        lostBufferFrames: [15, 30, 45],
-        matchThresh: [0.7, 0.8, 0.9],
-        trackerFps: [seq.info.fps],
-        confirmFrames: [2, 3, 4],
-      }, EVAL_SWEEP(seq.info.width, seq.info.height));
-      console.log(`\nGrid search on ${seq.info.name}, best 10:`);
-      console.table(results.slice(0, 10).map(gridRow));
-    }
   }
 }
 
-function gridRow(r: GridResult): Record<string, string | number> {
-  const t = r.settings.tracker ?? {};
-  return {
-    setting: `conf ${r.settings.confidence}, lost ${t.lostBufferFrames}f, match ${t.matchThresh}, confirm ${r.settings.confirmFrames}`,
-    MOTA: pct(r.mota), IDF1: pct(r.idf1), IDSW: r.idSwitches,
-    'sweep crossings': `${r.sweep.crossingErrors}/${r.sweep.crossings}`,
-  };
+/**
+ * One tracker/detector setting over every sequence and rate: line errors (late; late + door and birth region
+ * on door lines), in/out totals, zone visit and dwell figures, id switches per rate.
+ */
+function scoreEverywhere(s: EvalSettings) {
+  const r = { lateErr: 0, doorErr: 0, lateIn: 0, lateOut: 0, doorIn: 0, doorOut: 0, trueIn: 0, trueOut: 0, trueVisits: 0, visits: 0, trueDwell: 0, dwell: 0, idsw5: 0, idswSrc: 0 };
+  for (const d of detected) {
+    const frameSize: [number, number] = [d.seq.info.width, d.seq.info.height];
+    const { tracked, boxes } = trackFeet(d.detections, pipelineTrackerOptions(s, d.fps));
+    const idsw = evaluateTracking(gtOnFrames(d.seq.gt, d.detections), boxes).idSwitches;
+    if (d.rate === 'source') r.idswSrc += idsw; else r.idsw5 += idsw;
+    const tz = zoneTotals(groundTruthCounts(d.seq.gt, d.seq.info.fps, { zones: d.seq.geometry.zones, ...(s.confirmFrames !== undefined ? { confirmFrames: s.confirmFrames } : {}) }));
+    const mz = zoneTotals(replayRules(tracked, onlyZones(evalCamera(d.seq, s, d.fps)), s, frameSize));
+    r.trueVisits += tz.visits; r.visits += mz.visits; r.trueDwell += tz.dwell; r.dwell += mz.dwell;
+    for (const line of d.seq.lines) {
+      const truth = groundTruthCounts(d.seq.gt, d.seq.info.fps, truthSetup(line, {}, s));
+      r.trueIn += truth.in; r.trueOut += truth.out;
+      const late = { ...s, countingMode: 'late' as const, marginPx: 0 };
+      const m = replayRules(tracked, onlyEntrance(evalCamera(d.seq, late, d.fps, line)), late, frameSize);
+      r.lateErr += Math.abs(m.in - truth.in) + Math.abs(m.out - truth.out); r.lateIn += m.in; r.lateOut += m.out;
+      const door = line.door ? { ...late, door: 'auto' as const } : late;
+      const md = line.door ? replayRules(trackedFor(d.seq, d.detections, door, d.fps, line), onlyEntrance(evalCamera(d.seq, door, d.fps, line)), door, frameSize) : m;
+      r.doorErr += Math.abs(md.in - truth.in) + Math.abs(md.out - truth.out); r.doorIn += md.in; r.doorOut += md.out;
+    }
+  }
+  return r;
+}
+
+if (args.tune) {
+  const grid: Array<{ label: string; s: EvalSettings }> = [];
+  for (const confidence of [0.25, 0.3, 0.35, 0.4])
+    for (const lostBufferMs of [3000, 6000, 10000])
+      for (const matchThresh of [0.8, 0.9, 0.95, 0.99])
+        for (const [oru, ocm, ocr] of [[false, 0, undefined], [true, 0.2, undefined], [true, 0, 0.7]] as const)
+          for (const margin of [null, 0.1]) {
+            const tracker: Partial<TrackerOptions> = { lostBufferMs, matchThresh, observationCentricReupdate: oru, directionWeight: ocm, ...(ocr !== undefined ? { recoveryMatchThresh: ocr } : {}) };
+            grid.push({ label: `conf ${confidence}, lost ${lostBufferMs} ms, match ${matchThresh}, ORU ${oru ? 'on' : 'off'}, OCM ${ocm}, OCR ${ocr ?? 'off'}, birth −${margin ?? 'off'}`, s: withBirth({ ...base, confidence, tracker }, margin) });
+          }
+  console.log(`\nTuning: ${grid.length} settings over ${detected.length} sequence-rate runs (${elapsed()}) …`);
+  const scored = grid.map((g) => ({ label: g.label, r: scoreEverywhere(g.s) }));
+  const visitErr = (r: ReturnType<typeof scoreEverywhere>) => Math.abs(r.visits - r.trueVisits);
+  // Total error: line errors of both ways an installer counts (no door / door on door lines), then zone
+  // visits, then id switches. Net in/out totals are shown but not ranked on (errors can cancel there).
+  const total = (r: ReturnType<typeof scoreEverywhere>) => r.lateErr + r.doorErr + visitErr(r);
+  scored.sort((a, b) => total(a.r) - total(b.r) || (a.r.idsw5 + a.r.idswSrc) - (b.r.idsw5 + b.r.idswSrc));
+  const row = (x: (typeof scored)[number], rank: number) => ({
+    rank, setting: x.label, 'total': total(x.r),
+    'line err late': x.r.lateErr, 'line err door': x.r.doorErr,
+    'late in/out': `${x.r.lateIn}/${x.r.lateOut} of ${x.r.trueIn}/${x.r.trueOut}`,
+    'door in/out': `${x.r.doorIn}/${x.r.doorOut}`,
+    visits: `${x.r.visits}/${x.r.trueVisits} (${pct(relativeError(x.r.visits, x.r.trueVisits))})`,
+    dwell: pct(relativeError(x.r.dwell / x.r.visits, x.r.trueDwell / x.r.trueVisits)),
+    'IDSW 5/src': `${x.r.idsw5}/${x.r.idswSrc}`,
+  });
+  console.log(`Best 25 by total error (line errors late + line errors door + |zone visit error|), ties by id switches (${elapsed()}):`);
+  console.table(scored.slice(0, 25).map((x) => row(x, scored.indexOf(x) + 1)));
+  const current = scored.findIndex((x) => x.label.startsWith('conf 0.4, lost 6000 ms, match 0.8, ORU off, OCM 0, OCR off, birth −off'));
+  if (current >= 0) { console.log('The earlier setting (6 s is its lost buffer at 5 fps):'); console.table([row(scored[current], current + 1)]); }
 }
 
 // ---- Tables ----

@@ -18,9 +18,42 @@ import { ByteTracker, type TrackerOptions } from './tracker.ts';
 /** ByteTrack's second association stage needs the low-score boxes too, so the detector keeps them. */
 export const LOW_SCORE_FLOOR = 0.1;
 
-/** The tracker settings derived from the detector's confidence (the evaluation replays exactly these). */
-export function trackerOptionsFor(confidence: number, fps: number, overrides: Partial<TrackerOptions> = {}): Partial<TrackerOptions> {
-  return { trackThresh: confidence, newTrackThresh: Math.min(0.95, confidence + 0.1), fps, ...overrides };
+/**
+ * Tracker settings beyond the detector-derived ones, chosen with `npm run eval:edge -- --tune` over all three
+ * shared sequences at 5 fps and their own rate (README section 10): a 6 s lost buffer whatever the frame rate
+ * (it was 30 frames: 6 s at 5 fps but 1.2 s at 25), and stage one accepting any box that overlaps a track's
+ * prediction (cost 1 − IoU·score ≤ 0.95; 0.8 before), which keeps ids through groups at 5 fps. OC-SORT's ORU,
+ * OCM and OCR were measured and are off (no fewer id switches at both rates; OCR cost line errors).
+ */
+export const TRACKER_DEFAULTS: Partial<TrackerOptions> = { lostBufferMs: 6000, matchThresh: 0.95 };
+/**
+ * In the door region (entrance_door), a track may start from a detection this much below detector.confidence
+ * (the tracker's birth region). null: off, as measured best — with detector.confidence 0.3, starting tracks
+ * from weaker boxes at the door added phantom counts (door-line errors 14 → 15 at −0.1, 16 at −0).
+ */
+export const DOOR_BIRTH_MARGIN: number | null = null;
+
+/**
+ * The tracker settings derived from the detector's confidence and the camera's door region, frame pixels
+ * (the evaluation replays exactly these).
+ */
+export function trackerOptionsFor(confidence: number, fps: number, overrides: Partial<TrackerOptions> = {}, door?: Polygon): Partial<TrackerOptions> {
+  return {
+    trackThresh: confidence, newTrackThresh: Math.min(0.95, confidence + 0.1), fps, ...TRACKER_DEFAULTS,
+    ...(door && DOOR_BIRTH_MARGIN !== null ? { birthRegions: [door], birthThreshLow: Math.max(LOW_SCORE_FLOOR, confidence - DOOR_BIRTH_MARGIN) } : {}),
+    ...overrides,
+  };
+}
+
+/** The camera's door region in frame pixels (entrance_door, or its default when counting late); none without one. */
+export function entranceDoorRegion(camera: CameraConfig, frameSize: Size): Polygon | undefined {
+  if (!camera.capabilities.includes('entrance') || !camera.entrance_line) return undefined;
+  const drawn = camera.entrance_door ?? (camera.entrance_counting === 'late' ? DEFAULT_ENTRANCE_DOOR : undefined);
+  if (drawn === undefined) return undefined;
+  if (drawn !== 'auto') return scalePolygon(drawn, camera.screenshot_size, frameSize);
+  const [a, b] = camera.entrance_line;
+  const line: Segment = [scalePoint(a, camera.screenshot_size, frameSize), scalePoint(b, camera.screenshot_size, frameSize)];
+  return doorBandAround(line, AUTO_DOOR_BAND_SHARE * segmentLength(line));
 }
 const STATUS_EVERY_MS = 2000;
 /**
@@ -61,10 +94,7 @@ export function buildCameraRules(camera: CameraConfig, frameSize: Size, personKe
     // Pixel lengths drawn on the screenshot scale with the frame (the mean of the two axes' ratios).
     const pxScale = (frameSize[0] / camera.screenshot_size[0] + frameSize[1] / camera.screenshot_size[1]) / 2;
     // No door drawn: the default (DEFAULT_ENTRANCE_DOOR, chosen by npm run eval:edge) when counting late.
-    const drawn = camera.entrance_door ?? (camera.entrance_counting === 'late' ? DEFAULT_ENTRANCE_DOOR : undefined);
-    const door = drawn === undefined ? undefined
-      : drawn === 'auto' ? doorBandAround(line, AUTO_DOOR_BAND_SHARE * segmentLength(line))
-      : scalePolygon(drawn, camera.screenshot_size, frameSize);
+    const door = entranceDoorRegion(camera, frameSize);
     rules.push(new FootfallCounter(line, {
       insideSide: camera.entrance_inside ?? 'right', personKey,
       mode: camera.entrance_counting, marginPx: camera.entrance_margin_px * pxScale,
@@ -115,7 +145,8 @@ class CameraVisionPipeline implements CameraPipeline {
         realtime: camera.source === 'file' ? (camera.replay === 'every_frame' ? false : (this.options.realtime ?? true)) : undefined,
         waitForStream: true,
       });
-      const tracker = new ByteTracker(trackerOptionsFor(det.confidence, target_fps, this.options.tracker));
+      // Built on the first frame, like the rules: the door region (a birth region for the tracker) is in frame pixels.
+      let tracker: ByteTracker | null = null;
       const personKey = (id: number) => `${camera.camera_id}_${this.runId}_${id}`;
       let rules: ReturnType<typeof buildCameraRules> | null = null;
       const footEstimator = new OcclusionAwareFeet();
@@ -125,6 +156,7 @@ class CameraVisionPipeline implements CameraPipeline {
       for await (const frame of this.source) {
         if (this.stopped) break;
         rules ??= buildCameraRules(camera, [frame.width, frame.height], personKey, this.options);
+        tracker ??= new ByteTracker(trackerOptionsFor(det.confidence, target_fps, this.options.tracker, entranceDoorRegion(camera, [frame.width, frame.height])));
         const detections = await detector.detect(frame);
         const tracks = tracker.update(detections, frame.timestampMs);
         const feet: TrackFoot[] = tracks.map((t) => ({ id: t.id, foot: footEstimator.foot(t.id, t.box) }));
