@@ -36,7 +36,7 @@ export class RollupTrigger implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.ingest.onStored((stored) => this.onStored(stored));
+    this.ingest.events.on('events.stored', (stored) => this.onStored(stored));
   }
 
   private enqueuedSlot = -1;

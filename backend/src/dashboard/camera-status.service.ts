@@ -32,7 +32,7 @@ export class CameraStatus implements OnModuleInit {
   }
 
   onModuleInit(): void {
-    this.ingest.onHeartbeat((hb) => this.recordHeartbeat(hb));
+    this.ingest.events.on('heartbeat.recorded', (hb) => this.recordHeartbeat(hb));
     this.directory.onCameraCreated((camera) => this.invalidate(camera.store_id));
   }
 

@@ -46,7 +46,7 @@ export const ACTIVE_WINDOW_MS = 15 * 60_000;
  * Today's numbers of each store, kept in Redis as events are stored, so that reading them costs one
  * Redis round trip and no PostgreSQL query.
  *
- * - Counted at ingest: IngestService.onStored hands over only rows the insert actually stored, so edge
+ * - Counted at ingest: IngestService's 'events.stored' event hands over only rows the insert actually stored, so edge
  *   retries (duplicates) never move a counter. Events count toward the store-LOCAL date of their `ts`.
  * - A store-day is counted only while its `state` key says `ready`. A missing state (Redis flushed,
  *   restarted, or a new day nobody read yet) makes the next read rebuild that store-day from
@@ -82,7 +82,7 @@ export class LiveStoreMetrics implements OnModuleInit {
   }
 
   onModuleInit(): void {
-    this.ingest.onStored((stored) => this.record(stored));
+    this.ingest.events.on('events.stored', (stored) => this.record(stored));
   }
 
   /** The live view of the store's current local day. */

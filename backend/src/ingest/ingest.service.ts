@@ -5,6 +5,7 @@ import type { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import { CAPABILITY_FOR_EVENT, deriveEventId, findFutureTimestamp, type EventBatch, type Heartbeat, type StoreEvent } from '../../../shared/src/events.ts';
 import type { EdgeKeyScope } from '../admin/edge-key.service.ts';
+import { TypedEvents } from '../common/typed-events.ts';
 import { BATCH_INSERT_SQL, batchInsertParams, emptyByKind, KINDS, type EventKind, type EventsByKind } from './event-kinds.ts';
 import { WinkMetrics } from '../observability/wink-metrics.service.ts';
 
@@ -19,29 +20,28 @@ export function storedRows(stored: StoredEvents): StoreEvent[] {
   return KINDS.flatMap((k): StoreEvent[] => stored[k]);
 }
 
-export type StoredEventsListener = (stored: StoredEvents) => Promise<void>;
-
 /** A heartbeat as stored; `receivedAt` is the server's clock, which decides online/offline. */
 export interface RecordedHeartbeat { storeId: string; cameraId: string; receivedAt: Date; statusData: Record<string, unknown> }
-export type HeartbeatListener = (hb: RecordedHeartbeat) => Promise<void>;
+
+/**
+ * The ingest module's in-process events, declared once: name → payload. Other modules subscribe with
+ * `ingest.events.on(name, listener)` instead of reading the event tables; emit awaits every listener (allSettled)
+ * and logs the failures, so a listener never fails the request that stored the rows.
+ */
+export interface IngestEvents {
+  /** A batch was inserted: only the rows actually stored (all lists empty for a batch of duplicates only). */
+  'events.stored': StoredEvents;
+  /** A heartbeat was inserted. */
+  'heartbeat.recorded': RecordedHeartbeat;
+}
 
 @Injectable()
 export class IngestService {
   private readonly logger = new Logger(IngestService.name);
-  private readonly listeners: StoredEventsListener[] = [];
-  private readonly heartbeatListeners: HeartbeatListener[] = [];
+  /** Subscribers: see the emit sites below. */
+  readonly events = new TypedEvents<IngestEvents>(this.logger);
 
   constructor(@InjectDataSource() private readonly db: DataSource, private readonly metrics: WinkMetrics) {}
-
-  /** Other modules (live metrics, rollups) subscribe here instead of reading the event tables' repositories. */
-  onStored(listener: StoredEventsListener): void {
-    this.listeners.push(listener);
-  }
-
-  /** Camera status caches (the live dashboard) subscribe here, as event counters do with onStored. */
-  onHeartbeat(listener: HeartbeatListener): void {
-    this.heartbeatListeners.push(listener);
-  }
 
   async ingest(scope: EdgeKeyScope, batch: EventBatch, nowMs = Date.now()): Promise<IngestResult> {
     refuseUnstorable(scope, batch, nowMs);
@@ -66,14 +66,12 @@ export class IngestService {
       if (byKind[kind].length > storedCount) this.metrics.ingestEvents.inc({ type: kind, result: 'duplicate' }, byKind[kind].length - storedCount);
     }
     const accepted = storedRows(stored).length;
-    // Live counters and rollup triggers are independent: run them side by side. They run for a batch of
-    // duplicates only too (an edge's retry after the API died between its insert and the listeners): that
-    // stores nothing, but tells the live counters this store needs reconciling. The rows are committed, so
+    // Subscribers, run side by side: LiveStoreMetrics.record (dashboard: the /live counters in Redis) and
+    // RollupTrigger.onStored (analytics: marks the hours dirty and enqueues their hourly rollup). They run for a
+    // batch of duplicates only too (an edge's retry after the API died between its insert and the listeners):
+    // that stores nothing, but tells the live counters this store needs reconciling. The rows are committed, so
     // a listener that fails (Redis down) is logged and the batch is still acknowledged.
-    if (batch.events.length > 0) {
-      const outcomes = await Promise.allSettled(this.listeners.map((l) => l(stored)));
-      for (const o of outcomes) if (o.status === 'rejected') this.logger.warn(`after storing ${accepted} events of ${scope.storeId}: ${o.reason instanceof Error ? o.reason.message : o.reason}`);
-    }
+    if (batch.events.length > 0) await this.events.emit('events.stored', stored, `after storing ${accepted} events of ${scope.storeId}`);
     return { status: 'ok', received: batch.events.length, accepted, duplicates: batch.events.length - accepted };
   }
 
@@ -104,7 +102,9 @@ export class IngestService {
       [scope.storeId, scope.cameraId, hb.device_ts, JSON.stringify(hb.status_data)],
     );
     this.metrics.heartbeats.inc();
-    for (const l of this.heartbeatListeners) await l({ storeId: scope.storeId, cameraId: scope.cameraId, receivedAt: rows[0].received_at, statusData: hb.status_data });
+    // Subscriber: CameraStatus.recordHeartbeat (dashboard: the camera board in Redis, read by /cameras and /live).
+    await this.events.emit('heartbeat.recorded', { storeId: scope.storeId, cameraId: scope.cameraId, receivedAt: rows[0].received_at, statusData: hb.status_data },
+      `after the heartbeat of ${scope.storeId}/${scope.cameraId}`);
     return { status: 'ok', received_at: rows[0].received_at.toISOString() };
   }
 }

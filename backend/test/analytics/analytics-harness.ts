@@ -46,7 +46,7 @@ export async function drain(t: TestApp, timeoutMs = 60_000): Promise<void> {
   }
 }
 
-/** Stores events through IngestService exactly as the ingest API does (the same onStored trigger fires). */
+/** Stores events through IngestService exactly as the ingest API does (the same 'events.stored' subscribers run). */
 export async function ingest(t: TestApp, cam: ProvisionedCamera, events: StoreEvent[]): Promise<number> {
   const svc = t.app.get(IngestService);
   // provisionCamera gives every capability by default.
