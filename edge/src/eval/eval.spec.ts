@@ -1,11 +1,11 @@
-// The accuracy regression test: the real pipeline on TUD-Campus must keep counting within target.
-// Numbers measured when this was written (npm run eval:edge prints the full table):
-//   tuned (detector.confidence 0.4): in 4/4, out 1/1 (0 % error), zone visits 5/5, MOTA 60.4, IDF1 76.2
-//   product defaults (confidence 0.35): in 5 for 4 (+25 %: one id switch re-finds a lost track on a newcomer),
-//   out 1/1, MOTA 59.9, IDF1 73.2
-// The targets (≤ 5 % per direction) are asserted for the tuned setting; with 4 + 1 true crossings that means
-// exact. The tracking floors are a few points under what was measured, so noise in onnxruntime's thread
-// scheduling cannot fail the test but a real regression does.
+// The accuracy regression test: the real pipeline on TUD-Campus, middle line, at its source rate.
+// Numbers measured (npm run eval:edge prints the full table over all three sequences):
+//   product defaults tuned over all three sequences and both rates (confidence 0.3, lost buffer 6 s, match
+//   0.95; 2026-12-04): in 5 for 4, out 1/1, zone 'middle' visits 6 for 5, MOTA 57.7, IDF1 70.1, 6 id switches.
+//   Earlier, tuned on this clip alone (confidence 0.4): in 4/4, MOTA 60.4, IDF1 76.2 — but 26 line errors of
+//   144 over all sequences against 18 now. One clip does not choose the defaults; this test guards against
+//   regressions: counts within one passage, tracking floors a few points under what was measured, so noise in
+//   onnxruntime's thread scheduling cannot fail it but a real regression does.
 import path from 'node:path';
 import { acceptCrossRealmTypedArrays } from '../../test/jest-realm.ts';
 import { describeIfShared, sharedFile } from '../../test/shared-material.ts';
@@ -38,24 +38,24 @@ describeIfShared([MODEL, `${SEQUENCE}/gt/gt.txt`, `${SEQUENCE}/seqinfo.ini`, `${
     expect(zoneFigures(report.truth, 'middle').visits).toBe(5);
   });
 
-  it('counts in and out within 5 % per direction', () => {
+  it('counts in and out within one passage per direction (measured: in 5 for 4, out 1/1)', () => {
     const { truth, measured } = report;
     console.log(`TUD-Campus in ${measured.in}/${truth.in}, out ${measured.out}/${truth.out}, MOTA ${report.tracking.mota.toFixed(3)}, IDF1 ${report.tracking.idf1.toFixed(3)}`);
-    expect(relativeError(measured.in, truth.in)).toBeLessThanOrEqual(0.05);
-    expect(relativeError(measured.out, truth.out)).toBeLessThanOrEqual(0.05);
+    expect(Math.abs(measured.in - truth.in)).toBeLessThanOrEqual(1);
+    expect(Math.abs(measured.out - truth.out)).toBeLessThanOrEqual(1);
   });
 
-  it('finds every zone visit; mean dwell within 30 % (measured −24 %: tracks start late in occlusions)', () => {
+  it('zone visits within one (measured 6 for 5: a track broken in a group); mean dwell within 30 %', () => {
     const t = zoneFigures(report.truth, 'middle');
     const m = zoneFigures(report.measured, 'middle');
-    expect(m.visits).toBe(t.visits);
+    expect(Math.abs(m.visits - t.visits)).toBeLessThanOrEqual(1);
     expect(relativeError(m.meanDwellSeconds, t.meanDwellSeconds)).toBeLessThanOrEqual(0.3);
   });
 
-  it('tracks at least as well as measured (MOTA ≥ 0.55, IDF1 ≥ 0.72, ≤ 4 id switches)', () => {
-    expect(report.tracking.mota).toBeGreaterThanOrEqual(0.55);
-    expect(report.tracking.idf1).toBeGreaterThanOrEqual(0.72);
-    expect(report.tracking.idSwitches).toBeLessThanOrEqual(4);
+  it('tracks at least as well as measured (MOTA ≥ 0.53, IDF1 ≥ 0.66, ≤ 7 id switches)', () => {
+    expect(report.tracking.mota).toBeGreaterThanOrEqual(0.53);
+    expect(report.tracking.idf1).toBeGreaterThanOrEqual(0.66);
+    expect(report.tracking.idSwitches).toBeLessThanOrEqual(7);
   });
 
   it('the frame-by-frame components reproduce the pipeline (so MOTA/IDF1 describe the tracks it counted)', () => {
