@@ -13,6 +13,7 @@ import { HourlyRollup } from './hourly-rollup.service.ts';
 import { PromotionLiftReport, promoDataRange, promoPeriods, type PromoParams } from './promotion-lift-report.service.ts';
 import { SpikeReport, type SpikeParams } from './spike-report.service.ts';
 import { addDays, localDate, startOfLocalDay, startOfLocalHour } from '../common/store-clock.ts';
+import { READY_REPORT_SQL, REPORT_BY_ID_SQL, REPORT_FAILED_SQL, REPORT_READY_SQL, REPORT_RUNNING_SQL, REQUEST_REPORT_SQL } from './analytics.queries.ts';
 
 type ReportParams = SpikeParams | PromoParams;
 type Status = 'pending' | 'running' | 'ready' | 'failed';
@@ -135,18 +136,12 @@ export class AnalyticsReports {
     const hash = createHash('sha256').update(JSON.stringify(params)).digest('hex');
     const version = await this.rollups.dataVersion(storeIds, range.from, range.to);
     const [ready] = await this.db.query(
-      `SELECT * FROM analytics_reports WHERE params_hash = $1 AND status = 'ready' AND data_version >= $2 ORDER BY data_version DESC, created_at DESC LIMIT 1`,
+      READY_REPORT_SQL,
       [hash, version],
     ) as ReportRow[];
     if (ready) return this.answer(ready);
     const [row] = await this.db.query(
-      `WITH previous AS (SELECT status FROM analytics_reports WHERE params_hash = $3 AND requested_version = $7)
-       INSERT INTO analytics_reports (kind, params, params_hash, store_ids, data_from, data_to, requested_version, status)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending')
-       ON CONFLICT (params_hash, requested_version) DO UPDATE
-         SET status = CASE WHEN analytics_reports.status = 'failed' THEN 'pending' ELSE analytics_reports.status END,
-             error = CASE WHEN analytics_reports.status = 'failed' THEN NULL ELSE analytics_reports.error END
-       RETURNING *, (SELECT status FROM previous) AS previous_status`,
+      REQUEST_REPORT_SQL,
       [params.kind, JSON.stringify(params), hash, storeIds, new Date(range.from), new Date(range.to), version],
     ) as (ReportRow & { previous_status: Status | null })[];
     if (row.status === 'ready') return this.answer(row);
@@ -187,7 +182,7 @@ export class AnalyticsReports {
   }
 
   private async row(id: string): Promise<ReportRow | null> {
-    const [row] = await this.db.query(`SELECT * FROM analytics_reports WHERE id = $1`, [id]) as ReportRow[];
+    const [row] = await this.db.query(REPORT_BY_ID_SQL, [id]) as ReportRow[];
     return row ?? null;
   }
 
@@ -216,7 +211,7 @@ export class AnalyticsReports {
   async compute(reportId: string): Promise<'computed' | 'skipped'> {
     const row = await this.row(reportId);
     if (!row || row.status === 'ready') return 'skipped';
-    await this.db.query(`UPDATE analytics_reports SET status = 'running', started_at = now(), runs = runs + 1 WHERE id = $1 AND status <> 'ready'`, [reportId]);
+    await this.db.query(REPORT_RUNNING_SQL, [reportId]);
     const timezones = new Map<string, string>();
     for (const id of row.store_ids) {
       const s = await this.stores.lookup(id);
@@ -231,8 +226,7 @@ export class AnalyticsReports {
         ? await this.spikeReport.build(p, timezones.get(p.store_id)!, m)
         : await this.promoReport.build(p, timezones, m);
       await m.query(
-        // clock_timestamp(): now() would be the transaction's start.
-        `UPDATE analytics_reports SET status = 'ready', result = $2, data_version = $3, error = NULL, completed_at = clock_timestamp() WHERE id = $1`,
+        REPORT_READY_SQL,
         [reportId, JSON.stringify(result), version],
       );
     });
@@ -241,6 +235,6 @@ export class AnalyticsReports {
 
   /** Called when BullMQ gives up on a report job. */
   async markFailed(reportId: string, error: string): Promise<void> {
-    await this.db.query(`UPDATE analytics_reports SET status = 'failed', error = $2 WHERE id = $1 AND status <> 'ready'`, [reportId, error.slice(0, 500)]);
+    await this.db.query(REPORT_FAILED_SQL, [reportId, error.slice(0, 500)]);
   }
 }

@@ -5,6 +5,7 @@ import { StoreDirectory } from '../admin/store-directory.service.ts';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.ts';
 import { StoreEventsReader } from '../ingest/store-events.reader.ts';
 import { HourlyRollup } from './hourly-rollup.service.ts';
+import { CLEAR_DIRTY_SQL, DB_CLOCK_SQL, DIRTY_BACKLOG_SQL, DIRTY_MARKS_SQL, HEAL_UNLOCK_SQL, MARK_DIRTY_SQL, ROLLED_EVENTS_SQL, TRY_HEAL_LOCK_SQL } from './analytics.queries.ts';
 
 const HOUR_MS = 3_600_000;
 /** The raw-versus-rollup comparison looks this far back (by event time); older late events rely on the dirty record. */
@@ -56,33 +57,28 @@ export class RollupHealer {
   async markDirty(storeId: string, hours: number[]): Promise<void> {
     if (hours.length === 0) return;
     await this.db.query(
-      `INSERT INTO rollup_dirty_hours (store_id, hour_start, marked_at)
-       SELECT $1, h, clock_timestamp() FROM unnest($2::timestamptz[]) AS h
-       ON CONFLICT (store_id, hour_start) DO UPDATE SET marked_at = EXCLUDED.marked_at`,
+      MARK_DIRTY_SQL,
       [storeId, hours.map((h) => new Date(h))],
     );
   }
 
   /** PostgreSQL's clock, taken before a rollup reads: marks at or before it are covered by that rollup. */
   async clock(): Promise<Date> {
-    const [{ now }] = await this.db.query('SELECT clock_timestamp() AS now') as { now: Date }[];
+    const [{ now }] = await this.db.query(DB_CLOCK_SQL) as { now: Date }[];
     return now;
   }
 
   /** After a rollup of [fromMs, toMs) that started at `startedAt` (this.clock()): its dirty hours are clean. */
   async clearDirty(storeId: string, fromMs: number, toMs: number, startedAt: Date): Promise<void> {
     await this.db.query(
-      `DELETE FROM rollup_dirty_hours WHERE store_id = $1 AND hour_start >= $2 AND hour_start < $3 AND marked_at <= $4`,
+      CLEAR_DIRTY_SQL,
       [storeId, new Date(fromMs), new Date(toMs), startedAt],
     );
   }
 
   async backlog(): Promise<DirtyBacklog> {
     const [r] = await this.db.query(
-      `SELECT count(*)::int AS hours,
-              count(*) FILTER (WHERE marked_at < clock_timestamp() - $1 * interval '1 millisecond')::int AS stale,
-              coalesce(extract(epoch FROM clock_timestamp() - min(marked_at)), 0)::float8 AS oldest
-       FROM rollup_dirty_hours`,
+      DIRTY_BACKLOG_SQL,
       [this.staleMs],
     ) as { hours: number; stale: number; oldest: number }[];
     return { hours: r.hours, stale: r.stale, oldest_seconds: Math.round(r.oldest * 10) / 10 };
@@ -93,12 +89,12 @@ export class RollupHealer {
     const runner = this.db.createQueryRunner();
     await runner.connect();
     try {
-      const [{ locked }] = await runner.query('SELECT pg_try_advisory_lock($1::int, $2::int) AS locked', [...HEAL_LOCK]) as { locked: boolean }[];
+      const [{ locked }] = await runner.query(TRY_HEAL_LOCK_SQL, [...HEAL_LOCK]) as { locked: boolean }[];
       if (!locked) return { ran: false, dirty: 0, mismatched: 0, ranges: 0 };
       try {
         return await this.pass(nowMs);
       } finally {
-        await runner.query('SELECT pg_advisory_unlock($1::int, $2::int)', [...HEAL_LOCK]);
+        await runner.query(HEAL_UNLOCK_SQL, [...HEAL_LOCK]);
       }
     } finally {
       await runner.release();
@@ -108,9 +104,8 @@ export class RollupHealer {
   private async pass(nowMs: number): Promise<HealOutcome> {
     const startedAt = await this.clock();
     const marks = await this.db.query(
-      `SELECT store_id, hour_start, marked_at < $1::timestamptz - $2 * interval '1 millisecond' AS stale
-       FROM rollup_dirty_hours ORDER BY marked_at LIMIT ${DIRTY_BATCH}`,
-      [startedAt, this.staleMs],
+      DIRTY_MARKS_SQL,
+      [startedAt, this.staleMs, DIRTY_BATCH],
     ) as { store_id: string; hour_start: Date; stale: boolean }[];
     const spans: Span[] = marks.filter((m) => m.stale).map((m) => ({ storeId: m.store_id, from: m.hour_start.getTime(), to: m.hour_start.getTime() + HOUR_MS }));
     const dirty = spans.length;
@@ -139,8 +134,7 @@ export class RollupHealer {
     const [raw, rolled] = await Promise.all([
       this.events.eventCountsByLocalHour(stores, from, to),
       this.db.query(
-        `SELECT store_id, hour_start, sum(event_count + exit_count)::int AS events FROM hourly_rollups
-         WHERE store_id = ANY($1) AND hour_start >= $2 AND hour_start < $3 GROUP BY 1, 2`,
+        ROLLED_EVENTS_SQL,
         [ids, from, to],
       ) as Promise<{ store_id: string; hour_start: Date; events: number }[]>,
     ]);

@@ -8,26 +8,13 @@ import { isIncomplete, MIN_COMPLETENESS } from '../ingest/data-completeness.ts';
 import { DataCompleteness } from '../ingest/data-completeness.service.ts';
 import { BUCKET_LABEL_FORMAT, StoreTotalsReader, type StoreTotalsRow } from '../ingest/store-totals.reader.ts';
 import type { HistoryQuery, TimeBound } from './dashboard.dto.ts';
+import { BUCKETS_SQL, CORRECTIONS_SQL } from './dashboard.queries.ts';
 import { GRID_STEP, MAX_RANGE_DAYS, maxRangeMs } from './history-buckets.ts';
 import { countersFromTotals, liveMetrics } from './live-counters.ts';
 import { bucketBounds, occupancyByBucket, sessionsBetween, type BucketOccupancy } from './occupancy.ts';
 
 // The response shapes are declared once, in the read contract shared with the web dashboard.
 export type { BucketCompleteness, HistoryBucket, OccupancyCorrectionView, StoreHistoryView } from '../../../shared/src/read-contract.ts';
-
-const CORRECTIONS_SQL = `SELECT to_char(date, 'YYYY-MM-DD') AS date, opened_at, closed_at, count, reason, recorded_at FROM occupancy_corrections
-  WHERE store_id = $1 AND closed_at > $2 AND closed_at <= $3 ORDER BY closed_at`;
-
-/**
- * Every local bucket that overlaps [from, to), empty ones included (charts want a continuous axis): a
- * grid of instants mapped to local labels, so a DST gap makes no phantom hour and a DST repeat one label.
- */
-const BUCKETS_SQL = `
-  SELECT to_char(date_trunc($3, g AT TIME ZONE $4), $5) AS bucket,
-         (extract(epoch FROM greatest(min(date_trunc($3, g, $4)), $1::timestamptz)) * 1000)::float8 AS start_ms
-  FROM (SELECT generate_series($1::timestamptz, $2::timestamptz - interval '1 microsecond', $6::interval) AS g
-        UNION ALL SELECT $2::timestamptz - interval '1 microsecond') grid
-  GROUP BY 1 ORDER BY 1`;
 
 function badRange(message: string): BadRequestException {
   return new BadRequestException({ statusCode: 400, error: 'Bad Request', field: 'to', message: `to: ${message}` });

@@ -8,6 +8,7 @@ import type { EdgeKeyScope } from '../admin/edge-key.service.ts';
 import { TypedEvents } from '../common/typed-events.ts';
 import { BATCH_INSERT_SQL, batchInsertParams, emptyByKind, KINDS, type EventKind, type EventsByKind } from './event-kinds.ts';
 import { WinkMetrics } from '../observability/wink-metrics.service.ts';
+import { INSERT_HEARTBEAT_SQL } from './ingest.queries.ts';
 
 export interface IngestResult { status: 'ok'; received: number; accepted: number; duplicates: number }
 export interface DryRunResult { status: 'ok'; dry_run: true; received: number; stored: 0 }
@@ -98,7 +99,7 @@ export class IngestService {
   async recordHeartbeat(scope: EdgeKeyScope, hb: Heartbeat): Promise<{ status: 'ok'; received_at: string }> {
     assertScope(scope, hb);
     const rows: { received_at: Date }[] = await this.db.query(
-      `INSERT INTO camera_heartbeats (store_id, camera_id, device_ts, status_data) VALUES ($1, $2, $3, $4) RETURNING received_at`,
+      INSERT_HEARTBEAT_SQL,
       [scope.storeId, scope.cameraId, hb.device_ts, JSON.stringify(hb.status_data)],
     );
     this.metrics.heartbeats.inc();

@@ -61,6 +61,11 @@ const VISITORS_SQL = `SELECT ${VISITORS_KIND.subject} AS zone_id, array_agg(DIST
   FROM ${VISITORS_KIND.table} WHERE store_id = $1 AND ts >= $2 AND ts < $3 GROUP BY 1`;
 const RECENT_SQL = unionOverKinds((kind, table) => `SELECT '${kind}/' || camera_id || '/' || event_id AS key FROM ${table}
     WHERE store_id = $1 AND ts >= $2 AND ts < $3 AND received_at > now() - make_interval(secs => $4)`);
+/** In and out crossings of store $1 within each range [$2[i], $3[i]), in range order (zeros for a range without any). */
+const CROSSINGS_PER_RANGE_SQL = `SELECT count(e.direction) FILTER (WHERE e.direction = 'in')::int AS n_in, count(e.direction) FILTER (WHERE e.direction = 'out')::int AS n_out
+  FROM unnest($2::timestamptz[], $3::timestamptz[]) WITH ORDINALITY AS s(o, c, i)
+  LEFT JOIN ${ENTRANCE.table} e ON e.store_id = $1 AND e.ts >= s.o AND e.ts < s.c
+  GROUP BY s.i ORDER BY s.i`;
 const LATEST_HEARTBEATS_SQL = `SELECT DISTINCT ON (camera_id) camera_id, received_at, status_data
   FROM camera_heartbeats WHERE store_id = $1 ORDER BY camera_id, received_at DESC`;
 
@@ -89,6 +94,12 @@ export class StoreTotalsReader {
   async totals(storeId: string, from: Date, to: Date, sessions?: SessionRanges): Promise<StoreTotalsRow[]> {
     if (!sessions?.opens.length) return this.db.query(TOTALS_SQL, [storeId, from, to]);
     return this.db.query(`${TOTALS_SQL} UNION ALL ${SESSIONS_SQL}`, [storeId, from, to, sessions.opens, sessions.closes]);
+  }
+
+  /** In and out crossings of one store within each range [opens[i], closes[i]), in range order. */
+  async crossingsPerRange(storeId: string, ranges: SessionRanges): Promise<{ in: number; out: number }[]> {
+    const rows = (await this.db.query(CROSSINGS_PER_RANGE_SQL, [storeId, ranges.opens, ranges.closes])) as { n_in: number; n_out: number }[];
+    return rows.map((r) => ({ in: r.n_in, out: r.n_out }));
   }
 
   /** Entrance crossings of one store with `ts` in [from, to), summed per instant, in time order. */

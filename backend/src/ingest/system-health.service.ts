@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
 import { within } from '../common/within.ts';
 import { REDIS } from '../redis/redis.module.ts';
+import { PING_SQL } from './ingest.queries.ts';
 
 export interface HealthReport { status: 'ok' | 'degraded'; database: 'up' | 'down'; redis: 'up' | 'down'; timestamp: string }
 
@@ -15,7 +16,7 @@ export class SystemHealth {
 
   async check(): Promise<HealthReport> {
     const [database, redis] = await Promise.all([
-      within(this.db.query('SELECT 1'), PROBE_TIMEOUT_MS, 'timeout').then(() => 'up' as const, () => 'down' as const),
+      within(this.db.query(PING_SQL), PROBE_TIMEOUT_MS, 'timeout').then(() => 'up' as const, () => 'down' as const),
       within(this.redis.ping(), PROBE_TIMEOUT_MS, 'timeout').then(() => 'up' as const, () => 'down' as const),
     ]);
     return { status: database === 'up' && redis === 'up' ? 'ok' : 'degraded', database, redis, timestamp: new Date().toISOString() };

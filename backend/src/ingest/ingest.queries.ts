@@ -1,0 +1,8 @@
+// The ingest module's write-side SQL. The batch insert of events is generated from the kind registry
+// (BATCH_INSERT_SQL in event-kinds.ts); the read side is in store-events.reader.ts and store-totals.reader.ts.
+
+/** A camera heartbeat; answers the server's receipt time. */
+export const INSERT_HEARTBEAT_SQL = `INSERT INTO camera_heartbeats (store_id, camera_id, device_ts, status_data) VALUES ($1, $2, $3, $4) RETURNING received_at`;
+
+/** The health probe. */
+export const PING_SQL = `SELECT 1`;
