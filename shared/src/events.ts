@@ -81,6 +81,14 @@ export const safeId = z
   .regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters')
   .check(storableText);
 
+/**
+ * Store and camera ids as the admin API creates them (and every reader and tool validates against): 1-64 letters,
+ * digits, `_ . -`. Events carry them as any {@link safeId}: an id that is no store's is refused by the edge key's scope.
+ */
+export const SLUG_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+export const SLUG_RULE = 'must be 1-64 characters of letters, digits, _ . -';
+export const slug = z.string({ error: 'is required' }).regex(SLUG_PATTERN, SLUG_RULE);
+
 /** A display name (organisation, store, camera, viewer key): any Unicode text PostgreSQL stores, trimmed, 1-200. */
 export const safeName = z
   .string({ error: 'is required' })

@@ -5,7 +5,7 @@
 // node:util parseArgs rather than a CLI framework: it ships with Node, is strict about unknown flags and
 // flag types, and this CLI has no sub-commands or generated help that would need more.
 import { parseArgs } from 'node:util';
-import { MAX_EVENTS_PER_BATCH } from '../../shared/src/events.ts';
+import { MAX_EVENTS_PER_BATCH, SLUG_PATTERN } from '../../shared/src/events.ts';
 import { addDays, parseLocalDate } from '../../backend/src/common/store-clock.ts';
 import type { SimulationSettings } from './store-traffic-simulator.ts';
 import type { Promotion } from './traffic-model.ts';
@@ -113,7 +113,7 @@ export function parseSimulateFlags(argv: string[], env: Record<string, string | 
   if (values.stores !== undefined && values['store-id'] !== undefined) throw new SimulateFlagError('--stores and --store-id cannot be used together: simulate new stores or feed one existing store');
   if (values['keys-file'] !== undefined && values['store-id'] === undefined) throw new SimulateFlagError('--keys-file needs --store-id (simulated stores get their keys issued)');
   const storeId = values['store-id'];
-  if (storeId !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(storeId)) throw new SimulateFlagError(`--store-id: "${storeId}" is not a store id (1-64 letters, digits, _ . -)`);
+  if (storeId !== undefined && !SLUG_PATTERN.test(storeId)) throw new SimulateFlagError(`--store-id: "${storeId}" is not a store id (1-64 letters, digits, _ . -)`);
 
   const api = values.api ?? 'http://127.0.0.1:8000';
   let url: URL;

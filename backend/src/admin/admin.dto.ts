@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CAPABILITIES, safeName } from '../../../shared/src/events.ts';
+import { CAPABILITIES, safeName, slug } from '../../../shared/src/events.ts';
 
 /** Intl knows the IANA names and their aliases (Node 20 lists Asia/Calcutta but accepts Asia/Kolkata). */
 export function isIanaTimeZone(tz: string): boolean {
@@ -12,10 +12,8 @@ export function isIanaTimeZone(tz: string): boolean {
   }
 }
 
-/** Store and camera ids: what the admin API accepts is what every reader validates against. */
-export const slug = z
-  .string({ error: 'is required' })
-  .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 characters of letters, digits, _ . -');
+/** Store and camera ids: declared once in the shared contract (what the admin API accepts is what every reader validates against). */
+export { slug };
 const uuid = z.uuid({ error: 'must be a UUID' });
 const name = safeName;
 

@@ -1,8 +1,8 @@
 import {
-  type CanActivate, createParamDecorator, type ExecutionContext, ForbiddenException, Inject, Injectable, UnauthorizedException,
+  type CanActivate, createParamDecorator, type ExecutionContext, ForbiddenException, Inject, Injectable,
 } from '@nestjs/common';
 import type { FastifyRequest as Request } from 'fastify';
-import { bearerToken, constantTimeEquals, EDGE_KEY_FORMAT, VIEWER_KEY_FORMAT } from '../common/bearer-token.ts';
+import { bearerToken, constantTimeEquals, EDGE_KEY_FORMAT, unauthorized, VIEWER_KEY_FORMAT } from '../common/bearer-token.ts';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.ts';
 import { AuthFailureThrottle } from './auth-failure-throttle.service.ts';
 import { EdgeKeyService } from './edge-key.service.ts';
@@ -72,10 +72,6 @@ export class ReadAccessGuard implements CanActivate {
     }
     return 'unknown or revoked API key';
   }
-}
-
-function unauthorized(why: string): UnauthorizedException {
-  return new UnauthorizedException({ statusCode: 401, error: 'Unauthorized', message: `authorization: ${why}`, field: 'authorization' });
 }
 
 /** The {@link ReadAccess} that {@link ReadAccessGuard} attached to the request. */

@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import { UnauthorizedException } from '@nestjs/common';
 
 /** The keys this API issues: their prefix and 32 random bytes in base64url. Anything else is no key of ours. */
 export const EDGE_KEY_FORMAT = /^wink_edge_[A-Za-z0-9_-]{43}$/;
@@ -16,4 +17,9 @@ export function constantTimeEquals(a: string, b: string): boolean {
   const ab = Buffer.from(a);
   const bb = Buffer.from(b);
   return ab.length === bb.length && timingSafeEqual(ab, bb);
+}
+
+/** The 401 of a missing, unknown or revoked Bearer token, naming the `authorization` field. */
+export function unauthorized(why: string): UnauthorizedException {
+  return new UnauthorizedException({ statusCode: 401, error: 'Unauthorized', message: `authorization: ${why}`, field: 'authorization' });
 }

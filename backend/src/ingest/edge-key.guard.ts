@@ -1,8 +1,8 @@
-import { type CanActivate, createParamDecorator, type ExecutionContext, Injectable, UnauthorizedException } from '@nestjs/common';
+import { type CanActivate, createParamDecorator, type ExecutionContext, Injectable } from '@nestjs/common';
 import type { FastifyRequest as Request } from 'fastify';
 import { AuthFailureThrottle } from '../admin/auth-failure-throttle.service.ts';
 import { EdgeKeyService, type EdgeKeyScope } from '../admin/edge-key.service.ts';
-import { bearerToken } from '../common/bearer-token.ts';
+import { bearerToken, unauthorized } from '../common/bearer-token.ts';
 
 type EdgeRequest = Request & { edgeKey?: EdgeKeyScope };
 
@@ -23,10 +23,6 @@ export class EdgeKeyGuard implements CanActivate {
     req.edgeKey = scope;
     return true;
   }
-}
-
-function unauthorized(why: string): UnauthorizedException {
-  return new UnauthorizedException({ statusCode: 401, error: 'Unauthorized', message: `authorization: ${why}`, field: 'authorization' });
 }
 
 export const EdgeScope = createParamDecorator((_: unknown, ctx: ExecutionContext): EdgeKeyScope => {

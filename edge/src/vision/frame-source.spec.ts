@@ -11,6 +11,7 @@ import {
   openFrameSource,
   readLetterboxedImage,
   reconnectDelayMs,
+  sourceErrorText,
 } from './frame-source.ts';
 import type { FrameSource, StreamState, VideoFrame } from './frame-source.ts';
 
@@ -36,6 +37,20 @@ async function until(what: string, predicate: () => boolean, timeoutMs: number):
     await sleep(50);
   }
 }
+
+describe('sourceErrorText', () => {
+  it.each([
+    ['an Error: its message', new Error('Connection refused'), 'Connection refused'],
+    ["node-av's prefix stripped", new Error('Failed to open input: No such file or directory'), 'No such file or directory'],
+    ['the prefix in any case, with its spaces', new Error('failed to open input:   Server returned 401 Unauthorized'), 'Server returned 401 Unauthorized'],
+    ['the cause kept, as the runtime logs it', new Error('Failed to open input: I/O error', { cause: new Error('ECONNRESET') }), 'I/O error (ECONNRESET)'],
+    ['the prefix only at the start', new Error('decoder said: Failed to open input: x'), 'decoder said: Failed to open input: x'],
+    ['a thrown string', 'Failed to open input: timeout', 'timeout'],
+    ['anything else', 42, '42'],
+  ])('%s', (_what, err, text) => {
+    expect(sourceErrorText(err)).toBe(text);
+  });
+});
 
 describe('reconnectDelayMs', () => {
   it('grows exponentially, is capped and jittered within [d/2, d]', () => {

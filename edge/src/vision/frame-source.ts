@@ -19,6 +19,7 @@ import {
 import type { Frame, Stream } from 'node-av/lib';
 import { maskUrlPassword } from '../../../shared/src/url-secrets.ts';
 import { backoffDelayMs } from '../runtime/backoff.ts';
+import { errorText } from '../runtime/log.ts';
 import { computeLetterbox, padIntoSquare } from './detection.ts';
 import type { LetterboxedImage } from './detection.ts';
 
@@ -164,14 +165,14 @@ function isLiveUrl(url: string): boolean {
   return /^rtsps?:\/\//i.test(url);
 }
 
-function errorText(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  return text.replace(/^Failed to open input:\s*/i, '');
+/** An opening or decoding error as the runtime logs it (log.ts: message and cause), without node-av's "Failed to open input:" prefix. */
+export function sourceErrorText(err: unknown): string {
+  return errorText(err).replace(/^Failed to open input:\s*/i, '');
 }
 
 /** Error text with the raw URL (which may carry a password) replaced by its masked form. */
 function safeErrorText(err: unknown, rawUrl: string): string {
-  return errorText(err).split(rawUrl).join(maskUrlPassword(rawUrl));
+  return sourceErrorText(err).split(rawUrl).join(maskUrlPassword(rawUrl));
 }
 
 interface Connection {
@@ -217,7 +218,7 @@ async function openConnection(rawUrl: string, live: boolean, signal: AbortSignal
     try {
       decoder = await Decoder.create(stream);
     } catch (err) {
-      throw new FrameSourceError(masked, `"${masked}": cannot decode its video stream (${errorText(err)})`, false);
+      throw new FrameSourceError(masked, `"${masked}": cannot decode its video stream (${sourceErrorText(err)})`, false);
     }
     const tb = stream.timeBase;
     return { demuxer, decoder, stream, timeBase: tb.num / tb.den };
