@@ -42,7 +42,7 @@ function storeHistory(orgId: string, storeId: string, timezone: string, seed: nu
   for (let d = FIRST; d <= LAST; d = addDays(d, 1)) {
     const weekend = [0, 6].includes(new Date(`${d}T00:00:00Z`).getUTCDay());
     for (const h of localHourStarts(startOfLocalDay(d, timezone), startOfLocalDay(addDays(d, 1), timezone))) {
-      const mean = (VISITORS_PER_DAY * PROFILE[localParts(h, timezone).hour] / PROFILE_SUM) * (weekend ? 1.4 : 1);
+      const mean = ((VISITORS_PER_DAY * PROFILE[localParts(h, timezone).hour]) / PROFILE_SUM) * (weekend ? 1.4 : 1);
       const visitors = Math.max(0, Math.round(mean + Math.sqrt(mean) * (random() + random() + random() - 1.5) * 2));
       for (let v = 0; v < visitors; v++) {
         const t = h + Math.floor(random() * 3_300_000);
@@ -53,7 +53,8 @@ function storeHistory(orgId: string, storeId: string, timezone: string, seed: nu
           const dwell = 20 + 200 * random();
           out.zone_events.push(row(iso(t + dwell * 1000), id, ZONES[Math.floor(random() * ZONES.length)], iso(t), iso(t + dwell * 1000), dwell.toFixed(2)));
         }
-        if (random() < 0.4) out.shelf_interactions.push(row(iso(t + 60_000), id, SHELVES[Math.floor(random() * SHELVES.length)], (3 + 20 * random()).toFixed(2)));
+        if (random() < 0.4)
+          out.shelf_interactions.push(row(iso(t + 60_000), id, SHELVES[Math.floor(random() * SHELVES.length)], (3 + 20 * random()).toFixed(2)));
         if (random() < 0.3) {
           const wait = 20 + 180 * random();
           out.queue_events.push(row(iso(t + 240_000 + wait * 1000), id, 'checkout_1', iso(t + 240_000), iso(t + 240_000 + wait * 1000), wait.toFixed(2)));
@@ -74,7 +75,8 @@ const COLUMNS: Record<string, string> = {
 async function drained(queues: Queue[]): Promise<void> {
   for (;;) {
     let pending = 0;
-    for (const q of queues) pending += (await q.getJobs(['waiting', 'prioritized', 'delayed', 'active'])).filter((j) => j && (j.name === 'rollup' || j.name === 'report')).length;
+    for (const q of queues)
+      pending += (await q.getJobs(['waiting', 'prioritized', 'delayed', 'active'])).filter((j) => j && (j.name === 'rollup' || j.name === 'report')).length;
     if (pending === 0) return;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -90,9 +92,20 @@ async function main(): Promise<void> {
   console.log(`WINK analytics benchmark: ${STORES} stores × ${FIRST}..${LAST} (~${VISITORS_PER_DAY} visitors/day each)`);
   const db = await createThrowawayDatabase();
   const config: AppConfig = {
-    nodeEnv: 'production', port: 0, databaseUrl: db.url, databaseUrlDefaulted: false, redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-    redisPrefix: `wink_bench_${randomBytes(3).toString('hex')}`, adminToken: ADMIN, adminTokenDefaulted: false, cameraOnlineSeconds: 90, logLevel: 'warn',
-    runWorkers: true, reportWaitMs: 30_000, rollupDebounceMs: 1000, jobLockMs: 30_000,
+    nodeEnv: 'production',
+    port: 0,
+    databaseUrl: db.url,
+    databaseUrlDefaulted: false,
+    redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    redisPrefix: `wink_bench_${randomBytes(3).toString('hex')}`,
+    adminToken: ADMIN,
+    adminTokenDefaulted: false,
+    cameraOnlineSeconds: 90,
+    logLevel: 'warn',
+    runWorkers: true,
+    reportWaitMs: 30_000,
+    rollupDebounceMs: 1000,
+    jobLockMs: 30_000,
   };
   const app = await createHttpApp(config);
   await app.listen(0, '127.0.0.1');
@@ -134,8 +147,12 @@ async function main(): Promise<void> {
     // 2. Rollup throughput through BullMQ: the rest of the stores as week jobs, two at a time (one worker process).
     const trigger = app.get(RollupTrigger);
     const rest = stores.slice(single.length);
-    const [{ n: restEvents }] = await client2(db.url, `SELECT (SELECT count(*) FROM entrance_events WHERE store_id = ANY($1)) + (SELECT count(*) FROM zone_events WHERE store_id = ANY($1))
-      + (SELECT count(*) FROM shelf_interactions WHERE store_id = ANY($1)) + (SELECT count(*) FROM queue_events WHERE store_id = ANY($1)) AS n`, [rest.map((s) => s.id)]);
+    const [{ n: restEvents }] = await client2(
+      db.url,
+      `SELECT (SELECT count(*) FROM entrance_events WHERE store_id = ANY($1)) + (SELECT count(*) FROM zone_events WHERE store_id = ANY($1))
+      + (SELECT count(*) FROM shelf_interactions WHERE store_id = ANY($1)) + (SELECT count(*) FROM queue_events WHERE store_id = ANY($1)) AS n`,
+      [rest.map((s) => s.id)],
+    );
     t0 = performance.now();
     let jobs = 0;
     for (const s of rest) jobs += await trigger.enqueueRange(s.id, from, to, 'bench');
@@ -147,12 +164,14 @@ async function main(): Promise<void> {
     const get = async (path: string) => {
       const started = performance.now();
       const res = await fetch(baseUrl + path, { headers: { authorization: `Bearer ${ADMIN}` } });
-      const body = await res.json() as { report_id: string; status: string };
+      const body = (await res.json()) as { report_id: string; status: string };
       if (res.status !== 200) throw new Error(`${path}: ${res.status} ${JSON.stringify(body)}`);
       return { ms: performance.now() - started, id: body.report_id };
     };
-    const computeMs = async (ids: string[]) => (await client2(db.url,
-      `SELECT extract(epoch FROM completed_at - started_at) * 1000 AS ms FROM analytics_reports WHERE id = ANY($1)`, [ids])).map((r) => Number(r.ms));
+    const computeMs = async (ids: string[]) =>
+      (await client2(db.url, `SELECT extract(epoch FROM completed_at - started_at) * 1000 AS ms FROM analytics_reports WHERE id = ANY($1)`, [ids])).map((r) =>
+        Number(r.ms),
+      );
     const sample = stores.filter((_, i) => i % Math.max(1, Math.floor(STORES / SAMPLES)) === 0).slice(0, SAMPLES);
     const spike = { first: [] as number[], stored: [] as number[], ids: [] as string[] };
     for (const s of sample) {
@@ -179,7 +198,9 @@ async function main(): Promise<void> {
     console.log(`| events in the event tables | ${events.toLocaleString()} (${STORES} stores × 151 days) |`);
     console.log(`| rollup rows | ${Number(rows).toLocaleString()} |`);
     console.log(`| rollup, one worker in process (${single.length} stores, whole history each) | ${singleRate.toFixed(0)} events/s |`);
-    console.log(`| rollup through BullMQ (${jobs} week jobs, concurrency 2) | ${queuedRate.toFixed(0)} events/s (${queuedSeconds.toFixed(1)} s for ${Number(restEvents).toLocaleString()} events) |`);
+    console.log(
+      `| rollup through BullMQ (${jobs} week jobs, concurrency 2) | ${queuedRate.toFixed(0)} events/s (${queuedSeconds.toFixed(1)} s for ${Number(restEvents).toLocaleString()} events) |`,
+    );
     console.log(`| 90-day spike report, computed in the worker (${sample.length} stores) | ${stats(spikeCompute)} |`);
     console.log(`| 90-day spike report, first request end to end (enqueue → worker → stored → answer) | ${stats(spike.first)} |`);
     console.log(`| 90-day spike report, served from PostgreSQL | ${stats(spike.stored)} |`);

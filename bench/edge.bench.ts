@@ -169,15 +169,21 @@ async function referenceLoops(mode: ReferenceWorkerData['mode'], loops: number, 
     const data: ReferenceWorkerData = { mode, model: MODEL, image: VIDEOS[0]!, threads, warmupRuns: 3, seconds: RAW_S };
     return new Worker(REFERENCE_WORKER, { workerData: data });
   });
-  const ready = workers.map((w) => new Promise<void>((resolve, reject) => {
-    w.once('error', reject);
-    w.once('message', () => resolve());
-  }));
+  const ready = workers.map(
+    (w) =>
+      new Promise<void>((resolve, reject) => {
+        w.once('error', reject);
+        w.once('message', () => resolve());
+      }),
+  );
   await Promise.all(ready);
-  const done = workers.map((w) => new Promise<{ runs: number; elapsedMs: number }>((resolve, reject) => {
-    w.once('error', reject);
-    w.on('message', (m: ReferenceWorkerResult) => m.type === 'done' && resolve(m));
-  }));
+  const done = workers.map(
+    (w) =>
+      new Promise<{ runs: number; elapsedMs: number }>((resolve, reject) => {
+        w.once('error', reject);
+        w.on('message', (m: ReferenceWorkerResult) => m.type === 'done' && resolve(m));
+      }),
+  );
   const meter = new CpuMeter();
   for (const w of workers) w.postMessage('go');
   const results = await Promise.all(done);
@@ -198,12 +204,22 @@ function benchCamera(index: number, video: string, size: [number, number]): Came
     api_key: 'bench',
     capabilities: ['entrance', 'zones'],
     screenshot_size: [w, h],
-    entrance_line: [[w / 2, 0], [w / 2, h]],
+    entrance_line: [
+      [w / 2, 0],
+      [w / 2, h],
+    ],
     entrance_inside: 'left',
     entrance_counting: DEFAULT_ENTRANCE_COUNTING,
     entrance_margin_px: DEFAULT_ENTRANCE_MARGIN_PX,
     target_fps: 5,
-    zones: { middle: [[w / 3, 0], [(2 * w) / 3, 0], [(2 * w) / 3, h], [w / 3, h]] },
+    zones: {
+      middle: [
+        [w / 3, 0],
+        [(2 * w) / 3, 0],
+        [(2 * w) / 3, h],
+        [w / 3, h],
+      ],
+    },
     shelves: {},
     queues: {},
     min_shelf_dwell_s: 2.5,
@@ -352,7 +368,12 @@ async function memoryProfile(maxCameras: number, sizes: Map<string, [number, num
 
 // ---- run -----------------------------------------------------------------------------------------
 
-console.log(`bench:edge on ${os.cpus().length} CPU(s) (${os.cpus()[0]?.model ?? '?'}), load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; ${REPEAT} repeats, pipeline window ${WINDOW_S} s, reference loops ${RAW_S} s`);
+console.log(
+  `bench:edge on ${os.cpus().length} CPU(s) (${os.cpus()[0]?.model ?? '?'}), load average ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}; ${REPEAT} repeats, pipeline window ${WINDOW_S} s, reference loops ${RAW_S} s`,
+);
 
 const decodeRows: Array<Record<string, string>> = [];
 const sizes = new Map<string, [number, number]>();
@@ -365,10 +386,22 @@ for (const video of VIDEOS) {
   sizes.set(video, [runs[0]!.width, runs[0]!.height]);
   decodeRows.push({
     stream: `${path.basename(video)} ${runs[0]!.width}x${runs[0]!.height}, ${runs[0]!.frames} frames`,
-    'decode+letterbox fps': spread(runs.map((d) => d.fps), 0),
-    'CPU ms/frame': spread(runs.map((d) => d.cpuMsPerFrame), 2),
-    'CPU % of a core at 25 fps': spread(runs.map((d) => (d.cpuMsPerFrame * 25) / 10), 1),
-    "others' CPU (cores)": spread(runs.map((d) => d.othersCores), 2),
+    'decode+letterbox fps': spread(
+      runs.map((d) => d.fps),
+      0,
+    ),
+    'CPU ms/frame': spread(
+      runs.map((d) => d.cpuMsPerFrame),
+      2,
+    ),
+    'CPU % of a core at 25 fps': spread(
+      runs.map((d) => (d.cpuMsPerFrame * 25) / 10),
+      1,
+    ),
+    "others' CPU (cores)": spread(
+      runs.map((d) => d.othersCores),
+      2,
+    ),
   });
 }
 const memory = await memoryProfile(Math.max(...CAMERA_COUNTS), sizes);
@@ -409,12 +442,23 @@ for (let r = 0; r < REPEAT; r++) {
 }
 
 console.log('\nReference loops (onnxruntime session.run only; "detector" adds PersonDetector pre/post-processing; runs/s of all loops together):');
-console.table([...reference].map(([key, xs]) => ({
-  loop: key,
-  'runs/s': spread(xs.map((x) => x.runsPerSecond), 1),
-  'ms per run (per loop)': spread(xs.map((x) => (1000 * Number(/×(\d+)/.exec(key)![1])) / x.runsPerSecond), 1),
-  "others' CPU (cores)": spread(xs.map((x) => x.othersCores), 2),
-})));
+console.table(
+  [...reference].map(([key, xs]) => ({
+    loop: key,
+    'runs/s': spread(
+      xs.map((x) => x.runsPerSecond),
+      1,
+    ),
+    'ms per run (per loop)': spread(
+      xs.map((x) => (1000 * Number(/×(\d+)/.exec(key)![1])) / x.runsPerSecond),
+      1,
+    ),
+    "others' CPU (cores)": spread(
+      xs.map((x) => x.othersCores),
+      2,
+    ),
+  })),
+);
 
 const rows = CAMERA_COUNTS.map((n) => {
   const runs = paired.get(n)!;
@@ -424,18 +468,27 @@ const rows = CAMERA_COUNTS.map((n) => {
     'fps per camera': spread(runs.flatMap((p) => p.pipeline.perCameraFps)),
     'fps all cameras': spread(runs.map((p) => p.pipeline.aggregateFps)),
     'raw limit, same shape': spread(runs.map((p) => p.limit.runsPerSecond)),
-    'pipeline / raw %': spread(runs.map((p) => (p.pipeline.aggregateFps / p.limit.runsPerSecond) * 100), 0),
-    'time in inference %': spread(runs.map((p) => p.pipeline.inferenceShare * 100), 0),
+    'pipeline / raw %': spread(
+      runs.map((p) => (p.pipeline.aggregateFps / p.limit.runsPerSecond) * 100),
+      0,
+    ),
+    'time in inference %': spread(
+      runs.map((p) => p.pipeline.inferenceShare * 100),
+      0,
+    ),
     'inference ms': spread(runs.map((p) => p.pipeline.inferenceMs)),
-    "others' CPU (cores)": spread(runs.map((p) => p.pipeline.othersCores), 2),
+    "others' CPU (cores)": spread(
+      runs.map((p) => p.pipeline.othersCores),
+      2,
+    ),
   };
 });
 console.log('\nPipeline throughput (status fps = frames analysed per second per camera, median over the window; median [min–max] over repeats and cameras):');
 console.table(rows);
 console.log(
-  'pipeline / raw: all cameras\' fps over the raw session.run rate of the same number of loops and threads, measured just before.\n' +
-    'time in inference: fps × inference_ms from the pipeline\'s own status, i.e. the share of its time inside session.run; it does\n' +
-    'not depend on how much CPU other processes took, so it is the steadier measure of the pipeline\'s own overhead.\n' +
+  "pipeline / raw: all cameras' fps over the raw session.run rate of the same number of loops and threads, measured just before.\n" +
+    "time in inference: fps × inference_ms from the pipeline's own status, i.e. the share of its time inside session.run; it does\n" +
+    "not depend on how much CPU other processes took, so it is the steadier measure of the pipeline's own overhead.\n" +
     'Target: pipeline ≥ 90 % of raw.',
 );
 console.log('\nMemory (process RSS while cameras stream train_door_example_02.mp4, 1 thread each; measured before the throughput runs):');

@@ -83,7 +83,11 @@ const { values: args } = parseArgs({
   },
 });
 
-const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+const load = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 const loadAtStart = load();
 const started = performance.now();
 const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0)} s`;
@@ -115,14 +119,21 @@ const threads = Number(args.threads);
 const num = (k: keyof typeof args) => (args[k] === undefined ? undefined : Number(args[k]));
 const customTracker: Partial<TrackerOptions> = Object.fromEntries(
   Object.entries({
-    lostBufferFrames: num('lost-buffer'), lostBufferMs: num('lost-buffer-ms'), matchThresh: num('match-thresh'), fps: num('tracker-fps'),
-    observationCentricReupdate: args.oru === undefined ? undefined : args.oru === '1', directionWeight: num('ocm'), recoveryMatchThresh: num('ocr'),
+    lostBufferFrames: num('lost-buffer'),
+    lostBufferMs: num('lost-buffer-ms'),
+    matchThresh: num('match-thresh'),
+    fps: num('tracker-fps'),
+    observationCentricReupdate: args.oru === undefined ? undefined : args.oru === '1',
+    directionWeight: num('ocm'),
+    recoveryMatchThresh: num('ocr'),
   }).filter(([, v]) => v !== undefined),
 );
 /** The door birth threshold as the pipeline sets it (confidence − margin), another margin, or none ('off'). */
-const birthMargin: number | null = args['birth-margin'] === undefined ? DOOR_BIRTH_MARGIN : args['birth-margin'] === 'off' ? null : Number(args['birth-margin']);
+const birthMargin: number | null =
+  args['birth-margin'] === undefined ? DOOR_BIRTH_MARGIN : args['birth-margin'] === 'off' ? null : Number(args['birth-margin']);
 const withBirth = (s: EvalSettings, margin: number | null): EvalSettings => ({
-  ...s, tracker: { ...s.tracker, ...(margin === null ? { birthRegions: [] } : { birthThreshLow: Math.max(0.1, s.confidence - margin) }) },
+  ...s,
+  tracker: { ...s.tracker, ...(margin === null ? { birthRegions: [] } : { birthThreshLow: Math.max(0.1, s.confidence - margin) }) },
 });
 const base: EvalSettings = {
   ...TUNED_EVAL_SETTINGS,
@@ -151,11 +162,18 @@ const VARIANTS: Variant[] = [
   { label: 'each_crossing m10', mode: 'each_crossing', door: 'none', marginPx: 10 },
 ];
 const settingsOf = (v: Variant, line?: CountingLine): EvalSettings => ({
-  ...base, countingMode: v.mode, marginPx: v.marginPx,
+  ...base,
+  countingMode: v.mode,
+  marginPx: v.marginPx,
   ...(v.door === 'all' || (v.door === 'door lines' && line?.door) ? { door: 'auto' as const } : {}),
 });
 /** The config defaults apply to every line alike (an installer sets entrance_door per camera on top). */
-const PRODUCT_DEFAULT: Variant = { label: 'product default', mode: DEFAULT_ENTRANCE_COUNTING, door: DEFAULT_ENTRANCE_DOOR === 'auto' ? 'all' : 'none', marginPx: DEFAULT_ENTRANCE_MARGIN_PX };
+const PRODUCT_DEFAULT: Variant = {
+  label: 'product default',
+  mode: DEFAULT_ENTRANCE_COUNTING,
+  door: DEFAULT_ENTRANCE_DOOR === 'auto' ? 'all' : 'none',
+  marginPx: DEFAULT_ENTRANCE_MARGIN_PX,
+};
 const isDefault = (v: Variant) => v.mode === PRODUCT_DEFAULT.mode && v.door === PRODUCT_DEFAULT.door && v.marginPx === PRODUCT_DEFAULT.marginPx;
 
 const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}` : x === Infinity ? '∞' : '–');
@@ -163,7 +181,17 @@ const fix = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '–');
 const rateLabel = (r: number | 'source', seq: GroundTruthSequence) => (r === 'source' ? `${seq.info.fps} (source)` : String(r));
 const rates: Array<number | 'source'> = args.fps.split(',').map((r) => (r.trim() === 'source' ? 'source' : Number(r)));
 
-interface LineResult { seq: string; rate: string; line: string; door: boolean; variant: string; trueIn: number; trueOut: number; in: number; out: number }
+interface LineResult {
+  seq: string;
+  rate: string;
+  line: string;
+  door: boolean;
+  variant: string;
+  trueIn: number;
+  trueOut: number;
+  in: number;
+  out: number;
+}
 interface SeqRateResult {
   seq: string;
   rate: string;
@@ -190,10 +218,11 @@ function zoneTotals(summary: CountSummary): { visits: number; dwell: number } {
 const onlyEntrance = (c: CameraConfig): CameraConfig => ({ ...c, capabilities: ['entrance'] });
 const onlyZones = (c: CameraConfig): CameraConfig => ({ ...c, capabilities: ['zones'] });
 const sameCounts = (a: CountSummary, b: CountSummary) =>
-  a.in === b.in && a.out === b.out && a.visits.length === b.visits.length &&
-  Math.abs(zoneTotals(a).dwell - zoneTotals(b).dwell) < 1e-6;
+  a.in === b.in && a.out === b.out && a.visits.length === b.visits.length && Math.abs(zoneTotals(a).dwell - zoneTotals(b).dwell) < 1e-6;
 
-console.log(`eval:edge: ${sequences.length} sequences, rates ${args.fps}, ${VARIANTS.length} counting settings; tracker/detector ${JSON.stringify(pipelineTrackerOptions(base, 5))} at 5 fps, door birth margin ${birthMargin ?? 'off'}; load ${loadAtStart} (1/5/15 min) on ${os.cpus().length} cores`);
+console.log(
+  `eval:edge: ${sequences.length} sequences, rates ${args.fps}, ${VARIANTS.length} counting settings; tracker/detector ${JSON.stringify(pipelineTrackerOptions(base, 5))} at 5 fps, door birth margin ${birthMargin ?? 'off'}; load ${loadAtStart} (1/5/15 min) on ${os.cpus().length} cores`,
+);
 /** Every sequence and rate's detections, kept for --tune. */
 const detected: Array<{ seq: GroundTruthSequence; rate: string; fps: number; detections: Awaited<ReturnType<typeof detectSequence>> }> = [];
 /** The pipeline's tracks on a line: with its door region as the tracker's birth region when the setting has a door. */
@@ -203,10 +232,15 @@ function trackedFor(seq: GroundTruthSequence, detections: Awaited<ReturnType<typ
 }
 for (const seq of sequences) {
   const frameSize: [number, number] = [seq.info.width, seq.info.height];
-  console.log(`\n${seq.info.name}: ${seq.info.frames} frames ${seq.info.width}x${seq.info.height} @ ${seq.info.fps} fps, ${new Set(seq.gt.map((b) => b.id)).size} people; geometry ${path.relative(process.cwd(), seq.geometrySource)}: lines ${seq.lines.map((l) => `${l.id}${l.door ? ' (door)' : ''}`).join(', ')}; zones ${Object.keys(seq.geometry.zones).join(', ')}`);
+  console.log(
+    `\n${seq.info.name}: ${seq.info.frames} frames ${seq.info.width}x${seq.info.height} @ ${seq.info.fps} fps, ${new Set(seq.gt.map((b) => b.id)).size} people; geometry ${path.relative(process.cwd(), seq.geometrySource)}: lines ${seq.lines.map((l) => `${l.id}${l.door ? ' (door)' : ''}`).join(', ')}; zones ${Object.keys(seq.geometry.zones).join(', ')}`,
+  );
   // Truth: independent of the rate and of the counting setting measured.
   const truthPerLine = seq.lines.map((l) => groundTruthCounts(seq.gt, seq.info.fps, truthSetup(l, {}, base)));
-  const truthZones = groundTruthCounts(seq.gt, seq.info.fps, { zones: seq.geometry.zones, ...(base.confirmFrames !== undefined ? { confirmFrames: base.confirmFrames } : {}) });
+  const truthZones = groundTruthCounts(seq.gt, seq.info.fps, {
+    zones: seq.geometry.zones,
+    ...(base.confirmFrames !== undefined ? { confirmFrames: base.confirmFrames } : {}),
+  });
   for (const rate of rates) {
     const fps = rate === 'source' ? seq.info.fps : Math.min(rate, seq.info.fps);
     const label = rateLabel(rate, seq);
@@ -217,7 +251,9 @@ for (const seq of sequences) {
       progressEvery: 100,
       onProgress: (n) => console.log(`  ${seq.info.name} @ ${label} fps: detected ${n} frames (${elapsed()}, load ${load()})`),
     });
-    console.log(`  ${seq.info.name} @ ${label} fps: ${detections.length} frames analysed (${((performance.now() - t0) / 1000).toFixed(1)} s, cached or detected)`);
+    console.log(
+      `  ${seq.info.name} @ ${label} fps: ${detections.length} frames analysed (${((performance.now() - t0) / 1000).toFixed(1)} s, cached or detected)`,
+    );
     detected.push({ seq, rate: String(rate), fps, detections });
     const { tracked, boxes } = trackFeet(detections, pipelineTrackerOptions(base, fps));
     const tracking = evaluateTracking(gtOnFrames(seq.gt, detections), boxes);
@@ -226,7 +262,17 @@ for (const seq of sequences) {
         const s = settingsOf(v, line);
         const lineTracked = s.door ? trackedFor(seq, detections, s, fps, line) : tracked;
         const m = replayRules(lineTracked, onlyEntrance(evalCamera(seq, s, fps, line)), s, frameSize);
-        lineResults.push({ seq: seq.info.name, rate: String(rate), line: line.id, door: line.door, variant: v.label, trueIn: truthPerLine[i].in, trueOut: truthPerLine[i].out, in: m.in, out: m.out });
+        lineResults.push({
+          seq: seq.info.name,
+          rate: String(rate),
+          line: line.id,
+          door: line.door,
+          variant: v.label,
+          trueIn: truthPerLine[i].in,
+          trueOut: truthPerLine[i].out,
+          in: m.in,
+          out: m.out,
+        });
       });
     }
     const zones = replayRules(tracked, onlyZones(evalCamera(seq, base, fps)), base, frameSize);
@@ -237,16 +283,27 @@ for (const seq of sequences) {
       console.log(`  ${seq.info.name} @ ${label} fps: real pipeline run (default setting, line ${seq.lines[0].id}) … (${elapsed()}, load ${load()})`);
       const run = await runPipeline(seq, s, fps);
       const comp = replayRules(tracked, evalCamera(seq, s, fps), s, frameSize);
-      pipeEqualsComp = sameCounts(run.summary, comp) ? 'yes' : `NO (pipe in ${run.summary.in} out ${run.summary.out} visits ${run.summary.visits.length}; comp ${comp.in}/${comp.out}/${comp.visits.length})`;
+      pipeEqualsComp = sameCounts(run.summary, comp)
+        ? 'yes'
+        : `NO (pipe in ${run.summary.in} out ${run.summary.out} visits ${run.summary.visits.length}; comp ${comp.in}/${comp.out}/${comp.visits.length})`;
       pipelineFps = fix((detections.length / run.wallMs) * 1000, 1);
     }
     const tz = zoneTotals(truthZones);
     const mz = zoneTotals(zones);
     seqResults.push({
-      seq: seq.info.name, rate: label, rateKey: String(rate), frames: detections.length,
-      mota: tracking.mota, idf1: tracking.idf1, idsw: tracking.idSwitches,
-      trueVisits: tz.visits, visits: mz.visits, trueDwellTotal: tz.dwell, dwellTotal: mz.dwell,
-      pipeEqualsComp, pipelineFps,
+      seq: seq.info.name,
+      rate: label,
+      rateKey: String(rate),
+      frames: detections.length,
+      mota: tracking.mota,
+      idf1: tracking.idf1,
+      idsw: tracking.idSwitches,
+      trueVisits: tz.visits,
+      visits: mz.visits,
+      trueDwellTotal: tz.dwell,
+      dwellTotal: mz.dwell,
+      pipeEqualsComp,
+      pipelineFps,
     });
     if (args.sweep && rate === 'source') {
       const predicted = trackDetections(detections, pipelineTrackerOptions(base, seq.info.fps));
@@ -267,24 +324,55 @@ for (const seq of sequences) {
  * on door lines), in/out totals, zone visit and dwell figures, id switches per rate.
  */
 function scoreEverywhere(s: EvalSettings) {
-  const r = { lateErr: 0, doorErr: 0, lateIn: 0, lateOut: 0, doorIn: 0, doorOut: 0, trueIn: 0, trueOut: 0, trueVisits: 0, visits: 0, trueDwell: 0, dwell: 0, idsw5: 0, idswSrc: 0 };
+  const r = {
+    lateErr: 0,
+    doorErr: 0,
+    lateIn: 0,
+    lateOut: 0,
+    doorIn: 0,
+    doorOut: 0,
+    trueIn: 0,
+    trueOut: 0,
+    trueVisits: 0,
+    visits: 0,
+    trueDwell: 0,
+    dwell: 0,
+    idsw5: 0,
+    idswSrc: 0,
+  };
   for (const d of detected) {
     const frameSize: [number, number] = [d.seq.info.width, d.seq.info.height];
     const { tracked, boxes } = trackFeet(d.detections, pipelineTrackerOptions(s, d.fps));
     const idsw = evaluateTracking(gtOnFrames(d.seq.gt, d.detections), boxes).idSwitches;
-    if (d.rate === 'source') r.idswSrc += idsw; else r.idsw5 += idsw;
-    const tz = zoneTotals(groundTruthCounts(d.seq.gt, d.seq.info.fps, { zones: d.seq.geometry.zones, ...(s.confirmFrames !== undefined ? { confirmFrames: s.confirmFrames } : {}) }));
+    if (d.rate === 'source') r.idswSrc += idsw;
+    else r.idsw5 += idsw;
+    const tz = zoneTotals(
+      groundTruthCounts(d.seq.gt, d.seq.info.fps, {
+        zones: d.seq.geometry.zones,
+        ...(s.confirmFrames !== undefined ? { confirmFrames: s.confirmFrames } : {}),
+      }),
+    );
     const mz = zoneTotals(replayRules(tracked, onlyZones(evalCamera(d.seq, s, d.fps)), s, frameSize));
-    r.trueVisits += tz.visits; r.visits += mz.visits; r.trueDwell += tz.dwell; r.dwell += mz.dwell;
+    r.trueVisits += tz.visits;
+    r.visits += mz.visits;
+    r.trueDwell += tz.dwell;
+    r.dwell += mz.dwell;
     for (const line of d.seq.lines) {
       const truth = groundTruthCounts(d.seq.gt, d.seq.info.fps, truthSetup(line, {}, s));
-      r.trueIn += truth.in; r.trueOut += truth.out;
+      r.trueIn += truth.in;
+      r.trueOut += truth.out;
       const late = { ...s, countingMode: 'late' as const, marginPx: 0 };
       const m = replayRules(tracked, onlyEntrance(evalCamera(d.seq, late, d.fps, line)), late, frameSize);
-      r.lateErr += Math.abs(m.in - truth.in) + Math.abs(m.out - truth.out); r.lateIn += m.in; r.lateOut += m.out;
+      r.lateErr += Math.abs(m.in - truth.in) + Math.abs(m.out - truth.out);
+      r.lateIn += m.in;
+      r.lateOut += m.out;
       const door = line.door ? { ...late, door: 'auto' as const } : late;
-      const md = line.door ? replayRules(trackedFor(d.seq, d.detections, door, d.fps, line), onlyEntrance(evalCamera(d.seq, door, d.fps, line)), door, frameSize) : m;
-      r.doorErr += Math.abs(md.in - truth.in) + Math.abs(md.out - truth.out); r.doorIn += md.in; r.doorOut += md.out;
+      const md = line.door
+        ? replayRules(trackedFor(d.seq, d.detections, door, d.fps, line), onlyEntrance(evalCamera(d.seq, door, d.fps, line)), door, frameSize)
+        : m;
+      r.doorErr += Math.abs(md.in - truth.in) + Math.abs(md.out - truth.out);
+      r.doorIn += md.in;
+      r.doorOut += md.out;
     }
   }
   return r;
@@ -295,10 +383,23 @@ if (args.tune) {
   for (const confidence of [0.25, 0.3, 0.35, 0.4])
     for (const lostBufferMs of [3000, 6000, 10000])
       for (const matchThresh of [0.8, 0.9, 0.95, 0.99])
-        for (const [oru, ocm, ocr] of [[false, 0, undefined], [true, 0.2, undefined], [true, 0, 0.7]] as const)
+        for (const [oru, ocm, ocr] of [
+          [false, 0, undefined],
+          [true, 0.2, undefined],
+          [true, 0, 0.7],
+        ] as const)
           for (const margin of [null, 0.1]) {
-            const tracker: Partial<TrackerOptions> = { lostBufferMs, matchThresh, observationCentricReupdate: oru, directionWeight: ocm, ...(ocr !== undefined ? { recoveryMatchThresh: ocr } : {}) };
-            grid.push({ label: `conf ${confidence}, lost ${lostBufferMs} ms, match ${matchThresh}, ORU ${oru ? 'on' : 'off'}, OCM ${ocm}, OCR ${ocr ?? 'off'}, birth −${margin ?? 'off'}`, s: withBirth({ ...base, confidence, tracker }, margin) });
+            const tracker: Partial<TrackerOptions> = {
+              lostBufferMs,
+              matchThresh,
+              observationCentricReupdate: oru,
+              directionWeight: ocm,
+              ...(ocr !== undefined ? { recoveryMatchThresh: ocr } : {}),
+            };
+            grid.push({
+              label: `conf ${confidence}, lost ${lostBufferMs} ms, match ${matchThresh}, ORU ${oru ? 'on' : 'off'}, OCM ${ocm}, OCR ${ocr ?? 'off'}, birth −${margin ?? 'off'}`,
+              s: withBirth({ ...base, confidence, tracker }, margin),
+            });
           }
   console.log(`\nTuning: ${grid.length} settings over ${detected.length} sequence-rate runs (${elapsed()}) …`);
   const scored = grid.map((g) => ({ label: g.label, r: scoreEverywhere(g.s) }));
@@ -306,10 +407,13 @@ if (args.tune) {
   // Total error: line errors of both ways an installer counts (no door / door on door lines), then zone
   // visits, then id switches. Net in/out totals are shown but not ranked on (errors can cancel there).
   const total = (r: ReturnType<typeof scoreEverywhere>) => r.lateErr + r.doorErr + visitErr(r);
-  scored.sort((a, b) => total(a.r) - total(b.r) || (a.r.idsw5 + a.r.idswSrc) - (b.r.idsw5 + b.r.idswSrc));
+  scored.sort((a, b) => total(a.r) - total(b.r) || a.r.idsw5 + a.r.idswSrc - (b.r.idsw5 + b.r.idswSrc));
   const row = (x: (typeof scored)[number], rank: number) => ({
-    rank, setting: x.label, 'total': total(x.r),
-    'line err late': x.r.lateErr, 'line err door': x.r.doorErr,
+    rank,
+    setting: x.label,
+    total: total(x.r),
+    'line err late': x.r.lateErr,
+    'line err door': x.r.doorErr,
     'late in/out': `${x.r.lateIn}/${x.r.lateOut} of ${x.r.trueIn}/${x.r.trueOut}`,
     'door in/out': `${x.r.doorIn}/${x.r.doorOut}`,
     visits: `${x.r.visits}/${x.r.trueVisits} (${pct(relativeError(x.r.visits, x.r.trueVisits))})`,
@@ -319,16 +423,31 @@ if (args.tune) {
   console.log(`Best 25 by total error (line errors late + line errors door + |zone visit error|), ties by id switches (${elapsed()}):`);
   console.table(scored.slice(0, 25).map((x) => row(x, scored.indexOf(x) + 1)));
   const current = scored.findIndex((x) => x.label.startsWith('conf 0.4, lost 6000 ms, match 0.8, ORU off, OCM 0, OCR off, birth −off'));
-  if (current >= 0) { console.log('The earlier setting (6 s is its lost buffer at 5 fps):'); console.table([row(scored[current], current + 1)]); }
+  if (current >= 0) {
+    console.log('The earlier setting (6 s is its lost buffer at 5 fps):');
+    console.table([row(scored[current], current + 1)]);
+  }
 }
 
 // ---- Tables ----
-interface Agg { trueIn: number; trueOut: number; in: number; out: number; absErr: number }
+interface Agg {
+  trueIn: number;
+  trueOut: number;
+  in: number;
+  out: number;
+  absErr: number;
+}
 const aggregate = (rows: LineResult[]): Agg =>
-  rows.reduce((a, r) => ({
-    trueIn: a.trueIn + r.trueIn, trueOut: a.trueOut + r.trueOut, in: a.in + r.in, out: a.out + r.out,
-    absErr: a.absErr + Math.abs(r.in - r.trueIn) + Math.abs(r.out - r.trueOut),
-  }), { trueIn: 0, trueOut: 0, in: 0, out: 0, absErr: 0 });
+  rows.reduce(
+    (a, r) => ({
+      trueIn: a.trueIn + r.trueIn,
+      trueOut: a.trueOut + r.trueOut,
+      in: a.in + r.in,
+      out: a.out + r.out,
+      absErr: a.absErr + Math.abs(r.in - r.trueIn) + Math.abs(r.out - r.trueOut),
+    }),
+    { trueIn: 0, trueOut: 0, in: 0, out: 0, absErr: 0 },
+  );
 const inErr = (a: Agg) => relativeError(a.in, a.trueIn);
 const outErr = (a: Agg) => relativeError(a.out, a.trueOut);
 const inOutErr = (a: Agg) => Math.max(inErr(a), outErr(a));
@@ -340,16 +459,24 @@ const countCells = (a: Agg) => ({
 });
 const seqNames = sequences.map((s) => s.info.name);
 
-console.log(`\nTracking and zones (tracker setting above; truth zones from the ground truth at the full rate; pipe=comp: the real pipeline's events equal the replayed rules' on the first line + zones):`);
+console.log(
+  `\nTracking and zones (tracker setting above; truth zones from the ground truth at the full rate; pipe=comp: the real pipeline's events equal the replayed rules' on the first line + zones):`,
+);
 const zoneRows: Array<Record<string, string>> = [];
 for (const rate of rates) {
   const rs = seqResults.filter((r) => r.rateKey === String(rate));
   for (const r of rs) {
     zoneRows.push({
-      sequence: r.seq, fps: r.rate, frames: String(r.frames), MOTA: pct(r.mota), IDF1: pct(r.idf1), IDSW: String(r.idsw),
+      sequence: r.seq,
+      fps: r.rate,
+      frames: String(r.frames),
+      MOTA: pct(r.mota),
+      IDF1: pct(r.idf1),
+      IDSW: String(r.idsw),
       'zone visits true/meas (err%)': `${r.trueVisits}/${r.visits} (${pct(relativeError(r.visits, r.trueVisits))})`,
       'mean dwell s true/meas (err%)': `${fix(r.trueDwellTotal / r.trueVisits)}/${fix(r.dwellTotal / r.visits)} (${pct(relativeError(r.dwellTotal / r.visits, r.trueDwellTotal / r.trueVisits))})`,
-      'pipe=comp': r.pipeEqualsComp, 'pipeline fps': r.pipelineFps,
+      'pipe=comp': r.pipeEqualsComp,
+      'pipeline fps': r.pipelineFps,
     });
   }
   const tv = rs.reduce((s, r) => s + r.trueVisits, 0);
@@ -357,15 +484,23 @@ for (const rate of rates) {
   const td = rs.reduce((s, r) => s + r.trueDwellTotal, 0);
   const md = rs.reduce((s, r) => s + r.dwellTotal, 0);
   zoneRows.push({
-    sequence: 'TOTAL', fps: String(rate), frames: String(rs.reduce((s, r) => s + r.frames, 0)), MOTA: '', IDF1: '', IDSW: String(rs.reduce((s, r) => s + r.idsw, 0)),
+    sequence: 'TOTAL',
+    fps: String(rate),
+    frames: String(rs.reduce((s, r) => s + r.frames, 0)),
+    MOTA: '',
+    IDF1: '',
+    IDSW: String(rs.reduce((s, r) => s + r.idsw, 0)),
     'zone visits true/meas (err%)': `${tv}/${mv} (${pct(relativeError(mv, tv))})`,
     'mean dwell s true/meas (err%)': `${fix(td / tv)}/${fix(md / mv)} (${pct(relativeError(md / mv, td / tv))})`,
-    'pipe=comp': '', 'pipeline fps': '',
+    'pipe=comp': '',
+    'pipeline fps': '',
   });
 }
 console.table(zoneRows);
 
-console.log(`\nFootfall per sequence (all its lines summed), per rate and counting setting (* = product default: ${PRODUCT_DEFAULT.mode}, door ${PRODUCT_DEFAULT.door}, margin ${PRODUCT_DEFAULT.marginPx}):`);
+console.log(
+  `\nFootfall per sequence (all its lines summed), per rate and counting setting (* = product default: ${PRODUCT_DEFAULT.mode}, door ${PRODUCT_DEFAULT.door}, margin ${PRODUCT_DEFAULT.marginPx}):`,
+);
 const countRows: Array<Record<string, string>> = [];
 const summary: Array<Record<string, string>> = [];
 for (const v of VARIANTS) {
@@ -375,7 +510,12 @@ for (const v of VARIANTS) {
     for (const name of seqNames) {
       const a = aggregate(lineResults.filter((r) => r.variant === v.label && r.rate === String(rate) && r.seq === name));
       worstSeq = Math.max(worstSeq, inOutErr(a));
-      countRows.push({ setting: `${v.label}${isDefault(v) ? ' *' : ''}`, fps: rateLabel(rate, sequences.find((s) => s.info.name === name)!), sequence: name, ...countCells(a) });
+      countRows.push({
+        setting: `${v.label}${isDefault(v) ? ' *' : ''}`,
+        fps: rateLabel(rate, sequences.find((s) => s.info.name === name)!),
+        sequence: name,
+        ...countCells(a),
+      });
     }
     const total = aggregate(lineResults.filter((r) => r.variant === v.label && r.rate === String(rate)));
     perRate.push(total);
@@ -392,9 +532,17 @@ for (const v of VARIANTS) {
 }
 console.table(countRows);
 console.log('\nPer line (product default setting):');
-console.table(lineResults.filter((r) => isDefault(VARIANTS.find((v) => v.label === r.variant)!)).map((r) => ({
-  sequence: r.seq, fps: r.rate, line: `${r.line}${r.door ? ' (door)' : ''}`, in: `${r.trueIn}/${r.in}`, out: `${r.trueOut}/${r.out}`,
-})));
+console.table(
+  lineResults
+    .filter((r) => isDefault(VARIANTS.find((v) => v.label === r.variant)!))
+    .map((r) => ({
+      sequence: r.seq,
+      fps: r.rate,
+      line: `${r.line}${r.door ? ' (door)' : ''}`,
+      in: `${r.trueIn}/${r.in}`,
+      out: `${r.trueOut}/${r.out}`,
+    })),
+);
 console.log(`\nAll sequences and rates together, per counting setting (the defaults are chosen on this, never on one sequence):`);
 console.table(summary);
 if (sweepRows.length) {

@@ -37,7 +37,19 @@ async function scenario(rows: Row[], name: string, run: () => Promise<Omit<Row, 
     console.log(`    done in ${((Date.now() - started) / 1000).toFixed(0)} s: ${row.notes}`);
   } catch (e) {
     const message = e instanceof Error ? e.message.split('\n')[0] : String(e);
-    rows.push({ scenario: name, generated: null, stored: null, lost: null, doubled: null, inversions: null, drift: null, healSeconds: null, heals: false, notes: '', failed: message });
+    rows.push({
+      scenario: name,
+      generated: null,
+      stored: null,
+      lost: null,
+      doubled: null,
+      inversions: null,
+      drift: null,
+      healSeconds: null,
+      heals: false,
+      notes: '',
+      failed: message,
+    });
     console.log(`    FAILED after ${((Date.now() - started) / 1000).toFixed(0)} s: ${e instanceof Error ? e.stack : message}`);
   }
 }
@@ -51,27 +63,51 @@ async function main(): Promise<void> {
   await scenario(rows, 'API SIGKILLed mid-ingest (edge re-sends)', async () => {
     const r = await runApiCrashScenario({ log });
     return {
-      generated: r.generated, stored: r.stored, lost: r.lost, doubled: r.doubled, inversions: null, drift: r.drift, healSeconds: r.healSeconds, heals: true,
+      generated: r.generated,
+      stored: r.stored,
+      lost: r.lost,
+      doubled: r.doubled,
+      inversions: null,
+      drift: r.drift,
+      healSeconds: r.healSeconds,
+      heals: true,
       notes: `${r.kills} kills; /live off by ${r.driftBeforeHeal} before the heal`,
     };
   });
   await scenario(rows, 'Redis FLUSHALL, restart, stop during ingest (live)', async () => {
     const r = await runRedisFaultScenario({ log });
-    const polls = Object.entries(r.pollStatuses).map(([s, n]) => `${n}×${s}`).join(' ');
+    const polls = Object.entries(r.pollStatuses)
+      .map(([s, n]) => `${n}×${s}`)
+      .join(' ');
     return {
-      generated: r.generated, stored: r.stored, lost: r.lost, doubled: r.doubled, inversions: null, drift: r.drift, healSeconds: r.healSeconds, heals: true,
-      notes: `healed ${secs(r.afterFlushAndRestartSeconds)} after flush+restart; while down /live ${[...new Set(r.whileDown.liveStatuses)].join('/')}`
-        + ` from ${[...new Set(r.whileDown.liveSources)].join('/')}, ingest ${r.whileDown.ingestAcked}/${r.whileDown.ingestBatches} acked; polls ${polls}`,
+      generated: r.generated,
+      stored: r.stored,
+      lost: r.lost,
+      doubled: r.doubled,
+      inversions: null,
+      drift: r.drift,
+      healSeconds: r.healSeconds,
+      heals: true,
+      notes:
+        `healed ${secs(r.afterFlushAndRestartSeconds)} after flush+restart; while down /live ${[...new Set(r.whileDown.liveStatuses)].join('/')}` +
+        ` from ${[...new Set(r.whileDown.liveSources)].join('/')}, ingest ${r.whileDown.ingestAcked}/${r.whileDown.ingestBatches} acked; polls ${polls}`,
     };
   });
   for (const fault of ['flushall', 'restart'] as const) {
     await scenario(rows, `Redis ${fault === 'flushall' ? 'FLUSHALL' : 'SIGKILL + restart'}: schedulers, late rollups`, async () => {
       const r = await redisRestartFault({ fault });
       return {
-        generated: r.generated, stored: r.raw, lost: r.generated - r.raw, doubled: Math.max(0, r.rolledUp - r.raw), inversions: null, drift: r.drift,
-        healSeconds: r.healSeconds, heals: true,
-        notes: `rollup ${r.rolledUp}/${r.raw} (drift = raw − rollup); schedulers ${r.schedulersAfterFault.present}→${r.schedulers.present}/${r.schedulers.expected}; `
-          + `job lost by the fault: ${r.jobLost}; bound ${r.boundSeconds} s`,
+        generated: r.generated,
+        stored: r.raw,
+        lost: r.generated - r.raw,
+        doubled: Math.max(0, r.rolledUp - r.raw),
+        inversions: null,
+        drift: r.drift,
+        healSeconds: r.healSeconds,
+        heals: true,
+        notes:
+          `rollup ${r.rolledUp}/${r.raw} (drift = raw − rollup); schedulers ${r.schedulersAfterFault.present}→${r.schedulers.present}/${r.schedulers.expected}; ` +
+          `job lost by the fault: ${r.jobLost}; bound ${r.boundSeconds} s`,
       };
     });
   }
@@ -84,8 +120,15 @@ async function main(): Promise<void> {
         const r = await runEdgeKillScenario(backend!, mode);
         const sum = (k: 'emitted' | 'stored' | 'lost' | 'doubled' | 'outOfOrder') => r.cameras.reduce((a, c) => a + c[k], 0);
         return {
-          generated: sum('emitted'), stored: sum('stored'), lost: sum('lost'), doubled: sum('doubled'), inversions: sum('outOfOrder'), drift: null,
-          healSeconds: null, heals: false, notes: `${r.cameras.length} cameras, ${r.runtime}, ${r.seconds.toFixed(0)} s`,
+          generated: sum('emitted'),
+          stored: sum('stored'),
+          lost: sum('lost'),
+          doubled: sum('doubled'),
+          inversions: sum('outOfOrder'),
+          drift: null,
+          healSeconds: null,
+          heals: false,
+          notes: `${r.cameras.length} cameras, ${r.runtime}, ${r.seconds.toFixed(0)} s`,
         };
       });
     }
@@ -93,16 +136,35 @@ async function main(): Promise<void> {
       await scenario(rows, `Poison: 1 of 600 (${poison === 'future' ? 'ts +10 min' : 'NUL in text'}) via outbox`, async () => {
         const r = await runPoisonScenario(backend!, poison);
         return {
-          generated: r.generated, stored: r.stored, lost: r.lost, doubled: r.doubled, inversions: r.outOfOrder, drift: null,
-          healSeconds: r.healSeconds, heals: true,
-          notes: `dead-lettered ${r.deadLettered}${r.poisonDeadLettered ? ' (the poison' : ' (NOT the poison'}, status ${r.deadLetterStatus ?? 'none: edge check'}`
-            + `: ${r.deadLetterReason.slice(0, 70)})${r.poisonStored ? '; poison STORED' : ''}`,
+          generated: r.generated,
+          stored: r.stored,
+          lost: r.lost,
+          doubled: r.doubled,
+          inversions: r.outOfOrder,
+          drift: null,
+          healSeconds: r.healSeconds,
+          heals: true,
+          notes:
+            `dead-lettered ${r.deadLettered}${r.poisonDeadLettered ? ' (the poison' : ' (NOT the poison'}, status ${r.deadLetterStatus ?? 'none: edge check'}` +
+            `: ${r.deadLetterReason.slice(0, 70)})${r.poisonStored ? '; poison STORED' : ''}`,
         };
       });
     }
   } catch (e) {
     console.log(`    the edge scenarios' backend did not start: ${e instanceof Error ? e.stack : String(e)}`);
-    rows.push({ scenario: 'Edge scenarios (backend did not start)', generated: null, stored: null, lost: null, doubled: null, inversions: null, drift: null, healSeconds: null, heals: false, notes: '', failed: String(e) });
+    rows.push({
+      scenario: 'Edge scenarios (backend did not start)',
+      generated: null,
+      stored: null,
+      lost: null,
+      doubled: null,
+      inversions: null,
+      drift: null,
+      healSeconds: null,
+      heals: false,
+      notes: '',
+      failed: String(e),
+    });
   } finally {
     await backend?.close();
   }
@@ -111,20 +173,41 @@ async function main(): Promise<void> {
   const table: string[][] = [['scenario', 'generated', 'stored', 'lost', 'doubled', 'order inversions', 'live−PG drift', 'time to heal', 'notes']];
   for (const r of rows) {
     if (r.failed) table.push([r.scenario, '—', '—', '—', '—', '—', '—', '—', `FAILED: ${r.failed.slice(0, 120)}`]);
-    else table.push([r.scenario, cell(r.generated), cell(r.stored), cell(r.lost), cell(r.doubled), cell(r.inversions), cell(r.drift), r.heals ? secs(r.healSeconds) : '—', r.notes]);
+    else
+      table.push([
+        r.scenario,
+        cell(r.generated),
+        cell(r.stored),
+        cell(r.lost),
+        cell(r.doubled),
+        cell(r.inversions),
+        cell(r.drift),
+        r.heals ? secs(r.healSeconds) : '—',
+        r.notes,
+      ]);
   }
   const widths = table[0].map((_, i) => Math.max(...table.map((r) => r[i].length)));
   const line = (r: string[]) => '| ' + r.map((c, i) => c.padEnd(widths[i])).join(' | ') + ' |';
   console.log('\n' + [line(table[0]), '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|', ...table.slice(1).map(line)].join('\n'));
 
-  const missed = rows.filter((r) => r.failed || (r.lost ?? 0) !== 0 || (r.doubled ?? 0) !== 0 || (r.drift ?? 0) !== 0 || (r.inversions ?? 0) !== 0 || (r.heals && r.healSeconds === null));
+  const missed = rows.filter(
+    (r) =>
+      r.failed || (r.lost ?? 0) !== 0 || (r.doubled ?? 0) !== 0 || (r.drift ?? 0) !== 0 || (r.inversions ?? 0) !== 0 || (r.heals && r.healSeconds === null),
+  );
   const loadAfter = loadavg();
-  console.log(`\nStarted ${startedAt.toISOString()}, took ${((Date.now() - startedAt.getTime()) / 60_000).toFixed(1)} min; load average (1/5/15 min) before `
-    + `${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${loadAfter.map((l) => l.toFixed(2)).join(' ')} on ${cpus().length} cores.`);
+  console.log(
+    `\nStarted ${startedAt.toISOString()}, took ${((Date.now() - startedAt.getTime()) / 60_000).toFixed(1)} min; load average (1/5/15 min) before ` +
+      `${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${loadAfter.map((l) => l.toFixed(2)).join(' ')} on ${cpus().length} cores.`,
+  );
   console.log('"—": not measured by that scenario. Drift: /live against PostgreSQL at the end (Redis-restart rows: hourly rollup against raw events).');
-  console.log('Time to heal: from the end of the last fault until /live (or the rollup and schedulers) equalled PostgreSQL; poison rows: until every valid event was stored.');
-  console.log(missed.length === 0 ? 'Target (0 lost, 0 doubled, 0 drift, 0 inversions, every heal within its deadline): met in every scenario.'
-    : `Target NOT met in ${missed.length} scenario(s): ${missed.map((r) => r.scenario).join('; ')}`);
+  console.log(
+    'Time to heal: from the end of the last fault until /live (or the rollup and schedulers) equalled PostgreSQL; poison rows: until every valid event was stored.',
+  );
+  console.log(
+    missed.length === 0
+      ? 'Target (0 lost, 0 doubled, 0 drift, 0 inversions, every heal within its deadline): met in every scenario.'
+      : `Target NOT met in ${missed.length} scenario(s): ${missed.map((r) => r.scenario).join('; ')}`,
+  );
   process.exitCode = missed.length === 0 ? 0 : 1;
 }
 

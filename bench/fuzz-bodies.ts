@@ -9,7 +9,13 @@ export const FUZZ_ENDPOINTS = ['events', 'heartbeat', 'orgs', 'stores', 'cameras
 export type FuzzEndpoint = (typeof FUZZ_ENDPOINTS)[number];
 
 /** What the generator needs to know about the server: one provisioned camera and the tokens. */
-export interface FuzzScope { orgId: string; storeId: string; cameraId: string; edgeKey: string; adminToken: string }
+export interface FuzzScope {
+  orgId: string;
+  storeId: string;
+  cameraId: string;
+  edgeKey: string;
+  adminToken: string;
+}
 
 export interface FuzzRequest {
   endpoint: FuzzEndpoint;
@@ -27,7 +33,9 @@ export interface FuzzRequest {
 
 /** Replaced in the serialized text by raw JSON: `"\u0001RAW0\u0001"` → RAW_VALUES[0]. */
 const RAW_MARK = '\u0001RAW';
-class RawJson { constructor(readonly text: string) {} }
+class RawJson {
+  constructor(readonly text: string) {}
+}
 const raw = (text: string) => new RawJson(text);
 
 function serialize(value: unknown): string {
@@ -40,31 +48,70 @@ const nestedText = (levels: number, open: string, close: string) => `${open.repe
 
 /** Values that replace a field (or an element) of a valid body. Names are the mutation names reported. */
 const POISON_TEXT: [string, unknown][] = [
-  ['NUL', '\u0000'], ['NUL inside', 'cam\u0000era'], ['lone high surrogate', '\ud800'], ['lone low surrogate', 'r-\udfff'],
-  ['reversed surrogates', '\udc00\ud800'], ['surrogate at end', 'abc\udbff'],
+  ['NUL', '\u0000'],
+  ['NUL inside', 'cam\u0000era'],
+  ['lone high surrogate', '\ud800'],
+  ['lone low surrogate', 'r-\udfff'],
+  ['reversed surrogates', '\udc00\ud800'],
+  ['surrogate at end', 'abc\udbff'],
 ];
 const POISON_TIME: [string, unknown][] = [
-  ['offset +23:59', '2026-12-01T10:00:00+23:59'], ['offset +16:00', '2024-03-01T10:00:00+16:00'], ['offset -16:00', '2024-03-01T10:00:00-16:00'],
-  ['year 0000', '0000-01-01T00:00:00Z'], ['year 0000 date', '0000-01-01'], ['year 9999', '9999-12-31T23:59:59Z'], ['year 1970', '1970-01-01T00:00:00Z'],
-  ['Feb 30', '2024-02-30T10:00:00Z'], ['hour 24', '2024-03-01T24:00:00Z'], ['no zone', '2024-03-01T10:00:00'], ['expanded year', '+002024-03-01T10:00:00Z'],
+  ['offset +23:59', '2026-12-01T10:00:00+23:59'],
+  ['offset +16:00', '2024-03-01T10:00:00+16:00'],
+  ['offset -16:00', '2024-03-01T10:00:00-16:00'],
+  ['year 0000', '0000-01-01T00:00:00Z'],
+  ['year 0000 date', '0000-01-01'],
+  ['year 9999', '9999-12-31T23:59:59Z'],
+  ['year 1970', '1970-01-01T00:00:00Z'],
+  ['Feb 30', '2024-02-30T10:00:00Z'],
+  ['hour 24', '2024-03-01T24:00:00Z'],
+  ['no zone', '2024-03-01T10:00:00'],
+  ['expanded year', '+002024-03-01T10:00:00Z'],
   ['date 2024-13-01', '2024-13-01'],
 ];
 const HUGE_NUMBERS: [string, unknown][] = [
-  ['1e308', 1e308], ['-1e308', -1e308], ['1e400 (Infinity)', raw('1e400')], ['2^53+1', raw('9007199254740993')], ['-0', raw('-0')],
-  ['tiny', 5e-324], ['long fraction', raw('0.' + '1'.repeat(400))], ['numeric string', '12'],
+  ['1e308', 1e308],
+  ['-1e308', -1e308],
+  ['1e400 (Infinity)', raw('1e400')],
+  ['2^53+1', raw('9007199254740993')],
+  ['-0', raw('-0')],
+  ['tiny', 5e-324],
+  ['long fraction', raw('0.' + '1'.repeat(400))],
+  ['numeric string', '12'],
 ];
 const WRONG_TYPES: [string, unknown][] = [
-  ['null', null], ['true', true], ['number', 42], ['string', 'x'], ['empty string', ''], ['empty array', []], ['empty object', {}],
+  ['null', null],
+  ['true', true],
+  ['number', 42],
+  ['string', 'x'],
+  ['empty string', ''],
+  ['empty array', []],
+  ['empty object', {}],
 ];
 const UNICODE: [string, unknown][] = [
-  ['accents and CJK', 'Café Ü 店'], ['emoji pair', 'shop 😀'], ['BOM', '\ufeffname'], ['zero width', 'a\u200bb'], ['RTL override', '\u202eevil'],
-  ['noncharacters', '\uffff\ufffe'], ['replacement char', '\ufffd'], ['combining marks', 'e\u0301\u0301\u0301'], ['C1 control', 'a\u0085b'],
-  ['tab and newline', 'a\tb\nc'], ['DEL', 'a\u007f'], ['only spaces', '   '], ['129 chars', 'x'.repeat(129)], ['201 chars', 'é'.repeat(201)],
-  ['64 KB', 'y'.repeat(65_536)], ['SQL', "'; DROP TABLE orgs; --"], ['percent', '%00%ED%A0%80'],
+  ['accents and CJK', 'Café Ü 店'],
+  ['emoji pair', 'shop 😀'],
+  ['BOM', '\ufeffname'],
+  ['zero width', 'a\u200bb'],
+  ['RTL override', '\u202eevil'],
+  ['noncharacters', '\uffff\ufffe'],
+  ['replacement char', '\ufffd'],
+  ['combining marks', 'e\u0301\u0301\u0301'],
+  ['C1 control', 'a\u0085b'],
+  ['tab and newline', 'a\tb\nc'],
+  ['DEL', 'a\u007f'],
+  ['only spaces', '   '],
+  ['129 chars', 'x'.repeat(129)],
+  ['201 chars', 'é'.repeat(201)],
+  ['64 KB', 'y'.repeat(65_536)],
+  ['SQL', "'; DROP TABLE orgs; --"],
+  ['percent', '%00%ED%A0%80'],
 ];
 const NESTING: [string, unknown][] = [
-  ['9 levels', raw(nestedText(9, '{"a":', '}'))], ['100 levels', raw(nestedText(100, '[', ']'))],
-  ['10,000 levels', raw(nestedText(10_000, '{"a":', '}'))], ['100,000 levels', raw(nestedText(100_000, '[', ']'))],
+  ['9 levels', raw(nestedText(9, '{"a":', '}'))],
+  ['100 levels', raw(nestedText(100, '[', ']'))],
+  ['10,000 levels', raw(nestedText(10_000, '{"a":', '}'))],
+  ['100,000 levels', raw(nestedText(100_000, '[', ']'))],
 ];
 const REPLACEMENTS = [...POISON_TEXT, ...POISON_TIME, ...HUGE_NUMBERS, ...WRONG_TYPES, ...UNICODE, ...NESTING];
 
@@ -99,7 +146,9 @@ function mutate(rng: SeededRandom, root: Json): { value: Json; name: string } {
     // Poison inside a longer string sometimes, not always the whole value.
     const parent = parentOf(value, at);
     const key = at[at.length - 1];
-    parent[key] = (typeof replacement === 'string' && typeof parent[key] === 'string' && rng.chance(0.3) ? `${parent[key] as string}${replacement}` : replacement) as Json;
+    parent[key] = (
+      typeof replacement === 'string' && typeof parent[key] === 'string' && rng.chance(0.3) ? `${parent[key] as string}${replacement}` : replacement
+    ) as Json;
     return { value, name: `${at.join('.')} = ${name}` };
   }
   if (kind === 6 && at) {
@@ -107,10 +156,20 @@ function mutate(rng: SeededRandom, root: Json): { value: Json; name: string } {
     return { value, name: `${at.join('.')} removed` };
   }
   if (kind === 7) {
-    const objects = [[], ...all].filter((p) => { const v = p.length ? parentOf(value, p)[p[p.length - 1]] : value; return v !== null && typeof v === 'object' && !Array.isArray(v); });
+    const objects = [[], ...all].filter((p) => {
+      const v = p.length ? parentOf(value, p)[p[p.length - 1]] : value;
+      return v !== null && typeof v === 'object' && !Array.isArray(v);
+    });
     const p = rng.pick(objects);
     const target = (p.length ? parentOf(value, p)[p[p.length - 1]] : value) as Record<string, Json>;
-    const [key, v] = rng.pick<[string, Json]>([['extra', 1], ['__proto__', { admin: true }], ['constructor', 'x'], ['', ''], ['\u0000', 'nul key'], ['\ud800', 'surrogate key']]);
+    const [key, v] = rng.pick<[string, Json]>([
+      ['extra', 1],
+      ['__proto__', { admin: true }],
+      ['constructor', 'x'],
+      ['', ''],
+      ['\u0000', 'nul key'],
+      ['\ud800', 'surrogate key'],
+    ]);
     if (key === '__proto__') return { value: raw(serialize(value).replace(/^\{/, '{"__proto__":{"admin":true},')), name: 'extra field __proto__' };
     target[key] = v;
     return { value, name: `${p.join('.') || '(body)'} + extra field ${JSON.stringify(key)}` };
@@ -121,8 +180,14 @@ function mutate(rng: SeededRandom, root: Json): { value: Json; name: string } {
     parent[key] = [parent[key]];
     return { value, name: `${at.join('.')} wrapped in an array` };
   }
-  const [name, text] = rng.pick<[string, string]>([['array body', `[${serialize(value)}]`], ['truncated JSON', serialize(value).slice(0, -3)], ['not JSON', 'hello'],
-    ['top-level null', 'null'], ['duplicate keys', serialize(value).replace(/^\{/, '{"x":1,"x":2,')], ['trailing garbage', `${serialize(value)} x`]]);
+  const [name, text] = rng.pick<[string, string]>([
+    ['array body', `[${serialize(value)}]`],
+    ['truncated JSON', serialize(value).slice(0, -3)],
+    ['not JSON', 'hello'],
+    ['top-level null', 'null'],
+    ['duplicate keys', serialize(value).replace(/^\{/, '{"x":1,"x":2,')],
+    ['trailing garbage', `${serialize(value)} x`],
+  ]);
   return { value: raw(text), name };
 }
 
@@ -137,10 +202,19 @@ function pastTimestamp(rng: SeededRandom, nowMs: number, days = 20): string {
   const local = new Date(t.getTime() + minutes * 60_000);
   return `${local.toISOString().slice(0, 19)}${rng.chance(0.3) ? '.' + String(rng.int(0, 1000)).padStart(3, '0') : ''}${offset}`;
 }
-const dayString = (ms: number) => { const d = new Date(ms); return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`; };
+const dayString = (ms: number) => {
+  const d = new Date(ms);
+  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
+};
 
 /** The valid form of each endpoint's request (before any mutation). */
-function validRequest(rng: SeededRandom, endpoint: FuzzEndpoint, s: FuzzScope, n: number, nowMs: number): { value: Json; query?: boolean; businessRefusal?: RegExp } {
+function validRequest(
+  rng: SeededRandom,
+  endpoint: FuzzEndpoint,
+  s: FuzzScope,
+  n: number,
+  nowMs: number,
+): { value: Json; query?: boolean; businessRefusal?: RegExp } {
   const scope = { org_id: s.orgId, store_id: s.storeId, camera_id: s.cameraId, device_ts: pastTimestamp(rng, nowMs, 1) };
   const name = () => rng.pick(['Acme', 'Café Ü 店', 'Straße 😀', 'North #2', 'x'.repeat(200)]);
   switch (endpoint) {
@@ -151,31 +225,75 @@ function validRequest(rng: SeededRandom, endpoint: FuzzEndpoint, s: FuzzScope, n
         const enter = new Date(Date.parse(ts) - rng.int(1, 600) * 1000).toISOString();
         const dwell = rng.int(0, 600);
         const base = { event_id: `fz-${n}-${i}`, ts, person_key: `p${rng.int(0, 50)}` };
-        events.push(rng.pick<Json>([
-          { type: 'entrance', ...base, direction: rng.pick(['in', 'out']) },
-          { type: 'zone', ...base, zone_id: 'zone_a', enter_ts: enter, exit_ts: ts, dwell_seconds: dwell },
-          { type: 'shelf', ...base, shelf_id: 'shelf_1', dwell_seconds: rng.uniform(0, 60) },
-          { type: 'queue', ...base, queue_id: 'checkout_1', enter_ts: enter, exit_ts: ts, wait_seconds: dwell },
-        ]));
+        events.push(
+          rng.pick<Json>([
+            { type: 'entrance', ...base, direction: rng.pick(['in', 'out']) },
+            { type: 'zone', ...base, zone_id: 'zone_a', enter_ts: enter, exit_ts: ts, dwell_seconds: dwell },
+            { type: 'shelf', ...base, shelf_id: 'shelf_1', dwell_seconds: rng.uniform(0, 60) },
+            { type: 'queue', ...base, queue_id: 'checkout_1', enter_ts: enter, exit_ts: ts, wait_seconds: dwell },
+          ]),
+        );
       }
       return { value: { ...scope, events } };
     }
     case 'heartbeat':
-      return { value: { ...scope, status_data: { fps: rng.uniform(1, 30), stream_state: 'streaming', queue_lengths: { checkout_1: rng.int(0, 9) }, notes: ['Café Ü 店'], ok: true, none: null } } };
-    case 'orgs': return { value: { name: name() } };
-    case 'stores': return { value: { org_id: s.orgId, store_id: `fz_store_${n}`, name: name(), timezone: rng.pick(['UTC', 'Asia/Kolkata', 'Europe/London', 'Pacific/Chatham']) } };
-    case 'cameras': return { value: { store_id: s.storeId, camera_id: `fz_cam_${n}`, name: name(), capabilities: rng.shuffled(['entrance', 'zones', 'shelves', 'queue']).slice(0, rng.int(1, 5)) } };
-    case 'api-keys': return { value: { org_id: s.orgId, role: 'viewer', name: name() } };
+      return {
+        value: {
+          ...scope,
+          status_data: {
+            fps: rng.uniform(1, 30),
+            stream_state: 'streaming',
+            queue_lengths: { checkout_1: rng.int(0, 9) },
+            notes: ['Café Ü 店'],
+            ok: true,
+            none: null,
+          },
+        },
+      };
+    case 'orgs':
+      return { value: { name: name() } };
+    case 'stores':
+      return {
+        value: { org_id: s.orgId, store_id: `fz_store_${n}`, name: name(), timezone: rng.pick(['UTC', 'Asia/Kolkata', 'Europe/London', 'Pacific/Chatham']) },
+      };
+    case 'cameras':
+      return {
+        value: {
+          store_id: s.storeId,
+          camera_id: `fz_cam_${n}`,
+          name: name(),
+          capabilities: rng.shuffled(['entrance', 'zones', 'shelves', 'queue']).slice(0, rng.int(1, 5)),
+        },
+      };
+    case 'api-keys':
+      return { value: { org_id: s.orgId, role: 'viewer', name: name() } };
     case 'history': {
       const from = nowMs - rng.int(1, 20) * 86_400_000;
-      return { value: { store_id: s.storeId, from: rng.chance(0.5) ? dayString(from) : pastTimestamp(rng, nowMs), to: dayString(nowMs + 86_400_000), granularity: rng.pick(['hour', 'day']) }, query: true };
+      return {
+        value: {
+          store_id: s.storeId,
+          from: rng.chance(0.5) ? dayString(from) : pastTimestamp(rng, nowMs),
+          to: dayString(nowMs + 86_400_000),
+          granularity: rng.pick(['hour', 'day']),
+        },
+        query: true,
+      };
     }
-    case 'spikes': return { value: { store_id: s.storeId, days: String(rng.int(1, 15)), end_date: dayString(nowMs - rng.int(2, 20) * 86_400_000) }, query: true };
+    case 'spikes':
+      return { value: { store_id: s.storeId, days: String(rng.int(1, 15)), end_date: dayString(nowMs - rng.int(2, 20) * 86_400_000) }, query: true };
     case 'promo': {
       const end = nowMs - rng.int(3, 20) * 86_400_000;
       // Without hourly rollups of the baseline weeks (workers compute them) a valid promotion is a 400 naming start_date.
-      return { value: { store_id: s.storeId, start_date: dayString(end - rng.int(0, 7) * 86_400_000), end_date: dayString(end), baseline_weeks: String(rng.int(1, 5)) }, query: true,
-        businessRefusal: /^start_date: (no history to compare with|store \S+ has no data in the promotion period)/ };
+      return {
+        value: {
+          store_id: s.storeId,
+          start_date: dayString(end - rng.int(0, 7) * 86_400_000),
+          end_date: dayString(end),
+          baseline_weeks: String(rng.int(1, 5)),
+        },
+        query: true,
+        businessRefusal: /^start_date: (no history to compare with|store \S+ has no data in the promotion period)/,
+      };
     }
   }
 }
@@ -185,7 +303,10 @@ function encodeQueryValue(v: string): string {
   let out = '';
   for (const ch of v) {
     const c = ch.charCodeAt(0);
-    out += ch.length === 1 && c >= 0xd800 && c <= 0xdfff ? `%${(0xe0 | (c >> 12)).toString(16)}%${(0x80 | ((c >> 6) & 0x3f)).toString(16)}%${(0x80 | (c & 0x3f)).toString(16)}`.toUpperCase() : encodeURIComponent(ch);
+    out +=
+      ch.length === 1 && c >= 0xd800 && c <= 0xdfff
+        ? `%${(0xe0 | (c >> 12)).toString(16)}%${(0x80 | ((c >> 6) & 0x3f)).toString(16)}%${(0x80 | (c & 0x3f)).toString(16)}`.toUpperCase()
+        : encodeURIComponent(ch);
   }
   return out;
 }
@@ -204,7 +325,16 @@ function queryString(value: Json): string {
   return parts.length ? `?${parts.join('&')}` : '';
 }
 
-const RAW_QUERIES = ['store_id=%', 'store_id=%zz', 'store_id=%E0%A4', 'store_id=%ED%A0%80', 'store_id=%00', 'from=2024-01-01&from=2024-01-02', '&&&=', 'store_id[]=a'];
+const RAW_QUERIES = [
+  'store_id=%',
+  'store_id=%zz',
+  'store_id=%E0%A4',
+  'store_id=%ED%A0%80',
+  'store_id=%00',
+  'from=2024-01-01&from=2024-01-02',
+  '&&&=',
+  'store_id[]=a',
+];
 
 const ROUTES: Record<FuzzEndpoint, { method: 'GET' | 'POST'; path: string; token: 'edge' | 'admin' }> = {
   events: { method: 'POST', path: '/api/ingest/events', token: 'edge' },
@@ -234,14 +364,34 @@ export function* fuzzRequests(seed: string, scope: FuzzScope, count: number, now
     if (valid.query) {
       const rawQuery = !keep && rng.chance(0.1) ? rng.pick(RAW_QUERIES) : null;
       const query = rawQuery === null ? queryString(value) : `?${rawQuery}`;
-      yield { endpoint, method: route.method, path: route.path + query, token, mutation: rawQuery === null ? name : `raw query ${rawQuery}`, businessRefusal: valid.businessRefusal };
+      yield {
+        endpoint,
+        method: route.method,
+        path: route.path + query,
+        token,
+        mutation: rawQuery === null ? name : `raw query ${rawQuery}`,
+        businessRefusal: valid.businessRefusal,
+      };
     } else {
-      yield { endpoint, method: route.method, path: route.path, token, body: value instanceof RawJson ? value.text : serialize(value), mutation: name, businessRefusal: valid.businessRefusal };
+      yield {
+        endpoint,
+        method: route.method,
+        path: route.path,
+        token,
+        body: value instanceof RawJson ? value.text : serialize(value),
+        mutation: name,
+        businessRefusal: valid.businessRefusal,
+      };
     }
   }
 }
 
-export interface FuzzResult { request: FuzzRequest; status: number; body: any; rowsWritten: number }
+export interface FuzzResult {
+  request: FuzzRequest;
+  status: number;
+  body: any;
+  rowsWritten: number;
+}
 
 /** Sends one request (JSON in, JSON or text out). */
 export async function send(baseUrl: string, r: FuzzRequest): Promise<{ status: number; body: any }> {
@@ -249,18 +399,38 @@ export async function send(baseUrl: string, r: FuzzRequest): Promise<{ status: n
   if (r.body !== undefined) headers['content-type'] = 'application/json';
   const res = await fetch(baseUrl + r.path, { method: r.method, headers, body: r.body });
   const text = await res.text();
-  try { return { status: res.status, body: JSON.parse(text) }; } catch { return { status: res.status, body: text }; }
+  try {
+    return { status: res.status, body: JSON.parse(text) };
+  } catch {
+    return { status: res.status, body: text };
+  }
 }
 
 /** Rows of every table a request to these endpoints can write: counted before and after each refused body. */
-export const WRITTEN_TABLES = ['entrance_events', 'zone_events', 'shelf_interactions', 'queue_events', 'camera_heartbeats', 'organizations', 'stores', 'cameras', 'viewer_keys', 'edge_keys'];
+export const WRITTEN_TABLES = [
+  'entrance_events',
+  'zone_events',
+  'shelf_interactions',
+  'queue_events',
+  'camera_heartbeats',
+  'organizations',
+  'stores',
+  'cameras',
+  'viewer_keys',
+  'edge_keys',
+];
 export const COUNT_ROWS_SQL = `SELECT ${WRITTEN_TABLES.map((t) => `(SELECT count(*) FROM ${t})`).join(' + ')} AS n`;
 
 /**
  * Runs the requests one after another (so the row count before and after a request is that request's own),
  * calling `onResult` for each. `countRows` returns the total of WRITTEN_TABLES.
  */
-export async function runFuzz(baseUrl: string, requests: Iterable<FuzzRequest>, countRows: () => Promise<number>, onResult: (r: FuzzResult) => void): Promise<void> {
+export async function runFuzz(
+  baseUrl: string,
+  requests: Iterable<FuzzRequest>,
+  countRows: () => Promise<number>,
+  onResult: (r: FuzzResult) => void,
+): Promise<void> {
   let rows = await countRows();
   for (const request of requests) {
     const { status, body } = await send(baseUrl, request);
@@ -283,7 +453,8 @@ export function fuzzViolation(r: FuzzResult): string | null {
     if (typeof message === 'string' && message.includes('(SQLSTATE ')) return `refused by PostgreSQL, not by the schemas: ${message}`;
   }
   const businessRefusal = r.status === 400 && r.request.businessRefusal?.test(String(r.body?.message));
-  if (r.request.mutation === 'valid' && (r.status < 200 || r.status >= 300) && !businessRefusal) return `a valid request answered ${r.status}: ${JSON.stringify(r.body).slice(0, 300)}`;
+  if (r.request.mutation === 'valid' && (r.status < 200 || r.status >= 300) && !businessRefusal)
+    return `a valid request answered ${r.status}: ${JSON.stringify(r.body).slice(0, 300)}`;
   return null;
 }
 
@@ -296,7 +467,10 @@ export class FuzzTally {
     const row = this.rows.get(r.request.endpoint) ?? { bodies: 0, ok: 0, refused: 0, failed: 0, refusedRows: 0 };
     row.bodies++;
     if (r.status < 300) row.ok++;
-    else if (r.status < 500) { row.refused++; row.refusedRows += r.rowsWritten; } else row.failed++;
+    else if (r.status < 500) {
+      row.refused++;
+      row.refusedRows += r.rowsWritten;
+    } else row.failed++;
     this.rows.set(r.request.endpoint, row);
     const why = fuzzViolation(r);
     if (why) this.violations.push({ result: r, why });

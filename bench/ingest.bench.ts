@@ -36,10 +36,35 @@ function syntheticEvents(n: number, seed: string): StoreEvent[] {
     const person_key = `${seed}_${i % 5000}`;
     const event_id = `${seed}-${i}`;
     switch (i % 4) {
-      case 0: out.push({ type: 'entrance', event_id, ts, direction: i % 8 === 0 ? 'out' : 'in', person_key }); break;
-      case 1: out.push({ type: 'zone', event_id, ts, zone_id: `zone_${i % 6}`, enter_ts: new Date(t0 + i * 50 - 60_000).toISOString(), exit_ts: ts, dwell_seconds: 60, person_key }); break;
-      case 2: out.push({ type: 'shelf', event_id, ts, shelf_id: `shelf_${i % 12}`, dwell_seconds: 4.5, person_key }); break;
-      default: out.push({ type: 'queue', event_id, ts, queue_id: 'checkout_1', enter_ts: new Date(t0 + i * 50 - 120_000).toISOString(), exit_ts: ts, wait_seconds: 120, person_key });
+      case 0:
+        out.push({ type: 'entrance', event_id, ts, direction: i % 8 === 0 ? 'out' : 'in', person_key });
+        break;
+      case 1:
+        out.push({
+          type: 'zone',
+          event_id,
+          ts,
+          zone_id: `zone_${i % 6}`,
+          enter_ts: new Date(t0 + i * 50 - 60_000).toISOString(),
+          exit_ts: ts,
+          dwell_seconds: 60,
+          person_key,
+        });
+        break;
+      case 2:
+        out.push({ type: 'shelf', event_id, ts, shelf_id: `shelf_${i % 12}`, dwell_seconds: 4.5, person_key });
+        break;
+      default:
+        out.push({
+          type: 'queue',
+          event_id,
+          ts,
+          queue_id: 'checkout_1',
+          enter_ts: new Date(t0 + i * 50 - 120_000).toISOString(),
+          exit_ts: ts,
+          wait_seconds: 120,
+          person_key,
+        });
     }
   }
   return out;
@@ -51,24 +76,42 @@ async function json(res: Response): Promise<any> {
   return body;
 }
 
-async function httpRun(baseUrl: string, batchSize: number, totalEvents = TOTAL_EVENTS): Promise<{ eventsPerSec: number; p50: number; p99: number; generatorBusy: number }> {
+async function httpRun(
+  baseUrl: string,
+  batchSize: number,
+  totalEvents = TOTAL_EVENTS,
+): Promise<{ eventsPerSec: number; p50: number; p99: number; generatorBusy: number }> {
   const admin = (path: string, body: unknown) =>
-    fetch(baseUrl + path, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(json);
+    fetch(baseUrl + path, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    }).then(json);
   const org = await admin('/api/admin/orgs', { name: 'bench' });
   const storeId = `bench_${batchSize}_${randomBytes(3).toString('hex')}`;
   await admin('/api/admin/stores', { org_id: org.id, store_id: storeId, name: storeId, timezone: 'UTC' });
   const perCamera = Math.floor(totalEvents / CAMERAS);
-  const workers = await Promise.all(Array.from({ length: CAMERAS }, async (_, c) => {
-    const cameraId = `cam_${c}`;
-    await admin('/api/admin/cameras', { store_id: storeId, camera_id: cameraId, name: cameraId, capabilities: ['entrance', 'zones', 'shelves', 'queue'] });
-    const key = await admin('/api/admin/edge-keys', { org_id: org.id, store_id: storeId, camera_id: cameraId });
-    const events = syntheticEvents(perCamera, `${storeId}_${c}`);
-    const bodies: string[] = [];
-    for (let i = 0; i < events.length; i += batchSize) {
-      bodies.push(JSON.stringify({ org_id: org.id, store_id: storeId, camera_id: cameraId, device_ts: new Date().toISOString(), events: events.slice(i, i + batchSize) }));
-    }
-    return { key: key.api_key as string, bodies };
-  }));
+  const workers = await Promise.all(
+    Array.from({ length: CAMERAS }, async (_, c) => {
+      const cameraId = `cam_${c}`;
+      await admin('/api/admin/cameras', { store_id: storeId, camera_id: cameraId, name: cameraId, capabilities: ['entrance', 'zones', 'shelves', 'queue'] });
+      const key = await admin('/api/admin/edge-keys', { org_id: org.id, store_id: storeId, camera_id: cameraId });
+      const events = syntheticEvents(perCamera, `${storeId}_${c}`);
+      const bodies: string[] = [];
+      for (let i = 0; i < events.length; i += batchSize) {
+        bodies.push(
+          JSON.stringify({
+            org_id: org.id,
+            store_id: storeId,
+            camera_id: cameraId,
+            device_ts: new Date().toISOString(),
+            events: events.slice(i, i + batchSize),
+          }),
+        );
+      }
+      return { key: key.api_key as string, bodies };
+    }),
+  );
   // The load runs in a worker thread, as a remote edge would: the server's event loop serves only requests.
   const worker = new Worker(new URL(import.meta.url), { workerData: { baseUrl, workers } });
   const result = await new Promise<{ seconds: number; latencies: number[]; generatorBusy: number }>((resolve, reject) => {
@@ -78,7 +121,9 @@ async function httpRun(baseUrl: string, batchSize: number, totalEvents = TOTAL_E
   await worker.terminate();
   const latencies = result.latencies.sort((a, b) => a - b);
   return {
-    eventsPerSec: (perCamera * CAMERAS) / result.seconds, p50: latencies[Math.floor(latencies.length * 0.5)], p99: latencies[Math.floor(latencies.length * 0.99)],
+    eventsPerSec: (perCamera * CAMERAS) / result.seconds,
+    p50: latencies[Math.floor(latencies.length * 0.5)],
+    p99: latencies[Math.floor(latencies.length * 0.99)],
     generatorBusy: result.generatorBusy,
   };
 }
@@ -86,18 +131,27 @@ async function httpRun(baseUrl: string, batchSize: number, totalEvents = TOTAL_E
 /** One POST over a keep-alive socket; the answer must account for every event of the batch. */
 function post(agent: http.Agent, url: URL, key: string, body: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: url.hostname, port: url.port, path: '/api/ingest/events', method: 'POST', agent,
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const r = JSON.parse(Buffer.concat(chunks).toString());
-        if (res.statusCode !== 200) return reject(new Error(`${res.statusCode}: ${JSON.stringify(r)}`));
-        // Every event is new: duplicates are cheaper to process and would flatter the rate.
-        if (r.accepted !== r.received || r.duplicates !== 0) return reject(new Error(`bench batch not stored as new: ${JSON.stringify(r)}`));
-        resolve();
-      });
-    });
+    const req = http.request(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: '/api/ingest/events',
+        method: 'POST',
+        agent,
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const r = JSON.parse(Buffer.concat(chunks).toString());
+          if (res.statusCode !== 200) return reject(new Error(`${res.statusCode}: ${JSON.stringify(r)}`));
+          // Every event is new: duplicates are cheaper to process and would flatter the rate.
+          if (r.accepted !== r.received || r.duplicates !== 0) return reject(new Error(`bench batch not stored as new: ${JSON.stringify(r)}`));
+          resolve();
+        });
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -107,19 +161,24 @@ function post(agent: http.Agent, url: URL, key: string, body: string): Promise<v
  * Each camera posts its batches one after another, as an edge does. node:http with keep-alive rather than
  * fetch: fetch cost this generator almost a core of its own (2-core machine), CPU the server then lacked.
  */
-async function postAll(baseUrl: string, workers: { key: string; bodies: string[] }[]): Promise<{ seconds: number; latencies: number[]; generatorBusy: number }> {
+async function postAll(
+  baseUrl: string,
+  workers: { key: string; bodies: string[] }[],
+): Promise<{ seconds: number; latencies: number[]; generatorBusy: number }> {
   const url = new URL(baseUrl);
   const agent = new http.Agent({ keepAlive: true, maxSockets: workers.length });
   const latencies: number[] = [];
   const elu = performance.eventLoopUtilization();
   const started = performance.now();
-  await Promise.all(workers.map(async ({ key, bodies }) => {
-    for (const body of bodies) {
-      const t = performance.now();
-      await post(agent, url, key, body);
-      latencies.push(performance.now() - t);
-    }
-  }));
+  await Promise.all(
+    workers.map(async ({ key, bodies }) => {
+      for (const body of bodies) {
+        const t = performance.now();
+        await post(agent, url, key, body);
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
   const seconds = (performance.now() - started) / 1000;
   agent.destroy();
   return { seconds, latencies, generatorBusy: performance.eventLoopUtilization(elu).utilization };
@@ -154,8 +213,16 @@ async function main(): Promise<void> {
   console.log(`WINK ingest benchmark: ${TOTAL_EVENTS.toLocaleString()} events per run, ${CAMERAS} cameras posting in parallel, ${ROUNDS} rounds`);
   const db = await createThrowawayDatabase();
   const config: AppConfig = {
-    nodeEnv: 'production', port: 0, databaseUrl: db.url, databaseUrlDefaulted: false, redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-    redisPrefix: `wink_bench_${randomBytes(3).toString('hex')}`, adminToken: ADMIN, adminTokenDefaulted: false, cameraOnlineSeconds: 90, logLevel: 'info',
+    nodeEnv: 'production',
+    port: 0,
+    databaseUrl: db.url,
+    databaseUrlDefaulted: false,
+    redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    redisPrefix: `wink_bench_${randomBytes(3).toString('hex')}`,
+    adminToken: ADMIN,
+    adminTokenDefaulted: false,
+    cameraOnlineSeconds: 90,
+    logLevel: 'info',
   };
   // The production log level, with the lines written (to /dev/null): logging is part of a request's cost.
   const app = await createHttpApp(config, { logDestination: pino.destination({ dest: '/dev/null', sync: false }) });
@@ -176,18 +243,33 @@ async function main(): Promise<void> {
       for (const batch of BATCHES) {
         const r = await httpRun(baseUrl, batch);
         const h = http[batch];
-        h.rate.push(r.eventsPerSec); h.ratio.push(r.eventsPerSec / copyRate); h.p50.push(r.p50); h.p99.push(r.p99); h.busy.push(r.generatorBusy);
+        h.rate.push(r.eventsPerSec);
+        h.ratio.push(r.eventsPerSec / copyRate);
+        h.p50.push(r.p50);
+        h.p99.push(r.p99);
+        h.busy.push(r.generatorBusy);
         line.push(`HTTP/${batch} ${r.eventsPerSec.toFixed(0)}/s (${(r.eventsPerSec / copyRate).toFixed(2)})`);
       }
       console.log(line.join(', '));
     }
     const range = (xs: number[], digits: number) => `${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)}`;
-    const rows: string[][] = [['path', 'batch', 'events/s (median)', 'range', 'p50 ms/batch', 'p99 ms/batch', 'load generator busy', 'vs COPY (median)', 'vs COPY range']];
+    const rows: string[][] = [
+      ['path', 'batch', 'events/s (median)', 'range', 'p50 ms/batch', 'p99 ms/batch', 'load generator busy', 'vs COPY (median)', 'vs COPY range'],
+    ];
     rows.push(['COPY FROM STDIN (reference)', '-', median(copyRates).toFixed(0), range(copyRates, 0), '-', '-', '-', '1.00', '-']);
     for (const batch of BATCHES) {
       const h = http[batch];
-      rows.push(['HTTP POST /api/ingest/events', String(batch), median(h.rate).toFixed(0), range(h.rate, 0), median(h.p50).toFixed(1), median(h.p99).toFixed(1),
-        `${(median(h.busy) * 100).toFixed(0)}%`, median(h.ratio).toFixed(2), range(h.ratio, 2)]);
+      rows.push([
+        'HTTP POST /api/ingest/events',
+        String(batch),
+        median(h.rate).toFixed(0),
+        range(h.rate, 0),
+        median(h.p50).toFixed(1),
+        median(h.p99).toFixed(1),
+        `${(median(h.busy) * 100).toFixed(0)}%`,
+        median(h.ratio).toFixed(2),
+        range(h.ratio, 2),
+      ]);
     }
     const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
     console.log('\n' + rows.map((r) => '| ' + r.map((c, i) => c.padEnd(widths[i])).join(' | ') + ' |').join('\n'));

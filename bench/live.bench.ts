@@ -34,9 +34,23 @@ const PG_PATH = '/api/bench/live-from-postgres';
 /** The machine's floor: an empty route on the same server, to tell the app's latency from the machine's. */
 const FLOOR_PATH = '/api/bench/floor';
 
-interface LoadSpec { baseUrl: string; path: string; token: string; storeIds: string[]; rate: number | null; seconds: number }
+interface LoadSpec {
+  baseUrl: string;
+  path: string;
+  token: string;
+  storeIds: string[];
+  rate: number | null;
+  seconds: number;
+}
 /** One run's outcome, whichever generator produced it. */
-interface LoadResult { p50: number; p99: number; p999: number; requestsPerSec: number; total: number; failed: number }
+interface LoadResult {
+  p50: number;
+  p99: number;
+  p999: number;
+  requestsPerSec: number;
+  total: number;
+  failed: number;
+}
 
 async function json(res: globalThis.Response): Promise<any> {
   const body = await res.json();
@@ -47,7 +61,11 @@ async function json(res: globalThis.Response): Promise<any> {
 /** Stores and cameras through the admin API; events and heartbeats by SQL (setup speed; measurement is HTTP only). */
 async function seed(baseUrl: string, dbUrl: string): Promise<{ storeIds: string[]; viewerKey: string; rows: number }> {
   const admin = (path: string, body: unknown) =>
-    fetch(baseUrl + path, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(json);
+    fetch(baseUrl + path, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    }).then(json);
   const org = await admin('/api/admin/orgs', { name: 'Bench Retail' });
   const viewer = await admin('/api/admin/api-keys', { org_id: org.id, role: 'viewer' });
   const storeIds: string[] = [];
@@ -60,7 +78,8 @@ async function seed(baseUrl: string, dbUrl: string): Promise<{ storeIds: string[
       const tz = TIMEZONES[s % TIMEZONES.length];
       storeIds.push(storeId);
       await admin('/api/admin/stores', { org_id: org.id, store_id: storeId, name: `Store ${s}`, timezone: tz });
-      for (const cam of ['cam_door', 'cam_floor']) await admin('/api/admin/cameras', { store_id: storeId, camera_id: cam, name: cam, capabilities: ['entrance', 'zones', 'shelves', 'queue'] });
+      for (const cam of ['cam_door', 'cam_floor'])
+        await admin('/api/admin/cameras', { store_id: storeId, camera_id: cam, name: cam, capabilities: ['entrance', 'zones', 'shelves', 'queue'] });
       // Events spread uniformly from the local midnight DAYS-1 days ago until now: full past days, today so far.
       const start = startOfLocalDay(localDate(Date.now() - (DAYS - 1) * 86_400_000, tz), tz);
       const spanMs = Date.now() - start;
@@ -72,16 +91,31 @@ async function seed(baseUrl: string, dbUrl: string): Promise<{ storeIds: string[
       const p = [org.id, storeId];
       const count = (share: number) => Math.round(n * share);
       const inserts: [string, unknown[]][] = [
-        [`INSERT INTO entrance_events (org_id, store_id, camera_id, event_id, ts, person_key, direction) SELECT ${common}, CASE WHEN g % 10 < 6 THEN 'in' ELSE 'out' END ${series}`, [...p, 'cam_door', 'e', start, spanMs, people, count(0.4)]],
-        [`INSERT INTO zone_events (org_id, store_id, camera_id, event_id, ts, person_key, zone_id, enter_ts, exit_ts, dwell_seconds)
-          SELECT *, ts - interval '1 minute', ts, random() * 300 FROM (SELECT ${common}, 'zone_' || (g % 6) ${series}) z`, [...p, 'cam_floor', 'z', start, spanMs, people, count(0.35)]],
-        [`INSERT INTO shelf_interactions (org_id, store_id, camera_id, event_id, ts, person_key, shelf_id, dwell_seconds) SELECT ${common}, 'shelf_' || (g % 20), random() * 60 ${series}`, [...p, 'cam_floor', 's', start, spanMs, people, count(0.15)]],
-        [`INSERT INTO queue_events (org_id, store_id, camera_id, event_id, ts, person_key, queue_id, enter_ts, exit_ts, wait_seconds)
-          SELECT *, ts - interval '2 minutes', ts, random() * 600 FROM (SELECT ${common}, 'checkout_' || (g % 3) ${series}) q`, [...p, 'cam_floor', 'q', start, spanMs, people, count(0.1)]],
+        [
+          `INSERT INTO entrance_events (org_id, store_id, camera_id, event_id, ts, person_key, direction) SELECT ${common}, CASE WHEN g % 10 < 6 THEN 'in' ELSE 'out' END ${series}`,
+          [...p, 'cam_door', 'e', start, spanMs, people, count(0.4)],
+        ],
+        [
+          `INSERT INTO zone_events (org_id, store_id, camera_id, event_id, ts, person_key, zone_id, enter_ts, exit_ts, dwell_seconds)
+          SELECT *, ts - interval '1 minute', ts, random() * 300 FROM (SELECT ${common}, 'zone_' || (g % 6) ${series}) z`,
+          [...p, 'cam_floor', 'z', start, spanMs, people, count(0.35)],
+        ],
+        [
+          `INSERT INTO shelf_interactions (org_id, store_id, camera_id, event_id, ts, person_key, shelf_id, dwell_seconds) SELECT ${common}, 'shelf_' || (g % 20), random() * 60 ${series}`,
+          [...p, 'cam_floor', 's', start, spanMs, people, count(0.15)],
+        ],
+        [
+          `INSERT INTO queue_events (org_id, store_id, camera_id, event_id, ts, person_key, queue_id, enter_ts, exit_ts, wait_seconds)
+          SELECT *, ts - interval '2 minutes', ts, random() * 600 FROM (SELECT ${common}, 'checkout_' || (g % 3) ${series}) q`,
+          [...p, 'cam_floor', 'q', start, spanMs, people, count(0.1)],
+        ],
       ];
       for (const [sql, params] of inserts) rows += (await client.query(sql, params)).rowCount ?? 0;
-      await client.query(`INSERT INTO camera_heartbeats (store_id, camera_id, device_ts, received_at, status_data)
-        SELECT $1, c, now(), now() - random() * interval '20 seconds', '{"fps": 5, "stream_state": "streaming"}' FROM unnest(ARRAY['cam_door', 'cam_floor']) c`, [storeId]);
+      await client.query(
+        `INSERT INTO camera_heartbeats (store_id, camera_id, device_ts, received_at, status_data)
+        SELECT $1, c, now(), now() - random() * interval '20 seconds', '{"fps": 5, "stream_state": "streaming"}' FROM unnest(ARRAY['cam_door', 'cam_floor']) c`,
+        [storeId],
+      );
     }
     // A bulk load leaves work for autovacuum, which would then compete with the measured runs for the
     // same 2 cores; a store's database in steady state has had it done long ago.
@@ -102,11 +136,17 @@ function load(spec: LoadSpec): Promise<LoadResult> {
   // The generator stands in for clients on other machines: it must send on time even while the server keeps
   // both cores busy, or its own lateness is booked as server latency. Raising its priority needs root; without
   // it the run goes on and the "send lag" line shows how late the generator was.
-  try { setPriority(child.pid!, -10); } catch { /* not permitted: measured as is */ }
+  try {
+    setPriority(child.pid!, -10);
+  } catch {
+    /* not permitted: measured as is */
+  }
   return new Promise<LoadResult>((resolve, reject) => {
     child.once('message', (r) => resolve(r as LoadResult));
     child.once('error', reject);
-    child.once('exit', (code) => { if (code) reject(new Error(`load generator exited with ${code}`)); });
+    child.once('exit', (code) => {
+      if (code) reject(new Error(`load generator exited with ${code}`));
+    });
   });
 }
 
@@ -119,29 +159,56 @@ async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const pathFor = (i: number) => `${spec.path}?store_id=${spec.storeIds[i % spec.storeIds.length]}`;
   if (spec.rate) {
     const r = await pacedLoad({ baseUrl: spec.baseUrl, path: pathFor, headers, rate: spec.rate, seconds: spec.seconds });
-    console.log(`    generator send lag p99 ${r.sendLagMs.p99.toFixed(1)} ms (max ${r.sendLagMs.max.toFixed(0)}), service time p50 ${r.serviceMs.p50.toFixed(2)} p99 ${r.serviceMs.p99.toFixed(1)} ms`);
+    console.log(
+      `    generator send lag p99 ${r.sendLagMs.p99.toFixed(1)} ms (max ${r.sendLagMs.max.toFixed(0)}), service time p50 ${r.serviceMs.p50.toFixed(2)} p99 ${r.serviceMs.p99.toFixed(1)} ms`,
+    );
     return { ...r.latencyMs, requestsPerSec: r.achievedRate, total: r.completed, failed: r.non2xx + (r.sent - r.completed) }; // errors never complete
   }
   const { default: autocannon } = await import('autocannon');
   let next = 0;
   const r: AutocannonResult = await autocannon({
-    url: spec.baseUrl, connections: 32, duration: spec.seconds, headers,
+    url: spec.baseUrl,
+    connections: 32,
+    duration: spec.seconds,
+    headers,
     requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: pathFor(next++) }) }],
   });
-  return { p50: r.latency.p50, p99: r.latency.p99, p999: r.latency.p99_9 ?? NaN, requestsPerSec: r.requests.average, total: r.requests.total, failed: r.errors + r.timeouts + r.non2xx };
+  return {
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    p999: r.latency.p99_9 ?? NaN,
+    requestsPerSec: r.requests.average,
+    total: r.requests.total,
+    failed: r.errors + r.timeouts + r.non2xx,
+  };
 }
 
 function comparableAnswer(v: Record<string, any>) {
   const zones = Object.fromEntries(Object.entries(v.zones).map(([id, z]: [string, any]) => [id, { entries: z.entries, avg_dwell: z.avg_dwell }]));
-  return { footfall: v.footfall, occupancy: v.occupancy, zones, shelves: v.shelves, queues: v.queues, cameras: v.cameras.map((c: any) => [c.camera_id, c.status, c.last_heartbeat]) };
+  return {
+    footfall: v.footfall,
+    occupancy: v.occupancy,
+    zones,
+    shelves: v.shelves,
+    queues: v.queues,
+    cameras: v.cameras.map((c: any) => [c.camera_id, c.status, c.last_heartbeat]),
+  };
 }
 
 async function main(): Promise<void> {
   console.log(`WINK live dashboard benchmark: ${STORES} stores, ${DAYS} days of events (${EVENTS_PER_STORE_DAY}/store/day), ${SECONDS} s per run`);
   const db = await createThrowawayDatabase();
   const config: AppConfig = {
-    nodeEnv: 'production', port: 0, databaseUrl: db.url, databaseUrlDefaulted: false, redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-    redisPrefix: `wink_bench_${randomBytes(3).toString('hex')}`, adminToken: ADMIN, adminTokenDefaulted: false, cameraOnlineSeconds: 90, logLevel: 'info',
+    nodeEnv: 'production',
+    port: 0,
+    databaseUrl: db.url,
+    databaseUrlDefaulted: false,
+    redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    redisPrefix: `wink_bench_${randomBytes(3).toString('hex')}`,
+    adminToken: ADMIN,
+    adminTokenDefaulted: false,
+    cameraOnlineSeconds: 90,
+    logLevel: 'info',
   };
   // The production log level, with the lines written (to /dev/null): logging is part of a request's cost.
   const app = await createHttpApp(config, { logDestination: pino.destination({ dest: '/dev/null', sync: false }) });
@@ -178,7 +245,9 @@ async function main(): Promise<void> {
       if (JSON.stringify(comparableAnswer(fromRedis)) === JSON.stringify(comparableAnswer(fromPg))) agree++;
       else console.log(`  MISMATCH ${id}:\n    redis ${JSON.stringify(comparableAnswer(fromRedis))}\n    pg    ${JSON.stringify(comparableAnswer(fromPg))}`);
     }
-    console.log(`  first reads (rebuild of ${storeIds.length} store-days from PostgreSQL) took ${((performance.now() - t1) / 1000).toFixed(2)} s; answers agree for ${agree}/${storeIds.length} stores`);
+    console.log(
+      `  first reads (rebuild of ${storeIds.length} store-days from PostgreSQL) took ${((performance.now() - t1) / 1000).toFixed(2)} s; answers agree for ${agree}/${storeIds.length} stores`,
+    );
 
     // Server CPU per request is the number that other work on a shared machine disturbs least.
     const table: string[][] = [['path', 'load', 'p50 ms', 'p99 ms', 'p99.9 ms', 'req/s', 'server CPU µs/req', 'loop delay p99/max ms', 'errors+non-2xx']];
@@ -205,8 +274,17 @@ async function main(): Promise<void> {
         const used = process.cpuUsage(cpu);
         results[`${path}|${rate ?? 'max'}`] = r;
         const cpuPerRequest = (used.user + used.system) / Math.max(1, r.total);
-        table.push([name, label, r.p50.toFixed(2), r.p99.toFixed(2), r.p999.toFixed(2), r.requestsPerSec.toFixed(0), cpuPerRequest.toFixed(0),
-          `${(loopDelay.percentile(99) / 1e6).toFixed(1)} / ${(loopDelay.max / 1e6).toFixed(0)}`, String(r.failed)]);
+        table.push([
+          name,
+          label,
+          r.p50.toFixed(2),
+          r.p99.toFixed(2),
+          r.p999.toFixed(2),
+          r.requestsPerSec.toFixed(0),
+          cpuPerRequest.toFixed(0),
+          `${(loopDelay.percentile(99) / 1e6).toFixed(1)} / ${(loopDelay.max / 1e6).toFixed(0)}`,
+          String(r.failed),
+        ]);
       }
     }
     const widths = table[0].map((_, i) => Math.max(...table.map((row) => row[i].length)));
@@ -214,14 +292,20 @@ async function main(): Promise<void> {
     if (only) return;
     const live = (rate: number | 'max') => results[`/api/dashboard/live|${rate}`];
     const fromPg = (rate: number | 'max') => results[`${PG_PATH}|${rate}`];
-    console.log(`\nRedis vs PostgreSQL: p99 at ${FIXED_RATE} req/s ${(fromPg(FIXED_RATE).p99 / live(FIXED_RATE).p99).toFixed(1)}x lower, ` +
-      `max throughput ${(live('max').requestsPerSec / fromPg('max').requestsPerSec).toFixed(1)}x higher.`);
+    console.log(
+      `\nRedis vs PostgreSQL: p99 at ${FIXED_RATE} req/s ${(fromPg(FIXED_RATE).p99 / live(FIXED_RATE).p99).toFixed(1)}x lower, ` +
+        `max throughput ${(live('max').requestsPerSec / fromPg('max').requestsPerSec).toFixed(1)}x higher.`,
+    );
     const ok = live(FIXED_RATE).p99 < 10 && live(FIXED_RATE).requestsPerSec >= FIXED_RATE * 0.95 && live(FIXED_RATE).failed === 0;
     console.log(`Target (p99 < 10 ms at ${FIXED_RATE} req/s on /live): ${ok ? 'MET' : 'NOT MET'}.`);
-    console.log(`Machine: ${cpus().length} cores, load average ${loadBefore.toFixed(1)} before the runs and ${loadavg()[0].toFixed(1)} after ` +
-      '(load from other processes inflates the latency tail; server CPU per request is robust to it).');
-    console.log('Fixed-rate latencies run from each request\'s due time (evenly paced, open loop), so queueing counts. The PostgreSQL route checks the same viewer key\n' +
-      'but skips Nest\'s guard and pipes, which only flatters the PostgreSQL side of the ratio.');
+    console.log(
+      `Machine: ${cpus().length} cores, load average ${loadBefore.toFixed(1)} before the runs and ${loadavg()[0].toFixed(1)} after ` +
+        '(load from other processes inflates the latency tail; server CPU per request is robust to it).',
+    );
+    console.log(
+      "Fixed-rate latencies run from each request's due time (evenly paced, open loop), so queueing counts. The PostgreSQL route checks the same viewer key\n" +
+        "but skips Nest's guard and pipes, which only flatters the PostgreSQL side of the ratio.",
+    );
   } finally {
     await app.close();
     await dropRedisPrefix(config.redisUrl, config.redisPrefix);

@@ -68,7 +68,10 @@ export async function pacedLoad(spec: PacedLoadSpec): Promise<PacedLoadResult> {
           resolve();
         });
       });
-      req.on('error', () => { errors++; resolve(); });
+      req.on('error', () => {
+        errors++;
+        resolve();
+      });
       req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error('timed out'))); // one hung request must not stall the run
       req.end();
     });
@@ -101,8 +104,11 @@ export async function pacedLoad(spec: PacedLoadSpec): Promise<PacedLoadResult> {
     errors,
     achievedRate: latencies.length / elapsed,
     latencyMs: {
-      p50: percentile(latencies, 0.5), p90: percentile(latencies, 0.9), p99: percentile(latencies, 0.99),
-      p999: percentile(latencies, 0.999), max: latencies[latencies.length - 1] ?? NaN,
+      p50: percentile(latencies, 0.5),
+      p90: percentile(latencies, 0.9),
+      p99: percentile(latencies, 0.99),
+      p999: percentile(latencies, 0.999),
+      max: latencies[latencies.length - 1] ?? NaN,
     },
     sendLagMs: { p99: percentile(lags, 0.99), max: lags[lags.length - 1] ?? NaN },
     serviceMs: { p50: percentile(services, 0.5), p99: percentile(services, 0.99) },

@@ -12,16 +12,38 @@ const read = (f: string) => readFileSync(join(root, f), 'utf8');
 /** `dist/backend/src/x.js` (what npm run build writes) → the source it is compiled from. */
 const sourceOf = (distPath: string) => distPath.replace(/^dist\//, '').replace(/\.js$/, '.ts');
 
-interface Compose { services: Record<string, { image?: string; build?: { dockerfile: string }; command?: string[]; container_name?: string; restart?: string; volumes?: string[]; depends_on?: Record<string, unknown>; environment?: Record<string, string> }> }
+interface Compose {
+  services: Record<
+    string,
+    {
+      image?: string;
+      build?: { dockerfile: string };
+      command?: string[];
+      container_name?: string;
+      restart?: string;
+      volumes?: string[];
+      depends_on?: Record<string, unknown>;
+      environment?: Record<string, string>;
+    }
+  >;
+}
 /** `KEY=value` lines of an env file (comments and blanks skipped). */
-const envFileKeys = (text: string) => text.split('\n').filter((l) => /^[A-Z_][A-Z0-9_]*=/.test(l)).map((l) => l.slice(0, l.indexOf('=')));
+const envFileKeys = (text: string) =>
+  text
+    .split('\n')
+    .filter((l) => /^[A-Z_][A-Z0-9_]*=/.test(l))
+    .map((l) => l.slice(0, l.indexOf('=')));
 
 describe('docker-compose.v2.yml', () => {
   const compose = load(read('docker-compose.v2.yml')) as Compose;
 
   it('has the services of the deployment guide', () => {
     expect(Object.keys(compose.services).sort()).toEqual(['api', 'postgres', 'redis', 'wink-edge', 'worker']);
-    expect(compose.services['wink-edge']).toMatchObject({ container_name: 'wink-store-helper', restart: 'unless-stopped', build: { dockerfile: 'Dockerfile.edge' } });
+    expect(compose.services['wink-edge']).toMatchObject({
+      container_name: 'wink-store-helper',
+      restart: 'unless-stopped',
+      build: { dockerfile: 'Dockerfile.edge' },
+    });
     expect(compose.services.api.build).toMatchObject({ dockerfile: 'Dockerfile.backend' });
     expect(compose.services.worker.command).toEqual(['node', 'dist/worker.js']);
   });
@@ -35,9 +57,16 @@ describe('docker-compose.v2.yml', () => {
     for (const name of wanted) expect(edgeEnv[name]).toBe(`\${${name}:-}`);
     // .env.example (the header's `cp .env.example .env`) lists every variable the file reads.
     expect(read('docker-compose.v2.yml')).toContain('cp .env.example .env');
-    const composeLines = read('docker-compose.v2.yml').split('\n').filter((l) => !l.trim().startsWith('#')).join('\n');
+    const composeLines = read('docker-compose.v2.yml')
+      .split('\n')
+      .filter((l) => !l.trim().startsWith('#'))
+      .join('\n');
     const readByCompose = [...new Set([...composeLines.matchAll(/\$\{([A-Z_][A-Z0-9_]*)/g)].map((m) => m[1]))].sort();
-    expect(envFileKeys(read('.env.example')).concat((read('.env.example').match(/^#([A-Z_][A-Z0-9_]*)=/gm) ?? []).map((l) => l.slice(1, -1))).sort()).toEqual(readByCompose);
+    expect(
+      envFileKeys(read('.env.example'))
+        .concat((read('.env.example').match(/^#([A-Z_][A-Z0-9_]*)=/gm) ?? []).map((l) => l.slice(1, -1)))
+        .sort(),
+    ).toEqual(readByCompose);
   });
 
   it('is run in the README with the CLI the check below uses', () => {
@@ -48,11 +77,17 @@ describe('docker-compose.v2.yml', () => {
   });
 
   it("section 3's walkthrough takes the admin token from the .env section 5 writes, as the API does", () => {
-    const lines = read('README.md').split('\n').filter((l) => l.startsWith('export ADMIN_TOKEN='));
+    const lines = read('README.md')
+      .split('\n')
+      .filter((l) => l.startsWith('export ADMIN_TOKEN='));
     expect(lines).toHaveLength(2);
     const dir = mkdtempSync(join(tmpdir(), 'wink-env-'));
     const token = (env: Record<string, string>) =>
-      spawnSync('bash', ['-c', `${lines.join('\n')}\necho "$ADMIN_TOKEN"`], { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH, ...env } }).stdout.trim();
+      spawnSync('bash', ['-c', `${lines.join('\n')}\necho "$ADMIN_TOKEN"`], {
+        cwd: dir,
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH, ...env },
+      }).stdout.trim();
     expect(token({})).toBe('wink-dev-admin-token');
     writeFileSync(join(dir, '.env'), read('.env.example').replace(/^ADMIN_TOKEN=$/m, 'ADMIN_TOKEN=from-dot-env-0123456789'));
     expect(token({})).toBe('from-dot-env-0123456789');
@@ -68,11 +103,17 @@ describe('docker-compose.v2.yml', () => {
     const [bin, ...rest] = cli;
     if (bin === 'docker-compose') console.info('compose file parsed with docker-compose v1: Compose v2 (`docker compose`) is not installed here');
     const r = spawnSync(bin, [...rest, '-f', 'docker-compose.v2.yml', 'config', '--quiet'], {
-      cwd: root, encoding: 'utf8', env: { ...process.env, POSTGRES_PASSWORD: 'check', ADMIN_TOKEN: 'check-admin-token-0123' },
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, POSTGRES_PASSWORD: 'check', ADMIN_TOKEN: 'check-admin-token-0123' },
     });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    const missing = spawnSync(bin, [...rest, '-f', 'docker-compose.v2.yml', 'config', '--quiet'], { cwd: root, encoding: 'utf8', env: { PATH: process.env.PATH } });
+    const missing = spawnSync(bin, [...rest, '-f', 'docker-compose.v2.yml', 'config', '--quiet'], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH },
+    });
     expect(missing.status).not.toBe(0);
     expect(missing.stderr).toContain('set POSTGRES_PASSWORD in .env');
   });

@@ -50,15 +50,13 @@ if (denort) {
 
 // The worker and the pipelines are loaded through computed URLs, which deno compile cannot see:
 // name them, or the binary would not contain them.
-const dynamicModules = [
-  'edge/src/runtime/camera-worker.ts',
-  'edge/src/runtime/synthetic-pipeline.ts',
-  'edge/src/vision/camera-vision-pipeline.ts',
-].filter((file) => {
-  const present = existsSync(join(root, file));
-  if (!present) process.stderr.write(`build-edge: note: ${file} does not exist yet; the binary will not contain it\n`);
-  return present;
-});
+const dynamicModules = ['edge/src/runtime/camera-worker.ts', 'edge/src/runtime/synthetic-pipeline.ts', 'edge/src/vision/camera-vision-pipeline.ts'].filter(
+  (file) => {
+    const present = existsSync(join(root, file));
+    if (!present) process.stderr.write(`build-edge: note: ${file} does not exist yet; the binary will not contain it\n`);
+    return present;
+  },
+);
 
 // deno compile embeds the whole node_modules it runs against. The repository's holds the backend and the
 // test tools too (and deno compile 2.9 overflows its stack walking it), so the binary is built in a staging
@@ -73,14 +71,25 @@ rmSync(staging, { recursive: true, force: true });
 mkdirSync(staging, { recursive: true });
 for (const dir of ['edge/src', 'shared/src']) cpSync(join(root, dir), join(staging, dir), { recursive: true, filter: (f) => !f.endsWith('.spec.ts') });
 for (const file of ['deno.json']) cpSync(join(root, file), join(staging, file));
-writeFileSync(join(staging, 'package.json'), JSON.stringify({
-  name: 'wink-edge-build', private: true, type: 'module',
-  dependencies: Object.fromEntries(EDGE_DEPENDENCIES.map((d) => [d, versionOf(d)])),
-  allowScripts: Object.fromEntries(Object.entries(rootPackage.allowScripts ?? {}).filter(([name]) => ['onnxruntime-node', 'node-av'].includes(name))),
-}, null, 2));
+writeFileSync(
+  join(staging, 'package.json'),
+  JSON.stringify(
+    {
+      name: 'wink-edge-build',
+      private: true,
+      type: 'module',
+      dependencies: Object.fromEntries(EDGE_DEPENDENCIES.map((d) => [d, versionOf(d)])),
+      allowScripts: Object.fromEntries(Object.entries(rootPackage.allowScripts ?? {}).filter(([name]) => ['onnxruntime-node', 'node-av'].includes(name))),
+    },
+    null,
+    2,
+  ),
+);
 process.stderr.write(`build-edge: installing the edge's dependencies (${EDGE_DEPENDENCIES.join(', ')}) into ${relative(root, staging)}\n`);
 const install = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--no-package-lock'], {
-  cwd: staging, stdio: 'inherit', env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip', SKIP_FFMPEG: 'true' },
+  cwd: staging,
+  stdio: 'inherit',
+  env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip', SKIP_FFMPEG: 'true' },
 });
 if (install.status !== 0) fail('npm install of the edge dependencies failed');
 
@@ -92,7 +101,8 @@ const args = [
   '--no-check',
   // onnxruntime and FFmpeg are native libraries that must exist as files: unpack them on first run.
   '--self-extracting',
-  '--output', output,
+  '--output',
+  output,
   // onnxruntime-node ships every platform's runtime; the binary needs only its own (saves ~220 MB).
   ...['darwin', 'win32'].filter((os) => os !== process.platform).flatMap((os) => ['--exclude', `node_modules/onnxruntime-node/bin/napi-v6/${os}`]),
   ...dynamicModules.flatMap((file) => ['--include', file]),

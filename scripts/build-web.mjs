@@ -57,6 +57,9 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const started = Date.now();
   buildWeb({ outDir, minify: !args.includes('--dev') }).then(
     (files) => console.log(`web dashboard → ${relative(process.cwd(), outDir) || '.'} (${files.length} files, ${Date.now() - started} ms)`),
-    (e) => { console.error(e.message ?? e); process.exit(1); },
+    (e) => {
+      console.error(e.message ?? e);
+      process.exit(1);
+    },
   );
 }

@@ -22,13 +22,18 @@ if (command.length === 0 || !Number.isInteger(burners) || burners < 0) {
 
 const spin = 'for (;;) { let x = 0; for (let i = 0; i < 1e7; i++) x += i; }';
 const threads = Array.from({ length: burners }, () => new Worker(spin, { eval: true }));
-const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
 process.stderr.write(`[under-load] ${burners} burner threads on ${availableParallelism()} cores; load ${load()}\n`);
 const started = Date.now();
 const child = spawn(command[0], command.slice(1), { stdio: 'inherit' });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 child.on('exit', async (code, signal) => {
-  process.stderr.write(`[under-load] ${command.join(' ')} ended (${signal ?? `exit ${code}`}) after ${((Date.now() - started) / 1000).toFixed(0)} s; load ${load()}\n`);
+  process.stderr.write(
+    `[under-load] ${command.join(' ')} ended (${signal ?? `exit ${code}`}) after ${((Date.now() - started) / 1000).toFixed(0)} s; load ${load()}\n`,
+  );
   await Promise.all(threads.map((t) => t.terminate()));
   process.exit(code ?? 1);
 });

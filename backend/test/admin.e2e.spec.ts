@@ -3,8 +3,12 @@ import { startTestApp, TEST_ADMIN_TOKEN, type TestApp } from './test-app.ts';
 describe('Admin API (real PostgreSQL)', () => {
   let t: TestApp;
   let orgId: string;
-  beforeAll(async () => { t = await startTestApp(); });
-  afterAll(async () => { await t.close(); });
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
 
   it('creates and lists organisations', async () => {
     const r = await t.admin('POST', '/api/admin/orgs', { name: 'Acme Retail' });
@@ -38,13 +42,28 @@ describe('Admin API (real PostgreSQL)', () => {
   });
 
   it('creates cameras unique within their store, with capabilities checked', async () => {
-    const ok = await t.admin('POST', '/api/admin/cameras', { store_id: 'store_demo_001', camera_id: 'cam_entrance_01', name: 'Main Entrance Camera', capabilities: ['entrance', 'zones'] });
+    const ok = await t.admin('POST', '/api/admin/cameras', {
+      store_id: 'store_demo_001',
+      camera_id: 'cam_entrance_01',
+      name: 'Main Entrance Camera',
+      capabilities: ['entrance', 'zones'],
+    });
     expect(ok.status).toBe(201);
     expect(ok.body).toMatchObject({ store_id: 'store_demo_001', camera_id: 'cam_entrance_01', capabilities: ['entrance', 'zones'] });
-    const dup = await t.admin('POST', '/api/admin/cameras', { store_id: 'store_demo_001', camera_id: 'cam_entrance_01', name: 'again', capabilities: ['entrance'] });
+    const dup = await t.admin('POST', '/api/admin/cameras', {
+      store_id: 'store_demo_001',
+      camera_id: 'cam_entrance_01',
+      name: 'again',
+      capabilities: ['entrance'],
+    });
     expect(dup.status).toBe(409);
     expect(dup.body.field).toBe('camera_id');
-    const badCap = await t.admin('POST', '/api/admin/cameras', { store_id: 'store_demo_001', camera_id: 'cam_x', name: 'x', capabilities: ['entrance', 'teleport'] });
+    const badCap = await t.admin('POST', '/api/admin/cameras', {
+      store_id: 'store_demo_001',
+      camera_id: 'cam_x',
+      name: 'x',
+      capabilities: ['entrance', 'teleport'],
+    });
     expect(badCap.status).toBe(400);
     expect(badCap.body.message).toBe('capabilities[1]: must be one of entrance, zones, shelves, queue');
     const noStore = await t.admin('POST', '/api/admin/cameras', { store_id: 'nope', camera_id: 'cam_x', name: 'x', capabilities: ['entrance'] });
@@ -58,7 +77,10 @@ describe('Admin API (real PostgreSQL)', () => {
     const r = await t.admin('POST', '/api/admin/edge-keys', { org_id: orgId, store_id: 'store_demo_001', camera_id: 'cam_entrance_01' });
     expect(r.status).toBe(201);
     expect(r.body).toEqual({
-      id: expect.any(String), api_key: expect.stringMatching(/^wink_edge_[A-Za-z0-9_-]{43}$/), store_id: 'store_demo_001', camera_id: 'cam_entrance_01',
+      id: expect.any(String),
+      api_key: expect.stringMatching(/^wink_edge_[A-Za-z0-9_-]{43}$/),
+      store_id: 'store_demo_001',
+      camera_id: 'cam_entrance_01',
       message: "Store this API key securely - it won't be shown again!",
     });
     const list = await t.admin('GET', '/api/admin/edge-keys?store_id=store_demo_001');

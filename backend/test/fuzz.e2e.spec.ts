@@ -22,31 +22,117 @@ describe('Poison input at the border (real PostgreSQL and Redis)', () => {
     t = await startTestApp({ reportWaitMs: 0 });
     cam = await provisionCamera(t, { storeId: 'store_fuzz_001', cameraId: 'cam_entrance_01' });
   });
-  afterAll(async () => { await t.close(); });
+  afterAll(async () => {
+    await t.close();
+  });
 
   const scope = () => ({ org_id: cam.orgId, store_id: cam.storeId, camera_id: cam.cameraId });
   const batch = (events: Record<string, unknown>[]) => ({ ...guideBatch(cam, '2024-02-01T12:00:00Z'), events });
   const entrance = (patch: Record<string, unknown>) => ({ type: 'entrance', ts: '2024-02-01T12:00:00Z', direction: 'in', person_key: 'p1', ...patch });
-  const zone = (patch: Record<string, unknown>) => ({ type: 'zone', ts: '2024-02-01T12:00:00Z', zone_id: 'z', enter_ts: '2024-02-01T11:59:00Z', exit_ts: '2024-02-01T12:00:00Z', dwell_seconds: 60, person_key: 'p1', ...patch });
+  const zone = (patch: Record<string, unknown>) => ({
+    type: 'zone',
+    ts: '2024-02-01T12:00:00Z',
+    zone_id: 'z',
+    enter_ts: '2024-02-01T11:59:00Z',
+    exit_ts: '2024-02-01T12:00:00Z',
+    dwell_seconds: 60,
+    person_key: 'p1',
+    ...patch,
+  });
 
   /** Each case: the request, the status and the field and message it must be refused with. */
   const cases: [string, () => Promise<{ status: number; body: any }>, string, string, number?][] = [
-    ['NUL in heartbeat status_data', () => t.call('POST', '/api/ingest/heartbeat', { token: cam.apiKey, body: { ...scope(), device_ts: '2024-02-01T12:00:00Z', status_data: { state: 'ok\u0000' } } }), 'status_data.state', NUL],
-    ['a lone surrogate in a status_data key', () => t.call('POST', '/api/ingest/heartbeat', { token: cam.apiKey, body: { ...scope(), device_ts: '2024-02-01T12:00:00Z', status_data: { q: { '\ud800': 1 } } } }), 'status_data.q', `keys ${SURROGATE}`],
-    ['status_data 100,000 levels deep', () => t.call('POST', '/api/ingest/heartbeat', { token: cam.apiKey, rawBody: `{"org_id":"${cam.orgId}","store_id":"${cam.storeId}","camera_id":"${cam.cameraId}","device_ts":"2024-02-01T12:00:00Z","status_data":{"a":${'['.repeat(100_000)}${']'.repeat(100_000)}}}` }), 'status_data.a[0][0][0][0][0][0][0]', 'is nested more than 8 levels deep'],
-    ['heartbeat device_ts +23:59', () => t.call('POST', '/api/ingest/heartbeat', { token: cam.apiKey, body: { ...scope(), device_ts: '2026-12-01T10:00:00+23:59', status_data: {} } }), 'device_ts', OFFSET],
+    [
+      'NUL in heartbeat status_data',
+      () =>
+        t.call('POST', '/api/ingest/heartbeat', {
+          token: cam.apiKey,
+          body: { ...scope(), device_ts: '2024-02-01T12:00:00Z', status_data: { state: 'ok\u0000' } },
+        }),
+      'status_data.state',
+      NUL,
+    ],
+    [
+      'a lone surrogate in a status_data key',
+      () =>
+        t.call('POST', '/api/ingest/heartbeat', {
+          token: cam.apiKey,
+          body: { ...scope(), device_ts: '2024-02-01T12:00:00Z', status_data: { q: { '\ud800': 1 } } },
+        }),
+      'status_data.q',
+      `keys ${SURROGATE}`,
+    ],
+    [
+      'status_data 100,000 levels deep',
+      () =>
+        t.call('POST', '/api/ingest/heartbeat', {
+          token: cam.apiKey,
+          rawBody: `{"org_id":"${cam.orgId}","store_id":"${cam.storeId}","camera_id":"${cam.cameraId}","device_ts":"2024-02-01T12:00:00Z","status_data":{"a":${'['.repeat(100_000)}${']'.repeat(100_000)}}}`,
+        }),
+      'status_data.a[0][0][0][0][0][0][0]',
+      'is nested more than 8 levels deep',
+    ],
+    [
+      'heartbeat device_ts +23:59',
+      () => t.call('POST', '/api/ingest/heartbeat', { token: cam.apiKey, body: { ...scope(), device_ts: '2026-12-01T10:00:00+23:59', status_data: {} } }),
+      'device_ts',
+      OFFSET,
+    ],
     ['org name with NUL', () => t.admin('POST', '/api/admin/orgs', { name: 'Acme\u0000' }), 'name', NUL],
     ['org name with a lone surrogate', () => t.admin('POST', '/api/admin/orgs', { name: 'Acme \ud800' }), 'name', SURROGATE],
-    ['store name with NUL', () => t.admin('POST', '/api/admin/stores', { org_id: cam.orgId, store_id: 'store_nul', name: '\u0000', timezone: 'UTC' }), 'name', NUL],
-    ['camera name with a lone surrogate', () => t.admin('POST', '/api/admin/cameras', { store_id: cam.storeId, camera_id: 'cam_x', name: 'c\udfff', capabilities: ['zones'] }), 'name', SURROGATE],
+    [
+      'store name with NUL',
+      () => t.admin('POST', '/api/admin/stores', { org_id: cam.orgId, store_id: 'store_nul', name: '\u0000', timezone: 'UTC' }),
+      'name',
+      NUL,
+    ],
+    [
+      'camera name with a lone surrogate',
+      () => t.admin('POST', '/api/admin/cameras', { store_id: cam.storeId, camera_id: 'cam_x', name: 'c\udfff', capabilities: ['zones'] }),
+      'name',
+      SURROGATE,
+    ],
     ['viewer key name with NUL', () => t.admin('POST', '/api/admin/api-keys', { org_id: cam.orgId, role: 'viewer', name: 'k\u0000' }), 'name', NUL],
-    ['ts +23:59', () => t.call('POST', '/api/ingest/events', { token: cam.apiKey, body: batch([entrance({}), entrance({ ts: '2026-12-01T10:00:00+23:59' })]) }), 'events[1].ts', OFFSET, 1],
-    ['enter_ts -16:00', () => t.call('POST', '/api/ingest/events', { token: cam.apiKey, body: batch([zone({ enter_ts: '2024-02-01T11:00:00-16:00' })]) }), 'events[0].enter_ts', OFFSET, 0],
-    ['exit_ts year 0000', () => t.call('POST', '/api/ingest/events', { token: cam.apiKey, body: batch([zone({ exit_ts: '0000-01-01T00:00:00Z' })]) }), 'events[0].exit_ts', YEARS, 0],
-    ['device_ts year 0000', () => t.call('POST', '/api/ingest/events', { token: cam.apiKey, body: { ...batch([entrance({})]), device_ts: '0000-12-01T10:00:00Z' } }), 'device_ts', YEARS],
+    [
+      'ts +23:59',
+      () => t.call('POST', '/api/ingest/events', { token: cam.apiKey, body: batch([entrance({}), entrance({ ts: '2026-12-01T10:00:00+23:59' })]) }),
+      'events[1].ts',
+      OFFSET,
+      1,
+    ],
+    [
+      'enter_ts -16:00',
+      () => t.call('POST', '/api/ingest/events', { token: cam.apiKey, body: batch([zone({ enter_ts: '2024-02-01T11:00:00-16:00' })]) }),
+      'events[0].enter_ts',
+      OFFSET,
+      0,
+    ],
+    [
+      'exit_ts year 0000',
+      () => t.call('POST', '/api/ingest/events', { token: cam.apiKey, body: batch([zone({ exit_ts: '0000-01-01T00:00:00Z' })]) }),
+      'events[0].exit_ts',
+      YEARS,
+      0,
+    ],
+    [
+      'device_ts year 0000',
+      () => t.call('POST', '/api/ingest/events', { token: cam.apiKey, body: { ...batch([entrance({})]), device_ts: '0000-12-01T10:00:00Z' } }),
+      'device_ts',
+      YEARS,
+    ],
     ['spikes end_date 0000-01-01', () => t.admin('GET', `/api/analytics/spikes?store_id=${cam.storeId}&end_date=0000-01-01`), 'end_date', YEARS],
-    ['promo end_date 0000-01-01', () => t.admin('GET', `/api/analytics/promo?store_id=${cam.storeId}&start_date=0000-01-01&end_date=0000-01-01`), 'start_date', YEARS],
-    ['promo shelf_id with NUL', () => t.admin('GET', `/api/analytics/promo?store_id=${cam.storeId}&start_date=2024-01-01&end_date=2024-01-07&shelf_id=a%00`), 'shelf_id', 'must not contain control characters'],
+    [
+      'promo end_date 0000-01-01',
+      () => t.admin('GET', `/api/analytics/promo?store_id=${cam.storeId}&start_date=0000-01-01&end_date=0000-01-01`),
+      'start_date',
+      YEARS,
+    ],
+    [
+      'promo shelf_id with NUL',
+      () => t.admin('GET', `/api/analytics/promo?store_id=${cam.storeId}&start_date=2024-01-01&end_date=2024-01-07&shelf_id=a%00`),
+      'shelf_id',
+      'must not contain control characters',
+    ],
     ['history from year 0000', () => t.admin('GET', `/api/dashboard/history?store_id=${cam.storeId}&from=0000-01-01&to=2024-01-02`), 'from', YEARS],
     ['history to +23:59', () => t.admin('GET', `/api/dashboard/history?store_id=${cam.storeId}&from=2024-01-01&to=2024-01-02T00:00:00%2B23:59`), 'to', OFFSET],
   ];
@@ -68,7 +154,13 @@ describe('Poison input at the border (real PostgreSQL and Redis)', () => {
       events[i] = entrance({ event_id: id });
       const r = await t.call('POST', '/api/ingest/events', { token: cam.apiKey, body: batch(events) });
       expect(r.status).toBe(400);
-      expect(r.body).toEqual({ statusCode: 400, error: 'Bad Request', field: `events[${i}].event_id`, event_index: i, message: `events[${i}].event_id: ${SURROGATE}` });
+      expect(r.body).toEqual({
+        statusCode: 400,
+        error: 'Bad Request',
+        field: `events[${i}].event_id`,
+        event_index: i,
+        message: `events[${i}].event_id: ${SURROGATE}`,
+      });
     }
     expect(await rows()).toBe(before);
     // A real pair (an emoji) is text, stored as sent and distinct from its neighbours.
@@ -79,7 +171,10 @@ describe('Poison input at the border (real PostgreSQL and Redis)', () => {
   });
 
   it('keeps good values: +05:30, -15:59, Z and unicode names', async () => {
-    const events = [entrance({ event_id: 'g1', ts: '2024-02-01T17:30:00+05:30' }), zone({ event_id: 'g2', enter_ts: '2024-01-31T20:00:00-15:59', exit_ts: '2024-02-01T12:00:00Z' })];
+    const events = [
+      entrance({ event_id: 'g1', ts: '2024-02-01T17:30:00+05:30' }),
+      zone({ event_id: 'g2', enter_ts: '2024-01-31T20:00:00-15:59', exit_ts: '2024-02-01T12:00:00Z' }),
+    ];
     expect((await t.call('POST', '/api/ingest/events', { token: cam.apiKey, body: batch(events) })).body).toMatchObject({ accepted: 2 });
     const org = await t.admin('POST', '/api/admin/orgs', { name: 'Café Ü 店' });
     expect(org.body).toEqual({ id: expect.any(String), name: 'Café Ü 店' });
@@ -93,7 +188,8 @@ describe('Poison input at the border (real PostgreSQL and Redis)', () => {
     expect(problems).toEqual([]);
     // The run exercised both sides of the border on every endpoint (a valid promotion is a 400 here: no rollups, see fuzz-bodies).
     expect([...tally.rows.keys()]).toEqual([...FUZZ_ENDPOINTS]);
-    for (const [endpoint, row] of tally.rows) expect({ endpoint, accepted: row.ok > 0 || endpoint === 'promo', refused: row.refused > 0 }).toEqual({ endpoint, accepted: true, refused: true });
+    for (const [endpoint, row] of tally.rows)
+      expect({ endpoint, accepted: row.ok > 0 || endpoint === 'promo', refused: row.refused > 0 }).toEqual({ endpoint, accepted: true, refused: true });
     process.stdout.write(`${tally.table()}\n`);
   }, 240_000);
 });

@@ -3,7 +3,10 @@ export function guideBatch(scope: { orgId: string; storeId: string; cameraId: st
   const t = Date.parse(at);
   const iso = (offsetS: number) => new Date(t + offsetS * 1000).toISOString();
   return {
-    org_id: scope.orgId, store_id: scope.storeId, camera_id: scope.cameraId, device_ts: iso(0),
+    org_id: scope.orgId,
+    store_id: scope.storeId,
+    camera_id: scope.cameraId,
+    device_ts: iso(0),
     events: [
       { type: 'entrance', ts: iso(0), direction: 'in', person_key: 'cam_entrance_01_run1_1' },
       { type: 'zone', ts: iso(120), zone_id: 'electronics', enter_ts: iso(30), exit_ts: iso(120), dwell_seconds: 90, person_key: 'cam_entrance_01_run1_1' },

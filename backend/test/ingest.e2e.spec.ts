@@ -22,7 +22,9 @@ describe('Ingest API (real PostgreSQL and Redis)', () => {
     cam = await provisionCamera(t, { storeId: 'store_demo_001', cameraId: 'cam_entrance_01' });
     camB = await provisionCamera(t, { storeId: 'store_other_002', cameraId: 'cam_entrance_01' });
   });
-  afterAll(async () => { await t.close(); });
+  afterAll(async () => {
+    await t.close();
+  });
 
   it('stores the four guide example events, one row each', async () => {
     const r = await post(guideBatch(cam));
@@ -42,7 +44,10 @@ describe('Ingest API (real PostgreSQL and Redis)', () => {
     expect(r.status).toBe(403);
     expect(r.body).toMatchObject({ field: 'events[1].type', event_index: 1 });
     expect(r.body.message).toBe('events[1].type: camera cam_zone_01 has no "entrance" capability (its capabilities: zones, shelves)');
-    expect((await post({ ...batch, events: [batch.events[3]] }, zoneCam.apiKey)).body).toMatchObject({ field: 'events[0].type', message: expect.stringContaining('"queue" capability') });
+    expect((await post({ ...batch, events: [batch.events[3]] }, zoneCam.apiKey)).body).toMatchObject({
+      field: 'events[0].type',
+      message: expect.stringContaining('"queue" capability'),
+    });
     expect(await counts(zoneCam.storeId)).toEqual({ entrance_events: 0, zone_events: 0, shelf_interactions: 0, queue_events: 0 });
     expect((await post({ ...batch, events: [batch.events[1], batch.events[2]] }, zoneCam.apiKey)).body).toMatchObject({ accepted: 2 });
   });
@@ -52,15 +57,28 @@ describe('Ingest API (real PostgreSQL and Redis)', () => {
     const batch = guideBatch(cam, '2024-01-18T09:00:00Z');
     const r = await t.call('POST', '/api/ingest/events?dry_run=true', { token: cam.apiKey, body: batch });
     expect(r).toMatchObject({ status: 200, body: { status: 'ok', dry_run: true, received: 4, stored: 0 } });
-    const hb = await t.call('POST', '/api/ingest/heartbeat?dry_run=true', { token: cam.apiKey, body: { org_id: cam.orgId, store_id: cam.storeId, camera_id: cam.cameraId, device_ts: new Date().toISOString(), status_data: {} } });
+    const hb = await t.call('POST', '/api/ingest/heartbeat?dry_run=true', {
+      token: cam.apiKey,
+      body: { org_id: cam.orgId, store_id: cam.storeId, camera_id: cam.cameraId, device_ts: new Date().toISOString(), status_data: {} },
+    });
     expect(hb.body).toMatchObject({ dry_run: true, stored: 0 });
     expect(await counts()).toEqual(before);
     const heartbeats = await t.app.get(DataSource).query(`SELECT count(*)::int AS n FROM camera_heartbeats WHERE store_id = $1`, [cam.storeId]);
     expect(heartbeats[0].n).toBe(0);
     // Refusals are the real ones: another camera's scope, a bad field, an unknown dry_run value.
     expect((await t.call('POST', '/api/ingest/events?dry_run=true', { token: cam.apiKey, body: { ...batch, camera_id: 'cam_other' } })).status).toBe(403);
-    expect((await t.call('POST', '/api/ingest/events?dry_run=true', { token: cam.apiKey, body: { ...batch, events: [{ ...batch.events[0], direction: 'sideways' }] } })).body).toMatchObject({ statusCode: 400, field: 'events[0].direction' });
-    expect((await t.call('POST', '/api/ingest/events?dry_run=maybe', { token: cam.apiKey, body: batch })).body).toMatchObject({ statusCode: 400, field: 'dry_run' });
+    expect(
+      (
+        await t.call('POST', '/api/ingest/events?dry_run=true', {
+          token: cam.apiKey,
+          body: { ...batch, events: [{ ...batch.events[0], direction: 'sideways' }] },
+        })
+      ).body,
+    ).toMatchObject({ statusCode: 400, field: 'events[0].direction' });
+    expect((await t.call('POST', '/api/ingest/events?dry_run=maybe', { token: cam.apiKey, body: batch })).body).toMatchObject({
+      statusCode: 400,
+      field: 'dry_run',
+    });
   });
 
   it('stores a re-sent batch once and says how many were duplicates', async () => {
@@ -72,13 +90,27 @@ describe('Ingest API (real PostgreSQL and Redis)', () => {
   it('uses the edge event_id when given, so equal content with different ids is two events', async () => {
     const batch = guideBatch(cam, '2024-01-16T09:00:00Z');
     const e = batch.events[0];
-    const r = await post({ ...batch, events: [{ ...e, event_id: 'edge-1' }, { ...e, event_id: 'edge-2' }, { ...e, event_id: 'edge-1' }] });
+    const r = await post({
+      ...batch,
+      events: [
+        { ...e, event_id: 'edge-1' },
+        { ...e, event_id: 'edge-2' },
+        { ...e, event_id: 'edge-1' },
+      ],
+    });
     expect(r.body).toEqual({ status: 'ok', received: 3, accepted: 2, duplicates: 1 });
   });
 
   it('accepts heartbeats and reports health', async () => {
     const hb = await t.call('POST', '/api/ingest/heartbeat', {
-      token: cam.apiKey, body: { org_id: cam.orgId, store_id: cam.storeId, camera_id: cam.cameraId, device_ts: new Date().toISOString(), status_data: { fps: 5, stream_state: 'streaming' } },
+      token: cam.apiKey,
+      body: {
+        org_id: cam.orgId,
+        store_id: cam.storeId,
+        camera_id: cam.cameraId,
+        device_ts: new Date().toISOString(),
+        status_data: { fps: 5, stream_state: 'streaming' },
+      },
     });
     expect(hb.status).toBe(200);
     expect(hb.body.status).toBe('ok');
@@ -104,7 +136,12 @@ describe('Ingest API (real PostgreSQL and Redis)', () => {
       ['unknown event type', () => withEvent(3, { type: 'teleport' }), 'events[3].type', 'events[3].type: must have a "type" of entrance, zone, shelf, queue'],
       ['negative dwell', () => withEvent(2, { dwell_seconds: -3 }), 'events[2].dwell_seconds', 'events[2].dwell_seconds: must not be negative'],
       ['exit before enter', () => withEvent(3, { exit_ts: '2024-02-01T11:00:00Z' }), 'events[3].exit_ts', 'events[3].exit_ts: must not be before enter_ts'],
-      ['timestamp in the future', () => withEvent(0, { ts: new Date(Date.now() + 10 * 60_000).toISOString() }), 'events[0].ts', 'events[0].ts: is more than 5 minutes in the future'],
+      [
+        'timestamp in the future',
+        () => withEvent(0, { ts: new Date(Date.now() + 10 * 60_000).toISOString() }),
+        'events[0].ts',
+        'events[0].ts: is more than 5 minutes in the future',
+      ],
       ['missing batch field', () => ({ ...good(), device_ts: undefined }), 'device_ts', 'device_ts: is required'],
       ['events not an array', () => ({ ...good(), events: 'many' }), 'events', 'events: must be an array of events'],
     ])('%s → 400', async (_name, body, field, message) => {
@@ -128,7 +165,9 @@ describe('Ingest API (real PostgreSQL and Redis)', () => {
 
     it('an empty JSON body → 400 naming the body', async () => {
       const res = await fetch(`${t.baseUrl}/api/ingest/events`, {
-        method: 'POST', headers: { authorization: `Bearer ${cam.apiKey}`, 'content-type': 'application/json', connection: 'close' }, body: '',
+        method: 'POST',
+        headers: { authorization: `Bearer ${cam.apiKey}`, 'content-type': 'application/json', connection: 'close' },
+        body: '',
       });
       expect(res.status).toBe(400);
       expect(await res.json()).toMatchObject({ field: 'body', message: 'body: empty; send a JSON object' });
@@ -136,7 +175,9 @@ describe('Ingest API (real PostgreSQL and Redis)', () => {
 
     it('a form-encoded body → 415 naming content-type (the API speaks JSON only)', async () => {
       const res = await fetch(`${t.baseUrl}/api/ingest/events`, {
-        method: 'POST', headers: { authorization: `Bearer ${cam.apiKey}`, 'content-type': 'application/x-www-form-urlencoded', connection: 'close' }, body: 'org_id=x',
+        method: 'POST',
+        headers: { authorization: `Bearer ${cam.apiKey}`, 'content-type': 'application/x-www-form-urlencoded', connection: 'close' },
+        body: 'org_id=x',
       });
       expect(res.status).toBe(415);
       expect(await res.json()).toMatchObject({ field: 'content-type', message: 'content-type: must be application/json' });
@@ -181,19 +222,38 @@ describe('Ingest API (real PostgreSQL and Redis)', () => {
       expect(intoB.status).toBe(403);
       expect(intoB.body).toMatchObject({ field: 'org_id' });
       const storeOnly = await post({ ...good(), store_id: camB.storeId }, cam.apiKey);
-      expect(storeOnly.body).toMatchObject({ statusCode: 403, field: 'store_id', message: 'store_id: this edge key is not allowed to write for store_other_002' });
+      expect(storeOnly.body).toMatchObject({
+        statusCode: 403,
+        field: 'store_id',
+        message: 'store_id: this edge key is not allowed to write for store_other_002',
+      });
       const otherCam = await post({ ...good(), camera_id: 'cam_zone_01' }, cam.apiKey);
       expect(otherCam.body).toMatchObject({ statusCode: 403, field: 'camera_id' });
-      const hb = await t.call('POST', '/api/ingest/heartbeat', { token: cam.apiKey, body: { org_id: camB.orgId, store_id: camB.storeId, camera_id: 'cam_entrance_01', device_ts: new Date().toISOString(), status_data: {} } });
+      const hb = await t.call('POST', '/api/ingest/heartbeat', {
+        token: cam.apiKey,
+        body: { org_id: camB.orgId, store_id: camB.storeId, camera_id: 'cam_entrance_01', device_ts: new Date().toISOString(), status_data: {} },
+      });
       expect(hb.status).toBe(403);
       expect(await counts(camB.storeId)).toEqual({ entrance_events: 0, zone_events: 0, shelf_interactions: 0, queue_events: 0 });
     });
 
     it('never answers 500 to junk', async () => {
-      const junk: unknown[] = [null, 0, 'x', [], {}, { events: null }, { events: [null] }, { events: [{}] }, { events: [{ type: 'zone' }] },
-        { ...good(), events: [{ type: 'entrance', ts: 12, direction: 'in', person_key: 'p' }] }, { ...good(), org_id: 5 },
+      const junk: unknown[] = [
+        null,
+        0,
+        'x',
+        [],
+        {},
+        { events: null },
+        { events: [null] },
+        { events: [{}] },
+        { events: [{ type: 'zone' }] },
+        { ...good(), events: [{ type: 'entrance', ts: 12, direction: 'in', person_key: 'p' }] },
+        { ...good(), org_id: 5 },
         { ...good(), events: [{ type: 'zone', ts: '2024-02-01T12:00:00Z', zone_id: 'z', enter_ts: 'bad', exit_ts: 'bad', dwell_seconds: 1, person_key: 'p' }] },
-        { ...good(), events: [{ ...good().events[2], dwell_seconds: Number.MAX_VALUE }] }, { ...good(), events: [{ ...good().events[0], person_key: '\u0000' }] }];
+        { ...good(), events: [{ ...good().events[2], dwell_seconds: Number.MAX_VALUE }] },
+        { ...good(), events: [{ ...good().events[0], person_key: '\u0000' }] },
+      ];
       for (const body of junk) {
         const r = await post(body);
         expect([200, 400, 413]).toContain(r.status);

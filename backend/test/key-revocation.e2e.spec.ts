@@ -15,10 +15,17 @@ describe('key revocation across API processes', () => {
     sibling = await startSibling(t.config);
     cam = await provisionCamera(t, { storeId: 'store_rev_001', cameraId: 'cam_1' });
   });
-  afterAll(async () => { await sibling.app.close(); await t.close(); });
+  afterAll(async () => {
+    await sibling.app.close();
+    await t.close();
+  });
 
   const ingestOn = (baseUrl: string, key: string) =>
-    fetch(`${baseUrl}/api/ingest/events`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', connection: 'close' }, body: JSON.stringify(guideBatch(cam)) });
+    fetch(`${baseUrl}/api/ingest/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', connection: 'close' },
+      body: JSON.stringify(guideBatch(cam)),
+    });
   const liveOn = (baseUrl: string, key: string) =>
     fetch(`${baseUrl}/api/dashboard/live?store_id=${cam.storeId}`, { headers: { authorization: `Bearer ${key}`, connection: 'close' } });
   /** Until the sibling has confirmed its revocation subscription, it remembers nothing: wait for that. */

@@ -5,8 +5,12 @@ import { createThrowawayDatabase, type ThrowawayDatabase } from '../src/database
 
 describe('migrations (real PostgreSQL)', () => {
   let db: ThrowawayDatabase;
-  beforeAll(async () => { db = await createThrowawayDatabase({ migrate: false }); });
-  afterAll(async () => { await db.drop(); });
+  beforeAll(async () => {
+    db = await createThrowawayDatabase({ migrate: false });
+  });
+  afterAll(async () => {
+    await db.drop();
+  });
 
   it('build the whole schema from an empty database, and a second run applies nothing', async () => {
     expect(await migrate(db.url)).toEqual(MIGRATIONS.map((m) => new m().name));
@@ -14,10 +18,22 @@ describe('migrations (real PostgreSQL)', () => {
     const ds = new DataSource(databaseOptions(db.url));
     await ds.initialize();
     try {
-      const tables = (await ds.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`)).map((r: { table_name: string }) => r.table_name);
-      expect(tables).toEqual(expect.arrayContaining([
-        'organizations', 'stores', 'cameras', 'edge_keys', 'entrance_events', 'zone_events', 'shelf_interactions', 'queue_events', 'camera_heartbeats',
-      ]));
+      const tables = (await ds.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`)).map(
+        (r: { table_name: string }) => r.table_name,
+      );
+      expect(tables).toEqual(
+        expect.arrayContaining([
+          'organizations',
+          'stores',
+          'cameras',
+          'edge_keys',
+          'entrance_events',
+          'zone_events',
+          'shelf_interactions',
+          'queue_events',
+          'camera_heartbeats',
+        ]),
+      );
       const tsTypes = await ds.query(`SELECT data_type FROM information_schema.columns WHERE table_name = 'entrance_events' AND column_name = 'ts'`);
       expect(tsTypes[0].data_type).toBe('timestamp with time zone');
       const uniques = await ds.query(`SELECT indexname FROM pg_indexes WHERE indexname LIKE 'uq_%_event' ORDER BY 1`);

@@ -3,13 +3,18 @@ import { provisionCamera, startTestApp, TEST_ADMIN_TOKEN, type TestApp } from '.
 
 describe('logs and metrics', () => {
   let t: TestApp;
-  beforeAll(async () => { t = await startTestApp({ logLevel: 'info' }); });
-  afterAll(async () => { await t.close(); });
+  beforeAll(async () => {
+    t = await startTestApp({ logLevel: 'info' });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
 
   it('logs JSON lines with a request id and never a key', async () => {
     const cam = await provisionCamera(t, { storeId: 'store_log_001', cameraId: 'cam_1' });
     const res = await fetch(`${t.baseUrl}/api/ingest/events`, {
-      method: 'POST', headers: { authorization: `Bearer ${cam.apiKey}`, 'content-type': 'application/json', 'x-request-id': 'req-abc-123', connection: 'close' },
+      method: 'POST',
+      headers: { authorization: `Bearer ${cam.apiKey}`, 'content-type': 'application/json', 'x-request-id': 'req-abc-123', connection: 'close' },
       body: JSON.stringify(guideBatch(cam)),
     });
     expect(res.headers.get('x-request-id')).toBe('req-abc-123');
@@ -41,8 +46,12 @@ describe('logs and metrics', () => {
 
 describe('analytics metrics', () => {
   let t: TestApp;
-  beforeAll(async () => { t = await startTestApp({ runWorkers: true, rollupDebounceMs: 100 }); });
-  afterAll(async () => { await t.close(); });
+  beforeAll(async () => {
+    t = await startTestApp({ runWorkers: true, rollupDebounceMs: 100 });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
 
   it('exposes queue depth and the duration of the jobs the workers ran', async () => {
     const cam = await provisionCamera(t, { storeId: 'store_jobs_001', cameraId: 'cam_1' });

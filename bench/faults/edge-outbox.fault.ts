@@ -32,14 +32,32 @@ const ROOT = fileURLToPath(new URL(FROM_SOURCES ? '../../' : '../../../', import
 
 /** What this file uses of edge/test/outbox-kill.scenario.ts (see there for the full shapes). */
 interface KillTarget {
-  apiBase: string; orgId: string; storeId: string;
+  apiBase: string;
+  orgId: string;
+  storeId: string;
   cameras: Array<{ cameraId: string; apiKey: string }>;
   storedKeys(cameraId: string): Promise<string[]>;
 }
-export interface CameraTally { cameraId: string; emitted: number; stored: number; lost: number; doubled: number; outOfOrder: number }
-export interface KillResult { scenario: string; backend: 'up' | 'hung' | 'down'; runtime: 'deno' | 'node'; cameras: CameraTally[]; seconds: number }
+export interface CameraTally {
+  cameraId: string;
+  emitted: number;
+  stored: number;
+  lost: number;
+  doubled: number;
+  outOfOrder: number;
+}
+export interface KillResult {
+  scenario: string;
+  backend: 'up' | 'hung' | 'down';
+  runtime: 'deno' | 'node';
+  cameras: CameraTally[];
+  seconds: number;
+}
 interface KillModule {
-  outboxKillScenario(target: KillTarget, options: { backend: 'up' | 'hung' | 'down'; eventsPerSecond?: number; eventsBeforeKill?: number; eventsAfterRestart?: number }): Promise<KillResult>;
+  outboxKillScenario(
+    target: KillTarget,
+    options: { backend: 'up' | 'hung' | 'down'; eventsPerSecond?: number; eventsBeforeKill?: number; eventsAfterRestart?: number },
+  ): Promise<KillResult>;
 }
 /** What this file uses of edge/src/runtime/outbox.ts and log.ts. */
 interface Outbox {
@@ -50,12 +68,25 @@ interface Outbox {
 interface OutboxModule {
   EventOutbox: {
     open(options: {
-      apiBase: string; apiKey: string; orgId: string; storeId: string; cameraId: string; dir: string; maxEvents: number; maxWaitMs: number;
-      maxDiskBytes: number; requestTimeoutMs: number; retryInitialMs?: number; retryMaxMs?: number; log: unknown;
+      apiBase: string;
+      apiKey: string;
+      orgId: string;
+      storeId: string;
+      cameraId: string;
+      dir: string;
+      maxEvents: number;
+      maxWaitMs: number;
+      maxDiskBytes: number;
+      requestTimeoutMs: number;
+      retryInitialMs?: number;
+      retryMaxMs?: number;
+      log: unknown;
     }): Promise<Outbox>;
   };
 }
-interface LogModule { Logger: { create(options: { level?: 'debug' | 'info' | 'warn' | 'error'; sink?: (line: string) => void }): unknown } }
+interface LogModule {
+  Logger: { create(options: { level?: 'debug' | 'info' | 'warn' | 'error'; sink?: (line: string) => void }): unknown };
+}
 
 let hooksRegistered = false;
 /** Imports one of the repository's .ts files (relative to its root), whether this runs from dist/ or from sources. */
@@ -93,16 +124,28 @@ export async function startEdgeBackend(): Promise<EdgeBackend> {
   try {
     redis = await startRedisServer();
     const config: AppConfig = {
-      nodeEnv: 'test', port: 0, databaseUrl: db.url, databaseUrlDefaulted: false, redisUrl: redis.url,
-      redisPrefix: `wink_edge_faults_${randomBytes(3).toString('hex')}`, adminToken: ADMIN, adminTokenDefaulted: false,
-      cameraOnlineSeconds: 90, logLevel: 'silent', runWorkers: false,
+      nodeEnv: 'test',
+      port: 0,
+      databaseUrl: db.url,
+      databaseUrlDefaulted: false,
+      redisUrl: redis.url,
+      redisPrefix: `wink_edge_faults_${randomBytes(3).toString('hex')}`,
+      adminToken: ADMIN,
+      adminTokenDefaulted: false,
+      cameraOnlineSeconds: 90,
+      logLevel: 'silent',
+      runWorkers: false,
     };
     app = await createHttpApp(config);
     await app.listen(0, '127.0.0.1');
     pool = new pg.Pool({ connectionString: db.url, max: 2 });
     const base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
     const admin = async (path: string, body: unknown) => {
-      const res = await fetch(base + path, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const res = await fetch(base + path, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       const json = (await res.json()) as Record<string, string>;
       if (res.status !== 201) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`);
       return json;
@@ -124,7 +167,9 @@ export async function startEdgeBackend(): Promise<EdgeBackend> {
       },
       async rows(storeId, cameraId) {
         const { rows } = await p.query<{ person_key: string; event_id: string }>(
-          'SELECT person_key, event_id FROM entrance_events WHERE store_id = $1 AND camera_id = $2 ORDER BY id', [storeId, cameraId]);
+          'SELECT person_key, event_id FROM entrance_events WHERE store_id = $1 AND camera_id = $2 ORDER BY id',
+          [storeId, cameraId],
+        );
         return rows;
       },
       close,
@@ -143,7 +188,10 @@ export async function runEdgeKillScenario(backend: EdgeBackend, mode: 'up' | 'hu
   const { outboxKillScenario } = await importSource<KillModule>('edge/test/outbox-kill.scenario.ts');
   const store = await backend.provision(`faults_edge_${mode}`, opts.cameras ?? 2);
   const target: KillTarget = {
-    apiBase: backend.base, orgId: store.orgId, storeId: store.storeId, cameras: store.cameras,
+    apiBase: backend.base,
+    orgId: store.orgId,
+    storeId: store.storeId,
+    cameras: store.cameras,
     storedKeys: async (cameraId) => (await backend.rows(store.storeId, cameraId)).map((r) => r.person_key),
   };
   // The e2e test's settings (edge/test/outbox-kill.e2e.spec.ts).
@@ -185,15 +233,29 @@ export async function runPoisonScenario(backend: EdgeBackend, poison: 'future' |
   const cam = store.cameras[0];
   const dir = mkdtempSync(join(tmpdir(), 'wink-faults-poison-'));
   const outbox = await EventOutbox.open({
-    apiBase: backend.base, apiKey: cam.apiKey, orgId: store.orgId, storeId: store.storeId, cameraId: cam.cameraId, dir,
-    maxEvents: total, maxWaitMs: 200, maxDiskBytes: 64 * 1024 * 1024, requestTimeoutMs: 5000, retryInitialMs: 200, retryMaxMs: 2000,
+    apiBase: backend.base,
+    apiKey: cam.apiKey,
+    orgId: store.orgId,
+    storeId: store.storeId,
+    cameraId: cam.cameraId,
+    dir,
+    maxEvents: total,
+    maxWaitMs: 200,
+    maxDiskBytes: 64 * 1024 * 1024,
+    requestTimeoutMs: 5000,
+    retryInitialMs: 200,
+    retryMaxMs: 2000,
     log: Logger.create({ level: 'error', sink: () => undefined }), // the dead letter is read from its file below
   });
   try {
     const now = Date.now();
     const id = (i: number) => `poison-${poison}-${i}`;
     const events = Array.from({ length: total }, (_, i) => ({
-      type: 'entrance', event_id: id(i), ts: new Date(now - (total - i) * 100).toISOString(), direction: i % 2 ? 'out' : 'in', person_key: `p${i}`,
+      type: 'entrance',
+      event_id: id(i),
+      ts: new Date(now - (total - i) * 100).toISOString(),
+      direction: i % 2 ? 'out' : 'in',
+      person_key: `p${i}`,
     }));
     if (poison === 'future') events[poisonAt].ts = new Date(now + 10 * 60_000).toISOString();
     else events[poisonAt].person_key = 'p\u0000300';
@@ -201,12 +263,24 @@ export async function runPoisonScenario(backend: EdgeBackend, poison: 'future' |
     outbox.enqueue(events);
     const valid = events.filter((_, i) => i !== poisonAt).map((e) => e.event_id);
     let healSeconds: number | null = null;
-    await waitUntil('every valid event stored', async () => {
-      const stored = new Set((await backend.rows(store.storeId, cam.cameraId)).map((r) => r.event_id));
-      return valid.every((v) => stored.has(v));
-    }, opts.deadlineMs ?? 60_000, 50).then(() => { healSeconds = (Date.now() - started) / 1000; }, () => undefined);
+    await waitUntil(
+      'every valid event stored',
+      async () => {
+        const stored = new Set((await backend.rows(store.storeId, cam.cameraId)).map((r) => r.event_id));
+        return valid.every((v) => stored.has(v));
+      },
+      opts.deadlineMs ?? 60_000,
+      50,
+    ).then(
+      () => {
+        healSeconds = (Date.now() - started) / 1000;
+      },
+      () => undefined,
+    );
     // Then the log is empty and the dead letter written (or the deadline passed: count what there is).
-    await waitUntil('the outbox drained', async () => outbox.counters.bufferedCount === 0 && outbox.counters.deadLetterCount > 0, 10_000, 50).catch(() => undefined);
+    await waitUntil('the outbox drained', async () => outbox.counters.bufferedCount === 0 && outbox.counters.deadLetterCount > 0, 10_000, 50).catch(
+      () => undefined,
+    );
     await outbox.flush(2000);
     const rows = await backend.rows(store.storeId, cam.cameraId);
     const ids = rows.map((r) => r.event_id);
@@ -215,7 +289,9 @@ export async function runPoisonScenario(backend: EdgeBackend, poison: 'future' |
     const letters = readDeadLetters(join(dir, 'dead_letter.jsonl'));
     const poisonLetter = letters.find((l) => (l.event as { event_id?: string } | null)?.event_id === id(poisonAt));
     return {
-      poison, generated: total, rows: rows.length,
+      poison,
+      generated: total,
+      rows: rows.length,
       stored: valid.filter((v) => seen.has(v)).length,
       lost: valid.filter((v) => !seen.has(v)).length,
       doubled: ids.length - seen.size,
@@ -235,5 +311,8 @@ export async function runPoisonScenario(backend: EdgeBackend, poison: 'future' |
 
 function readDeadLetters(path: string): Array<{ status: number | null; reason: string; event: unknown }> {
   if (!existsSync(path)) return [];
-  return readFileSync(path, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l));
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l));
 }

@@ -43,7 +43,10 @@ export interface FaultResult {
 
 export interface RedisDownObservations {
   /** HTTP statuses of /live and /cameras while Redis was stopped (never 500), and the slowest answer (ms). */
-  liveStatuses: number[]; cameraStatuses: number[]; liveMaxMs: number; camerasMaxMs: number;
+  liveStatuses: number[];
+  cameraStatuses: number[];
+  liveMaxMs: number;
+  camerasMaxMs: number;
   /** /live's `x-live-source` header values while down. */
   liveSources: string[];
   /** /live equalled PostgreSQL on every read while down. */
@@ -51,7 +54,10 @@ export interface RedisDownObservations {
   /** /api/ingest/health while down: status and body. */
   health: { status: number; body: unknown };
   /** Ingest requests while down: all acknowledged, the slowest and the median (ms). */
-  ingestAcked: number; ingestBatches: number; ingestMaxMs: number; ingestMedianMs: number;
+  ingestAcked: number;
+  ingestBatches: number;
+  ingestMaxMs: number;
+  ingestMedianMs: number;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -83,35 +89,50 @@ function exited(child: ChildProcess): Promise<void> {
 /** Keeps the tail of a child's output, to say why it failed. */
 function keepTail(child: ChildProcess): () => string {
   let out = '';
-  const keep = (b: Buffer) => { out = (out + b.toString()).slice(-6000); };
+  const keep = (b: Buffer) => {
+    out = (out + b.toString()).slice(-6000);
+  };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   return () => out;
 }
 
-export interface RedisServer { port: number; url: string; start(): Promise<void>; stop(): Promise<void>; flushAll(): Promise<void> }
+export interface RedisServer {
+  port: number;
+  url: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  flushAll(): Promise<void>;
+}
 
 /** A redis-server of the scenario's own (never the shared one), in memory only: a restart starts empty. */
 export async function startRedisServer(port?: number): Promise<RedisServer> {
   const p = port ?? (await freePort());
   let child: ChildProcess | null = null;
-  const cli = (...args: string[]) => new Promise<string>((resolve, reject) => {
-    const c = spawn('redis-cli', ['-p', String(p), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    c.stdout!.on('data', (b: Buffer) => { out += b.toString(); });
-    c.once('error', reject);
-    c.once('exit', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`redis-cli ${args.join(' ')}: exit ${code}`))));
-  });
+  const cli = (...args: string[]) =>
+    new Promise<string>((resolve, reject) => {
+      const c = spawn('redis-cli', ['-p', String(p), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      c.stdout!.on('data', (b: Buffer) => {
+        out += b.toString();
+      });
+      c.once('error', reject);
+      c.once('exit', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`redis-cli ${args.join(' ')}: exit ${code}`))));
+    });
   const server: RedisServer = {
     port: p,
     url: `redis://127.0.0.1:${p}`,
     async start() {
       child = spawn('redis-server', ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
       const tail = keepTail(child);
-      await waitUntil(`redis-server on ${p}`, async () => {
-        if (child!.exitCode !== null) throw new Error(`redis-server exited: ${tail()}`);
-        return (await cli('PING')) === 'PONG';
-      }, 10_000);
+      await waitUntil(
+        `redis-server on ${p}`,
+        async () => {
+          if (child!.exitCode !== null) throw new Error(`redis-server exited: ${tail()}`);
+          return (await cli('PING')) === 'PONG';
+        },
+        10_000,
+      );
     },
     async stop() {
       if (!child) return;
@@ -120,31 +141,59 @@ export async function startRedisServer(port?: number): Promise<RedisServer> {
       c.kill('SIGKILL');
       await exited(c);
     },
-    async flushAll() { await cli('FLUSHALL'); },
+    async flushAll() {
+      await cli('FLUSHALL');
+    },
   };
   await server.start();
   return server;
 }
 
-export interface ApiProcess { child: ChildProcess; kill(signal?: NodeJS.Signals): Promise<void>; output(): string }
+export interface ApiProcess {
+  child: ChildProcess;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  output(): string;
+}
 
 /** The real API (backend/src/main.ts, or the build's main.js) as a child process on `port`; resolves once it answers HTTP. */
-export async function startApiProcess(env: { port: number; databaseUrl: string; redisUrl: string; redisPrefix: string; reconcileSeconds: number }): Promise<ApiProcess> {
+export async function startApiProcess(env: {
+  port: number;
+  databaseUrl: string;
+  redisUrl: string;
+  redisPrefix: string;
+  reconcileSeconds: number;
+}): Promise<ApiProcess> {
   const args = FROM_SOURCES ? ['--import', './backend/test/analytics/ts-loader.mjs', 'backend/src/main.ts'] : ['dist/backend/src/main.js'];
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: {
-      PATH: process.env.PATH ?? '', NODE_ENV: 'test', PORT: String(env.port), DATABASE_URL: env.databaseUrl, REDIS_URL: env.redisUrl,
-      REDIS_PREFIX: env.redisPrefix, ADMIN_TOKEN, LOG_LEVEL: 'warn', RUN_WORKERS: 'false', LIVE_RECONCILE_SECONDS: String(env.reconcileSeconds),
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'test',
+      PORT: String(env.port),
+      DATABASE_URL: env.databaseUrl,
+      REDIS_URL: env.redisUrl,
+      REDIS_PREFIX: env.redisPrefix,
+      ADMIN_TOKEN,
+      LOG_LEVEL: 'warn',
+      RUN_WORKERS: 'false',
+      LIVE_RECONCILE_SECONDS: String(env.reconcileSeconds),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output = keepTail(child);
-  await waitUntil('the API to answer', async () => {
-    if (child.exitCode !== null) throw new Error(`API exited with ${child.exitCode}:\n${output()}`);
-    const r = await fetch(`http://127.0.0.1:${env.port}/api/ingest/health`, { signal: AbortSignal.timeout(3000) });
-    return r.status === 200 || r.status === 503;
-  }, 60_000, 100).catch((e: Error) => { child.kill('SIGKILL'); throw new Error(`${e.message}\n${output()}`); });
+  await waitUntil(
+    'the API to answer',
+    async () => {
+      if (child.exitCode !== null) throw new Error(`API exited with ${child.exitCode}:\n${output()}`);
+      const r = await fetch(`http://127.0.0.1:${env.port}/api/ingest/health`, { signal: AbortSignal.timeout(3000) });
+      return r.status === 200 || r.status === 503;
+    },
+    60_000,
+    100,
+  ).catch((e: Error) => {
+    child.kill('SIGKILL');
+    throw new Error(`${e.message}\n${output()}`);
+  });
   return {
     child,
     output,
@@ -158,18 +207,28 @@ export async function startApiProcess(env: { port: number; databaseUrl: string; 
 // ---------------------------------------------------------------------------------------------------------
 // The store, its events and the edge
 
-interface Camera { orgId: string; storeId: string; cameraId: string; apiKey: string }
+interface Camera {
+  orgId: string;
+  storeId: string;
+  cameraId: string;
+  apiKey: string;
+}
 
 async function http(base: string, method: string, path: string, token: string, body?: unknown, timeoutMs = 10_000) {
   const started = Date.now();
   const res = await fetch(base + path, {
-    method, signal: AbortSignal.timeout(timeoutMs),
+    method,
+    signal: AbortSignal.timeout(timeoutMs),
     headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
   let parsed: unknown = text;
-  try { parsed = JSON.parse(text); } catch { /* not JSON */ }
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    /* not JSON */
+  }
   return { status: res.status, body: parsed as any, headers: res.headers, ms: Date.now() - started };
 }
 
@@ -190,7 +249,12 @@ async function provisionStore(base: string, storeId: string, cameras: number): P
   const cams: Camera[] = [];
   for (let i = 0; i < cameras; i++) {
     const cameraId = `cam_${i + 1}`;
-    const c = await http(base, 'POST', '/api/admin/cameras', ADMIN_TOKEN, { store_id: storeId, camera_id: cameraId, name: cameraId, capabilities: ['entrance', 'zones', 'shelves', 'queue'] });
+    const c = await http(base, 'POST', '/api/admin/cameras', ADMIN_TOKEN, {
+      store_id: storeId,
+      camera_id: cameraId,
+      name: cameraId,
+      capabilities: ['entrance', 'zones', 'shelves', 'queue'],
+    });
     if (c.status !== 201) throw new Error(`camera: ${JSON.stringify(c.body)}`);
     const k = await http(base, 'POST', '/api/admin/edge-keys', ADMIN_TOKEN, { org_id: orgId, store_id: storeId, camera_id: cameraId });
     if (k.status !== 201) throw new Error(`edge key: ${JSON.stringify(k.body)}`);
@@ -217,7 +281,15 @@ export function makeBatches(cam: Camera, tag: string, count: number, size: numbe
       const r = random();
       const secs = Math.round(random() * 300_000) / 1000;
       if (r < 0.4) events.push({ type: 'entrance', ...common, direction: random() < 0.6 ? 'in' : 'out' });
-      else if (r < 0.7) events.push({ type: 'zone', ...common, zone_id: `zone_${Math.floor(random() * 3)}`, enter_ts: iso(ts - secs * 1000), exit_ts: iso(ts), dwell_seconds: secs });
+      else if (r < 0.7)
+        events.push({
+          type: 'zone',
+          ...common,
+          zone_id: `zone_${Math.floor(random() * 3)}`,
+          enter_ts: iso(ts - secs * 1000),
+          exit_ts: iso(ts),
+          dwell_seconds: secs,
+        });
       else if (r < 0.85) events.push({ type: 'shelf', ...common, shelf_id: `shelf_${Math.floor(random() * 4)}`, dwell_seconds: secs / 10 });
       else events.push({ type: 'queue', ...common, queue_id: 'checkout_1', enter_ts: iso(ts - secs * 1000), exit_ts: iso(ts), wait_seconds: secs });
     }
@@ -275,10 +347,16 @@ function exactPart(m: LiveMetrics): unknown {
 class Truth {
   private readonly pool: pg.Pool;
   private readonly reader: StoreTotalsReader;
-  constructor(url: string, private readonly storeId: string, private readonly timezone: string) {
+  constructor(
+    url: string,
+    private readonly storeId: string,
+    private readonly timezone: string,
+  ) {
     this.pool = new pg.Pool({ connectionString: url, max: 2 });
     // The dashboard's own totals query (the one the rebuild uses), run on a plain pool.
-    this.reader = new StoreTotalsReader({ query: async (text: string, params: unknown[]) => (await this.pool.query(text, params)).rows } as unknown as DataSource);
+    this.reader = new StoreTotalsReader({
+      query: async (text: string, params: unknown[]) => (await this.pool.query(text, params)).rows,
+    } as unknown as DataSource);
   }
 
   async today(): Promise<{ metrics: LiveMetrics; exits: number }> {
@@ -293,21 +371,33 @@ class Truth {
          SELECT 'e' AS t, camera_id, event_id FROM entrance_events WHERE store_id = $1 UNION ALL
          SELECT 'z', camera_id, event_id FROM zone_events WHERE store_id = $1 UNION ALL
          SELECT 's', camera_id, event_id FROM shelf_interactions WHERE store_id = $1 UNION ALL
-         SELECT 'q', camera_id, event_id FROM queue_events WHERE store_id = $1) x`, [this.storeId]);
+         SELECT 'q', camera_id, event_id FROM queue_events WHERE store_id = $1) x`,
+      [this.storeId],
+    );
     return rows[0];
   }
 
   async storedIds(): Promise<Set<string>> {
     const { rows } = await this.pool.query<{ id: string }>(
       `SELECT event_id AS id FROM entrance_events WHERE store_id = $1 UNION ALL SELECT event_id FROM zone_events WHERE store_id = $1
-       UNION ALL SELECT event_id FROM shelf_interactions WHERE store_id = $1 UNION ALL SELECT event_id FROM queue_events WHERE store_id = $1`, [this.storeId]);
+       UNION ALL SELECT event_id FROM shelf_interactions WHERE store_id = $1 UNION ALL SELECT event_id FROM queue_events WHERE store_id = $1`,
+      [this.storeId],
+    );
     return new Set(rows.map((r) => r.id));
   }
 
-  end(): Promise<void> { return this.pool.end(); }
+  end(): Promise<void> {
+    return this.pool.end();
+  }
 }
 
-interface Comparison { drift: number; over: number; exact: boolean; source: string | null; status: number }
+interface Comparison {
+  drift: number;
+  over: number;
+  exact: boolean;
+  source: string | null;
+  status: number;
+}
 
 async function compare(base: string, storeId: string, truth: Truth): Promise<Comparison> {
   const r = await http(base, 'GET', `/api/dashboard/live?store_id=${storeId}`, ADMIN_TOKEN);
@@ -341,17 +431,35 @@ async function healed(base: string, storeId: string, truth: Truth, sinceMs: numb
   }
 }
 
-async function summary(truth: Truth, generatedIds: string[], base: string, storeId: string, driftBeforeHeal: number, healSeconds: number | null): Promise<FaultResult> {
+async function summary(
+  truth: Truth,
+  generatedIds: string[],
+  base: string,
+  storeId: string,
+  driftBeforeHeal: number,
+  healSeconds: number | null,
+): Promise<FaultResult> {
   const { stored, distinct } = await truth.rows();
   const ids = await truth.storedIds();
   const end = await compare(base, storeId, truth);
   return {
-    generated: generatedIds.length, stored, lost: generatedIds.filter((id) => !ids.has(id)).length,
-    doubled: stored - distinct + end.over, drift: end.drift, driftBeforeHeal, healSeconds,
+    generated: generatedIds.length,
+    stored,
+    lost: generatedIds.filter((id) => !ids.has(id)).length,
+    doubled: stored - distinct + end.over,
+    drift: end.drift,
+    driftBeforeHeal,
+    healSeconds,
   };
 }
 
-interface Setup { db: ThrowawayDatabase; redis: RedisServer; port: number; base: string; prefix: string }
+interface Setup {
+  db: ThrowawayDatabase;
+  redis: RedisServer;
+  port: number;
+  base: string;
+  prefix: string;
+}
 
 async function setUp(): Promise<Setup> {
   const db = await createThrowawayDatabase();
@@ -370,7 +478,15 @@ async function tearDown(s: Setup, api: ApiProcess | null, truth: Truth | null): 
 // ---------------------------------------------------------------------------------------------------------
 // Scenarios
 
-export interface ApiCrashOptions { kills?: number; cameras?: number; batchesPerCamera?: number; batchSize?: number; reconcileSeconds?: number; healDeadlineS?: number; log?: (line: string) => void }
+export interface ApiCrashOptions {
+  kills?: number;
+  cameras?: number;
+  batchesPerCamera?: number;
+  batchSize?: number;
+  reconcileSeconds?: number;
+  healDeadlineS?: number;
+  log?: (line: string) => void;
+}
 
 /**
  * Issue 12 #5: the API is SIGKILLed `kills` times mid-ingest (spread over it) and restarted each time, while
@@ -393,7 +509,9 @@ export async function runApiCrashScenario(opts: ApiCrashOptions = {}): Promise<F
     const sender = new EdgeSender(s.base);
     const sending = Promise.all(cams.map((c, i) => sender.send(c, perCam[i])));
     let done = false;
-    void sending.finally(() => { done = true; });
+    void sending.finally(() => {
+      done = true;
+    });
     let killed = 0;
     for (let k = 1; k <= kills; k++) {
       // Mid-ingest: once the edges are k/(kills+1) of the way through, with requests in flight.
@@ -416,16 +534,27 @@ export async function runApiCrashScenario(opts: ApiCrashOptions = {}): Promise<F
   }
 }
 
-export interface RedisFaultOptions { cameras?: number; batchesPerCamera?: number; batchSize?: number; reconcileSeconds?: number; healDeadlineS?: number; log?: (line: string) => void }
+export interface RedisFaultOptions {
+  cameras?: number;
+  batchesPerCamera?: number;
+  batchSize?: number;
+  reconcileSeconds?: number;
+  healDeadlineS?: number;
+  log?: (line: string) => void;
+}
 
 /**
  * Issue 12 #7: during ingest, Redis is FLUSHALLed, then restarted (empty); /live must converge to PostgreSQL.
  * Then Redis is stopped: /live and /cameras must answer (from PostgreSQL) and ingest must keep storing; after
  * Redis returns, /live must converge again. healSeconds: from Redis's return until /live equals PostgreSQL.
  */
-export async function runRedisFaultScenario(opts: RedisFaultOptions = {}): Promise<FaultResult & {
-  afterFlushAndRestartSeconds: number | null; whileDown: RedisDownObservations; pollStatuses: Record<number, number>;
-}> {
+export async function runRedisFaultScenario(opts: RedisFaultOptions = {}): Promise<
+  FaultResult & {
+    afterFlushAndRestartSeconds: number | null;
+    whileDown: RedisDownObservations;
+    pollStatuses: Record<number, number>;
+  }
+> {
   const { cameras = 3, batchesPerCamera = 40, batchSize = 100, reconcileSeconds = 5, healDeadlineS = 90, log = () => undefined } = opts;
   const s = await setUp();
   let api: ApiProcess | null = null;
@@ -466,8 +595,17 @@ export async function runRedisFaultScenario(opts: RedisFaultOptions = {}): Promi
     // Redis stopped: reads answer from PostgreSQL, ingest goes on.
     await s.redis.stop();
     const down: RedisDownObservations = {
-      liveStatuses: [], cameraStatuses: [], liveMaxMs: 0, camerasMaxMs: 0, liveSources: [], liveExact: true,
-      health: { status: 0, body: null }, ingestAcked: 0, ingestBatches: 0, ingestMaxMs: 0, ingestMedianMs: 0,
+      liveStatuses: [],
+      cameraStatuses: [],
+      liveMaxMs: 0,
+      camerasMaxMs: 0,
+      liveSources: [],
+      liveExact: true,
+      health: { status: 0, body: null },
+      ingestAcked: 0,
+      ingestBatches: 0,
+      ingestMaxMs: 0,
+      ingestMedianMs: 0,
     };
     const whileDown = cams.map((c, i) => makeBatches(c, 'down', 5, batchSize, 300 + i));
     const downSender = new EdgeSender(s.base);

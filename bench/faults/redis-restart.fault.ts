@@ -63,9 +63,21 @@ export async function redisRestartFault(opts: RedisFaultOptions): Promise<RedisF
   const redis = await startRedisServer();
   const db = await createThrowawayDatabase();
   const config: AppConfig = {
-    nodeEnv: 'test', port: 0, databaseUrl: db.url, databaseUrlDefaulted: false, redisUrl: redis.url,
-    redisPrefix: `wink_fault_${randomBytes(3).toString('hex')}`, adminToken: ADMIN, adminTokenDefaulted: false, cameraOnlineSeconds: 90,
-    logLevel: opts.logLevel ?? 'silent', runWorkers: true, reportWaitMs: 3000, rollupDebounceMs: debounceMs, jobLockMs: 5000, healIntervalMs,
+    nodeEnv: 'test',
+    port: 0,
+    databaseUrl: db.url,
+    databaseUrlDefaulted: false,
+    redisUrl: redis.url,
+    redisPrefix: `wink_fault_${randomBytes(3).toString('hex')}`,
+    adminToken: ADMIN,
+    adminTokenDefaulted: false,
+    cameraOnlineSeconds: 90,
+    logLevel: opts.logLevel ?? 'silent',
+    runWorkers: true,
+    reportWaitMs: 3000,
+    rollupDebounceMs: debounceMs,
+    jobLockMs: 5000,
+    healIntervalMs,
   };
   const app = await createHttpApp(config);
   const sqlClient = new pg.Client({ connectionString: db.url });
@@ -75,10 +87,11 @@ export async function redisRestartFault(opts: RedisFaultOptions): Promise<RedisF
     const base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
     const call = async (method: string, path: string, token: string, body?: unknown) => {
       const res = await fetch(base + path, {
-        method, headers: { authorization: `Bearer ${token}`, connection: 'close', ...(body ? { 'content-type': 'application/json' } : {}) },
+        method,
+        headers: { authorization: `Bearer ${token}`, connection: 'close', ...(body ? { 'content-type': 'application/json' } : {}) },
         body: body ? JSON.stringify(body) : undefined,
       });
-      return { status: res.status, body: await res.json() as any };
+      return { status: res.status, body: (await res.json()) as any };
     };
     const admin = async (path: string, body: unknown) => {
       const r = await call('POST', path, ADMIN, body);
@@ -95,10 +108,19 @@ export async function redisRestartFault(opts: RedisFaultOptions): Promise<RedisF
     let sent = 0;
     const send = async (n: number, tag: string) => {
       const events = Array.from({ length: n }, (_, i) => ({
-        type: 'entrance', event_id: `${tag}-${i}`, ts: new Date(hour + Math.floor(((i + 0.5) / n) * HOUR_MS)).toISOString(),
-        direction: 'in', person_key: `${tag}-${i}`,
+        type: 'entrance',
+        event_id: `${tag}-${i}`,
+        ts: new Date(hour + Math.floor(((i + 0.5) / n) * HOUR_MS)).toISOString(),
+        direction: 'in',
+        person_key: `${tag}-${i}`,
       }));
-      const r = await call('POST', '/api/ingest/events', key, { org_id: org.id, store_id: STORE, camera_id: 'cam_1', device_ts: new Date().toISOString(), events });
+      const r = await call('POST', '/api/ingest/events', key, {
+        org_id: org.id,
+        store_id: STORE,
+        camera_id: 'cam_1',
+        device_ts: new Date().toISOString(),
+        events,
+      });
       if (r.status !== 200 || r.body.accepted !== n) throw new Error(`ingest: ${r.status} ${JSON.stringify(r.body)}`);
       sent += n;
     };
@@ -116,8 +138,10 @@ export async function redisRestartFault(opts: RedisFaultOptions): Promise<RedisF
       const r = await call('GET', '/api/analytics/health', ADMIN);
       const b = r.body as { schedulers?: { expected: number }; dirty_hours?: { hours: number }; queues?: Record<string, { schedulers?: number }> };
       const perQueue = Object.values(b.queues ?? {}).map((q) => q.schedulers);
-      const schedulers = perQueue.length && perQueue.every((n) => typeof n === 'number')
-        ? { present: perQueue.reduce((a, n) => a + n!, 0), expected: b.schedulers?.expected ?? 2 } : undefined;
+      const schedulers =
+        perQueue.length && perQueue.every((n) => typeof n === 'number')
+          ? { present: perQueue.reduce((a, n) => a + n!, 0), expected: b.schedulers?.expected ?? 2 }
+          : undefined;
       return { schedulers, dirtyHours: b.dirty_hours?.hours };
     };
     const schedulersBack = async () => {
@@ -128,7 +152,10 @@ export async function redisRestartFault(opts: RedisFaultOptions): Promise<RedisF
 
     // 1. The hour is rolled up through the ordinary path (queue job), and the schedulers are there.
     await send(before, 'before');
-    await until('the first rollup', async () => { const c = await counts(); return c.rolled === c.raw && c.raw === before; });
+    await until('the first rollup', async () => {
+      const c = await counts();
+      return c.rolled === c.raw && c.raw === before;
+    });
     await until('the schedulers at start-up', schedulersBack);
 
     // 2. Late events, then the fault while their rollup job still waits out its debounce window in Redis.
@@ -161,17 +188,26 @@ export async function redisRestartFault(opts: RedisFaultOptions): Promise<RedisF
         const c = await counts();
         if (c.raw === before + late && c.rolled === c.raw) rollupSeconds = (Date.now() - faultAt) / 1000;
       }
-      if (schedulerSeconds === null && await schedulersBack().catch(() => false)) schedulerSeconds = (Date.now() - faultAt) / 1000;
+      if (schedulerSeconds === null && (await schedulersBack().catch(() => false))) schedulerSeconds = (Date.now() - faultAt) / 1000;
       await new Promise((r) => setTimeout(r, 50));
     }
     const c = await counts();
     const h = await health();
     return {
-      scenario: 'Redis restart: schedulers + late rollups', fault: opts.fault,
-      generated: sent, rolledUp: c.rolled, raw: c.raw, drift: c.raw - c.rolled,
+      scenario: 'Redis restart: schedulers + late rollups',
+      fault: opts.fault,
+      generated: sent,
+      rolledUp: c.rolled,
+      raw: c.raw,
+      drift: c.raw - c.rolled,
       healSeconds: rollupSeconds !== null && schedulerSeconds !== null ? Math.max(rollupSeconds, schedulerSeconds) : null,
-      rollupSeconds, schedulerSeconds, boundSeconds: (debounceMs + 2 * healIntervalMs) / 1000,
-      schedulersAfterFault, schedulers: h.schedulers ?? { present: -1, expected: -1 }, dirtyHours: h.dirtyHours ?? -1, jobLost,
+      rollupSeconds,
+      schedulerSeconds,
+      boundSeconds: (debounceMs + 2 * healIntervalMs) / 1000,
+      schedulersAfterFault,
+      schedulers: h.schedulers ?? { present: -1, expected: -1 },
+      dirtyHours: h.dirtyHours ?? -1,
+      jobLost,
     };
   } finally {
     await sqlClient.end().catch(() => undefined);

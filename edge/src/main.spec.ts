@@ -16,11 +16,20 @@ interface Run {
   stderr: string;
 }
 
-function cli(args: string[], env: Record<string, string> = {}, whileRunning?: (child: ReturnType<typeof spawn>, output: () => string) => Promise<void>): Promise<Run> {
+function cli(
+  args: string[],
+  env: Record<string, string> = {},
+  whileRunning?: (child: ReturnType<typeof spawn>, output: () => string) => Promise<void>,
+): Promise<Run> {
   return command(deno, ['run', '--allow-all', main, ...args], { ...process.env, NO_COLOR: '1', ...env }, whileRunning);
 }
 
-function command(bin: string, args: string[], env: NodeJS.ProcessEnv, whileRunning?: (child: ReturnType<typeof spawn>, output: () => string) => Promise<void>): Promise<Run> {
+function command(
+  bin: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  whileRunning?: (child: ReturnType<typeof spawn>, output: () => string) => Promise<void>,
+): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(bin, args, { cwd: root, env });
     let stdout = '';
@@ -105,8 +114,10 @@ describeWithDeno('wink-edge CLI under Deno', () => {
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('WINK_')));
     const r = await command('npm', ['run', '--silent', 'edge', '--', ...line![1].split(' ')], { ...env, NO_COLOR: '1' });
     expect(r).toMatchObject({ code: 0 });
-    expect(r.stdout).toBe('OK: edge/config.example.yaml: store store_demo_001, 3 camera(s); not set here, needed by run and test: '
-      + 'WINK_CAM_PASSWORD, WINK_KEY_CAM_ENTRANCE_01, WINK_KEY_CAM_ZONE_01, WINK_KEY_CAM_CHECKOUT_01\n');
+    expect(r.stdout).toBe(
+      'OK: edge/config.example.yaml: store store_demo_001, 3 camera(s); not set here, needed by run and test: ' +
+        'WINK_CAM_PASSWORD, WINK_KEY_CAM_ENTRANCE_01, WINK_KEY_CAM_ZONE_01, WINK_KEY_CAM_CHECKOUT_01\n',
+    );
     expect(r.stderr).toContain('warning: cameras[0].api_key: environment variable WINK_KEY_CAM_ENTRANCE_01 is not set');
     // A real problem is still an error while the variables are only warnings.
     const dir = mkdtempSync(join(tmpdir(), 'wink-cli-'));
@@ -164,7 +175,12 @@ describeWithDeno('wink-edge CLI under Deno', () => {
     const { path } = writeConfig(backend.url);
     const r = await cli(['test', path]);
     expect(r.code).toBe(0);
-    expect(r.stdout.trim().split('\n').every((l) => l.startsWith('✅'))).toBe(true);
+    expect(
+      r.stdout
+        .trim()
+        .split('\n')
+        .every((l) => l.startsWith('✅')),
+    ).toBe(true);
     expect(r.stdout).toContain('event ingestion cam_b: 1 test events (queue) accepted as a dry run, nothing stored');
   });
 

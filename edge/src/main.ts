@@ -129,8 +129,8 @@ async function main(argv: string[]): Promise<number> {
         if (values['write-into'] !== config.store_id) {
           process.stderr.write(
             `--pipeline synthetic writes made-up events into store ${config.store_id}'s real numbers (footfall, history, reports).\n` +
-            `To do that on purpose (a test store), add --write-into ${config.store_id}. ` +
-            `To check the path to the backend without writing anything, run: wink-edge test ${configPath}\n`,
+              `To do that on purpose (a test store), add --write-into ${config.store_id}. ` +
+              `To check the path to the backend without writing anything, run: wink-edge test ${configPath}\n`,
           );
           return 2;
         }
@@ -147,7 +147,11 @@ async function run(config: EdgeConfig, pipeline: string, pipelineOptions: Record
 
   const pipelineModule = pipelineModuleUrl(pipeline);
   if (pipelineModule.protocol === 'file:' && !existsSync(fileURLToPath(pipelineModule))) {
-    log.error('pipeline module not found', { pipeline, module: pipelineModule.href, hint: 'use --pipeline synthetic to exercise the runtime without the vision code' });
+    log.error('pipeline module not found', {
+      pipeline,
+      module: pipelineModule.href,
+      hint: 'use --pipeline synthetic to exercise the runtime without the vision code',
+    });
     return 2;
   }
 

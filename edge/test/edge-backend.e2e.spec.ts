@@ -16,7 +16,11 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const deno = join(root, 'node_modules', '.bin', 'deno');
 const describeWithDeno = existsSync(deno) ? describe : describe.skip;
 
-interface EdgeProcess { child: ChildProcess; output: () => string; exited: Promise<number | null> }
+interface EdgeProcess {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
 
 function startEdge(args: string[]): EdgeProcess {
   const child = spawn(deno, ['run', '--allow-all', join(root, 'edge/src/main.ts'), ...args], { cwd: root, env: { ...process.env, NO_COLOR: '1' } });
@@ -44,13 +48,19 @@ describeWithDeno('edge ⇄ real backend', () => {
   let configPath: string;
 
   const rows = async (cameraId: string) =>
-    (await t.app.get(DataSource).query(
-      `SELECT event_id, person_key, ts FROM queue_events WHERE store_id = $1 AND camera_id = $2 ORDER BY id`, [camA.storeId, cameraId],
-    )) as { event_id: string; person_key: string; ts: Date }[];
+    (await t.app
+      .get(DataSource)
+      .query(`SELECT event_id, person_key, ts FROM queue_events WHERE store_id = $1 AND camera_id = $2 ORDER BY id`, [camA.storeId, cameraId])) as {
+      event_id: string;
+      person_key: string;
+      ts: Date;
+    }[];
   const bufferedLines = (cameraId: string) => {
     const d = join(dir, 'buffers', cameraId);
     if (!existsSync(d)) return 0;
-    return readdirSync(d).filter((f) => f.startsWith('buffer_')).reduce((n, f) => n + readFileSync(join(d, f), 'utf8').split('\n').filter(Boolean).length, 0);
+    return readdirSync(d)
+      .filter((f) => f.startsWith('buffer_'))
+      .reduce((n, f) => n + readFileSync(join(d, f), 'utf8').split('\n').filter(Boolean).length, 0);
   };
 
   beforeAll(async () => {
@@ -61,7 +71,9 @@ describeWithDeno('edge ⇄ real backend', () => {
     await proxy.up();
     dir = mkdtempSync(join(tmpdir(), 'wink-edge-e2e-'));
     configPath = join(dir, 'config.yaml');
-    writeFileSync(configPath, `api_base: ${proxy.url}
+    writeFileSync(
+      configPath,
+      `api_base: ${proxy.url}
 org_id: ${camA.orgId}
 store_id: ${camA.storeId}
 request_timeout_ms: 2000
@@ -81,7 +93,8 @@ cameras:
     capabilities: [queue]
     screenshot_size: [640, 480]
     queues: { till_2: [[0, 0], [100, 0], [100, 100]] }
-`);
+`,
+    );
     process.env.KEY_A = camA.apiKey;
     process.env.KEY_B = camB.apiKey;
   });
@@ -91,7 +104,16 @@ cameras:
   });
 
   it('delivers every event exactly once and in order through an outage', async () => {
-    const edge = startEdge(['run', configPath, '--pipeline', 'synthetic', '--write-into', camA.storeId, '--pipeline-options', '{"events_per_second":40,"end_after_events":160}']);
+    const edge = startEdge([
+      'run',
+      configPath,
+      '--pipeline',
+      'synthetic',
+      '--write-into',
+      camA.storeId,
+      '--pipeline-options',
+      '{"events_per_second":40,"end_after_events":160}',
+    ]);
     try {
       await waitFor('first events', async () => (await rows('cam_a')).length > 10);
       await proxy.down();
@@ -120,7 +142,16 @@ cameras:
   it('replays what was on disk after the edge was killed, none lost, none doubled', async () => {
     const before = (await rows('cam_a')).length;
     await proxy.down();
-    const edge = startEdge(['run', configPath, '--pipeline', 'synthetic', '--write-into', camA.storeId, '--pipeline-options', '{"events_per_second":50,"end_after_events":60}']);
+    const edge = startEdge([
+      'run',
+      configPath,
+      '--pipeline',
+      'synthetic',
+      '--write-into',
+      camA.storeId,
+      '--pipeline-options',
+      '{"events_per_second":50,"end_after_events":60}',
+    ]);
     await waitFor('60 events on disk', () => bufferedLines('cam_a') >= 60 && bufferedLines('cam_b') >= 60);
     edge.child.kill('SIGKILL');
     await edge.exited;
@@ -141,9 +172,15 @@ cameras:
   }, 90_000);
 
   it('passes the self-test against the real backend, and the self-test adds nothing to the store', async () => {
-    const count = async () => (await t.app.get(DataSource).query(
-      `SELECT (SELECT count(*) FROM queue_events WHERE store_id = $1)::int + (SELECT count(*) FROM camera_heartbeats WHERE store_id = $1)::int AS n`, [camA.storeId],
-    ))[0].n as number;
+    const count = async () =>
+      (
+        await t.app
+          .get(DataSource)
+          .query(
+            `SELECT (SELECT count(*) FROM queue_events WHERE store_id = $1)::int + (SELECT count(*) FROM camera_heartbeats WHERE store_id = $1)::int AS n`,
+            [camA.storeId],
+          )
+      )[0].n as number;
     const before = await count();
     const edge = startEdge(['test', configPath]);
     const code = await edge.exited;
@@ -157,7 +194,11 @@ cameras:
 
   it('sends a batch the backend refuses with 400 to the dead-letter file, with the reason', async () => {
     const config = parseConfig(readFileSync(configPath, 'utf8'), { KEY_A: camA.apiKey, KEY_B: camB.apiKey });
-    const outbox = await EventOutbox.forCamera({ ...config, buffer: { ...config.buffer, dir: join(dir, 'dead-letter-test') } }, config.cameras[0], Logger.create({ level: 'error' }));
+    const outbox = await EventOutbox.forCamera(
+      { ...config, buffer: { ...config.buffer, dir: join(dir, 'dead-letter-test') } },
+      config.cameras[0],
+      Logger.create({ level: 'error' }),
+    );
     outbox.enqueue([{ type: 'shelf', ts: new Date().toISOString(), shelf_id: 'shelf_1', dwell_seconds: 100_000, person_key: 'p' }]);
     await outbox.flush(5000);
     expect(outbox.deadLetterCount).toBe(1);

@@ -16,11 +16,25 @@ import { emittedFile, type EmitterSpec } from './outbox-kill.scenario.ts';
 
 async function main(spec: EmitterSpec): Promise<void> {
   const log = Logger.create({ level: 'error', sink: (line) => process.stderr.write(line + '\n') });
-  const outboxes = await Promise.all(spec.cameras.map((c) => EventOutbox.open({
-    apiBase: spec.apiBase, apiKey: c.apiKey, orgId: spec.orgId, storeId: spec.storeId, cameraId: c.cameraId,
-    dir: join(spec.dir, c.cameraId), maxEvents: spec.maxEvents, maxWaitMs: spec.maxWaitMs, maxDiskBytes: 64 * 1024 * 1024,
-    requestTimeoutMs: spec.requestTimeoutMs, retryInitialMs: 200, retryMaxMs: 2000, log,
-  })));
+  const outboxes = await Promise.all(
+    spec.cameras.map((c) =>
+      EventOutbox.open({
+        apiBase: spec.apiBase,
+        apiKey: c.apiKey,
+        orgId: spec.orgId,
+        storeId: spec.storeId,
+        cameraId: c.cameraId,
+        dir: join(spec.dir, c.cameraId),
+        maxEvents: spec.maxEvents,
+        maxWaitMs: spec.maxWaitMs,
+        maxDiskBytes: 64 * 1024 * 1024,
+        requestTimeoutMs: spec.requestTimeoutMs,
+        retryInitialMs: 200,
+        retryMaxMs: 2000,
+        log,
+      }),
+    ),
+  );
   let n = 0;
   const reported = spec.cameras.map(() => -1);
   const emit = setInterval(() => {
@@ -35,12 +49,16 @@ async function main(spec: EmitterSpec): Promise<void> {
     });
     n++;
   }, 1000 / spec.eventsPerSecond);
-  const report = setInterval(() => outboxes.forEach((o, i) => {
-    const { bufferedCount, pendingCount } = o.counters; // events not yet at the backend, on disk or in memory
-    if (bufferedCount + pendingCount === reported[i]) return;
-    reported[i] = bufferedCount + pendingCount;
-    process.stdout.write(`buffered ${spec.cameras[i].cameraId} ${reported[i]}\n`);
-  }), 20);
+  const report = setInterval(
+    () =>
+      outboxes.forEach((o, i) => {
+        const { bufferedCount, pendingCount } = o.counters; // events not yet at the backend, on disk or in memory
+        if (bufferedCount + pendingCount === reported[i]) return;
+        reported[i] = bufferedCount + pendingCount;
+        process.stdout.write(`buffered ${spec.cameras[i].cameraId} ${reported[i]}\n`);
+      }),
+    20,
+  );
   process.on('SIGTERM', () => {
     clearInterval(emit);
     clearInterval(report);

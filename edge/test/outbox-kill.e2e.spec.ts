@@ -24,21 +24,27 @@ describe('edge outbox under SIGKILL, against the real backend', () => {
     storeId: cameras[0].storeId,
     cameras: cameras.map((c) => ({ cameraId: c.cameraId, apiKey: c.apiKey })),
     storedKeys: async (cameraId) => {
-      const rows = (await t.app.get(DataSource).query(
-        `SELECT person_key FROM entrance_events WHERE store_id = $1 AND camera_id = $2 ORDER BY id`, [cameras[0].storeId, cameraId],
-      )) as { person_key: string }[];
+      const rows = (await t.app
+        .get(DataSource)
+        .query(`SELECT person_key FROM entrance_events WHERE store_id = $1 AND camera_id = $2 ORDER BY id`, [cameras[0].storeId, cameraId])) as {
+        person_key: string;
+      }[];
       return rows.map((r) => r.person_key);
     },
   });
 
-  it.each(['up', 'hung', 'down'] as const)('with the backend %s: nothing lost, nothing doubled, order kept', async (backend) => {
-    await t.app.get(DataSource).query(`DELETE FROM entrance_events WHERE store_id = $1`, [cameras[0].storeId]);
-    const result = await outboxKillScenario(target(), { backend, eventsPerSecond: 20, eventsBeforeKill: 60, eventsAfterRestart: 20 });
-    console.log(JSON.stringify(result));
-    for (const camera of result.cameras) {
-      expect(camera).toMatchObject({ lost: 0, doubled: 0, outOfOrder: 0 });
-      expect(camera.stored).toBe(camera.emitted);
-      expect(camera.emitted).toBeGreaterThanOrEqual(60 + 20);
-    }
-  }, 240_000);
+  it.each(['up', 'hung', 'down'] as const)(
+    'with the backend %s: nothing lost, nothing doubled, order kept',
+    async (backend) => {
+      await t.app.get(DataSource).query(`DELETE FROM entrance_events WHERE store_id = $1`, [cameras[0].storeId]);
+      const result = await outboxKillScenario(target(), { backend, eventsPerSecond: 20, eventsBeforeKill: 60, eventsAfterRestart: 20 });
+      console.log(JSON.stringify(result));
+      for (const camera of result.cameras) {
+        expect(camera).toMatchObject({ lost: 0, doubled: 0, outOfOrder: 0 });
+        expect(camera.stored).toBe(camera.emitted);
+        expect(camera.emitted).toBeGreaterThanOrEqual(60 + 20);
+      }
+    },
+    240_000,
+  );
 });

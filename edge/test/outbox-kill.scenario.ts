@@ -96,8 +96,17 @@ export async function outboxKillScenario(target: KillTarget, options: KillOption
   const proxy = new SwitchableProxy(Number(new URL(target.apiBase).port));
   await proxy.up();
   const spec = (run: string, maxEventsPerCamera?: number): EmitterSpec => ({
-    apiBase: proxy.url, orgId: target.orgId, storeId: target.storeId, cameras: target.cameras, dir, run, eventsPerSecond: perSecond,
-    maxEventsPerCamera, maxEvents: options.maxEvents ?? 500, maxWaitMs: options.maxWaitMs ?? 2000, requestTimeoutMs: options.requestTimeoutMs ?? 2000,
+    apiBase: proxy.url,
+    orgId: target.orgId,
+    storeId: target.storeId,
+    cameras: target.cameras,
+    dir,
+    run,
+    eventsPerSecond: perSecond,
+    maxEventsPerCamera,
+    maxEvents: options.maxEvents ?? 500,
+    maxWaitMs: options.maxWaitMs ?? 2000,
+    requestTimeoutMs: options.requestTimeoutMs ?? 2000,
   });
   const emitted = (run: string) => target.cameras.map((c) => readLines(emittedFile(dir, c.cameraId, run)).length);
   const everyCamera = (run: string, atLeast: number) => Math.min(...emitted(run)) >= atLeast;
@@ -170,7 +179,11 @@ interface Emitter {
 async function startEmitter(runtime: 'deno' | 'node', spec: EmitterSpec, timeoutMs: number): Promise<Emitter> {
   const script = join(root, 'edge/test/outbox-emitter.ts');
   const args = runtime === 'deno' ? [deno, 'run', '--allow-all', script] : [process.execPath, ...nodeTypeScriptArgs(), script];
-  const child = spawn(args[0], [...args.slice(1), JSON.stringify(spec)], { cwd: root, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(args[0], [...args.slice(1), JSON.stringify(spec)], {
+    cwd: root,
+    env: { ...process.env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d) => (out += d));
@@ -203,7 +216,11 @@ function nodeTypeScriptArgs(): string[] {
 }
 
 function readLines(path: string): string[] {
-  return existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter((l) => l !== '') : [];
+  return existsSync(path)
+    ? readFileSync(path, 'utf8')
+        .split('\n')
+        .filter((l) => l !== '')
+    : [];
 }
 
 async function waitFor(what: string, cond: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {

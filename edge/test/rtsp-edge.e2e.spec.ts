@@ -16,9 +16,13 @@ const deno = join(root, 'node_modules', '.bin', 'deno');
 const MODEL = 'models/yolov8n_int8.onnx';
 const CLIP = 'video/train_door_example_02.mp4';
 
-const missing = missingSharedFile([MODEL, CLIP]) ? `../shared/${missingSharedFile([MODEL, CLIP])} not found`
-  : missingRtspServerPackages() ? `missing Debian packages for the RTSP test server: ${missingRtspServerPackages()}`
-  : !existsSync(deno) ? 'deno is not installed (npm ci)' : null;
+const missing = missingSharedFile([MODEL, CLIP])
+  ? `../shared/${missingSharedFile([MODEL, CLIP])} not found`
+  : missingRtspServerPackages()
+    ? `missing Debian packages for the RTSP test server: ${missingRtspServerPackages()}`
+    : !existsSync(deno)
+      ? 'deno is not installed (npm ci)'
+      : null;
 if (missing) console.warn(`RTSP end-to-end test skipped: ${missing}`);
 const describeRtsp = missing ? describe.skip : describe;
 
@@ -48,7 +52,9 @@ describeRtsp('edge on a real RTSP stream → real backend', () => {
     const cam = await provisionCamera(t, { storeId: 'store_rtsp_001', cameraId: 'cam_door', capabilities: ['zones'] });
     const dir = mkdtempSync(join(tmpdir(), 'wink-rtsp-e2e-'));
     const configPath = join(dir, 'config.yaml');
-    writeFileSync(configPath, `api_base: ${t.baseUrl}
+    writeFileSync(
+      configPath,
+      `api_base: ${t.baseUrl}
 api_key: ${cam.apiKey}
 org_id: ${cam.orgId}
 store_id: ${cam.storeId}
@@ -63,10 +69,14 @@ cameras:
     capabilities: [zones]
     screenshot_size: [704, 576]
     zones: { platform: [[0, 0], [704, 0], [704, 576], [0, 576]] }
-`);
+`,
+    );
     const db = t.app.get(DataSource);
     const heartbeats = async () =>
-      (await db.query(`SELECT received_at, status_data FROM camera_heartbeats WHERE store_id = $1 ORDER BY id`, [cam.storeId])) as { received_at: Date; status_data: Record<string, any> }[];
+      (await db.query(`SELECT received_at, status_data FROM camera_heartbeats WHERE store_id = $1 ORDER BY id`, [cam.storeId])) as {
+        received_at: Date;
+        status_data: Record<string, any>;
+      }[];
 
     const edge = spawn(deno, ['run', '--allow-all', join(root, 'edge/src/main.ts'), 'run', configPath], { cwd: root, env: { ...process.env, NO_COLOR: '1' } });
     let output = '';
@@ -74,23 +84,35 @@ cameras:
     edge.stderr.on('data', (d) => (output += d));
     const exited = new Promise<number | null>((resolve) => edge.on('exit', (code) => resolve(code)));
     try {
-      await waitFor('a heartbeat from a streaming camera', async () => (await heartbeats()).find((h) => h.status_data.stream_state === 'streaming' && h.status_data.fps > 0));
+      await waitFor('a heartbeat from a streaming camera', async () =>
+        (await heartbeats()).find((h) => h.status_data.stream_state === 'streaming' && h.status_data.fps > 0),
+      );
       await rtsp.kill();
       const droppedAt = Date.now();
-      await waitFor('a heartbeat saying the stream is reconnecting', async () => (await heartbeats()).find((h) => h.received_at.getTime() > droppedAt && h.status_data.stream_state === 'reconnecting'));
+      await waitFor('a heartbeat saying the stream is reconnecting', async () =>
+        (await heartbeats()).find((h) => h.received_at.getTime() > droppedAt && h.status_data.stream_state === 'reconnecting'),
+      );
       await rtsp.restart();
       const restartedAt = Date.now();
       await waitFor('frames analysed again after the camera came back', async () =>
-        (await heartbeats()).find((h) => h.received_at.getTime() > restartedAt + 1000 && h.status_data.stream_state === 'streaming' && h.status_data.fps > 0));
+        (await heartbeats()).find((h) => h.received_at.getTime() > restartedAt + 1000 && h.status_data.stream_state === 'streaming' && h.status_data.fps > 0),
+      );
       // The camera keeps counting: visits that began after the reconnect reach the backend.
-      await waitFor('zone visits from after the reconnect', async () =>
-        Number((await db.query(`SELECT count(*) FROM zone_events WHERE store_id = $1 AND enter_ts > $2`, [cam.storeId, new Date(restartedAt)]))[0].count) > 0, 60_000);
+      await waitFor(
+        'zone visits from after the reconnect',
+        async () =>
+          Number((await db.query(`SELECT count(*) FROM zone_events WHERE store_id = $1 AND enter_ts > $2`, [cam.storeId, new Date(restartedAt)]))[0].count) > 0,
+        60_000,
+      );
     } finally {
       edge.kill('SIGTERM');
     }
     expect(await exited).toBe(0);
     // Visits still open at shutdown are closed and sent, so the last minutes are not lost.
-    const zones: { enter_ts: Date; exit_ts: Date; dwell_seconds: number }[] = await db.query(`SELECT enter_ts, exit_ts, dwell_seconds FROM zone_events WHERE store_id = $1`, [cam.storeId]);
+    const zones: { enter_ts: Date; exit_ts: Date; dwell_seconds: number }[] = await db.query(
+      `SELECT enter_ts, exit_ts, dwell_seconds FROM zone_events WHERE store_id = $1`,
+      [cam.storeId],
+    );
     console.log(`RTSP e2e: ${zones.length} zone visits; heartbeats: ${(await heartbeats()).map((h) => h.status_data.stream_state).join(',')}`);
     expect(zones.length).toBeGreaterThan(0);
     for (const z of zones) expect(z.exit_ts.getTime()).toBeGreaterThanOrEqual(z.enter_ts.getTime());

@@ -85,9 +85,7 @@ export async function startRtspServer(file: string, timeoutMs = 15_000): Promise
   let stderr = '';
 
   const exited = (proc: ChildProcess) =>
-    proc.exitCode !== null || proc.signalCode !== null
-      ? Promise.resolve()
-      : new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+    proc.exitCode !== null || proc.signalCode !== null ? Promise.resolve() : new Promise<void>((resolve) => proc.once('exit', () => resolve()));
 
   const launch = async () => {
     stderr = '';

@@ -1,12 +1,31 @@
 import {
-  deriveEventId, describeIssue, eventBatchSchema, findFutureTimestamp, formatPath, heartbeatSchema, MAX_STATUS_BYTES, safeName, safeTimestamp,
+  deriveEventId,
+  describeIssue,
+  eventBatchSchema,
+  findFutureTimestamp,
+  formatPath,
+  heartbeatSchema,
+  MAX_STATUS_BYTES,
+  safeName,
+  safeTimestamp,
 } from './events.ts';
 
 const batch = {
-  org_id: 'org', store_id: 'store_demo_001', camera_id: 'cam_entrance_01', device_ts: '2024-01-15T10:30:00Z',
+  org_id: 'org',
+  store_id: 'store_demo_001',
+  camera_id: 'cam_entrance_01',
+  device_ts: '2024-01-15T10:30:00Z',
   events: [
     { type: 'entrance', ts: '2024-01-15T10:30:00Z', direction: 'in', person_key: 'p1' },
-    { type: 'zone', ts: '2024-01-15T10:31:00Z', zone_id: 'electronics', enter_ts: '2024-01-15T10:30:00Z', exit_ts: '2024-01-15T10:31:00Z', dwell_seconds: 60, person_key: 'p1' },
+    {
+      type: 'zone',
+      ts: '2024-01-15T10:31:00Z',
+      zone_id: 'electronics',
+      enter_ts: '2024-01-15T10:30:00Z',
+      exit_ts: '2024-01-15T10:31:00Z',
+      dwell_seconds: 60,
+      person_key: 'p1',
+    },
   ],
 };
 
@@ -33,7 +52,9 @@ describe('event contract', () => {
   it('finds a timestamp more than 5 minutes ahead', () => {
     const now = Date.parse('2024-01-15T10:20:00Z');
     expect(findFutureTimestamp(eventBatchSchema.parse(batch), now)).toEqual({
-      field: 'events[0].ts', message: 'is more than 5 minutes in the future', event_index: 0,
+      field: 'events[0].ts',
+      message: 'is more than 5 minutes in the future',
+      event_index: 0,
     });
     expect(findFutureTimestamp(eventBatchSchema.parse(batch), now + 11 * 60_000)).toBeNull();
   });
@@ -96,8 +117,13 @@ describe('what PostgreSQL can store', () => {
   });
 
   it.each([
-    ['+05:30', '2024-01-15T10:30:00+05:30'], ['-15:59', '2024-01-15T10:30:00-15:59'], ['+15:59', '2024-01-15T10:30:00+15:59'],
-    ['Z', '2024-01-15T10:30:00Z'], ['fractions', '2024-01-15T10:30:00.123456Z'], ['year 2000', '2000-01-01T00:00:00Z'], ['year 2100', '2100-12-31T23:59:59Z'],
+    ['+05:30', '2024-01-15T10:30:00+05:30'],
+    ['-15:59', '2024-01-15T10:30:00-15:59'],
+    ['+15:59', '2024-01-15T10:30:00+15:59'],
+    ['Z', '2024-01-15T10:30:00Z'],
+    ['fractions', '2024-01-15T10:30:00.123456Z'],
+    ['year 2000', '2000-01-01T00:00:00Z'],
+    ['year 2100', '2100-12-31T23:59:59Z'],
   ])('accepts the timestamp with %s', (_name, ts) => {
     expect(safeTimestamp.safeParse(ts).success).toBe(true);
     expect(eventBatchSchema.safeParse(event({ ts, enter_ts: ts, exit_ts: ts })).success).toBe(true);

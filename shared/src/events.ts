@@ -67,8 +67,8 @@ function unstorableOffsetReason(s: string): string | null {
 }
 
 /** An ISO 8601 timestamp with a zone that PostgreSQL stores as the same instant. */
-export const safeTimestamp = z
-  .iso.datetime({ offset: true, error: 'must be an ISO 8601 timestamp with a time zone (e.g. 2024-01-15T10:30:00Z)' })
+export const safeTimestamp = z.iso
+  .datetime({ offset: true, error: 'must be an ISO 8601 timestamp with a time zone (e.g. 2024-01-15T10:30:00Z)' })
   .check(storableYear, reasonCheck(unstorableOffsetReason));
 
 /** Ids and keys (event, org/store/camera scope, person, zone, shelf, queue): trimmed, 1-128 characters, no controls. */
@@ -90,12 +90,7 @@ export const SLUG_RULE = 'must be 1-64 characters of letters, digits, _ . -';
 export const slug = z.string({ error: 'is required' }).regex(SLUG_PATTERN, SLUG_RULE);
 
 /** A display name (organisation, store, camera, viewer key): any Unicode text PostgreSQL stores, trimmed, 1-200. */
-export const safeName = z
-  .string({ error: 'is required' })
-  .check(storableText)
-  .trim()
-  .min(1, 'must not be empty')
-  .max(200, 'must be at most 200 characters');
+export const safeName = z.string({ error: 'is required' }).check(storableText).trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
 
 /** A visit longer than a day is a tracking fault, not a shopper. */
 const MAX_DURATION_S = 86_400;
@@ -156,11 +151,9 @@ export type EventType = (typeof EVENT_TYPES)[number];
 /** The camera capability an event kind needs: a camera sends only the kinds it was set up for. */
 export const CAPABILITY_FOR_EVENT = { entrance: 'entrance', zone: 'zones', shelf: 'shelves', queue: 'queue' } as const satisfies Record<EventType, Capability>;
 
-export const storeEventSchema = z.discriminatedUnion(
-  'type',
-  [entrance, zone.superRefine(exitNotBeforeEnter), shelf, queue.superRefine(exitNotBeforeEnter)],
-  { error: `must have a "type" of ${EVENT_TYPES.join(', ')}` },
-);
+export const storeEventSchema = z.discriminatedUnion('type', [entrance, zone.superRefine(exitNotBeforeEnter), shelf, queue.superRefine(exitNotBeforeEnter)], {
+  error: `must have a "type" of ${EVENT_TYPES.join(', ')}`,
+});
 
 export type EntranceEvent = z.infer<typeof entrance>;
 export type ZoneEvent = z.infer<typeof zone>;
@@ -199,14 +192,12 @@ function unstorableJson(value: unknown, path: PropertyKey[], depth: number): { p
 }
 
 /** A camera's free-form status: a JSON object, at most MAX_STATUS_DEPTH levels and MAX_STATUS_BYTES as JSON. */
-export const statusDataSchema = z
-  .record(z.string(), z.unknown(), { error: 'must be an object' })
-  .superRefine((data, ctx) => {
-    const found = unstorableJson(data, [], 1);
-    if (found) return ctx.addIssue({ code: 'custom', path: found.path, message: found.message, input: data });
-    const bytes = new TextEncoder().encode(JSON.stringify(data)).length;
-    if (bytes > MAX_STATUS_BYTES) ctx.addIssue({ code: 'custom', message: `must be at most ${MAX_STATUS_BYTES} bytes as JSON (is ${bytes})`, input: data });
-  });
+export const statusDataSchema = z.record(z.string(), z.unknown(), { error: 'must be an object' }).superRefine((data, ctx) => {
+  const found = unstorableJson(data, [], 1);
+  if (found) return ctx.addIssue({ code: 'custom', path: found.path, message: found.message, input: data });
+  const bytes = new TextEncoder().encode(JSON.stringify(data)).length;
+  if (bytes > MAX_STATUS_BYTES) ctx.addIssue({ code: 'custom', message: `must be at most ${MAX_STATUS_BYTES} bytes as JSON (is ${bytes})`, input: data });
+});
 
 // Declared in status-data.ts (no node: imports there, so the web dashboard can use its types).
 export { knownStatusDataSchema, readStatusData, STREAM_STATES, type KnownStatusData, type StreamStateName } from './status-data.ts';
@@ -269,6 +260,10 @@ export function findFutureTimestamp(batch: EventBatch, nowMs: number): ContractV
  */
 export function deriveEventId(e: StoreEvent): string {
   const { event_id: _ignored, ...content } = e;
-  const canonical = JSON.stringify(Object.keys(content).sort().map((k) => [k, (content as Record<string, unknown>)[k]]));
+  const canonical = JSON.stringify(
+    Object.keys(content)
+      .sort()
+      .map((k) => [k, (content as Record<string, unknown>)[k]]),
+  );
   return 'sha256:' + createHash('sha256').update(canonical).digest('hex').slice(0, 32);
 }

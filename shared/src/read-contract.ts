@@ -13,8 +13,16 @@ export type { KnownStatusData, StreamStateName };
 
 /** Opening hours per ISO weekday name, store-local "HH:MM" ranges ([] = closed that day). */
 export type OpeningHours = Record<'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun', [string, string][]>;
-export interface StoreSummary { store_id: string; name: string; timezone: string; opening_hours: OpeningHours | null; capacity: number | null }
-export interface StoreListView { stores: StoreSummary[] }
+export interface StoreSummary {
+  store_id: string;
+  name: string;
+  timezone: string;
+  opening_hours: OpeningHours | null;
+  capacity: number | null;
+}
+export interface StoreListView {
+  stores: StoreSummary[];
+}
 
 // ---- metrics shared by /live and /history ----
 
@@ -25,8 +33,15 @@ export interface ZoneMetrics {
   /** Seconds, 2 decimals. */
   avg_dwell: number;
 }
-export interface ShelfMetrics { interactions: number; avg_dwell: number }
-export interface QueueMetrics { waits: number; avg_wait: number; max_wait: number }
+export interface ShelfMetrics {
+  interactions: number;
+  avg_dwell: number;
+}
+export interface QueueMetrics {
+  waits: number;
+  avg_wait: number;
+  max_wait: number;
+}
 export interface LiveMetrics {
   footfall: number;
   occupancy: number;
@@ -57,7 +72,9 @@ export interface CameraStatusView {
   last_heartbeat: string | null;
   status_data: HeartbeatStatusData | null;
 }
-export interface CamerasView { cameras: CameraStatusView[] }
+export interface CamerasView {
+  cameras: CameraStatusView[];
+}
 
 // ---- GET /api/dashboard/live ----
 
@@ -76,10 +93,17 @@ export interface OccupancyNow {
 }
 
 /** One queue's length as the latest heartbeat of its camera said, and how old that reading is. */
-export interface QueueLengthReading { queue_id: string; length: number; camera_id: string; read_at: string; age_seconds: number }
+export interface QueueLengthReading {
+  queue_id: string;
+  length: number;
+  camera_id: string;
+  read_at: string;
+  age_seconds: number;
+}
 
 /** The store-day's numbers as the live service builds them (`occupancy` opening-hours aware). */
-export type LiveStoreView = { store_id: string; date: string; timezone: string } & LiveMetrics & OccupancyNow & { cameras: CameraStatusView[]; timestamp: string };
+export type LiveStoreView = { store_id: string; date: string; timezone: string } & LiveMetrics &
+  OccupancyNow & { cameras: CameraStatusView[]; timestamp: string };
 /** What GET /api/dashboard/live answers. */
 export type LiveView = LiveStoreView & { queue_lengths: QueueLengthReading[] };
 
@@ -97,14 +121,29 @@ export interface BucketOccupancy {
 }
 
 /** Share of the bucket really analysed (0–1, null = unknown: before the camera's first heartbeat); see backend/src/ingest/data-completeness.ts. */
-export interface BucketCompleteness { store: number | null; incomplete: boolean; cameras: Record<string, number | null> }
+export interface BucketCompleteness {
+  store: number | null;
+  incomplete: boolean;
+  cameras: Record<string, number | null>;
+}
 export type HistoryBucket = { bucket: string } & LiveMetrics & BucketOccupancy & { completeness: BucketCompleteness };
 
 /** A closing at which the people still counted inside were closed out (one row of occupancy_corrections). */
-export interface OccupancyCorrectionView { date: string; opened_at: string; closed_at: string; count: number; reason: string; recorded_at: string }
+export interface OccupancyCorrectionView {
+  date: string;
+  opened_at: string;
+  closed_at: string;
+  count: number;
+  reason: string;
+  recorded_at: string;
+}
 
 export interface StoreHistoryView {
-  store_id: string; timezone: string; granularity: 'hour' | 'day'; from: string; to: string;
+  store_id: string;
+  timezone: string;
+  granularity: 'hour' | 'day';
+  from: string;
+  to: string;
   /** A bucket whose store completeness is below this is `incomplete` (its numbers undercount). */
   completeness_threshold: number;
   buckets: HistoryBucket[];
@@ -117,22 +156,49 @@ export interface StoreHistoryView {
 export type ReportKind = 'spikes' | 'promo';
 export type ReportStatus = 'pending' | 'running' | 'ready' | 'failed';
 /** The 202 answer (and the head of every report). */
-export interface ReportHead { report_id: string; kind: ReportKind; status: ReportStatus; created_at: string; poll?: string }
-export interface Report<R> extends ReportHead { result: R; completed_at: string | null }
+export interface ReportHead {
+  report_id: string;
+  kind: ReportKind;
+  status: ReportStatus;
+  created_at: string;
+  poll?: string;
+}
+export interface Report<R> extends ReportHead {
+  result: R;
+  completed_at: string | null;
+}
 
 /** How a report was computed, in words and parameters (SPIKE_METHOD, PROMO_METHOD in the backend). */
 export type ReportMethod = Readonly<Record<string, string | number>>;
 
 export interface SpikeHour {
-  local: string; utc: string; count: number | null; expected: number | null; threshold: number | null; spike: boolean;
+  local: string;
+  utc: string;
+  count: number | null;
+  expected: number | null;
+  threshold: number | null;
+  spike: boolean;
   /** Share of the hour the store's entrance cameras really analysed (null: unknown, before heartbeats); below the threshold the hour is not judged. */
-  completeness: number | null; incomplete: boolean;
+  completeness: number | null;
+  incomplete: boolean;
 }
 /** Under-covered hours left out of the report: not judged (period) and not used as baseline points (history). Local ISO times. */
-export interface LeftOutHours { threshold: number; hours: number; period_hours: string[]; baseline_hours: string[] }
+export interface LeftOutHours {
+  threshold: number;
+  hours: number;
+  period_hours: string[];
+  baseline_hours: string[];
+}
 export interface Spike {
-  local: string; utc: string; count: number; expected: number; threshold: number; score: number; p_value: number;
-  baseline: string; baseline_points: number;
+  local: string;
+  utc: string;
+  count: number;
+  expected: number;
+  threshold: number;
+  score: number;
+  p_value: number;
+  baseline: string;
+  baseline_points: number;
 }
 export interface SpikeResult {
   store_id: string;
@@ -184,15 +250,28 @@ export interface DidLift {
   method: 'log_rate_ratio_contrast' | 'bootstrap_days';
   significant: boolean | null;
 }
-export interface Unavailable { available: false; reason: string }
+export interface Unavailable {
+  available: false;
+  reason: string;
+}
 export type MetricName =
-  | 'footfall' | 'shelf_interactions' | 'interactions_per_visitor' | 'avg_dwell_seconds' | 'avg_shelf_dwell_seconds' | 'avg_queue_wait_seconds';
+  | 'footfall'
+  | 'shelf_interactions'
+  | 'interactions_per_visitor'
+  | 'avg_dwell_seconds'
+  | 'avg_shelf_dwell_seconds'
+  | 'avg_queue_wait_seconds';
 
 export type PromoBaseline = { mode: 'same_weekdays'; weeks: number } | { mode: 'range'; start_date: string; end_date: string };
 export interface PeriodSummary {
-  start_date: string; end_date: string; days: number; days_with_data: number; missing_dates: string[];
+  start_date: string;
+  end_date: string;
+  days: number;
+  days_with_data: number;
+  missing_dates: string[];
   /** Days left out because an hour of them was analysed less than the completeness threshold (from heartbeats), and those hours (local ISO). */
-  incomplete_dates: string[]; left_out_hours: string[];
+  incomplete_dates: string[];
+  left_out_hours: string[];
 }
 export interface PromoResult {
   store_id: string;

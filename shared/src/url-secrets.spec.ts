@@ -11,7 +11,12 @@ describe('maskUrlPassword', () => {
     ['rtsp://admin:s3cret@10.0.0.5:554/Streaming/Channels/101', 'rtsp://admin:***@10.0.0.5:554/Streaming/Channels/101', ['s3cret'], 'all agreed'],
     ['rtsp://admin:p@ss@10.0.0.5:554/s?x=1', 'rtsp://admin:***@10.0.0.5:554/s?x=1', ['p@ss'], 'all agreed'],
     ['rtsp://admin:a%40b@10.0.0.5', 'rtsp://admin:***@10.0.0.5', ['a%40b', 'a@b'], 'all agreed'],
-    ['rtsp://admin:p@ss/w0rd@cam.local/live', 'rtsp://admin:***@cam.local/live', ['p@ss/w0rd'], 'maskRtspUrl: rtsp://admin:***@ss/w0rd@cam.local/live (leaked), scrubbed only "p"'],
+    [
+      'rtsp://admin:p@ss/w0rd@cam.local/live',
+      'rtsp://admin:***@cam.local/live',
+      ['p@ss/w0rd'],
+      'maskRtspUrl: rtsp://admin:***@ss/w0rd@cam.local/live (leaked), scrubbed only "p"',
+    ],
     ['rtsp://cam/live?user=admin&password=x1&channel=1', 'rtsp://cam/live?user=admin&password=***&channel=1', [], 'maskRtspUrl: unmasked'],
     ['rtsp://u:p@cam/live?token=abc#top', 'rtsp://u:***@cam/live?token=***#top', ['p'], 'maskRtspUrl: token unmasked'],
     ['rtsp://u:p@cam/live?tag=a@b', 'rtsp://u:***@cam/live?tag=a@b', ['p'], 'frame source: rtsp://u:***@b (host hidden)'],

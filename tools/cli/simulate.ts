@@ -39,8 +39,13 @@ function progressBars(): cliProgress.MultiBar {
   return new cliProgress.MultiBar({
     format: ' {bar} {percentage}% | {value}/{total} events | {speed} ev/s | ETA {eta_formatted}',
     formatValue: (v, _options, type) => (type === 'value' || type === 'total' ? n(v) : String(v)),
-    barCompleteChar: '█', barIncompleteChar: '░', hideCursor: true, etaBuffer: 50, fps: 5,
-    noTTYOutput: true, notTTYSchedule: 3000,
+    barCompleteChar: '█',
+    barIncompleteChar: '░',
+    hideCursor: true,
+    etaBuffer: 50,
+    fps: 5,
+    noTTYOutput: true,
+    notTTYSchedule: 3000,
   });
 }
 
@@ -52,7 +57,8 @@ async function main(): Promise<number> {
   }
   const settings: SimulationSettings = {
     ...cmd.settings,
-    target: 'storeId' in cmd.settings.target ? { storeId: cmd.settings.target.storeId, keys: cmd.keysFile ? readKeys(cmd.keysFile) : null } : cmd.settings.target,
+    target:
+      'storeId' in cmd.settings.target ? { storeId: cmd.settings.target.storeId, keys: cmd.keysFile ? readKeys(cmd.keysFile) : null } : cmd.settings.target,
   };
   console.log(describeRun(cmd));
 
@@ -110,12 +116,21 @@ async function main(): Promise<number> {
       const liveBars = new cliProgress.MultiBar({
         // {running}, not {duration}: that one is cli-progress's own (whole seconds).
         format: ' live {running} | {sent} events sent ({speed} ev/s) | {accepted} new | {perHour} visitors/h now (all stores)',
-        hideCursor: true, fps: 1, noTTYOutput: true, notTTYSchedule: 10_000,
+        hideCursor: true,
+        fps: 1,
+        noTTYOutput: true,
+        notTTYSchedule: 10_000,
       });
       const liveBar = liveBars.create(1, 0, { running: '0.0 s', sent: '0', speed: '0', accepted: '0', perHour: '0' });
       onScreen = liveBars;
       const live = await simulator.live(stop.signal, (s) => {
-        liveBar.update(0, { running: formatDuration(s.elapsedMs), sent: n(s.sent), speed: rate(s.sent, s.elapsedMs), accepted: n(s.accepted), perHour: n(s.visitorsPerHourNow) });
+        liveBar.update(0, {
+          running: formatDuration(s.elapsedMs),
+          sent: n(s.sent),
+          speed: rate(s.sent, s.elapsedMs),
+          accepted: n(s.accepted),
+          perHour: n(s.visitorsPerHourNow),
+        });
       });
       liveBars.stop();
       onScreen = null;

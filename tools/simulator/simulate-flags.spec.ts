@@ -8,18 +8,40 @@ describe('simulate flags', () => {
   it('has defaults for everything', () => {
     expect(parse('')).toEqual({
       settings: {
-        api: 'http://127.0.0.1:8000', adminToken: 'wink-dev-admin-token', target: { stores: 1 }, days: 7, from: null, rate: 60,
-        promotion: null, spikeProbability: 0.05, seed: 'wink', batchSize: 500, concurrency: 4,
+        api: 'http://127.0.0.1:8000',
+        adminToken: 'wink-dev-admin-token',
+        target: { stores: 1 },
+        days: 7,
+        from: null,
+        rate: 60,
+        promotion: null,
+        spikeProbability: 0.05,
+        seed: 'wink',
+        batchSize: 500,
+        concurrency: 4,
       },
-      keysFile: null, live: false, help: false,
+      keysFile: null,
+      live: false,
+      help: false,
     });
   });
 
   it('reads every flag', () => {
-    const cmd = parse('--api http://localhost:8311/ --admin-token tok_0123456789abcdef --stores 3 --days 14 --from 2024-02-01 --rate 120.5 --promo 2024-02-05:2024-02-11:1.3 --spikes 0.2 --seed x --batch 1000 --concurrency 8 --live');
+    const cmd = parse(
+      '--api http://localhost:8311/ --admin-token tok_0123456789abcdef --stores 3 --days 14 --from 2024-02-01 --rate 120.5 --promo 2024-02-05:2024-02-11:1.3 --spikes 0.2 --seed x --batch 1000 --concurrency 8 --live',
+    );
     expect(cmd.settings).toEqual({
-      api: 'http://localhost:8311', adminToken: 'tok_0123456789abcdef', target: { stores: 3 }, days: 14, from: '2024-02-01', rate: 120.5,
-      promotion: { first: '2024-02-05', last: '2024-02-11', lift: 1.3 }, spikeProbability: 0.2, seed: 'x', batchSize: 1000, concurrency: 8,
+      api: 'http://localhost:8311',
+      adminToken: 'tok_0123456789abcdef',
+      target: { stores: 3 },
+      days: 14,
+      from: '2024-02-01',
+      rate: 120.5,
+      promotion: { first: '2024-02-05', last: '2024-02-11', lift: 1.3 },
+      spikeProbability: 0.2,
+      seed: 'x',
+      batchSize: 1000,
+      concurrency: 8,
     });
     expect(cmd.live).toBe(true);
   });
@@ -63,7 +85,7 @@ describe('simulate flags', () => {
     expect(() => parse(args)).toThrow(message);
   });
 
-  it('does not leak parseArgs\' hint about positionals', () => {
+  it("does not leak parseArgs' hint about positionals", () => {
     expect(() => parse('--sotres 2')).toThrow(/^Unknown option '--sotres'$/);
   });
 });

@@ -76,7 +76,8 @@ function decimal(flag: string, raw: string | undefined, fallback: number, min: n
   if (raw === undefined) return fallback;
   if (!/^\d+(\.\d+)?$|^\.\d+$/.test(raw.trim())) throw new SimulateFlagError(`--${flag}: "${raw}" is not a number`);
   const n = Number(raw);
-  if ((minExclusive ? n <= min : n < min) || n > max) throw new SimulateFlagError(`--${flag}: must be ${minExclusive ? 'more than' : 'at least'} ${min} and at most ${max} (got ${n})`);
+  if ((minExclusive ? n <= min : n < min) || n > max)
+    throw new SimulateFlagError(`--${flag}: must be ${minExclusive ? 'more than' : 'at least'} ${min} and at most ${max} (got ${n})`);
   return n;
 }
 
@@ -110,10 +111,13 @@ export function parseSimulateFlags(argv: string[], env: Record<string, string | 
   }
   if (values.help) return { settings: defaults(), keysFile: null, live: false, help: true };
 
-  if (values.stores !== undefined && values['store-id'] !== undefined) throw new SimulateFlagError('--stores and --store-id cannot be used together: simulate new stores or feed one existing store');
-  if (values['keys-file'] !== undefined && values['store-id'] === undefined) throw new SimulateFlagError('--keys-file needs --store-id (simulated stores get their keys issued)');
+  if (values.stores !== undefined && values['store-id'] !== undefined)
+    throw new SimulateFlagError('--stores and --store-id cannot be used together: simulate new stores or feed one existing store');
+  if (values['keys-file'] !== undefined && values['store-id'] === undefined)
+    throw new SimulateFlagError('--keys-file needs --store-id (simulated stores get their keys issued)');
   const storeId = values['store-id'];
-  if (storeId !== undefined && !SLUG_PATTERN.test(storeId)) throw new SimulateFlagError(`--store-id: "${storeId}" is not a store id (1-64 letters, digits, _ . -)`);
+  if (storeId !== undefined && !SLUG_PATTERN.test(storeId))
+    throw new SimulateFlagError(`--store-id: "${storeId}" is not a store id (1-64 letters, digits, _ . -)`);
 
   const api = values.api ?? 'http://127.0.0.1:8000';
   let url: URL;
@@ -178,7 +182,8 @@ export function parseKeysFile(text: string, path: string): Record<string, string
   const entries = Object.entries(parsed as Record<string, unknown>);
   if (entries.length === 0) throw new SimulateFlagError(`--keys-file: ${path} lists no cameras`);
   for (const [camera, key] of entries) {
-    if (typeof key !== 'string' || !key.startsWith('wink_edge_')) throw new SimulateFlagError(`--keys-file: ${path}: the key of ${camera} is not an edge key (wink_edge_…)`);
+    if (typeof key !== 'string' || !key.startsWith('wink_edge_'))
+      throw new SimulateFlagError(`--keys-file: ${path}: the key of ${camera} is not an edge key (wink_edge_…)`);
   }
   return Object.fromEntries(entries) as Record<string, string>;
 }

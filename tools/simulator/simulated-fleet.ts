@@ -6,8 +6,13 @@
  */
 import type { Capability } from '../../shared/src/events.ts';
 import {
-  DEFAULT_OPENING_HOURS, SIMULATED_CAMERAS, layoutFromCameras, simulatedStoreId, simulatedStoreProfile,
-  type CameraSpec, type StoreLayout,
+  DEFAULT_OPENING_HOURS,
+  SIMULATED_CAMERAS,
+  layoutFromCameras,
+  simulatedStoreId,
+  simulatedStoreProfile,
+  type CameraSpec,
+  type StoreLayout,
 } from './store-layout.ts';
 import type { OpeningHours } from './traffic-model.ts';
 import { WinkApiError, type WinkApiClient } from './wink-api-client.ts';
@@ -32,9 +37,21 @@ export interface Fleet {
   issuedKeyIds: string[];
 }
 
-interface StoreView { org_id: string; store_id: string; name: string; timezone: string }
-interface CameraView { camera_id: string; name: string; capabilities: string[] }
-interface IssuedKey { id: string; api_key: string }
+interface StoreView {
+  org_id: string;
+  store_id: string;
+  name: string;
+  timezone: string;
+}
+interface CameraView {
+  camera_id: string;
+  name: string;
+  capabilities: string[];
+}
+interface IssuedKey {
+  id: string;
+  api_key: string;
+}
 
 export class FleetError extends Error {}
 
@@ -55,7 +72,12 @@ export async function provisionSimulatedStores(api: WinkApiClient, count: number
     const profile = simulatedStoreProfile(i);
     let store = existing.get(storeId);
     if (!store) {
-      store = await createOrFind(api, storeId, { org_id: orgId, store_id: storeId, name: `Simulated Store ${String(i + 1).padStart(3, '0')}`, timezone: profile.timezone });
+      store = await createOrFind(api, storeId, {
+        org_id: orgId,
+        store_id: storeId,
+        name: `Simulated Store ${String(i + 1).padStart(3, '0')}`,
+        timezone: profile.timezone,
+      });
       created++;
     }
     const have = new Set((await listCameras(api, storeId)).map((c) => c.camera_id));
@@ -63,9 +85,22 @@ export async function provisionSimulatedStores(api: WinkApiClient, count: number
       if (have.has(cam.camera_id)) continue;
       await api.admin('POST', '/api/admin/cameras', { store_id: storeId, ...cam }).catch(ignoreConflict);
     }
-    const keys = await issueKeys(api, store, SIMULATED_CAMERAS.map((c) => c.camera_id), fleet);
+    const keys = await issueKeys(
+      api,
+      store,
+      SIMULATED_CAMERAS.map((c) => c.camera_id),
+      fleet,
+    );
     // An existing store keeps its own time zone: the model follows the store as the backend knows it.
-    fleet.stores.push({ orgId: store.org_id, storeId, timezone: store.timezone, openingHours: profile.openingHours, size: profile.size, layout: layoutFromCameras(SIMULATED_CAMERAS), keys });
+    fleet.stores.push({
+      orgId: store.org_id,
+      storeId,
+      timezone: store.timezone,
+      openingHours: profile.openingHours,
+      size: profile.size,
+      layout: layoutFromCameras(SIMULATED_CAMERAS),
+      keys,
+    });
   }
   log(`${count} simulated store(s) ready (${created} created, ${count - created} reused), ${fleet.issuedKeyIds.length} edge keys issued`);
   return fleet;
@@ -85,11 +120,19 @@ export async function attachExistingStore(api: WinkApiClient, storeId: string, k
   if (keys) {
     const known = new Set(cameras.map((c) => c.camera_id));
     const unknown = Object.keys(keys).filter((id) => !known.has(id));
-    if (unknown.length) throw new FleetError(`--keys-file: ${unknown.join(', ')} ${unknown.length === 1 ? 'is not a camera' : 'are not cameras'} of store ${storeId} (cameras: ${[...known].join(', ') || 'none'})`);
+    if (unknown.length)
+      throw new FleetError(
+        `--keys-file: ${unknown.join(', ')} ${unknown.length === 1 ? 'is not a camera' : 'are not cameras'} of store ${storeId} (cameras: ${[...known].join(', ') || 'none'})`,
+      );
     fed = cameras.filter((c) => keys[c.camera_id] !== undefined);
     storeKeys = keys;
   } else {
-    storeKeys = await issueKeys(api, store, cameras.map((c) => c.camera_id), fleet);
+    storeKeys = await issueKeys(
+      api,
+      store,
+      cameras.map((c) => c.camera_id),
+      fleet,
+    );
   }
   const specs: CameraSpec[] = fed.map((c) => ({ camera_id: c.camera_id, name: c.name, capabilities: c.capabilities as Capability[] }));
   let layout: StoreLayout;

@@ -37,8 +37,14 @@ function totalsRows(r: Sent): string[][] {
 
 /** The backfill's summary: what was simulated where, events by type, what the API stored, speed, and the ground truth planted. */
 export function formatBackfillSummary(r: SimulationReport): string {
-  const firsts = r.stores.map((s) => s.firstDate).filter((d): d is string => d !== null).sort();
-  const lasts = r.stores.map((s) => s.lastDate).filter((d): d is string => d !== null).sort();
+  const firsts = r.stores
+    .map((s) => s.firstDate)
+    .filter((d): d is string => d !== null)
+    .sort();
+  const lasts = r.stores
+    .map((s) => s.lastDate)
+    .filter((d): d is string => d !== null)
+    .sort();
   const rows: string[][] = [
     [r.interrupted ? 'Simulation (interrupted)' : 'Simulation', ''],
     ['stores', n(r.stores.length)],
@@ -48,13 +54,15 @@ export function formatBackfillSummary(r: SimulationReport): string {
   ];
   if (r.heldBack > 0) rows.push(['held back (later today)', n(r.heldBack)]);
   const storeRows = [['store', 'time zone', 'days (store-local)', 'visitors']];
-  for (const s of r.stores.slice(0, MAX_STORES_LISTED)) storeRows.push([s.storeId, s.timezone, s.firstDate ? `${s.firstDate} .. ${s.lastDate}` : 'none yet', n(s.visitors)]);
+  for (const s of r.stores.slice(0, MAX_STORES_LISTED))
+    storeRows.push([s.storeId, s.timezone, s.firstDate ? `${s.firstDate} .. ${s.lastDate}` : 'none yet', n(s.visitors)]);
   if (r.stores.length > MAX_STORES_LISTED) storeRows.push([`… ${r.stores.length - MAX_STORES_LISTED} more`, '', '', '']);
   const lines = [formatTable(rows), '', formatTable(storeRows)];
   if (r.promotion) lines.push(`Promotion: ${r.promotion.first} .. ${r.promotion.last}, lift ×${r.promotion.lift} on footfall and shelf interactions`);
   if (r.spikes.length) {
     lines.push(`Spike hours (store-local): ${r.spikes.length}`);
-    for (const s of r.spikes.slice(0, MAX_SPIKES_LISTED)) lines.push(`  ${s.storeId} ${s.date} ${String(s.hour).padStart(2, '0')}:00-${String(s.hour + 1).padStart(2, '0')}:00 ${s.timezone} ×${s.multiplier}`);
+    for (const s of r.spikes.slice(0, MAX_SPIKES_LISTED))
+      lines.push(`  ${s.storeId} ${s.date} ${String(s.hour).padStart(2, '0')}:00-${String(s.hour + 1).padStart(2, '0')}:00 ${s.timezone} ×${s.multiplier}`);
     if (r.spikes.length > MAX_SPIKES_LISTED) lines.push(`  … and ${r.spikes.length - MAX_SPIKES_LISTED} more`);
   }
   return lines.join('\n');

@@ -6,7 +6,11 @@
 import type { Capability } from '../../shared/src/events.ts';
 import { hoursOf, weeklyHours, type OpeningHours } from './traffic-model.ts';
 
-export interface CameraSpec { camera_id: string; name: string; capabilities: Capability[] }
+export interface CameraSpec {
+  camera_id: string;
+  name: string;
+  capabilities: Capability[];
+}
 
 export interface ProductZone {
   /** The camera that reports visits to this zone, or null when no camera covers it as a zone. */
@@ -41,7 +45,8 @@ const SHELVES_PER_ZONE = 3;
  */
 export function layoutFromCameras(cameras: readonly CameraSpec[]): StoreLayout {
   const entranceCam = cameras.find((c) => c.capabilities.includes('entrance'));
-  if (!entranceCam) throw new StoreLayoutError(`no camera with the "entrance" capability among ${cameras.map((c) => c.camera_id).join(', ') || '(none)'}: footfall needs one`);
+  if (!entranceCam)
+    throw new StoreLayoutError(`no camera with the "entrance" capability among ${cameras.map((c) => c.camera_id).join(', ') || '(none)'}: footfall needs one`);
   const productZones: ProductZone[] = [];
   for (const cam of cameras) {
     if (cam === entranceCam || !cam.capabilities.includes('zones')) continue;

@@ -5,9 +5,7 @@
  * the progress bar and Ctrl-C to this class; tests drive it directly.
  */
 import { EVENT_TYPES, type EventType } from '../../shared/src/events.ts';
-import {
-  attachExistingStore, provisionSimulatedStores, releaseFleet, type Fleet, type SimulatedStore,
-} from './simulated-fleet.ts';
+import { attachExistingStore, provisionSimulatedStores, releaseFleet, type Fleet, type SimulatedStore } from './simulated-fleet.ts';
 import { addDays, datesBetween, localDate, localMinuteAt } from '../../backend/src/common/store-clock.ts';
 import { planDay, visitorsPerHour, type DayPlan, type PlantedSpikes, type Promotion, type Spike } from './traffic-model.ts';
 import { synthesizeStoreDay, type SimulatedEvent } from './visitor-journey.ts';
@@ -41,9 +39,19 @@ export interface SimulatorHooks {
   onRetry?: WinkApiClientOptions['onRetry'];
 }
 
-export interface SimulationProgress { sent: number; total: number; accepted: number; duplicates: number; elapsedMs: number }
+export interface SimulationProgress {
+  sent: number;
+  total: number;
+  accepted: number;
+  duplicates: number;
+  elapsedMs: number;
+}
 
-export interface SpikeRecord extends Spike { storeId: string; date: string; timezone: string }
+export interface SpikeRecord extends Spike {
+  storeId: string;
+  date: string;
+  timezone: string;
+}
 
 export interface SimulationReport {
   /** Per store, its simulated store-local dates (null when none: --from is still tomorrow there). */
@@ -72,7 +80,11 @@ export interface LiveStatus extends Omit<SimulationProgress, 'total'> {
   requests: number;
 }
 
-interface BatchJob { store: SimulatedStore; cameraId: string; events: SimulatedEvent[] }
+interface BatchJob {
+  store: SimulatedStore;
+  cameraId: string;
+  events: SimulatedEvent[];
+}
 
 /** Up to this many events of the counting pass are kept for the sending pass instead of being generated again. */
 const DAY_CACHE_EVENTS = 300_000;
@@ -105,7 +117,10 @@ export class StoreTrafficSimulator {
   private readonly log: (m: string) => void;
   private readonly dayCache = new Map<string, SimulatedEvent[]>();
 
-  constructor(private readonly settings: SimulationSettings, private readonly hooks: SimulatorHooks = {}) {
+  constructor(
+    private readonly settings: SimulationSettings,
+    private readonly hooks: SimulatorHooks = {},
+  ) {
     this.api = new WinkApiClient(settings.api, settings.adminToken, { onRetry: hooks.onRetry });
     this.now = hooks.now ?? Date.now;
     this.log = hooks.log ?? (() => {});
@@ -135,8 +150,15 @@ export class StoreTrafficSimulator {
   planFor(store: SimulatedStore, date: string): DayPlan {
     const s = this.settings;
     return planDay({
-      seed: s.seed, storeId: store.storeId, timezone: store.timezone, date, peakVisitorsPerHour: s.rate * store.size,
-      openingHours: store.openingHours, promotion: s.promotion, spikeProbability: s.spikeProbability, plantedSpikes: s.plantedSpikes,
+      seed: s.seed,
+      storeId: store.storeId,
+      timezone: store.timezone,
+      date,
+      peakVisitorsPerHour: s.rate * store.size,
+      openingHours: store.openingHours,
+      promotion: s.promotion,
+      spikeProbability: s.spikeProbability,
+      plantedSpikes: s.plantedSpikes,
     });
   }
 
@@ -175,22 +197,40 @@ export class StoreTrafficSimulator {
       visitors += storeVisitors;
       stores.push({ storeId: store.storeId, timezone: store.timezone, firstDate: dates[0] ?? null, lastDate: dates.at(-1) ?? null, visitors: storeVisitors });
     }
-    this.log(`${storeDays.length} store-day(s), ${visitors.toLocaleString('en-US')} visitors, ${total.toLocaleString('en-US')} events to send` + (heldBack ? ` (${heldBack.toLocaleString('en-US')} later today held back)` : ''));
+    this.log(
+      `${storeDays.length} store-day(s), ${visitors.toLocaleString('en-US')} visitors, ${total.toLocaleString('en-US')} events to send` +
+        (heldBack ? ` (${heldBack.toLocaleString('en-US')} later today held back)` : ''),
+    );
 
     // Pass 2: the same days again (deterministic), batched per camera, sent in parallel.
     const tally = new SendTally();
-    const progress = () => this.hooks.onProgress?.({ sent: tally.sent, total, accepted: tally.accepted, duplicates: tally.duplicates, elapsedMs: performance.now() - started });
+    const progress = () =>
+      this.hooks.onProgress?.({ sent: tally.sent, total, accepted: tally.accepted, duplicates: tally.duplicates, elapsedMs: performance.now() - started });
     progress();
-    await this.sendBatches(this.backfillJobs(storeDays, cutoff), (job, result) => {
-      tally.add(job, result);
-      progress();
-    }, signal);
+    await this.sendBatches(
+      this.backfillJobs(storeDays, cutoff),
+      (job, result) => {
+        tally.add(job, result);
+        progress();
+      },
+      signal,
+    );
 
     const elapsedMs = performance.now() - started;
     return {
-      stores, visitors, eventsByType: tally.eventsByType, sent: tally.sent, accepted: tally.accepted, duplicates: tally.duplicates,
-      requests: tally.requests, heldBack, elapsedMs, eventsPerSecond: tally.sent / Math.max(elapsedMs / 1000, 1e-3),
-      spikes, promotion: this.settings.promotion, interrupted: !!signal?.aborted,
+      stores,
+      visitors,
+      eventsByType: tally.eventsByType,
+      sent: tally.sent,
+      accepted: tally.accepted,
+      duplicates: tally.duplicates,
+      requests: tally.requests,
+      heldBack,
+      elapsedMs,
+      eventsPerSecond: tally.sent / Math.max(elapsedMs / 1000, 1e-3),
+      spikes,
+      promotion: this.settings.promotion,
+      interrupted: !!signal?.aborted,
     };
   }
 
@@ -235,13 +275,27 @@ export class StoreTrafficSimulator {
         lastHeartbeat = t;
       }
       await this.sendBatches(jobs, (job, result) => tally.add(job, result));
-      onStatus?.({ sent: tally.sent, accepted: tally.accepted, duplicates: tally.duplicates, requests: tally.requests, elapsedMs: performance.now() - started, visitorsPerHourNow: perHourNow });
+      onStatus?.({
+        sent: tally.sent,
+        accepted: tally.accepted,
+        duplicates: tally.duplicates,
+        requests: tally.requests,
+        elapsedMs: performance.now() - started,
+        visitorsPerHourNow: perHourNow,
+      });
       await sleep(LIVE_TICK_MS, signal);
     }
     const elapsedMs = performance.now() - started;
     return {
-      eventsByType: tally.eventsByType, sent: tally.sent, accepted: tally.accepted, duplicates: tally.duplicates, requests: tally.requests,
-      elapsedMs, eventsPerSecond: tally.sent / Math.max(elapsedMs / 1000, 1e-3), promotion: this.settings.promotion, interrupted: true,
+      eventsByType: tally.eventsByType,
+      sent: tally.sent,
+      accepted: tally.accepted,
+      duplicates: tally.duplicates,
+      requests: tally.requests,
+      elapsedMs,
+      eventsPerSecond: tally.sent / Math.max(elapsedMs / 1000, 1e-3),
+      promotion: this.settings.promotion,
+      interrupted: true,
     };
   }
 
@@ -288,8 +342,11 @@ export class StoreTrafficSimulator {
         const key = job.store.keys[job.cameraId];
         try {
           const result = await this.api.ingestEvents(key, {
-            org_id: job.store.orgId, store_id: job.store.storeId, camera_id: job.cameraId,
-            device_ts: new Date(this.now()).toISOString(), events: job.events.map((e) => e.event),
+            org_id: job.store.orgId,
+            store_id: job.store.storeId,
+            camera_id: job.cameraId,
+            device_ts: new Date(this.now()).toISOString(),
+            events: job.events.map((e) => e.event),
           });
           onSent(job, result);
         } catch (error) {
@@ -305,7 +362,10 @@ export class StoreTrafficSimulator {
     for (const store of fleet.stores) {
       for (const [cameraId, key] of Object.entries(store.keys)) {
         await this.api.heartbeat(key, {
-          org_id: store.orgId, store_id: store.storeId, camera_id: cameraId, device_ts: new Date(t).toISOString(),
+          org_id: store.orgId,
+          store_id: store.storeId,
+          camera_id: cameraId,
+          device_ts: new Date(t).toISOString(),
           status_data: { simulated: true, stream_state: 'streaming', fps: 5 },
         });
       }

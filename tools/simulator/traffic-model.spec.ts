@@ -2,8 +2,18 @@ import { SeededRandom } from '../../backend/src/common/seeded-random.ts';
 import { datesBetween, isoDow, localDate, localMinuteAt } from '../../backend/src/common/store-clock.ts';
 import { SIMULATED_CAMERAS, SIMULATED_STORE_PROFILES, layoutFromCameras, type StoreProfile } from './store-layout.ts';
 import {
-  HOURLY_FACTORS, LAST_ENTRY_MINUTES_BEFORE_CLOSE, SPIKE_MULTIPLIER_RANGE, WEEKDAY_FACTORS,
-  arrivals, expectedVisitors, hoursOf, planDay, visitorsPerHour, weeklyHours, type DayPlanInput, type Promotion,
+  HOURLY_FACTORS,
+  LAST_ENTRY_MINUTES_BEFORE_CLOSE,
+  SPIKE_MULTIPLIER_RANGE,
+  WEEKDAY_FACTORS,
+  arrivals,
+  expectedVisitors,
+  hoursOf,
+  planDay,
+  visitorsPerHour,
+  weeklyHours,
+  type DayPlanInput,
+  type Promotion,
 } from './traffic-model.ts';
 import { synthesizeStoreDay } from './visitor-journey.ts';
 
@@ -11,7 +21,16 @@ const LONDON = SIMULATED_STORE_PROFILES[0];
 const layout = layoutFromCameras(SIMULATED_CAMERAS);
 
 function input(profile: StoreProfile, date: string, over: Partial<DayPlanInput> = {}): DayPlanInput {
-  return { seed: 'test', storeId: 'sim_store_001', timezone: profile.timezone, date, peakVisitorsPerHour: 60, openingHours: profile.openingHours, spikeProbability: 0, ...over };
+  return {
+    seed: 'test',
+    storeId: 'sim_store_001',
+    timezone: profile.timezone,
+    date,
+    peakVisitorsPerHour: 60,
+    openingHours: profile.openingHours,
+    spikeProbability: 0,
+    ...over,
+  };
 }
 
 /** Arrivals counted by store-local weekday and hour over a span of days. */
@@ -63,9 +82,22 @@ describe('traffic model: seasonality', () => {
 
 describe('traffic model: opening hours in store-local time', () => {
   // The days around the 2024 daylight-saving changes of London (31 Mar, 27 Oct) and Los Angeles (10 Mar, 3 Nov).
-  const dates = ['2024-03-09', '2024-03-10', '2024-03-11', '2024-03-30', '2024-03-31', '2024-04-01', '2024-10-26', '2024-10-27', '2024-10-28', '2024-11-02', '2024-11-03', '2024-11-04'];
+  const dates = [
+    '2024-03-09',
+    '2024-03-10',
+    '2024-03-11',
+    '2024-03-30',
+    '2024-03-31',
+    '2024-04-01',
+    '2024-10-26',
+    '2024-10-27',
+    '2024-10-28',
+    '2024-11-02',
+    '2024-11-03',
+    '2024-11-04',
+  ];
 
-  it.each(SIMULATED_STORE_PROFILES.map((p) => [p.timezone, p] as const))('%s: every event lies within that day\'s opening hours', (_tz, profile) => {
+  it.each(SIMULATED_STORE_PROFILES.map((p) => [p.timezone, p] as const))("%s: every event lies within that day's opening hours", (_tz, profile) => {
     let stamps = 0;
     const outside: string[] = [];
     for (const date of dates) {
@@ -118,7 +150,7 @@ describe('traffic model: promotion lift', () => {
     expect(shelfLift).toBeLessThan(1.3 + 0.04);
   });
 
-  it('applies only on the promotion\'s store-local dates, inclusive', () => {
+  it("applies only on the promotion's store-local dates, inclusive", () => {
     expect(planDay(input(LONDON, '2024-02-04', { promotion })).promoLift).toBe(1);
     expect(planDay(input(LONDON, '2024-02-05', { promotion })).promoLift).toBe(1.3);
     expect(planDay(input(LONDON, '2024-03-03', { promotion })).promoLift).toBe(1.3);
@@ -162,7 +194,7 @@ describe('traffic model: spikes', () => {
     expect(planDay(input(LONDON, spiked[0], { plantedSpikes: { ...planted, hour: 22 } })).spike).toBeNull();
   });
 
-  it('keeps a day\'s spike when only the rate changes', () => {
+  it("keeps a day's spike when only the rate changes", () => {
     const a = planDay(input(LONDON, '2024-05-17', { spikeProbability: 1, peakVisitorsPerHour: 10 }));
     const b = planDay(input(LONDON, '2024-05-17', { spikeProbability: 1, peakVisitorsPerHour: 500 }));
     expect(b.spike).toEqual(a.spike);

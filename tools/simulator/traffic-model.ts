@@ -10,7 +10,10 @@ import { isoDow, localTimeToInstant } from '../../backend/src/common/store-clock
 export const TRAFFIC_MODEL_VERSION = 1;
 
 /** Open from `open` to `close`, minutes of the store-local day (close may be 1440, midnight). */
-export interface OpenInterval { open: number; close: number }
+export interface OpenInterval {
+  open: number;
+  close: number;
+}
 /** Index 0 = Sunday … 6 = Saturday; null = closed all day. */
 export type OpeningHours = readonly (OpenInterval | null)[];
 
@@ -22,9 +25,30 @@ export const WEEKDAY_FACTORS: readonly number[] = [0.85, 0.7, 0.72, 0.76, 0.82, 
  * hour at 17:00 (1.0). Only the open hours of a day are used.
  */
 export const HOURLY_FACTORS: readonly number[] = [
-  0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.12, 0.18, // 00-07
-  0.25, 0.35, 0.5, 0.65, 0.85, 0.85, 0.72, 0.8, // 08-15
-  0.95, 1.0, 0.9, 0.7, 0.5, 0.35, 0.25, 0.15, // 16-23
+  0.1,
+  0.1,
+  0.1,
+  0.1,
+  0.1,
+  0.1,
+  0.12,
+  0.18, // 00-07
+  0.25,
+  0.35,
+  0.5,
+  0.65,
+  0.85,
+  0.85,
+  0.72,
+  0.8, // 08-15
+  0.95,
+  1.0,
+  0.9,
+  0.7,
+  0.5,
+  0.35,
+  0.25,
+  0.15, // 16-23
 ];
 
 /** No new visitors in the last minutes before closing (the doors are being closed). */
@@ -42,7 +66,10 @@ export interface Promotion {
 }
 
 /** One hour of the day with a burst of visitors (a bus tour, a flash sale, a rain shower). */
-export interface Spike { hour: number; multiplier: number }
+export interface Spike {
+  hour: number;
+  multiplier: number;
+}
 
 export const SPIKE_MULTIPLIER_RANGE = [2.5, 4] as const;
 
@@ -52,7 +79,11 @@ export const SPIKE_MULTIPLIER_RANGE = [2.5, 4] as const;
  * sends the same days (and event ids); with everyDays 6, any 7 days hold one or two, and no two share a weekday
  * within 6 weeks, so the same-weekday baseline stays clean.
  */
-export interface PlantedSpikes { everyDays: number; hour: number; multiplier: number }
+export interface PlantedSpikes {
+  everyDays: number;
+  hour: number;
+  multiplier: number;
+}
 
 export function plantedSpikeOn(planted: PlantedSpikes | null | undefined, date: string): Spike | null {
   if (!planted) return null;
@@ -113,8 +144,14 @@ export function planDay(input: DayPlanInput): DayPlan {
     if (planted && planted.hour >= firstHour && planted.hour <= lastHour) spike = planted;
   }
   return {
-    modelVersion: TRAFFIC_MODEL_VERSION, seed: input.seed, storeId: input.storeId, timezone: input.timezone, date: input.date,
-    weekday, hours, peakVisitorsPerHour: input.peakVisitorsPerHour,
+    modelVersion: TRAFFIC_MODEL_VERSION,
+    seed: input.seed,
+    storeId: input.storeId,
+    timezone: input.timezone,
+    date: input.date,
+    weekday,
+    hours,
+    peakVisitorsPerHour: input.peakVisitorsPerHour,
     promoLift: isPromotionDay(input.promotion, input.date) ? input.promotion!.lift : 1,
     spike,
   };
@@ -129,7 +166,11 @@ export function visitorsPerHour(plan: DayPlan, minuteOfDay: number): number {
   return plan.peakVisitorsPerHour * WEEKDAY_FACTORS[plan.weekday] * HOURLY_FACTORS[hour] * plan.promoLift * spike;
 }
 
-interface Slot { startMinute: number; endMinute: number; perHour: number }
+interface Slot {
+  startMinute: number;
+  endMinute: number;
+  perHour: number;
+}
 
 function slotsOf(plan: DayPlan): Slot[] {
   const h = plan.hours;

@@ -7,8 +7,13 @@ const LONDON = SIMULATED_STORE_PROFILES[0];
 const layout = layoutFromCameras(SIMULATED_CAMERAS);
 const day = (over: { promoLift?: number; date?: string } = {}) => {
   const plan = planDay({
-    seed: 'journey', storeId: 'sim_store_001', timezone: LONDON.timezone, date: over.date ?? '2024-03-09', peakVisitorsPerHour: 80,
-    openingHours: LONDON.openingHours, spikeProbability: 0,
+    seed: 'journey',
+    storeId: 'sim_store_001',
+    timezone: LONDON.timezone,
+    date: over.date ?? '2024-03-09',
+    peakVisitorsPerHour: 80,
+    openingHours: LONDON.openingHours,
+    spikeProbability: 0,
     promotion: over.promoLift ? { first: '2024-01-01', last: '2024-12-31', lift: over.promoLift } : null,
   });
   return synthesizeStoreDay(plan, layout);
@@ -43,7 +48,12 @@ describe('visitor journey', () => {
   });
 
   it('reports each event from the camera that sees it', () => {
-    const cameraOf = (e: StoreEvent) => (e.type === 'entrance' || (e.type === 'zone' && e.zone_id === 'entrance_area') ? 'cam_entrance_01' : e.type === 'queue' ? 'cam_checkout_01' : 'cam_zone_01');
+    const cameraOf = (e: StoreEvent) =>
+      e.type === 'entrance' || (e.type === 'zone' && e.zone_id === 'entrance_area')
+        ? 'cam_entrance_01'
+        : e.type === 'queue'
+          ? 'cam_checkout_01'
+          : 'cam_zone_01';
     for (const e of events) expect(e.cameraId).toBe(cameraOf(e.event));
   });
 
@@ -88,7 +98,15 @@ describe('store layout from cameras', () => {
 
   it('works with an entrance camera alone', () => {
     const only: CameraSpec[] = [{ camera_id: 'door', name: 'door', capabilities: ['entrance'] }];
-    const plan = planDay({ seed: 's', storeId: 'x', timezone: 'UTC', date: '2024-03-09', peakVisitorsPerHour: 20, openingHours: LONDON.openingHours, spikeProbability: 0 });
+    const plan = planDay({
+      seed: 's',
+      storeId: 'x',
+      timezone: 'UTC',
+      date: '2024-03-09',
+      peakVisitorsPerHour: 20,
+      openingHours: LONDON.openingHours,
+      spikeProbability: 0,
+    });
     const d = synthesizeStoreDay(plan, layoutFromCameras(only));
     expect(d.events).toHaveLength(d.visitors * 2);
     expect(d.events.every((e) => e.cameraId === 'door' && e.event.type === 'entrance')).toBe(true);

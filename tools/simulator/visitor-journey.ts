@@ -11,7 +11,11 @@ import { localTimeToInstant } from '../../backend/src/common/store-clock.ts';
 import { arrivals, type DayPlan } from './traffic-model.ts';
 
 /** An event and the camera whose edge key sends it; `atMs` is its `ts`, the moment the edge would emit it. */
-export interface SimulatedEvent { cameraId: string; atMs: number; event: StoreEvent }
+export interface SimulatedEvent {
+  cameraId: string;
+  atMs: number;
+  event: StoreEvent;
+}
 
 export const JOURNEY = {
   /** Share of visitors who look around the entrance area first (when a camera covers it). */
@@ -65,7 +69,14 @@ export function synthesizeVisit(ctx: VisitContext, visitor: number, arrivalMs: n
     const enter = t + Math.round(rng.uniform(1, 3) * S);
     const exit = enter + Math.round((3 + rng.exponential(8)) * S);
     if (fits(enter, exit - enter)) {
-      emit(layout.entrance.cameraId, exit, { type: 'zone', ts: iso(exit), zone_id: layout.entrance.zoneId, enter_ts: iso(enter), exit_ts: iso(exit), dwell_seconds: seconds(exit - enter) });
+      emit(layout.entrance.cameraId, exit, {
+        type: 'zone',
+        ts: iso(exit),
+        zone_id: layout.entrance.zoneId,
+        enter_ts: iso(enter),
+        exit_ts: iso(exit),
+        dwell_seconds: seconds(exit - enter),
+      });
       t = exit;
     }
   }
@@ -87,7 +98,15 @@ export function synthesizeVisit(ctx: VisitContext, visitor: number, arrivalMs: n
       emit(shelf.cameraId, end, { type: 'shelf', ts: iso(end), shelf_id: shelf.shelfId, dwell_seconds: seconds(dwellMs) });
       cursor = end + Math.round(rng.uniform(1, 6) * S);
     }
-    if (zone.cameraId) emit(zone.cameraId, exit, { type: 'zone', ts: iso(exit), zone_id: zone.zoneId, enter_ts: iso(enter), exit_ts: iso(exit), dwell_seconds: seconds(exit - enter) });
+    if (zone.cameraId)
+      emit(zone.cameraId, exit, {
+        type: 'zone',
+        ts: iso(exit),
+        zone_id: zone.zoneId,
+        enter_ts: iso(enter),
+        exit_ts: iso(exit),
+        dwell_seconds: seconds(exit - enter),
+      });
     t = exit;
   }
 
@@ -98,7 +117,14 @@ export function synthesizeVisit(ctx: VisitContext, visitor: number, arrivalMs: n
     const exit = enter + Math.round(Math.min(1800, rng.exponential(JOURNEY.meanQueueWaitS * (0.5 + busy))) * S);
     const served = exit + Math.round(rng.uniform(40, 120) * S);
     if (fits(enter, served - enter)) {
-      emit(queue.cameraId, exit, { type: 'queue', ts: iso(exit), queue_id: queue.queueId, enter_ts: iso(enter), exit_ts: iso(exit), wait_seconds: seconds(exit - enter) });
+      emit(queue.cameraId, exit, {
+        type: 'queue',
+        ts: iso(exit),
+        queue_id: queue.queueId,
+        enter_ts: iso(enter),
+        exit_ts: iso(exit),
+        wait_seconds: seconds(exit - enter),
+      });
       t = served;
     }
   }

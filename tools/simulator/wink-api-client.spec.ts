@@ -19,8 +19,10 @@ describe('retry policy', () => {
     expect(retryDelayMs(1, DEFAULT_RETRY, '3600')).toBe(DEFAULT_RETRY.maxDelayMs);
   });
 
-  it('reads the API\'s error message, or the start of a non-JSON body', () => {
-    expect(describeErrorBody('{"statusCode":400,"message":"events[2].ts: is more than 5 minutes in the future"}', 'Bad Request')).toBe('events[2].ts: is more than 5 minutes in the future');
+  it("reads the API's error message, or the start of a non-JSON body", () => {
+    expect(describeErrorBody('{"statusCode":400,"message":"events[2].ts: is more than 5 minutes in the future"}', 'Bad Request')).toBe(
+      'events[2].ts: is more than 5 minutes in the future',
+    );
     expect(describeErrorBody('<html>\n<body>Not here</body></html>', 'Not Found')).toBe('Not Found <html> <body>Not here</body></html>');
     expect(describeErrorBody('', 'Bad Gateway')).toBe('Bad Gateway');
   });
@@ -73,7 +75,9 @@ describe('WinkApiClient against a real HTTP server', () => {
 
   it('stops at once on a refusal such as 403', async () => {
     replies = [{ status: 403, body: '{"statusCode":403,"message":"org_id: this edge key is not allowed to write for o"}' }];
-    const error = await client().ingestEvents('wink_edge_x', batch).catch((e: unknown) => e);
+    const error = await client()
+      .ingestEvents('wink_edge_x', batch)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WinkApiError);
     expect((error as WinkApiError).status).toBe(403);
     expect((error as WinkApiError).message).toBe('POST /api/ingest/events → 403: org_id: this edge key is not allowed to write for o');
@@ -82,7 +86,9 @@ describe('WinkApiClient against a real HTTP server', () => {
 
   it('points at --admin-token when the admin API refuses the token', async () => {
     replies = [{ status: 401, body: '{"message":"authorization: invalid admin token"}' }];
-    await expect(client().admin('GET', '/api/admin/orgs')).rejects.toThrow('GET /api/admin/orgs → 401: authorization: invalid admin token (check --admin-token or ADMIN_TOKEN)');
+    await expect(client().admin('GET', '/api/admin/orgs')).rejects.toThrow(
+      'GET /api/admin/orgs → 401: authorization: invalid admin token (check --admin-token or ADMIN_TOKEN)',
+    );
   });
 
   it('says plainly when nothing answers at --api', async () => {
@@ -90,6 +96,8 @@ describe('WinkApiClient against a real HTTP server', () => {
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
     const port = (closed.address() as AddressInfo).port;
     await new Promise((r) => closed.close(r));
-    await expect(new WinkApiClient(`http://127.0.0.1:${port}`, 't').health()).rejects.toThrow(`cannot reach the WINK API at http://127.0.0.1:${port} (ECONNREFUSED); is it running? (--api)`);
+    await expect(new WinkApiClient(`http://127.0.0.1:${port}`, 't').health()).rejects.toThrow(
+      `cannot reach the WINK API at http://127.0.0.1:${port} (ECONNREFUSED); is it running? (--api)`,
+    );
   });
 });

@@ -5,7 +5,12 @@
  */
 import type { EventBatch, Heartbeat } from '../../shared/src/events.ts';
 
-export interface IngestResult { status: 'ok'; received: number; accepted: number; duplicates: number }
+export interface IngestResult {
+  status: 'ok';
+  received: number;
+  accepted: number;
+  duplicates: number;
+}
 
 export class WinkApiError extends Error {
   constructor(
@@ -75,7 +80,11 @@ export class WinkApiClient {
   private readonly retry: RetryPolicy;
   private readonly sleep: (ms: number) => Promise<void>;
 
-  constructor(readonly baseUrl: string, private readonly adminToken: string, private readonly options: WinkApiClientOptions = {}) {
+  constructor(
+    readonly baseUrl: string,
+    private readonly adminToken: string,
+    private readonly options: WinkApiClientOptions = {},
+  ) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
     this.retry = options.retry ?? DEFAULT_RETRY;
     this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
@@ -94,7 +103,8 @@ export class WinkApiClient {
       const body = JSON.parse(text) as { database?: string; redis?: string };
       throw new WinkApiError('GET', '/api/ingest/health', 503, `the API is up but not healthy (database ${body.database}, redis ${body.redis})`);
     }
-    if (!res.ok) throw new WinkApiError('GET', '/api/ingest/health', res.status, `${describeErrorBody(text, res.statusText)} (is ${this.baseUrl} a WINK API? --api)`);
+    if (!res.ok)
+      throw new WinkApiError('GET', '/api/ingest/health', res.status, `${describeErrorBody(text, res.statusText)} (is ${this.baseUrl} a WINK API? --api)`);
     return JSON.parse(text);
   }
 

@@ -6,18 +6,30 @@
 const TOKEN_KEY = 'wink.viewerKey';
 
 export function getToken(): string | null {
-  try { return sessionStorage.getItem(TOKEN_KEY); } catch { return null; }
+  try {
+    return sessionStorage.getItem(TOKEN_KEY);
+  } catch {
+    return null;
+  }
 }
 export function setToken(token: string): void {
   sessionStorage.setItem(TOKEN_KEY, token);
 }
 export function clearToken(): void {
-  try { sessionStorage.removeItem(TOKEN_KEY); } catch { /* storage disabled */ }
+  try {
+    sessionStorage.removeItem(TOKEN_KEY);
+  } catch {
+    /* storage disabled */
+  }
 }
 
 /** An answer other than 2xx, with the backend's message (`field: why`). */
 export class ApiError extends Error {
-  constructor(readonly status: number, message: string, readonly field: string | null) {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly field: string | null,
+  ) {
     super(message);
   }
 }
@@ -25,7 +37,10 @@ export class ApiError extends Error {
 /** Fired on window when the key stops working (401), so the shell can return to the sign-in form. */
 export const UNAUTHORIZED_EVENT = 'wink:unauthorized';
 
-export interface ApiAnswer<T> { status: number; body: T }
+export interface ApiAnswer<T> {
+  status: number;
+  body: T;
+}
 
 type Params = Record<string, string | number | undefined | null | readonly string[]>;
 
@@ -57,7 +72,11 @@ export async function apiGet<T>(path: string, params: Params = {}, opts: { token
   }
   let body: any = null;
   const text = await res.text();
-  try { body = text ? JSON.parse(text) : null; } catch { body = { message: text.slice(0, 200) }; }
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    body = { message: text.slice(0, 200) };
+  }
   if (!res.ok) {
     if (res.status === 401 && !opts.token) window.dispatchEvent(new CustomEvent(UNAUTHORIZED_EVENT));
     const message = typeof body?.message === 'string' ? body.message : Array.isArray(body?.message) ? body.message.join('; ') : `HTTP ${res.status}`;
@@ -70,7 +89,28 @@ export async function apiGet<T>(path: string, params: Params = {}, opts: { token
 // with the same types, so a renamed field breaks both builds). Type-only: nothing of it reaches the bundle. ----
 
 export type {
-  BucketCompleteness, CameraState, CameraStatusView, CountLift, DidLift, HistoryBucket, LeftOutHours, LiveView, PeriodSummary,
-  PromoResult, QueueLengthReading, QueueMetrics, RatioLift, Report, ReportHead, ShelfMetrics, Spike, SpikeHour, SpikeResult,
-  StoreHistoryView, StoreListView, StoreSummary, Unavailable, ZoneMetrics,
+  BucketCompleteness,
+  CameraState,
+  CameraStatusView,
+  CountLift,
+  DidLift,
+  HistoryBucket,
+  LeftOutHours,
+  LiveView,
+  PeriodSummary,
+  PromoResult,
+  QueueLengthReading,
+  QueueMetrics,
+  RatioLift,
+  Report,
+  ReportHead,
+  ShelfMetrics,
+  Spike,
+  SpikeHour,
+  SpikeResult,
+  StoreHistoryView,
+  StoreListView,
+  StoreSummary,
+  Unavailable,
+  ZoneMetrics,
 } from '../../shared/src/read-contract.ts';

@@ -33,17 +33,32 @@ export function startApp(root: HTMLElement): void {
 function signIn(root: HTMLElement, notice?: string): void {
   disposeCurrent();
   const input = h('input', {
-    id: 'viewer-key', name: 'viewer-key', type: 'password', required: true, autocomplete: 'off', spellcheck: 'false',
-    autocapitalize: 'off', placeholder: 'wink_view_…', 'aria-describedby': 'viewer-key-hint',
+    id: 'viewer-key',
+    name: 'viewer-key',
+    type: 'password',
+    required: true,
+    autocomplete: 'off',
+    spellcheck: 'false',
+    autocapitalize: 'off',
+    placeholder: 'wink_view_…',
+    'aria-describedby': 'viewer-key-hint',
   });
   const message = h('div', { class: 'form-message' });
   const button = h('button', { type: 'submit' }, 'Sign in');
   // method=post: even without JavaScript the key could never end up in the address bar.
-  const form = h('form', { method: 'post', class: 'signin-form', 'aria-labelledby': 'signin-title' },
+  const form = h(
+    'form',
+    { method: 'post', class: 'signin-form', 'aria-labelledby': 'signin-title' },
     h('label', { for: 'viewer-key' }, 'Viewer API key'),
     input,
-    h('small', { id: 'viewer-key-hint', class: 'hint' }, 'Ask your WINK administrator for a viewer key. It is kept only in this browser tab and forgotten when you close it.'),
-    button, message);
+    h(
+      'small',
+      { id: 'viewer-key-hint', class: 'hint' },
+      'Ask your WINK administrator for a viewer key. It is kept only in this browser tab and forgotten when you close it.',
+    ),
+    button,
+    message,
+  );
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const token = input.value.trim();
@@ -57,9 +72,12 @@ function signIn(root: HTMLElement, notice?: string): void {
       void boot(root, body.stores);
     } catch (err) {
       const status = err instanceof ApiError ? err.status : 0;
-      const why = status === 401 ? 'That key is not valid or has been revoked.'
-        : status === 403 ? 'That is an edge (camera) key: it can only send events. Sign in with a viewer key.'
-          : (err as Error).message;
+      const why =
+        status === 401
+          ? 'That key is not valid or has been revoked.'
+          : status === 403
+            ? 'That is an edge (camera) key: it can only send events. Sign in with a viewer key.'
+            : (err as Error).message;
       message.replaceChildren(errorBox(why));
       button.disabled = false;
       input.focus();
@@ -67,13 +85,20 @@ function signIn(root: HTMLElement, notice?: string): void {
     }
   });
   root.replaceChildren(
-    h('main', { id: 'main', class: 'signin', tabindex: -1 },
-      h('div', { class: 'signin-card' },
+    h(
+      'main',
+      { id: 'main', class: 'signin', tabindex: -1 },
+      h(
+        'div',
+        { class: 'signin-card' },
         h('p', { class: 'brand', 'aria-hidden': 'true' }, 'WINK'),
         h('h1', { id: 'signin-title' }, 'Store dashboard'),
         h('p', {}, 'Footfall, occupancy, zones, shelves and queues from your store cameras.'),
         notice ? errorBox(notice) : null,
-        form)));
+        form,
+      ),
+    ),
+  );
   root.removeAttribute('aria-busy');
   input.focus();
 }
@@ -97,8 +122,14 @@ async function boot(root: HTMLElement, preloaded?: StoreSummary[]): Promise<void
       stores = (await apiGet<StoreListView>('dashboard/stores')).body.stores;
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) return; // the unauthorized handler shows the sign-in form
-      root.replaceChildren(h('main', { id: 'main' }, errorBox(`Could not load your stores: ${(err as Error).message}`),
-        h('button', { type: 'button', onclick: () => void boot(root) }, 'Try again')));
+      root.replaceChildren(
+        h(
+          'main',
+          { id: 'main' },
+          errorBox(`Could not load your stores: ${(err as Error).message}`),
+          h('button', { type: 'button', onclick: () => void boot(root) }, 'Try again'),
+        ),
+      );
       return;
     }
   }
@@ -110,11 +141,26 @@ async function boot(root: HTMLElement, preloaded?: StoreSummary[]): Promise<void
 }
 
 function signOutButton(root: HTMLElement): HTMLButtonElement {
-  return h('button', { type: 'button', class: 'secondary', onclick: () => { clearToken(); signIn(root, undefined); } }, 'Sign out');
+  return h(
+    'button',
+    {
+      type: 'button',
+      class: 'secondary',
+      onclick: () => {
+        clearToken();
+        signIn(root, undefined);
+      },
+    },
+    'Sign out',
+  );
 }
 
 /** Analytics can open on a promotion's dates (`promo_start`, `promo_end`), e.g. from the address `npm run demo` prints. */
-interface Route { view: ViewId; store: string | null; promo: { start: string; end: string } | null }
+interface Route {
+  view: ViewId;
+  store: string | null;
+  promo: { start: string; end: string } | null;
+}
 
 function route(): Route {
   const m = /^#\/(live|history|analytics)(?:\?(.*))?$/.exec(location.hash);
@@ -126,19 +172,37 @@ function route(): Route {
 }
 
 function shell(root: HTMLElement, stores: StoreSummary[]): void {
-  const select = h('select', { id: 'store-picker', name: 'store' },
-    stores.map((s) => h('option', { value: s.store_id }, `${s.name} (${s.store_id})`)));
+  const select = h(
+    'select',
+    { id: 'store-picker', name: 'store' },
+    stores.map((s) => h('option', { value: s.store_id }, `${s.name} (${s.store_id})`)),
+  );
   const zone = h('span', { class: 'tz', id: 'store-tz' });
   const links = VIEWS.map((v) => h('a', { href: '#', class: 'nav-link', 'data-view': v.id }, v.label));
   const main = h('main', { id: 'main', tabindex: -1 });
   root.replaceChildren(
-    h('header', { class: 'topbar' },
-      h('div', { class: 'topbar-row' },
+    h(
+      'header',
+      { class: 'topbar' },
+      h(
+        'div',
+        { class: 'topbar-row' },
         h('p', { class: 'brand' }, 'WINK'),
         h('div', { class: 'picker' }, h('label', { for: 'store-picker' }, 'Store'), select, zone),
-        signOutButton(root)),
-      h('nav', { 'aria-label': 'Views' }, h('ul', {}, links.map((a) => h('li', {}, a))))),
-    main);
+        signOutButton(root),
+      ),
+      h(
+        'nav',
+        { 'aria-label': 'Views' },
+        h(
+          'ul',
+          {},
+          links.map((a) => h('li', {}, a)),
+        ),
+      ),
+    ),
+    main,
+  );
   root.removeAttribute('aria-busy');
 
   const storeOf = (id: string | null) => stores.find((s) => s.store_id === id);

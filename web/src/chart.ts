@@ -21,7 +21,10 @@ export const INCOMPLETE_COLOR = '#b45309';
 
 export const PALETTE = ['#1d4ed8', '#c2410c', '#047857', '#7c3aed', '#b91c1c', '#0e7490', '#a16207', '#be185d'];
 
-export interface TimeChart { element: HTMLElement; destroy(): void }
+export interface TimeChart {
+  element: HTMLElement;
+  destroy(): void;
+}
 
 const utcDate = (ts: number) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC');
 
@@ -51,11 +54,16 @@ export function timeChart(opts: {
     ...opts.series.map((s): uPlot.Series => {
       const base: uPlot.Series = { label: s.label, stroke: s.color, width: 2, value: (_u, v) => (s.format ? s.format(v) : v == null ? '—' : String(v)) };
       switch (s.kind) {
-        case 'bars': return { ...base, fill: `${s.color}99`, width: 1, paths: bars, points: { show: false } };
-        case 'hatched': return { ...base, fill: hatch(s.color), width: 1, paths: bars, points: { show: false } };
-        case 'points': return { ...base, paths: () => null, points: { show: true, size: 11, width: 2, stroke: s.color, fill: '#fff' } };
-        case 'dashed': return { ...base, dash: [6, 4], width: 1.5, points: { show: false } };
-        default: return { ...base, points: { show: opts.labels.length <= 31 } };
+        case 'bars':
+          return { ...base, fill: `${s.color}99`, width: 1, paths: bars, points: { show: false } };
+        case 'hatched':
+          return { ...base, fill: hatch(s.color), width: 1, paths: bars, points: { show: false } };
+        case 'points':
+          return { ...base, paths: () => null, points: { show: true, size: 11, width: 2, stroke: s.color, fill: '#fff' } };
+        case 'dashed':
+          return { ...base, dash: [6, 4], width: 1.5, points: { show: false } };
+        default:
+          return { ...base, points: { show: opts.labels.length <= 31 } };
       }
     }),
   ];
@@ -71,7 +79,10 @@ export function timeChart(opts: {
     },
     axes: [
       {
-        stroke: '#334155', grid: { stroke: '#e2e8f0' }, ticks: { stroke: '#cbd5e1' }, size: 48,
+        stroke: '#334155',
+        grid: { stroke: '#e2e8f0' },
+        ticks: { stroke: '#cbd5e1' },
+        size: 48,
         splits: (u, _i, min, max) => timeSplits(min, max, u.bbox.width / (window.devicePixelRatio || 1), opts.granularity),
         values: (_u, splits, _i, _space, incr) => splits.map((t) => tickLabel(t, incr, opts.granularity)),
       },
@@ -90,7 +101,13 @@ export function timeChart(opts: {
   const ro = new ResizeObserver(fit);
   ro.observe(plot);
   requestAnimationFrame(fit);
-  return { element, destroy: () => { ro.disconnect(); u.destroy(); } };
+  return {
+    element,
+    destroy: () => {
+      ro.disconnect();
+      u.destroy();
+    },
+  };
 }
 
 /** Diagonal stripes of `color` on a pale ground, as a canvas pattern (a pale fill where canvas is unavailable). */
@@ -105,7 +122,10 @@ function hatch(color: string): CanvasPattern | string {
   g.strokeStyle = color;
   g.lineWidth = 1.5;
   g.beginPath();
-  for (const o of [-8, 0, 8]) { g.moveTo(o, 8); g.lineTo(o + 8, 0); }
+  for (const o of [-8, 0, 8]) {
+    g.moveTo(o, 8);
+    g.lineTo(o + 8, 0);
+  }
   g.stroke();
   return g.createPattern(tile, 'repeat') ?? `${color}33`;
 }

@@ -33,21 +33,36 @@ export function parseCsv(text: string): string[][] {
   for (; i < text.length; i++) {
     const c = text[i];
     if (quoted) {
-      if (c === '"' && text[i + 1] === '"') { cell += '"'; i++; }
-      else if (c === '"') quoted = false;
+      if (c === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (c === '"') quoted = false;
       else cell += c;
     } else if (c === '"') quoted = true;
-    else if (c === ',') { row.push(cell); cell = ''; }
-    else if (c === '\r' || c === '\n') {
+    else if (c === ',') {
+      row.push(cell);
+      cell = '';
+    } else if (c === '\r' || c === '\n') {
       if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(cell); rows.push(row); row = []; cell = '';
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = '';
     } else cell += c;
   }
-  if (cell !== '' || row.length) { row.push(cell); rows.push(row); }
+  if (cell !== '' || row.length) {
+    row.push(cell);
+    rows.push(row);
+  }
   return rows;
 }
 
 /** A file name from parts: letters, digits, - _ . only. */
 export function csvFileName(...parts: (string | undefined)[]): string {
-  return parts.filter(Boolean).join('_').replace(/[^A-Za-z0-9._-]+/g, '-') + '.csv';
+  return (
+    parts
+      .filter(Boolean)
+      .join('_')
+      .replace(/[^A-Za-z0-9._-]+/g, '-') + '.csv'
+  );
 }

@@ -5,14 +5,26 @@ function partsFormatter(tz: string): Intl.DateTimeFormat {
   let f = dtfCache.get(tz);
   if (!f) {
     f = new Intl.DateTimeFormat('en-US', {
-      timeZone: tz, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
+      timeZone: tz,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
     });
     dtfCache.set(tz, f);
   }
   return f;
 }
 
-export interface LocalParts { date: string; hour: number; minute: number; second: number }
+export interface LocalParts {
+  date: string;
+  hour: number;
+  minute: number;
+  second: number;
+}
 
 /** The wall-clock date and time in `tz` at instant `ms`. */
 export function localParts(ms: number, tz: string): LocalParts {
@@ -66,7 +78,8 @@ export function formatLocalDateTime(iso: string, tz: string): string {
 /** "GMT+5:30", "GMT-5", "GMT" — the zone's current offset, to show next to its name. */
 export function zoneOffsetLabel(tz: string, nowMs = Date.now()): string {
   try {
-    const part = new Intl.DateTimeFormat('en-US', { timeZone: tz, timeZoneName: 'shortOffset' }).formatToParts(new Date(nowMs))
+    const part = new Intl.DateTimeFormat('en-US', { timeZone: tz, timeZoneName: 'shortOffset' })
+      .formatToParts(new Date(nowMs))
       .find((p) => p.type === 'timeZoneName');
     return part?.value ?? '';
   } catch {

@@ -43,24 +43,53 @@ export function dataTable<R>(opts: {
   const captionId = uid('cap');
   const shown = opts.columns.filter((c) => !c.csvOnly);
   const tbody = h('tbody');
-  const table = h('table', { 'data-table': opts.name },
+  const table = h(
+    'table',
+    { 'data-table': opts.name },
     h('caption', { id: captionId }, opts.caption),
-    h('thead', {}, h('tr', {}, shown.map((c) => h('th', { scope: 'col', class: c.numeric ? 'num' : undefined }, c.label)))),
-    tbody);
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        shown.map((c) => h('th', { scope: 'col', class: c.numeric ? 'num' : undefined }, c.label)),
+      ),
+    ),
+    tbody,
+  );
   // A scrollable region must be reachable by keyboard and named.
   const scroller = h('div', { class: 'table-scroll', role: 'region', tabindex: 0, 'aria-labelledby': captionId }, table);
   let current: readonly R[] = [];
   const count = h('span', { class: 'row-count' });
-  const exportButton = h('button', {
-    type: 'button', class: 'secondary', 'data-export': opts.name, 'aria-label': `Export ${opts.caption} as CSV`,
-    onclick: () => downloadCsv(opts.fileName(), toCsv(opts.columns.map((c) => c.csv ?? c.label), current.map((r) => opts.columns.map((c) => c.value(r))))),
-  }, 'Export CSV');
+  const exportButton = h(
+    'button',
+    {
+      type: 'button',
+      class: 'secondary',
+      'data-export': opts.name,
+      'aria-label': `Export ${opts.caption} as CSV`,
+      onclick: () =>
+        downloadCsv(
+          opts.fileName(),
+          toCsv(
+            opts.columns.map((c) => c.csv ?? c.label),
+            current.map((r) => opts.columns.map((c) => c.value(r))),
+          ),
+        ),
+    },
+    'Export CSV',
+  );
   let body: HTMLElement = scroller;
   if (opts.collapsible) {
     body = h('details', {}, h('summary', {}, 'Show table ', count), scroller);
   }
-  const element = h('div', { class: 'data-table', 'data-table-wrap': opts.name },
-    h('div', { class: 'table-tools' }, h('span', { class: 'table-title', 'aria-hidden': 'true' }, opts.caption), exportButton), body);
+  const element = h(
+    'div',
+    { class: 'data-table', 'data-table-wrap': opts.name },
+    h('div', { class: 'table-tools' }, h('span', { class: 'table-title', 'aria-hidden': 'true' }, opts.caption), exportButton),
+    body,
+  );
 
   function update(rows: readonly R[]): void {
     current = rows;
@@ -70,13 +99,21 @@ export function dataTable<R>(opts: {
       tbody.replaceChildren(h('tr', {}, h('td', { colspan: shown.length, class: 'empty' }, opts.empty ?? 'No data yet.')));
       return;
     }
-    tbody.replaceChildren(...rows.map((r) => h('tr', { class: opts.rowClass?.(r) }, shown.map((c, i) => {
-      const raw = c.value(r);
-      const text = c.format ? c.format(raw, r) : raw === null || raw === undefined ? '—' : String(raw);
-      const cls = [c.numeric ? 'num' : '', c.wrap ? 'wrap' : '', c.cellClass?.(r) ?? ''].filter(Boolean).join(' ') || undefined;
-      const attrs = { class: cls, 'data-col': c.csv ?? c.label, 'data-value': raw === null || raw === undefined ? '' : String(raw) };
-      return i === 0 ? h('th', { scope: 'row', ...attrs }, text) : h('td', attrs, text);
-    }))));
+    tbody.replaceChildren(
+      ...rows.map((r) =>
+        h(
+          'tr',
+          { class: opts.rowClass?.(r) },
+          shown.map((c, i) => {
+            const raw = c.value(r);
+            const text = c.format ? c.format(raw, r) : raw === null || raw === undefined ? '—' : String(raw);
+            const cls = [c.numeric ? 'num' : '', c.wrap ? 'wrap' : '', c.cellClass?.(r) ?? ''].filter(Boolean).join(' ') || undefined;
+            const attrs = { class: cls, 'data-col': c.csv ?? c.label, 'data-value': raw === null || raw === undefined ? '' : String(raw) };
+            return i === 0 ? h('th', { scope: 'row', ...attrs }, text) : h('td', attrs, text);
+          }),
+        ),
+      ),
+    );
   }
   update([]);
   return { element, update, rows: () => current };

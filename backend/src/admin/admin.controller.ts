@@ -2,9 +2,23 @@ import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, P
 import { AdminAuth, ApiRoute, ApiZodBody, ApiZodParams, ApiZodQuery } from '../common/openapi.ts';
 import { ZodValidationPipe } from '../common/zod-validation.pipe.ts';
 import {
-  createCameraSchema, createEdgeKeySchema, createOrgSchema, createStoreSchema, createViewerKeySchema,
-  listCamerasQuery, listEdgeKeysQuery, listStoresQuery, listViewerKeysQuery, storeIdParam, updateStoreSchema,
-  type CreateCameraDto, type CreateEdgeKeyDto, type CreateOrgDto, type CreateStoreDto, type CreateViewerKeyDto, type UpdateStoreDto,
+  createCameraSchema,
+  createEdgeKeySchema,
+  createOrgSchema,
+  createStoreSchema,
+  createViewerKeySchema,
+  listCamerasQuery,
+  listEdgeKeysQuery,
+  listStoresQuery,
+  listViewerKeysQuery,
+  storeIdParam,
+  updateStoreSchema,
+  type CreateCameraDto,
+  type CreateEdgeKeyDto,
+  type CreateOrgDto,
+  type CreateStoreDto,
+  type CreateViewerKeyDto,
+  type UpdateStoreDto,
 } from './admin.dto.ts';
 import { AdminTokenGuard } from './admin-token.guard.ts';
 import { EdgeKeyService } from './edge-key.service.ts';
@@ -15,7 +29,11 @@ import { ViewerKeyService } from './viewer-key.service.ts';
 @UseGuards(AdminTokenGuard)
 @AdminAuth()
 export class AdminController {
-  constructor(private readonly directory: StoreDirectory, private readonly edgeKeys: EdgeKeyService, private readonly viewerKeys: ViewerKeyService) {}
+  constructor(
+    private readonly directory: StoreDirectory,
+    private readonly edgeKeys: EdgeKeyService,
+    private readonly viewerKeys: ViewerKeyService,
+  ) {}
 
   @Post('orgs')
   @ApiZodBody(createOrgSchema)
@@ -32,7 +50,12 @@ export class AdminController {
 
   @Post('stores')
   @ApiZodBody(createStoreSchema)
-  @ApiRoute('Create a store (store_id unique across organisations)', { 201: 'the store', 404: 'org_id: no such organisation', 409: 'store_id already exists' }, 400, 413)
+  @ApiRoute(
+    'Create a store (store_id unique across organisations)',
+    { 201: 'the store', 404: 'org_id: no such organisation', 409: 'store_id already exists' },
+    400,
+    413,
+  )
   createStore(@Body(new ZodValidationPipe(createStoreSchema)) dto: CreateStoreDto) {
     return this.directory.createStore(dto);
   }
@@ -40,8 +63,16 @@ export class AdminController {
   @Patch('stores/:store_id')
   @ApiZodParams(storeIdParam)
   @ApiZodBody(updateStoreSchema)
-  @ApiRoute('Change a store\'s name, opening hours or capacity (null clears hours or capacity; the time zone is fixed)', { 200: 'the store', 404: 'store_id: no such store' }, 400, 413)
-  updateStore(@Param(new ZodValidationPipe(storeIdParam, 'query')) p: { store_id: string }, @Body(new ZodValidationPipe(updateStoreSchema)) dto: UpdateStoreDto) {
+  @ApiRoute(
+    "Change a store's name, opening hours or capacity (null clears hours or capacity; the time zone is fixed)",
+    { 200: 'the store', 404: 'store_id: no such store' },
+    400,
+    413,
+  )
+  updateStore(
+    @Param(new ZodValidationPipe(storeIdParam, 'query')) p: { store_id: string },
+    @Body(new ZodValidationPipe(updateStoreSchema)) dto: UpdateStoreDto,
+  ) {
     return this.directory.updateStore(p.store_id, dto);
   }
 
@@ -68,7 +99,11 @@ export class AdminController {
 
   @Post('edge-keys')
   @ApiZodBody(createEdgeKeySchema)
-  @ApiRoute('Issue an edge key for one camera (shown once)', { 201: '`{id, api_key: "wink_edge_…", store_id, camera_id, message}`', 400: 'invalid body, or the store is not of org_id', 404: 'no such store or camera' }, 413)
+  @ApiRoute(
+    'Issue an edge key for one camera (shown once)',
+    { 201: '`{id, api_key: "wink_edge_…", store_id, camera_id, message}`', 400: 'invalid body, or the store is not of org_id', 404: 'no such store or camera' },
+    413,
+  )
   createEdgeKey(@Body(new ZodValidationPipe(createEdgeKeySchema)) dto: CreateEdgeKeyDto) {
     return this.edgeKeys.issue(dto);
   }
@@ -90,7 +125,12 @@ export class AdminController {
   /** Read keys for dashboards and analytics, one organisation each. */
   @Post('api-keys')
   @ApiZodBody(createViewerKeySchema)
-  @ApiRoute('Issue a viewer key for one organisation (shown once)', { 201: '`{id, api_key: "wink_view_…", org_id, role, name, message}`', 404: 'org_id: no such organisation' }, 400, 413)
+  @ApiRoute(
+    'Issue a viewer key for one organisation (shown once)',
+    { 201: '`{id, api_key: "wink_view_…", org_id, role, name, message}`', 404: 'org_id: no such organisation' },
+    400,
+    413,
+  )
   createViewerKey(@Body(new ZodValidationPipe(createViewerKeySchema)) dto: CreateViewerKeyDto) {
     return this.viewerKeys.issue(dto);
   }

@@ -31,12 +31,19 @@ export function minuteOfDay(time: string): number {
   return Number(time.slice(0, 2)) * 60 + Number(time.slice(3, 5));
 }
 
-const dayRanges = z.array(z.tuple([hm, hm], { error: 'must be an ["HH:MM","HH:MM"] pair (open, close)' }), { error: 'must be an array of ["HH:MM","HH:MM"] ranges ([] = closed)' })
+const dayRanges = z
+  .array(z.tuple([hm, hm], { error: 'must be an ["HH:MM","HH:MM"] pair (open, close)' }), {
+    error: 'must be an array of ["HH:MM","HH:MM"] ranges ([] = closed)',
+  })
   .max(6, 'must have at most 6 ranges')
   .superRefine((ranges, ctx) => {
     for (const [i, [open, close]] of ranges.entries()) {
       if (minuteOfDay(close) <= minuteOfDay(open)) {
-        ctx.addIssue({ code: 'custom', path: [i, 1], message: `must be after the opening time ${open}: hours past midnight are not supported (close at 24:00 and open at 00:00 the next day)` });
+        ctx.addIssue({
+          code: 'custom',
+          path: [i, 1],
+          message: `must be after the opening time ${open}: hours past midnight are not supported (close at 24:00 and open at 00:00 the next day)`,
+        });
         return;
       }
     }
@@ -44,38 +51,60 @@ const dayRanges = z.array(z.tuple([hm, hm], { error: 'must be an ["HH:MM","HH:MM
     for (let k = 1; k < order.length; k++) {
       const [prev, cur] = [ranges[order[k - 1]], ranges[order[k]]];
       if (minuteOfDay(cur[0]) <= minuteOfDay(prev[1])) {
-        ctx.addIssue({ code: 'custom', path: [order[k], 0], message: `overlaps or touches the range ${prev[0]}–${prev[1]}: ranges of a day must be separate (merge them)` });
+        ctx.addIssue({
+          code: 'custom',
+          path: [order[k], 0],
+          message: `overlaps or touches the range ${prev[0]}–${prev[1]}: ranges of a day must be separate (merge them)`,
+        });
         return;
       }
     }
   });
 
 /** All seven weekdays, store-local; null removes the hours (the day then runs from local midnight, no close-out). */
-export const openingHoursSchema = z.strictObject(
-  Object.fromEntries(WEEKDAYS.map((d) => [d, dayRanges])) as Record<Weekday, typeof dayRanges>,
-  { error: 'must be an object with mon, tue, wed, thu, fri, sat, sun' },
-).meta({ description: 'Store-local opening hours per weekday, e.g. {"mon":[["09:00","20:00"]],…,"sun":[]}; split hours allowed, no range past midnight', example: { mon: [['09:00', '20:00']], tue: [['09:00', '20:00']], wed: [['09:00', '20:00']], thu: [['09:00', '20:00']], fri: [['09:00', '13:00'], ['14:00', '21:00']], sat: [['10:00', '18:00']], sun: [] } });
+export const openingHoursSchema = z
+  .strictObject(Object.fromEntries(WEEKDAYS.map((d) => [d, dayRanges])) as Record<Weekday, typeof dayRanges>, {
+    error: 'must be an object with mon, tue, wed, thu, fri, sat, sun',
+  })
+  .meta({
+    description: 'Store-local opening hours per weekday, e.g. {"mon":[["09:00","20:00"]],…,"sun":[]}; split hours allowed, no range past midnight',
+    example: {
+      mon: [['09:00', '20:00']],
+      tue: [['09:00', '20:00']],
+      wed: [['09:00', '20:00']],
+      thu: [['09:00', '20:00']],
+      fri: [
+        ['09:00', '13:00'],
+        ['14:00', '21:00'],
+      ],
+      sat: [['10:00', '18:00']],
+      sun: [],
+    },
+  });
 
-const capacity = z.int({ error: 'must be a whole number' }).positive('must be a positive whole number').max(1_000_000, 'must be at most 1000000')
+const capacity = z
+  .int({ error: 'must be a whole number' })
+  .positive('must be a positive whole number')
+  .max(1_000_000, 'must be at most 1000000')
   .meta({ description: 'How many people the store may hold; utilisation = occupancy ÷ capacity' });
 
 export const createStoreSchema = z.strictObject({
   org_id: uuid,
   store_id: slug,
   name,
-  timezone: z
-    .string({ error: 'is required' })
-    .refine(isIanaTimeZone, 'must be an IANA time zone such as Europe/London or Asia/Kolkata'),
+  timezone: z.string({ error: 'is required' }).refine(isIanaTimeZone, 'must be an IANA time zone such as Europe/London or Asia/Kolkata'),
   opening_hours: openingHoursSchema.nullable().optional(),
   capacity: capacity.nullable().optional(),
 });
 
 /** PATCH: only the fields sent change; null clears opening hours or capacity. The time zone is fixed at creation. */
-export const updateStoreSchema = z.strictObject({
-  name: name.optional(),
-  opening_hours: openingHoursSchema.nullable().optional(),
-  capacity: capacity.nullable().optional(),
-}).refine((b) => Object.keys(b).length > 0, { message: 'must name at least one of name, opening_hours, capacity', path: [] });
+export const updateStoreSchema = z
+  .strictObject({
+    name: name.optional(),
+    opening_hours: openingHoursSchema.nullable().optional(),
+    capacity: capacity.nullable().optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, { message: 'must name at least one of name, opening_hours, capacity', path: [] });
 export const storeIdParam = z.object({ store_id: slug });
 
 export const createCameraSchema = z.strictObject({

@@ -22,8 +22,17 @@ interface CountStore {
 
 // The plugin's own two stores (it exports neither, and its `redis` option has no fallback when Redis is down).
 const require = createRequire(import.meta.url);
-const LocalStore = require('@fastify/rate-limit/store/LocalStore') as new (continueExceeding: boolean, exponentialBackoff: boolean, cache?: number) => CountStore;
-const RedisStore = require('@fastify/rate-limit/store/RedisStore') as new (continueExceeding: boolean, exponentialBackoff: boolean, redis: Redis, key?: string) => CountStore;
+const LocalStore = require('@fastify/rate-limit/store/LocalStore') as new (
+  continueExceeding: boolean,
+  exponentialBackoff: boolean,
+  cache?: number,
+) => CountStore;
+const RedisStore = require('@fastify/rate-limit/store/RedisStore') as new (
+  continueExceeding: boolean,
+  exponentialBackoff: boolean,
+  redis: Redis,
+  key?: string,
+) => CountStore;
 
 /**
  * Counts in Redis, so that every API process sees an address's failures; while Redis is down or slow, in this
@@ -32,7 +41,10 @@ const RedisStore = require('@fastify/rate-limit/store/RedisStore') as new (conti
 class RedisOrMemoryStore implements CountStore {
   private readonly local = new LocalStore(false, false, 10_000);
 
-  constructor(private readonly redis: Redis, private readonly shared: CountStore) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly shared: CountStore,
+  ) {}
 
   incr(key: string, done: Done, timeWindow: number, max: number): void {
     this.run('incr', key, done, timeWindow, max);
@@ -59,13 +71,18 @@ class RedisOrMemoryStore implements CountStore {
       this.local[op](key, done, timeWindow, max);
     };
     const timer = setTimeout(inMemory, REDIS_TIMEOUT_MS).unref();
-    this.shared[op](key, (err, res) => {
-      clearTimeout(timer);
-      if (err) return inMemory();
-      if (settled) return;
-      settled = true;
-      done(null, res);
-    }, timeWindow, max);
+    this.shared[op](
+      key,
+      (err, res) => {
+        clearTimeout(timer);
+        if (err) return inMemory();
+        if (settled) return;
+        settled = true;
+        done(null, res);
+      },
+      timeWindow,
+      max,
+    );
   }
 }
 
@@ -90,9 +107,15 @@ export class AuthFailureThrottle {
   private check?: Check;
   private readonly throttledTotal: Counter;
 
-  constructor(@Inject(REDIS) private readonly redis: Redis, @Inject(APP_CONFIG) private readonly config: AppConfig, metrics: WinkMetrics) {
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    metrics: WinkMetrics,
+  ) {
     this.throttledTotal = new Counter({
-      name: 'wink_auth_throttled_total', help: 'Failed authentications answered 429 because their address had used up its failures', registers: [metrics.registry],
+      name: 'wink_auth_throttled_total',
+      help: 'Failed authentications answered 429 because their address had used up its failures',
+      registers: [metrics.registry],
     });
   }
 
@@ -104,13 +127,23 @@ export class AuthFailureThrottle {
       global: false,
       max: this.config.authFailuresPerMinute ?? DEFAULT_AUTH_FAILURES_PER_MINUTE,
       timeWindow: WINDOW_MS,
-      store: class extends RedisOrMemoryStore { constructor() { super(redis, shared); } },
+      store: class extends RedisOrMemoryStore {
+        constructor() {
+          super(redis, shared);
+        }
+      },
       skipOnError: true,
       onExceeded: () => this.throttledTotal.inc(),
-      errorResponseBuilder: (_req, ctx) => new HttpException({
-        statusCode: 429, error: 'Too Many Requests', field: 'authorization',
-        message: `authorization: too many failed attempts from this address; retry in ${Math.max(1, Math.ceil(ctx.ttl / 1000))} s`,
-      }, 429),
+      errorResponseBuilder: (_req, ctx) =>
+        new HttpException(
+          {
+            statusCode: 429,
+            error: 'Too Many Requests',
+            field: 'authorization',
+            message: `authorization: too many failed attempts from this address; retry in ${Math.max(1, Math.ceil(ctx.ttl / 1000))} s`,
+          },
+          429,
+        ),
     });
     this.server = app.getHttpAdapter().getInstance() as FastifyInstance;
     this.countFailure = this.server.rateLimit() as CountFailure;

@@ -16,11 +16,23 @@ const DISPLAY_PREFIX_LENGTH = KEY_PREFIX.length + 6;
 const LAST_USED_RESOLUTION_MS = 60_000;
 
 /** What an edge key may write: one camera of one store, and only the event kinds of that camera's capabilities. */
-export interface EdgeKeyScope { keyId: string; orgId: string; storeId: string; cameraId: string; capabilities: readonly Capability[] }
+export interface EdgeKeyScope {
+  keyId: string;
+  orgId: string;
+  storeId: string;
+  cameraId: string;
+  capabilities: readonly Capability[];
+}
 
 export interface EdgeKeyView {
-  id: string; key_prefix: string; org_id: string; store_id: string; camera_id: string;
-  created_at: string; revoked_at: string | null; last_used_at: string | null;
+  id: string;
+  key_prefix: string;
+  org_id: string;
+  store_id: string;
+  camera_id: string;
+  created_at: string;
+  revoked_at: string | null;
+  last_used_at: string | null;
 }
 
 export function hashKey(plaintext: string): string {
@@ -41,14 +53,26 @@ export class EdgeKeyService {
   async issue(dto: CreateEdgeKeyDto): Promise<{ id: string; api_key: string; store_id: string; camera_id: string; message: string }> {
     const store = await this.directory.getStore(dto.store_id);
     if (store.org_id !== dto.org_id) {
-      throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: `store_id: store ${dto.store_id} does not belong to organisation ${dto.org_id}`, field: 'store_id' });
+      throw new BadRequestException({
+        statusCode: 400,
+        error: 'Bad Request',
+        message: `store_id: store ${dto.store_id} does not belong to organisation ${dto.org_id}`,
+        field: 'store_id',
+      });
     }
     await this.directory.getCamera(dto.store_id, dto.camera_id);
     const apiKey = this.newKey();
-    const row = await this.keys.save(this.keys.create({
-      keyHash: hashKey(apiKey), keyPrefix: apiKey.slice(0, DISPLAY_PREFIX_LENGTH),
-      orgId: dto.org_id, storeId: dto.store_id, cameraId: dto.camera_id, revokedAt: null, lastUsedAt: null,
-    }));
+    const row = await this.keys.save(
+      this.keys.create({
+        keyHash: hashKey(apiKey),
+        keyPrefix: apiKey.slice(0, DISPLAY_PREFIX_LENGTH),
+        orgId: dto.org_id,
+        storeId: dto.store_id,
+        cameraId: dto.camera_id,
+        revokedAt: null,
+        lastUsedAt: null,
+      }),
+    );
     await this.memory.created(row.keyHash);
     return { id: row.id, api_key: apiKey, store_id: dto.store_id, camera_id: dto.camera_id, message: "Store this API key securely - it won't be shown again!" };
   }
@@ -56,8 +80,14 @@ export class EdgeKeyService {
   async list(storeId?: string): Promise<EdgeKeyView[]> {
     const rows = await this.keys.find({ where: storeId ? { storeId } : {}, order: { createdAt: 'ASC' } });
     return rows.map((k) => ({
-      id: k.id, key_prefix: k.keyPrefix, org_id: k.orgId, store_id: k.storeId, camera_id: k.cameraId,
-      created_at: k.createdAt.toISOString(), revoked_at: k.revokedAt?.toISOString() ?? null, last_used_at: k.lastUsedAt?.toISOString() ?? null,
+      id: k.id,
+      key_prefix: k.keyPrefix,
+      org_id: k.orgId,
+      store_id: k.storeId,
+      camera_id: k.cameraId,
+      created_at: k.createdAt.toISOString(),
+      revoked_at: k.revokedAt?.toISOString() ?? null,
+      last_used_at: k.lastUsedAt?.toISOString() ?? null,
     }));
   }
 

@@ -1,6 +1,4 @@
-import {
-  type CanActivate, createParamDecorator, type ExecutionContext, ForbiddenException, Inject, Injectable,
-} from '@nestjs/common';
+import { type CanActivate, createParamDecorator, type ExecutionContext, ForbiddenException, Inject, Injectable } from '@nestjs/common';
 import type { FastifyRequest as Request } from 'fastify';
 import { bearerToken, constantTimeEquals, EDGE_KEY_FORMAT, unauthorized, VIEWER_KEY_FORMAT } from '../common/bearer-token.ts';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.ts';
@@ -64,7 +62,12 @@ export class ReadAccessGuard implements CanActivate {
     } else if (EDGE_KEY_FORMAT.test(token)) {
       // Only a key that really is a live edge key earns the more specific answer.
       if (await this.edgeKeys.verify(token)) {
-        throw new ForbiddenException({ statusCode: 403, error: 'Forbidden', field: 'authorization', message: 'authorization: an edge key can only send events; read with a viewer API key' });
+        throw new ForbiddenException({
+          statusCode: 403,
+          error: 'Forbidden',
+          field: 'authorization',
+          message: 'authorization: an edge key can only send events; read with a viewer API key',
+        });
       }
     } else if (!(await this.throttle.throttled(req)) && constantTimeEquals(token, this.config.adminToken)) {
       // Only a token that is no API key can be the admin token: viewers' reads cost no throttle check.

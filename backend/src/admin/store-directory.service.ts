@@ -17,13 +17,22 @@ function notFound(field: string, message: string): NotFoundException {
 }
 
 export interface StoreView {
-  org_id: string; store_id: string; name: string; timezone: string;
+  org_id: string;
+  store_id: string;
+  name: string;
+  timezone: string;
   /** Store-local hours per weekday, or null: the day runs from local midnight and nobody is closed out. */
   opening_hours: OpeningHours | null;
   capacity: number | null;
   created_at: string;
 }
-export interface CameraView { store_id: string; camera_id: string; name: string; capabilities: string[]; created_at: string }
+export interface CameraView {
+  store_id: string;
+  camera_id: string;
+  name: string;
+  capabilities: string[];
+  created_at: string;
+}
 export type CameraCreatedListener = (camera: CameraView) => Promise<void>;
 export type StoreUpdatedListener = (store: StoreView) => void;
 
@@ -70,10 +79,18 @@ export class StoreDirectory {
     if (!(await this.orgs.existsBy({ id: dto.org_id }))) throw notFound('org_id', `organisation ${dto.org_id} does not exist`);
     try {
       // insert, not save: save() would silently update an existing store with the same id.
-      await this.stores.insert({ storeId: dto.store_id, orgId: dto.org_id, name: dto.name, timezone: dto.timezone, openingHours: dto.opening_hours ?? null, capacity: dto.capacity ?? null });
+      await this.stores.insert({
+        storeId: dto.store_id,
+        orgId: dto.org_id,
+        name: dto.name,
+        timezone: dto.timezone,
+        openingHours: dto.opening_hours ?? null,
+        capacity: dto.capacity ?? null,
+      });
       return storeView(await this.stores.findOneByOrFail({ storeId: dto.store_id }));
     } catch (e) {
-      if (isUniqueViolation(e)) throw new ConflictException({ statusCode: 409, error: 'Conflict', message: `store_id: ${dto.store_id} already exists`, field: 'store_id' });
+      if (isUniqueViolation(e))
+        throw new ConflictException({ statusCode: 409, error: 'Conflict', message: `store_id: ${dto.store_id} already exists`, field: 'store_id' });
       throw e;
     }
   }
@@ -104,7 +121,13 @@ export class StoreDirectory {
       for (const l of this.cameraListeners) await l(created);
       return created;
     } catch (e) {
-      if (isUniqueViolation(e)) throw new ConflictException({ statusCode: 409, error: 'Conflict', message: `camera_id: ${dto.camera_id} already exists in store ${dto.store_id}`, field: 'camera_id' });
+      if (isUniqueViolation(e))
+        throw new ConflictException({
+          statusCode: 409,
+          error: 'Conflict',
+          message: `camera_id: ${dto.camera_id} already exists in store ${dto.store_id}`,
+          field: 'camera_id',
+        });
       throw e;
     }
   }
@@ -136,8 +159,13 @@ export class StoreDirectory {
 
 function storeView(s: Store): StoreView {
   return {
-    org_id: s.orgId, store_id: s.storeId, name: s.name, timezone: s.timezone,
-    opening_hours: s.openingHours ?? null, capacity: s.capacity ?? null, created_at: s.createdAt.toISOString(),
+    org_id: s.orgId,
+    store_id: s.storeId,
+    name: s.name,
+    timezone: s.timezone,
+    opening_hours: s.openingHours ?? null,
+    capacity: s.capacity ?? null,
+    created_at: s.createdAt.toISOString(),
   };
 }
 

@@ -57,12 +57,18 @@ export class VerifiedKeyMemory implements OnModuleInit, OnApplicationShutdown {
   private generation = 0;
   private pinger?: NodeJS.Timeout;
 
-  constructor(@Inject(REDIS) private readonly redis: Redis, @Inject(APP_CONFIG) config: AppConfig, metrics: WinkMetrics) {
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(APP_CONFIG) config: AppConfig,
+    metrics: WinkMetrics,
+  ) {
     // The channel's name predates key creations travelling on it too; renaming it would split a rolling upgrade.
     this.channel = `${config.redisPrefix}:key-revocations`;
     this.lookups = new Counter({
-      name: 'wink_key_lookups_total', help: 'API key lookups in PostgreSQL (the rest are answered from memory), by result (live, unknown)',
-      labelNames: ['result'] as const, registers: [metrics.registry],
+      name: 'wink_key_lookups_total',
+      help: 'API key lookups in PostgreSQL (the rest are answered from memory), by result (live, unknown)',
+      labelNames: ['result'] as const,
+      registers: [metrics.registry],
     });
     // A subscribed connection can only listen, so it is a connection of its own.
     this.subscriber = redis.duplicate({ lazyConnect: true, autoResubscribe: false, maxRetriesPerRequest: null });
@@ -77,9 +83,12 @@ export class VerifiedKeyMemory implements OnModuleInit, OnApplicationShutdown {
     // Memory is trusted only once Redis has confirmed the subscription (on every (re)connect), and it starts
     // empty then: anything revoked while this process was not listening was not heard.
     this.subscriber.on('ready', () => {
-      this.subscriber.subscribe(this.channel).then(() => this.trust(true), (e: Error) => {
-        this.logger.warn(`key revocations not subscribed (${e.message}); every request is verified against PostgreSQL`);
-      });
+      this.subscriber.subscribe(this.channel).then(
+        () => this.trust(true),
+        (e: Error) => {
+          this.logger.warn(`key revocations not subscribed (${e.message}); every request is verified against PostgreSQL`);
+        },
+      );
     });
     this.subscriber.on('close', () => this.trust(false));
     this.subscriber.on('error', () => undefined); // the main connection reports Redis trouble; here it only means "not subscribed"
@@ -135,7 +144,9 @@ export class VerifiedKeyMemory implements OnModuleInit, OnApplicationShutdown {
     if (failure) {
       this.logger.error(`revocation of a key not broadcast: ${failure}`);
       throw new ServiceUnavailableException({
-        statusCode: 503, error: 'Service Unavailable', field: 'id',
+        statusCode: 503,
+        error: 'Service Unavailable',
+        field: 'id',
         message: `id: the key is revoked in the database, but other API processes could not be told (Redis: ${failure}); they stop trusting it within a minute — repeat the request to broadcast again`,
       });
     }

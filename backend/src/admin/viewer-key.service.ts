@@ -11,10 +11,19 @@ import { VerifiedKeyMemory } from './verified-key-memory.service.ts';
 
 export const VIEWER_KEY_PREFIX = 'wink_view_';
 const DISPLAY_PREFIX_LENGTH = VIEWER_KEY_PREFIX.length + 6;
-export interface ViewerKeyScope { keyId: string; orgId: string }
+export interface ViewerKeyScope {
+  keyId: string;
+  orgId: string;
+}
 
 export interface ViewerKeyView {
-  id: string; key_prefix: string; org_id: string; role: 'viewer'; name: string | null; created_at: string; revoked_at: string | null;
+  id: string;
+  key_prefix: string;
+  org_id: string;
+  role: 'viewer';
+  name: string | null;
+  created_at: string;
+  revoked_at: string | null;
 }
 
 @Injectable()
@@ -28,18 +37,37 @@ export class ViewerKeyService {
   async issue(dto: CreateViewerKeyDto): Promise<{ id: string; api_key: string; org_id: string; role: 'viewer'; name: string | null; message: string }> {
     await this.directory.getOrg(dto.org_id);
     const apiKey = this.newKey();
-    const row = await this.keys.save(this.keys.create({
-      keyHash: hashKey(apiKey), keyPrefix: apiKey.slice(0, DISPLAY_PREFIX_LENGTH), orgId: dto.org_id, role: dto.role, name: dto.name ?? null, revokedAt: null,
-    }));
+    const row = await this.keys.save(
+      this.keys.create({
+        keyHash: hashKey(apiKey),
+        keyPrefix: apiKey.slice(0, DISPLAY_PREFIX_LENGTH),
+        orgId: dto.org_id,
+        role: dto.role,
+        name: dto.name ?? null,
+        revokedAt: null,
+      }),
+    );
     await this.memory.created(row.keyHash);
-    return { id: row.id, api_key: apiKey, org_id: row.orgId, role: row.role, name: row.name, message: "Store this API key securely - it won't be shown again!" };
+    return {
+      id: row.id,
+      api_key: apiKey,
+      org_id: row.orgId,
+      role: row.role,
+      name: row.name,
+      message: "Store this API key securely - it won't be shown again!",
+    };
   }
 
   async list(orgId?: string): Promise<ViewerKeyView[]> {
     const rows = await this.keys.find({ where: orgId ? { orgId } : {}, order: { createdAt: 'ASC' } });
     return rows.map((k) => ({
-      id: k.id, key_prefix: k.keyPrefix, org_id: k.orgId, role: k.role, name: k.name,
-      created_at: k.createdAt.toISOString(), revoked_at: k.revokedAt?.toISOString() ?? null,
+      id: k.id,
+      key_prefix: k.keyPrefix,
+      org_id: k.orgId,
+      role: k.role,
+      name: k.name,
+      created_at: k.createdAt.toISOString(),
+      revoked_at: k.revokedAt?.toISOString() ?? null,
     }));
   }
 

@@ -12,8 +12,14 @@ describe('analytics configuration', () => {
 
   it('has sane defaults and reads the documented variables', () => {
     expect(loadAppConfig({})).toMatchObject({ reportWaitMs: 3000, rollupDebounceMs: 60_000, jobLockMs: 30_000, healIntervalMs: 60_000 });
-    expect(loadAppConfig({ ANALYTICS_REPORT_WAIT_MS: '500', ANALYTICS_ROLLUP_DEBOUNCE_MS: '1000', ANALYTICS_JOB_LOCK_MS: '5000', ANALYTICS_HEAL_INTERVAL_MS: '2000' }))
-      .toMatchObject({ reportWaitMs: 500, rollupDebounceMs: 1000, jobLockMs: 5000, healIntervalMs: 2000 });
+    expect(
+      loadAppConfig({
+        ANALYTICS_REPORT_WAIT_MS: '500',
+        ANALYTICS_ROLLUP_DEBOUNCE_MS: '1000',
+        ANALYTICS_JOB_LOCK_MS: '5000',
+        ANALYTICS_HEAL_INTERVAL_MS: '2000',
+      }),
+    ).toMatchObject({ reportWaitMs: 500, rollupDebounceMs: 1000, jobLockMs: 5000, healIntervalMs: 2000 });
   });
 
   it.each([
@@ -28,6 +34,13 @@ describe('analytics configuration', () => {
 
   it('turns REDIS_URL into BullMQ connection options', () => {
     expect(bullConnection('redis://127.0.0.1:6379')).toMatchObject({ host: '127.0.0.1', port: 6379, db: 0, tls: undefined, password: undefined });
-    expect(bullConnection('rediss://user:p%40ss@cache.internal:6380/2')).toMatchObject({ host: 'cache.internal', port: 6380, db: 2, username: 'user', password: 'p@ss', tls: {} });
+    expect(bullConnection('rediss://user:p%40ss@cache.internal:6380/2')).toMatchObject({
+      host: 'cache.internal',
+      port: 6380,
+      db: 2,
+      username: 'user',
+      password: 'p@ss',
+      tls: {},
+    });
   });
 });

@@ -11,9 +11,16 @@ const PROBE_TIMEOUT_MS = 1500;
 
 /** depth = jobs waiting, delayed or running, not counting the schedulers' own next runs (always one delayed job each). */
 export interface QueueHealth {
-  depth: number; waiting: number; delayed: number; active: number; failed: number; completed: number;
+  depth: number;
+  waiting: number;
+  delayed: number;
+  active: number;
+  failed: number;
+  completed: number;
   /** Job schedulers present on this queue, and how many there should be. */
-  schedulers: number; schedulers_expected: number; workers: number;
+  schedulers: number;
+  schedulers_expected: number;
+  workers: number;
 }
 export interface AnalyticsHealthReport {
   status: 'ok' | 'degraded';
@@ -40,21 +47,30 @@ export class AnalyticsHealth {
     // Sampled at scrape time from the same check as /api/analytics/health, so the two never disagree.
     const health = this;
     new Gauge({
-      name: 'wink_queue_depth', help: 'Analytics jobs waiting, delayed or running, by queue', labelNames: ['queue'] as const, registers: [metrics.registry],
+      name: 'wink_queue_depth',
+      help: 'Analytics jobs waiting, delayed or running, by queue',
+      labelNames: ['queue'] as const,
+      registers: [metrics.registry],
       async collect() {
         const report = await health.check();
         for (const [queue, q] of Object.entries(report.queues)) if ('depth' in q) this.set({ queue }, q.depth);
       },
     });
     new Gauge({
-      name: 'wink_queue_failed_jobs', help: 'Analytics jobs that failed for good, by queue', labelNames: ['queue'] as const, registers: [metrics.registry],
+      name: 'wink_queue_failed_jobs',
+      help: 'Analytics jobs that failed for good, by queue',
+      labelNames: ['queue'] as const,
+      registers: [metrics.registry],
       async collect() {
         const report = await health.check();
         for (const [queue, q] of Object.entries(report.queues)) if ('failed' in q) this.set({ queue }, q.failed);
       },
     });
     new Gauge({
-      name: 'wink_rollup_dirty_hours', help: 'Store-hours whose raw events changed after their rollup (stale: past their job\'s due time)', labelNames: ['state'] as const, registers: [metrics.registry],
+      name: 'wink_rollup_dirty_hours',
+      help: "Store-hours whose raw events changed after their rollup (stale: past their job's due time)",
+      labelNames: ['state'] as const,
+      registers: [metrics.registry],
       async collect() {
         const b = await within(health.healer.backlog(), PROBE_TIMEOUT_MS, 'PostgreSQL did not answer').catch(() => null);
         if (!b) return;
@@ -74,15 +90,21 @@ export class AnalyticsHealth {
     let schedulersExpected = 0;
     for (const q of [this.rollup, this.report]) {
       try {
-        const [c, workers, schedulers] = await within(Promise.all([
-          q.getJobCounts('waiting', 'prioritized', 'delayed', 'active', 'failed', 'completed'),
-          q.getWorkersCount(),
-          q.getJobSchedulersCount(),
-        ]), PROBE_TIMEOUT_MS, 'Redis did not answer');
+        const [c, workers, schedulers] = await within(
+          Promise.all([q.getJobCounts('waiting', 'prioritized', 'delayed', 'active', 'failed', 'completed'), q.getWorkersCount(), q.getJobSchedulersCount()]),
+          PROBE_TIMEOUT_MS,
+          'Redis did not answer',
+        );
         const h: QueueHealth = {
           depth: c.waiting + c.prioritized + Math.max(0, c.delayed - schedulers) + c.active,
-          waiting: c.waiting + c.prioritized, delayed: c.delayed, active: c.active, failed: c.failed, completed: c.completed,
-          schedulers, schedulers_expected: expectedSchedulers(q.name), workers,
+          waiting: c.waiting + c.prioritized,
+          delayed: c.delayed,
+          active: c.active,
+          failed: c.failed,
+          completed: c.completed,
+          schedulers,
+          schedulers_expected: expectedSchedulers(q.name),
+          workers,
         };
         schedulersPresent += schedulers;
         queues[q.name] = h;
@@ -95,17 +117,21 @@ export class AnalyticsHealth {
       }
       schedulersExpected += expectedSchedulers(q.name);
     }
-    const dirtyHours = await within(this.healer.backlog(), PROBE_TIMEOUT_MS, 'PostgreSQL did not answer')
-      .catch((e: unknown) => ({ error: e instanceof Error ? e.message : String(e) }));
+    const dirtyHours = await within(this.healer.backlog(), PROBE_TIMEOUT_MS, 'PostgreSQL did not answer').catch((e: unknown) => ({
+      error: e instanceof Error ? e.message : String(e),
+    }));
     const workersAlive = Number.isFinite(minWorkers) ? minWorkers : 0;
     return {
       // Without a live worker on each queue nothing gets computed: reports would answer 202 forever. Without
       // the schedulers, nothing precomputes the nightly reports (the workers re-register them within a heal interval).
       status: ok && workersAlive > 0 && schedulersPresent >= schedulersExpected ? 'ok' : 'degraded',
-      workers_alive: workersAlive, queue_depth: depth, failed_jobs: failed,
-      schedulers: { present: schedulersPresent, expected: schedulersExpected }, dirty_hours: dirtyHours,
-      queues, timestamp: new Date().toISOString(),
+      workers_alive: workersAlive,
+      queue_depth: depth,
+      failed_jobs: failed,
+      schedulers: { present: schedulersPresent, expected: schedulersExpected },
+      dirty_hours: dirtyHours,
+      queues,
+      timestamp: new Date().toISOString(),
     };
   }
 }
-

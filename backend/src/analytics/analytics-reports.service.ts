@@ -19,13 +19,27 @@ type ReportParams = SpikeParams | PromoParams;
 type Status = 'pending' | 'running' | 'ready' | 'failed';
 
 interface ReportRow {
-  id: string; kind: 'spikes' | 'promo'; params: ReportParams; store_ids: string[]; data_from: Date; data_to: Date;
-  requested_version: string; data_version: string | null; status: Status; runs: number; result: unknown; error: string | null;
-  created_at: Date; completed_at: Date | null;
+  id: string;
+  kind: 'spikes' | 'promo';
+  params: ReportParams;
+  store_ids: string[];
+  data_from: Date;
+  data_to: Date;
+  requested_version: string;
+  data_version: string | null;
+  status: Status;
+  runs: number;
+  result: unknown;
+  error: string | null;
+  created_at: Date;
+  completed_at: Date | null;
 }
 
 /** What a controller sends back: 200 with the report, or 202 with where to poll for it. */
-export interface ReportAnswer { status: 200 | 202; body: Record<string, unknown> }
+export interface ReportAnswer {
+  status: 200 | 202;
+  body: Record<string, unknown>;
+}
 
 /** A waiting request looks at its report row this often, backing off: most reports take tens of milliseconds. */
 const POLL_MS = [10, 20, 40, 80, 150];
@@ -91,7 +105,12 @@ export class AnalyticsReports {
       // Another organisation's store is answered exactly like a missing one.
       const c = await this.stores.get(reader, id).catch((e: unknown) => {
         if (!(e instanceof NotFoundException)) throw e;
-        throw new NotFoundException({ statusCode: 404, error: 'Not Found', message: `control_store_ids: store ${id} does not exist`, field: 'control_store_ids' });
+        throw new NotFoundException({
+          statusCode: 404,
+          error: 'Not Found',
+          message: `control_store_ids: store ${id} does not exist`,
+          field: 'control_store_ids',
+        });
       });
       controls.push(c);
     }
@@ -102,11 +121,16 @@ export class AnalyticsReports {
       throw badRequest('zone_id', `zone ${q.zone_id} has no recorded visits in store ${store.store_id}`);
     }
     const params: PromoParams = {
-      kind: 'promo', store_id: store.store_id, start_date: q.start_date, end_date: q.end_date,
-      shelf_id: q.shelf_id ?? null, zone_id: q.zone_id ?? null,
-      baseline: q.baseline_start_date && q.baseline_end_date
-        ? { mode: 'range', start_date: q.baseline_start_date, end_date: q.baseline_end_date }
-        : { mode: 'same_weekdays', weeks: q.baseline_weeks ?? 4 },
+      kind: 'promo',
+      store_id: store.store_id,
+      start_date: q.start_date,
+      end_date: q.end_date,
+      shelf_id: q.shelf_id ?? null,
+      zone_id: q.zone_id ?? null,
+      baseline:
+        q.baseline_start_date && q.baseline_end_date
+          ? { mode: 'range', start_date: q.baseline_start_date, end_date: q.baseline_end_date }
+          : { mode: 'same_weekdays', weeks: q.baseline_weeks ?? 4 },
       control_store_ids: controls.map((c) => c.store_id).sort(),
     };
     const baselineField = params.baseline.mode === 'range' ? 'baseline_start_date' : 'start_date';
@@ -135,15 +159,17 @@ export class AnalyticsReports {
   private async request(params: ReportParams, storeIds: string[], range: { from: number; to: number }, opts: { wait: boolean }): Promise<ReportAnswer> {
     const hash = createHash('sha256').update(JSON.stringify(params)).digest('hex');
     const version = await this.rollups.dataVersion(storeIds, range.from, range.to);
-    const [ready] = await this.db.query(
-      READY_REPORT_SQL,
-      [hash, version],
-    ) as ReportRow[];
+    const [ready] = (await this.db.query(READY_REPORT_SQL, [hash, version])) as ReportRow[];
     if (ready) return this.answer(ready);
-    const [row] = await this.db.query(
-      REQUEST_REPORT_SQL,
-      [params.kind, JSON.stringify(params), hash, storeIds, new Date(range.from), new Date(range.to), version],
-    ) as (ReportRow & { previous_status: Status | null })[];
+    const [row] = (await this.db.query(REQUEST_REPORT_SQL, [
+      params.kind,
+      JSON.stringify(params),
+      hash,
+      storeIds,
+      new Date(range.from),
+      new Date(range.to),
+      version,
+    ])) as (ReportRow & { previous_status: Status | null })[];
     if (row.status === 'ready') return this.answer(row);
     await this.enqueue(row.id, row.previous_status === 'failed');
     return opts.wait ? this.waitFor(row.id) : this.answer(row);
@@ -176,19 +202,24 @@ export class AnalyticsReports {
     if (!row) throw missing();
     // A viewer sees a report only if it may read every store in it (target and controls).
     for (const s of row.store_ids) {
-      await this.stores.get(reader, s).catch((e: unknown) => { throw e instanceof NotFoundException ? missing() : e; });
+      await this.stores.get(reader, s).catch((e: unknown) => {
+        throw e instanceof NotFoundException ? missing() : e;
+      });
     }
     return this.answer(row);
   }
 
   private async row(id: string): Promise<ReportRow | null> {
-    const [row] = await this.db.query(REPORT_BY_ID_SQL, [id]) as ReportRow[];
+    const [row] = (await this.db.query(REPORT_BY_ID_SQL, [id])) as ReportRow[];
     return row ?? null;
   }
 
   private answer(row: ReportRow): ReportAnswer {
     const head = {
-      report_id: row.id, kind: row.kind, status: row.status, params: row.params,
+      report_id: row.id,
+      kind: row.kind,
+      status: row.status,
+      params: row.params,
       data_range: { from: row.data_from.toISOString(), to: row.data_to.toISOString() },
       created_at: row.created_at.toISOString(),
     };
@@ -200,7 +231,10 @@ export class AnalyticsReports {
     }
     if (row.status === 'failed') {
       throw new InternalServerErrorException({
-        statusCode: 500, error: 'Internal Server Error', field: 'report', report_id: row.id,
+        statusCode: 500,
+        error: 'Internal Server Error',
+        field: 'report',
+        report_id: row.id,
         message: `report: computing report ${row.id} failed (${row.error ?? 'unknown error'}); request it again to retry`,
       });
     }
@@ -222,13 +256,8 @@ export class AnalyticsReports {
     await this.db.transaction('REPEATABLE READ', async (m) => {
       const version = await this.rollups.dataVersion(row.store_ids, row.data_from.getTime(), row.data_to.getTime(), m);
       const p = row.params;
-      const result = p.kind === 'spikes'
-        ? await this.spikeReport.build(p, timezones.get(p.store_id)!, m)
-        : await this.promoReport.build(p, timezones, m);
-      await m.query(
-        REPORT_READY_SQL,
-        [reportId, JSON.stringify(result), version],
-      );
+      const result = p.kind === 'spikes' ? await this.spikeReport.build(p, timezones.get(p.store_id)!, m) : await this.promoReport.build(p, timezones, m);
+      await m.query(REPORT_READY_SQL, [reportId, JSON.stringify(result), version]);
     });
     return 'computed';
   }

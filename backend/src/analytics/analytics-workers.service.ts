@@ -7,7 +7,20 @@ import { within } from '../common/within.ts';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.ts';
 import { WinkMetrics } from '../observability/wink-metrics.service.ts';
 import { AnalyticsReports } from './analytics-reports.service.ts';
-import { bullConnection, expectedSchedulers, JOB, JOB_DEFAULTS, QUEUE_REDIS, REPORT_QUEUE, ROLLUP_QUEUE, SCHEDULES, processorOf, type JobOf, type ReportQueueJobs, type RollupQueueJobs } from './analytics.queues.ts';
+import {
+  bullConnection,
+  expectedSchedulers,
+  JOB,
+  JOB_DEFAULTS,
+  QUEUE_REDIS,
+  REPORT_QUEUE,
+  ROLLUP_QUEUE,
+  SCHEDULES,
+  processorOf,
+  type JobOf,
+  type ReportQueueJobs,
+  type RollupQueueJobs,
+} from './analytics.queues.ts';
 import { HourlyRollup } from './hourly-rollup.service.ts';
 import { RollupHealer } from './rollup-healer.service.ts';
 import { RollupTrigger } from './rollup-trigger.service.ts';
@@ -30,7 +43,9 @@ export class AnalyticsWorkers implements OnApplicationBootstrap, OnModuleDestroy
   private healTimer: NodeJS.Timeout | undefined;
   private healTick: Promise<void> | undefined;
   private schedulerCheck: Promise<number> | undefined;
-  private readonly onRedisReady = () => { void this.ensureSchedulers('Redis reconnected'); };
+  private readonly onRedisReady = () => {
+    void this.ensureSchedulers('Redis reconnected');
+  };
   private listening = false;
 
   constructor(
@@ -63,8 +78,16 @@ export class AnalyticsWorkers implements OnApplicationBootstrap, OnModuleDestroy
       stalledInterval: lock,
       maxStalledCount: 2,
     };
-    const rollup = new Worker(ROLLUP_QUEUE, processorOf<RollupQueueJobs>((job) => this.processRollup(job)), common);
-    const report = new Worker(REPORT_QUEUE, processorOf<ReportQueueJobs>((job) => this.processReport(job)), common);
+    const rollup = new Worker(
+      ROLLUP_QUEUE,
+      processorOf<RollupQueueJobs>((job) => this.processRollup(job)),
+      common,
+    );
+    const report = new Worker(
+      REPORT_QUEUE,
+      processorOf<ReportQueueJobs>((job) => this.processReport(job)),
+      common,
+    );
     report.on('failed', (failed, err) => {
       const job = failed as JobOf<ReportQueueJobs> | undefined;
       // Only once BullMQ has given up: earlier failures are retried with backoff.
@@ -79,7 +102,8 @@ export class AnalyticsWorkers implements OnApplicationBootstrap, OnModuleDestroy
         if (job?.processedOn) this.metrics.jobDuration.observe({ queue: w.name, outcome: 'failed' }, (Date.now() - job.processedOn) / 1000);
       });
       w.on('completed', (job) => {
-        if (job.processedOn) this.metrics.jobDuration.observe({ queue: w.name, outcome: 'completed' }, ((job.finishedOn ?? Date.now()) - job.processedOn) / 1000);
+        if (job.processedOn)
+          this.metrics.jobDuration.observe({ queue: w.name, outcome: 'completed' }, ((job.finishedOn ?? Date.now()) - job.processedOn) / 1000);
       });
       this.workers.push(w);
     }
@@ -104,7 +128,7 @@ export class AnalyticsWorkers implements OnApplicationBootstrap, OnModuleDestroy
       try {
         let missing = 0;
         for (const q of [this.rollupQueue, this.reportQueue]) {
-          missing += Math.max(0, expectedSchedulers(q.name) - await within(q.getJobSchedulersCount(), SCHEDULER_CHECK_TIMEOUT_MS, 'Redis did not answer'));
+          missing += Math.max(0, expectedSchedulers(q.name) - (await within(q.getJobSchedulersCount(), SCHEDULER_CHECK_TIMEOUT_MS, 'Redis did not answer')));
         }
         if (missing > 0) {
           await within(this.upsertSchedulers(), SCHEDULER_CHECK_TIMEOUT_MS, 'Redis did not answer');

@@ -27,11 +27,13 @@ const queue = (name: string) => ({
 });
 
 @Module({
-  providers: [{
-    provide: QUEUE_REDIS,
-    inject: [APP_CONFIG],
-    useFactory: (config: AppConfig) => new Redis({ ...bullConnection(config.redisUrl), maxRetriesPerRequest: null }),
-  }],
+  providers: [
+    {
+      provide: QUEUE_REDIS,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => new Redis({ ...bullConnection(config.redisUrl), maxRetriesPerRequest: null }),
+    },
+  ],
   exports: [QUEUE_REDIS],
 })
 class QueueConnectionModule implements OnModuleDestroy, OnApplicationShutdown {

@@ -5,9 +5,15 @@ export const ROLLUP_QUEUE = 'analytics-rollup';
 export const REPORT_QUEUE = 'analytics-report';
 
 /** Aggregate a store's events over [from, to) (ms since epoch) into hourly rollups. */
-export interface RollupJob { storeId: string; from: number; to: number }
+export interface RollupJob {
+  storeId: string;
+  from: number;
+  to: number;
+}
 /** Compute one stored report. */
-export interface ReportJob { reportId: string }
+export interface ReportJob {
+  reportId: string;
+}
 
 export const JOB = {
   rollup: 'rollup',
@@ -51,7 +57,10 @@ export type QueueOf<M> = Queue<M[keyof M], unknown, keyof M & string>;
 export const SCHEDULES = [
   { id: 'rollup-sweep', queue: ROLLUP_QUEUE, job: JOB.rollupSweep, pattern: '2 * * * *' },
   { id: 'spike-precompute', queue: REPORT_QUEUE, job: JOB.spikePrecompute, pattern: '10 * * * *' },
-] as const satisfies ReadonlyArray<{ id: string; queue: typeof ROLLUP_QUEUE; job: keyof RollupQueueJobs; pattern: string } | { id: string; queue: typeof REPORT_QUEUE; job: keyof ReportQueueJobs; pattern: string }>;
+] as const satisfies ReadonlyArray<
+  | { id: string; queue: typeof ROLLUP_QUEUE; job: keyof RollupQueueJobs; pattern: string }
+  | { id: string; queue: typeof REPORT_QUEUE; job: keyof ReportQueueJobs; pattern: string }
+>;
 
 /** How many schedulers a healthy deployment has on `queue`. */
 export function expectedSchedulers(queue: string): number {

@@ -4,15 +4,34 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { ReadableStores } from '../admin/readable-stores.service.ts';
 import type { EventKind } from '../ingest/event-kinds.ts';
 import { StoreEventsReader } from '../ingest/store-events.reader.ts';
-import { DAILY_TOTALS_SQL, DATA_VERSION_SQL, FOOTFALL_BY_HOUR_SQL, KNOWS_SUBJECT_SQL, OBSERVED_DATES_SQL, REPLACE_ROLLUPS_SQL, ROLLUP_LOCK_SQL } from './analytics.queries.ts';
+import {
+  DAILY_TOTALS_SQL,
+  DATA_VERSION_SQL,
+  FOOTFALL_BY_HOUR_SQL,
+  KNOWS_SUBJECT_SQL,
+  OBSERVED_DATES_SQL,
+  REPLACE_ROLLUPS_SQL,
+  ROLLUP_LOCK_SQL,
+} from './analytics.queries.ts';
 
 const DAY_MS = 86_400_000;
 /** Advisory-lock namespace ('WINK'): rollups of one store run one at a time, across all worker processes. */
 const ROLLUP_LOCK_NAMESPACE = 0x57494e4b;
 
-export interface RollupOutcome { events: number; rows: number; changed: number }
+export interface RollupOutcome {
+  events: number;
+  rows: number;
+  changed: number;
+}
 
-export interface DailyRow { date: string; kind: EventKind; subjectId: string; eventCount: number; exitCount: number; secondsSum: number }
+export interface DailyRow {
+  date: string;
+  kind: EventKind;
+  subjectId: string;
+  eventCount: number;
+  exitCount: number;
+  secondsSum: number;
+}
 
 /**
  * The hourly rollup table: per store, per store-local hour, per subject (of each subject kind, event-kinds.ts), the event
@@ -43,11 +62,18 @@ export class HourlyRollup {
         await m.query(ROLLUP_LOCK_SQL, [ROLLUP_LOCK_NAMESPACE, storeId]);
         const agg = await this.events.hourlyAggregates({ storeId, timezone: store.timezone, from: new Date(t), to: new Date(chunkEnd) }, m);
         const r = agg.rows;
-        const [{ changed }] = await m.query(REPLACE_ROLLUPS_SQL, [
-          storeId, r.map((x) => x.hourStart), r.map((x) => x.kind), r.map((x) => x.subjectId),
-          r.map((x) => x.eventCount), r.map((x) => x.exitCount), r.map((x) => x.secondsSum),
-          store.timezone, agg.from, agg.to,
-        ]) as { changed: number }[];
+        const [{ changed }] = (await m.query(REPLACE_ROLLUPS_SQL, [
+          storeId,
+          r.map((x) => x.hourStart),
+          r.map((x) => x.kind),
+          r.map((x) => x.subjectId),
+          r.map((x) => x.eventCount),
+          r.map((x) => x.exitCount),
+          r.map((x) => x.secondsSum),
+          store.timezone,
+          agg.from,
+          agg.to,
+        ])) as { changed: number }[];
         out.events += r.reduce((a, x) => a + x.eventCount + x.exitCount, 0);
         out.rows += r.length;
         out.changed += changed;
@@ -58,19 +84,16 @@ export class HourlyRollup {
 
   /** Largest row version over the stores and range: changes whenever any rolled-up number in it changes. */
   async dataVersion(storeIds: string[], fromMs: number, toMs: number, manager?: EntityManager): Promise<number> {
-    const [row] = await (manager ?? this.db.manager).query(
-      DATA_VERSION_SQL,
-      [storeIds, new Date(fromMs), new Date(toMs)],
-    ) as { v: string }[];
+    const [row] = (await (manager ?? this.db.manager).query(DATA_VERSION_SQL, [storeIds, new Date(fromMs), new Date(toMs)])) as { v: string }[];
     return Number(row.v);
   }
 
   /** Footfall ('in') per local hour start (ms) over [fromMs, toMs); hours without a row had none. */
   async footfallByHour(storeId: string, fromMs: number, toMs: number, manager?: EntityManager): Promise<Map<number, number>> {
-    const rows = await (manager ?? this.db.manager).query(
-      FOOTFALL_BY_HOUR_SQL,
-      [storeId, new Date(fromMs), new Date(toMs)],
-    ) as { hour_start: Date; event_count: number }[];
+    const rows = (await (manager ?? this.db.manager).query(FOOTFALL_BY_HOUR_SQL, [storeId, new Date(fromMs), new Date(toMs)])) as {
+      hour_start: Date;
+      event_count: number;
+    }[];
     return new Map(rows.map((r) => [r.hour_start.getTime(), r.event_count]));
   }
 
@@ -79,28 +102,26 @@ export class HourlyRollup {
    * or before the store's history), never "zero visitors".
    */
   async observedDates(storeId: string, fromMs: number, toMs: number, manager?: EntityManager): Promise<Set<string>> {
-    const rows = await (manager ?? this.db.manager).query(
-      OBSERVED_DATES_SQL,
-      [storeId, new Date(fromMs), new Date(toMs)],
-    ) as { d: string }[];
+    const rows = (await (manager ?? this.db.manager).query(OBSERVED_DATES_SQL, [storeId, new Date(fromMs), new Date(toMs)])) as { d: string }[];
     return new Set(rows.map((r) => r.d));
   }
 
   /** Per local date and subject, the day's sums over [fromMs, toMs). */
   async dailyTotals(storeId: string, fromMs: number, toMs: number, manager?: EntityManager): Promise<DailyRow[]> {
-    const rows = await (manager ?? this.db.manager).query(
-      DAILY_TOTALS_SQL,
-      [storeId, new Date(fromMs), new Date(toMs)],
-    ) as { date: string; kind: EventKind; subject_id: string; n: number; x: number; s: number }[];
+    const rows = (await (manager ?? this.db.manager).query(DAILY_TOTALS_SQL, [storeId, new Date(fromMs), new Date(toMs)])) as {
+      date: string;
+      kind: EventKind;
+      subject_id: string;
+      n: number;
+      x: number;
+      s: number;
+    }[];
     return rows.map((r) => ({ date: r.date, kind: r.kind, subjectId: r.subject_id, eventCount: r.n, exitCount: r.x, secondsSum: r.s }));
   }
 
   /** Whether the store ever recorded this zone or shelf. There is no registry of zones and shelves: the data is it. */
   async knowsSubject(storeId: string, kind: 'zone' | 'shelf', subjectId: string): Promise<boolean> {
-    const rows = await this.db.query(
-      KNOWS_SUBJECT_SQL,
-      [storeId, kind, subjectId],
-    );
+    const rows = await this.db.query(KNOWS_SUBJECT_SQL, [storeId, kind, subjectId]);
     return rows.length > 0;
   }
 }

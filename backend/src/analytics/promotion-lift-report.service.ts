@@ -8,7 +8,6 @@ import { HourlyRollup } from './hourly-rollup.service.ts';
 import { estimatePromotionLift, type DayMetrics, type PromotionLift } from './promotion-lift.estimator.ts';
 import { addDays, daysBetween, isoDow, localHourStarts, localIso, localParts, startOfLocalDay } from '../common/store-clock.ts';
 
-
 /** A promotion report's parameters, fully resolved: equal parameters mean the same report. */
 export interface PromoParams {
   kind: 'promo';
@@ -36,11 +35,14 @@ function readable<T>(value: T): T {
 }
 
 export const PROMO_METHOD = {
-  counts: 'footfall and shelf interactions per day: exact conditional Poisson test (binomial split of the two periods\' counts, Clopper–Pearson 95% interval of the rate ratio); quasi-Poisson Wald test on log(rate ratio) when the baseline days vary more than Poisson (dispersion φ > 1, estimated within weekdays)',
-  means: 'interactions per visitor, average zone dwell, average shelf dwell, average queue wait: ratio of summed daily totals, percentile bootstrap over days (each period resampled on its own), seeded',
+  counts:
+    "footfall and shelf interactions per day: exact conditional Poisson test (binomial split of the two periods' counts, Clopper–Pearson 95% interval of the rate ratio); quasi-Poisson Wald test on log(rate ratio) when the baseline days vary more than Poisson (dispersion φ > 1, estimated within weekdays)",
+  means:
+    'interactions per visitor, average zone dwell, average shelf dwell, average queue wait: ratio of summed daily totals, percentile bootstrap over days (each period resampled on its own), seeded',
   did: 'difference-in-differences against the pooled control stores (store-wide metrics): log(rate ratio) contrast for counts, bootstrap over store-days for means',
   missing_days: 'days on which a store recorded nothing at all are treated as missing (camera outage), not as zero',
-  incomplete_days: 'a day with an hour whose entrance cameras analysed less than min_completeness of it (from heartbeats: stream down, stalled, ended, too few frames) is left out of the comparison like a missing day; listed in incomplete_dates with its left_out_hours',
+  incomplete_days:
+    'a day with an hour whose entrance cameras analysed less than min_completeness of it (from heartbeats: stream down, stalled, ended, too few frames) is left out of the comparison like a missing day; listed in incomplete_dates with its left_out_hours',
   min_completeness: MIN_COMPLETENESS,
   resamples: BOOTSTRAP_RESAMPLES,
 };
@@ -65,7 +67,10 @@ export function promoPeriods(p: Pick<PromoParams, 'start_date' | 'end_date' | 'b
 /** The local-time span (UTC ms) a store's report reads. */
 export function promoDataRange(p: PromoParams, timezone: string): { from: number; to: number } {
   const { baselineDates } = promoPeriods(p);
-  return { from: startOfLocalDay(baselineDates[0] < p.start_date ? baselineDates[0] : p.start_date, timezone), to: startOfLocalDay(addDays(p.end_date, 1), timezone) };
+  return {
+    from: startOfLocalDay(baselineDates[0] < p.start_date ? baselineDates[0] : p.start_date, timezone),
+    to: startOfLocalDay(addDays(p.end_date, 1), timezone),
+  };
 }
 
 /** A stable 32-bit seed per parameter set: the same report always resamples the same days. */
@@ -75,13 +80,24 @@ export function bootstrapSeed(p: PromoParams): number {
 
 @Injectable()
 export class PromotionLiftReport {
-  constructor(private readonly rollups: HourlyRollup, private readonly coverage: DataCompleteness) {}
+  constructor(
+    private readonly rollups: HourlyRollup,
+    private readonly coverage: DataCompleteness,
+  ) {}
 
   /** Daily metrics of a store on the given dates; dates without any data come back as missing. */
   async days(
-    storeId: string, timezone: string, dates: { promo: string[]; baseline: string[] }, filters: { shelfId: string | null; zoneId: string | null },
+    storeId: string,
+    timezone: string,
+    dates: { promo: string[]; baseline: string[] },
+    filters: { shelfId: string | null; zoneId: string | null },
     manager?: EntityManager,
-  ): Promise<{ promo: DayMetrics[]; baseline: DayMetrics[]; missing: { promo: string[]; baseline: string[] }; incomplete: { promo: string[]; baseline: string[]; hours: string[] } }> {
+  ): Promise<{
+    promo: DayMetrics[];
+    baseline: DayMetrics[];
+    missing: { promo: string[]; baseline: string[] };
+    incomplete: { promo: string[]; baseline: string[]; hours: string[] };
+  }> {
     const all = [...dates.promo, ...dates.baseline].sort();
     const fromMs = startOfLocalDay(all[0], timezone);
     const toMs = startOfLocalDay(addDays(all[all.length - 1], 1), timezone);
@@ -89,14 +105,27 @@ export class PromotionLiftReport {
     // Under-covered hours (heartbeats): their day is left out, like a day without data.
     const wanted = new Set(all);
     const starts = localHourStarts(fromMs, toMs).filter((utc) => wanted.has(localParts(utc, timezone).date));
-    const covered = await this.coverage.forBuckets(storeId, starts.map((utc) => ({ startMs: utc, endMs: utc + 3_600_000 })));
+    const covered = await this.coverage.forBuckets(
+      storeId,
+      starts.map((utc) => ({ startMs: utc, endMs: utc + 3_600_000 })),
+    );
     const leftOutHours = starts.filter((_, i) => isIncomplete(covered.store[i]));
     const incompleteDates = new Set(leftOutHours.map((utc) => localParts(utc, timezone).date));
     const byDate = new Map<string, DayMetrics>();
     for (const r of rows) {
       let d = byDate.get(r.date);
       if (!d) {
-        d = { date: r.date, isoDow: isoDow(r.date), footfall: 0, interactions: 0, shelfDwellSeconds: 0, zoneEntries: 0, zoneDwellSeconds: 0, queueWaits: 0, queueWaitSeconds: 0 };
+        d = {
+          date: r.date,
+          isoDow: isoDow(r.date),
+          footfall: 0,
+          interactions: 0,
+          shelfDwellSeconds: 0,
+          zoneEntries: 0,
+          zoneDwellSeconds: 0,
+          queueWaits: 0,
+          queueWaitSeconds: 0,
+        };
         byDate.set(r.date, d);
       }
       if (r.kind === 'entrance') d.footfall += r.eventCount;
@@ -112,14 +141,16 @@ export class PromotionLiftReport {
       }
     }
     const split = (ds: string[]) => ({
-      present: ds.flatMap((d) => (incompleteDates.has(d) ? [] : byDate.get(d) ?? [])),
+      present: ds.flatMap((d) => (incompleteDates.has(d) ? [] : (byDate.get(d) ?? []))),
       missing: ds.filter((d) => !byDate.has(d) && !incompleteDates.has(d)),
       incomplete: ds.filter((d) => incompleteDates.has(d)),
     });
     const promo = split(dates.promo);
     const baseline = split(dates.baseline);
     return {
-      promo: promo.present, baseline: baseline.present, missing: { promo: promo.missing, baseline: baseline.missing },
+      promo: promo.present,
+      baseline: baseline.present,
+      missing: { promo: promo.missing, baseline: baseline.missing },
       incomplete: { promo: promo.incomplete, baseline: baseline.incomplete, hours: leftOutHours.map((utc) => localIso(utc, timezone)) },
     };
   }
@@ -142,17 +173,30 @@ export class PromotionLiftReport {
     const seed = bootstrapSeed(p);
     const lift = estimatePromotionLift(target, control, { resamples: BOOTSTRAP_RESAMPLES, seed });
     const summary = (ds: string[], present: number, missing: string[], incomplete: string[]): PeriodSummary => ({
-      start_date: ds[0], end_date: ds[ds.length - 1], days: ds.length, days_with_data: present, missing_dates: missing,
-      incomplete_dates: incomplete, left_out_hours: target.incomplete.hours.filter((h) => incomplete.includes(h.slice(0, 10))),
+      start_date: ds[0],
+      end_date: ds[ds.length - 1],
+      days: ds.length,
+      days_with_data: present,
+      missing_dates: missing,
+      incomplete_dates: incomplete,
+      left_out_hours: target.incomplete.hours.filter((h) => incomplete.includes(h.slice(0, 10))),
     });
     return {
-      store_id: p.store_id, timezone, filters: { shelf_id: p.shelf_id, zone_id: p.zone_id },
+      store_id: p.store_id,
+      timezone,
+      filters: { shelf_id: p.shelf_id, zone_id: p.zone_id },
       promo: summary(promoDates, target.promo.length, target.missing.promo, target.incomplete.promo),
       baseline: { ...summary(baselineDates, target.baseline.length, target.missing.baseline, target.incomplete.baseline), ...p.baseline },
       metrics: readable(lift.metrics),
-      did: control && lift.did
-        ? { control_store_ids: p.control_store_ids, promo_store_days: control.promo.length, baseline_store_days: control.baseline.length, metrics: readable(lift.did) }
-        : null,
+      did:
+        control && lift.did
+          ? {
+              control_store_ids: p.control_store_ids,
+              promo_store_days: control.promo.length,
+              baseline_store_days: control.baseline.length,
+              metrics: readable(lift.did),
+            }
+          : null,
       method: { ...PROMO_METHOD, bootstrap_seed: seed },
     };
   }

@@ -6,7 +6,16 @@ const BOOT = { resamples: 2000, seed: 7 };
 
 function day(date: string, m: Partial<DayMetrics>): DayMetrics {
   return {
-    date, isoDow: isoDow(date), footfall: 0, interactions: 0, shelfDwellSeconds: 0, zoneEntries: 0, zoneDwellSeconds: 0, queueWaits: 0, queueWaitSeconds: 0, ...m,
+    date,
+    isoDow: isoDow(date),
+    footfall: 0,
+    interactions: 0,
+    shelfDwellSeconds: 0,
+    zoneEntries: 0,
+    zoneDwellSeconds: 0,
+    queueWaits: 0,
+    queueWaitSeconds: 0,
+    ...m,
   };
 }
 
@@ -17,7 +26,8 @@ describe('PromotionLiftEstimator', () => {
     day('2024-03-19', { footfall: 120, interactions: 60, zoneEntries: 10, zoneDwellSeconds: 1200 }),
   ];
   const baseline = ['2024-03-04', '2024-03-05', '2024-03-11', '2024-03-12'].map((d) =>
-    day(d, { footfall: 100, interactions: 40, zoneEntries: 10, zoneDwellSeconds: 600 }));
+    day(d, { footfall: 100, interactions: 40, zoneEntries: 10, zoneDwellSeconds: 600 }),
+  );
 
   it('hand-worked counts: 110 vs 100 visitors a day, exact conditional test', () => {
     const r = estimatePromotionLift({ promo, baseline }, null, BOOT);
@@ -66,12 +76,20 @@ describe('PromotionLiftEstimator', () => {
 
   it('recovers a known +25% interaction lift, and no footfall lift, in synthetic data; DiD nets out a shared trend', () => {
     const random = seededRandom(11);
-    const poisson = (lambda: number) => Math.max(0, Math.round(lambda + Math.sqrt(lambda) * Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random())));
-    const binomial = (n: number, p: number) => Math.max(0, Math.min(n, Math.round(n * p + Math.sqrt(n * p * (1 - p)) * Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random()))));
+    const poisson = (lambda: number) =>
+      Math.max(0, Math.round(lambda + Math.sqrt(lambda) * Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random())));
+    const binomial = (n: number, p: number) =>
+      Math.max(0, Math.min(n, Math.round(n * p + Math.sqrt(n * p * (1 - p)) * Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random()))));
     const mk = (date: string, trend: number, interactionRate: number): DayMetrics => {
       const footfall = poisson(500 * trend);
       const interactions = binomial(footfall, interactionRate);
-      return day(date, { footfall, interactions, shelfDwellSeconds: interactions * 12, zoneEntries: footfall, zoneDwellSeconds: footfall * (95 + 10 * (random() - 0.5)) });
+      return day(date, {
+        footfall,
+        interactions,
+        shelfDwellSeconds: interactions * 12,
+        zoneEntries: footfall,
+        zoneDwellSeconds: footfall * (95 + 10 * (random() - 0.5)),
+      });
     };
     const promoDates = Array.from({ length: 7 }, (_, i) => addDays('2024-04-01', i));
     const baseDates = promoDates.flatMap((d) => [1, 2, 3, 4].map((w) => addDays(d, -7 * w)));

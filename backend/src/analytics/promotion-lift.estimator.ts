@@ -15,11 +15,13 @@ export interface DayMetrics {
   queueWaitSeconds: number;
 }
 
-export interface PeriodPair { promo: readonly DayMetrics[]; baseline: readonly DayMetrics[] }
+export interface PeriodPair {
+  promo: readonly DayMetrics[];
+  baseline: readonly DayMetrics[];
+}
 
 // The lift shapes are declared once, in the read contract shared with the web dashboard.
 export type { CountLift, DidLift, MetricName, RatioLift } from '../../../shared/src/read-contract.ts';
-
 
 export interface PromotionLift {
   metrics: Record<MetricName, CountLift | RatioLift | Unavailable>;
@@ -53,11 +55,7 @@ function dispersionOf(days: readonly DayMetrics[], f: (d: DayMetrics) => number)
  * means (ratios of daily sums) with a day-level bootstrap; with control stores also a difference-in-differences
  * estimate. Pure: the same input and seed give the same numbers.
  */
-export function estimatePromotionLift(
-  target: PeriodPair,
-  control: PeriodPair | null,
-  opts: { resamples: number; seed: number },
-): PromotionLift {
+export function estimatePromotionLift(target: PeriodPair, control: PeriodPair | null, opts: { resamples: number; seed: number }): PromotionLift {
   const metrics = {} as PromotionLift['metrics'];
   const did = control ? ({} as NonNullable<PromotionLift['did']>) : null;
 
@@ -73,10 +71,18 @@ export function estimatePromotionLift(
     const test = compareRates({ count: promoTotal, exposure: target.promo.length }, { count: baseTotal, exposure: target.baseline.length }, dispersion);
     const [lo, hi] = test.ci95 ?? [NaN, NaN];
     metrics[name] = {
-      kind: 'count', unit: 'per_day', promo: test.rate, baseline: test.baselineRate, promo_total: promoTotal, baseline_total: baseTotal,
-      lift_abs: test.rate - test.baselineRate, lift_pct: test.rateRatio === null ? null : pct(test.rateRatio),
+      kind: 'count',
+      unit: 'per_day',
+      promo: test.rate,
+      baseline: test.baselineRate,
+      promo_total: promoTotal,
+      baseline_total: baseTotal,
+      lift_abs: test.rate - test.baselineRate,
+      lift_pct: test.rateRatio === null ? null : pct(test.rateRatio),
       ci95_pct: test.ci95 ? [pct(lo), Number.isFinite(hi) ? pct(hi) : null] : null,
-      p_value: test.pValue, method: test.method, dispersion: test.dispersion,
+      p_value: test.pValue,
+      method: test.method,
+      dispersion: test.dispersion,
       significant: test.ci95 !== null && (lo > 1 || hi < 1),
     };
     if (did && control) {
@@ -88,12 +94,16 @@ export function estimatePromotionLift(
           dispersion: dispersionOf(control.baseline, value),
         },
       );
-      did[name] = c.ratioOfRatios === null
-        ? { available: false, reason: 'a period of the target or the control stores has no events' }
-        : {
-          lift_pct: pct(c.ratioOfRatios), ci95_pct: [pct(c.ci95![0]), pct(c.ci95![1])], p_value: c.pValue,
-          method: 'log_rate_ratio_contrast', significant: c.ci95![0] > 1 || c.ci95![1] < 1,
-        };
+      did[name] =
+        c.ratioOfRatios === null
+          ? { available: false, reason: 'a period of the target or the control stores has no events' }
+          : {
+              lift_pct: pct(c.ratioOfRatios),
+              ci95_pct: [pct(c.ci95![0]), pct(c.ci95![1])],
+              p_value: c.pValue,
+              method: 'log_rate_ratio_contrast',
+              significant: c.ci95![0] > 1 || c.ci95![1] < 1,
+            };
     }
   }
 
@@ -113,8 +123,16 @@ export function estimatePromotionLift(
     const abs = bootstrapDays([p, b], ([x, y]) => x - y, opts);
     const rel = bootstrapDays([p, b], ([x, y]) => pct(x / y), opts);
     metrics[name] = {
-      kind: 'ratio', promo: rp, baseline: rb, lift_abs: rp - rb, lift_pct: pct(rp / rb),
-      ci95_abs: abs.ci95, ci95_pct: rel.ci95, method: 'bootstrap_days', resamples: opts.resamples, seed: opts.seed,
+      kind: 'ratio',
+      promo: rp,
+      baseline: rb,
+      lift_abs: rp - rb,
+      lift_pct: pct(rp / rb),
+      ci95_abs: abs.ci95,
+      ci95_pct: rel.ci95,
+      method: 'bootstrap_days',
+      resamples: opts.resamples,
+      seed: opts.seed,
       significant: abs.ci95 ? abs.ci95[0] > 0 || abs.ci95[1] < 0 : null,
     };
     if (did && control) {
@@ -126,7 +144,10 @@ export function estimatePromotionLift(
       }
       const d = bootstrapDays([p, b, cp, cb], ([tp, tb, xp, xb]) => pct(tp / tb / (xp / xb)), opts);
       did[name] = {
-        lift_pct: d.estimate, ci95_pct: d.ci95, p_value: null, method: 'bootstrap_days',
+        lift_pct: d.estimate,
+        ci95_pct: d.ci95,
+        p_value: null,
+        method: 'bootstrap_days',
         significant: d.ci95 ? d.ci95[0] > 0 || d.ci95[1] < 0 : null,
       };
     }

@@ -5,7 +5,16 @@ import { StoreDirectory } from '../admin/store-directory.service.ts';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.ts';
 import { StoreEventsReader } from '../ingest/store-events.reader.ts';
 import { HourlyRollup } from './hourly-rollup.service.ts';
-import { CLEAR_DIRTY_SQL, DB_CLOCK_SQL, DIRTY_BACKLOG_SQL, DIRTY_MARKS_SQL, HEAL_UNLOCK_SQL, MARK_DIRTY_SQL, ROLLED_EVENTS_SQL, TRY_HEAL_LOCK_SQL } from './analytics.queries.ts';
+import {
+  CLEAR_DIRTY_SQL,
+  DB_CLOCK_SQL,
+  DIRTY_BACKLOG_SQL,
+  DIRTY_MARKS_SQL,
+  HEAL_UNLOCK_SQL,
+  MARK_DIRTY_SQL,
+  ROLLED_EVENTS_SQL,
+  TRY_HEAL_LOCK_SQL,
+} from './analytics.queries.ts';
 
 const HOUR_MS = 3_600_000;
 /** The raw-versus-rollup comparison looks this far back (by event time); older late events rely on the dirty record. */
@@ -15,10 +24,23 @@ const DIRTY_BATCH = 2000;
 /** Advisory lock (namespace 'WINK', key 'heal'): one healing pass at a time across every worker process. */
 const HEAL_LOCK = [0x57494e4b, 0x6865616c] as const;
 
-export interface HealOutcome { ran: boolean; dirty: number; mismatched: number; ranges: number }
-export interface DirtyBacklog { hours: number; stale: number; oldest_seconds: number }
+export interface HealOutcome {
+  ran: boolean;
+  dirty: number;
+  mismatched: number;
+  ranges: number;
+}
+export interface DirtyBacklog {
+  hours: number;
+  stale: number;
+  oldest_seconds: number;
+}
 
-interface Span { storeId: string; from: number; to: number }
+interface Span {
+  storeId: string;
+  from: number;
+  to: number;
+}
 
 /**
  * Keeps the rollups equal to the raw events whatever happens to Redis. Every batch the ingest API stores marks
@@ -56,31 +78,22 @@ export class RollupHealer {
   /** Called for every stored batch: (re)marks its hours, refreshing marked_at so an earlier rollup cannot clear them. */
   async markDirty(storeId: string, hours: number[]): Promise<void> {
     if (hours.length === 0) return;
-    await this.db.query(
-      MARK_DIRTY_SQL,
-      [storeId, hours.map((h) => new Date(h))],
-    );
+    await this.db.query(MARK_DIRTY_SQL, [storeId, hours.map((h) => new Date(h))]);
   }
 
   /** PostgreSQL's clock, taken before a rollup reads: marks at or before it are covered by that rollup. */
   async clock(): Promise<Date> {
-    const [{ now }] = await this.db.query(DB_CLOCK_SQL) as { now: Date }[];
+    const [{ now }] = (await this.db.query(DB_CLOCK_SQL)) as { now: Date }[];
     return now;
   }
 
   /** After a rollup of [fromMs, toMs) that started at `startedAt` (this.clock()): its dirty hours are clean. */
   async clearDirty(storeId: string, fromMs: number, toMs: number, startedAt: Date): Promise<void> {
-    await this.db.query(
-      CLEAR_DIRTY_SQL,
-      [storeId, new Date(fromMs), new Date(toMs), startedAt],
-    );
+    await this.db.query(CLEAR_DIRTY_SQL, [storeId, new Date(fromMs), new Date(toMs), startedAt]);
   }
 
   async backlog(): Promise<DirtyBacklog> {
-    const [r] = await this.db.query(
-      DIRTY_BACKLOG_SQL,
-      [this.staleMs],
-    ) as { hours: number; stale: number; oldest: number }[];
+    const [r] = (await this.db.query(DIRTY_BACKLOG_SQL, [this.staleMs])) as { hours: number; stale: number; oldest: number }[];
     return { hours: r.hours, stale: r.stale, oldest_seconds: Math.round(r.oldest * 10) / 10 };
   }
 
@@ -89,7 +102,7 @@ export class RollupHealer {
     const runner = this.db.createQueryRunner();
     await runner.connect();
     try {
-      const [{ locked }] = await runner.query(TRY_HEAL_LOCK_SQL, [...HEAL_LOCK]) as { locked: boolean }[];
+      const [{ locked }] = (await runner.query(TRY_HEAL_LOCK_SQL, [...HEAL_LOCK])) as { locked: boolean }[];
       if (!locked) return { ran: false, dirty: 0, mismatched: 0, ranges: 0 };
       try {
         return await this.pass(nowMs);
@@ -103,11 +116,10 @@ export class RollupHealer {
 
   private async pass(nowMs: number): Promise<HealOutcome> {
     const startedAt = await this.clock();
-    const marks = await this.db.query(
-      DIRTY_MARKS_SQL,
-      [startedAt, this.staleMs, DIRTY_BATCH],
-    ) as { store_id: string; hour_start: Date; stale: boolean }[];
-    const spans: Span[] = marks.filter((m) => m.stale).map((m) => ({ storeId: m.store_id, from: m.hour_start.getTime(), to: m.hour_start.getTime() + HOUR_MS }));
+    const marks = (await this.db.query(DIRTY_MARKS_SQL, [startedAt, this.staleMs, DIRTY_BATCH])) as { store_id: string; hour_start: Date; stale: boolean }[];
+    const spans: Span[] = marks
+      .filter((m) => m.stale)
+      .map((m) => ({ storeId: m.store_id, from: m.hour_start.getTime(), to: m.hour_start.getTime() + HOUR_MS }));
     const dirty = spans.length;
     // Hours with a fresh mark are left to their queued job; the others are compared.
     const pending = marks.filter((m) => !m.stale).map((m) => ({ storeId: m.store_id, from: m.hour_start.getTime(), to: m.hour_start.getTime() + HOUR_MS }));
@@ -119,7 +131,10 @@ export class RollupHealer {
       await this.rollups.rollUp(s.storeId, s.from, s.to);
       await this.clearDirty(s.storeId, s.from, s.to, startedAt);
     }
-    if (merged.length) this.logger.warn(`re-rolled ${dirty} dirty hours and ${mismatched.length} hours whose rollup missed events (${merged.length} ranges): their queued jobs were lost or late`);
+    if (merged.length)
+      this.logger.warn(
+        `re-rolled ${dirty} dirty hours and ${mismatched.length} hours whose rollup missed events (${merged.length} ranges): their queued jobs were lost or late`,
+      );
     return { ran: true, dirty, mismatched: mismatched.length, ranges: merged.length };
   }
 
@@ -133,10 +148,7 @@ export class RollupHealer {
     const ids = stores.map((s) => s.storeId);
     const [raw, rolled] = await Promise.all([
       this.events.eventCountsByLocalHour(stores, from, to),
-      this.db.query(
-        ROLLED_EVENTS_SQL,
-        [ids, from, to],
-      ) as Promise<{ store_id: string; hour_start: Date; events: number }[]>,
+      this.db.query(ROLLED_EVENTS_SQL, [ids, from, to]) as Promise<{ store_id: string; hour_start: Date; events: number }[]>,
     ]);
     const counts = new Map<string, { storeId: string; hour: number; raw: number; rolled: number }>();
     const entry = (storeId: string, hour: number) => {

@@ -111,10 +111,15 @@ export class RollupTrigger implements OnModuleInit {
    * Re-rolls a store's local dates [start, end] (default: its whole event history). For history that reached
    * the event tables without passing the ingest API, or after a change to the rollup rules.
    */
-  async rebuild(storeId: string, startDate?: string, endDate?: string, nowMs = Date.now()): Promise<{ store_id: string; from: string; to: string; jobs: number }> {
+  async rebuild(
+    storeId: string,
+    startDate?: string,
+    endDate?: string,
+    nowMs = Date.now(),
+  ): Promise<{ store_id: string; from: string; to: string; jobs: number }> {
     const store = await this.directory.getStore(storeId);
     const span = await this.events.eventSpan(storeId);
-    const from = startDate ? startOfLocalDay(startDate, store.timezone) : span?.first.getTime() ?? nowMs;
+    const from = startDate ? startOfLocalDay(startDate, store.timezone) : (span?.first.getTime() ?? nowMs);
     const to = endDate ? startOfLocalDay(addDays(endDate, 1), store.timezone) : span ? span.last.getTime() + 1 : nowMs;
     const jobs = to > from ? await this.enqueueRange(storeId, from, to, `rebuild-${nowMs}`) : 0;
     return { store_id: storeId, from: new Date(from).toISOString(), to: new Date(Math.max(from, to)).toISOString(), jobs };

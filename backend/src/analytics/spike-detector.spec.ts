@@ -98,7 +98,10 @@ describe('SpikeDetector', () => {
     const out = detectSpikes(data, Date.parse('2024-01-04T00:00:00Z'));
     const hit = out.find((h) => h.localDate === '2024-01-06' && h.localHour === 12)!;
     expect(hit).toMatchObject({ baseline: 'same_hour_recent_days', baselinePoints: 5, expected: 10, spike: true });
-    const young = detectSpikes(hours('2024-01-01', 2, () => 10), Date.parse('2024-01-01T00:00:00Z'));
+    const young = detectSpikes(
+      hours('2024-01-01', 2, () => 10),
+      Date.parse('2024-01-01T00:00:00Z'),
+    );
     expect(young.every((h) => h.expected === null && !h.spike)).toBe(true);
   });
 
@@ -107,7 +110,11 @@ describe('SpikeDetector', () => {
     // of max(20, 3 × usual) extra visitors (a coach party) in the last 28 days, after 10 weeks of history.
     const profile = [0, 0, 0, 0, 0, 0, 0, 0, 2, 6, 10, 14, 18, 15, 11, 10, 12, 15, 14, 9, 4, 1, 0, 0];
     const results: Record<string, { injected: number; found: number; falseAlarms: number; openHours: number }> = {};
-    for (const [name, scale] of [['quiet', 0.08], ['medium', 0.3], ['busy', 1]] as const) {
+    for (const [name, scale] of [
+      ['quiet', 0.08],
+      ['medium', 0.3],
+      ['busy', 1],
+    ] as const) {
       const r = { injected: 0, found: 0, falseAlarms: 0, openHours: 0 };
       for (let store = 0; store < 10; store++) {
         const random = seededRandom(1000 + store);
@@ -139,6 +146,15 @@ describe('SpikeDetector', () => {
   });
 
   it('documents its defaults', () => {
-    expect(SPIKE_DEFAULTS).toEqual({ k: 3, alpha: 0.0001, minExcess: 3, lambdaFloor: 0.5, baselineWeeks: 8, minBaselinePoints: 3, fallbackDays: 14, sparseBelow: 5 });
+    expect(SPIKE_DEFAULTS).toEqual({
+      k: 3,
+      alpha: 0.0001,
+      minExcess: 3,
+      lambdaFloor: 0.5,
+      baselineWeeks: 8,
+      minBaselinePoints: 3,
+      fallbackDays: 14,
+      sparseBelow: 5,
+    });
   });
 });

@@ -42,7 +42,14 @@ export interface SpikeDetectorOptions {
 }
 
 export const SPIKE_DEFAULTS: SpikeDetectorOptions = {
-  k: 3, alpha: 0.0001, minExcess: 3, lambdaFloor: 0.5, baselineWeeks: 8, minBaselinePoints: 3, fallbackDays: 14, sparseBelow: 5,
+  k: 3,
+  alpha: 0.0001,
+  minExcess: 3,
+  lambdaFloor: 0.5,
+  baselineWeeks: 8,
+  minBaselinePoints: 3,
+  fallbackDays: 14,
+  sparseBelow: 5,
 };
 
 export type BaselineKind = 'same_weekday_hour' | 'same_hour_recent_days';
@@ -68,7 +75,10 @@ export interface HourAssessment {
  * noise because of that. Busier hours are judged by their weekday alone (weekends would inflate the guard).
  */
 export function assessHour(
-  count: number, baseline: readonly number[], opts: SpikeDetectorOptions = SPIKE_DEFAULTS, guard: readonly number[] = [],
+  count: number,
+  baseline: readonly number[],
+  opts: SpikeDetectorOptions = SPIKE_DEFAULTS,
+  guard: readonly number[] = [],
 ): Omit<HourAssessment, 'baseline' | 'baselinePoints'> {
   const center = median(baseline);
   const sigma = MAD_TO_SIGMA * medianAbsoluteDeviation(baseline);
@@ -145,18 +155,21 @@ export function detectSpikes(history: readonly HourCount[], fromUtc: number, opt
   const weekly = Array.from({ length: opts.baselineWeeks }, (_, i) => 7 * (i + 1));
   const daily = Array.from({ length: opts.fallbackDays }, (_, i) => i + 1);
 
-  return history.filter((h) => h.utc >= fromUtc).map((h) => {
-    const none: HourAssessment = { expected: null, threshold: null, score: null, pValue: null, spike: false, baseline: null, baselinePoints: 0 };
-    const recent = pick(h.localDate, h.localHour, daily);
-    let baseline = pick(h.localDate, h.localHour, weekly);
-    let kind: BaselineKind = 'same_weekday_hour';
-    if (baseline.length < opts.minBaselinePoints) {
-      baseline = recent;
-      kind = 'same_hour_recent_days';
-    }
-    if (baseline.length < opts.minBaselinePoints) return { ...h, ...none };
-    if (h.count === null || h.incomplete) return { ...h, ...none, baseline: kind, baselinePoints: baseline.length, expected: Math.max(median(baseline), trimmedMean(baseline)) };
-    const guard = kind === 'same_weekday_hour' ? recent : [];
-    return { ...h, ...assessHour(h.count, baseline, opts, guard), baseline: kind, baselinePoints: baseline.length };
-  });
+  return history
+    .filter((h) => h.utc >= fromUtc)
+    .map((h) => {
+      const none: HourAssessment = { expected: null, threshold: null, score: null, pValue: null, spike: false, baseline: null, baselinePoints: 0 };
+      const recent = pick(h.localDate, h.localHour, daily);
+      let baseline = pick(h.localDate, h.localHour, weekly);
+      let kind: BaselineKind = 'same_weekday_hour';
+      if (baseline.length < opts.minBaselinePoints) {
+        baseline = recent;
+        kind = 'same_hour_recent_days';
+      }
+      if (baseline.length < opts.minBaselinePoints) return { ...h, ...none };
+      if (h.count === null || h.incomplete)
+        return { ...h, ...none, baseline: kind, baselinePoints: baseline.length, expected: Math.max(median(baseline), trimmedMean(baseline)) };
+      const guard = kind === 'same_weekday_hour' ? recent : [];
+      return { ...h, ...assessHour(h.count, baseline, opts, guard), baseline: kind, baselinePoints: baseline.length };
+    });
 }

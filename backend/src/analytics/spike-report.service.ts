@@ -24,11 +24,14 @@ export type { LeftOutHours, Spike, SpikeHour, SpikeResult } from '../../../share
 export const SPIKE_METHOD = {
   name: 'robust seasonal baseline',
   rule: 'count ≥ max(⌊median + k·1.4826·MAD⌋ + 1, ⌈expected + min_excess⌉, smallest c with P(X ≥ c) < alpha)',
-  baseline: 'same store-local weekday and hour in the previous baseline_weeks weeks; with fewer than min_baseline_points of them, the same hour on the previous fallback_days days; days without data are left out, and so are hours analysed less than min_completeness of the time (from camera heartbeats)',
-  incomplete_hours: 'an hour whose entrance cameras analysed less than min_completeness of it (stream down, stalled, ended, too few frames, no heartbeats) is neither judged nor used in any baseline; listed in left_out',
+  baseline:
+    'same store-local weekday and hour in the previous baseline_weeks weeks; with fewer than min_baseline_points of them, the same hour on the previous fallback_days days; days without data are left out, and so are hours analysed less than min_completeness of the time (from camera heartbeats)',
+  incomplete_hours:
+    'an hour whose entrance cameras analysed less than min_completeness of it (stream down, stalled, ended, too few frames, no heartbeats) is neither judged nor used in any baseline; listed in left_out',
   min_completeness: MIN_COMPLETENESS,
   expected: 'max(median, trimmed mean) of the baseline',
-  noise_model: 'Poisson–Gamma predictive (negative binomial) given the baseline; an hour expecting fewer than sparse_below visitors must also be improbable against the same hour of the previous fallback_days days',
+  noise_model:
+    'Poisson–Gamma predictive (negative binomial) given the baseline; an hour expecting fewer than sparse_below visitors must also be improbable against the same hour of the previous fallback_days days',
   score: '(count − expected) / max(1.4826·MAD, √expected)',
   k: SPIKE_DEFAULTS.k,
   alpha: SPIKE_DEFAULTS.alpha,
@@ -45,7 +48,10 @@ const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** di
 /** Builds the hourly footfall series of a period with its spikes flagged, from the rollups. */
 @Injectable()
 export class SpikeReport {
-  constructor(private readonly rollups: HourlyRollup, private readonly coverage: DataCompleteness) {}
+  constructor(
+    private readonly rollups: HourlyRollup,
+    private readonly coverage: DataCompleteness,
+  ) {}
 
   /** What the report reads: the period itself plus the weeks its baselines come from. */
   static dataRange(p: SpikeParams, timezone: string): { from: number; to: number; reportFrom: number } {
@@ -60,10 +66,19 @@ export class SpikeReport {
       this.rollups.observedDates(p.store_id, from, to, manager),
     ]);
     const starts = localHourStarts(from, to);
-    const covered = await this.coverage.forBuckets(p.store_id, starts.map((utc) => ({ startMs: utc, endMs: utc + 3_600_000 })));
+    const covered = await this.coverage.forBuckets(
+      p.store_id,
+      starts.map((utc) => ({ startMs: utc, endMs: utc + 3_600_000 })),
+    );
     const history: HourCount[] = starts.map((utc, i) => {
       const lp = localParts(utc, timezone);
-      return { utc, localDate: lp.date, localHour: lp.hour, count: observed.has(lp.date) ? counts.get(utc) ?? 0 : null, incomplete: isIncomplete(covered.store[i]) };
+      return {
+        utc,
+        localDate: lp.date,
+        localHour: lp.hour,
+        count: observed.has(lp.date) ? (counts.get(utc) ?? 0) : null,
+        incomplete: isIncomplete(covered.store[i]),
+      };
     });
     const share = new Map(starts.map((utc, i) => [utc, covered.store[i] === null ? null : Math.round(covered.store[i]! * 1000) / 1000]));
     const assessed = detectSpikes(history, reportFrom);
@@ -74,12 +89,26 @@ export class SpikeReport {
       period_hours: leftOut.filter((h) => h.utc >= reportFrom).map((h) => localIso(h.utc, timezone)),
       baseline_hours: leftOut.filter((h) => h.utc < reportFrom).map((h) => localIso(h.utc, timezone)),
     };
-    const spikes: Spike[] = assessed.filter((h) => h.spike).map((h) => ({
-      local: localIso(h.utc, timezone), utc: new Date(h.utc).toISOString(), count: h.count!, expected: round(h.expected!), threshold: h.threshold!,
-      score: round(h.score!), p_value: Number(h.pValue!.toPrecision(3)), baseline: h.baseline!, baseline_points: h.baselinePoints,
-    }));
+    const spikes: Spike[] = assessed
+      .filter((h) => h.spike)
+      .map((h) => ({
+        local: localIso(h.utc, timezone),
+        utc: new Date(h.utc).toISOString(),
+        count: h.count!,
+        expected: round(h.expected!),
+        threshold: h.threshold!,
+        score: round(h.score!),
+        p_value: Number(h.pValue!.toPrecision(3)),
+        baseline: h.baseline!,
+        baseline_points: h.baselinePoints,
+      }));
     return {
-      store_id: p.store_id, timezone, days: p.days, start_date: p.start_date, end_date: p.end_date, method: SPIKE_METHOD,
+      store_id: p.store_id,
+      timezone,
+      days: p.days,
+      start_date: p.start_date,
+      end_date: p.end_date,
+      method: SPIKE_METHOD,
       summary: {
         hours: assessed.length,
         hours_with_data: assessed.filter((h) => h.count !== null).length,
@@ -91,9 +120,14 @@ export class SpikeReport {
       left_out,
       spikes,
       series: assessed.map((h) => ({
-        local: localIso(h.utc, timezone), utc: new Date(h.utc).toISOString(), count: h.count,
-        expected: h.expected === null ? null : round(h.expected), threshold: h.threshold, spike: h.spike,
-        completeness: share.get(h.utc) ?? null, incomplete: h.incomplete === true,
+        local: localIso(h.utc, timezone),
+        utc: new Date(h.utc).toISOString(),
+        count: h.count,
+        expected: h.expected === null ? null : round(h.expected),
+        threshold: h.threshold,
+        spike: h.spike,
+        completeness: share.get(h.utc) ?? null,
+        incomplete: h.incomplete === true,
       })),
     };
   }

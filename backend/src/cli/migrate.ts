@@ -6,7 +6,11 @@ async function main(): Promise<void> {
   const config = loadAppConfig();
   const applied = await migrate(config.databaseUrl);
   const where = new URL(config.databaseUrl);
-  console.log(applied.length ? `Applied ${applied.length} migration(s) to ${where.host}${where.pathname}: ${applied.join(', ')}` : `Database ${where.host}${where.pathname} is up to date.`);
+  console.log(
+    applied.length
+      ? `Applied ${applied.length} migration(s) to ${where.host}${where.pathname}: ${applied.join(', ')}`
+      : `Database ${where.host}${where.pathname} is up to date.`,
+  );
 }
 
 main().catch((e) => {

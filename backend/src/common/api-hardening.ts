@@ -25,7 +25,11 @@ export function credentialParam(url: string): string | null {
 export function redactQuery(url: string): string {
   const q = url.indexOf('?');
   if (q < 0) return url;
-  const names = url.slice(q + 1).split('&').filter(Boolean).map((pair) => `${pair.split('=')[0]}=[redacted]`);
+  const names = url
+    .slice(q + 1)
+    .split('&')
+    .filter(Boolean)
+    .map((pair) => `${pair.split('=')[0]}=[redacted]`);
   return `${url.slice(0, q)}?${names.join('&')}`;
 }
 
@@ -42,7 +46,9 @@ export function hardenApi(server: FastifyInstance): void {
     const param = credentialParam(req.url);
     if (param === null) return done();
     reply.code(400).send({
-      statusCode: 400, error: 'Bad Request', field: param,
+      statusCode: 400,
+      error: 'Bad Request',
+      field: param,
       message: `${param}: credentials are not accepted in the query string; send the key as "Authorization: Bearer <key>"`,
     });
   });

@@ -6,8 +6,14 @@ function answer(exception: unknown, method = 'POST'): { status: number; body: Re
   const sent = { status: 0, body: {} as Record<string, unknown> };
   const reply = {
     getHeader: () => 'req-1',
-    status(code: number) { sent.status = code; return this; },
-    send(body: Record<string, unknown>) { sent.body = body; return this; },
+    status(code: number) {
+      sent.status = code;
+      return this;
+    },
+    send(body: Record<string, unknown>) {
+      sent.body = body;
+      return this;
+    },
   };
   const host = { switchToHttp: () => ({ getResponse: () => reply, getRequest: () => ({ method }) }) } as unknown as ArgumentsHost;
   new HttpErrorFilter().catch(exception, host);
@@ -15,7 +21,8 @@ function answer(exception: unknown, method = 'POST'): { status: number; body: Re
 }
 
 /** Fastify's refusal of a body, wrapped the way the adapter wraps it (status < 500, cause carries the code). */
-const fastifyRefusal = (code: string, status: number) => new HttpException('fastify says no', status, { cause: Object.assign(new Error('fastify says no'), { code, statusCode: status }) });
+const fastifyRefusal = (code: string, status: number) =>
+  new HttpException('fastify says no', status, { cause: Object.assign(new Error('fastify says no'), { code, statusCode: status }) });
 
 describe('HttpErrorFilter: bodies Fastify refuses before any route runs', () => {
   it.each([
@@ -33,21 +40,28 @@ describe('HttpErrorFilter: bodies Fastify refuses before any route runs', () => 
   it('leaves other errors to their own status, and hides an unexpected one behind a 500', () => {
     expect(answer(fastifyRefusal('FST_ERR_SOMETHING_ELSE', 400))).toMatchObject({ status: 400, body: { statusCode: 400, message: 'fastify says no' } });
     expect(answer(new Error('database exploded'))).toEqual({
-      status: 500, body: { statusCode: 500, error: 'Internal Server Error', message: 'unexpected server error; see the server log' },
+      status: 500,
+      body: { statusCode: 500, error: 'Internal Server Error', message: 'unexpected server error; see the server log' },
     });
   });
 });
 
-describe('HttpErrorFilter: PostgreSQL data exceptions (class 22) are the caller\'s value, never a 500', () => {
+describe("HttpErrorFilter: PostgreSQL data exceptions (class 22) are the caller's value, never a 500", () => {
   /** What pg raises (DatabaseError: code and severity), and TypeORM's wrapper of it (copies both, keeps driverError). */
   const pgError = (code: string) => Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code, severity: 'ERROR' });
   const typeormWrapped = (code: string) => Object.assign(new Error('QueryFailedError'), { ...pgError(code), driverError: pgError(code) });
 
   it.each(['22P05', '22021', '22008', '22007', '22P02', '22003'])('%s → 400 naming the body (the query for a GET)', (code) => {
     for (const e of [pgError(code), typeormWrapped(code)]) {
-      expect(answer(e)).toEqual({ status: 400, body: { statusCode: 400, error: 'Bad Request', field: 'body', message: `body: contains a value the database cannot store (SQLSTATE ${code})` } });
+      expect(answer(e)).toEqual({
+        status: 400,
+        body: { statusCode: 400, error: 'Bad Request', field: 'body', message: `body: contains a value the database cannot store (SQLSTATE ${code})` },
+      });
     }
-    expect(answer(pgError(code), 'GET').body).toMatchObject({ field: 'query', message: `query: contains a value the database cannot store (SQLSTATE ${code})` });
+    expect(answer(pgError(code), 'GET').body).toMatchObject({
+      field: 'query',
+      message: `query: contains a value the database cannot store (SQLSTATE ${code})`,
+    });
   });
 
   it('other database errors stay a 500 (a unique violation or a lost connection is ours to fix)', () => {

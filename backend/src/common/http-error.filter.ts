@@ -6,7 +6,12 @@ const TRANSPORT_ERRORS: Record<string, { statusCode: number; error: string; mess
   FST_ERR_CTP_BODY_TOO_LARGE: { statusCode: 413, error: 'Payload Too Large', message: 'body: larger than the 1 MB limit; send smaller batches', field: 'body' },
   FST_ERR_CTP_INVALID_JSON_BODY: { statusCode: 400, error: 'Bad Request', message: 'body: malformed JSON', field: 'body' },
   FST_ERR_CTP_EMPTY_JSON_BODY: { statusCode: 400, error: 'Bad Request', message: 'body: empty; send a JSON object', field: 'body' },
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: { statusCode: 415, error: 'Unsupported Media Type', message: 'content-type: must be application/json', field: 'content-type' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    statusCode: 415,
+    error: 'Unsupported Media Type',
+    message: 'content-type: must be application/json',
+    field: 'content-type',
+  },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { statusCode: 400, error: 'Bad Request', message: 'content-length: does not match the body', field: 'content-length' },
 };
 
@@ -36,9 +41,13 @@ export class HttpErrorFilter implements ExceptionFilter {
     const res = host.switchToHttp().getResponse<FastifyReply>();
     const { status, body } = this.toResponse(exception, host.switchToHttp().getRequest<{ method?: string } | undefined>()?.method);
     // The last line of defence held: a value got past the schemas to PostgreSQL. A 400 for the caller, a gap for us.
-    if (status === 400 && postgresDataException(exception)) this.logger.warn(`request ${String(res.getHeader('x-request-id') ?? '-')}: a value reached PostgreSQL and was refused there (the schemas should have caught it): ${exception instanceof Error ? exception.stack : String(exception)}`);
+    if (status === 400 && postgresDataException(exception))
+      this.logger.warn(
+        `request ${String(res.getHeader('x-request-id') ?? '-')}: a value reached PostgreSQL and was refused there (the schemas should have caught it): ${exception instanceof Error ? exception.stack : String(exception)}`,
+      );
     // The request id ties this stack to the request's own log line (and to what the caller saw in x-request-id).
-    if (status >= 500) this.logger.error(`request ${String(res.getHeader('x-request-id') ?? '-')}: ${exception instanceof Error ? exception.stack : String(exception)}`);
+    if (status >= 500)
+      this.logger.error(`request ${String(res.getHeader('x-request-id') ?? '-')}: ${exception instanceof Error ? exception.stack : String(exception)}`);
     res.status(status).send(body);
   }
 
@@ -58,7 +67,10 @@ export class HttpErrorFilter implements ExceptionFilter {
     const sqlstate = postgresDataException(exception);
     if (sqlstate) {
       const field = method === 'GET' || method === 'HEAD' ? 'query' : 'body';
-      return { status: 400, body: { statusCode: 400, error: 'Bad Request', message: `${field}: contains a value the database cannot store (SQLSTATE ${sqlstate})`, field } };
+      return {
+        status: 400,
+        body: { statusCode: 400, error: 'Bad Request', message: `${field}: contains a value the database cannot store (SQLSTATE ${sqlstate})`, field },
+      };
     }
     return { status: 500, body: { statusCode: 500, error: 'Internal Server Error', message: 'unexpected server error; see the server log' } };
   }

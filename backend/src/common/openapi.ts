@@ -40,13 +40,19 @@ function parametersOf(schema: z.ZodType): { name: string; required: boolean; sch
 
 export const ApiZodBody = (schema: z.ZodType) => ApiBody({ required: true, schema: openApiSchema(schema) as never });
 
-export const ApiZodQuery = (schema: z.ZodType) => applyDecorators(
-  ...parametersOf(schema).map((p) => ApiQuery({ name: p.name, required: p.required, schema: p.schema as never, description: p.schema.description as string | undefined })),
-);
+export const ApiZodQuery = (schema: z.ZodType) =>
+  applyDecorators(
+    ...parametersOf(schema).map((p) =>
+      ApiQuery({ name: p.name, required: p.required, schema: p.schema as never, description: p.schema.description as string | undefined }),
+    ),
+  );
 
-export const ApiZodParams = (schema: z.ZodType) => applyDecorators(
-  ...parametersOf(schema).map((p) => ApiParam({ name: p.name, required: true, schema: p.schema as never, description: p.schema.description as string | undefined })),
-);
+export const ApiZodParams = (schema: z.ZodType) =>
+  applyDecorators(
+    ...parametersOf(schema).map((p) =>
+      ApiParam({ name: p.name, required: true, schema: p.schema as never, description: p.schema.description as string | undefined }),
+    ),
+  );
 
 /** The error body every failure has (HttpErrorFilter). */
 export const httpErrorSchema = z.object({
@@ -83,26 +89,35 @@ export function ApiRoute(summary: string, ...answers: Answer[]) {
 }
 
 export function ApiAnswers(...answers: Answer[]) {
-  const entries = answers.flatMap((a) => (typeof a === 'number' ? [[a, DEFAULT_DESCRIPTIONS[a]] as const] : Object.entries(a).map(([s, d]) => [Number(s) as Status, d!] as const)));
-  return applyDecorators(...entries.map(([status, d]) => typeof d === 'string'
-    ? ApiResponse({ status, description: d, ...(status >= 400 ? { schema: HTTP_ERROR_REF } : {}) })
-    : ApiResponse({ status, description: d.description })));
+  const entries = answers.flatMap((a) =>
+    typeof a === 'number' ? [[a, DEFAULT_DESCRIPTIONS[a]] as const] : Object.entries(a).map(([s, d]) => [Number(s) as Status, d!] as const),
+  );
+  return applyDecorators(
+    ...entries.map(([status, d]) =>
+      typeof d === 'string'
+        ? ApiResponse({ status, description: d, ...(status >= 400 ? { schema: HTTP_ERROR_REF } : {}) })
+        : ApiResponse({ status, description: d.description }),
+    ),
+  );
 }
 
 /** The admin API: Bearer ADMIN_TOKEN. */
 export const AdminAuth = () => applyDecorators(ApiBearerAuth(SECURITY.admin), ApiAnswers({ 401: 'Missing or wrong admin token' }, 429));
 
 /** The edge: the camera's own `wink_edge_…` key. */
-export const EdgeAuth = () => applyDecorators(
-  ApiBearerAuth(SECURITY.edge),
-  ApiAnswers({ 401: 'Missing, unknown or revoked edge key', 403: 'The key belongs to another organisation, store or camera than the body names' }, 429),
-);
+export const EdgeAuth = () =>
+  applyDecorators(
+    ApiBearerAuth(SECURITY.edge),
+    ApiAnswers({ 401: 'Missing, unknown or revoked edge key', 403: 'The key belongs to another organisation, store or camera than the body names' }, 429),
+  );
 
 /** Dashboards and analytics: a viewer key (its organisation's stores) or the admin token (everything). */
-export const ReaderAuth = () => applyDecorators(
-  ApiBearerAuth(SECURITY.viewer), ApiBearerAuth(SECURITY.admin),
-  ApiAnswers({ 401: 'Missing, unknown or revoked key', 403: 'An edge key: edge keys can only send events' }, 429),
-);
+export const ReaderAuth = () =>
+  applyDecorators(
+    ApiBearerAuth(SECURITY.viewer),
+    ApiBearerAuth(SECURITY.admin),
+    ApiAnswers({ 401: 'Missing, unknown or revoked key', 403: 'An edge key: edge keys can only send events' }, 429),
+  );
 
 /** The version of the nearest package.json above this file (source or dist). */
 function packageVersion(): string {
@@ -118,17 +133,43 @@ function packageVersion(): string {
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('WINK API')
-    .setDescription('In-store retail analytics from CCTV: admin (tenants, keys), ingest (edge events), dashboard and analytics. '
-      + 'Errors are `{statusCode, error, message, field}`. Generated from the controllers and their zod DTOs.')
+    .setDescription(
+      'In-store retail analytics from CCTV: admin (tenants, keys), ingest (edge events), dashboard and analytics. ' +
+        'Errors are `{statusCode, error, message, field}`. Generated from the controllers and their zod DTOs.',
+    )
     .setVersion(packageVersion())
     .addTag('Admin', 'Organisations, stores, cameras, edge keys and viewer keys (admin token)')
     .addTag('Ingest', 'Events and heartbeats from the edge (edge key); health')
     .addTag('Dashboard', 'Live numbers, cameras and history of a store (viewer key or admin token)')
     .addTag('Analytics', 'Spike and promotion-lift reports (viewer key or admin token); queues and rollups (admin token)')
     .addTag('Metrics', 'Prometheus scrape')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'ADMIN_TOKEN', description: 'Admin API: `Authorization: Bearer <ADMIN_TOKEN>`. Also reads every dashboard and report.' }, SECURITY.admin)
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'wink_edge_…', description: 'Edge key of one camera (`wink_edge_…`, POST /api/admin/edge-keys): writes events and heartbeats only.' }, SECURITY.edge)
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'wink_view_…', description: 'Viewer API key (`wink_view_…`, POST /api/admin/api-keys): reads its organisation\'s dashboards and reports.' }, SECURITY.viewer)
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'ADMIN_TOKEN',
+        description: 'Admin API: `Authorization: Bearer <ADMIN_TOKEN>`. Also reads every dashboard and report.',
+      },
+      SECURITY.admin,
+    )
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'wink_edge_…',
+        description: 'Edge key of one camera (`wink_edge_…`, POST /api/admin/edge-keys): writes events and heartbeats only.',
+      },
+      SECURITY.edge,
+    )
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'wink_view_…',
+        description: "Viewer API key (`wink_view_…`, POST /api/admin/api-keys): reads its organisation's dashboards and reports.",
+      },
+      SECURITY.viewer,
+    )
     .build();
   config.components = { ...config.components, schemas: { HttpError: openApiSchema(httpErrorSchema) as never } };
   return SwaggerModule.createDocument(app, config);
@@ -136,8 +177,15 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
 
 /** Swagger UI needs inline styles (its page and React's style attributes) and data: images (its icons). */
 export const DOCS_CSP = [
-  "default-src 'none'", "script-src 'self'", "style-src 'self' 'unsafe-inline'", "img-src 'self' data:", "connect-src 'self'",
-  "font-src 'self' data:", "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'",
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "font-src 'self' data:",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
 ].join('; ');
 const DOCS_HEADERS: Record<string, string> = { 'content-security-policy': DOCS_CSP, 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' };
 
@@ -156,7 +204,7 @@ export function serveApiDocs(app: INestApplication): void {
   });
   // swagger-ui-dist's own initializer loads the petstore demo from petstore.swagger.io; our page uses swagger-ui-init.js.
   for (const path of [`${DOCS_PATH}/swagger-initializer.js`, `${DOCS_PATH}/docs/swagger-initializer.js`]) {
-    server.get(path, (_req, reply) => reply.code(404).send({ statusCode: 404, error: 'Not Found', message: 'not part of this API\'s docs' }));
+    server.get(path, (_req, reply) => reply.code(404).send({ statusCode: 404, error: 'Not Found', message: "not part of this API's docs" }));
   }
   SwaggerModule.setup(DOCS_PATH, app, () => buildOpenApiDocument(app), {
     jsonDocumentUrl: OPENAPI_JSON_PATH,

@@ -1,6 +1,20 @@
 import {
-  addDays, datesBetween, daysBetween, isCalendarDate, isoDow, localDate, localDateReader, localHourStarts, localIso, localMinuteAt, localParts,
-  localTimeToInstant, parseLocalDate, startOfLocalDay, startOfLocalHour, zoneOffsetMs,
+  addDays,
+  datesBetween,
+  daysBetween,
+  isCalendarDate,
+  isoDow,
+  localDate,
+  localDateReader,
+  localHourStarts,
+  localIso,
+  localMinuteAt,
+  localParts,
+  localTimeToInstant,
+  parseLocalDate,
+  startOfLocalDay,
+  startOfLocalHour,
+  zoneOffsetMs,
 } from './store-clock.ts';
 
 const at = (iso: string) => Date.parse(iso);

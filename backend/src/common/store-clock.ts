@@ -3,14 +3,27 @@
 // Asia/Kathmandu's :45 need no special cases). A store's business day runs from local midnight to local
 // midnight; a local date is written `YYYY-MM-DD`. Instants are milliseconds since the epoch.
 
-export interface LocalParts { date: string; hour: number; minute: number; isoDow: number; offsetMinutes: number }
+export interface LocalParts {
+  date: string;
+  hour: number;
+  minute: number;
+  isoDow: number;
+  offsetMinutes: number;
+}
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 const CALENDAR_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-interface Wall { year: number; month: number; day: number; hour: number; minute: number; second: number }
+interface Wall {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+}
 
 const wallFormats = new Map<string, Intl.DateTimeFormat>();
 const dateFormats = new Map<string, Intl.DateTimeFormat>();
@@ -19,7 +32,14 @@ function wallFormat(timeZone: string): Intl.DateTimeFormat {
   let f = wallFormats.get(timeZone);
   if (!f) {
     f = new Intl.DateTimeFormat('en-US', {
-      timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
     });
     wallFormats.set(timeZone, f);
   }
@@ -44,8 +64,7 @@ const dateOf = (w: Wall) => `${pad(w.year, 4)}-${pad(w.month)}-${pad(w.day)}`;
 /** Milliseconds past the whole second (also for instants before 1970). */
 const subSecondMs = (instantMs: number) => ((instantMs % 1000) + 1000) % 1000;
 /** How far a wall clock reading is ahead of the instant it was read at (whole seconds: Intl shows no milliseconds). */
-const offsetOf = (w: Wall, instantMs: number) =>
-  Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second) - (instantMs - subSecondMs(instantMs));
+const offsetOf = (w: Wall, instantMs: number) => Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second) - (instantMs - subSecondMs(instantMs));
 
 /** UTC midnight of a calendar date, or NaN when `date` is not a real YYYY-MM-DD date (2024-02-30, 2024-3-1). */
 function utcMidnight(date: string): number {

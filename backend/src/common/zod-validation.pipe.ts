@@ -4,7 +4,10 @@ import { describeIssue } from '../../../shared/src/events.ts';
 
 /** Validates a body or query against a zod schema; a failure is a 400 whose message names the field. */
 export class ZodValidationPipe<T extends z.ZodType> implements PipeTransform<unknown, z.infer<T>> {
-  constructor(private readonly schema: T, private readonly what: 'body' | 'query' = 'body') {}
+  constructor(
+    private readonly schema: T,
+    private readonly what: 'body' | 'query' = 'body',
+  ) {}
 
   transform(value: unknown): z.infer<T> {
     if (this.what === 'body' && (value === null || typeof value !== 'object' || Array.isArray(value))) {

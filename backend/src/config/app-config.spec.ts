@@ -3,7 +3,15 @@ import { ConfigError, DEFAULT_DATABASE_URL, loadAppConfig } from './app-config.t
 describe('loadAppConfig', () => {
   it('has sane defaults for a first run', () => {
     const c = loadAppConfig({});
-    expect(c).toMatchObject({ port: 8000, databaseUrl: DEFAULT_DATABASE_URL, databaseUrlDefaulted: true, redisUrl: 'redis://127.0.0.1:6379', adminTokenDefaulted: true, cameraOnlineSeconds: 90, authFailuresPerMinute: 20 });
+    expect(c).toMatchObject({
+      port: 8000,
+      databaseUrl: DEFAULT_DATABASE_URL,
+      databaseUrlDefaulted: true,
+      redisUrl: 'redis://127.0.0.1:6379',
+      adminTokenDefaulted: true,
+      cameraOnlineSeconds: 90,
+      authFailuresPerMinute: 20,
+    });
   });
 
   it('refuses to run in production without an admin token', () => {
@@ -22,7 +30,22 @@ describe('loadAppConfig', () => {
   });
 
   it('reads the documented variables', () => {
-    const c = loadAppConfig({ PORT: '9000', DATABASE_URL: 'postgres://u:p@db:5432/wink', REDIS_URL: 'redis://cache:6379', ADMIN_TOKEN: 'a-very-long-admin-token', NODE_ENV: 'production', AUTH_FAILURES_PER_MINUTE: '50' });
-    expect(c).toMatchObject({ authFailuresPerMinute: 50, port: 9000, databaseUrl: 'postgres://u:p@db:5432/wink', databaseUrlDefaulted: false, redisUrl: 'redis://cache:6379', adminToken: 'a-very-long-admin-token', nodeEnv: 'production' });
+    const c = loadAppConfig({
+      PORT: '9000',
+      DATABASE_URL: 'postgres://u:p@db:5432/wink',
+      REDIS_URL: 'redis://cache:6379',
+      ADMIN_TOKEN: 'a-very-long-admin-token',
+      NODE_ENV: 'production',
+      AUTH_FAILURES_PER_MINUTE: '50',
+    });
+    expect(c).toMatchObject({
+      authFailuresPerMinute: 50,
+      port: 9000,
+      databaseUrl: 'postgres://u:p@db:5432/wink',
+      databaseUrlDefaulted: false,
+      redisUrl: 'redis://cache:6379',
+      adminToken: 'a-very-long-admin-token',
+      nodeEnv: 'production',
+    });
   });
 });

@@ -17,7 +17,10 @@ const schema = z
     CAMERA_ONLINE_SECONDS: z.coerce.number().int().min(10).max(3600).default(90),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** Prefix for Redis keys and BullMQ queues, so several deployments or test runs can share one Redis. */
-    REDIS_PREFIX: z.string().regex(/^[a-z0-9_:-]*$/i).default('wink'),
+    REDIS_PREFIX: z
+      .string()
+      .regex(/^[a-z0-9_:-]*$/i)
+      .default('wink'),
     /** Run the BullMQ analytics workers inside the API process too (default: only in development). */
     RUN_WORKERS: z.enum(['true', 'false'], { error: 'must be "true" or "false"' }).optional(),
     /** How long an analytics request waits for a report being computed before answering 202. */

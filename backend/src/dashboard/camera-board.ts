@@ -15,7 +15,13 @@ export function queueLengths(cameras: readonly CameraStatusView[], nowMs: number
     for (const [queueId, length] of Object.entries(lengths)) {
       const prev = byQueue.get(queueId);
       if (prev && Date.parse(prev.read_at) >= atMs) continue;
-      byQueue.set(queueId, { queue_id: queueId, length, camera_id: c.camera_id, read_at: c.last_heartbeat, age_seconds: Math.max(0, Math.round((nowMs - atMs) / 100) / 10) });
+      byQueue.set(queueId, {
+        queue_id: queueId,
+        length,
+        camera_id: c.camera_id,
+        read_at: c.last_heartbeat,
+        age_seconds: Math.max(0, Math.round((nowMs - atMs) / 100) / 10),
+      });
     }
   }
   return [...byQueue.values()].sort((a, b) => (a.queue_id < b.queue_id ? -1 : a.queue_id > b.queue_id ? 1 : 0));
@@ -36,7 +42,7 @@ export function cameraStatuses(board: Record<string, string>, nowMs: number, onl
     const bar = hb ? hb.indexOf('|') : -1;
     const receivedMs = bar > 0 ? Number(hb.slice(0, bar)) : null;
     const statusData = bar > 0 ? (JSON.parse(hb.slice(bar + 1)) as Record<string, unknown>) : null;
-    const streamState = statusData ? readStatusData(statusData).stream_state ?? null : null;
+    const streamState = statusData ? (readStatusData(statusData).stream_state ?? null) : null;
     const heard = receivedMs !== null && nowMs - receivedMs <= onlineSeconds * 1000;
     out.push({
       camera_id: cameraId,

@@ -45,7 +45,9 @@ export class CameraStatus implements OnModuleInit {
       return this.fromPostgres(storeId, nowMs).catch((pgError: Error) => {
         this.logger.warn(`camera list of ${storeId} not read from PostgreSQL either: ${pgError.message}`);
         throw new ServiceUnavailableException({
-          statusCode: 503, error: 'Service Unavailable', field: 'store_id',
+          statusCode: 503,
+          error: 'Service Unavailable',
+          field: 'store_id',
           message: `store_id: cameras of store ${storeId} are unavailable (Redis and PostgreSQL unreachable); retry in a moment`,
         });
       });
@@ -82,19 +84,24 @@ export class CameraStatus implements OnModuleInit {
       const beats: string[] = [];
       for (const [field, value] of Object.entries(board)) {
         if (field.startsWith('cam:')) camFields.push(field, value);
-        else if (field.startsWith('hb:')) { const bar = value.indexOf('|'); beats.push(field, value.slice(0, bar), value.slice(bar + 1)); }
+        else if (field.startsWith('hb:')) {
+          const bar = value.indexOf('|');
+          beats.push(field, value.slice(0, bar), value.slice(bar + 1));
+        }
       }
-      if (await this.redis.run('camera board fill', () => this.scripts.run<number>('winkCameraBoardFill', key, gen, JSON.stringify(camFields), JSON.stringify(beats)))) return board;
+      if (
+        await this.redis.run('camera board fill', () =>
+          this.scripts.run<number>('winkCameraBoardFill', key, gen, JSON.stringify(camFields), JSON.stringify(beats)),
+        )
+      )
+        return board;
     }
     // Cameras being added continuously: answer from PostgreSQL this time, the next read tries again.
     return this.boardFromPostgres(storeId);
   }
 
   private async boardFromPostgres(storeId: string): Promise<Record<string, string>> {
-    const [cameras, beats] = await Promise.all([
-      this.directory.listCameras(storeId),
-      this.totals.latestHeartbeats(storeId),
-    ]);
+    const [cameras, beats] = await Promise.all([this.directory.listCameras(storeId), this.totals.latestHeartbeats(storeId)]);
     const board: Record<string, string> = { _ready: '1' };
     for (const c of cameras) board[`cam:${c.camera_id}`] = JSON.stringify({ name: c.name, capabilities: c.capabilities });
     for (const b of beats) board[`hb:${b.cameraId}`] = heartbeatField(b.receivedAt.getTime(), b.statusData);
@@ -105,7 +112,9 @@ export class CameraStatus implements OnModuleInit {
     try {
       await this.resync();
       const ms = hb.receivedAt.getTime();
-      await this.redis.run('heartbeat', () => this.scripts.run('winkCameraHeartbeat', this.key(hb.storeId), `hb:${hb.cameraId}`, ms, JSON.stringify(hb.statusData)));
+      await this.redis.run('heartbeat', () =>
+        this.scripts.run('winkCameraHeartbeat', this.key(hb.storeId), `hb:${hb.cameraId}`, ms, JSON.stringify(hb.statusData)),
+      );
     } catch (e) {
       // The heartbeat is in PostgreSQL; the board is rebuilt from there once Redis is back.
       this.unsynced.add(hb.storeId);

@@ -26,11 +26,17 @@ export function runningOccupancy(buckets: string[], flows: Map<string, { in: num
   return buckets.map((bucket) => {
     while (i < labels.length && labels[i] <= bucket) {
       const label = labels[i++];
-      if (label.slice(0, 10) !== day) { day = label.slice(0, 10); net = 0; }
+      if (label.slice(0, 10) !== day) {
+        day = label.slice(0, 10);
+        net = 0;
+      }
       const f = flows.get(label)!;
       net += f.in - f.out;
     }
-    if (bucket.slice(0, 10) !== day) { day = bucket.slice(0, 10); net = 0; }
+    if (bucket.slice(0, 10) !== day) {
+      day = bucket.slice(0, 10);
+      net = 0;
+    }
     return Math.max(0, net);
   });
 }

@@ -24,11 +24,13 @@ type Counter = Record<string, number>;
 const groupOf = (c: StoreDayCounters, group: string) => (c as unknown as Record<string, Record<string, Counter>>)[group];
 const newCounter = (live: (typeof SUBJECT_KINDS)[number]['live']): Counter => ({ [live.count]: 0, [live.ms]: 0, ...(live.maxMs ? { [live.maxMs]: 0 } : {}) });
 /** Redis hash-field prefix (2 letters + ':') → [group, counter field]. */
-const HASH_FIELDS = new Map<string, { group: string; field: string; live: (typeof SUBJECT_KINDS)[number]['live'] }>(SUBJECT_KINDS.flatMap(({ live }) => [
-  [`${live.countField}:`, { group: live.group, field: live.count, live }],
-  [`${live.msField}:`, { group: live.group, field: live.ms, live }],
-  ...(live.maxField && live.maxMs ? [[`${live.maxField}:`, { group: live.group, field: live.maxMs, live }] as const] : []),
-]));
+const HASH_FIELDS = new Map<string, { group: string; field: string; live: (typeof SUBJECT_KINDS)[number]['live'] }>(
+  SUBJECT_KINDS.flatMap(({ live }) => [
+    [`${live.countField}:`, { group: live.group, field: live.count, live }],
+    [`${live.msField}:`, { group: live.group, field: live.ms, live }],
+    ...(live.maxField && live.maxMs ? [[`${live.maxField}:`, { group: live.group, field: live.maxMs, live }] as const] : []),
+  ]),
+);
 
 /** The metrics part of /live and of each history bucket: declared in the read contract shared with the web dashboard. */
 export type { LiveMetrics } from '../../../shared/src/read-contract.ts';
@@ -114,14 +116,17 @@ export function countersFromTotals(rows: StoreTotalsRow[]): { counters: StoreDay
     const n = Number(r.n);
     if (r.kind === 'entrance') {
       if (r.id === 'in' || r.id === 'out') counters[r.id] = n;
-    } else if (r.kind === 'session') { // id "<range index>:<direction>"
+    } else if (r.kind === 'session') {
+      // id "<range index>:<direction>"
       const [i, dir] = r.id.split(':');
       if (dir === 'in' || dir === 'out') (counters.sessions[Number(i)] ??= { in: 0, out: 0 })[dir] = n;
     } else {
       const live = EVENT_KINDS[r.kind]?.live;
       if (!live) continue;
       groupOf(counters, live.group)[r.id] = {
-        [live.count]: n, [live.ms]: Number(r.total), ...('maxMs' in live ? { [live.maxMs]: Number(r.top) } : {}),
+        [live.count]: n,
+        [live.ms]: Number(r.total),
+        ...('maxMs' in live ? { [live.maxMs]: Number(r.top) } : {}),
       };
       if ('visitors' in live) visitors[r.id] = Number(r.visitors);
     }

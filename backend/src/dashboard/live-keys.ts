@@ -25,7 +25,14 @@ export interface StoreDayKeys {
  */
 export function storeDayKeys(prefix: string, storeId: string, date: string, hoursTag?: string | null): StoreDayKeys {
   const base = `${prefix}:live:{${storeId}}:${date}${hoursTag ? `:h${hoursTag}` : ''}`;
-  return { state: `${base}:state`, counters: `${base}:counters`, pending: `${base}:pending`, recent: `${base}:recent`, visitorsPrefix: `${base}:visitors:`, recentNextPrefix: `${base}:recent-next:` };
+  return {
+    state: `${base}:state`,
+    counters: `${base}:counters`,
+    pending: `${base}:pending`,
+    recent: `${base}:recent`,
+    visitorsPrefix: `${base}:visitors:`,
+    recentNextPrefix: `${base}:recent-next:`,
+  };
 }
 
 /** Sorted set: store id → when it last ingested (ms). The stores whose live counters are reconciled. */

@@ -48,7 +48,10 @@ export class LiveReconciler implements OnModuleInit, OnModuleDestroy {
 
   /** One round over the recently active stores (skipped while the previous one runs). → store-days reconciled. */
   tick(nowMs = Date.now()): Promise<number> {
-    if (!this.running) this.running = this.round(nowMs).finally(() => { this.running = null; });
+    if (!this.running)
+      this.running = this.round(nowMs).finally(() => {
+        this.running = null;
+      });
     return this.running;
   }
 

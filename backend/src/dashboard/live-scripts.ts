@@ -23,15 +23,25 @@ local function applyAll(counters, recent, visitorsPrefix, expireAt, events)
         add(id, 1)
         -- ev[4]: the index of the opening range the crossing falls in (absent outside opening hours)
         if type(ev[4]) == 'number' then add((id == 'in' and 'si:' or 'so:') .. ev[4], 1) end
-${SUBJECT_KINDS.map(({ live }) => `      elseif kind == '${live.code}' then
+${SUBJECT_KINDS.map(
+  ({ live }) => `      elseif kind == '${live.code}' then
         add('${live.countField}:' .. id, 1)
-        add('${live.msField}:' .. id, ev[4])${live.visitors ? `
+        add('${live.msField}:' .. id, ev[4])${
+          live.visitors
+            ? `
         local people = visitors[id]
         if not people then people = {}; visitors[id] = people end
-        people[#people + 1] = ev[5]` : ''}${live.maxField ? `
+        people[#people + 1] = ev[5]`
+            : ''
+        }${
+          live.maxField
+            ? `
         local top = '${live.maxField}:' .. id
-        if not longest[top] or ev[4] > longest[top] then longest[top] = ev[4] end` : ''}
-`).join('')}      end
+        if not longest[top] or ev[4] > longest[top] then longest[top] = ev[4] end`
+            : ''
+        }
+`,
+).join('')}      end
     end
   end
   for field, n in pairs(sums) do redis.call('HINCRBY', counters, field, n) end
@@ -190,6 +200,8 @@ export function liveScripts(redis: Redis): LiveScripts {
   type Callable = Record<ScriptName, (...args: Arg[]) => unknown>;
   return {
     run: <T>(name: ScriptName, ...args: Arg[]) => (redis as unknown as Callable)[name](...args) as Promise<T>,
-    queue: (pipe, name, ...args) => { (pipe as unknown as Callable)[name](...args); },
+    queue: (pipe, name, ...args) => {
+      (pipe as unknown as Callable)[name](...args);
+    },
   };
 }

@@ -101,7 +101,10 @@ export class LiveStoreMetrics implements OnModuleInit {
     const date = localDate(nowMs, store.timezone);
     const { start, end } = dayBounds(date, store.timezone);
     const plan = this.plan(store, date);
-    const [totals, cameras] = await Promise.all([this.totals.totals(store.store_id, start, end, plan.ranges), this.cameras.fromPostgres(store.store_id, nowMs)]);
+    const [totals, cameras] = await Promise.all([
+      this.totals.totals(store.store_id, start, end, plan.ranges),
+      this.cameras.fromPostgres(store.store_id, nowMs),
+    ]);
     const { counters, visitors } = countersFromTotals(totals);
     return this.view(store, date, counters, visitors, cameras, nowMs);
   }
@@ -122,18 +125,37 @@ export class LiveStoreMetrics implements OnModuleInit {
     for (const [id, at] of this.active) if (at < since) this.active.delete(id);
     const ids = new Set(this.active.keys());
     const key = activeStoresKey(this.config.redisPrefix);
-    const fromRedis = await this.redis.run('active stores', async () => {
-      await this.redis.client.zremrangebyscore(key, '-inf', `(${since}`);
-      return this.redis.client.zrangebyscore(key, since, '+inf');
-    }, REBUILD_STEP_TIMEOUT_MS);
+    const fromRedis = await this.redis.run(
+      'active stores',
+      async () => {
+        await this.redis.client.zremrangebyscore(key, '-inf', `(${since}`);
+        return this.redis.client.zrangebyscore(key, since, '+inf');
+      },
+      REBUILD_STEP_TIMEOUT_MS,
+    );
     for (const id of fromRedis) ids.add(id);
     return [...ids].sort();
   }
 
-  private view(store: StoreView, date: string, counters: StoreDayCounters, visitors: Record<string, number>, cameras: CameraStatusView[], nowMs: number): LiveStoreView {
+  private view(
+    store: StoreView,
+    date: string,
+    counters: StoreDayCounters,
+    visitors: Record<string, number>,
+    cameras: CameraStatusView[],
+    nowMs: number,
+  ): LiveStoreView {
     const plan = this.plan(store, date);
     const occupancy = occupancyNow(counters, plan.sessions, plan.hoursToday, store.capacity, nowMs);
-    return { store_id: store.store_id, date, timezone: store.timezone, ...liveMetrics(counters, visitors), ...occupancy, cameras, timestamp: new Date(nowMs).toISOString() };
+    return {
+      store_id: store.store_id,
+      date,
+      timezone: store.timezone,
+      ...liveMetrics(counters, visitors),
+      ...occupancy,
+      cameras,
+      timestamp: new Date(nowMs).toISOString(),
+    };
   }
 
   /** The store-day's opening ranges (null without opening hours), remembered while the store row is the same. */
@@ -158,11 +180,20 @@ export class LiveStoreMetrics implements OnModuleInit {
     try {
       await this.resync();
       for (let attempt = 0; attempt < 3; attempt++) {
-        const [ready, counterFields, visitorPairs, board] = await this.redis.run('live read', () => this.scripts.run<[number, string[], (string | number)[], string[]]>(
-          'winkLiveRead', keys.state, keys.counters, cameraBoardKey(this.config.redisPrefix, store.store_id), keys.visitorsPrefix,
-        ));
+        const [ready, counterFields, visitorPairs, board] = await this.redis.run('live read', () =>
+          this.scripts.run<[number, string[], (string | number)[], string[]]>(
+            'winkLiveRead',
+            keys.state,
+            keys.counters,
+            cameraBoardKey(this.config.redisPrefix, store.store_id),
+            keys.visitorsPrefix,
+          ),
+        );
         if (ready !== 1) {
-          const rebuilt = await within(this.rebuild(store, date, keys), REBUILD_WAIT_MS, 'still rebuilding').then(() => true, () => false);
+          const rebuilt = await within(this.rebuild(store, date, keys), REBUILD_WAIT_MS, 'still rebuilding').then(
+            () => true,
+            () => false,
+          );
           if (!rebuilt) return null;
           continue;
         }
@@ -188,7 +219,9 @@ export class LiveStoreMetrics implements OnModuleInit {
     return running.catch((e: Error) => {
       this.logger.warn(`live numbers of ${store.store_id} not read from PostgreSQL either: ${e.message}`);
       throw new ServiceUnavailableException({
-        statusCode: 503, error: 'Service Unavailable', field: 'store_id',
+        statusCode: 503,
+        error: 'Service Unavailable',
+        field: 'store_id',
         message: `store_id: live metrics of store ${store.store_id} are unavailable (Redis and PostgreSQL unreachable); retry in a moment`,
       });
     });
@@ -256,7 +289,12 @@ export class LiveStoreMetrics implements OnModuleInit {
     let running = this.rebuilds.get(keys.state);
     if (!running) {
       running = this.runRebuild(store, date, keys, 'rebuild')
-        .then(() => undefined, (e: Error) => { if (!(e instanceof RedisUnavailable)) this.logger.warn(`rebuild of ${keys.state} failed: ${e.message}`); })
+        .then(
+          () => undefined,
+          (e: Error) => {
+            if (!(e instanceof RedisUnavailable)) this.logger.warn(`rebuild of ${keys.state} failed: ${e.message}`);
+          },
+        )
         .finally(() => this.rebuilds.delete(keys.state));
       this.rebuilds.set(keys.state, running);
     }
@@ -304,8 +342,20 @@ export class LiveStoreMetrics implements OnModuleInit {
     const failed = ((await step('write', () => pipe.exec())) ?? []).find(([err]) => err);
     if (failed) throw failed[0];
     const { counters } = countersFromTotals(snapshot.totals);
-    const swapped = await step('swap', () => this.scripts.run<number>('winkLiveFinishRebuild', keys.state, keys.counters, keys.pending, keys.recent, recentNext,
-      token, keys.visitorsPrefix, expireAt, JSON.stringify(hashFromCounters(counters))));
+    const swapped = await step('swap', () =>
+      this.scripts.run<number>(
+        'winkLiveFinishRebuild',
+        keys.state,
+        keys.counters,
+        keys.pending,
+        keys.recent,
+        recentNext,
+        token,
+        keys.visitorsPrefix,
+        expireAt,
+        JSON.stringify(hashFromCounters(counters)),
+      ),
+    );
     if (!swapped) this.logger.warn(`${mode} of ${keys.state} outlived its ${REBUILD_LOCK_MS} ms lock; the next read or reconciliation retries`);
     return swapped === 1;
   }

@@ -47,8 +47,13 @@ export class OccupancyCorrections implements OnModuleInit, OnModuleDestroy {
   tick(nowMs = Date.now()): Promise<number> {
     if (!this.running) {
       this.running = this.recordDue(nowMs)
-        .catch((e: Error) => { this.logger.warn(`occupancy corrections not recorded: ${e.message}`); return 0; })
-        .finally(() => { this.running = null; });
+        .catch((e: Error) => {
+          this.logger.warn(`occupancy corrections not recorded: ${e.message}`);
+          return 0;
+        })
+        .finally(() => {
+          this.running = null;
+        });
     }
     return this.running;
   }
@@ -60,14 +65,22 @@ export class OccupancyCorrections implements OnModuleInit, OnModuleDestroy {
     let written = 0;
     for (const s of stores) {
       if (!s.opening_hours) continue;
-      const sessions = sessionsBetween(localDate(nowMs - CORRECTION_WINDOW_MS, s.timezone), localDate(nowMs, s.timezone), s.opening_hours, s.timezone)
-        .filter((x) => x.closesOut && x.close <= nowMs && x.close > nowMs - CORRECTION_WINDOW_MS);
+      const sessions = sessionsBetween(localDate(nowMs - CORRECTION_WINDOW_MS, s.timezone), localDate(nowMs, s.timezone), s.opening_hours, s.timezone).filter(
+        (x) => x.closesOut && x.close <= nowMs && x.close > nowMs - CORRECTION_WINDOW_MS,
+      );
       if (!sessions.length) continue;
       const opens = sessions.map((x) => new Date(x.open));
       const closes = sessions.map((x) => new Date(x.close));
       // The people still counted inside at each closing: max(0, in − out of the range's entrance events).
       const inside = (await this.totals.crossingsPerRange(s.store_id, { opens, closes })).map((c) => Math.max(0, c.in - c.out));
-      const result = (await this.db.query(RECORD_CORRECTIONS_SQL, [s.store_id, opens, closes, sessions.map((x) => x.date), CLOSE_OUT_REASON, inside])) as unknown[];
+      const result = (await this.db.query(RECORD_CORRECTIONS_SQL, [
+        s.store_id,
+        opens,
+        closes,
+        sessions.map((x) => x.date),
+        CLOSE_OUT_REASON,
+        inside,
+      ])) as unknown[];
       written += result.length;
     }
     return written;

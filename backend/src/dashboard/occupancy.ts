@@ -30,7 +30,8 @@ export function sessionsOn(date: string, hours: OpeningHours | null, tz: string)
   return [...ranges]
     .sort((a, b) => minuteOfDay(a[0]) - minuteOfDay(b[0]))
     .map(([open, close], index) => ({
-      date, index,
+      date,
+      index,
       open: localTimeToInstant(date, minuteOfDay(open), tz),
       // 24:00 is the next local midnight (even where DST skips midnight).
       close: minuteOfDay(close) === 1440 ? startOfLocalDay(addDays(date, 1), tz) : localTimeToInstant(date, minuteOfDay(close), tz),
@@ -41,8 +42,10 @@ export function sessionsOn(date: string, hours: OpeningHours | null, tz: string)
 
 /** Every session of the dates first … last: opening ranges, or whole local days without hours. */
 export function sessionsBetween(first: string, last: string, hours: OpeningHours | null, tz: string): Session[] {
-  return datesBetween(first, last).flatMap((date) => sessionsOn(date, hours, tz)
-    ?? [{ date, index: 0, open: startOfLocalDay(date, tz), close: startOfLocalDay(addDays(date, 1), tz), closesOut: false }]);
+  return datesBetween(first, last).flatMap(
+    (date) =>
+      sessionsOn(date, hours, tz) ?? [{ date, index: 0, open: startOfLocalDay(date, tz), close: startOfLocalDay(addDays(date, 1), tz), closesOut: false }],
+  );
 }
 
 /** A short tag of a date's sessions for Redis key names ("closed" on a closed day): new hours, new counters. */
@@ -86,10 +89,13 @@ export function occupancyNow(
       const f = day.sessions[s.index] ?? { in: 0, out: 0 };
       const inside = Math.max(0, f.in - f.out);
       if (s.close <= nowMs) closedOut += inside;
-      else if (s.open <= nowMs) { occupancy = inside; open = true; }
+      else if (s.open <= nowMs) {
+        occupancy = inside;
+        open = true;
+      }
     }
   }
-  return { occupancy, capacity, utilisation: utilisation(occupancy, capacity), open, closed_out: closedOut, opening_hours: sessions ? ranges ?? [] : null };
+  return { occupancy, capacity, utilisation: utilisation(occupancy, capacity), open, closed_out: closedOut, opening_hours: sessions ? (ranges ?? []) : null };
 }
 
 export function utilisation(occupancy: number, capacity: number | null): number | null {
@@ -97,7 +103,11 @@ export function utilisation(occupancy: number, capacity: number | null): number 
 }
 
 /** Crossings at one instant (several events with the same `ts` apply together). */
-export interface FlowPoint { t: number; in: number; out: number }
+export interface FlowPoint {
+  t: number;
+  in: number;
+  out: number;
+}
 
 /** Occupancy per history bucket: declared in the read contract shared with the web dashboard. */
 export type { BucketOccupancy } from '../../../shared/src/read-contract.ts';
@@ -107,12 +117,7 @@ export type { BucketOccupancy } from '../../../shared/src/read-contract.ts';
  * the sessions that cover them. `points` must start at or before the first session's opening that reaches
  * into the first bucket (the carry-in), sorted by `t`. Time after `nowMs` is not averaged or peaked.
  */
-export function occupancyByBucket(
-  buckets: { start: number; end: number }[],
-  sessions: Session[],
-  points: FlowPoint[],
-  nowMs: number,
-): BucketOccupancy[] {
+export function occupancyByBucket(buckets: { start: number; end: number }[], sessions: Session[], points: FlowPoint[], nowMs: number): BucketOccupancy[] {
   // The occupancy as a step function: steps[k] holds from steps[k].t until the next step.
   const steps: { t: number; v: number }[] = [];
   const closings: { t: number; n: number }[] = [];

@@ -23,7 +23,11 @@ function badRange(message: string): BadRequestException {
 /** Time series of the dashboard metrics from PostgreSQL, bucketed by the store's local hours or days (feeds charts). */
 @Injectable()
 export class StoreHistory {
-  constructor(@InjectDataSource() private readonly db: DataSource, private readonly totals: StoreTotalsReader, private readonly coverage: DataCompleteness) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly totals: StoreTotalsReader,
+    private readonly coverage: DataCompleteness,
+  ) {}
 
   async history(store: StoreView, q: HistoryQuery): Promise<StoreHistoryView> {
     const tz = store.timezone;
@@ -38,7 +42,14 @@ export class StoreHistory {
     const [labels, rows] = await Promise.all([
       this.db.query(BUCKETS_SQL, [from, to, g, tz, BUCKET_LABEL_FORMAT[g], GRID_STEP[g]]) as Promise<{ bucket: string; start_ms: number }[]>,
       // Entrances from the local midnight of `from`'s day: occupancy carries in from the morning.
-      this.totals.bucketTotals({ storeId: store.store_id, timezone: tz, granularity: g, from, to, entrancesFrom: new Date(startOfLocalDay(localDate(from.getTime(), tz), tz)) }),
+      this.totals.bucketTotals({
+        storeId: store.store_id,
+        timezone: tz,
+        granularity: g,
+        from,
+        to,
+        entrancesFrom: new Date(startOfLocalDay(localDate(from.getTime(), tz), tz)),
+      }),
     ]);
     const buckets = labels.map((l) => l.bucket);
     // Each label spans from its first instant to the next label's (a DST-repeated hour is two hours long).
@@ -60,13 +71,18 @@ export class StoreHistory {
     }
     const [occupancy, corrections] = await Promise.all([this.occupancy(store, buckets, from, to), this.corrections(store.store_id, from, to)]);
     return {
-      store_id: store.store_id, timezone: tz, granularity: g, from: from.toISOString(), to: to.toISOString(),
+      store_id: store.store_id,
+      timezone: tz,
+      granularity: g,
+      from: from.toISOString(),
+      to: to.toISOString(),
       completeness_threshold: MIN_COMPLETENESS,
       corrections,
       buckets: buckets.map((bucket, i) => {
         const { counters, visitors } = countersFromTotals(byBucket.get(bucket) ?? []);
         const completeness: BucketCompleteness = {
-          store: share(coverage.store[i]), incomplete: isIncomplete(coverage.store[i]),
+          store: share(coverage.store[i]),
+          incomplete: isIncomplete(coverage.store[i]),
           cameras: Object.fromEntries(coverage.cameras.map((c) => [c.camera_id, share(c.shares[i])])),
         };
         return { bucket, ...liveMetrics(counters, visitors), ...occupancy[i], completeness };
@@ -91,8 +107,22 @@ export class StoreHistory {
   }
 
   private async corrections(storeId: string, from: Date, to: Date): Promise<OccupancyCorrectionView[]> {
-    const rows = (await this.db.query(CORRECTIONS_SQL, [storeId, from, to])) as { date: string; opened_at: Date; closed_at: Date; count: number; reason: string; recorded_at: Date }[];
-    return rows.map((r) => ({ date: r.date, opened_at: r.opened_at.toISOString(), closed_at: r.closed_at.toISOString(), count: r.count, reason: r.reason, recorded_at: r.recorded_at.toISOString() }));
+    const rows = (await this.db.query(CORRECTIONS_SQL, [storeId, from, to])) as {
+      date: string;
+      opened_at: Date;
+      closed_at: Date;
+      count: number;
+      reason: string;
+      recorded_at: Date;
+    }[];
+    return rows.map((r) => ({
+      date: r.date,
+      opened_at: r.opened_at.toISOString(),
+      closed_at: r.closed_at.toISOString(),
+      count: r.count,
+      reason: r.reason,
+      recorded_at: r.recorded_at.toISOString(),
+    }));
   }
 }
 

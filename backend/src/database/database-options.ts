@@ -14,7 +14,13 @@ import { StoreOpeningHours1732800000000 } from './migrations/1732800000000-Store
 export const ENTITIES = [Organization, Store, Camera, EdgeKey, ViewerKey];
 
 /** Migrations are listed as classes, not globs, so the same list works from .ts (jest) and .js (dist). */
-export const MIGRATIONS = [InitialSchema1732400000000, ViewerApiKeys1732500000000, AnalyticsRollups1732600000000, RollupDirtyHours1732700000000, StoreOpeningHours1732800000000];
+export const MIGRATIONS = [
+  InitialSchema1732400000000,
+  ViewerApiKeys1732500000000,
+  AnalyticsRollups1732600000000,
+  RollupDirtyHours1732700000000,
+  StoreOpeningHours1732800000000,
+];
 
 export function databaseOptions(url: string): DataSourceOptions {
   return {

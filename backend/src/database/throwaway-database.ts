@@ -5,7 +5,11 @@ import { migrate } from './database-bootstrap.ts';
 /** Server on which tests and benchmarks create their throwaway databases (trust auth on this machine and in CI). */
 export const TEST_PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
-export interface ThrowawayDatabase { url: string; name: string; drop(): Promise<void> }
+export interface ThrowawayDatabase {
+  url: string;
+  name: string;
+  drop(): Promise<void>;
+}
 
 /** A fresh, migrated database per test file or benchmark run: nothing sees another run's rows. */
 export async function createThrowawayDatabase(opts: { migrate?: boolean } = {}): Promise<ThrowawayDatabase> {

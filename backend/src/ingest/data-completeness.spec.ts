@@ -18,8 +18,16 @@ describe('completeness (share of a bucket really analysed)', () => {
     ['heartbeats every 30 s, streaming at target: complete', beats(T0 - 30_000, T0 + 2 * H), [1, 1]],
     ['a 20-minute gap (outage) in the first hour', [...beats(T0 - 30_000, T0 + 20 * 60_000), ...beats(T0 + 40 * 60_000, T0 + 2 * H)], [2 / 3, 1]],
     ['a gap of 90 s still counts, 120 s does not', [...beats(T0 - 90_000, T0 + H, 90), ...beats(T0 + H + 120_000, T0 + 2 * H, 120)], [1, 0]],
-    ['stalled for the first half hour', beats(T0 - 30_000, T0 + 2 * H, 30, (t) => ({ streamState: t <= T0 + 30 * 60_000 ? 'stalled' : 'streaming' })), [0.5, 1]],
-    ['stream ended at 10:45: nothing after', beats(T0 - 30_000, T0 + 2 * H, 30, (t) => ({ streamState: t <= T0 + 45 * 60_000 ? 'streaming' : 'ended' })), [0.75, 0]],
+    [
+      'stalled for the first half hour',
+      beats(T0 - 30_000, T0 + 2 * H, 30, (t) => ({ streamState: t <= T0 + 30 * 60_000 ? 'stalled' : 'streaming' })),
+      [0.5, 1],
+    ],
+    [
+      'stream ended at 10:45: nothing after',
+      beats(T0 - 30_000, T0 + 2 * H, 30, (t) => ({ streamState: t <= T0 + 45 * 60_000 ? 'streaming' : 'ended' })),
+      [0.75, 0],
+    ],
     ['reconnecting counts as not analysed', beats(T0 - 30_000, T0 + H, 30, () => ({ streamState: 'reconnecting' })), [0]],
     ['low fps: 3 of target 5 (< 80 %) is not analysed', beats(T0 - 30_000, T0 + H, 30, () => ({ fps: 3 })), [0]],
     ['4 of target 5 (exactly 80 %) is', beats(T0 - 30_000, T0 + H, 30, () => ({ fps: 4 })), [1]],
@@ -32,7 +40,7 @@ describe('completeness (share of a bucket really analysed)', () => {
     got.forEach((g, i) => expect(g).toBeCloseTo(expected[i] as number, 3));
   });
 
-  it('unknown (null) before the camera\'s first heartbeat ever, and for buckets that have not started', () => {
+  it("unknown (null) before the camera's first heartbeat ever, and for buckets that have not started", () => {
     const hbs = beats(T0 + H, T0 + 2 * H);
     expect(completeness(hbs, hourBuckets(3), { nowMs: T0 + 2 * H, firstHeartbeatMs: T0 + H })).toEqual([null, expect.any(Number), null]);
     expect(completeness([], hourBuckets(2), { nowMs: T0 + 5 * H, firstHeartbeatMs: null })).toEqual([null, null]);
@@ -54,7 +62,10 @@ describe('completeness (share of a bucket really analysed)', () => {
   it('DST: the local hours of a spring-forward and a fall-back day are whatever UTC instants they span', () => {
     const tz = 'Europe/Paris';
     // 2024-03-31: 23 local hours; 2024-10-27: 25 (the repeated 02:00 is two UTC hours).
-    for (const [date, next, hours] of [['2024-03-31', '2024-04-01', 23], ['2024-10-27', '2024-10-28', 25]] as const) {
+    for (const [date, next, hours] of [
+      ['2024-03-31', '2024-04-01', 23],
+      ['2024-10-27', '2024-10-28', 25],
+    ] as const) {
       const from = startOfLocalDay(date, tz);
       const to = startOfLocalDay(next, tz);
       const starts = localHourStarts(from, to);

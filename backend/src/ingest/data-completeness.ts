@@ -83,7 +83,10 @@ export function completeness(heartbeats: readonly HeartbeatSample[], buckets: re
  * (capability `entrance`), or of all cameras when none does — a store hour is only as complete as its worst
  * door. Cameras whose share is unknown are left out; all unknown → unknown.
  */
-export function storeCompleteness(perCamera: readonly { capabilities: readonly string[]; shares: readonly (number | null)[] }[], buckets: number): (number | null)[] {
+export function storeCompleteness(
+  perCamera: readonly { capabilities: readonly string[]; shares: readonly (number | null)[] }[],
+  buckets: number,
+): (number | null)[] {
   const entrance = perCamera.filter((c) => c.capabilities.includes('entrance'));
   const judged = entrance.length ? entrance : perCamera;
   return Array.from({ length: buckets }, (_, i) => {

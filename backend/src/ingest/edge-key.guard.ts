@@ -12,7 +12,10 @@ type EdgeRequest = Request & { edgeKey?: EdgeKeyScope };
  */
 @Injectable()
 export class EdgeKeyGuard implements CanActivate {
-  constructor(private readonly edgeKeys: EdgeKeyService, private readonly throttle: AuthFailureThrottle) {}
+  constructor(
+    private readonly edgeKeys: EdgeKeyService,
+    private readonly throttle: AuthFailureThrottle,
+  ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const req = ctx.switchToHttp().getRequest<EdgeRequest>();

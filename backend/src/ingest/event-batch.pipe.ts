@@ -10,7 +10,9 @@ export class EventBatchPipe implements PipeTransform<unknown, EventBatch> {
     const events = (value as { events?: unknown } | null)?.events;
     if (Array.isArray(events) && events.length > MAX_EVENTS_PER_BATCH) {
       throw new PayloadTooLargeException({
-        statusCode: 413, error: 'Payload Too Large', field: 'events',
+        statusCode: 413,
+        error: 'Payload Too Large',
+        field: 'events',
         message: `events: ${events.length} events in one batch; at most ${MAX_EVENTS_PER_BATCH} are accepted`,
       });
     }

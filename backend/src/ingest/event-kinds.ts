@@ -28,11 +28,16 @@ interface LiveSpec {
   /** The key of StoreDayCounters and of LiveMetrics (`zones`, …). */
   group: string;
   /** Count: counter and /live field, and its hash-field prefix. */
-  count: string; countField: string;
+  count: string;
+  countField: string;
   /** Duration sum in ms: counter field, hash-field prefix, and the /live field of its mean in seconds. */
-  ms: string; msField: string; avg: string;
+  ms: string;
+  msField: string;
+  avg: string;
   /** Optional maximum duration in ms: counter field, hash-field prefix, /live field (seconds). */
-  maxMs?: string; maxField?: string; max?: string;
+  maxMs?: string;
+  maxField?: string;
+  max?: string;
   /** Optional distinct person keys (a HyperLogLog per subject live, exact in PostgreSQL): the /live field. At most one kind. */
   visitors?: string;
 }
@@ -51,24 +56,56 @@ interface KindSpec<K extends EventType> {
 
 export const EVENT_KINDS = {
   entrance: {
-    table: 'entrance_events', subject: null, duration: null,
+    table: 'entrance_events',
+    subject: null,
+    duration: null,
     columns: [['direction', 'text', (e) => e.direction]],
     live: null,
   },
   zone: {
-    table: 'zone_events', subject: 'zone_id', duration: 'dwell_seconds',
-    columns: [['zone_id', 'text', (e) => e.zone_id], ['enter_ts', 'timestamptz', (e) => e.enter_ts], ['exit_ts', 'timestamptz', (e) => e.exit_ts], ['dwell_seconds', 'float8', (e) => e.dwell_seconds]],
+    table: 'zone_events',
+    subject: 'zone_id',
+    duration: 'dwell_seconds',
+    columns: [
+      ['zone_id', 'text', (e) => e.zone_id],
+      ['enter_ts', 'timestamptz', (e) => e.enter_ts],
+      ['exit_ts', 'timestamptz', (e) => e.exit_ts],
+      ['dwell_seconds', 'float8', (e) => e.dwell_seconds],
+    ],
     live: { code: 'z', group: 'zones', count: 'entries', countField: 'zn', ms: 'dwellMs', msField: 'zd', avg: 'avg_dwell', visitors: 'unique_visitors' },
   },
   shelf: {
-    table: 'shelf_interactions', subject: 'shelf_id', duration: 'dwell_seconds',
-    columns: [['shelf_id', 'text', (e) => e.shelf_id], ['dwell_seconds', 'float8', (e) => e.dwell_seconds]],
+    table: 'shelf_interactions',
+    subject: 'shelf_id',
+    duration: 'dwell_seconds',
+    columns: [
+      ['shelf_id', 'text', (e) => e.shelf_id],
+      ['dwell_seconds', 'float8', (e) => e.dwell_seconds],
+    ],
     live: { code: 's', group: 'shelves', count: 'interactions', countField: 'sn', ms: 'dwellMs', msField: 'sd', avg: 'avg_dwell' },
   },
   queue: {
-    table: 'queue_events', subject: 'queue_id', duration: 'wait_seconds',
-    columns: [['queue_id', 'text', (e) => e.queue_id], ['enter_ts', 'timestamptz', (e) => e.enter_ts], ['exit_ts', 'timestamptz', (e) => e.exit_ts], ['wait_seconds', 'float8', (e) => e.wait_seconds]],
-    live: { code: 'q', group: 'queues', count: 'waits', countField: 'qn', ms: 'waitMs', msField: 'qw', avg: 'avg_wait', maxMs: 'maxWaitMs', maxField: 'qm', max: 'max_wait' },
+    table: 'queue_events',
+    subject: 'queue_id',
+    duration: 'wait_seconds',
+    columns: [
+      ['queue_id', 'text', (e) => e.queue_id],
+      ['enter_ts', 'timestamptz', (e) => e.enter_ts],
+      ['exit_ts', 'timestamptz', (e) => e.exit_ts],
+      ['wait_seconds', 'float8', (e) => e.wait_seconds],
+    ],
+    live: {
+      code: 'q',
+      group: 'queues',
+      count: 'waits',
+      countField: 'qn',
+      ms: 'waitMs',
+      msField: 'qw',
+      avg: 'avg_wait',
+      maxMs: 'maxWaitMs',
+      maxField: 'qm',
+      max: 'max_wait',
+    },
   },
 } as const satisfies { [K in EventType]: KindSpec<K> };
 
@@ -78,7 +115,13 @@ export const KINDS = Object.keys(EVENT_KINDS) as EventKind[];
 /** The kinds with a subject: everything but the entrance. */
 export type SubjectKind = { [K in EventKind]: (typeof EVENT_KINDS)[K]['subject'] extends string ? K : never }[EventKind];
 
-export interface SubjectKindSpec { kind: SubjectKind; table: string; subject: string; duration: string | null; live: LiveSpec }
+export interface SubjectKindSpec {
+  kind: SubjectKind;
+  table: string;
+  subject: string;
+  duration: string | null;
+  live: LiveSpec;
+}
 /** The subject kinds with their specs, in declaration order. */
 export const SUBJECT_KINDS: readonly SubjectKindSpec[] = KINDS.flatMap((kind) => {
   const spec: KindSpec<EventType> = EVENT_KINDS[kind] as KindSpec<EventType>;
@@ -136,7 +179,11 @@ export function batchInsertParams(scope: { orgId: string; storeId: string; camer
   const params: unknown[] = [scope.orgId, scope.storeId, scope.cameraId];
   for (const kind of KINDS) {
     const events = byKind[kind] as (StoreEvent & { event_id: string })[];
-    params.push(events.map((e) => e.event_id), events.map((e) => e.ts), events.map((e) => e.person_key));
+    params.push(
+      events.map((e) => e.event_id),
+      events.map((e) => e.ts),
+      events.map((e) => e.person_key),
+    );
     for (const [, , read] of EVENT_KINDS[kind].columns as readonly ColumnSpec[]) params.push(events.map((e) => (read as (e: unknown) => unknown)(e)));
   }
   return params;

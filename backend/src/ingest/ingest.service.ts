@@ -10,8 +10,18 @@ import { BATCH_INSERT_SQL, batchInsertParams, emptyByKind, KINDS, type EventKind
 import { WinkMetrics } from '../observability/wink-metrics.service.ts';
 import { INSERT_HEARTBEAT_SQL } from './ingest.queries.ts';
 
-export interface IngestResult { status: 'ok'; received: number; accepted: number; duplicates: number }
-export interface DryRunResult { status: 'ok'; dry_run: true; received: number; stored: 0 }
+export interface IngestResult {
+  status: 'ok';
+  received: number;
+  accepted: number;
+  duplicates: number;
+}
+export interface DryRunResult {
+  status: 'ok';
+  dry_run: true;
+  received: number;
+  stored: 0;
+}
 
 /** The rows a batch actually stored (duplicates excluded; all four lists empty for a batch of duplicates only), for anything that counts them. */
 export type StoredEvents = { orgId: string; storeId: string; cameraId: string } & EventsByKind;
@@ -22,7 +32,12 @@ export function storedRows(stored: StoredEvents): StoreEvent[] {
 }
 
 /** A heartbeat as stored; `receivedAt` is the server's clock, which decides online/offline. */
-export interface RecordedHeartbeat { storeId: string; cameraId: string; receivedAt: Date; statusData: Record<string, unknown> }
+export interface RecordedHeartbeat {
+  storeId: string;
+  cameraId: string;
+  receivedAt: Date;
+  statusData: Record<string, unknown>;
+}
 
 /**
  * The ingest module's in-process events, declared once: name → payload. Other modules subscribe with
@@ -42,7 +57,10 @@ export class IngestService {
   /** Subscribers: see the emit sites below. */
   readonly events = new TypedEvents<IngestEvents>(this.logger);
 
-  constructor(@InjectDataSource() private readonly db: DataSource, private readonly metrics: WinkMetrics) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly metrics: WinkMetrics,
+  ) {}
 
   async ingest(scope: EdgeKeyScope, batch: EventBatch, nowMs = Date.now()): Promise<IngestResult> {
     refuseUnstorable(scope, batch, nowMs);
@@ -60,7 +78,8 @@ export class IngestService {
     const rows = await this.insertBatch(batchInsertParams(scope, byKind));
     const isNew = new Set(rows.map((r) => `${r.kind}/${r.event_id}`));
     const stored: StoredEvents = { orgId: scope.orgId, storeId: scope.storeId, cameraId: scope.cameraId, ...emptyByKind() };
-    for (const kind of KINDS) (stored[kind] as StoreEvent[]).push(...(byKind[kind] as (StoreEvent & { event_id: string })[]).filter((e) => isNew.has(`${kind}/${e.event_id}`)));
+    for (const kind of KINDS)
+      (stored[kind] as StoreEvent[]).push(...(byKind[kind] as (StoreEvent & { event_id: string })[]).filter((e) => isNew.has(`${kind}/${e.event_id}`)));
     for (const kind of KINDS) {
       const storedCount = stored[kind].length;
       if (storedCount) this.metrics.ingestEvents.inc({ type: kind, result: 'accepted' }, storedCount);
@@ -98,14 +117,19 @@ export class IngestService {
 
   async recordHeartbeat(scope: EdgeKeyScope, hb: Heartbeat): Promise<{ status: 'ok'; received_at: string }> {
     assertScope(scope, hb);
-    const rows: { received_at: Date }[] = await this.db.query(
-      INSERT_HEARTBEAT_SQL,
-      [scope.storeId, scope.cameraId, hb.device_ts, JSON.stringify(hb.status_data)],
-    );
+    const rows: { received_at: Date }[] = await this.db.query(INSERT_HEARTBEAT_SQL, [
+      scope.storeId,
+      scope.cameraId,
+      hb.device_ts,
+      JSON.stringify(hb.status_data),
+    ]);
     this.metrics.heartbeats.inc();
     // Subscriber: CameraStatus.recordHeartbeat (dashboard: the camera board in Redis, read by /cameras and /live).
-    await this.events.emit('heartbeat.recorded', { storeId: scope.storeId, cameraId: scope.cameraId, receivedAt: rows[0].received_at, statusData: hb.status_data },
-      `after the heartbeat of ${scope.storeId}/${scope.cameraId}`);
+    await this.events.emit(
+      'heartbeat.recorded',
+      { storeId: scope.storeId, cameraId: scope.cameraId, receivedAt: rows[0].received_at, statusData: hb.status_data },
+      `after the heartbeat of ${scope.storeId}/${scope.cameraId}`,
+    );
     return { status: 'ok', received_at: rows[0].received_at.toISOString() };
   }
 }
@@ -125,7 +149,10 @@ function assertCapabilities(scope: EdgeKeyScope, batch: EventBatch): void {
   const needed = CAPABILITY_FOR_EVENT[batch.events[i].type];
   const field = `events[${i}].type`;
   throw new ForbiddenException({
-    statusCode: 403, error: 'Forbidden', field, event_index: i,
+    statusCode: 403,
+    error: 'Forbidden',
+    field,
+    event_index: i,
     message: `${field}: camera ${scope.cameraId} has no "${needed}" capability (its capabilities: ${scope.capabilities.join(', ') || 'none'})`,
   });
 }
@@ -135,6 +162,11 @@ function assertScope(scope: EdgeKeyScope, body: { org_id: string; store_id: stri
   const mismatch =
     body.org_id !== scope.orgId ? 'org_id' : body.store_id !== scope.storeId ? 'store_id' : body.camera_id !== scope.cameraId ? 'camera_id' : null;
   if (mismatch) {
-    throw new ForbiddenException({ statusCode: 403, error: 'Forbidden', field: mismatch, message: `${mismatch}: this edge key is not allowed to write for ${body[mismatch]}` });
+    throw new ForbiddenException({
+      statusCode: 403,
+      error: 'Forbidden',
+      field: mismatch,
+      message: `${mismatch}: this edge key is not allowed to write for ${body[mismatch]}`,
+    });
   }
 }

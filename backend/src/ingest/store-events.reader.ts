@@ -59,20 +59,29 @@ export class StoreEventsReader {
     manager?: EntityManager,
   ): Promise<{ from: Date; to: Date; rows: HourlyEventAggregate[] }> {
     const run = manager ?? this.db.manager;
-    const [bounds] = await run.query(
+    const [bounds] = (await run.query(
       `SELECT date_trunc('hour', $1::timestamptz, $3) AS lo,
               date_trunc('hour', $2::timestamptz - interval '1 microsecond', $3) + interval '1 hour' AS hi`,
       [q.from, q.to, q.timezone],
-    ) as { lo: Date; hi: Date }[];
-    const rows = await run.query(
-      HOURLY_AGGREGATES_SQL,
-      [q.storeId, bounds.lo, bounds.hi, q.timezone],
-    ) as { hour_start: Date; kind: EventKind; subject_id: string; event_count: number; exit_count: number; seconds_sum: number }[];
+    )) as { lo: Date; hi: Date }[];
+    const rows = (await run.query(HOURLY_AGGREGATES_SQL, [q.storeId, bounds.lo, bounds.hi, q.timezone])) as {
+      hour_start: Date;
+      kind: EventKind;
+      subject_id: string;
+      event_count: number;
+      exit_count: number;
+      seconds_sum: number;
+    }[];
     return {
       from: bounds.lo,
       to: bounds.hi,
       rows: rows.map((r) => ({
-        hourStart: r.hour_start, kind: r.kind, subjectId: r.subject_id, eventCount: r.event_count, exitCount: r.exit_count, secondsSum: r.seconds_sum,
+        hourStart: r.hour_start,
+        kind: r.kind,
+        subjectId: r.subject_id,
+        eventCount: r.event_count,
+        exitCount: r.exit_count,
+        secondsSum: r.seconds_sum,
       })),
     };
   }
@@ -82,21 +91,23 @@ export class StoreEventsReader {
    * for local hours starting in [from, to). The number a rollup hour's event_count + exit_count must equal:
    * analytics compares the two to find hours whose rollup missed events.
    */
-  async eventCountsByLocalHour(stores: { storeId: string; timezone: string }[], from: Date, to: Date): Promise<{ storeId: string; hourStart: Date; events: number }[]> {
+  async eventCountsByLocalHour(
+    stores: { storeId: string; timezone: string }[],
+    from: Date,
+    to: Date,
+  ): Promise<{ storeId: string; hourStart: Date; events: number }[]> {
     if (stores.length === 0) return [];
-    const rows = await this.db.query(
-      EVENT_COUNTS_SQL,
-      [stores.map((s) => s.storeId), stores.map((s) => s.timezone), from, to],
-    ) as { store_id: string; hour_start: Date; events: number }[];
+    const rows = (await this.db.query(EVENT_COUNTS_SQL, [stores.map((s) => s.storeId), stores.map((s) => s.timezone), from, to])) as {
+      store_id: string;
+      hour_start: Date;
+      events: number;
+    }[];
     return rows.map((r) => ({ storeId: r.store_id, hourStart: r.hour_start, events: r.events }));
   }
 
   /** First and last event time of a store, over all event types (null without events): the span a backfill covers. */
   async eventSpan(storeId: string): Promise<{ first: Date; last: Date } | null> {
-    const [row] = await this.db.query(
-      EVENT_SPAN_SQL,
-      [storeId],
-    ) as { first: Date | null; last: Date | null }[];
+    const [row] = (await this.db.query(EVENT_SPAN_SQL, [storeId])) as { first: Date | null; last: Date | null }[];
     return row.first && row.last ? { first: row.first, last: row.last } : null;
   }
 }

@@ -12,10 +12,20 @@ export type BucketGranularity = 'hour' | 'day';
  * sums are exact and agree with counters kept elsewhere), and for zones the exact distinct visitors.
  * bigint columns arrive as strings.
  */
-export interface StoreTotalsRow { kind: StoredEventKind | 'session'; id: string; n: number; total: string; top: string; visitors: number }
+export interface StoreTotalsRow {
+  kind: StoredEventKind | 'session';
+  id: string;
+  n: number;
+  total: string;
+  top: string;
+  visitors: number;
+}
 
 /** Opening ranges [opens[i], closes[i]) of a day, whose entrance crossings are counted apart (rows of kind `session`). */
-export interface SessionRanges { opens: Date[]; closes: Date[] }
+export interface SessionRanges {
+  opens: Date[];
+  closes: Date[];
+}
 
 /** to_char() formats of store-local bucket labels (they sort chronologically as text): 2024-01-15T10:00, 2024-01-15. */
 export const BUCKET_LABEL_FORMAT: Record<BucketGranularity, string> = { hour: 'YYYY-MM-DD"T"HH24:00', day: 'YYYY-MM-DD' };
@@ -59,8 +69,10 @@ const ENTRANCE_FLOW_SQL = `SELECT ts, count(*) FILTER (WHERE direction = 'in')::
 /** The distinct person keys per subject of the kind counting visitors (column `zone_id`, as the only such kind is the zone). */
 const VISITORS_SQL = `SELECT ${VISITORS_KIND.subject} AS zone_id, array_agg(DISTINCT person_key) AS persons
   FROM ${VISITORS_KIND.table} WHERE store_id = $1 AND ts >= $2 AND ts < $3 GROUP BY 1`;
-const RECENT_SQL = unionOverKinds((kind, table) => `SELECT '${kind}/' || camera_id || '/' || event_id AS key FROM ${table}
-    WHERE store_id = $1 AND ts >= $2 AND ts < $3 AND received_at > now() - make_interval(secs => $4)`);
+const RECENT_SQL = unionOverKinds(
+  (kind, table) => `SELECT '${kind}/' || camera_id || '/' || event_id AS key FROM ${table}
+    WHERE store_id = $1 AND ts >= $2 AND ts < $3 AND received_at > now() - make_interval(secs => $4)`,
+);
 /** In and out crossings of store $1 within each range [$2[i], $3[i]), in range order (zeros for a range without any). */
 const CROSSINGS_PER_RANGE_SQL = `SELECT count(e.direction) FILTER (WHERE e.direction = 'in')::int AS n_in, count(e.direction) FILTER (WHERE e.direction = 'out')::int AS n_out
   FROM unnest($2::timestamptz[], $3::timestamptz[]) WITH ORDINALITY AS s(o, c, i)
@@ -113,8 +125,16 @@ export class StoreTotalsReader {
    * visitors (person keys), and the keys ({@link storedEventKey}) of the rows in those totals that were
    * stored in the last `recentSeconds` (whose ingest listeners may still be about to run).
    */
-  async countingSnapshot(storeId: string, from: Date, to: Date, recentSeconds: number, sessions?: SessionRanges): Promise<{
-    totals: StoreTotalsRow[]; visitors: { zoneId: string; persons: string[] }[]; recentEventKeys: string[];
+  async countingSnapshot(
+    storeId: string,
+    from: Date,
+    to: Date,
+    recentSeconds: number,
+    sessions?: SessionRanges,
+  ): Promise<{
+    totals: StoreTotalsRow[];
+    visitors: { zoneId: string; persons: string[] }[];
+    recentEventKeys: string[];
   }> {
     const params = [storeId, from, to];
     return this.db.transaction('REPEATABLE READ', async (tx) => ({
@@ -130,14 +150,37 @@ export class StoreTotalsReader {
    * Totals per store-local bucket (labels as {@link BUCKET_LABEL_FORMAT}) of events in [from, to);
    * entrances from `entrancesFrom` (≤ from), so a caller can carry occupancy into the range.
    */
-  async bucketTotals(q: { storeId: string; timezone: string; granularity: BucketGranularity; from: Date; to: Date; entrancesFrom: Date }): Promise<(StoreTotalsRow & { bucket: string })[]> {
+  async bucketTotals(q: {
+    storeId: string;
+    timezone: string;
+    granularity: BucketGranularity;
+    from: Date;
+    to: Date;
+    entrancesFrom: Date;
+  }): Promise<(StoreTotalsRow & { bucket: string })[]> {
     return this.db.query(BUCKET_TOTALS_SQL, [q.storeId, q.from, q.to, q.granularity, q.timezone, BUCKET_LABEL_FORMAT[q.granularity], q.entrancesFrom]);
   }
 
   /** Heartbeats of a store received in [from, to), per camera in time order, reduced to what completeness needs. */
-  async heartbeatSamples(storeId: string, from: Date, to: Date): Promise<{ cameraId: string; atMs: number; streamState: string | null; fps: number | null; targetFps: number | null }[]> {
-    const rows = (await this.db.query(HEARTBEAT_SAMPLES_SQL, [storeId, from, to])) as { camera_id: string; at_ms: number; stream_state: string | null; fps: number | null; target_fps: number | null }[];
-    return rows.map((r) => ({ cameraId: r.camera_id, atMs: Number(r.at_ms), streamState: r.stream_state, fps: r.fps === null ? null : Number(r.fps), targetFps: r.target_fps === null ? null : Number(r.target_fps) }));
+  async heartbeatSamples(
+    storeId: string,
+    from: Date,
+    to: Date,
+  ): Promise<{ cameraId: string; atMs: number; streamState: string | null; fps: number | null; targetFps: number | null }[]> {
+    const rows = (await this.db.query(HEARTBEAT_SAMPLES_SQL, [storeId, from, to])) as {
+      camera_id: string;
+      at_ms: number;
+      stream_state: string | null;
+      fps: number | null;
+      target_fps: number | null;
+    }[];
+    return rows.map((r) => ({
+      cameraId: r.camera_id,
+      atMs: Number(r.at_ms),
+      streamState: r.stream_state,
+      fps: r.fps === null ? null : Number(r.fps),
+      targetFps: r.target_fps === null ? null : Number(r.target_fps),
+    }));
   }
 
   /** Each camera's first heartbeat ever, or null. */

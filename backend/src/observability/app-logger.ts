@@ -14,17 +14,27 @@ export function createAppLogger(config: Pick<AppConfig, 'logLevel'>, destination
 export class PinoNestLogger implements LoggerService {
   constructor(private readonly pino: Pino) {}
 
-  log(message: unknown, context?: string): void { this.write('info', message, context); }
+  log(message: unknown, context?: string): void {
+    this.write('info', message, context);
+  }
   error(message: unknown, ...rest: unknown[]): void {
     // Nest passes (message, stack?, context?) for errors.
     const context = typeof rest[rest.length - 1] === 'string' ? (rest.pop() as string) : undefined;
     const stack = typeof rest[0] === 'string' ? rest[0] : undefined;
     this.write('error', message, context, stack);
   }
-  warn(message: unknown, context?: string): void { this.write('warn', message, context); }
-  debug(message: unknown, context?: string): void { this.write('debug', message, context); }
-  verbose(message: unknown, context?: string): void { this.write('trace', message, context); }
-  fatal(message: unknown, context?: string): void { this.write('fatal', message, context); }
+  warn(message: unknown, context?: string): void {
+    this.write('warn', message, context);
+  }
+  debug(message: unknown, context?: string): void {
+    this.write('debug', message, context);
+  }
+  verbose(message: unknown, context?: string): void {
+    this.write('trace', message, context);
+  }
+  fatal(message: unknown, context?: string): void {
+    this.write('fatal', message, context);
+  }
 
   private write(level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal', message: unknown, context?: string, stack?: string): void {
     if (!this.pino.isLevelEnabled(level)) return;

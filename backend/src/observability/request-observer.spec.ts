@@ -14,4 +14,3 @@ describe('requestLogLevel', () => {
     expect(requestLogLevel(method as string, path as string, status as number)).toBe(level);
   });
 });
-

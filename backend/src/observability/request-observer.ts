@@ -39,7 +39,10 @@ export function requestLogLevel(method: string, path: string, status: number): L
  */
 @Injectable()
 export class RequestObserver {
-  constructor(private readonly metrics: WinkMetrics, @Inject(APP_LOG) private readonly log: Pino) {}
+  constructor(
+    private readonly metrics: WinkMetrics,
+    @Inject(APP_LOG) private readonly log: Pino,
+  ) {}
 
   /** Hooks into every route of the server, including ones registered later. */
   attach(server: FastifyInstance): void {
@@ -68,7 +71,10 @@ export class RequestObserver {
       const headers: Record<string, string> = {};
       if (req.headers['user-agent']) headers['user-agent'] = req.headers['user-agent'];
       if (req.headers.authorization) headers.authorization = '[redacted]';
-      this.log[level]({ req: { id: req.id, method: req.method, url: redactQuery(req.url), headers }, res: { statusCode: status }, responseTime: Math.round(ms) }, 'request completed');
+      this.log[level](
+        { req: { id: req.id, method: req.method, url: redactQuery(req.url), headers }, res: { statusCode: status }, responseTime: Math.round(ms) },
+        'request completed',
+      );
     }
   }
 }

@@ -10,30 +10,42 @@ export class WinkMetrics {
   readonly registry = new Registry();
 
   readonly httpRequests = new Counter({
-    name: 'wink_http_requests_total', help: 'HTTP requests by method, route and status',
-    labelNames: ['method', 'route', 'status'] as const, registers: [this.registry],
+    name: 'wink_http_requests_total',
+    help: 'HTTP requests by method, route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
   });
 
   readonly httpDuration = new Histogram({
-    name: 'wink_http_request_duration_seconds', help: 'HTTP request duration by route',
-    labelNames: ['method', 'route'] as const, buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [this.registry],
+    name: 'wink_http_request_duration_seconds',
+    help: 'HTTP request duration by route',
+    labelNames: ['method', 'route'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
   });
 
   readonly ingestEvents = new Counter({
-    name: 'wink_ingest_events_total', help: 'Events received by type and result (accepted, duplicate)',
-    labelNames: ['type', 'result'] as const, registers: [this.registry],
+    name: 'wink_ingest_events_total',
+    help: 'Events received by type and result (accepted, duplicate)',
+    labelNames: ['type', 'result'] as const,
+    registers: [this.registry],
   });
 
   readonly ingestRejectedBatches = new Counter({
-    name: 'wink_ingest_rejected_batches_total', help: 'Ingest batches refused, by HTTP status (nothing of them was stored)',
-    labelNames: ['status'] as const, registers: [this.registry],
+    name: 'wink_ingest_rejected_batches_total',
+    help: 'Ingest batches refused, by HTTP status (nothing of them was stored)',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
   });
 
   readonly heartbeats = new Counter({ name: 'wink_ingest_heartbeats_total', help: 'Camera heartbeats accepted', registers: [this.registry] });
 
   readonly jobDuration = new Histogram({
-    name: 'wink_job_duration_seconds', help: 'Background job duration by queue and outcome',
-    labelNames: ['queue', 'outcome'] as const, buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60], registers: [this.registry],
+    name: 'wink_job_duration_seconds',
+    help: 'Background job duration by queue and outcome',
+    labelNames: ['queue', 'outcome'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [this.registry],
   });
 
   constructor() {

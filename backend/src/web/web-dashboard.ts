@@ -66,8 +66,11 @@ export async function serveWebDashboard(app: NestFastifyApplication, dir = webDi
       reply.header('cache-control', /[\\/]assets[\\/][^\\/]+-[A-Za-z0-9]{8}\.[a-z.]+$/.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache');
     },
   });
-  app.getHttpAdapter().getInstance().get('/', (_req, reply) => {
-    if (existsSync(join(dir, 'index.html'))) return reply.sendFile('index.html');
-    return reply.code(503).type('text/plain').send('The web dashboard is not built. Run `npm run build:web` (or `npm run build`) and reload.\n');
-  });
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .get('/', (_req, reply) => {
+      if (existsSync(join(dir, 'index.html'))) return reply.sendFile('index.html');
+      return reply.code(503).type('text/plain').send('The web dashboard is not built. Run `npm run build:web` (or `npm run build`) and reload.\n');
+    });
 }

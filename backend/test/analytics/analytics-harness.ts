@@ -89,8 +89,11 @@ export function poisson(random: () => number, lambda: number): number {
 /** `n` entrance 'in' events spread over the hour starting at `hourStartMs`, with stable ids. */
 export function entrances(hourStartMs: number, n: number, tag: string, random: () => number): StoreEvent[] {
   return Array.from({ length: n }, (_, i) => ({
-    type: 'entrance' as const, event_id: `${tag}-${hourStartMs}-${i}`, ts: new Date(hourStartMs + Math.floor(random() * HOUR)).toISOString(),
-    direction: 'in' as const, person_key: `${tag}-${hourStartMs}-${i}`,
+    type: 'entrance' as const,
+    event_id: `${tag}-${hourStartMs}-${i}`,
+    ts: new Date(hourStartMs + Math.floor(random() * HOUR)).toISOString(),
+    direction: 'in' as const,
+    person_key: `${tag}-${hourStartMs}-${i}`,
   }));
 }
 
@@ -102,14 +105,22 @@ export function spawnWorker(t: TestApp, env: Record<string, string> = {}): Child
   const child = spawn(process.execPath, ['--import', './backend/test/analytics/ts-loader.mjs', 'backend/src/worker.ts'], {
     cwd: root,
     env: {
-      PATH: process.env.PATH ?? '', NODE_ENV: 'test', DATABASE_URL: t.db.url, REDIS_URL: t.config.redisUrl, REDIS_PREFIX: t.config.redisPrefix,
-      ADMIN_TOKEN: TEST_ADMIN_TOKEN, LOG_LEVEL: 'warn', ...env,
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'test',
+      DATABASE_URL: t.db.url,
+      REDIS_URL: t.config.redisUrl,
+      REDIS_PREFIX: t.config.redisPrefix,
+      ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+      LOG_LEVEL: 'warn',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   // Keep the tail of the output: a worker that fails to start should say why in the test log.
   let output = '';
-  const keep = (b: Buffer) => { output = (output + b.toString()).slice(-4000); };
+  const keep = (b: Buffer) => {
+    output = (output + b.toString()).slice(-4000);
+  };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
   child.once('exit', (code, signal) => {

@@ -12,10 +12,13 @@ const at = (date: string, hour: number) => Date.parse(`${date}T${String(hour).pa
 
 /** Heartbeats every 60 s over [from, to], streaming at the target, except during (gapFrom, gapTo]. */
 async function heartbeatHistory(t: TestApp, cam: ProvisionedCamera, from: number, to: number, gapFrom: number, gapTo: number): Promise<void> {
-  await sql(t, `INSERT INTO camera_heartbeats (store_id, camera_id, device_ts, received_at, status_data)
+  await sql(
+    t,
+    `INSERT INTO camera_heartbeats (store_id, camera_id, device_ts, received_at, status_data)
     SELECT $1, $2, g, g, '{"stream_state":"streaming","fps":5,"fps_achieved":5,"target_fps":5,"frames_analysed":300,"frames_dropped":0,"interval_s":60}'::jsonb
     FROM generate_series($3::timestamptz, $4::timestamptz, interval '60 seconds') g WHERE NOT (g > $5 AND g <= $6)`,
-  [cam.storeId, cam.cameraId, new Date(from), new Date(to), new Date(gapFrom), new Date(gapTo)]);
+    [cam.storeId, cam.cameraId, new Date(from), new Date(to), new Date(gapFrom), new Date(gapTo)],
+  );
 }
 
 describe('data completeness, camera analysing state and live queue lengths (real PostgreSQL, Redis, workers)', () => {
@@ -38,7 +41,9 @@ describe('data completeness, camera analysing state and live queue lengths (real
     await heartbeatHistory(t, door, at(addDays(DAY, -57), 0), at(addDays(DAY, 1), 0), at(OUTAGE_DAY, 10), at(OUTAGE_DAY, 11));
     await drain(t, 120_000);
   }, 180_000);
-  afterAll(async () => { await closeAnalyticsApp(t); });
+  afterAll(async () => {
+    await closeAnalyticsApp(t);
+  });
 
   it('the spike report leaves the outage hour out of the baseline and says so', async () => {
     const r = await t.call('GET', `/api/analytics/spikes?store_id=cmp_store&days=1&end_date=${DAY}`, { token: viewer });
@@ -54,7 +59,9 @@ describe('data completeness, camera analysing state and live queue lengths (real
   });
 
   it('history shows completeness per hour and per day, per camera and for the store', async () => {
-    const r = await t.call('GET', `/api/dashboard/history?store_id=cmp_store&from=${OUTAGE_DAY}&to=${addDays(OUTAGE_DAY, 1)}&granularity=hour`, { token: viewer });
+    const r = await t.call('GET', `/api/dashboard/history?store_id=cmp_store&from=${OUTAGE_DAY}&to=${addDays(OUTAGE_DAY, 1)}&granularity=hour`, {
+      token: viewer,
+    });
     expect(r.status).toBe(200);
     expect(r.body.completeness_threshold).toBe(0.9);
     const byBucket = new Map<string, { footfall: number; completeness: unknown }>(r.body.buckets.map((b: { bucket: string }) => [b.bucket, b]));
@@ -63,9 +70,13 @@ describe('data completeness, camera analysing state and live queue lengths (real
     // The first minute of 11:00 waits for the first heartbeat after the outage.
     expect(byBucket.get(`${OUTAGE_DAY}T11:00`)!.completeness).toEqual({ store: 0.983, incomplete: false, cameras: { door: 0.983 } });
 
-    const days = await t.call('GET', `/api/dashboard/history?store_id=cmp_store&from=${OUTAGE_DAY}&to=${addDays(OUTAGE_DAY, 2)}&granularity=day`, { token: viewer });
-    expect(days.body.buckets.map((b: { bucket: string; completeness: { store: number } }) => [b.bucket, b.completeness.store]))
-      .toEqual([[OUTAGE_DAY, Math.round((1 - 61 / 1440) * 1000) / 1000], [addDays(OUTAGE_DAY, 1), 1]]);
+    const days = await t.call('GET', `/api/dashboard/history?store_id=cmp_store&from=${OUTAGE_DAY}&to=${addDays(OUTAGE_DAY, 2)}&granularity=day`, {
+      token: viewer,
+    });
+    expect(days.body.buckets.map((b: { bucket: string; completeness: { store: number } }) => [b.bucket, b.completeness.store])).toEqual([
+      [OUTAGE_DAY, Math.round((1 - 61 / 1440) * 1000) / 1000],
+      [addDays(OUTAGE_DAY, 1), 1],
+    ]);
   });
 
   it('before any heartbeat, completeness is unknown (null), not 0', async () => {
@@ -79,8 +90,10 @@ describe('data completeness, camera analysing state and live queue lengths (real
     await heartbeat(t, ended, { stream_state: 'ended', fps: 0, target_fps: 5, frames_analysed: 0 });
     await heartbeat(t, till, { stream_state: 'streaming', fps: 5, queue_lengths: { checkout_1: 4, checkout_2: 0 } });
     const cams = await t.call('GET', '/api/dashboard/cameras?store_id=cmp_live', { token: viewer });
-    expect(cams.body.cameras.map((c: { camera_id: string; status: string; stream_state: string }) => [c.camera_id, c.status, c.stream_state]))
-      .toEqual([['cam_replay', 'not_analysing', 'ended'], ['cam_till', 'online', 'streaming']]);
+    expect(cams.body.cameras.map((c: { camera_id: string; status: string; stream_state: string }) => [c.camera_id, c.status, c.stream_state])).toEqual([
+      ['cam_replay', 'not_analysing', 'ended'],
+      ['cam_till', 'online', 'streaming'],
+    ]);
 
     const live = await t.call('GET', '/api/dashboard/live?store_id=cmp_live', { token: viewer });
     expect(live.status).toBe(200);
@@ -96,5 +109,3 @@ describe('data completeness, camera analysing state and live queue lengths (real
     expect(Date.parse(live.body.timestamp) - Date.parse(reading.read_at)).toBeCloseTo(reading.age_seconds * 1000, -2);
   });
 });
-
-

@@ -18,7 +18,9 @@ function visitors(timezone: string, seed: number, promoLift: number): StoreEvent
     const weekend = [0, 6].includes(new Date(`${d}T00:00:00Z`).getUTCDay());
     const inPromo = d >= PROMO_START;
     // Local opening hours: on the DST day the hours after 02:00 start an hour earlier in UTC.
-    const hourStart = new Map(localHourStarts(startOfLocalDay(d, timezone), startOfLocalDay(addDays(d, 1), timezone)).map((h) => [localParts(h, timezone).hour, h]));
+    const hourStart = new Map(
+      localHourStarts(startOfLocalDay(d, timezone), startOfLocalDay(addDays(d, 1), timezone)).map((h) => [localParts(h, timezone).hour, h]),
+    );
     const n = poisson(random, 200 * (weekend ? 1.3 : 1));
     for (let i = 0; i < n; i++) {
       const id = `v${seed}-${d}-${i}`;
@@ -27,14 +29,33 @@ function visitors(timezone: string, seed: number, promoLift: number): StoreEvent
       if (random() < 0.3 * (inPromo ? 1 + promoLift / 100 : 1)) {
         events.push({ type: 'shelf', event_id: `${id}-a1`, ts: iso(t + 60_000), shelf_id: 'shelf_A1', dwell_seconds: 5 + 20 * random(), person_key: id });
       }
-      if (random() < 0.2) events.push({ type: 'shelf', event_id: `${id}-b2`, ts: iso(t + 90_000), shelf_id: 'shelf_B2', dwell_seconds: 5 + 20 * random(), person_key: id });
+      if (random() < 0.2)
+        events.push({ type: 'shelf', event_id: `${id}-b2`, ts: iso(t + 90_000), shelf_id: 'shelf_B2', dwell_seconds: 5 + 20 * random(), person_key: id });
       if (random() < 0.5) {
         const dwell = 30 + 120 * random();
-        events.push({ type: 'zone', event_id: `${id}-z`, ts: iso(t + 30_000 + dwell * 1000), zone_id: 'electronics', enter_ts: iso(t + 30_000), exit_ts: iso(t + 30_000 + dwell * 1000), dwell_seconds: dwell, person_key: id });
+        events.push({
+          type: 'zone',
+          event_id: `${id}-z`,
+          ts: iso(t + 30_000 + dwell * 1000),
+          zone_id: 'electronics',
+          enter_ts: iso(t + 30_000),
+          exit_ts: iso(t + 30_000 + dwell * 1000),
+          dwell_seconds: dwell,
+          person_key: id,
+        });
       }
       if (random() < 0.4) {
         const wait = 30 + 170 * random();
-        events.push({ type: 'queue', event_id: `${id}-q`, ts: iso(t + 600_000 + wait * 1000), queue_id: 'checkout_1', enter_ts: iso(t + 600_000), exit_ts: iso(t + 600_000 + wait * 1000), wait_seconds: wait, person_key: id });
+        events.push({
+          type: 'queue',
+          event_id: `${id}-q`,
+          ts: iso(t + 600_000 + wait * 1000),
+          queue_id: 'checkout_1',
+          enter_ts: iso(t + 600_000),
+          exit_ts: iso(t + 600_000 + wait * 1000),
+          wait_seconds: wait,
+          person_key: id,
+        });
       }
     }
   }
@@ -63,14 +84,18 @@ describe('GET /api/analytics/promo (real PostgreSQL, Redis and BullMQ workers)',
     viewer = await viewerKey(t, target.orgId);
     otherViewer = await viewerKey(t, foreign.orgId);
   }, 180_000);
-  afterAll(async () => { await closeAnalyticsApp(t); });
+  afterAll(async () => {
+    await closeAnalyticsApp(t);
+  });
 
   it('recovers a known +30% interaction lift within its interval, and finds no lift where there was none', async () => {
     const r = await get(`${base}&shelf_id=shelf_A1`);
     expect(r.status).toBe(200);
     const res = r.body.result;
     expect(res).toMatchObject({
-      store_id: 'promo_target', timezone: 'America/New_York', filters: { shelf_id: 'shelf_A1', zone_id: null },
+      store_id: 'promo_target',
+      timezone: 'America/New_York',
+      filters: { shelf_id: 'shelf_A1', zone_id: null },
       promo: { start_date: PROMO_START, end_date: PROMO_END, days: 7, days_with_data: 7, missing_dates: [] },
       baseline: { mode: 'same_weekdays', weeks: 4, start_date: FIRST, end_date: '2024-03-03', days: 28, days_with_data: 28 },
       did: null,
@@ -120,23 +145,83 @@ describe('GET /api/analytics/promo (real PostgreSQL, Redis and BullMQ workers)',
   describe('refuses bad input with a status and a message naming the field', () => {
     const today = () => localDate(Date.now(), 'America/New_York');
     it.each([
-      ['end before start', () => `store_id=promo_target&start_date=2024-03-10&end_date=2024-03-04`, 400, 'end_date', /^end_date: must not be before start_date \(2024-03-10\)$/],
-      ['a range in the future', () => `store_id=promo_target&start_date=${addDays(today(), 1)}&end_date=${addDays(today(), 3)}`, 400, 'start_date', /^start_date: is not in the past \(today in America\/New_York is /],
-      ['a range ending today', () => `store_id=promo_target&start_date=${addDays(today(), -3)}&end_date=${today()}`, 400, 'end_date', /^end_date: must be a day that is over/],
-      ['no history before the promotion', () => `store_id=promo_target&start_date=2024-02-05&end_date=2024-02-11`, 400, 'start_date', /^start_date: no history to compare with: store promo_target has no data on the same weekdays of the 4 weeks before the promotion \(2024-01-08\.\.2024-02-04\)$/],
-      ['no data in the promotion', () => `store_id=promo_target&start_date=2024-03-14&end_date=2024-03-15`, 400, 'start_date', /^start_date: store promo_target has no data in the promotion period \(2024-03-14\.\.2024-03-15\)$/],
+      [
+        'end before start',
+        () => `store_id=promo_target&start_date=2024-03-10&end_date=2024-03-04`,
+        400,
+        'end_date',
+        /^end_date: must not be before start_date \(2024-03-10\)$/,
+      ],
+      [
+        'a range in the future',
+        () => `store_id=promo_target&start_date=${addDays(today(), 1)}&end_date=${addDays(today(), 3)}`,
+        400,
+        'start_date',
+        /^start_date: is not in the past \(today in America\/New_York is /,
+      ],
+      [
+        'a range ending today',
+        () => `store_id=promo_target&start_date=${addDays(today(), -3)}&end_date=${today()}`,
+        400,
+        'end_date',
+        /^end_date: must be a day that is over/,
+      ],
+      [
+        'no history before the promotion',
+        () => `store_id=promo_target&start_date=2024-02-05&end_date=2024-02-11`,
+        400,
+        'start_date',
+        /^start_date: no history to compare with: store promo_target has no data on the same weekdays of the 4 weeks before the promotion \(2024-01-08\.\.2024-02-04\)$/,
+      ],
+      [
+        'no data in the promotion',
+        () => `store_id=promo_target&start_date=2024-03-14&end_date=2024-03-15`,
+        400,
+        'start_date',
+        /^start_date: store promo_target has no data in the promotion period \(2024-03-14\.\.2024-03-15\)$/,
+      ],
       ['an unknown shelf', () => `${base}&shelf_id=shelf_Z9`, 400, 'shelf_id', /^shelf_id: shelf shelf_Z9 has no recorded interactions in store promo_target$/],
       ['an unknown zone', () => `${base}&zone_id=garden`, 400, 'zone_id', /^zone_id: zone garden has no recorded visits in store promo_target$/],
-      ['a malformed date', () => `store_id=promo_target&start_date=2024-3-4&end_date=${PROMO_END}`, 400, 'start_date', /^start_date: must be a calendar date as YYYY-MM-DD$/],
+      [
+        'a malformed date',
+        () => `store_id=promo_target&start_date=2024-3-4&end_date=${PROMO_END}`,
+        400,
+        'start_date',
+        /^start_date: must be a calendar date as YYYY-MM-DD$/,
+      ],
       ['a missing date', () => `store_id=promo_target&start_date=${PROMO_START}`, 400, 'end_date', /^end_date: is required$/],
-      ['a promotion over 92 days', () => `store_id=promo_target&start_date=2023-01-01&end_date=2024-03-01`, 400, 'end_date', /^end_date: the promotion may span at most 92 days$/],
-      ['half a baseline period', () => `${base}&baseline_start_date=2024-02-05`, 400, 'baseline_end_date', /^baseline_end_date: is required with baseline_start_date$/],
-      ['a baseline overlapping the promotion', () => `${base}&baseline_start_date=2024-02-05&baseline_end_date=2024-03-05`, 400, 'baseline_end_date', /must be before the promotion/],
+      [
+        'a promotion over 92 days',
+        () => `store_id=promo_target&start_date=2023-01-01&end_date=2024-03-01`,
+        400,
+        'end_date',
+        /^end_date: the promotion may span at most 92 days$/,
+      ],
+      [
+        'half a baseline period',
+        () => `${base}&baseline_start_date=2024-02-05`,
+        400,
+        'baseline_end_date',
+        /^baseline_end_date: is required with baseline_start_date$/,
+      ],
+      [
+        'a baseline overlapping the promotion',
+        () => `${base}&baseline_start_date=2024-02-05&baseline_end_date=2024-03-05`,
+        400,
+        'baseline_end_date',
+        /must be before the promotion/,
+      ],
       ['baseline weeks out of range', () => `${base}&baseline_weeks=0`, 400, 'baseline_weeks', /^baseline_weeks: must be a whole number from 1 to 12$/],
       ['the store as its own control', () => `${base}&control_store_ids=promo_target`, 400, 'control_store_ids', /must not include the promoted store/],
       ['an unknown parameter', () => `${base}&shelf=shelf_A1`, 400, 'shelf', /^shelf: is not a known field$/],
       ['an unknown control store', () => `${base}&control_store_ids=nowhere`, 404, 'control_store_ids', /^control_store_ids: store nowhere does not exist$/],
-      ['another organisation\'s control store', () => `${base}&control_store_ids=promo_foreign`, 404, 'control_store_ids', /^control_store_ids: store promo_foreign does not exist$/],
+      [
+        "another organisation's control store",
+        () => `${base}&control_store_ids=promo_foreign`,
+        404,
+        'control_store_ids',
+        /^control_store_ids: store promo_foreign does not exist$/,
+      ],
     ])('%s', async (_, q, status, field, message) => {
       const r = await get(q());
       expect(r.status).toBe(status);
@@ -144,7 +229,7 @@ describe('GET /api/analytics/promo (real PostgreSQL, Redis and BullMQ workers)',
       expect(r.body.message).toMatch(message);
     });
 
-    it('another organisation\'s store is a 404, as if it did not exist; no token is a 401', async () => {
+    it("another organisation's store is a 404, as if it did not exist; no token is a 401", async () => {
       const r = await get(base, otherViewer);
       expect(r.status).toBe(404);
       expect(r.body).toMatchObject({ field: 'store_id', message: 'store_id: store promo_target does not exist' });

@@ -14,15 +14,28 @@ function visit(id: string, t: string): StoreEvent[] {
     { type: 'entrance', event_id: `${id}-in`, ts: t, direction: 'in', person_key: id },
     { type: 'zone', event_id: `${id}-z`, ts: at(t, 120), zone_id: 'electronics', enter_ts: at(t, 30), exit_ts: at(t, 120), dwell_seconds: 90, person_key: id },
     { type: 'shelf', event_id: `${id}-s`, ts: at(t, 100), shelf_id: 'shelf_A1', dwell_seconds: 12.5, person_key: id },
-    { type: 'queue', event_id: `${id}-q`, ts: at(t, 400), queue_id: 'checkout_1', enter_ts: at(t, 300), exit_ts: at(t, 400), wait_seconds: 100, person_key: id },
+    {
+      type: 'queue',
+      event_id: `${id}-q`,
+      ts: at(t, 400),
+      queue_id: 'checkout_1',
+      enter_ts: at(t, 300),
+      exit_ts: at(t, 400),
+      wait_seconds: 100,
+      person_key: id,
+    },
     { type: 'entrance', event_id: `${id}-out`, ts: at(t, 600), direction: 'out', person_key: id },
   ];
 }
 
 describe('Hourly rollups (real PostgreSQL, Redis and BullMQ workers)', () => {
   let t: TestApp;
-  beforeAll(async () => { t = await startAnalyticsApp(); });
-  afterAll(async () => { await closeAnalyticsApp(t); });
+  beforeAll(async () => {
+    t = await startAnalyticsApp();
+  });
+  afterAll(async () => {
+    await closeAnalyticsApp(t);
+  });
 
   it('rolls stored events into one row per store-local hour and subject', async () => {
     const cam = await provisionCamera(t, { storeId: 'roll_utc', cameraId: 'cam_1' });
@@ -30,7 +43,14 @@ describe('Hourly rollups (real PostgreSQL, Redis and BullMQ workers)', () => {
     await drain(t);
     const rows = await sql(t, ROWS, ['roll_utc']);
     const pick = (hour: string, kind: string) => rows.find((r) => r.hour === hour && r.kind === kind);
-    expect(pick('2024-01-15T10:00Z', 'entrance')).toMatchObject({ subject_id: '', event_count: 2, exit_count: 2, local_date: '2024-01-15', local_hour: 10, iso_dow: 1 });
+    expect(pick('2024-01-15T10:00Z', 'entrance')).toMatchObject({
+      subject_id: '',
+      event_count: 2,
+      exit_count: 2,
+      local_date: '2024-01-15',
+      local_hour: 10,
+      iso_dow: 1,
+    });
     expect(pick('2024-01-15T10:00Z', 'zone')).toMatchObject({ subject_id: 'electronics', event_count: 2, seconds_sum: 180 });
     expect(pick('2024-01-15T10:00Z', 'shelf')).toMatchObject({ subject_id: 'shelf_A1', event_count: 2, seconds_sum: 25 });
     expect(pick('2024-01-15T10:00Z', 'queue')).toMatchObject({ subject_id: 'checkout_1', event_count: 2, seconds_sum: 200 });
@@ -53,7 +73,11 @@ describe('Hourly rollups (real PostgreSQL, Redis and BullMQ workers)', () => {
 
   it('late events (an edge offline for hours) re-roll their hours; other hours keep their version', async () => {
     const before = await sql(t, ROWS, ['roll_utc']);
-    const cam = await provisionCamera(t, { storeId: 'roll_utc', cameraId: 'cam_late', orgId: (await sql<{ org_id: string }>(t, `SELECT org_id FROM stores WHERE store_id = 'roll_utc'`))[0].org_id });
+    const cam = await provisionCamera(t, {
+      storeId: 'roll_utc',
+      cameraId: 'cam_late',
+      orgId: (await sql<{ org_id: string }>(t, `SELECT org_id FROM stores WHERE store_id = 'roll_utc'`))[0].org_id,
+    });
     await ingest(t, cam, visit('late1', '2024-01-15T10:40:00Z'));
     await drain(t);
     const after = await sql(t, ROWS, ['roll_utc']);
@@ -90,7 +114,7 @@ describe('Hourly rollups (real PostgreSQL, Redis and BullMQ workers)', () => {
   });
 
   describe('POST /api/analytics/rollups/rebuild', () => {
-    it('re-rolls a store\'s history from its events (admin only)', async () => {
+    it("re-rolls a store's history from its events (admin only)", async () => {
       await sql(t, `DELETE FROM hourly_rollups WHERE store_id = 'roll_utc'`);
       const r = await t.admin('POST', '/api/analytics/rollups/rebuild', { store_id: 'roll_utc' });
       expect(r.status).toBe(202);

@@ -3,7 +3,16 @@ import { AnalyticsReports } from '../../src/analytics/analytics-reports.service.
 import { addDays, localDate, localHourStarts, localParts, startOfLocalDay } from '../../src/common/store-clock.ts';
 import type { ProvisionedCamera, TestApp } from '../test-app.ts';
 import {
-  closeAnalyticsApp, drain, entrances, ingest, poisson, provisionCamera, queues, seededRandom, startAnalyticsApp, viewerKey,
+  closeAnalyticsApp,
+  drain,
+  entrances,
+  ingest,
+  poisson,
+  provisionCamera,
+  queues,
+  seededRandom,
+  startAnalyticsApp,
+  viewerKey,
 } from './analytics-harness.ts';
 
 const FIRST = '2024-01-01';
@@ -58,9 +67,11 @@ describe('GET /api/analytics/spikes (real PostgreSQL, Redis and BullMQ workers)'
     viewer = await viewerKey(t, paris.orgId);
     otherViewer = await viewerKey(t, other.orgId);
   }, 180_000);
-  afterAll(async () => { await closeAnalyticsApp(t); });
+  afterAll(async () => {
+    await closeAnalyticsApp(t);
+  });
 
-  it('flags every injected spike in 28 days of a store\'s local hours, with few false positives', async () => {
+  it("flags every injected spike in 28 days of a store's local hours, with few false positives", async () => {
     const r = await get(`store_id=spk_paris&days=28&end_date=${LAST}`);
     expect(r.status).toBe(200);
     const res = r.body.result;
@@ -138,7 +149,7 @@ describe('GET /api/analytics/spikes (real PostgreSQL, Redis and BullMQ workers)'
     }
   });
 
-  it('the nightly job precomputes every store\'s 7-day report, which requests are then served from', async () => {
+  it("the nightly job precomputes every store's 7-day report, which requests are then served from", async () => {
     const { report } = queues(t);
     expect(await report.getJobScheduler('spike-precompute')).toMatchObject({ pattern: '10 * * * *' });
     const reports = t.app.get(AnalyticsReports);
@@ -152,7 +163,7 @@ describe('GET /api/analytics/spikes (real PostgreSQL, Redis and BullMQ workers)'
   });
 
   describe('access', () => {
-    it('admin token and viewers of the store\'s organisation read; other organisations get the same 404 as a missing store', async () => {
+    it("admin token and viewers of the store's organisation read; other organisations get the same 404 as a missing store", async () => {
       expect((await get(`store_id=spk_paris&days=7&end_date=${LAST}`, t.config.adminToken)).status).toBe(200);
       const foreign = await get(`store_id=spk_paris&days=7&end_date=${LAST}`, otherViewer);
       expect(foreign.status).toBe(404);

@@ -2,7 +2,17 @@ import type { ChildProcess } from 'node:child_process';
 import pg from 'pg';
 import type { TestApp } from '../test-app.ts';
 import {
-  closeAnalyticsApp, entrances, HOUR, ingest, provisionCamera, queues, seededRandom, spawnWorker, sql, startAnalyticsApp, waitFor,
+  closeAnalyticsApp,
+  entrances,
+  HOUR,
+  ingest,
+  provisionCamera,
+  queues,
+  seededRandom,
+  spawnWorker,
+  sql,
+  startAnalyticsApp,
+  waitFor,
 } from './analytics-harness.ts';
 
 // Same namespace as HourlyRollup's per-store advisory lock ('WINK').
@@ -12,7 +22,9 @@ describe('a worker process killed mid-job (real PostgreSQL, Redis and BullMQ wor
   let t: TestApp;
   const children: ChildProcess[] = [];
   // API only: the jobs must be taken by the worker processes this test starts and kills.
-  beforeAll(async () => { t = await startAnalyticsApp({ runWorkers: false }); });
+  beforeAll(async () => {
+    t = await startAnalyticsApp({ runWorkers: false });
+  });
   afterAll(async () => {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     await closeAnalyticsApp(t);
@@ -37,9 +49,17 @@ describe('a worker process killed mid-job (real PostgreSQL, Redis and BullMQ wor
     children.push(first);
     // Mid-job: the worker holds the BullMQ job and its PostgreSQL session waits on the lock.
     await waitFor('the first worker to start a job', async () => (await rollup.getJobs(['active'])).length > 0);
-    await waitFor('its transaction to block on the store lock', async () =>
-      (await sql(t, `SELECT 1 FROM pg_locks l JOIN pg_database d ON d.oid = l.database
-                     WHERE d.datname = current_database() AND l.locktype = 'advisory' AND NOT l.granted`)).length > 0);
+    await waitFor(
+      'its transaction to block on the store lock',
+      async () =>
+        (
+          await sql(
+            t,
+            `SELECT 1 FROM pg_locks l JOIN pg_database d ON d.oid = l.database
+                     WHERE d.datname = current_database() AND l.locktype = 'advisory' AND NOT l.granted`,
+          )
+        ).length > 0,
+    );
     const killedJob = (await rollup.getJobs(['active']))[0];
     first.kill('SIGKILL');
     await new Promise((r) => first.once('exit', r));
@@ -50,17 +70,26 @@ describe('a worker process killed mid-job (real PostgreSQL, Redis and BullMQ wor
 
     const second = spawnWorker(t, { ANALYTICS_JOB_LOCK_MS: lockMs });
     children.push(second);
-    await waitFor('both rollup jobs to complete', async () => {
-      const states = await Promise.all(jobIds.map((id) => rollup.getJobState(id)));
-      return states.every((s) => s === 'completed');
-    }, 30_000);
+    await waitFor(
+      'both rollup jobs to complete',
+      async () => {
+        const states = await Promise.all(jobIds.map((id) => rollup.getJobState(id)));
+        return states.every((s) => s === 'completed');
+      },
+      30_000,
+    );
 
     const recovered = await rollup.getJob(killedJob.id!);
     expect(recovered!.stalledCounter).toBe(1); // detected as stalled once, then run to completion by the second worker
     expect(recovered!.attemptsStarted).toBeGreaterThanOrEqual(2);
-    const rows = await sql<{ hour: string; event_count: number }>(t,
-      `SELECT to_char(hour_start AT TIME ZONE 'UTC', 'HH24:MI') AS hour, event_count FROM hourly_rollups WHERE store_id = 'crash_store' ORDER BY hour_start`);
-    expect(rows).toEqual([{ hour: '10:00', event_count: 40 }, { hour: '11:00', event_count: 25 }]);
+    const rows = await sql<{ hour: string; event_count: number }>(
+      t,
+      `SELECT to_char(hour_start AT TIME ZONE 'UTC', 'HH24:MI') AS hour, event_count FROM hourly_rollups WHERE store_id = 'crash_store' ORDER BY hour_start`,
+    );
+    expect(rows).toEqual([
+      { hour: '10:00', event_count: 40 },
+      { hour: '11:00', event_count: 25 },
+    ]);
     second.kill('SIGTERM');
     await new Promise((r) => second.once('exit', r));
   }, 60_000);

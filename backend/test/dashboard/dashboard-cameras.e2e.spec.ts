@@ -15,10 +15,14 @@ describe('Camera status (real PostgreSQL and Redis)', () => {
     t = await startTestApp(); // online threshold: 90 s
     cam = await provisionCamera(t, { storeId: 'store_cams', cameraId: 'cam_door', capabilities: ['entrance'] });
   });
-  afterAll(async () => { await t.close(); });
+  afterAll(async () => {
+    await t.close();
+  });
 
   it('lists a camera that never sent a heartbeat as offline', async () => {
-    expect(await cameras()).toEqual([{ camera_id: 'cam_door', name: 'cam_door', capabilities: ['entrance'], status: 'offline', stream_state: null, last_heartbeat: null, status_data: null }]);
+    expect(await cameras()).toEqual([
+      { camera_id: 'cam_door', name: 'cam_door', capabilities: ['entrance'], status: 'offline', stream_state: null, last_heartbeat: null, status_data: null },
+    ]);
   });
 
   it('is online after a heartbeat, with its status data', async () => {
@@ -40,7 +44,10 @@ describe('Camera status (real PostgreSQL and Redis)', () => {
   it('shows a camera added after the list was cached', async () => {
     const r = await t.admin('POST', '/api/admin/cameras', { store_id: cam.storeId, camera_id: 'cam_aisle', name: 'Aisle', capabilities: ['zones', 'shelves'] });
     expect(r.status).toBe(201);
-    expect((await cameras()).map((c: { camera_id: string; status: string }) => [c.camera_id, c.status])).toEqual([['cam_aisle', 'offline'], ['cam_door', 'online']]);
+    expect((await cameras()).map((c: { camera_id: string; status: string }) => [c.camera_id, c.status])).toEqual([
+      ['cam_aisle', 'offline'],
+      ['cam_door', 'online'],
+    ]);
   });
 
   it('rebuilds the list and last heartbeats from PostgreSQL after a flush, and /live shows the same list', async () => {

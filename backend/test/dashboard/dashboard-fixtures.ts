@@ -21,7 +21,9 @@ export async function postEvents(t: TestApp, cam: ProvisionedCamera, events: Ev[
 export async function heartbeat(t: TestApp, cam: ProvisionedCamera, statusData: Record<string, unknown> = { fps: 5 }, baseUrl?: string) {
   const body = { org_id: cam.orgId, store_id: cam.storeId, camera_id: cam.cameraId, device_ts: new Date().toISOString(), status_data: statusData };
   const res = await fetch(`${baseUrl ?? t.baseUrl}/api/ingest/heartbeat`, {
-    method: 'POST', headers: { authorization: `Bearer ${cam.apiKey}`, 'content-type': 'application/json', connection: 'close' }, body: JSON.stringify(body),
+    method: 'POST',
+    headers: { authorization: `Bearer ${cam.apiKey}`, 'content-type': 'application/json', connection: 'close' },
+    body: JSON.stringify(body),
   });
   if (res.status !== 200) throw new Error(`heartbeat ${res.status}`);
 }

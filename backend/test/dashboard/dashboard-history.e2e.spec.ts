@@ -15,8 +15,15 @@ describe('Dashboard history from PostgreSQL, bucketed in store-local time', () =
     return r.body;
   };
   const entrance = (ts: string, direction: string, person: string) => ({ type: 'entrance', ts, direction, person_key: person });
-  const zone = (ts: string, zoneId: string, dwell: number, person: string) =>
-    ({ type: 'zone', ts, zone_id: zoneId, enter_ts: iso(Date.parse(ts) - dwell * 1000), exit_ts: ts, dwell_seconds: dwell, person_key: person });
+  const zone = (ts: string, zoneId: string, dwell: number, person: string) => ({
+    type: 'zone',
+    ts,
+    zone_id: zoneId,
+    enter_ts: iso(Date.parse(ts) - dwell * 1000),
+    exit_ts: ts,
+    dwell_seconds: dwell,
+    person_key: person,
+  });
 
   beforeAll(async () => {
     t = await startTestApp();
@@ -28,7 +35,15 @@ describe('Dashboard history from PostgreSQL, bucketed in store-local time', () =
       entrance('2024-01-15T17:10:00Z', 'in', 'p1'), // 22:40
       entrance('2024-01-15T18:00:00Z', 'in', 'p2'), // 23:30
       zone('2024-01-15T18:00:00Z', 'z1', 30, 'p2'),
-      { type: 'queue', ts: '2024-01-15T18:00:00Z', queue_id: 'q', enter_ts: '2024-01-15T17:59:40Z', exit_ts: '2024-01-15T18:00:00Z', wait_seconds: 20, person_key: 'p2' },
+      {
+        type: 'queue',
+        ts: '2024-01-15T18:00:00Z',
+        queue_id: 'q',
+        enter_ts: '2024-01-15T17:59:40Z',
+        exit_ts: '2024-01-15T18:00:00Z',
+        wait_seconds: 20,
+        person_key: 'p2',
+      },
       entrance('2024-01-15T18:29:59Z', 'out', 'p1'), // 23:59:59
       entrance('2024-01-15T18:30:00Z', 'in', 'p3'), // 00:00 on the 16th
       zone('2024-01-15T18:30:00Z', 'z1', 50, 'p3'),
@@ -36,15 +51,43 @@ describe('Dashboard history from PostgreSQL, bucketed in store-local time', () =
       entrance('2024-01-15T19:46:00Z', 'out', 'p3'),
     ]);
   });
-  afterAll(async () => { await t.close(); });
+  afterAll(async () => {
+    await t.close();
+  });
 
   it('splits days at local midnight in Asia/Kolkata', async () => {
     const h = await history('store_id=store_kol&from=2024-01-15&to=2024-01-17&granularity=day');
     expect(h).toEqual({
-      store_id: 'store_kol', timezone: 'Asia/Kolkata', granularity: 'day', from: '2024-01-14T18:30:00.000Z', to: '2024-01-16T18:30:00.000Z',
+      store_id: 'store_kol',
+      timezone: 'Asia/Kolkata',
+      granularity: 'day',
+      from: '2024-01-14T18:30:00.000Z',
+      to: '2024-01-16T18:30:00.000Z',
       buckets: [
-        { bucket: '2024-01-15', footfall: 3, occupancy: 2, occupancy_avg: expect.any(Number), occupancy_peak: expect.any(Number), closed_out: 0, zones: { z1: { entries: 1, unique_visitors: 1, avg_dwell: 30 } }, shelves: {}, queues: { q: { waits: 1, avg_wait: 20, max_wait: 20 } }, completeness: UNKNOWN_COMPLETENESS },
-        { bucket: '2024-01-16', footfall: 1, occupancy: 0, occupancy_avg: expect.any(Number), occupancy_peak: expect.any(Number), closed_out: 0, zones: { z1: { entries: 1, unique_visitors: 1, avg_dwell: 50 } }, shelves: {}, queues: {}, completeness: UNKNOWN_COMPLETENESS },
+        {
+          bucket: '2024-01-15',
+          footfall: 3,
+          occupancy: 2,
+          occupancy_avg: expect.any(Number),
+          occupancy_peak: expect.any(Number),
+          closed_out: 0,
+          zones: { z1: { entries: 1, unique_visitors: 1, avg_dwell: 30 } },
+          shelves: {},
+          queues: { q: { waits: 1, avg_wait: 20, max_wait: 20 } },
+          completeness: UNKNOWN_COMPLETENESS,
+        },
+        {
+          bucket: '2024-01-16',
+          footfall: 1,
+          occupancy: 0,
+          occupancy_avg: expect.any(Number),
+          occupancy_peak: expect.any(Number),
+          closed_out: 0,
+          zones: { z1: { entries: 1, unique_visitors: 1, avg_dwell: 50 } },
+          shelves: {},
+          queues: {},
+          completeness: UNKNOWN_COMPLETENESS,
+        },
       ],
       corrections: [],
       completeness_threshold: 0.9,
@@ -73,7 +116,11 @@ describe('Dashboard history from PostgreSQL, bucketed in store-local time', () =
     const utc = await provisionCamera(t, { orgId: kol.orgId, storeId: 'store_utc', cameraId: 'cam_entrance_01', timezone: 'UTC' });
     await postEvents(t, utc, guideBatch(utc).events);
     const metrics = {
-      footfall: 1, occupancy: 1, occupancy_avg: expect.any(Number), occupancy_peak: 1, closed_out: 0,
+      footfall: 1,
+      occupancy: 1,
+      occupancy_avg: expect.any(Number),
+      occupancy_peak: 1,
+      closed_out: 0,
       zones: { electronics: { entries: 1, unique_visitors: 1, avg_dwell: 90 } },
       shelves: { shelf_A1: { interactions: 1, avg_dwell: 12.5 } },
       queues: { checkout_1: { waits: 1, avg_wait: 100, max_wait: 100 } },
@@ -84,7 +131,18 @@ describe('Dashboard history from PostgreSQL, bucketed in store-local time', () =
     const hours = await history('store_id=store_utc&from=2024-01-15&to=2024-01-16&granularity=hour');
     expect(hours.buckets).toHaveLength(24);
     expect(hours.buckets[10]).toEqual({ bucket: '2024-01-15T10:00', ...metrics });
-    expect(hours.buckets[9]).toEqual({ bucket: '2024-01-15T09:00', footfall: 0, occupancy: 0, occupancy_avg: 0, occupancy_peak: 0, closed_out: 0, zones: {}, shelves: {}, queues: {}, completeness: UNKNOWN_COMPLETENESS });
+    expect(hours.buckets[9]).toEqual({
+      bucket: '2024-01-15T09:00',
+      footfall: 0,
+      occupancy: 0,
+      occupancy_avg: 0,
+      occupancy_peak: 0,
+      closed_out: 0,
+      zones: {},
+      shelves: {},
+      queues: {},
+      completeness: UNKNOWN_COMPLETENESS,
+    });
     expect(hours.buckets[11].occupancy).toBe(1); // still inside: occupancy holds until someone leaves
   });
 
@@ -107,15 +165,23 @@ describe('Dashboard history from PostgreSQL, bucketed in store-local time', () =
     const cam = await provisionCamera(t, { orgId: kol.orgId, storeId: 'store_today', cameraId: 'cam_1', timezone: today.tz });
     await postEvents(t, cam, [
       ...guideBatch(cam, iso(today.base)).events,
-      entrance(iso(today.base + 1_000), 'in', 'x'), entrance(iso(today.base + 2_000), 'out', 'x'), zone(iso(today.base + 3_000), 'electronics', 33.3, 'x'),
+      entrance(iso(today.base + 1_000), 'in', 'x'),
+      entrance(iso(today.base + 2_000), 'out', 'x'),
+      zone(iso(today.base + 3_000), 'electronics', 33.3, 'x'),
     ]);
     const live = (await t.call('GET', '/api/dashboard/live?store_id=store_today', { token: viewer })).body;
     const h = await history(`store_id=store_today&from=${today.date}&to=${today.date}T23:59:59Z&granularity=day`);
     const bucket = h.buckets.find((b: { bucket: string }) => b.bucket === today.date);
     const { bucket: _b, completeness: _c, ...metrics } = bucket;
     expect(metrics).toEqual({
-      footfall: live.footfall, occupancy: live.occupancy, occupancy_avg: expect.any(Number), occupancy_peak: expect.any(Number), closed_out: live.closed_out,
-      zones: live.zones, shelves: live.shelves, queues: live.queues,
+      footfall: live.footfall,
+      occupancy: live.occupancy,
+      occupancy_avg: expect.any(Number),
+      occupancy_peak: expect.any(Number),
+      closed_out: live.closed_out,
+      zones: live.zones,
+      shelves: live.shelves,
+      queues: live.queues,
     });
     expect(metrics.zones.electronics).toEqual({ entries: 2, unique_visitors: 2, avg_dwell: 61.65 });
   });

@@ -33,7 +33,15 @@ describe('Live store metrics in Redis (real PostgreSQL and Redis)', () => {
     { type: 'entrance', ts: iso(B + 6_000), direction: 'in', person_key: 'p3' },
     { type: 'entrance', ts: iso(B + 200_000), direction: 'out', person_key: 'cam_entrance_01_run1_1' },
     { type: 'zone', ts: iso(B + 50_000), zone_id: 'electronics', enter_ts: iso(B + 20_000), exit_ts: iso(B + 50_000), dwell_seconds: 30, person_key: 'p2' },
-    { type: 'zone', ts: iso(B + 300_000), zone_id: 'electronics', enter_ts: iso(B + 240_000), exit_ts: iso(B + 300_000), dwell_seconds: 60, person_key: 'cam_entrance_01_run1_1' },
+    {
+      type: 'zone',
+      ts: iso(B + 300_000),
+      zone_id: 'electronics',
+      enter_ts: iso(B + 240_000),
+      exit_ts: iso(B + 300_000),
+      dwell_seconds: 60,
+      person_key: 'cam_entrance_01_run1_1',
+    },
     { type: 'zone', ts: iso(B + 90_000), zone_id: 'grocery', enter_ts: iso(B + 45_000), exit_ts: iso(B + 90_000), dwell_seconds: 45, person_key: 'p3' },
     { type: 'shelf', ts: iso(B + 60_000), shelf_id: 'shelf_A1', dwell_seconds: 7.5, person_key: 'p2' },
     { type: 'shelf', ts: iso(B + 95_000), shelf_id: 'shelf_B2', dwell_seconds: 3, person_key: 'p3' },
@@ -41,7 +49,8 @@ describe('Live store metrics in Redis (real PostgreSQL and Redis)', () => {
     { type: 'queue', ts: iso(B + 330_000), queue_id: 'checkout_1', enter_ts: iso(B + 169_000), exit_ts: iso(B + 330_000), wait_seconds: 161, person_key: 'p3' },
   ];
   const expected = {
-    footfall: 3, occupancy: 2,
+    footfall: 3,
+    occupancy: 2,
     zones: { electronics: { entries: 3, unique_visitors: 2, avg_dwell: 60 }, grocery: { entries: 1, unique_visitors: 1, avg_dwell: 45 } },
     shelves: { shelf_A1: { interactions: 2, avg_dwell: 10 }, shelf_B2: { interactions: 1, avg_dwell: 3 } },
     queues: { checkout_1: { waits: 3, avg_wait: 100.33, max_wait: 161 } },
@@ -53,21 +62,37 @@ describe('Live store metrics in Redis (real PostgreSQL and Redis)', () => {
     metrics = t.app.get(LiveStoreMetrics);
     stores = t.app.get(ReadableStores);
   });
-  afterAll(async () => { await t.close(); });
+  afterAll(async () => {
+    await t.close();
+  });
 
   it('starts at zero for a store with no events today', async () => {
     const v = await live();
     expect(v).toEqual({
-      store_id: 'store_demo_001', date: today.date, timezone: today.tz, footfall: 0, occupancy: 0, zones: {}, shelves: {}, queues: {},
-      capacity: null, utilisation: null, open: null, closed_out: 0, opening_hours: null, queue_lengths: [],
-      cameras: [expect.objectContaining({ camera_id: 'cam_entrance_01', status: 'offline', last_heartbeat: null })], timestamp: expect.any(String),
+      store_id: 'store_demo_001',
+      date: today.date,
+      timezone: today.tz,
+      footfall: 0,
+      occupancy: 0,
+      zones: {},
+      shelves: {},
+      queues: {},
+      capacity: null,
+      utilisation: null,
+      open: null,
+      closed_out: 0,
+      opening_hours: null,
+      queue_lengths: [],
+      cameras: [expect.objectContaining({ camera_id: 'cam_entrance_01', status: 'offline', last_heartbeat: null })],
+      timestamp: expect.any(String),
     });
   });
 
   it('counts the four guide example events as they are ingested', async () => {
     expect(await postEvents(t, cam, guide())).toMatchObject({ accepted: 4 });
     expect(await live()).toMatchObject({
-      footfall: 1, occupancy: 1,
+      footfall: 1,
+      occupancy: 1,
       zones: { electronics: { entries: 1, unique_visitors: 1, avg_dwell: 90 } },
       shelves: { shelf_A1: { interactions: 1, avg_dwell: 12.5 } },
       queues: { checkout_1: { waits: 1, avg_wait: 100, max_wait: 100 } },
@@ -118,12 +143,25 @@ describe('Live store metrics in Redis (real PostgreSQL and Redis)', () => {
         const work: Promise<unknown>[] = [];
         for (let i = 0; i < 12; i++) {
           const events = Array.from({ length: 25 }, (_, j) => ({
-            type: 'zone', event_id: `r${round}-b${i}-e${j}`, ts: iso(B + 1_000 * (i * 25 + j)), zone_id: `z${j % 3}`,
-            enter_ts: iso(B), exit_ts: iso(B + 1_000 * (i * 25 + j)), dwell_seconds: (i * 25 + j) % 17 + 0.25, person_key: `v${(i * 25 + j) % 40}`,
+            type: 'zone',
+            event_id: `r${round}-b${i}-e${j}`,
+            ts: iso(B + 1_000 * (i * 25 + j)),
+            zone_id: `z${j % 3}`,
+            enter_ts: iso(B),
+            exit_ts: iso(B + 1_000 * (i * 25 + j)),
+            dwell_seconds: ((i * 25 + j) % 17) + 0.25,
+            person_key: `v${(i * 25 + j) % 40}`,
           }));
-          work.push(postEvents(t, cam, [...events, { type: 'entrance', event_id: `r${round}-in${i}`, ts: iso(B + i), direction: i % 3 ? 'in' : 'out', person_key: `v${i}` }]));
+          work.push(
+            postEvents(t, cam, [
+              ...events,
+              { type: 'entrance', event_id: `r${round}-in${i}`, ts: iso(B + i), direction: i % 3 ? 'in' : 'out', person_key: `v${i}` },
+            ]),
+          );
           const base = i % 2 ? sibling.baseUrl : t.baseUrl;
-          work.push(fetch(`${base}/api/dashboard/live?store_id=${cam.storeId}`, { headers: { authorization: `Bearer ${t.config.adminToken}` } }).then((r) => r.json()));
+          work.push(
+            fetch(`${base}/api/dashboard/live?store_id=${cam.storeId}`, { headers: { authorization: `Bearer ${t.config.adminToken}` } }).then((r) => r.json()),
+          );
         }
         await Promise.all(work);
         expect(comparable(await live())).toEqual(comparable(await fromPostgres()));
@@ -135,7 +173,8 @@ describe('Live store metrics in Redis (real PostgreSQL and Redis)', () => {
 
   it('reads Redis only in the steady state: /live answers while every table is locked in PostgreSQL', async () => {
     const viewer = (await t.admin('POST', '/api/admin/api-keys', { org_id: cam.orgId, role: 'viewer' })).body.api_key;
-    const read = () => fetch(`${t.baseUrl}/api/dashboard/live?store_id=${cam.storeId}`, { headers: { authorization: `Bearer ${viewer}` }, signal: AbortSignal.timeout(3000) });
+    const read = () =>
+      fetch(`${t.baseUrl}/api/dashboard/live?store_id=${cam.storeId}`, { headers: { authorization: `Bearer ${viewer}` }, signal: AbortSignal.timeout(3000) });
     expect((await read()).status).toBe(200); // warm: key verified, store, counters and cameras cached
     const locker = new pg.Client({ connectionString: t.db.url });
     await locker.connect();
@@ -158,10 +197,23 @@ describe('Live store metrics in Redis (real PostgreSQL and Redis)', () => {
     const big = await provisionCamera(t, { orgId: cam.orgId, storeId: 'store_big', cameraId: 'cam_1', timezone: today.tz });
     await live('store_big'); // built (empty) first, so the rest is counted incrementally
     for (let b = 0; b < 3; b++) {
-      await postEvents(t, big, Array.from({ length: 1000 }, (_, j) => {
-        const i = b * 1000 + j;
-        return { type: 'zone', event_id: `hll-${i}`, ts: iso(B + i), zone_id: 'aisle', enter_ts: iso(B), exit_ts: iso(B + i), dwell_seconds: 10, person_key: `shopper-${i % 1500}` };
-      }));
+      await postEvents(
+        t,
+        big,
+        Array.from({ length: 1000 }, (_, j) => {
+          const i = b * 1000 + j;
+          return {
+            type: 'zone',
+            event_id: `hll-${i}`,
+            ts: iso(B + i),
+            zone_id: 'aisle',
+            enter_ts: iso(B),
+            exit_ts: iso(B + i),
+            dwell_seconds: 10,
+            person_key: `shopper-${i % 1500}`,
+          };
+        }),
+      );
     }
     const v = await live('store_big');
     expect(v.zones.aisle.entries).toBe(3000);
@@ -191,8 +243,14 @@ describe('Live store metrics in Redis (real PostgreSQL and Redis)', () => {
         const work: Promise<unknown>[] = [];
         for (let i = 0; i < 10; i++) {
           const events = Array.from({ length: 20 }, (_, j) => ({
-            type: 'zone', event_id: `rc${round}-b${i}-e${j}`, ts: iso(B + 1_000 * j), zone_id: `z${j % 3}`,
-            enter_ts: iso(B), exit_ts: iso(B + 1_000 * j), dwell_seconds: j + 0.5, person_key: `v${j}`,
+            type: 'zone',
+            event_id: `rc${round}-b${i}-e${j}`,
+            ts: iso(B + 1_000 * j),
+            zone_id: `z${j % 3}`,
+            enter_ts: iso(B),
+            exit_ts: iso(B + 1_000 * j),
+            dwell_seconds: j + 0.5,
+            person_key: `v${j}`,
           }));
           work.push(postEvents(t, cam, [...events, { type: 'entrance', event_id: `rc${round}-in${i}`, ts: iso(B + i), direction: 'in', person_key: `v${i}` }]));
           if (i === 3) work.push(metrics.reconcile(store), sibling.app.get(LiveStoreMetrics).reconcile(store));
@@ -222,8 +280,13 @@ describe('Live store metrics in Redis (real PostgreSQL and Redis)', () => {
 describe('The store day across local midnight, far from UTC', () => {
   let t: TestApp;
   let sibling: { app: INestApplication } | null = null;
-  beforeAll(async () => { t = await startTestApp(); });
-  afterAll(async () => { await sibling?.app.close(); await t.close(); });
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await sibling?.app.close();
+    await t.close();
+  });
 
   it.each(['Asia/Kolkata', 'America/Los_Angeles'])('in %s, events just before local midnight are yesterday, from midnight on today', async (tz) => {
     const storeId = `store_${tz.split('/')[1].toLowerCase()}`;
@@ -237,7 +300,15 @@ describe('The store day across local midnight, far from UTC', () => {
 
     await postEvents(t, cam, [
       { type: 'entrance', ts: iso(midnight - 1_000), direction: 'in', person_key: 'late_shopper' },
-      { type: 'zone', ts: iso(midnight - 1), zone_id: 'z', enter_ts: iso(midnight - 60_000), exit_ts: iso(midnight - 1), dwell_seconds: 60, person_key: 'late_shopper' },
+      {
+        type: 'zone',
+        ts: iso(midnight - 1),
+        zone_id: 'z',
+        enter_ts: iso(midnight - 60_000),
+        exit_ts: iso(midnight - 1),
+        dwell_seconds: 60,
+        person_key: 'late_shopper',
+      },
       { type: 'entrance', ts: iso(midnight - 500), direction: 'out', person_key: 'late_shopper' },
       { type: 'entrance', ts: iso(midnight), direction: 'in', person_key: 'early_1' },
       { type: 'entrance', ts: iso(midnight + 1), direction: 'in', person_key: 'early_2' },

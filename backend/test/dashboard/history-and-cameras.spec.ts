@@ -17,13 +17,22 @@ describe('history occupancy', () => {
   });
 
   it('clamps at zero and treats day buckets as whole days', () => {
-    expect(runningOccupancy(['2024-01-15', '2024-01-16', '2024-01-17'], flows([['2024-01-15', 2, 5], ['2024-01-16', 4, 1]]))).toEqual([0, 3, 0]);
+    expect(
+      runningOccupancy(
+        ['2024-01-15', '2024-01-16', '2024-01-17'],
+        flows([
+          ['2024-01-15', 2, 5],
+          ['2024-01-16', 4, 1],
+        ]),
+      ),
+    ).toEqual([0, 3, 0]);
   });
 });
 
 describe('camera status', () => {
   const board = {
-    _ready: '1', _gen: '2',
+    _ready: '1',
+    _gen: '2',
     'cam:cam_b': JSON.stringify({ name: 'Back', capabilities: ['zones'] }),
     'cam:cam_a': JSON.stringify({ name: 'Door', capabilities: ['entrance'] }),
     'hb:cam_a': heartbeatField(Date.parse('2024-01-15T10:00:00Z'), { fps: 5 }),
@@ -32,14 +41,26 @@ describe('camera status', () => {
   it('is online up to the threshold after the last heartbeat, offline after, and offline without any', () => {
     const at = (s: number) => cameraStatuses(board, Date.parse('2024-01-15T10:00:00Z') + s * 1000, 90);
     expect(at(90)).toEqual([
-      { camera_id: 'cam_a', name: 'Door', capabilities: ['entrance'], status: 'online', stream_state: null, last_heartbeat: '2024-01-15T10:00:00.000Z', status_data: { fps: 5 } },
+      {
+        camera_id: 'cam_a',
+        name: 'Door',
+        capabilities: ['entrance'],
+        status: 'online',
+        stream_state: null,
+        last_heartbeat: '2024-01-15T10:00:00.000Z',
+        status_data: { fps: 5 },
+      },
       { camera_id: 'cam_b', name: 'Back', capabilities: ['zones'], status: 'offline', stream_state: null, last_heartbeat: null, status_data: null },
     ]);
     expect(at(90.001)[0].status).toBe('offline');
   });
 
   it.each([
-    ['streaming', 'online'], ['ended', 'not_analysing'], ['stalled', 'not_analysing'], ['reconnecting', 'not_analysing'], ['starting', 'not_analysing'],
+    ['streaming', 'online'],
+    ['ended', 'not_analysing'],
+    ['stalled', 'not_analysing'],
+    ['reconnecting', 'not_analysing'],
+    ['starting', 'not_analysing'],
   ])('a camera heard from with stream_state %s is %s', (state, status) => {
     const b = { ...board, 'hb:cam_a': heartbeatField(Date.parse('2024-01-15T10:00:00Z'), { fps: 0, stream_state: state }) };
     expect(cameraStatuses(b, Date.parse('2024-01-15T10:00:30Z'), 90)[0]).toMatchObject({ status, stream_state: state });
@@ -67,7 +88,12 @@ describe('history query', () => {
 
   it('takes dates and zoned timestamps, and repairs a "+" that arrived as a space', () => {
     const ok = parse({ from: '2024-01-15', to: '2024-01-16T10:00:00 05:30', granularity: 'hour' });
-    expect(ok.success && ok.data).toEqual({ store_id: 's1', from: { date: '2024-01-15' }, to: { instant: new Date('2024-01-16T04:30:00Z') }, granularity: 'hour' });
+    expect(ok.success && ok.data).toEqual({
+      store_id: 's1',
+      from: { date: '2024-01-15' },
+      to: { instant: new Date('2024-01-16T04:30:00Z') },
+      granularity: 'hour',
+    });
     const dflt = parse({ from: '2024-01-15', to: '2024-01-16' });
     expect(dflt.success && dflt.data.granularity).toBe('day');
   });

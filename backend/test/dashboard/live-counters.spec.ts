@@ -1,5 +1,12 @@
 import {
-  averageSeconds, countersFromHash, countersFromTotals, durationMs, emptyCounters, hashFromCounters, liveMetrics, type StoreDayCounters,
+  averageSeconds,
+  countersFromHash,
+  countersFromTotals,
+  durationMs,
+  emptyCounters,
+  hashFromCounters,
+  liveMetrics,
+  type StoreDayCounters,
 } from '../../src/dashboard/live-counters.ts';
 
 describe('live counters', () => {
@@ -18,7 +25,8 @@ describe('live counters', () => {
   });
 
   const sample: StoreDayCounters = {
-    in: 7, out: 3,
+    in: 7,
+    out: 3,
     sessions: { 0: { in: 5, out: 2 }, 1: { in: 1, out: 0 } },
     zones: { electronics: { entries: 4, dwellMs: 250_000 }, 'floor:2/toys': { entries: 1, dwellMs: 1 } },
     shelves: { shelf_A1: { interactions: 2, dwellMs: 25_000 } },
@@ -40,7 +48,8 @@ describe('live counters', () => {
 
   it('builds the dashboard metrics: footfall is ins, occupancy in minus out', () => {
     expect(liveMetrics(sample, { electronics: 3, 'floor:2/toys': 1 })).toEqual({
-      footfall: 7, occupancy: 4,
+      footfall: 7,
+      occupancy: 4,
       zones: { electronics: { entries: 4, unique_visitors: 3, avg_dwell: 62.5 }, 'floor:2/toys': { entries: 1, unique_visitors: 1, avg_dwell: 0 } },
       shelves: { shelf_A1: { interactions: 2, avg_dwell: 12.5 } },
       queues: { checkout_1: { waits: 3, avg_wait: 100, max_wait: 150 } },

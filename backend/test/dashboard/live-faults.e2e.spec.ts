@@ -5,14 +5,22 @@ import { runApiCrashScenario, runRedisFaultScenario } from '../../../bench/fault
 // live counters must come back to. Reconciliation runs every 3 s here (30 s by default), so the heal-time
 // bound below is that period plus slack for a loaded machine.
 const RECONCILE_S = 3;
-const log = (line: string) => { if (process.env.FAULTS_VERBOSE) console.log(line); };
+const log = (line: string) => {
+  if (process.env.FAULTS_VERBOSE) console.log(line);
+};
 
 describe('live counters under faults (API processes, redis-server and PostgreSQL)', () => {
   it('API SIGKILLed mid-ingest 4 times, edges re-sending: nothing lost or doubled, /live equals PostgreSQL within one reconciliation', async () => {
     const r = await runApiCrashScenario({ kills: 4, cameras: 4, batchesPerCamera: 40, batchSize: 100, reconcileSeconds: RECONCILE_S, log });
     log(JSON.stringify(r));
     expect(r.kills).toBe(4);
-    expect({ generated: r.generated, stored: r.stored, lost: r.lost, doubled: r.doubled, drift: r.drift }).toEqual({ generated: 16_000, stored: 16_000, lost: 0, doubled: 0, drift: 0 });
+    expect({ generated: r.generated, stored: r.stored, lost: r.lost, doubled: r.doubled, drift: r.drift }).toEqual({
+      generated: 16_000,
+      stored: 16_000,
+      lost: 0,
+      doubled: 0,
+      drift: 0,
+    });
     expect(r.healSeconds).not.toBeNull();
     expect(r.healSeconds!).toBeLessThanOrEqual(RECONCILE_S + 10);
   }, 240_000);

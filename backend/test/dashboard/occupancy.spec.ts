@@ -1,12 +1,28 @@
 import { openingHoursSchema, type OpeningHours } from '../../src/admin/admin.dto.ts';
 import { describeIssue } from '../../../shared/src/events.ts';
-import { bucketBounds, occupancyByBucket, occupancyNow, sessionIndexAt, sessionsBetween, sessionsOn, sessionsTag, type FlowPoint } from '../../src/dashboard/occupancy.ts';
+import {
+  bucketBounds,
+  occupancyByBucket,
+  occupancyNow,
+  sessionIndexAt,
+  sessionsBetween,
+  sessionsOn,
+  sessionsTag,
+  type FlowPoint,
+} from '../../src/dashboard/occupancy.ts';
 
 const H = 3_600_000;
 const M = 60_000;
 const at = (iso: string) => Date.parse(iso);
-const week = (ranges: [string, string][], sun: [string, string][] = []): OpeningHours =>
-  ({ mon: ranges, tue: ranges, wed: ranges, thu: ranges, fri: ranges, sat: ranges, sun });
+const week = (ranges: [string, string][], sun: [string, string][] = []): OpeningHours => ({
+  mon: ranges,
+  tue: ranges,
+  wed: ranges,
+  thu: ranges,
+  fri: ranges,
+  sat: ranges,
+  sun,
+});
 /** Hourly buckets of a local date in a zone (labels as the history's SQL gives them; a DST gap hour has none). */
 const hours = (date: string, labels: number[], tz: string) => labels.map((h) => bucketBounds(`${date}T${String(h).padStart(2, '0')}:00`, tz));
 const pts = (...list: [string, number, number][]): FlowPoint[] => list.map(([t, i, o]) => ({ t: at(t), in: i, out: o }));
@@ -25,10 +41,20 @@ describe('occupancy with opening hours (pure)', () => {
     // The live view from the same day's counters, after closing and during the day.
     const day = { in: 6, out: 2, sessions: { 0: { in: 6, out: 2 } } };
     const s = sessionsOn('2024-01-15', open9to20, tz);
-    expect(occupancyNow(day, s, [['09:00', '20:00']], 10, at('2024-01-15T21:00:00Z')))
-      .toEqual({ occupancy: 0, capacity: 10, utilisation: 0, open: false, closed_out: 4, opening_hours: [['09:00', '20:00']] });
-    expect(occupancyNow(day, s, [['09:00', '20:00']], 8, at('2024-01-15T19:45:00Z')))
-      .toMatchObject({ occupancy: 4, utilisation: 0.5, open: true, closed_out: 0 });
+    expect(occupancyNow(day, s, [['09:00', '20:00']], 10, at('2024-01-15T21:00:00Z'))).toEqual({
+      occupancy: 0,
+      capacity: 10,
+      utilisation: 0,
+      open: false,
+      closed_out: 4,
+      opening_hours: [['09:00', '20:00']],
+    });
+    expect(occupancyNow(day, s, [['09:00', '20:00']], 8, at('2024-01-15T19:45:00Z'))).toMatchObject({
+      occupancy: 4,
+      utilisation: 0.5,
+      open: true,
+      closed_out: 0,
+    });
   });
 
   it('never goes negative, and the hourly average and peak follow the running occupancy', () => {
@@ -36,14 +62,20 @@ describe('occupancy with opening hours (pure)', () => {
     // Three leave before anyone entered (staff from before the opening), then two come in.
     const points = pts(['2024-01-15T09:05:00Z', 0, 3], ['2024-01-15T09:30:00Z', 2, 0], ['2024-01-15T10:15:00Z', 4, 0], ['2024-01-15T10:45:00Z', 0, 1]);
     const b = occupancyByBucket(hours('2024-01-15', [9, 10], tz), sessions, points, at('2024-01-16T00:00:00Z'));
-    for (const x of b) { expect(x.occupancy).toBeGreaterThanOrEqual(0); expect(x.occupancy_avg).toBeGreaterThanOrEqual(0); }
+    for (const x of b) {
+      expect(x.occupancy).toBeGreaterThanOrEqual(0);
+      expect(x.occupancy_avg).toBeGreaterThanOrEqual(0);
+    }
     expect(b[0]).toEqual({ occupancy: 0, occupancy_avg: 0, occupancy_peak: 0, closed_out: 0 }); // net −3, −1
     // 10:00–10:15 net −1 → 0; 10:15–10:45 net 3; 10:45–11:00 net 2: (0·15 + 3·30 + 2·15) / 60 = 2
     expect(b[1]).toEqual({ occupancy: 2, occupancy_avg: 2, occupancy_peak: 3, closed_out: 0 });
-    expect(occupancyNow({ in: 2, out: 3, sessions: { 0: { in: 2, out: 3 } } }, sessionsOn('2024-01-15', open9to20, tz), null, null, at('2024-01-15T09:40:00Z')).occupancy).toBe(0);
+    expect(
+      occupancyNow({ in: 2, out: 3, sessions: { 0: { in: 2, out: 3 } } }, sessionsOn('2024-01-15', open9to20, tz), null, null, at('2024-01-15T09:40:00Z'))
+        .occupancy,
+    ).toBe(0);
   });
 
-  it('resets at the opening: crossings before it and yesterday\'s leftovers do not count', () => {
+  it("resets at the opening: crossings before it and yesterday's leftovers do not count", () => {
     const sessions = sessionsBetween('2024-01-15', '2024-01-16', open9to20, tz);
     const points = pts(
       ['2024-01-15T12:00:00Z', 7, 0], // 7 never seen leaving on the 15th: closed out at 20:00
@@ -62,21 +94,42 @@ describe('occupancy with opening hours (pure)', () => {
   });
 
   it('split hours: each range opens at 0 and closes out on its own; a closed day counts nobody', () => {
-    const hoursSplit = week([['09:00', '12:00'], ['14:00', '18:00']]);
+    const hoursSplit = week([
+      ['09:00', '12:00'],
+      ['14:00', '18:00'],
+    ]);
     const s = sessionsOn('2024-01-15', hoursSplit, tz)!;
     expect(s.map((x) => [x.index, new Date(x.open).toISOString(), new Date(x.close).toISOString()])).toEqual([
-      [0, '2024-01-15T09:00:00.000Z', '2024-01-15T12:00:00.000Z'], [1, '2024-01-15T14:00:00.000Z', '2024-01-15T18:00:00.000Z'],
+      [0, '2024-01-15T09:00:00.000Z', '2024-01-15T12:00:00.000Z'],
+      [1, '2024-01-15T14:00:00.000Z', '2024-01-15T18:00:00.000Z'],
     ]);
     const points = pts(['2024-01-15T10:00:00Z', 3, 1], ['2024-01-15T13:00:00Z', 5, 0], ['2024-01-15T15:00:00Z', 2, 0]);
     const b = occupancyByBucket(hours('2024-01-15', [11, 12, 13, 15, 17], tz), s, points, at('2024-01-16T00:00:00Z'));
-    expect(b.map((x) => [x.occupancy, x.closed_out])).toEqual([[2, 2], [0, 0], [0, 0], [2, 0], [2, 2]]);
+    expect(b.map((x) => [x.occupancy, x.closed_out])).toEqual([
+      [2, 2],
+      [0, 0],
+      [0, 0],
+      [2, 0],
+      [2, 2],
+    ]);
     const day = { in: 10, out: 1, sessions: { 0: { in: 3, out: 1 }, 1: { in: 2, out: 0 } } };
     expect(occupancyNow(day, s, null, null, at('2024-01-15T13:00:00Z'))).toMatchObject({ occupancy: 0, open: false, closed_out: 2 });
     expect(occupancyNow(day, s, null, null, at('2024-01-15T19:00:00Z'))).toMatchObject({ occupancy: 0, open: false, closed_out: 4 });
     expect(sessionsOn('2024-01-21', hoursSplit, tz)).toEqual([]); // Sunday: closed
     expect(sessionsTag(sessionsOn('2024-01-21', hoursSplit, tz))).toBe('closed');
     expect(sessionsTag(null)).toBeNull();
-    expect(sessionsTag(s)).not.toBe(sessionsTag(sessionsOn('2024-01-15', week([['09:00', '12:00'], ['14:00', '19:00']]), tz)));
+    expect(sessionsTag(s)).not.toBe(
+      sessionsTag(
+        sessionsOn(
+          '2024-01-15',
+          week([
+            ['09:00', '12:00'],
+            ['14:00', '19:00'],
+          ]),
+          tz,
+        ),
+      ),
+    );
   });
 
   it('without opening hours behaves as before: max(0, in − out) since local midnight, nobody closed out', () => {
@@ -85,9 +138,19 @@ describe('occupancy with opening hours (pure)', () => {
     expect(sessions).toHaveLength(2);
     const points = pts(['2024-01-15T05:00:00Z', 4, 1], ['2024-01-15T18:00:00Z', 0, 1], ['2024-01-15T19:00:00Z', 2, 0]); // 18:00Z = 23:30 local, 19:00Z = 00:30 next day
     const b = occupancyByBucket(hours('2024-01-15', [10, 23], tzK).concat(hours('2024-01-16', [0], tzK)), sessions, points, at('2024-01-17T00:00:00Z'));
-    expect(b.map((x) => [x.occupancy, x.closed_out])).toEqual([[3, 0], [2, 0], [2, 0]]);
-    expect(occupancyNow({ in: 3, out: 5, sessions: {} }, null, null, null, 0))
-      .toEqual({ occupancy: 0, capacity: null, utilisation: null, open: null, closed_out: 0, opening_hours: null });
+    expect(b.map((x) => [x.occupancy, x.closed_out])).toEqual([
+      [3, 0],
+      [2, 0],
+      [2, 0],
+    ]);
+    expect(occupancyNow({ in: 3, out: 5, sessions: {} }, null, null, null, 0)).toEqual({
+      occupancy: 0,
+      capacity: null,
+      utilisation: null,
+      open: null,
+      closed_out: 0,
+      opening_hours: null,
+    });
   });
 
   it('a DST day in Europe/London: the spring-forward day is 23 h, the fall-back hour counts twice as long', () => {
@@ -114,7 +177,10 @@ describe('occupancy with opening hours (pure)', () => {
   it('a bucket not yet begun has no average or peak; an elapsed part is averaged alone', () => {
     const sessions = sessionsBetween('2024-01-15', '2024-01-15', open9to20, tz);
     const b = occupancyByBucket(hours('2024-01-15', [10, 11], tz), sessions, pts(['2024-01-15T10:00:00Z', 2, 0]), at('2024-01-15T10:30:00Z'));
-    expect(b).toEqual([{ occupancy: 2, occupancy_avg: 2, occupancy_peak: 2, closed_out: 0 }, { occupancy: 2, occupancy_avg: null, occupancy_peak: null, closed_out: 0 }]);
+    expect(b).toEqual([
+      { occupancy: 2, occupancy_avg: 2, occupancy_peak: 2, closed_out: 0 },
+      { occupancy: 2, occupancy_avg: null, occupancy_peak: null, closed_out: 0 },
+    ]);
   });
 });
 
@@ -130,10 +196,36 @@ describe('opening hours validation (pure)', () => {
   it.each([
     [{ mon: [['9:00', '20:00']] }, 'mon[0][0]', 'must be a time "HH:MM" from 00:00 to 24:00'],
     [{ tue: [['09:00', '24:30']] }, 'tue[0][1]', 'must be a time "HH:MM" from 00:00 to 24:00'],
-    [{ wed: [['20:00', '09:00']] }, 'wed[0][1]', 'must be after the opening time 20:00: hours past midnight are not supported (close at 24:00 and open at 00:00 the next day)'],
-    [{ thu: [['09:00', '09:00']] }, 'thu[0][1]', 'must be after the opening time 09:00: hours past midnight are not supported (close at 24:00 and open at 00:00 the next day)'],
-    [{ fri: [['14:00', '18:00'], ['09:00', '14:30']] }, 'fri[0][0]', 'overlaps or touches the range 09:00–14:30: ranges of a day must be separate (merge them)'],
-    [{ sat: [['09:00', '12:00'], ['12:00', '18:00']] }, 'sat[1][0]', 'overlaps or touches the range 09:00–12:00: ranges of a day must be separate (merge them)'],
+    [
+      { wed: [['20:00', '09:00']] },
+      'wed[0][1]',
+      'must be after the opening time 20:00: hours past midnight are not supported (close at 24:00 and open at 00:00 the next day)',
+    ],
+    [
+      { thu: [['09:00', '09:00']] },
+      'thu[0][1]',
+      'must be after the opening time 09:00: hours past midnight are not supported (close at 24:00 and open at 00:00 the next day)',
+    ],
+    [
+      {
+        fri: [
+          ['14:00', '18:00'],
+          ['09:00', '14:30'],
+        ],
+      },
+      'fri[0][0]',
+      'overlaps or touches the range 09:00–14:30: ranges of a day must be separate (merge them)',
+    ],
+    [
+      {
+        sat: [
+          ['09:00', '12:00'],
+          ['12:00', '18:00'],
+        ],
+      },
+      'sat[1][0]',
+      'overlaps or touches the range 09:00–12:00: ranges of a day must be separate (merge them)',
+    ],
     [{ sun: ['09:00'] }, 'sun[0]', 'must be an ["HH:MM","HH:MM"] pair (open, close)'],
     [{ sun: 'closed' }, 'sun', 'must be an array of ["HH:MM","HH:MM"] ranges ([] = closed)'],
     [{ holiday: [] }, 'holiday', 'is not a known field'],
@@ -144,6 +236,15 @@ describe('opening hours validation (pure)', () => {
   it('needs all seven days, and takes split hours, 24:00 and closed days', () => {
     const { sun: _sun, ...six } = body({});
     expect(fail(six)).toMatchObject({ field: 'sun', message: 'is required' });
-    expect(openingHoursSchema.safeParse(body({ fri: [['00:00', '12:00'], ['13:00', '24:00']] })).success).toBe(true);
+    expect(
+      openingHoursSchema.safeParse(
+        body({
+          fri: [
+            ['00:00', '12:00'],
+            ['13:00', '24:00'],
+          ],
+        }),
+      ).success,
+    ).toBe(true);
   });
 });

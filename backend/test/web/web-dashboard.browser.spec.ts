@@ -27,12 +27,22 @@ type HTMLInputElement = any;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
 if (!HAVE_CHROMIUM) {
-  console.warn(`SKIPPING the web dashboard browser tests: no Chromium at ${CHROMIUM}. Install Debian's "chromium" package (apt-get install chromium), as .ci/run does, or set CHROMIUM_PATH.`);
+  console.warn(
+    `SKIPPING the web dashboard browser tests: no Chromium at ${CHROMIUM}. Install Debian's "chromium" package (apt-get install chromium), as .ci/run does, or set CHROMIUM_PATH.`,
+  );
 }
 const describeInBrowser = HAVE_CHROMIUM ? describe : describe.skip;
 
 // As the machine's own Chromium wants it: headless, no sandbox as root, no GPU, no calls home.
-const LAUNCH_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+const LAUNCH_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
 const DESKTOP = { width: 1366, height: 900 };
 const TABLET = { width: 820, height: 1180 };
 
@@ -70,8 +80,10 @@ describeInBrowser('web dashboard in Chromium against the real backend', () => {
     await p.screenshot({ path: join(OUTPUT_DIR, `${name}.png`), fullPage: true });
   };
   /** data-value of every cell of a table, row by row. */
-  const tableValues = (p: Page, name: string) => p.$$eval(`table[data-table="${name}"] tbody tr`, (trs) =>
-    trs.filter((tr) => !tr.querySelector('td.empty')).map((tr) => [...tr.children].map((c) => (c as HTMLElement).dataset.value ?? '')));
+  const tableValues = (p: Page, name: string) =>
+    p.$$eval(`table[data-table="${name}"] tbody tr`, (trs) =>
+      trs.filter((tr) => !tr.querySelector('td.empty')).map((tr) => [...tr.children].map((c) => (c as HTMLElement).dataset.value ?? '')),
+    );
   const exportCsv = async (p: Page, name: string, saveAs: string) => {
     const [download] = await Promise.all([p.waitForEvent('download'), p.click(`button[data-export="${name}"]`)]);
     const path = join(OUTPUT_DIR, saveAs);
@@ -79,10 +91,15 @@ describeInBrowser('web dashboard in Chromium against the real backend', () => {
     return { rows: parseCsv(readFileSync(path, 'utf8')), fileName: download.suggestedFilename(), raw: readFileSync(path) };
   };
   const watch = (c: BrowserContext) => {
-    c.on('request', (r) => { requests.push(r.url()); if (r.url().includes('/api/analytics/')) analyticsUrls.push(r.url()); });
+    c.on('request', (r) => {
+      requests.push(r.url());
+      if (r.url().includes('/api/analytics/')) analyticsUrls.push(r.url());
+    });
     c.on('page', (p) => {
       p.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-      p.on('console', (m) => { if (m.type() === 'error' && !/status of 4\d\d/.test(m.text())) problems.push(`console: ${m.text()}`); });
+      p.on('console', (m) => {
+        if (m.type() === 'error' && !/status of 4\d\d/.test(m.text())) problems.push(`console: ${m.text()}`);
+      });
     });
   };
   const signIn = async (p: Page, key: string) => {
@@ -129,7 +146,7 @@ describeInBrowser('web dashboard in Chromium against the real backend', () => {
     expect(requests.filter((u) => u.includes(f.viewer) || u.includes(f.a.apiKey))).toEqual([]);
   });
 
-  step('offers the stores of the key\'s organisation in the picker, with their time zone', async () => {
+  step("offers the stores of the key's organisation in the picker, with their time zone", async () => {
     const { stores } = await api('/api/dashboard/stores');
     expect(stores.map((s: { store_id: string }) => s.store_id)).toEqual([STORE_B.storeId, STORE_A.storeId].sort());
     const options = await page.$$eval('#store-picker option', (os) => os.map((o) => (o as HTMLOptionElement).value));
@@ -147,19 +164,27 @@ describeInBrowser('web dashboard in Chromium against the real backend', () => {
     expect(await page.textContent('[data-metric=footfall]')).toBe(fmtCount(live.footfall));
     expect(await page.getAttribute('[data-metric=occupancy]', 'data-value')).toBe(String(live.occupancy));
     expect(await page.getAttribute('[data-metric=date]', 'data-value')).toBe(live.date);
-    const entries = <T>(o: Record<string, T>) => Object.keys(o).sort().map((k) => [k, o[k]] as const);
-    expect(await tableValues(page, 'live-zones')).toEqual(entries(live.zones).map(([k, z]: any) => [k, String(z.entries), String(z.unique_visitors), String(z.avg_dwell)]));
+    const entries = <T>(o: Record<string, T>) =>
+      Object.keys(o)
+        .sort()
+        .map((k) => [k, o[k]] as const);
+    expect(await tableValues(page, 'live-zones')).toEqual(
+      entries(live.zones).map(([k, z]: any) => [k, String(z.entries), String(z.unique_visitors), String(z.avg_dwell)]),
+    );
     expect(await tableValues(page, 'live-shelves')).toEqual(entries(live.shelves).map(([k, s]: any) => [k, String(s.interactions), String(s.avg_dwell)]));
     // Queues: the people waiting now by the latest heartbeat (with the reading's age), and today's waits.
     const queueIds = [...new Set([...Object.keys(live.queues), ...live.queue_lengths.map((q: any) => q.queue_id)])].sort();
     expect(live.queue_lengths.find((q: any) => q.queue_id === 'checkout_1')).toMatchObject({ length: f.queueLength, camera_id: 'cam_entrance' });
-    expect(await tableValues(page, 'live-queues')).toEqual(queueIds.map((k) => {
-      const q = live.queues[k] ?? { waits: 0, avg_wait: 0, max_wait: 0 };
-      const now = live.queue_lengths.find((r: any) => r.queue_id === k);
-      return [k, now ? String(now.length) : '', String(q.waits), String(q.avg_wait), String(q.max_wait)];
-    }));
-    expect(await page.textContent('table[data-table="live-queues"] tr:has(th[data-value="checkout_1"]) td[data-col="waiting_now"]'))
-      .toMatch(new RegExp(`^${f.queueLength} waiting · \\d+ s ago$`));
+    expect(await tableValues(page, 'live-queues')).toEqual(
+      queueIds.map((k) => {
+        const q = live.queues[k] ?? { waits: 0, avg_wait: 0, max_wait: 0 };
+        const now = live.queue_lengths.find((r: any) => r.queue_id === k);
+        return [k, now ? String(now.length) : '', String(q.waits), String(q.avg_wait), String(q.max_wait)];
+      }),
+    );
+    expect(await page.textContent('table[data-table="live-queues"] tr:has(th[data-value="checkout_1"]) td[data-col="waiting_now"]')).toMatch(
+      new RegExp(`^${f.queueLength} waiting · \\d+ s ago$`),
+    );
     const cams = await tableValues(page, 'live-cameras');
     expect(cams.map((c) => [c[0], c[2], c[3]])).toEqual(live.cameras.map((c: any) => [c.camera_id, c.status, c.last_heartbeat ?? '']));
     expect(cams.find((c) => c[0] === 'cam_entrance')![2]).toBe('online');
@@ -176,18 +201,34 @@ describeInBrowser('web dashboard in Chromium against the real backend', () => {
     expect(await page.textContent('[data-metric="cameras-online"] + .card-note')).toBe('1 not analysing · 1 offline');
     // Times on the page are the store's, not the browser's (Tokyo).
     const hb = await page.textContent('table[data-table="live-cameras"] td[data-col="last_heartbeat_utc"]');
-    const nyTime = new Intl.DateTimeFormat('en-US', { timeZone: STORE_A.timezone, hourCycle: 'h23', hour: '2-digit', minute: '2-digit' })
-      .format(new Date(live.cameras.find((c: any) => c.camera_id === 'cam_entrance').last_heartbeat));
+    const nyTime = new Intl.DateTimeFormat('en-US', { timeZone: STORE_A.timezone, hourCycle: 'h23', hour: '2-digit', minute: '2-digit' }).format(
+      new Date(live.cameras.find((c: any) => c.camera_id === 'cam_entrance').last_heartbeat),
+    );
     expect(hb).toContain(nyTime);
     await shot(page, 'live');
 
     // New visitors and a heartbeat arrive; the open page picks them up on its own.
-    await page.evaluate(() => { (window as any).__sameDocument = true; });
+    await page.evaluate(() => {
+      (window as any).__sameDocument = true;
+    });
     const now = Date.now();
-    await f.send(f.a, [0, 1, 2].map((i) => ({ type: 'entrance' as const, event_id: `live-extra-${i}`, ts: new Date(now - 5000 - i * 1000).toISOString(), direction: 'in' as const, person_key: `live-extra-${i}` })));
+    await f.send(
+      f.a,
+      [0, 1, 2].map((i) => ({
+        type: 'entrance' as const,
+        event_id: `live-extra-${i}`,
+        ts: new Date(now - 5000 - i * 1000).toISOString(),
+        direction: 'in' as const,
+        person_key: `live-extra-${i}`,
+      })),
+    );
     await f.heartbeat(f.aFloor);
-    await page.waitForFunction((n) => document.querySelector('[data-metric=footfall]')?.getAttribute('data-value') === String(n), live.footfall + 3, { timeout: 15_000 });
-    await page.waitForFunction(() => document.querySelector('[data-metric="cameras-online"]')?.getAttribute('data-value') === '2', undefined, { timeout: 15_000 });
+    await page.waitForFunction((n) => document.querySelector('[data-metric=footfall]')?.getAttribute('data-value') === String(n), live.footfall + 3, {
+      timeout: 15_000,
+    });
+    await page.waitForFunction(() => document.querySelector('[data-metric="cameras-online"]')?.getAttribute('data-value') === '2', undefined, {
+      timeout: 15_000,
+    });
     expect(await page.textContent('[data-metric="cameras-online"] + .card-note')).toBe('1 not analysing');
     expect(await page.evaluate(() => (window as any).__sameDocument)).toBe(true);
     const after = await api(`/api/dashboard/live?store_id=${STORE_A.storeId}`);
@@ -195,14 +236,17 @@ describeInBrowser('web dashboard in Chromium against the real backend', () => {
     expect(await page.getAttribute('[data-metric=occupancy]', 'data-value')).toBe(String(after.occupancy));
   });
 
-  step('exports the live zone table as CSV with a header row and the API\'s numbers', async () => {
+  step("exports the live zone table as CSV with a header row and the API's numbers", async () => {
     const live = await api(`/api/dashboard/live?store_id=${STORE_A.storeId}`);
     const csv = await exportCsv(page, 'live-zones', 'live-zones.csv');
     expect(csv.fileName).toBe(`wink_${STORE_A.storeId}_zones_${live.date}.csv`);
     expect(csv.raw.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf])); // UTF-8 BOM for spreadsheets
     expect(csv.rows[0]).toEqual(['zone_id', 'entries', 'unique_visitors', 'avg_dwell_seconds']);
-    expect(csv.rows.slice(1).map((r) => [r[0], Number(r[1]), Number(r[2]), Number(r[3])]))
-      .toEqual(Object.keys(live.zones).sort().map((z) => [z, live.zones[z].entries, live.zones[z].unique_visitors, live.zones[z].avg_dwell]));
+    expect(csv.rows.slice(1).map((r) => [r[0], Number(r[1]), Number(r[2]), Number(r[3])])).toEqual(
+      Object.keys(live.zones)
+        .sort()
+        .map((z) => [z, live.zones[z].entries, live.zones[z].unique_visitors, live.zones[z].avg_dwell]),
+    );
     const cams = await exportCsv(page, 'live-cameras', 'live-cameras.csv');
     expect(cams.rows[0]).toEqual(['camera_id', 'name', 'status', 'stream_state', 'last_heartbeat_utc', 'capabilities']);
     expect(cams.rows.find((r) => r[0] === 'cam_stockroom')!.slice(2, 4)).toEqual(['not_analysing', 'reconnecting']);
@@ -211,19 +255,34 @@ describeInBrowser('web dashboard in Chromium against the real backend', () => {
 
   step('shows history by day and by hour in store-local time, with charts, matching the API', async () => {
     /** Footfall table row of a history bucket: bucket, footfall, share analysed, occupancy at the end, average, peak, closed out. */
-    const footfallRow = (b: any): string[] => [b.bucket, String(b.footfall), b.completeness.store === null ? '' : String(b.completeness.store), String(b.occupancy), b.occupancy_avg === null ? '' : String(b.occupancy_avg), b.occupancy_peak === null ? '' : String(b.occupancy_peak), String(b.closed_out)];
+    const footfallRow = (b: any): string[] => [
+      b.bucket,
+      String(b.footfall),
+      b.completeness.store === null ? '' : String(b.completeness.store),
+      String(b.occupancy),
+      b.occupancy_avg === null ? '' : String(b.occupancy_avg),
+      b.occupancy_peak === null ? '' : String(b.occupancy_peak),
+      String(b.closed_out),
+    ];
     /** The average and the share analysed of the bucket still running move between the API's answer and the page's: not compared. */
     const settled = (rows: string[][]) => {
       let running = -1;
-      rows.forEach((r, i) => { if (r[4] !== '') running = i; });
+      rows.forEach((r, i) => {
+        if (r[4] !== '') running = i;
+      });
       return rows.map((r, i) => (i === running ? [r[0], r[1], '(running)', r[3], '(running)', ...r.slice(5)] : r));
     };
     /** Buckets the page marks incomplete (row class, badge text), and the API's; the running bucket left out of both. */
-    const marked = async () => (await page.$$eval('table[data-table="history-footfall"] tbody tr.incomplete', (trs) =>
-      trs.map((tr) => [tr.querySelector('th')!.dataset.value, /Incomplete$/.test(tr.querySelector('td[data-col="completeness"]')!.textContent ?? '')])));
+    const marked = async () =>
+      await page.$$eval('table[data-table="history-footfall"] tbody tr.incomplete', (trs) =>
+        trs.map((tr) => [tr.querySelector('th')!.dataset.value, /Incomplete$/.test(tr.querySelector('td[data-col="completeness"]')!.textContent ?? '')]),
+      );
     const runningIndex = (v: any) => v.buckets.reduce((r: number, b: any, i: number) => (b.occupancy_avg !== null ? i : r), -1);
     const settledBuckets = (v: any) => v.buckets.filter((_b: any, i: number) => i !== runningIndex(v));
-    const incompleteOf = (v: any) => settledBuckets(v).filter((b: any) => b.completeness.incomplete).map((b: any) => [b.bucket, true]);
+    const incompleteOf = (v: any) =>
+      settledBuckets(v)
+        .filter((b: any) => b.completeness.incomplete)
+        .map((b: any) => [b.bucket, true]);
     const settledLabels = (v: any) => new Set(settledBuckets(v).map((b: any) => b.bucket));
     await page.click('nav a[data-view=history]');
     await page.waitForSelector('table[data-table="history-footfall"] tbody th');
@@ -233,7 +292,11 @@ describeInBrowser('web dashboard in Chromium against the real backend', () => {
     expect(byDay.buckets).toHaveLength(7);
     expect(settled(await tableValues(page, 'history-footfall'))).toEqual(settled(byDay.buckets.map(footfallRow)));
     expect(await page.$$eval('.view-history .chart-plot canvas', (cs) => cs.length)).toBeGreaterThanOrEqual(3);
-    const zoneRows = byDay.buckets.flatMap((b: any) => Object.keys(b.zones).sort().map((z) => [b.bucket, z, String(b.zones[z].entries), String(b.zones[z].unique_visitors), String(b.zones[z].avg_dwell)]));
+    const zoneRows = byDay.buckets.flatMap((b: any) =>
+      Object.keys(b.zones)
+        .sort()
+        .map((z) => [b.bucket, z, String(b.zones[z].entries), String(b.zones[z].unique_visitors), String(b.zones[z].avg_dwell)]),
+    );
     expect(await tableValues(page, 'history-zones')).toEqual(zoneRows);
     // The outage day (3 of its 24 hours not analysed) is marked: hatched bar, a badge and a faded row, a legend.
     expect(byDay.completeness_threshold).toBe(0.9);
@@ -242,8 +305,12 @@ describeInBrowser('web dashboard in Chromium against the real backend', () => {
     expect((await marked()).filter(([b]) => settledLabels(byDay).has(b))).toEqual(incompleteOf(byDay));
     expect(await page.getAttribute('[data-legend=completeness]', 'data-threshold')).toBe('0.9');
     expect(await page.textContent('[data-legend=completeness]')).toContain('less than 90 % of the day analysed');
-    expect(await page.getAttribute('[data-chart=footfall]', 'aria-label')).toContain(`Incomplete (less than 90 % of the day analysed, hatched): ${f.outage.date}`);
-    expect(await page.textContent(`table[data-table="history-footfall"] tr:has(th[data-value="${f.outage.date}"]) td[data-col="completeness"]`)).toBe('87 % · Incomplete');
+    expect(await page.getAttribute('[data-chart=footfall]', 'aria-label')).toContain(
+      `Incomplete (less than 90 % of the day analysed, hatched): ${f.outage.date}`,
+    );
+    expect(await page.textContent(`table[data-table="history-footfall"] tr:has(th[data-value="${f.outage.date}"]) td[data-col="completeness"]`)).toBe(
+      '87 % · Incomplete',
+    );
     await shot(page, 'history-day');
 
     await page.check('#granularity-hour');
@@ -261,14 +328,21 @@ describeInBrowser('web dashboard in Chromium against the real backend', () => {
     expect(await page.textContent(`table[data-table="history-footfall"] tr:has(th[data-value="${from}T10:00"]) td[data-col="completeness"]`)).toBe('—');
     const queueCsv = await exportCsv(page, 'history-queues', 'history-queues-by-hour.csv');
     expect(queueCsv.rows[0]).toEqual(['local_hour', 'queue_id', 'waits', 'avg_wait_seconds', 'max_wait_seconds']);
-    expect(queueCsv.rows.slice(1)).toEqual(byHour.buckets.flatMap((b: any) => Object.keys(b.queues).sort()
-      .map((q) => [b.bucket, q, String(b.queues[q].waits), String(b.queues[q].avg_wait), String(b.queues[q].max_wait)])));
+    expect(queueCsv.rows.slice(1)).toEqual(
+      byHour.buckets.flatMap((b: any) =>
+        Object.keys(b.queues)
+          .sort()
+          .map((q) => [b.bucket, q, String(b.queues[q].waits), String(b.queues[q].avg_wait), String(b.queues[q].max_wait)]),
+      ),
+    );
     await shot(page, 'history-hour');
   });
 
   step('runs the spike report: progress while the server computes it, then spikes marked with expected vs actual', async () => {
     const statuses: number[] = [];
-    const onResponse = (r: { url(): string; status(): number }) => { if (r.url().includes('/api/analytics/')) statuses.push(r.status()); };
+    const onResponse = (r: { url(): string; status(): number }) => {
+      if (r.url().includes('/api/analytics/')) statuses.push(r.status());
+    };
     page.on('response', onResponse);
     await page.click('nav a[data-view=analytics]');
     await page.waitForFunction(() => /being prepared/.test(document.querySelector('[data-pending="spike report"]')?.textContent ?? ''));
@@ -281,9 +355,18 @@ describeInBrowser('web dashboard in Chromium against the real backend', () => {
     expect(await page.getAttribute('[data-section=spikes] .computed-note', 'data-report-id')).toBe(spikeReport.report_id);
     const spikes = spikeReport.result.spikes;
     expect(spikes.some((s: any) => s.local.startsWith(`${f.spike.date}T${f.spike.hour}:00`))).toBe(true);
-    expect(await tableValues(page, 'spikes')).toEqual(spikes.map((s: any) => [
-      s.local, String(s.count), String(s.expected), String(Math.round((s.count - s.expected) * 100) / 100), String(s.threshold), String(s.score), String(s.p_value), s.baseline,
-    ]));
+    expect(await tableValues(page, 'spikes')).toEqual(
+      spikes.map((s: any) => [
+        s.local,
+        String(s.count),
+        String(s.expected),
+        String(Math.round((s.count - s.expected) * 100) / 100),
+        String(s.threshold),
+        String(s.score),
+        String(s.p_value),
+        s.baseline,
+      ]),
+    );
     const label = await page.getAttribute('[data-chart=spikes]', 'aria-label');
     expect(label).toContain(`${f.spike.date} ${f.spike.hour}:00 had`);
     expect(await page.textContent('[data-summary=spikes]')).toContain(`${spikeReport.result.summary.spikes} spike`);
@@ -309,7 +392,9 @@ describeInBrowser('web dashboard in Chromium against the real backend', () => {
     await page.waitForSelector('[data-pending="promotion report"]');
     await page.waitForSelector('table[data-table="promo-lift"]', { timeout: 60_000 });
     expect(analyticsUrls.some((u) => u.includes(`start_date=${f.promo.start}&end_date=${f.promo.end}&zone_id=electronics`))).toBe(true);
-    const promoReport = await report(`/api/analytics/promo?store_id=${STORE_A.storeId}&start_date=${f.promo.start}&end_date=${f.promo.end}&zone_id=electronics&baseline_weeks=4&control_store_ids=${STORE_B.storeId}`);
+    const promoReport = await report(
+      `/api/analytics/promo?store_id=${STORE_A.storeId}&start_date=${f.promo.start}&end_date=${f.promo.end}&zone_id=electronics&baseline_weeks=4&control_store_ids=${STORE_B.storeId}`,
+    );
     expect(await page.getAttribute('[data-section=promo] .computed-note', 'data-report-id')).toBe(promoReport.report_id);
     const metrics = Object.entries(promoReport.result.metrics) as [string, any][];
     const rows = await tableValues(page, 'promo-lift');
@@ -326,7 +411,9 @@ describeInBrowser('web dashboard in Chromium against the real backend', () => {
     // The outage day is in the promotion week: left out like a missing day, and the page says so.
     expect(promoReport.result.promo.incomplete_dates).toEqual([f.outage.date]);
     expect(await page.getAttribute('[data-left-out=promo]', 'data-dates')).toBe(f.outage.date);
-    expect(await page.textContent('[data-left-out=promo]')).toContain(`1 day left out (treated as missing): an hour of it was analysed less than 90 %. Promotion: ${f.outage.date} (11:00, 12:00, 13:00); baseline: none.`);
+    expect(await page.textContent('[data-left-out=promo]')).toContain(
+      `1 day left out (treated as missing): an hour of it was analysed less than 90 %. Promotion: ${f.outage.date} (11:00, 12:00, 13:00); baseline: none.`,
+    );
     const csv = await exportCsv(page, 'promo-lift', 'promo-lift.csv');
     expect(csv.rows[0]).toEqual(['metric', 'promo', 'baseline', 'lift_pct', 'ci95_pct_low', 'ci95_pct_high', 'p_value', 'significant', 'note']);
     const dwellCsv = csv.rows.find((r) => r[0] === 'avg_dwell_seconds')!;
@@ -337,7 +424,11 @@ describeInBrowser('web dashboard in Chromium against the real backend', () => {
   step('opens on the promotion week an address names (npm run demo prints one): its dates in the form, its report at once', async () => {
     const promoReport = await report(`/api/analytics/promo?store_id=${STORE_A.storeId}&start_date=${f.promo.start}&end_date=${f.promo.end}&baseline_weeks=4`);
     await page.goto(`${origin}/#/analytics?store=${STORE_A.storeId}&promo_start=${f.promo.start}&promo_end=${f.promo.end}`);
-    await page.waitForFunction((id) => document.querySelector('[data-section=promo] .computed-note')?.getAttribute('data-report-id') === id, promoReport.report_id, { timeout: 60_000 });
+    await page.waitForFunction(
+      (id) => document.querySelector('[data-section=promo] .computed-note')?.getAttribute('data-report-id') === id,
+      promoReport.report_id,
+      { timeout: 60_000 },
+    );
     expect(await page.inputValue('[data-section=promo] input[name=start_date]')).toBe(f.promo.start);
     expect(await page.inputValue('[data-section=promo] input[name=end_date]')).toBe(f.promo.end);
     expect(page.url()).toContain(`promo_start=${f.promo.start}&promo_end=${f.promo.end}`);
@@ -352,7 +443,9 @@ describeInBrowser('web dashboard in Chromium against the real backend', () => {
   step('shows a server-side validation error next to the promotion form', async () => {
     await page.fill('[data-section=promo] input[name=zone_id]', 'no_such_zone');
     await page.click('[data-section=promo] button[type=submit]');
-    await page.waitForFunction(() => /zone no_such_zone has no recorded visits/.test(document.querySelector('[data-section=promo] [role=alert]')?.textContent ?? ''));
+    await page.waitForFunction(() =>
+      /zone no_such_zone has no recorded visits/.test(document.querySelector('[data-section=promo] [role=alert]')?.textContent ?? ''),
+    );
     expect(await page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.name)).toBe('zone_id');
     await page.fill('[data-section=promo] input[name=zone_id]', '');
   });
@@ -363,12 +456,14 @@ describeInBrowser('web dashboard in Chromium against the real backend', () => {
       await page.waitForSelector(`.view-${view} table`);
       const issues = await page.evaluate(() => {
         const out: string[] = [];
-        for (const el of document.querySelectorAll("input, select, textarea") as HTMLInputElement[]) {
+        for (const el of document.querySelectorAll('input, select, textarea') as HTMLInputElement[]) {
           if (el.type === 'hidden') continue;
           if (!(el.labels?.length || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby'))) out.push(`unlabelled ${el.tagName} ${el.name}`);
         }
-        for (const b of document.querySelectorAll('button, a[href]')) if (!(b.textContent?.trim() || b.getAttribute('aria-label'))) out.push(`nameless ${b.outerHTML.slice(0, 60)}`);
-        for (const t of document.querySelectorAll('table[data-table]')) { // uPlot's legend sits inside the chart's role=img
+        for (const b of document.querySelectorAll('button, a[href]'))
+          if (!(b.textContent?.trim() || b.getAttribute('aria-label'))) out.push(`nameless ${b.outerHTML.slice(0, 60)}`);
+        for (const t of document.querySelectorAll('table[data-table]')) {
+          // uPlot's legend sits inside the chart's role=img
           if (!t.querySelector('caption')?.textContent?.trim()) out.push(`table without caption ${t.dataset.table}`);
           if (t.querySelectorAll('thead th[scope=col]').length === 0) out.push(`table without column headers ${t.dataset.table}`);
         }
@@ -386,10 +481,12 @@ describeInBrowser('web dashboard in Chromium against the real backend', () => {
     const order: string[] = [];
     for (let i = 0; i < 25; i++) {
       await page.keyboard.press('Tab');
-      order.push(await page.evaluate(() => {
-        const a = document.activeElement as HTMLElement;
-        return a.id || a.dataset.view || a.dataset.export || a.className || a.tagName;
-      }));
+      order.push(
+        await page.evaluate(() => {
+          const a = document.activeElement as HTMLElement;
+          return a.id || a.dataset.view || a.dataset.export || a.className || a.tagName;
+        }),
+      );
     }
     const at = (x: string) => order.indexOf(x);
     expect(order[0]).toBe('skip-link');
@@ -403,7 +500,15 @@ describeInBrowser('web dashboard in Chromium against the real backend', () => {
   });
 
   step('works on a tablet (820×1180, touch) without horizontal scrolling', async () => {
-    const tablet = await browser.newContext({ viewport: TABLET, hasTouch: true, isMobile: true, deviceScaleFactor: 1, acceptDownloads: true, locale: 'en-US', timezoneId: 'Europe/Berlin' });
+    const tablet = await browser.newContext({
+      viewport: TABLET,
+      hasTouch: true,
+      isMobile: true,
+      deviceScaleFactor: 1,
+      acceptDownloads: true,
+      locale: 'en-US',
+      timezoneId: 'Europe/Berlin',
+    });
     watch(tablet);
     const p = await tablet.newPage();
     await signIn(p, f.viewer);
@@ -421,7 +526,8 @@ describeInBrowser('web dashboard in Chromium against the real backend', () => {
     expect(await overflow()).toBeLessThanOrEqual(0);
     // Touch targets: buttons, links and fields are at least 40 px tall.
     const small = await p.$$eval('button, .nav-link, select, input:not([type=checkbox]):not([type=radio])', (els) =>
-      els.filter((e) => (e as HTMLElement).offsetParent !== null && e.getBoundingClientRect().height < 40).map((e) => e.outerHTML.slice(0, 80)));
+      els.filter((e) => (e as HTMLElement).offsetParent !== null && e.getBoundingClientRect().height < 40).map((e) => e.outerHTML.slice(0, 80)),
+    );
     expect(small).toEqual([]);
     await shot(p, 'tablet-analytics');
     await tablet.close();
@@ -433,7 +539,7 @@ describeInBrowser('web dashboard in Chromium against the real backend', () => {
     expect(await page.evaluate(() => sessionStorage.getItem('wink.viewerKey'))).toBeNull();
   });
 
-  step('made no request outside the app\'s origin, and the page logged no errors (CSP violations included)', async () => {
+  step("made no request outside the app's origin, and the page logged no errors (CSP violations included)", async () => {
     const outside = requests.filter((u) => !u.startsWith(`${origin}/`) && !u.startsWith('blob:') && !u.startsWith('data:'));
     expect(outside).toEqual([]);
     expect(requests.length).toBeGreaterThan(20);

@@ -61,8 +61,14 @@ const PROFILE = [3, 4, 6, 8, 7, 6, 5, 6, 8, 9, 6, 4];
  * queue, and leave. Nothing later than `untilMs` is produced (today stops at "now").
  */
 export function storeTraffic(opts: {
-  tag: string; tz: string; dates: string[]; untilMs: number; seed: number; full: boolean;
-  promo?: { start: string; end: string }; spike?: { date: string; hour: number; extra: number };
+  tag: string;
+  tz: string;
+  dates: string[];
+  untilMs: number;
+  seed: number;
+  full: boolean;
+  promo?: { start: string; end: string };
+  spike?: { date: string; hour: number; extra: number };
 }): StoreEvent[] {
   const random = seededRandom(opts.seed);
   const events: StoreEvent[] = [];
@@ -85,16 +91,41 @@ export function storeTraffic(opts: {
           const zoneEnter = t + 30_000;
           const dwell = Math.round(40 + random() * 200 + (inPromo ? 60 : 0));
           const zoneExit = zoneEnter + dwell * 1000;
-          visit.push({ type: 'zone', event_id: `${p}-zone`, ts: iso(zoneExit), zone_id: random() < 0.6 ? 'electronics' : 'grocery', enter_ts: iso(zoneEnter), exit_ts: iso(zoneExit), dwell_seconds: dwell, person_key: p });
+          visit.push({
+            type: 'zone',
+            event_id: `${p}-zone`,
+            ts: iso(zoneExit),
+            zone_id: random() < 0.6 ? 'electronics' : 'grocery',
+            enter_ts: iso(zoneEnter),
+            exit_ts: iso(zoneExit),
+            dwell_seconds: dwell,
+            person_key: p,
+          });
           if (random() < (inPromo ? 0.85 : 0.4)) {
             const shelfDwell = Math.round((3 + random() * 20) * 10) / 10;
-            visit.push({ type: 'shelf', event_id: `${p}-shelf`, ts: iso(zoneEnter + 10_000), shelf_id: random() < 0.7 ? 'shelf_A1' : 'shelf_B2', dwell_seconds: shelfDwell, person_key: p });
+            visit.push({
+              type: 'shelf',
+              event_id: `${p}-shelf`,
+              ts: iso(zoneEnter + 10_000),
+              shelf_id: random() < 0.7 ? 'shelf_A1' : 'shelf_B2',
+              dwell_seconds: shelfDwell,
+              person_key: p,
+            });
           }
           last = zoneExit;
           if (random() < 0.5) {
             const qEnter = zoneExit + 10_000;
             const wait = Math.round(20 + random() * 180);
-            visit.push({ type: 'queue', event_id: `${p}-queue`, ts: iso(qEnter + wait * 1000), queue_id: 'checkout_1', enter_ts: iso(qEnter), exit_ts: iso(qEnter + wait * 1000), wait_seconds: wait, person_key: p });
+            visit.push({
+              type: 'queue',
+              event_id: `${p}-queue`,
+              ts: iso(qEnter + wait * 1000),
+              queue_id: 'checkout_1',
+              enter_ts: iso(qEnter),
+              exit_ts: iso(qEnter + wait * 1000),
+              wait_seconds: wait,
+              person_key: p,
+            });
             last = qEnter + wait * 1000;
           }
         } else {
@@ -121,9 +152,28 @@ function todayTraffic(tag: string, tz: string, today: string, nowMs: number, cou
     const end = Math.min(nowMs - 1000, t + 60_000);
     const dwell = Math.max(0, Math.round((end - t) / 1000));
     events.push({ type: 'entrance', event_id: `${p}-in`, ts: iso(t), direction: 'in', person_key: p });
-    events.push({ type: 'zone', event_id: `${p}-zone`, ts: iso(t + dwell * 1000), zone_id: v % 3 === 0 ? 'grocery' : 'electronics', enter_ts: iso(t), exit_ts: iso(t + dwell * 1000), dwell_seconds: dwell, person_key: p });
+    events.push({
+      type: 'zone',
+      event_id: `${p}-zone`,
+      ts: iso(t + dwell * 1000),
+      zone_id: v % 3 === 0 ? 'grocery' : 'electronics',
+      enter_ts: iso(t),
+      exit_ts: iso(t + dwell * 1000),
+      dwell_seconds: dwell,
+      person_key: p,
+    });
     if (v % 2 === 0) events.push({ type: 'shelf', event_id: `${p}-shelf`, ts: iso(t), shelf_id: 'shelf_A1', dwell_seconds: 4 + (v % 7), person_key: p });
-    if (v % 3 !== 2) events.push({ type: 'queue', event_id: `${p}-queue`, ts: iso(t + dwell * 1000), queue_id: v % 4 === 0 ? 'checkout_2' : 'checkout_1', enter_ts: iso(t), exit_ts: iso(t + dwell * 1000), wait_seconds: dwell, person_key: p });
+    if (v % 3 !== 2)
+      events.push({
+        type: 'queue',
+        event_id: `${p}-queue`,
+        ts: iso(t + dwell * 1000),
+        queue_id: v % 4 === 0 ? 'checkout_2' : 'checkout_1',
+        enter_ts: iso(t),
+        exit_ts: iso(t + dwell * 1000),
+        wait_seconds: dwell,
+        person_key: p,
+      });
     if (v % 4 !== 0) events.push({ type: 'entrance', event_id: `${p}-out`, ts: iso(end), direction: 'out', person_key: p });
   }
   return events;
@@ -139,9 +189,27 @@ export async function startWebFixture(): Promise<WebFixture> {
   const t = await startTestApp({ runWorkers: true, rollupDebounceMs: 50, reportWaitMs: 0, jobLockMs: 5000 });
   const all = ['entrance', 'zones', 'shelves', 'queue'];
   const a = await provisionCamera(t, { storeId: STORE_A.storeId, cameraId: 'cam_entrance', timezone: STORE_A.timezone, capabilities: all });
-  const aFloor = await provisionCamera(t, { orgId: a.orgId, storeId: STORE_A.storeId, cameraId: 'cam_floor', timezone: STORE_A.timezone, capabilities: ['zones', 'shelves'] });
-  const aStock = await provisionCamera(t, { orgId: a.orgId, storeId: STORE_A.storeId, cameraId: 'cam_stockroom', timezone: STORE_A.timezone, capabilities: ['zones'] });
-  const b = await provisionCamera(t, { orgId: a.orgId, storeId: STORE_B.storeId, cameraId: 'cam_door', timezone: STORE_B.timezone, capabilities: ['entrance'] });
+  const aFloor = await provisionCamera(t, {
+    orgId: a.orgId,
+    storeId: STORE_A.storeId,
+    cameraId: 'cam_floor',
+    timezone: STORE_A.timezone,
+    capabilities: ['zones', 'shelves'],
+  });
+  const aStock = await provisionCamera(t, {
+    orgId: a.orgId,
+    storeId: STORE_A.storeId,
+    cameraId: 'cam_stockroom',
+    timezone: STORE_A.timezone,
+    capabilities: ['zones'],
+  });
+  const b = await provisionCamera(t, {
+    orgId: a.orgId,
+    storeId: STORE_B.storeId,
+    cameraId: 'cam_door',
+    timezone: STORE_B.timezone,
+    capabilities: ['entrance'],
+  });
   const other = await provisionCamera(t, { storeId: STORE_OTHER.storeId, cameraId: 'cam_door', timezone: STORE_OTHER.timezone, capabilities: ['entrance'] });
 
   const send = async (cam: ProvisionedCamera, events: StoreEvent[]) => {
@@ -169,24 +237,56 @@ export async function startWebFixture(): Promise<WebFixture> {
   await send(a, storeTraffic({ tag: 'a', tz: STORE_A.timezone, dates: past, untilMs: now, seed: 1, full: true, promo, spike: { ...spike, extra: 45 } }));
   await send(a, todayTraffic('a', STORE_A.timezone, today, now, 24));
   const todayB = localDate(now, STORE_B.timezone);
-  await send(b, storeTraffic({ tag: 'b', tz: STORE_B.timezone, dates: Array.from({ length: HISTORY_DAYS }, (_, i) => addDays(todayB, i - HISTORY_DAYS)), untilMs: now, seed: 3, full: false }));
+  await send(
+    b,
+    storeTraffic({
+      tag: 'b',
+      tz: STORE_B.timezone,
+      dates: Array.from({ length: HISTORY_DAYS }, (_, i) => addDays(todayB, i - HISTORY_DAYS)),
+      untilMs: now,
+      seed: 3,
+      full: false,
+    }),
+  );
   await send(other, storeTraffic({ tag: 'o', tz: STORE_OTHER.timezone, dates: [addDays(today, -1)], untilMs: now, seed: 4, full: false }));
   await drain(t, 120_000);
   // The entrance camera's heartbeats (every 60 s, streaming at its target) from 5 days ago to now, except for a
   // three-hour outage 4 days ago (in the promotion week and the spike report's week): those hours are incomplete.
   const outage = { date: addDays(today, -4), fromHour: 11, toHour: 14 };
-  await sql(t, `INSERT INTO camera_heartbeats (store_id, camera_id, device_ts, received_at, status_data)
+  await sql(
+    t,
+    `INSERT INTO camera_heartbeats (store_id, camera_id, device_ts, received_at, status_data)
     SELECT $1, $2, g, g, '{"stream_state":"streaming","fps":5,"fps_achieved":5,"target_fps":5,"frames_analysed":300,"frames_dropped":0,"interval_s":60}'::jsonb
     FROM generate_series($3::timestamptz, $4::timestamptz, interval '60 seconds') g WHERE NOT (g > $5 AND g < $6)`,
-  [a.storeId, a.cameraId, new Date(localInstant(addDays(today, -5), 0, STORE_A.timezone)), new Date(Date.now() - 1000),
-    new Date(localInstant(outage.date, outage.fromHour, STORE_A.timezone)), new Date(localInstant(outage.date, outage.toHour, STORE_A.timezone))]);
+    [
+      a.storeId,
+      a.cameraId,
+      new Date(localInstant(addDays(today, -5), 0, STORE_A.timezone)),
+      new Date(Date.now() - 1000),
+      new Date(localInstant(outage.date, outage.fromHour, STORE_A.timezone)),
+      new Date(localInstant(outage.date, outage.toHour, STORE_A.timezone)),
+    ],
+  );
   const queueLength = 3;
   await heartbeat(a, { fps: 5, fps_achieved: 5, target_fps: 5, stream_state: 'streaming', queue_lengths: { checkout_1: queueLength } });
   await heartbeat(aStock, { fps: 0, stream_state: 'reconnecting' });
   const k = await t.admin('POST', '/api/admin/api-keys', { org_id: a.orgId, role: 'viewer', name: 'web dashboard test' });
   if (k.status !== 201) throw new Error(`viewer key: ${JSON.stringify(k.body)}`);
   return {
-    t, viewer: k.body.api_key, a, aFloor, aStock, b, other, today, promo, spike, outage, queueLength, send, heartbeat,
+    t,
+    viewer: k.body.api_key,
+    a,
+    aFloor,
+    aStock,
+    b,
+    other,
+    today,
+    promo,
+    spike,
+    outage,
+    queueLength,
+    send,
+    heartbeat,
     close: async () => {
       delete process.env.WEB_DIST_DIR;
       await closeAnalyticsApp(t);

@@ -75,7 +75,7 @@ describe('web dashboard served by the backend', () => {
     expect(health.headers.get('content-security-policy')).toBeNull();
   });
 
-  it('GET /api/dashboard/stores lists the reader\'s organisation\'s stores with their time zones', async () => {
+  it("GET /api/dashboard/stores lists the reader's organisation's stores with their time zones", async () => {
     const r = await t.call('GET', '/api/dashboard/stores', { token: viewer });
     expect(r.status).toBe(200);
     expect(r.body).toEqual({

@@ -40,7 +40,9 @@ describeIfShared([MODEL, `${SEQUENCE}/gt/gt.txt`, `${SEQUENCE}/seqinfo.ini`, `${
 
   it('counts in and out within one passage per direction (measured: in 5 for 4, out 1/1)', () => {
     const { truth, measured } = report;
-    console.log(`TUD-Campus in ${measured.in}/${truth.in}, out ${measured.out}/${truth.out}, MOTA ${report.tracking.mota.toFixed(3)}, IDF1 ${report.tracking.idf1.toFixed(3)}`);
+    console.log(
+      `TUD-Campus in ${measured.in}/${truth.in}, out ${measured.out}/${truth.out}, MOTA ${report.tracking.mota.toFixed(3)}, IDF1 ${report.tracking.idf1.toFixed(3)}`,
+    );
     expect(Math.abs(measured.in - truth.in)).toBeLessThanOrEqual(1);
     expect(Math.abs(measured.out - truth.out)).toBeLessThanOrEqual(1);
   });

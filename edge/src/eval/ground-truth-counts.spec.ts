@@ -14,8 +14,16 @@ const range = (from: number, to: number, step: number) => Array.from({ length: M
 
 // Vertical line x = 100 drawn top→bottom: walking down the screen, the walker's left is +x, so with
 // insideSide 'left' the right half of the image is inside and left→right is "in".
-const LINE: Segment = [[100, 0], [100, 200]];
-const MIDDLE: Polygon = [[50, 0], [150, 0], [150, 200], [50, 200]];
+const LINE: Segment = [
+  [100, 0],
+  [100, 200],
+];
+const MIDDLE: Polygon = [
+  [50, 0],
+  [150, 0],
+  [150, 200],
+  [50, 200],
+];
 const SETUP: CountingSetup = { line: LINE, insideSide: 'left', zones: { middle: MIDDLE } };
 
 describe('groundTruthCounts', () => {
@@ -24,7 +32,10 @@ describe('groundTruthCounts', () => {
     const truth = groundTruthCounts(gt, FPS, SETUP);
     expect(truth.in).toBe(1);
     expect(truth.out).toBe(1);
-    expect(truth.crossings.map((c) => [c.trackId, c.direction])).toEqual([[1, 'in'], [2, 'out']]);
+    expect(truth.crossings.map((c) => [c.trackId, c.direction])).toEqual([
+      [1, 'in'],
+      [2, 'out'],
+    ]);
     // Person 1 is at x = 110 (first frame inside) on frame 10: 0.9 s after frame 1.
     expect(truth.crossings[0].atMs).toBe(900);
   });
@@ -60,7 +71,12 @@ describe('groundTruthCounts', () => {
     expect(frameTimeMs(1, 25, 1000)).toBe(1000);
     expect(frameTimeMs(26, 25, 1000)).toBe(2000);
     expect(groundTruthCounts([], FPS, SETUP)).toEqual({ in: 0, out: 0, crossings: [], visits: [] });
-    expect(lastFrames([person(3, 1, 0), person(7, 1, 0), person(5, 2, 0)])).toEqual(new Map([[1, 7], [2, 5]]));
+    expect(lastFrames([person(3, 1, 0), person(7, 1, 0), person(5, 2, 0)])).toEqual(
+      new Map([
+        [1, 7],
+        [2, 5],
+      ]),
+    );
   });
 });
 

@@ -1,13 +1,5 @@
 import type { Box } from '../vision/geometry.ts';
-import {
-  clearMot,
-  evaluateTracking,
-  formatMotText,
-  identityMatching,
-  maxCardinalityMinCostMatching,
-  parseMotText,
-  type MotBox,
-} from './mot-metrics.ts';
+import { clearMot, evaluateTracking, formatMotText, identityMatching, maxCardinalityMinCostMatching, parseMotText, type MotBox } from './mot-metrics.ts';
 
 /** A 50×100 person standing at slot x (slots are 100 px apart, so different slots never overlap). */
 const at = (slot: number): Box => [slot * 100, 0, slot * 100 + 50, 100];
@@ -43,12 +35,45 @@ describe('parseMotText', () => {
 describe('maxCardinalityMinCostMatching', () => {
   it('prefers two matches over the single cheapest pair (greedy would find one)', () => {
     // Greedy takes (0,0) at 0.1 and strands row 1; the assignment takes (0,1)+(1,0) = 0.85.
-    expect(maxCardinalityMinCostMatching([[0.1, 0.45], [0.4, Infinity]], 2)).toEqual([[0, 1], [1, 0]]);
+    expect(
+      maxCardinalityMinCostMatching(
+        [
+          [0.1, 0.45],
+          [0.4, Infinity],
+        ],
+        2,
+      ),
+    ).toEqual([
+      [0, 1],
+      [1, 0],
+    ]);
   });
 
   it('among equally many matches, picks the cheaper set', () => {
-    expect(maxCardinalityMinCostMatching([[0.1, 0.2], [0.2, 0.4]], 2)).toEqual([[0, 1], [1, 0]]);
-    expect(maxCardinalityMinCostMatching([[0.1, 0.3], [0.3, 0.2]], 2)).toEqual([[0, 0], [1, 1]]);
+    expect(
+      maxCardinalityMinCostMatching(
+        [
+          [0.1, 0.2],
+          [0.2, 0.4],
+        ],
+        2,
+      ),
+    ).toEqual([
+      [0, 1],
+      [1, 0],
+    ]);
+    expect(
+      maxCardinalityMinCostMatching(
+        [
+          [0.1, 0.3],
+          [0.3, 0.2],
+        ],
+        2,
+      ),
+    ).toEqual([
+      [0, 0],
+      [1, 1],
+    ]);
   });
 
   it('handles empty sides', () => {
@@ -66,7 +91,10 @@ describe('evaluateTracking (CLEAR-MOT and IDF1)', () => {
     expect(m.mota).toBe(1);
     expect(m.motpIou).toBe(1);
     expect(m.idf1).toBe(1);
-    expect([...m.idMatching]).toEqual([[1, 10], [2, 20]]);
+    expect([...m.idMatching]).toEqual([
+      [1, 10],
+      [2, 20],
+    ]);
   });
 
   it('one id switch: MOTA 1 − 1/4, IDF1 = 2·2 / (4 + 4)', () => {
@@ -138,7 +166,10 @@ describe('evaluateTracking (CLEAR-MOT and IDF1)', () => {
     const id = identityMatching(gt, pred);
     // Best: 1→8 (2) + 2→7 (2) = 4; the alternative 1→7 (1) + 2→9 (1) = 2.
     expect(id.idtp).toBe(4);
-    expect([...id.matching]).toEqual([[1, 8], [2, 7]]);
+    expect([...id.matching]).toEqual([
+      [1, 8],
+      [2, 7],
+    ]);
   });
 
   it('no predictions: everything missed; no ground truth: MOTA undefined', () => {

@@ -51,9 +51,10 @@ export function parseMotText(text: string): MotBox[] {
 /** MOTChallenge text for boxes (conf 1, no 3-D position), e.g. to score predictions with other tools. */
 export function formatMotText(boxes: readonly MotBox[]): string {
   const r = (n: number) => Math.round(n * 100) / 100;
-  return boxes
-    .map(({ frame, id, box }) => `${frame},${id},${r(box[0])},${r(box[1])},${r(box[2] - box[0])},${r(box[3] - box[1])},1,-1,-1,-1`)
-    .join('\n') + (boxes.length ? '\n' : '');
+  return (
+    boxes.map(({ frame, id, box }) => `${frame},${id},${r(box[0])},${r(box[1])},${r(box[2] - box[0])},${r(box[3] - box[1])},1,-1,-1,-1`).join('\n') +
+    (boxes.length ? '\n' : '')
+  );
 }
 
 export interface MotMetrics {

@@ -21,7 +21,14 @@ import type { TrackFoot } from '../rules/frame-rule.ts';
 import type { PersonDetection } from '../vision/detection.ts';
 import { openFrameSource } from '../vision/frame-source.ts';
 import { segmentLength, type Polygon, type Segment, type Size } from '../vision/geometry.ts';
-import { AUTO_DOOR_BAND_SHARE, DEFAULT_ENTRANCE_COUNTING, DEFAULT_ENTRANCE_DOOR, DEFAULT_ENTRANCE_MARGIN_PX, doorBandAround, type CountingMode } from '../rules/entrance-line.ts';
+import {
+  AUTO_DOOR_BAND_SHARE,
+  DEFAULT_ENTRANCE_COUNTING,
+  DEFAULT_ENTRANCE_DOOR,
+  DEFAULT_ENTRANCE_MARGIN_PX,
+  doorBandAround,
+  type CountingMode,
+} from '../rules/entrance-line.ts';
 import { PersonDetector } from '../vision/person-detector.ts';
 import { ByteTracker, type TrackerOptions } from '../vision/tracker.ts';
 import { groundTruthCounts, summariseEvents, type CountSummary, type CountingSetup } from './ground-truth-counts.ts';
@@ -163,7 +170,8 @@ export function countingSetup(geometry: SequenceGeometry, s: EvalSettings): Coun
     mode: s.countingMode ?? DEFAULT_ENTRANCE_COUNTING,
     marginPx: s.marginPx ?? DEFAULT_ENTRANCE_MARGIN_PX,
     ...((s.door ?? ((s.countingMode ?? DEFAULT_ENTRANCE_COUNTING) === 'late' ? DEFAULT_ENTRANCE_DOOR : undefined)) === 'auto' && geometry.line
-      ? { door: doorBandAround(geometry.line, AUTO_DOOR_BAND_SHARE * segmentLength(geometry.line)) } : {}),
+      ? { door: doorBandAround(geometry.line, AUTO_DOOR_BAND_SHARE * segmentLength(geometry.line)) }
+      : {}),
     ...(s.zoneEnterDebounceMs !== undefined ? { enterDebounceMs: s.zoneEnterDebounceMs } : {}),
     ...(s.zoneExitGraceMs !== undefined ? { exitGraceMs: s.zoneExitGraceMs } : {}),
   };
@@ -246,7 +254,10 @@ function detectionCacheFile(seq: GroundTruthSequence, s: EvalSettings, fps: numb
     const st = statSync(f);
     return `${f}:${st.size}:${st.mtimeMs}`;
   };
-  const key = createHash('sha256').update([stamp(s.model), stamp(seq.video), fps, s.nmsIou, Math.min(LOW_SCORE_FLOOR, s.confidence)].join('|')).digest('hex').slice(0, 16);
+  const key = createHash('sha256')
+    .update([stamp(s.model), stamp(seq.video), fps, s.nmsIou, Math.min(LOW_SCORE_FLOOR, s.confidence)].join('|'))
+    .digest('hex')
+    .slice(0, 16);
   return path.join(cacheDir, `${seq.info.name.replace(/[^A-Za-z0-9._-]/g, '_')}-${fps}fps-${key}.json`);
 }
 

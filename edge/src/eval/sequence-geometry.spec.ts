@@ -7,10 +7,32 @@ import { GeometryFileError, SEQUENCE_GEOMETRY_FILE, findSequenceGeometry, listSe
 const GOOD = {
   frame_size: [640, 480],
   lines: [
-    { id: 'middle', line: [[300, 0], [300, 480]], inside: 'left' },
-    { id: 'left_door', line: [[25, 0], [25, 480]], inside: 'left', door: true },
+    {
+      id: 'middle',
+      line: [
+        [300, 0],
+        [300, 480],
+      ],
+      inside: 'left',
+    },
+    {
+      id: 'left_door',
+      line: [
+        [25, 0],
+        [25, 480],
+      ],
+      inside: 'left',
+      door: true,
+    },
   ],
-  zones: { middle: [[200, 0], [400, 0], [400, 480], [200, 480]] },
+  zones: {
+    middle: [
+      [200, 0],
+      [400, 0],
+      [400, 480],
+      [200, 480],
+    ],
+  },
 };
 const withChange = (change: (g: any) => void): string => {
   const g = JSON.parse(JSON.stringify(GOOD));
@@ -23,8 +45,24 @@ describe('parseSequenceGeometry', () => {
     const g = parseSequenceGeometry(JSON.stringify(GOOD), 'x.json', [640, 480]);
     expect(g.frameSize).toEqual([640, 480]);
     expect(g.lines).toEqual([
-      { id: 'middle', line: [[300, 0], [300, 480]], insideSide: 'left', door: false },
-      { id: 'left_door', line: [[25, 0], [25, 480]], insideSide: 'left', door: true },
+      {
+        id: 'middle',
+        line: [
+          [300, 0],
+          [300, 480],
+        ],
+        insideSide: 'left',
+        door: false,
+      },
+      {
+        id: 'left_door',
+        line: [
+          [25, 0],
+          [25, 480],
+        ],
+        insideSide: 'left',
+        door: true,
+      },
     ]);
     expect(Object.keys(g.zones)).toEqual(['middle']);
   });
@@ -38,16 +76,46 @@ describe('parseSequenceGeometry', () => {
     ['missing id', withChange((g) => delete g.lines[0].id), /lines\[0\]\.id: must be a name/],
     ['duplicate id', withChange((g) => (g.lines[1].id = 'middle')), /lines\[1\]\.id: "middle" is used twice/],
     ['one point', withChange((g) => (g.lines[0].line = [[1, 2]])), /lines\[0\]\.line: must be two points/],
-    ['equal points', withChange((g) => (g.lines[0].line = [[1, 2], [1, 2]])), /lines\[0\]\.line: the two points must differ/],
+    [
+      'equal points',
+      withChange(
+        (g) =>
+          (g.lines[0].line = [
+            [1, 2],
+            [1, 2],
+          ]),
+      ),
+      /lines\[0\]\.line: the two points must differ/,
+    ],
     ['point not numbers', withChange((g) => (g.lines[0].line[1] = ['a', 2])), /lines\[0\]\.line\[1\]: must be a point/],
     ['point far outside', withChange((g) => (g.lines[0].line[1] = [300, 4800])), /lines\[0\]\.line\[1\]: \[300, 4800\] is outside the 640x480 frame/],
     ['door not boolean', withChange((g) => (g.lines[1].door = 'yes')), /lines\[1\]\.door: must be true or false/],
     ['unknown line key', withChange((g) => (g.lines[0].inside_side = 'left')), /lines\[0\]\.inside_side: unknown key/],
-    ['zone of 2 points', withChange((g) => (g.zones.middle = [[0, 0], [1, 1]])), /zones\.middle: polygon needs at least 3 points/],
+    [
+      'zone of 2 points',
+      withChange(
+        (g) =>
+          (g.zones.middle = [
+            [0, 0],
+            [1, 1],
+          ]),
+      ),
+      /zones\.middle: polygon needs at least 3 points/,
+    ],
     ['zones not an object', withChange((g) => (g.zones = [])), /zones: must be an object/],
     ['frame size missing', withChange((g) => delete g.frame_size), /frame_size: must be \[width, height\]/],
     ['frame size of another video', withChange((g) => (g.frame_size = [480, 360])), /frame_size: is 480x360 but the sequence is 640x480/],
-    ['unknown top-level key', withChange((g) => (g.line = [[0, 0], [1, 1]])), /line: unknown key/],
+    [
+      'unknown top-level key',
+      withChange(
+        (g) =>
+          (g.line = [
+            [0, 0],
+            [1, 1],
+          ]),
+      ),
+      /line: unknown key/,
+    ],
   ])('%s → an error naming the field', (_name, text, message) => {
     expect(() => parseSequenceGeometry(text, 'x.json', [640, 480])).toThrow(GeometryFileError);
     expect(() => parseSequenceGeometry(text, 'x.json', [640, 480])).toThrow(message);
@@ -102,9 +170,18 @@ describe('finding a sequence and its geometry', () => {
     writeFileSync(path.join(repo, 'Mine.json'), JSON.stringify(GOOD));
     expect(loadSequence(path.join(sequences, 'Mine'), undefined, repo)).toMatchObject({
       geometrySource: path.join(repo, 'Mine.json'),
-      geometry: { line: [[300, 0], [300, 480]], insideSide: 'left' },
+      geometry: {
+        line: [
+          [300, 0],
+          [300, 480],
+        ],
+        insideSide: 'left',
+      },
     });
-    writeFileSync(path.join(sequences, 'Mine', SEQUENCE_GEOMETRY_FILE), withChange((g) => (g.lines = [g.lines[1]])));
+    writeFileSync(
+      path.join(sequences, 'Mine', SEQUENCE_GEOMETRY_FILE),
+      withChange((g) => (g.lines = [g.lines[1]])),
+    );
     const seq = loadSequence(path.join(sequences, 'Mine'), undefined, repo);
     expect(seq.geometrySource).toBe(path.join(sequences, 'Mine', SEQUENCE_GEOMETRY_FILE));
     expect(seq.lines.map((l) => l.id)).toEqual(['left_door']);
@@ -112,8 +189,13 @@ describe('finding a sequence and its geometry', () => {
 
   it('an invalid file is an error naming the file and the field, not a skip', () => {
     makeSequence(path.join(sequences, 'Mine'), 'Mine');
-    writeFileSync(path.join(repo, 'Mine.json'), withChange((g) => (g.frame_size = [320, 240])));
-    expect(() => loadSequence(path.join(sequences, 'Mine'), undefined, repo)).toThrow(`${path.join(repo, 'Mine.json')}: frame_size: is 320x240 but the sequence is 640x480`);
+    writeFileSync(
+      path.join(repo, 'Mine.json'),
+      withChange((g) => (g.frame_size = [320, 240])),
+    );
+    expect(() => loadSequence(path.join(sequences, 'Mine'), undefined, repo)).toThrow(
+      `${path.join(repo, 'Mine.json')}: frame_size: is 320x240 but the sequence is 640x480`,
+    );
   });
 
   it('lists sequence directories, following symlinks and ignoring dangling ones and folders without gt', () => {

@@ -143,7 +143,9 @@ export function findSequenceGeometry(seqDir: string, name: string, repoGeometryD
   const candidates = geometryCandidates(seqDir, name, repoGeometryDir);
   const file = candidates.find((f) => existsSync(f));
   if (!file) {
-    return { skip: `${name}: skipped, no counting geometry (looked for ${candidates.join(' and ')}; draw its lines and zones there, see edge/src/eval/sequence-geometry.ts)` };
+    return {
+      skip: `${name}: skipped, no counting geometry (looked for ${candidates.join(' and ')}; draw its lines and zones there, see edge/src/eval/sequence-geometry.ts)`,
+    };
   }
   return { file, geometry: parseSequenceGeometry(readFileSync(file, 'utf8'), file, expectedSize) };
 }

@@ -2,8 +2,7 @@ import type { MotBox } from './mot-metrics.ts';
 import { scoreOnGeometries, verticalLineSweep } from './tuning-grid.ts';
 
 /** A 20×50 person whose feet are at (x, 150). */
-const walk = (id: number, xs: number[], firstFrame = 1): MotBox[] =>
-  xs.map((x, i) => ({ frame: firstFrame + i, id, box: [x - 10, 100, x + 10, 150] }));
+const walk = (id: number, xs: number[], firstFrame = 1): MotBox[] => xs.map((x, i) => ({ frame: firstFrame + i, id, box: [x - 10, 100, x + 10, 150] }));
 const xs = (from: number, to: number, step: number) => Array.from({ length: Math.floor((to - from) / step) + 1 }, (_, i) => from + i * step);
 
 describe('verticalLineSweep', () => {
@@ -11,9 +10,19 @@ describe('verticalLineSweep', () => {
     const sweep = verticalLineSweep(400, 200, 100, 30);
     expect(sweep.map((g) => g.line[0][0])).toEqual([100, 200, 300]);
     expect(sweep[0]).toEqual({
-      line: [[100, 0], [100, 200]],
+      line: [
+        [100, 0],
+        [100, 200],
+      ],
       insideSide: 'left',
-      zones: { band: [[70, 0], [130, 0], [130, 200], [70, 200]] },
+      zones: {
+        band: [
+          [70, 0],
+          [130, 0],
+          [130, 200],
+          [70, 200],
+        ],
+      },
     });
     expect(verticalLineSweep(400, 200, 100, 30, 150).map((g) => g.line[0][0])).toEqual([150, 250]);
   });

@@ -26,8 +26,16 @@ import {
 export function verticalLineSweep(width: number, height: number, step: number, halfWidth: number, margin = step): SequenceGeometry[] {
   const out: SequenceGeometry[] = [];
   for (let x = margin; x <= width - margin; x += step) {
-    const line: Segment = [[x, 0], [x, height]];
-    const band: Polygon = [[x - halfWidth, 0], [x + halfWidth, 0], [x + halfWidth, height], [x - halfWidth, height]];
+    const line: Segment = [
+      [x, 0],
+      [x, height],
+    ];
+    const band: Polygon = [
+      [x - halfWidth, 0],
+      [x + halfWidth, 0],
+      [x + halfWidth, height],
+      [x - halfWidth, height],
+    ];
     out.push({ line, insideSide: 'left', zones: { band } });
   }
   return out;
@@ -45,7 +53,13 @@ export interface SweepScore {
 }
 
 /** Scores predicted tracks against the truth on several geometries, with the product's rules. */
-export function scoreOnGeometries(gt: readonly MotBox[], predicted: readonly MotBox[], fps: number, geometries: readonly SequenceGeometry[], options: Omit<CountingSetup, 'line' | 'insideSide' | 'zones'> = {}): SweepScore {
+export function scoreOnGeometries(
+  gt: readonly MotBox[],
+  predicted: readonly MotBox[],
+  fps: number,
+  geometries: readonly SequenceGeometry[],
+  options: Omit<CountingSetup, 'line' | 'insideSide' | 'zones'> = {},
+): SweepScore {
   const score: SweepScore = { crossingErrors: 0, crossings: 0, visitErrors: 0, visits: 0, dwellErrorSeconds: 0 };
   for (const g of geometries) {
     const setup: CountingSetup = { ...options, line: g.line, insideSide: g.insideSide, zones: g.zones };
@@ -98,7 +112,13 @@ function cartesian(axes: GridAxes): Array<{ confidence: number; lostBufferFrames
  * Every combination of the axes on one detection pass, best first: fewest crossing errors on the sweep,
  * then fewest visit errors, then highest IDF1.
  */
-export function gridSearch(seq: GroundTruthSequence, detections: readonly DetectedFrame[], base: EvalSettings, axes: GridAxes, sweep: readonly SequenceGeometry[]): GridResult[] {
+export function gridSearch(
+  seq: GroundTruthSequence,
+  detections: readonly DetectedFrame[],
+  base: EvalSettings,
+  axes: GridAxes,
+  sweep: readonly SequenceGeometry[],
+): GridResult[] {
   const results: GridResult[] = [];
   for (const p of cartesian(axes)) {
     const tracker: Partial<TrackerOptions> = { ...base.tracker, lostBufferFrames: p.lostBufferFrames, matchThresh: p.matchThresh, fps: p.trackerFps };

@@ -37,7 +37,7 @@ const oscillate = (frames: number, period: number, start: 'above' | 'below' = 'a
     300,
     Array.from({ length: frames }, (_, f) => {
       const above = Math.floor(f / period) % 2 === 0;
-      return 300 + ((above === (start === 'above')) ? -2 : 2);
+      return 300 + (above === (start === 'above') ? -2 : 2);
     }),
   );
 
@@ -68,7 +68,14 @@ describe('FootfallCounter', () => {
     [
       // The straight line from the last outside point to the later ones would cut the segment.
       'going round the end onto the inside, then walking along it',
-      [[80, 280], [60, 295], [60, 305], [200, 305], [300, 305], [400, 305]],
+      [
+        [80, 280],
+        [60, 295],
+        [60, 305],
+        [200, 305],
+        [300, 305],
+        [400, 305],
+      ],
       [],
     ],
     ['occluded while crossing', [...vertical(300, [260, 270, 280]), null, null, null, ...vertical(300, [330, 340, 350])], ['in']],
@@ -159,8 +166,20 @@ describe('FootfallCounter', () => {
 
     it('close() flushes pending crossings and forgets everyone', () => {
       const c = counter();
-      c.update([{ id: 1, foot: [300, 290] }, { id: 2, foot: [300, 350] }], at(0));
-      c.update([{ id: 1, foot: [300, 310] }, { id: 2, foot: [300, 340] }], at(1));
+      c.update(
+        [
+          { id: 1, foot: [300, 290] },
+          { id: 2, foot: [300, 350] },
+        ],
+        at(0),
+      );
+      c.update(
+        [
+          { id: 1, foot: [300, 310] },
+          { id: 2, foot: [300, 340] },
+        ],
+        at(1),
+      );
       expect(c.close(at(2)).map((e) => [e.person_key, e.direction, e.ts])).toEqual([['p-1', 'in', new Date(at(1)).toISOString()]]);
       expect(c.close(at(3))).toEqual([]);
     });
@@ -220,8 +239,22 @@ describe('FootfallCounter', () => {
       ['appears in the doorway and vanishes in it', vertical(300, [290, 292, 294, 292]), []],
       ['born in the doorway on the shop side, crosses out, walks away: one out', vertical(300, steps(315, 200, -5)), ['out']],
       ['walks in through the line and vanishes in the doorway: one in', vertical(300, steps(230, 315, 5)), ['in']],
-      ['walks past the doorway along the corridor', [[50, 250], [150, 250], [300, 250], [450, 250], [550, 250]], []],
-      ['a zig-zag in the doorway, then away into the shop', [...vertical(300, [250, 260, 285, 305, 310, 315, 295, 290, 285, 310, 315, 320]), ...vertical(300, steps(330, 420, 10))], ['in']],
+      [
+        'walks past the doorway along the corridor',
+        [
+          [50, 250],
+          [150, 250],
+          [300, 250],
+          [450, 250],
+          [550, 250],
+        ],
+        [],
+      ],
+      [
+        'a zig-zag in the doorway, then away into the shop',
+        [...vertical(300, [250, 260, 285, 305, 310, 315, 295, 290, 285, 310, 315, 320]), ...vertical(300, steps(330, 420, 10))],
+        ['in'],
+      ],
     ])('%s', (_name, path, expected) => {
       expect(visit(path)).toEqual(expected);
     });

@@ -1,6 +1,16 @@
 // Footfall: people crossing the entrance line drawn on the camera image.
 
-import { distanceToLine, distanceToSegment, pointInPolygon, segmentLength, segmentsIntersect, sideOfLine, type Point, type Polygon, type Segment } from '../vision/geometry.ts';
+import {
+  distanceToLine,
+  distanceToSegment,
+  pointInPolygon,
+  segmentLength,
+  segmentsIntersect,
+  sideOfLine,
+  type Point,
+  type Polygon,
+  type Segment,
+} from '../vision/geometry.ts';
 import type { EntranceEvent } from '../../../shared/src/events.ts';
 import { isoTimestamp, type FrameRule, type PersonKey, type TrackFoot, type UnsentEvent } from './frame-rule.ts';
 
@@ -76,7 +86,12 @@ export function doorBandAround(line: Segment, halfWidth: number): Polygon {
   const len = segmentLength(line) || 1;
   const nx = (-(y2 - y1) / len) * halfWidth;
   const ny = ((x2 - x1) / len) * halfWidth;
-  return [[x1 + nx, y1 + ny], [x2 + nx, y2 + ny], [x2 - nx, y2 - ny], [x1 - nx, y1 - ny]];
+  return [
+    [x1 + nx, y1 + ny],
+    [x2 + nx, y2 + ny],
+    [x2 - nx, y2 - ny],
+    [x1 - nx, y1 - ny],
+  ];
 }
 
 export type UnsentEntranceEvent = UnsentEvent<EntranceEvent>;

@@ -45,7 +45,18 @@ describe('QueueWaitTracker', () => {
   });
 
   it('exposes the live queue length per queue for the heartbeat', () => {
-    const rule = new QueueWaitTracker({ checkout: CHECKOUT_QUEUE, returns: [[300, 0], [400, 0], [400, 60], [300, 60]] }, { personKey });
+    const rule = new QueueWaitTracker(
+      {
+        checkout: CHECKOUT_QUEUE,
+        returns: [
+          [300, 0],
+          [400, 0],
+          [400, 60],
+          [300, 60],
+        ],
+      },
+      { personKey },
+    );
     const lengths: number[] = [];
     for (let f = 0; f < 60; f++) {
       const tracks: TrackFoot[] = [
@@ -68,7 +79,14 @@ describe('QueueWaitTracker', () => {
 
   it('close() emits the waits still open at shutdown', () => {
     const rule = new QueueWaitTracker({ checkout: CHECKOUT_QUEUE }, { personKey });
-    for (let f = 0; f < 50; f++) rule.update([{ id: 1, foot: IN_QUEUE }, { id: 2, foot: f >= 30 ? IN_QUEUE : SERVED }], at(f));
+    for (let f = 0; f < 50; f++)
+      rule.update(
+        [
+          { id: 1, foot: IN_QUEUE },
+          { id: 2, foot: f >= 30 ? IN_QUEUE : SERVED },
+        ],
+        at(f),
+      );
     expect(rule.close(at(50)).map((e) => [e.person_key, e.enter_ts, e.exit_ts, e.wait_seconds])).toEqual([
       ['p-1', iso(0), iso(49), 4.9],
       ['p-2', iso(30), iso(49), 1.9],

@@ -47,9 +47,7 @@ describe('ShelfInteractionDetector', () => {
       rule.update([{ id: 1, foot: AT_SHELF }, ...(f >= 30 ? [{ id: 2, foot: AT_SHELF }] : [])], at(f));
     }
     expect(rule.currentCount('snacks')).toBe(2);
-    expect(rule.close(at(40))).toEqual([
-      { type: 'shelf', ts: new Date(at(39)).toISOString(), shelf_id: 'snacks', dwell_seconds: 3.9, person_key: 'p-1' },
-    ]);
+    expect(rule.close(at(40))).toEqual([{ type: 'shelf', ts: new Date(at(39)).toISOString(), shelf_id: 'snacks', dwell_seconds: 3.9, person_key: 'p-1' }]);
   });
 
   it('a removed track ends its stay at once', () => {

@@ -57,8 +57,16 @@ describe('ZoneDwellTracker', () => {
         { frame: 74, enter: 40, exit: 59, dwell: 1.9 },
       ],
     ],
-    ['an occlusion shorter than the grace period is one visit', timeline(['in', 20], ['gone', 10], ['in', 20], ['gone', 20]), [{ frame: 64, enter: 0, exit: 49, dwell: 4.9 }]],
-    ['vanishing ends the visit after the grace period, at the last time seen inside', timeline(['in', 20], ['gone', 20]), [{ frame: 34, enter: 0, exit: 19, dwell: 1.9 }]],
+    [
+      'an occlusion shorter than the grace period is one visit',
+      timeline(['in', 20], ['gone', 10], ['in', 20], ['gone', 20]),
+      [{ frame: 64, enter: 0, exit: 49, dwell: 4.9 }],
+    ],
+    [
+      'vanishing ends the visit after the grace period, at the last time seen inside',
+      timeline(['in', 20], ['gone', 20]),
+      [{ frame: 34, enter: 0, exit: 19, dwell: 1.9 }],
+    ],
     ['flickering out during the debounce restarts it', timeline(['in', 4], ['out', 1], ['in', 4], ['out', 1], ['in', 4], ['out', 20]), []],
   ])('%s', (_name, steps, expected) => {
     const emitted = play(newRule(), steps);
@@ -94,11 +102,30 @@ describe('ZoneDwellTracker', () => {
 
   it('handles several people and overlapping zones independently', () => {
     const rule = new ZoneDwellTracker(
-      { left: [[0, 0], [60, 0], [60, 100], [0, 100]], right: [[40, 0], [100, 0], [100, 100], [40, 100]] },
+      {
+        left: [
+          [0, 0],
+          [60, 0],
+          [60, 100],
+          [0, 100],
+        ],
+        right: [
+          [40, 0],
+          [100, 0],
+          [100, 100],
+          [40, 100],
+        ],
+      },
       { personKey },
     );
     for (let f = 0; f < 20; f++) {
-      rule.update([{ id: 1, foot: [10, 50] }, { id: 2, foot: [50, 50] }], at(f));
+      rule.update(
+        [
+          { id: 1, foot: [10, 50] },
+          { id: 2, foot: [50, 50] },
+        ],
+        at(f),
+      );
     }
     expect(rule.occupancy()).toEqual({ left: 2, right: 1 });
     const events = rule.close(at(20));
@@ -113,9 +140,7 @@ describe('ZoneDwellTracker', () => {
   it('ends the visit of a removed track at once, at the last time seen inside', () => {
     const rule = newRule();
     play(rule, timeline(['in', 20], ['gone', 3]));
-    expect(rule.removeTracks([1], at(23))).toEqual([
-      expect.objectContaining({ enter_ts: iso(0), exit_ts: iso(19), dwell_seconds: 1.9 }),
-    ]);
+    expect(rule.removeTracks([1], at(23))).toEqual([expect.objectContaining({ enter_ts: iso(0), exit_ts: iso(19), dwell_seconds: 1.9 })]);
     expect(rule.currentCount('fitting_rooms')).toBe(0);
     expect(rule.update([], at(60))).toEqual([]); // not emitted a second time
   });

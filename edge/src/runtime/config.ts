@@ -81,7 +81,10 @@ export interface EdgeConfig {
 }
 
 export class ConfigError extends Error {
-  constructor(readonly problems: readonly string[], source?: string) {
+  constructor(
+    readonly problems: readonly string[],
+    source?: string,
+  ) {
     super(`${source ? `${source}: ` : ''}invalid configuration\n${problems.join('\n')}`);
     this.name = 'ConfigError';
   }
@@ -108,7 +111,10 @@ const httpUrl = z
 const cameraSource = z
   .string({ error: 'must be an rtsp:// URL or a video file path' })
   .min(1, 'must be an rtsp:// URL or a video file path')
-  .refine((s) => !looksLikeUrl(s) || parseUrl(s, ['rtsp:', 'rtsps:']) !== null, 'must be an rtsp:// URL (e.g. rtsp://user:pass@10.0.0.5/stream1) or a video file path');
+  .refine(
+    (s) => !looksLikeUrl(s) || parseUrl(s, ['rtsp:', 'rtsps:']) !== null,
+    'must be an rtsp:// URL (e.g. rtsp://user:pass@10.0.0.5/stream1) or a video file path',
+  );
 
 const coord = num();
 const point = z.tuple([coord, coord], { error: 'must be a point [x, y]' });
@@ -117,37 +123,47 @@ const polygons = z.record(id, polygon, { error: 'must be a map of name → polyg
 
 const mapping = { error: 'must be a mapping of keys' };
 
-const cameraSchema = z.strictObject({
-  camera_id: cameraId,
-  name: text.max(200).optional(),
-  rtsp: cameraSource,
-  api_key: text.optional(),
-  capabilities: z
-    .array(z.enum(CAPABILITIES, { error: `must be one of ${CAPABILITIES.join(', ')}` }), { error: `must be a list of capabilities (${CAPABILITIES.join(', ')})` })
-    .min(1, 'must list at least one capability'),
-  screenshot_size: z.tuple([whole(1, 10_000, ' px'), whole(1, 10_000, ' px')], { error: 'must be [width, height] in pixels' }),
-  entrance_line: z.tuple([point, point], { error: 'must be a line of two points [[x, y], [x, y]]' }).optional(),
-  entrance_inside: z.enum(['left', 'right'], { error: 'must be "left" or "right"' }).optional(),
-  entrance_counting: z.enum(COUNTING_MODES, { error: `must be one of ${COUNTING_MODES.join(', ')}` }).default(DEFAULT_ENTRANCE_COUNTING),
-  entrance_margin_px: range(0, 500, ' px').default(DEFAULT_ENTRANCE_MARGIN_PX),
-  entrance_door: z.union([z.literal('auto'), polygon], { error: 'must be "auto" or a polygon [[x, y], ...]' }).optional(),
-  target_fps: range(0.5, 60, ' fps').optional(),
-  replay: z.enum(REPLAY_MODES, { error: `must be one of ${REPLAY_MODES.join(', ')}` }).default('realtime'),
-  zones: polygons.default({}),
-  shelves: polygons.default({}),
-  queues: polygons.default({}),
-  min_shelf_dwell_s: range(2, 3, ' s').default(2.5),
-}, mapping);
+const cameraSchema = z.strictObject(
+  {
+    camera_id: cameraId,
+    name: text.max(200).optional(),
+    rtsp: cameraSource,
+    api_key: text.optional(),
+    capabilities: z
+      .array(z.enum(CAPABILITIES, { error: `must be one of ${CAPABILITIES.join(', ')}` }), {
+        error: `must be a list of capabilities (${CAPABILITIES.join(', ')})`,
+      })
+      .min(1, 'must list at least one capability'),
+    screenshot_size: z.tuple([whole(1, 10_000, ' px'), whole(1, 10_000, ' px')], { error: 'must be [width, height] in pixels' }),
+    entrance_line: z.tuple([point, point], { error: 'must be a line of two points [[x, y], [x, y]]' }).optional(),
+    entrance_inside: z.enum(['left', 'right'], { error: 'must be "left" or "right"' }).optional(),
+    entrance_counting: z.enum(COUNTING_MODES, { error: `must be one of ${COUNTING_MODES.join(', ')}` }).default(DEFAULT_ENTRANCE_COUNTING),
+    entrance_margin_px: range(0, 500, ' px').default(DEFAULT_ENTRANCE_MARGIN_PX),
+    entrance_door: z.union([z.literal('auto'), polygon], { error: 'must be "auto" or a polygon [[x, y], ...]' }).optional(),
+    target_fps: range(0.5, 60, ' fps').optional(),
+    replay: z.enum(REPLAY_MODES, { error: `must be one of ${REPLAY_MODES.join(', ')}` }).default('realtime'),
+    zones: polygons.default({}),
+    shelves: polygons.default({}),
+    queues: polygons.default({}),
+    min_shelf_dwell_s: range(2, 3, ' s').default(2.5),
+  },
+  mapping,
+);
 
-const detectorSchema = z.strictObject({
-  model: text.default('models/detector.onnx'),
-  format: z.enum(['yolov8', 'yolox'], { error: 'must be "yolov8" or "yolox"' }).default('yolov8'),
-  input_size: whole(32, 1920, ' px').refine((n) => n % 32 === 0, 'must be a multiple of 32').default(640),
-  // 0.4: best of a grid search on TUD-Campus (in/out exact, IDF1 76.2; 0.35 over-counted `in` by one), see npm run eval:edge.
-  confidence: range(0.01, 0.99).default(0.3),
-  nms_iou: range(0.1, 0.95).default(0.45),
-  threads_per_camera: whole(1, 16).default(1),
-}, mapping);
+const detectorSchema = z.strictObject(
+  {
+    model: text.default('models/detector.onnx'),
+    format: z.enum(['yolov8', 'yolox'], { error: 'must be "yolov8" or "yolox"' }).default('yolov8'),
+    input_size: whole(32, 1920, ' px')
+      .refine((n) => n % 32 === 0, 'must be a multiple of 32')
+      .default(640),
+    // 0.4: best of a grid search on TUD-Campus (in/out exact, IDF1 76.2; 0.35 over-counted `in` by one), see npm run eval:edge.
+    confidence: range(0.01, 0.99).default(0.3),
+    nms_iou: range(0.1, 0.95).default(0.45),
+    threads_per_camera: whole(1, 16).default(1),
+  },
+  mapping,
+);
 
 const configSchema = z.strictObject({
   api_base: httpUrl,
@@ -160,22 +176,31 @@ const configSchema = z.strictObject({
   log_level: z.enum(['debug', 'info', 'warn', 'error'], { error: 'must be debug, info, warn or error' }).default('info'),
   detector: detectorSchema.prefault({}),
   batch: z
-    .strictObject({
-      max_events: whole(1, MAX_EVENTS_PER_BATCH).default(500),
-      max_wait_ms: whole(0, 60_000, ' ms').default(2000),
-    }, mapping)
+    .strictObject(
+      {
+        max_events: whole(1, MAX_EVENTS_PER_BATCH).default(500),
+        max_wait_ms: whole(0, 60_000, ' ms').default(2000),
+      },
+      mapping,
+    )
     .prefault({}),
   buffer: z
-    .strictObject({
-      dir: text.default('./buffers'),
-      max_mb: range(1, 1_000_000, ' MB').default(512),
-    }, mapping)
+    .strictObject(
+      {
+        dir: text.default('./buffers'),
+        max_mb: range(1, 1_000_000, ' MB').default(512),
+      },
+      mapping,
+    )
     .prefault({}),
   watchdog: z
-    .strictObject({
-      stall_s: range(5, 3600, ' s').default(30),
-      max_restart_delay_s: range(1, 3600, ' s').default(60),
-    }, mapping)
+    .strictObject(
+      {
+        stall_s: range(5, 3600, ' s').default(30),
+        max_restart_delay_s: range(1, 3600, ' s').default(60),
+      },
+      mapping,
+    )
     .prefault({}),
   cameras: z.array(cameraSchema, { error: 'must be a list of cameras' }).min(1, 'must list at least one camera'),
 });
@@ -192,18 +217,24 @@ export function parseConfig(yamlText: string, env: Readonly<Record<string, strin
   const c = parsed.data;
   return {
     ...c,
-    cameras: c.cameras.map((cam): CameraConfig => ({
-      ...cam,
-      // crossFieldProblems guarantees one of the two is present.
-      api_key: (cam.api_key ?? c.api_key)!,
-      source: looksLikeUrl(cam.rtsp) ? 'rtsp' : 'file',
-      target_fps: cam.target_fps ?? c.target_fps,
-    })),
+    cameras: c.cameras.map(
+      (cam): CameraConfig => ({
+        ...cam,
+        // crossFieldProblems guarantees one of the two is present.
+        api_key: (cam.api_key ?? c.api_key)!,
+        source: looksLikeUrl(cam.rtsp) ? 'rtsp' : 'file',
+        target_fps: cam.target_fps ?? c.target_fps,
+      }),
+    ),
   };
 }
 
 /** What `validate` says of a file by default: a shell (or another machine) may lack the service's secrets. */
-export interface ConfigFileCheck { storeId: string; cameras: number; unsetEnv: string[] }
+export interface ConfigFileCheck {
+  storeId: string;
+  cameras: number;
+  unsetEnv: string[];
+}
 
 /**
  * Every problem of the file itself (thrown as a ConfigError, as by loadConfig), while a ${VAR} not set in `env`

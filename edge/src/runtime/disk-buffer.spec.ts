@@ -19,8 +19,15 @@ describe('DiskBuffer (the write-ahead log)', () => {
   it('has an event in its file as soon as append() returns, before any fsync', async () => {
     const wal = await DiskBuffer.open(dir, 1 << 20, quiet, { fsyncIntervalMs: 60_000 });
     wal.append(events(0, 3));
-    const text = files().map((f) => readFileSync(join(dir, f), 'utf8')).join('');
-    expect(text.trim().split('\n').map((l) => JSON.parse(l).event_id)).toEqual(['e0', 'e1', 'e2']);
+    const text = files()
+      .map((f) => readFileSync(join(dir, f), 'utf8'))
+      .join('');
+    expect(
+      text
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).event_id),
+    ).toEqual(['e0', 'e1', 'e2']);
     await wal.close();
   });
 

@@ -74,10 +74,12 @@ export class DiskBuffer {
     const buffer = new DiskBuffer(dir, maxBytes, log, options);
     const ack = readAckFile(join(dir, ACK_FILE));
     buffer.lastStamp = ack.stamp;
-    const stamped = readdirSync(dir).flatMap((name) => {
-      const m = SEGMENT_NAME.exec(name);
-      return m ? [{ name, stamp: Number(m[1]) }] : [];
-    }).sort((a, b) => a.stamp - b.stamp);
+    const stamped = readdirSync(dir)
+      .flatMap((name) => {
+        const m = SEGMENT_NAME.exec(name);
+        return m ? [{ name, stamp: Number(m[1]) }] : [];
+      })
+      .sort((a, b) => a.stamp - b.stamp);
     for (const { name, stamp } of stamped) {
       const path = join(dir, name);
       const data = readFileSync(path);
@@ -324,13 +326,19 @@ export interface DeadLetter {
 export class DeadLetterFile {
   readonly path: string;
 
-  constructor(dir: string, private readonly maxBytes: number) {
+  constructor(
+    dir: string,
+    private readonly maxBytes: number,
+  ) {
     this.path = join(dir, 'dead_letter.jsonl');
   }
 
   async append(records: readonly DeadLetter[]): Promise<void> {
     if (records.length === 0) return;
-    const size = await stat(this.path).then((s) => s.size, () => 0);
+    const size = await stat(this.path).then(
+      (s) => s.size,
+      () => 0,
+    );
     if (size > 0 && size >= this.maxBytes) await rename(this.path, this.path.replace(/\.jsonl$/, '.1.jsonl'));
     const handle = await open(this.path, 'a');
     try {

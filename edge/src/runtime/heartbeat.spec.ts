@@ -31,7 +31,12 @@ it('buildHeartbeat reports frames analysed and dropped since the last heartbeat,
   const frames = { target_fps: 5, frames_analysed: 120, frames_dropped: 30, interval_s: 30.04 };
   const hb = buildHeartbeat(scope, { ...camera, stream_state: 'reconnecting' }, counters, 60, new Date('2024-01-15T10:30:00Z'), frames);
   expect(hb.status_data).toMatchObject({
-    stream_state: 'reconnecting', target_fps: 5, fps_achieved: 3.99, frames_analysed: 120, frames_dropped: 30, interval_s: 30,
+    stream_state: 'reconnecting',
+    target_fps: 5,
+    fps_achieved: 3.99,
+    frames_analysed: 120,
+    frames_dropped: 30,
+    interval_s: 30,
   });
   // The fields are the ones declared once in shared/ (what backend and dashboard read).
   expect(knownStatusDataSchema.safeParse(hb.status_data).success).toBe(true);

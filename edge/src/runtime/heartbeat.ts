@@ -14,8 +14,13 @@ export interface HeartbeatScope {
 }
 
 /** The fields declared once in shared/ (knownStatusDataSchema), the ones every heartbeat of this edge carries made required. */
-export type HeartbeatStatusData = KnownStatusData & Required<Pick<KnownStatusData,
-  'fps' | 'inference_ms' | 'stream_state' | 'buffered_events' | 'dropped_events' | 'dead_letter_events' | 'queue_lengths' | 'uptime_s' | 'version'>>;
+export type HeartbeatStatusData = KnownStatusData &
+  Required<
+    Pick<
+      KnownStatusData,
+      'fps' | 'inference_ms' | 'stream_state' | 'buffered_events' | 'dropped_events' | 'dead_letter_events' | 'queue_lengths' | 'uptime_s' | 'version'
+    >
+  >;
 
 /** Frame accounting of one camera since its previous heartbeat (see FrameAccounting). */
 export interface FrameWindow {
@@ -26,17 +31,24 @@ export interface FrameWindow {
 }
 
 export function buildHeartbeat(
-  scope: HeartbeatScope, camera: CameraStatus, outbox: OutboxCounters, uptimeS: number, now = new Date(), frames?: FrameWindow,
+  scope: HeartbeatScope,
+  camera: CameraStatus,
+  outbox: OutboxCounters,
+  uptimeS: number,
+  now = new Date(),
+  frames?: FrameWindow,
 ): Heartbeat {
   const status_data: HeartbeatStatusData = {
     fps: round(camera.fps, 2),
-    ...(frames ? {
-      fps_achieved: frames.interval_s > 0 ? round(frames.frames_analysed / frames.interval_s, 2) : 0,
-      target_fps: frames.target_fps,
-      frames_analysed: frames.frames_analysed,
-      frames_dropped: frames.frames_dropped,
-      interval_s: round(frames.interval_s, 1),
-    } : {}),
+    ...(frames
+      ? {
+          fps_achieved: frames.interval_s > 0 ? round(frames.frames_analysed / frames.interval_s, 2) : 0,
+          target_fps: frames.target_fps,
+          frames_analysed: frames.frames_analysed,
+          frames_dropped: frames.frames_dropped,
+          interval_s: round(frames.interval_s, 1),
+        }
+      : {}),
     inference_ms: round(camera.inference_ms, 1),
     stream_state: camera.stream_state,
     buffered_events: outbox.bufferedCount + outbox.pendingCount,
@@ -74,7 +86,10 @@ export class FrameAccounting {
   private reported = { analysed: 0, dropped: 0 };
   private reportedAtMs: number;
 
-  constructor(private readonly targetFps: number, nowMs = Date.now()) {
+  constructor(
+    private readonly targetFps: number,
+    nowMs = Date.now(),
+  ) {
     this.reportedAtMs = nowMs;
   }
 

@@ -63,7 +63,10 @@ describe('EventOutbox', () => {
     return outbox;
   }
 
-  const bufferFiles = () => readdirSync(dir).filter((n) => n.startsWith('buffer_')).sort();
+  const bufferFiles = () =>
+    readdirSync(dir)
+      .filter((n) => n.startsWith('buffer_'))
+      .sort();
 
   it('stamps unique event ids and posts batches with the camera key', async () => {
     const outbox = await openOutbox();
@@ -151,9 +154,22 @@ describe('EventOutbox', () => {
   const refusing = (isBad: (e: Record<string, unknown>) => boolean) => (events: Array<Record<string, unknown>>) => {
     const k = events.findIndex(isBad);
     if (k < 0) return 'accept' as const;
-    return { status: 400, body: { statusCode: 400, error: 'Bad Request', message: `events[${k}].ts: is more than 5 minutes in the future`, field: `events[${k}].ts`, event_index: k } };
+    return {
+      status: 400,
+      body: {
+        statusCode: 400,
+        error: 'Bad Request',
+        message: `events[${k}].ts: is more than 5 minutes in the future`,
+        field: `events[${k}].ts`,
+        event_index: k,
+      },
+    };
   };
-  const deadLetterLines = () => readFileSync(join(dir, 'dead_letter.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const deadLetterLines = () =>
+    readFileSync(join(dir, 'dead_letter.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
 
   it('sets aside only the event a 400 names, with the reason, and delivers the rest in order', async () => {
     const outbox = await openOutbox();
@@ -179,7 +195,8 @@ describe('EventOutbox', () => {
 
   it('halves a batch that keeps getting 500 until the poison event is alone, sets it aside and delivers the rest', async () => {
     const outbox = await openOutbox();
-    backend.mode = (events) => (events.some((e) => e.person_key === 'p0') ? { status: 500, body: { message: 'unexpected server error; see the server log' } } : 'accept');
+    backend.mode = (events) =>
+      events.some((e) => e.person_key === 'p0') ? { status: 500, body: { message: 'unexpected server error; see the server log' } } : 'accept';
     const ids = outbox.enqueue(range(0, 10)).map((e) => e.event_id);
     const later = outbox.enqueue(range(10, 15)).map((e) => e.event_id);
     await waitFor('all settled', () => outbox.bufferedCount === 0 && outbox.deadLetterCount === 1);
@@ -326,13 +343,34 @@ describe('nextMove (narrowing a batch down to the event the backend cannot take)
   it.each([
     ['accepted', whole, 500, { outcome: 'accepted', status: 200 }, whole, 'ack'],
     ['400 naming event 0', whole, 500, { outcome: 'rejected', status: 400, message: 'm', eventIndex: 0 }, whole, 'dead-letter'],
-    ['400 naming event 7: the 7 before it first', whole, 500, { outcome: 'rejected', status: 400, message: 'm', eventIndex: 7 }, { ...whole, limit: 7 }, 'again'],
+    [
+      '400 naming event 7: the 7 before it first',
+      whole,
+      500,
+      { outcome: 'rejected', status: 400, message: 'm', eventIndex: 7 },
+      { ...whole, limit: 7 },
+      'again',
+    ],
     ['400 naming no event: halve', whole, 500, { outcome: 'rejected', status: 400, message: 'm' }, { limit: 250, suspect: 500, streak: 0 }, 'again'],
     ['413 for one event alone', whole, 1, { outcome: 'rejected', status: 413, message: 'm' }, whole, 'dead-letter'],
     ['first 500: wait', whole, 500, server500, { ...whole, streak: 1 }, 'wait'],
     ['third 500 in a row: halve', { ...whole, streak: 2 }, 500, server500, { limit: 250, suspect: 500, streak: 0 }, 'halve'],
-    ['first half stored: halve the rest', { limit: 250, suspect: 500, streak: 0 }, 250, { outcome: 'accepted', status: 200 }, { limit: 125, suspect: 250, streak: 0 }, 'ack'],
-    ['third 500 for one event: set aside if healthy', { limit: 1, suspect: 1, streak: 2 }, 1, server500, { limit: 1, suspect: 1, streak: 3 }, 'dead-letter-if-healthy'],
+    [
+      'first half stored: halve the rest',
+      { limit: 250, suspect: 500, streak: 0 },
+      250,
+      { outcome: 'accepted', status: 200 },
+      { limit: 125, suspect: 250, streak: 0 },
+      'ack',
+    ],
+    [
+      'third 500 for one event: set aside if healthy',
+      { limit: 1, suspect: 1, streak: 2 },
+      1,
+      server500,
+      { limit: 1, suspect: 1, streak: 3 },
+      'dead-letter-if-healthy',
+    ],
     ['503 never counts', { ...whole, streak: 2 }, 500, { outcome: 'retry', status: 503, reason: 'r' }, { ...whole, streak: 2 }, 'wait'],
     ['429 never counts', { ...whole, streak: 2 }, 1, { outcome: 'retry', status: 429, reason: 'r' }, { ...whole, streak: 2 }, 'wait'],
     ['network error never counts', { ...whole, streak: 2 }, 1, { outcome: 'retry', reason: 'unreachable' }, { ...whole, streak: 2 }, 'wait'],

@@ -116,10 +116,18 @@ export class EventOutbox {
       deadLetterCount: this.deadLettered,
     };
   }
-  get sentCount(): number { return this.sent; }
-  get bufferedCount(): number { return this.disk.eventCount; }
-  get droppedCount(): number { return this.disk.droppedCount; }
-  get deadLetterCount(): number { return this.deadLettered; }
+  get sentCount(): number {
+    return this.sent;
+  }
+  get bufferedCount(): number {
+    return this.disk.eventCount;
+  }
+  get droppedCount(): number {
+    return this.disk.droppedCount;
+  }
+  get deadLetterCount(): number {
+    return this.deadLettered;
+  }
 
   /**
    * Stamps each event with a unique event_id (keeping one it already has) and appends it to the log
@@ -230,7 +238,11 @@ export class EventOutbox {
         this.failing = null;
         return 'sent';
       case 'halve':
-        log.warn('backend keeps failing on a batch; sending it in halves to find the event it cannot take', { status: move.status, reason: move.reason, events: batch.length });
+        log.warn('backend keeps failing on a batch; sending it in halves to find the event it cannot take', {
+          status: move.status,
+          reason: move.reason,
+          events: batch.length,
+        });
         this.backoff.reset(); // each half gets its own short retries
         return 'again';
       case 'again':
@@ -264,7 +276,10 @@ export class EventOutbox {
   /** The head event goes to the dead letters (written and synced first), then leaves the log. */
   private async setAside(event: OutboxEvent, status: number, reason: string): Promise<void> {
     this.options.log.error('backend refused an event for good; moved it to the dead letters, sending the rest', {
-      status, reason, event_id: event.event_id, file: this.deadLetters.path,
+      status,
+      reason,
+      event_id: event.event_id,
+      file: this.deadLetters.path,
     });
     await this.writeDeadLetters([deadLetter(status, reason, event)]);
     this.disk.ack([event]);
@@ -365,7 +380,10 @@ export function nextMove(state: Narrowing, batchLength: number, delivery: Delive
       const streak = state.streak + 1;
       if (streak < maxStreak) return { state: { ...state, streak }, move: { kind: 'wait' } };
       if (batchLength > 1) return { state: halve(batchLength), move: { kind: 'halve', status, reason } };
-      return { state: { ...state, streak }, move: { kind: 'dead-letter-if-healthy', status, reason: `${reason} (${streak} times for this event alone, while the backend reported itself healthy)` } };
+      return {
+        state: { ...state, streak },
+        move: { kind: 'dead-letter-if-healthy', status, reason: `${reason} (${streak} times for this event alone, while the backend reported itself healthy)` },
+      };
     }
   }
 }

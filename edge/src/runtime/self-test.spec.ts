@@ -11,14 +11,41 @@ function storeConfig(apiBase: string): EdgeConfig {
       store_id: 'store_demo_001',
       cameras: [
         {
-          camera_id: 'cam_zone_01', api_key: 'zone-key', rtsp: 'rtsp://admin:pw@10.0.0.6/s', capabilities: ['zones', 'shelves'],
+          camera_id: 'cam_zone_01',
+          api_key: 'zone-key',
+          rtsp: 'rtsp://admin:pw@10.0.0.6/s',
+          capabilities: ['zones', 'shelves'],
           screenshot_size: [1280, 720],
-          zones: { electronics: [[0, 200], [640, 200], [640, 720], [0, 720]] },
-          shelves: { tv_wall: [[40, 220], [380, 220], [380, 420], [40, 420]] },
+          zones: {
+            electronics: [
+              [0, 200],
+              [640, 200],
+              [640, 720],
+              [0, 720],
+            ],
+          },
+          shelves: {
+            tv_wall: [
+              [40, 220],
+              [380, 220],
+              [380, 420],
+              [40, 420],
+            ],
+          },
         },
         {
-          camera_id: 'cam_checkout_01', api_key: 'checkout-key', rtsp: 'rtsp://10.0.0.7/s', capabilities: ['queue'],
-          screenshot_size: [1920, 1080], queues: { till_1: [[200, 300], [800, 300], [800, 1080]] },
+          camera_id: 'cam_checkout_01',
+          api_key: 'checkout-key',
+          rtsp: 'rtsp://10.0.0.7/s',
+          capabilities: ['queue'],
+          screenshot_size: [1920, 1080],
+          queues: {
+            till_1: [
+              [200, 300],
+              [800, 300],
+              [800, 1080],
+            ],
+          },
         },
       ],
     }),
@@ -48,7 +75,10 @@ describe('runSelfTest', () => {
     ]);
     expect(backend.heartbeats.map((h) => h.camera_id)).toEqual(['cam_zone_01', 'cam_checkout_01']);
     expect(backend.heartbeatDryRuns).toEqual([true, true]);
-    expect(backend.requests.map((r) => [r.authorization, r.dryRun])).toEqual([['Bearer zone-key', true], ['Bearer checkout-key', true]]);
+    expect(backend.requests.map((r) => [r.authorization, r.dryRun])).toEqual([
+      ['Bearer zone-key', true],
+      ['Bearer checkout-key', true],
+    ]);
     // Only the kinds each camera is set up for: the backend refuses the others (403).
     expect(backend.eventsByCamera.get('cam_zone_01')!.map((e) => e.type)).toEqual(['zone', 'shelf']);
     expect(backend.eventsByCamera.get('cam_checkout_01')!.map((e) => e.type)).toEqual(['queue']);

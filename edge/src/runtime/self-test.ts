@@ -50,7 +50,10 @@ export async function runSelfTest(config: EdgeConfig, report: Report): Promise<b
       undefined,
       { dryRun: true },
     );
-    check(delivery.outcome === 'accepted', `event ingestion ${camera.camera_id}: ${describe(delivery, `${events.length} test events (${events.map((e) => e.type).join(', ')}) accepted as a dry run, nothing stored`)}`);
+    check(
+      delivery.outcome === 'accepted',
+      `event ingestion ${camera.camera_id}: ${describe(delivery, `${events.length} test events (${events.map((e) => e.type).join(', ')}) accepted as a dry run, nothing stored`)}`,
+    );
   }
   return ok;
 }
@@ -84,9 +87,23 @@ export function selfTestEvents(camera: CameraConfig, now = new Date()): StoreEve
 /** Known cases first, then every configured polygon: inside stays inside after scaling to another frame size. */
 export function geometryProblems(config: EdgeConfig): string[] {
   const problems: string[] = [];
-  const square: Polygon = [[0, 0], [100, 0], [100, 100], [0, 100]];
+  const square: Polygon = [
+    [0, 0],
+    [100, 0],
+    [100, 100],
+    [0, 100],
+  ];
   const scaled = scalePolygon(square, [640, 480], [1280, 960]);
-  if (JSON.stringify(scaled) !== JSON.stringify([[0, 0], [200, 0], [200, 200], [0, 200]])) problems.push('scalePolygon gives wrong points');
+  if (
+    JSON.stringify(scaled) !==
+    JSON.stringify([
+      [0, 0],
+      [200, 0],
+      [200, 200],
+      [0, 200],
+    ])
+  )
+    problems.push('scalePolygon gives wrong points');
   if (!pointInPolygon([50, 50], square) || pointInPolygon([150, 50], square)) problems.push('pointInPolygon gives wrong answers');
 
   const frame: Size = [1920, 1080];

@@ -31,7 +31,13 @@ function storeConfig(apiBase: string, cameraIds: string[]): EdgeConfig {
         rtsp: `replay/${id}.mp4`,
         capabilities: ['queue'],
         screenshot_size: [640, 480],
-        queues: { till_1: [[0, 0], [100, 0], [100, 100]] },
+        queues: {
+          till_1: [
+            [0, 0],
+            [100, 0],
+            [100, 100],
+          ],
+        },
       })),
     }),
     {},
@@ -121,7 +127,9 @@ describe('CameraSupervisor', () => {
     const streaming = () => backend.heartbeats.find((h) => (h.status_data as { stream_state: string }).stream_state === 'streaming');
     await waitFor('a heartbeat from the running camera', () => streaming() !== undefined);
     expect(streaming()).toMatchObject({
-      org_id: 'org_demo', store_id: 'store_demo_001', camera_id: 'cam_a',
+      org_id: 'org_demo',
+      store_id: 'store_demo_001',
+      camera_id: 'cam_a',
       status_data: { stream_state: 'streaming', fps: 5, inference_ms: 12.5, dropped_events: 0, dead_letter_events: 0, version: '0.1.0' },
     });
     // Frame accounting per heartbeat window, against the camera's own target.
@@ -130,7 +138,16 @@ describe('CameraSupervisor', () => {
 
   it('reports a camera whose source ended as `ended` in its heartbeats, and says when all have ended', async () => {
     let allEnded = false;
-    await startSupervisor({ cam_replay: { events_per_second: 50, end_after_events: 2 } }, { heartbeats: true, heartbeatIntervalMs: 200, onAllEnded: () => { allEnded = true; } });
+    await startSupervisor(
+      { cam_replay: { events_per_second: 50, end_after_events: 2 } },
+      {
+        heartbeats: true,
+        heartbeatIntervalMs: 200,
+        onAllEnded: () => {
+          allEnded = true;
+        },
+      },
+    );
     await waitFor('an ended heartbeat', () => backend.heartbeats.some((h) => (h.status_data as { stream_state: string }).stream_state === 'ended'));
     expect(allEnded).toBe(true);
   });
@@ -141,7 +158,10 @@ describe('CameraSupervisor', () => {
     const started = Date.now();
     await supervisor!.stop();
     expect(Date.now() - started).toBeLessThan(5000);
-    expect(supervisor!.cameraStates().map((s) => [s.state, s.thread_id])).toEqual([['stopped', null], ['stopped', null]]);
+    expect(supervisor!.cameraStates().map((s) => [s.state, s.thread_id])).toEqual([
+      ['stopped', null],
+      ['stopped', null],
+    ]);
     for (const id of ['cam_a', 'cam_b']) expect(supervisor!.outbox(id)!.counters).toMatchObject({ pendingCount: 0, bufferedCount: 0 });
   });
 });

@@ -56,7 +56,10 @@ class SyntheticPipeline implements CameraPipeline {
       if (!stalled && now >= nextStatusAt) {
         nextStatusAt += statusEveryMs;
         // As if 5 frames a second were analysed since the start (frame accounting in heartbeats).
-        emit({ type: 'status', status: { fps: 5, inference_ms: 12.5, stream_state: 'streaming', queue_lengths: {}, frames_analysed: Math.floor(age / 200), frames_dropped: 0 } });
+        emit({
+          type: 'status',
+          status: { fps: 5, inference_ms: 12.5, stream_state: 'streaming', queue_lengths: {}, frames_analysed: Math.floor(age / 200), frames_dropped: 0 },
+        });
       }
       await this.sleep(stalled ? 50 : Math.max(1, Math.min(nextEventAt, nextStatusAt) - Date.now()));
     }
@@ -84,9 +87,13 @@ export function syntheticEvent(capability: Capability, nowMs: number, seq: numbe
   const ts = new Date(nowMs).toISOString();
   const enter_ts = new Date(nowMs - 5000).toISOString();
   switch (capability) {
-    case 'entrance': return { type: 'entrance', ts, direction: seq % 2 ? 'out' : 'in', person_key };
-    case 'zones': return { type: 'zone', ts, zone_id: 'synthetic', enter_ts, exit_ts: ts, dwell_seconds: 5, person_key };
-    case 'shelves': return { type: 'shelf', ts, shelf_id: 'synthetic', dwell_seconds: 5, person_key };
-    case 'queue': return { type: 'queue', ts, queue_id: 'synthetic', enter_ts, exit_ts: ts, wait_seconds: 5, person_key };
+    case 'entrance':
+      return { type: 'entrance', ts, direction: seq % 2 ? 'out' : 'in', person_key };
+    case 'zones':
+      return { type: 'zone', ts, zone_id: 'synthetic', enter_ts, exit_ts: ts, dwell_seconds: 5, person_key };
+    case 'shelves':
+      return { type: 'shelf', ts, shelf_id: 'synthetic', dwell_seconds: 5, person_key };
+    case 'queue':
+      return { type: 'queue', ts, queue_id: 'synthetic', enter_ts, exit_ts: ts, wait_seconds: 5, person_key };
   }
 }

@@ -23,11 +23,7 @@ export interface Assignment {
  * the matrix, so pass `columnCount` to get every column back as unmatched. Non-finite costs are
  * treated as inadmissible.
  */
-export function linearAssignment(
-  cost: ReadonlyArray<ReadonlyArray<number>>,
-  threshold: number,
-  columnCount: number = cost[0]?.length ?? 0,
-): Assignment {
+export function linearAssignment(cost: ReadonlyArray<ReadonlyArray<number>>, threshold: number, columnCount: number = cost[0]?.length ?? 0): Assignment {
   const rows = cost.length;
   const cols = columnCount;
   if (rows === 0 || cols === 0) {

@@ -14,14 +14,38 @@ describeIfShared([MODEL, CLIP], 'camera vision pipeline on real footage', () => 
   it('turns TUD-Campus into valid entrance and zone events and reports status', async () => {
     // Geometry drawn on a half-size screenshot: it must be scaled to the 640x480 stream.
     const camera: CameraConfig = {
-      camera_id: 'cam_tud', rtsp: sharedFile(CLIP), source: 'file', replay: 'realtime', api_key: 'k', capabilities: ['entrance', 'zones'],
-      screenshot_size: [320, 240], entrance_line: [[160, 0], [160, 240]], entrance_inside: 'right',
-      entrance_counting: 'each_crossing', entrance_margin_px: 0, target_fps: 25,
-      zones: { middle: [[80, 0], [240, 0], [240, 240], [80, 240]] }, shelves: {}, queues: {}, min_shelf_dwell_s: 2.5,
+      camera_id: 'cam_tud',
+      rtsp: sharedFile(CLIP),
+      source: 'file',
+      replay: 'realtime',
+      api_key: 'k',
+      capabilities: ['entrance', 'zones'],
+      screenshot_size: [320, 240],
+      entrance_line: [
+        [160, 0],
+        [160, 240],
+      ],
+      entrance_inside: 'right',
+      entrance_counting: 'each_crossing',
+      entrance_margin_px: 0,
+      target_fps: 25,
+      zones: {
+        middle: [
+          [80, 0],
+          [240, 0],
+          [240, 240],
+          [80, 240],
+        ],
+      },
+      shelves: {},
+      queues: {},
+      min_shelf_dwell_s: 2.5,
     };
     const outputs: PipelineOutput[] = [];
     const pipeline = createPipeline({
-      camera, target_fps: 25, options: { realtime: false },
+      camera,
+      target_fps: 25,
+      options: { realtime: false },
       detector: { model: sharedFile(MODEL), format: 'yolov8', input_size: 640, confidence: 0.35, nms_iou: 0.45, threads_per_camera: 2 },
     });
     await pipeline.start((o) => outputs.push(o));

@@ -39,7 +39,10 @@ export const DOOR_BIRTH_MARGIN: number | null = null;
  */
 export function trackerOptionsFor(confidence: number, fps: number, overrides: Partial<TrackerOptions> = {}, door?: Polygon): Partial<TrackerOptions> {
   return {
-    trackThresh: confidence, newTrackThresh: Math.min(0.95, confidence + 0.1), fps, ...TRACKER_DEFAULTS,
+    trackThresh: confidence,
+    newTrackThresh: Math.min(0.95, confidence + 0.1),
+    fps,
+    ...TRACKER_DEFAULTS,
     ...(door && DOOR_BIRTH_MARGIN !== null ? { birthRegions: [door], birthThreshLow: Math.max(LOW_SCORE_FLOOR, confidence - DOOR_BIRTH_MARGIN) } : {}),
     ...overrides,
   };
@@ -95,15 +98,20 @@ export function buildCameraRules(camera: CameraConfig, frameSize: Size, personKe
     const pxScale = (frameSize[0] / camera.screenshot_size[0] + frameSize[1] / camera.screenshot_size[1]) / 2;
     // No door drawn: the default (DEFAULT_ENTRANCE_DOOR, chosen by npm run eval:edge) when counting late.
     const door = entranceDoorRegion(camera, frameSize);
-    rules.push(new FootfallCounter(line, {
-      insideSide: camera.entrance_inside ?? 'right', personKey,
-      mode: camera.entrance_counting, marginPx: camera.entrance_margin_px * pxScale,
-      ...(door ? { door } : {}),
-      ...(options.confirm_frames !== undefined ? { confirmFrames: options.confirm_frames } : {}),
-    }));
+    rules.push(
+      new FootfallCounter(line, {
+        insideSide: camera.entrance_inside ?? 'right',
+        personKey,
+        mode: camera.entrance_counting,
+        marginPx: camera.entrance_margin_px * pxScale,
+        ...(door ? { door } : {}),
+        ...(options.confirm_frames !== undefined ? { confirmFrames: options.confirm_frames } : {}),
+      }),
+    );
   }
   if (camera.capabilities.includes('zones')) rules.push(new ZoneDwellTracker(scale(camera.zones), presence));
-  if (camera.capabilities.includes('shelves')) rules.push(new ShelfInteractionDetector(scale(camera.shelves), { ...presence, minDwellMs: camera.min_shelf_dwell_s * 1000 }));
+  if (camera.capabilities.includes('shelves'))
+    rules.push(new ShelfInteractionDetector(scale(camera.shelves), { ...presence, minDwellMs: camera.min_shelf_dwell_s * 1000 }));
   if (camera.capabilities.includes('queue')) {
     queues = new QueueWaitTracker(scale(camera.queues), presence);
     rules.push(queues);
@@ -126,9 +134,15 @@ class CameraVisionPipeline implements CameraPipeline {
     const { camera, detector: det, target_fps } = this.context;
     const status: CameraStatus = { fps: 0, inference_ms: 0, stream_state: 'starting', queue_lengths: {}, frames_analysed: 0, frames_dropped: 0 };
     let lastFrameDoneAt = Date.now();
-    const sendStatus = () => emit({ type: 'status', status: {
-      ...status, stream_state: this.streamState() ?? status.stream_state, frames_dropped: this.source?.framesDropped ?? status.frames_dropped,
-    } });
+    const sendStatus = () =>
+      emit({
+        type: 'status',
+        status: {
+          ...status,
+          stream_state: this.streamState() ?? status.stream_state,
+          frames_dropped: this.source?.framesDropped ?? status.frames_dropped,
+        },
+      });
     sendStatus();
     // Status keeps flowing while the stream is down, so the supervisor can tell "reconnecting" from "stuck".
     const statusTimer = setInterval(() => {
@@ -136,11 +150,16 @@ class CameraVisionPipeline implements CameraPipeline {
       if (!hung) sendStatus();
     }, STATUS_EVERY_MS);
     const detector = await PersonDetector.load(det.model, {
-      intraOpThreads: det.threads_per_camera, confidence: Math.min(LOW_SCORE_FLOOR, det.confidence), iouThreshold: det.nms_iou, format: det.format,
+      intraOpThreads: det.threads_per_camera,
+      confidence: Math.min(LOW_SCORE_FLOOR, det.confidence),
+      iouThreshold: det.nms_iou,
+      format: det.format,
     });
     try {
       this.source = await openFrameSource({
-        url: camera.rtsp, targetFps: target_fps, letterboxSize: detector.inputSize,
+        url: camera.rtsp,
+        targetFps: target_fps,
+        letterboxSize: detector.inputSize,
         // A file is paced at its own speed (dropping what the detector misses) unless the camera replays every frame.
         realtime: camera.source === 'file' ? (camera.replay === 'every_frame' ? false : (this.options.realtime ?? true)) : undefined,
         waitForStream: true,
@@ -156,7 +175,9 @@ class CameraVisionPipeline implements CameraPipeline {
       for await (const frame of this.source) {
         if (this.stopped) break;
         rules ??= buildCameraRules(camera, [frame.width, frame.height], personKey, this.options);
-        tracker ??= new ByteTracker(trackerOptionsFor(det.confidence, target_fps, this.options.tracker, entranceDoorRegion(camera, [frame.width, frame.height])));
+        tracker ??= new ByteTracker(
+          trackerOptionsFor(det.confidence, target_fps, this.options.tracker, entranceDoorRegion(camera, [frame.width, frame.height])),
+        );
         const detections = await detector.detect(frame);
         const tracks = tracker.update(detections, frame.timestampMs);
         const feet: TrackFoot[] = tracks.map((t) => ({ id: t.id, foot: footEstimator.foot(t.id, t.box) }));

@@ -5,14 +5,7 @@ import { missingRtspServerPackages, startRtspServer } from '../../test/rtsp-serv
 import type { RtspTestServer } from '../../test/rtsp-server.ts';
 import { describeIfShared, missingSharedFile, sharedFile } from '../../test/shared-material.ts';
 import { LETTERBOX_PAD_VALUE } from './detection.ts';
-import {
-  FrameRateSampler,
-  FrameSourceError,
-  openFrameSource,
-  readLetterboxedImage,
-  reconnectDelayMs,
-  sourceErrorText,
-} from './frame-source.ts';
+import { FrameRateSampler, FrameSourceError, openFrameSource, readLetterboxedImage, reconnectDelayMs, sourceErrorText } from './frame-source.ts';
 import type { FrameSource, StreamState, VideoFrame } from './frame-source.ts';
 
 const TUD = 'sequences/TUD-Campus.mp4';

@@ -207,9 +207,7 @@ async function openConnection(rawUrl: string, live: boolean, signal: AbortSignal
     throw new FrameSourceError(masked, `Cannot open video "${masked}": ${why}${hint}`, live);
   }
   try {
-    const stream = demuxer.streams.find(
-      (s) => s.codecpar.codecType === AVMEDIA_TYPE_VIDEO && (s.disposition & AV_DISPOSITION_ATTACHED_PIC) === 0,
-    );
+    const stream = demuxer.streams.find((s) => s.codecpar.codecType === AVMEDIA_TYPE_VIDEO && (s.disposition & AV_DISPOSITION_ATTACHED_PIC) === 0);
     if (!stream) {
       const kinds = demuxer.streams.map((s) => MEDIA_TYPE_NAMES.get(s.codecpar.codecType) ?? 'unknown');
       throw new FrameSourceError(masked, `"${masked}" is not a video: no video stream (found ${kinds.join(', ') || 'no streams'})`, false);

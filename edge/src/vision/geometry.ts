@@ -21,12 +21,7 @@ function cross(o: Point, a: Point, b: Point): number {
 function onSegment(p: Point, a: Point, b: Point): boolean {
   const scale = Math.max(1, Math.abs(b[0] - a[0]) + Math.abs(b[1] - a[1]));
   if (Math.abs(cross(a, b, p)) > EPS * scale * scale) return false;
-  return (
-    p[0] >= Math.min(a[0], b[0]) - EPS &&
-    p[0] <= Math.max(a[0], b[0]) + EPS &&
-    p[1] >= Math.min(a[1], b[1]) - EPS &&
-    p[1] <= Math.max(a[1], b[1]) + EPS
-  );
+  return p[0] >= Math.min(a[0], b[0]) - EPS && p[0] <= Math.max(a[0], b[0]) + EPS && p[1] >= Math.min(a[1], b[1]) - EPS && p[1] <= Math.max(a[1], b[1]) + EPS;
 }
 
 /** Ray casting (even-odd rule); points exactly on an edge or vertex count as inside. */
@@ -74,10 +69,7 @@ export function segmentsIntersect(a: Segment, b: Segment): boolean {
   const d4 = Math.sign(cross(p1, p2, q2));
   if (d1 * d2 < 0 && d3 * d4 < 0) return true;
   return (
-    (d1 === 0 && onSegment(p1, q1, q2)) ||
-    (d2 === 0 && onSegment(p2, q1, q2)) ||
-    (d3 === 0 && onSegment(q1, p1, p2)) ||
-    (d4 === 0 && onSegment(q2, p1, p2))
+    (d1 === 0 && onSegment(p1, q1, q2)) || (d2 === 0 && onSegment(p2, q1, q2)) || (d3 === 0 && onSegment(q1, p1, p2)) || (d4 === 0 && onSegment(q2, p1, p2))
   );
 }
 

@@ -9,7 +9,11 @@ describe('OcclusionAwareFeet', () => {
   it.each<[string, Box[], number[]]>([
     ['a whole box: foot at its bottom', [person(200), person(202)], [300, 302]],
     // Legs hidden for two frames: the box shrinks to 80 px with its top still; the foot stays at ~300.
-    ['legs hidden: shrunk box, top still → foot from the smoothed height', [person(200), person(200), person(200, 80), person(201, 80), person(200)], [300, 300, 300, 301, 300]],
+    [
+      'legs hidden: shrunk box, top still → foot from the smoothed height',
+      [person(200), person(200), person(200, 80), person(201, 80), person(200)],
+      [300, 300, 300, 301, 300],
+    ],
     // Walking away from the camera: the top moves down as the box shrinks, so the box is taken as it is.
     ['walking away: shrinking with the top moving is not occlusion', [person(200), person(212, 85), person(224, 72)], [300, 297, 296]],
     ['slow shrink below the threshold follows the box', [person(200), person(200, 95), person(200, 91)], [300, 295, 291]],
@@ -32,8 +36,22 @@ describe('OcclusionAwareFeet', () => {
   it('a man beside a line whose legs are hidden is not counted out and in', () => {
     // The line at y = 290; he stands with his feet at y = 300, 10 px inside. Someone walks past and hides his
     // legs for 4 frames: the raw box bottom jumps up to 280, 10 px beyond the line on the other side.
-    const line = [[100, 290], [500, 290]] as const;
-    const boxes = [person(200), person(200), person(200), person(200, 80), person(200, 80), person(201, 80), person(200, 80), person(200), person(200), person(200)];
+    const line = [
+      [100, 290],
+      [500, 290],
+    ] as const;
+    const boxes = [
+      person(200),
+      person(200),
+      person(200),
+      person(200, 80),
+      person(200, 80),
+      person(201, 80),
+      person(200, 80),
+      person(200),
+      person(200),
+      person(200),
+    ];
     const run = (footOf: (b: Box) => readonly [number, number]) => {
       const counter = new FootfallCounter(line, { insideSide: 'right', personKey: (id) => `p${id}`, confirmFrames: 3 });
       return boxes.flatMap((b, f) => counter.update([{ id: 1, foot: footOf(b) }], f * 200)).map((e) => e.direction);

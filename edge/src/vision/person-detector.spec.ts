@@ -350,7 +350,10 @@ describe('PersonDetector with format yolox (synthetic models)', () => {
       expect(detector.format).toBe('yolox');
       // A 100×50 frame at scale 0.64 is 64×32; the frame source centres it (padY 16), YOLOX wants it at the top.
       const image: LetterboxedImage = {
-        rgb: new Uint8Array(64 * 64 * 3).fill(114), letterbox: { scale: 0.64, padX: 0, padY: 16 }, width: 100, height: 50,
+        rgb: new Uint8Array(64 * 64 * 3).fill(114),
+        letterbox: { scale: 0.64, padX: 0, padY: 16 },
+        width: 100,
+        height: 50,
       };
       const people = await detector.detect(image);
       expect(people).toHaveLength(1);
@@ -364,12 +367,16 @@ describe('PersonDetector with format yolox (synthetic models)', () => {
   it('hints at yolox when a YOLOX file is loaded with the default format', async () => {
     // (Not at 64: its 84 anchors would make [1,84,85], which is a valid YOLOv8 shape.)
     const message = await refusal(await write(constantModel([1, 3, 96, 96], [1, 189, 85])));
-    expect(message).toContain('is not a supported YOLOv8 person detector: output shape is [1,189,85] (this looks like a YOLOX model: set detector.format: yolox)');
+    expect(message).toContain(
+      'is not a supported YOLOv8 person detector: output shape is [1,189,85] (this looks like a YOLOX model: set detector.format: yolox)',
+    );
   });
 
   it('hints at yolov8 when a [1,84,N] file is loaded as yolox', async () => {
     const message = await refusal(await write(constantModel([1, 3, 96, 96], [1, 84, 189])), 'yolox');
-    expect(message).toContain('is not a supported YOLOX person detector: output shape is [1,84,189] (this looks like a YOLOv8 model: set detector.format: yolov8)');
+    expect(message).toContain(
+      'is not a supported YOLOX person detector: output shape is [1,84,189] (this looks like a YOLOv8 model: set detector.format: yolov8)',
+    );
     expect(message).toContain('one output float32 [1,N,85] with N = (S/8)²+(S/16)²+(S/32)² = 189 for S=96');
     expect(message).toContain('found inputs "images" float32 [1,3,96,96]; outputs "output" float32 [1,84,189]');
   });
@@ -546,7 +553,10 @@ describeIfShared([YOLOX, YOLOV8, STREET], 'PersonDetector with yolox_nano.onnx o
 
   it('measures raw inference, 1 thread: yolox_nano at 416 vs yolov8n_int8 at 640', async () => {
     const report: string[] = [];
-    for (const [name, file, format] of [['yolox_nano 416', YOLOX, 'yolox'], ['yolov8n_int8 640', YOLOV8, 'yolov8']] as const) {
+    for (const [name, file, format] of [
+      ['yolox_nano 416', YOLOX, 'yolox'],
+      ['yolov8n_int8 640', YOLOV8, 'yolov8'],
+    ] as const) {
       const d = await PersonDetector.load(sharedFile(file), { format, intraOpThreads: 1 });
       const image = await readLetterboxedImage(sharedFile(STREET), d.inputSize);
       await d.detect(image); // warm-up
@@ -569,42 +579,40 @@ describeIfShared([YOLOX, YOLOV8, STREET], 'PersonDetector with yolox_nano.onnx o
   }, 120_000);
 });
 
-describeIfShared(
-  [YOLOX, YOLOV8, `${TUD}/gt/gt.txt`, ...TUD_FRAMES.map(tudFrame)],
-  'PersonDetector recall on TUD-Campus frames, yolox_nano vs yolov8n',
-  () => {
-    it(`reports recall at IoU 0.5 on frames ${TUD_FRAMES.join(',')}`, async () => {
-      const gt = readFileSync(sharedFile(`${TUD}/gt/gt.txt`), 'utf8')
-        .trim()
-        .split('\n')
-        .map((line) => line.split(',').map(Number));
-      const truthOf = (frame: number): Box[] =>
-        gt.filter((r) => r[0] === frame).map(([, , x, y, w, h]) => [x!, y!, x! + w!, y! + h!] as const);
-      const lines: string[] = [];
-      const recalls: Record<string, number> = {};
-      for (const [name, file, format] of [['yolox_nano', YOLOX, 'yolox'], ['yolov8n', YOLOV8, 'yolov8']] as const) {
-        const detector = await PersonDetector.load(sharedFile(file), { format, intraOpThreads: 2 });
-        let tp = 0;
-        let fp = 0;
-        let truths = 0;
-        try {
-          for (const frame of TUD_FRAMES) {
-            const image = await readLetterboxedImage(sharedFile(tudFrame(frame)), detector.inputSize);
-            const truth = truthOf(frame);
-            const m = matchAtHalfIoU(await detector.detect(image), truth);
-            tp += m.tp;
-            fp += m.fp;
-            truths += truth.length;
-          }
-        } finally {
-          await detector.release();
+describeIfShared([YOLOX, YOLOV8, `${TUD}/gt/gt.txt`, ...TUD_FRAMES.map(tudFrame)], 'PersonDetector recall on TUD-Campus frames, yolox_nano vs yolov8n', () => {
+  it(`reports recall at IoU 0.5 on frames ${TUD_FRAMES.join(',')}`, async () => {
+    const gt = readFileSync(sharedFile(`${TUD}/gt/gt.txt`), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => line.split(',').map(Number));
+    const truthOf = (frame: number): Box[] => gt.filter((r) => r[0] === frame).map(([, , x, y, w, h]) => [x!, y!, x! + w!, y! + h!] as const);
+    const lines: string[] = [];
+    const recalls: Record<string, number> = {};
+    for (const [name, file, format] of [
+      ['yolox_nano', YOLOX, 'yolox'],
+      ['yolov8n', YOLOV8, 'yolov8'],
+    ] as const) {
+      const detector = await PersonDetector.load(sharedFile(file), { format, intraOpThreads: 2 });
+      let tp = 0;
+      let fp = 0;
+      let truths = 0;
+      try {
+        for (const frame of TUD_FRAMES) {
+          const image = await readLetterboxedImage(sharedFile(tudFrame(frame)), detector.inputSize);
+          const truth = truthOf(frame);
+          const m = matchAtHalfIoU(await detector.detect(image), truth);
+          tp += m.tp;
+          fp += m.fp;
+          truths += truth.length;
         }
-        recalls[name] = tp / truths;
-        lines.push(`${name} recall ${tp}/${truths} = ${(tp / truths).toFixed(3)}, ${fp} unmatched detections`);
+      } finally {
+        await detector.release();
       }
-      console.log(`TUD-Campus ${TUD_FRAMES.length} frames, confidence 0.35, IoU 0.5: ${lines.join(' | ')}`);
-      expect(recalls.yolox_nano).toBeGreaterThanOrEqual(0.6);
-      expect(recalls.yolov8n).toBeGreaterThanOrEqual(0.6);
-    }, 120_000);
-  },
-);
+      recalls[name] = tp / truths;
+      lines.push(`${name} recall ${tp}/${truths} = ${(tp / truths).toFixed(3)}, ${fp} unmatched detections`);
+    }
+    console.log(`TUD-Campus ${TUD_FRAMES.length} frames, confidence 0.35, IoU 0.5: ${lines.join(' | ')}`);
+    expect(recalls.yolox_nano).toBeGreaterThanOrEqual(0.6);
+    expect(recalls.yolov8n).toBeGreaterThanOrEqual(0.6);
+  }, 120_000);
+});

@@ -57,13 +57,7 @@ export interface ModelBox {
  * Decode a YOLOv8 [1, 4+C, N] output (channel-major: data[c * N + i]) into boxes of one class
  * whose score reaches `confidence`. Boxes are in model-input pixels.
  */
-export function decodeYoloV8Output(
-  data: Float32Array,
-  anchors: number,
-  confidence: number,
-  classIndex = PERSON_CLASS,
-  channels = YOLOV8_CHANNELS,
-): ModelBox[] {
+export function decodeYoloV8Output(data: Float32Array, anchors: number, confidence: number, classIndex = PERSON_CLASS, channels = YOLOV8_CHANNELS): ModelBox[] {
   if (data.length < channels * anchors) {
     throw new RangeError(`decodeYoloV8Output: ${data.length} values, expected ${channels}×${anchors}`);
   }
@@ -95,12 +89,7 @@ export function yoloxAnchorCount(inputSize: number): number {
  * YOLOX's head applies the sigmoid at inference and tools/export_onnx.py exports that head. Boxes stay raw unless
  * the model was exported with --decode_in_inference, which `checkYoloxRawOutput` refuses at load.
  */
-export function decodeYoloxOutput(
-  data: Float32Array,
-  inputSize: number,
-  confidence: number,
-  classIndex = PERSON_CLASS,
-): ModelBox[] {
+export function decodeYoloxOutput(data: Float32Array, inputSize: number, confidence: number, classIndex = PERSON_CLASS): ModelBox[] {
   if (!(Number.isInteger(inputSize) && inputSize > 0 && inputSize % 32 === 0)) {
     throw new RangeError(`decodeYoloxOutput: input size ${inputSize} is not a positive multiple of 32`);
   }
@@ -165,10 +154,7 @@ export function checkYoloxRawOutput(data: Float32Array, inputSize: number): stri
   return null;
 }
 
-export function intersectionOverUnion(
-  a: readonly [number, number, number, number],
-  b: readonly [number, number, number, number],
-): number {
+export function intersectionOverUnion(a: readonly [number, number, number, number], b: readonly [number, number, number, number]): number {
   const iw = Math.min(a[2], b[2]) - Math.max(a[0], b[0]);
   const ih = Math.min(a[3], b[3]) - Math.max(a[1], b[1]);
   if (iw <= 0 || ih <= 0) return 0;
@@ -241,8 +227,7 @@ function validateModel(modelPath: string, session: ort.InferenceSession, format:
   const refuse = (why: string) =>
     new DetectorModelError(
       modelPath,
-      `Model "${modelPath}" is not a supported ${format === 'yolov8' ? 'YOLOv8' : 'YOLOX'} person detector: ${why}. ` +
-        `${expected()}; ${found}.`,
+      `Model "${modelPath}" is not a supported ${format === 'yolov8' ? 'YOLOv8' : 'YOLOX'} person detector: ${why}. ` + `${expected()}; ${found}.`,
     );
 
   const input = inputs.length === 1 ? inputs[0] : inputs.find((m) => m.name === 'images');

@@ -66,7 +66,10 @@ describe('ByteTracker', () => {
 
   it('reports a lost track via confirmedTracks() during the gap, with a predicted box', () => {
     const tracker = new ByteTracker();
-    run(tracker, Array.from({ length: 20 }, (_, f) => [person(100 + 6 * f, 400)]));
+    run(
+      tracker,
+      Array.from({ length: 20 }, (_, f) => [person(100 + 6 * f, 400)]),
+    );
     tracker.update([], 20 * FRAME_MS);
     const [lost] = tracker.confirmedTracks();
     expect(lost).toMatchObject({ id: 1, state: 'lost' });
@@ -91,7 +94,7 @@ describe('ByteTracker', () => {
     const idB = idOf(5, 540);
     expect(idA).not.toBe(idB);
     for (let f = 1; f < 60; f++) {
-      if (Math.abs((100 + 8 * f) - (580 - 8 * f)) < 10) continue; // same centre x: ambiguous by position alone
+      if (Math.abs(100 + 8 * f - (580 - 8 * f)) < 10) continue; // same centre x: ambiguous by position alone
       expect(out[f]).toHaveLength(2);
       expect(idOf(f, 100 + 8 * f)).toBe(idA);
       expect(idOf(f, 580 - 8 * f)).toBe(idB);
@@ -131,18 +134,17 @@ describe('ByteTracker', () => {
     ['a detection below the low threshold (0.05)', 0.05],
   ])('never starts a track from %s', (_name, score) => {
     const tracker = new ByteTracker();
-    const out = run(tracker, Array.from({ length: 20 }, (_, f) => [person(100 + 4 * f, 400, score)]));
+    const out = run(
+      tracker,
+      Array.from({ length: 20 }, (_, f) => [person(100 + 4 * f, 400, score)]),
+    );
     expect(out.flat()).toEqual([]);
     expect(tracker.confirmedTracks()).toEqual([]);
   });
 
   it('does not re-find a lost track from a low-score detection', () => {
     const tracker = new ByteTracker();
-    const frames: Detection[][] = [
-      ...Array.from({ length: 10 }, (_, f) => [person(100, 400)]),
-      [],
-      [person(100, 400, 0.3)],
-    ];
+    const frames: Detection[][] = [...Array.from({ length: 10 }, (_, f) => [person(100, 400)]), [], [person(100, 400, 0.3)]];
     const out = run(tracker, frames);
     expect(out[11]).toEqual([]);
     expect(tracker.confirmedTracks()[0]).toMatchObject({ id: 1, state: 'lost' });
@@ -150,7 +152,10 @@ describe('ByteTracker', () => {
 
   it('removes a track after the lost buffer and reports its id exactly once', () => {
     const tracker = new ByteTracker({ lostBufferFrames: 30 });
-    run(tracker, Array.from({ length: 10 }, () => [person(100, 400)]));
+    run(
+      tracker,
+      Array.from({ length: 10 }, () => [person(100, 400)]),
+    );
     const removedAt: number[] = [];
     for (let f = 10; f < 60; f++) {
       tracker.update([], f * FRAME_MS);
@@ -167,7 +172,12 @@ describe('ByteTracker', () => {
   it('measures the lost buffer in time, so a slow processing rate does not stretch it', () => {
     // Processing every 3rd frame of a 30 fps stream: 30 nominal frames is still 1 s.
     const tracker = new ByteTracker({ fps: 30, lostBufferFrames: 30 });
-    run(tracker, Array.from({ length: 5 }, () => [person(100, 400)]), 0, 100);
+    run(
+      tracker,
+      Array.from({ length: 5 }, () => [person(100, 400)]),
+      0,
+      100,
+    );
     let removedAtMs = -1;
     for (let t = 500; t < 3000 && removedAtMs < 0; t += 100) {
       tracker.update([], t);
@@ -178,7 +188,10 @@ describe('ByteTracker', () => {
 
   it('honours lostBufferMs over lostBufferFrames', () => {
     const tracker = new ByteTracker({ lostBufferFrames: 30, lostBufferMs: 200 });
-    run(tracker, Array.from({ length: 5 }, () => [person(100, 400)]));
+    run(
+      tracker,
+      Array.from({ length: 5 }, () => [person(100, 400)]),
+    );
     const removed: number[] = [];
     for (let f = 5; f < 20; f++) {
       tracker.update([], f * FRAME_MS);
@@ -218,7 +231,12 @@ describe('ByteTracker', () => {
 
   describe('birth regions (a door band may start tracks from weaker boxes)', () => {
     // A door band at the left edge of the picture: feet with x < 80.
-    const door: Polygon = [[0, 0], [80, 0], [80, 480], [0, 480]];
+    const door: Polygon = [
+      [0, 0],
+      [80, 0],
+      [80, 480],
+      [0, 480],
+    ];
     const options = { trackThresh: 0.4, newTrackThresh: 0.5, birthRegions: [door], birthThreshLow: 0.3 };
     /** A person walking in from x0, 3 px per frame, every box with this score. */
     const walkIn = (x0: number, score: number) => Array.from({ length: 8 }, (_, f) => [person(x0 + 3 * f, 400, score)]);
@@ -280,7 +298,10 @@ describe('ByteTracker', () => {
       const tracker = new ByteTracker(opts);
       const a = (f: number) => person(100 + 8 * f, 400, 0.9, 60, 180);
       const b = (f: number) => person(580 - 8 * f, 420, 0.85, 66, 198);
-      const out = run(tracker, Array.from({ length: 60 }, (_, f) => (f >= 27 && f <= 33 ? [b(f)] : [a(f), b(f)])));
+      const out = run(
+        tracker,
+        Array.from({ length: 60 }, (_, f) => (f >= 27 && f <= 33 ? [b(f)] : [a(f), b(f)])),
+      );
       const idAt = (f: number, x: number) => out[f].find((t) => Math.abs(centreX(t) - x) < 10)?.id;
       expect(idAt(20, 100 + 8 * 20)).toBe(1);
       expect(idAt(20, 580 - 8 * 20)).toBe(2);

@@ -212,7 +212,11 @@ export class ByteTracker {
     if (o.recoveryMatchThresh !== undefined) {
       const unmatched = first.unmatchedRows.map((i) => pool[i]).filter((t) => t.state === 'lost');
       const lastBoxes = unmatched.map((t) => t.observations[t.observations.length - 1].box);
-      const rec = linearAssignment(lastBoxes.map((b) => leftoverHigh.map((d) => 1 - iou(b, d.box))), o.recoveryMatchThresh, leftoverHigh.length);
+      const rec = linearAssignment(
+        lastBoxes.map((b) => leftoverHigh.map((d) => 1 - iou(b, d.box))),
+        o.recoveryMatchThresh,
+        leftoverHigh.length,
+      );
       for (const [ti, di] of rec.matches) this.observe(unmatched[ti], leftoverHigh[di], timestampMs);
       const taken = new Set(rec.matches.map(([, di]) => di));
       leftoverHigh = leftoverHigh.filter((_, i) => !taken.has(i));
@@ -221,8 +225,10 @@ export class ByteTracker {
     // In a birth region, weak boxes no track took may start or confirm a person too (not a second box of
     // someone already visible or confidently detected).
     const others = [...this.tracks.filter((t) => t.state === 'tracked').map((t) => t.box), ...high.map((d) => d.box)];
-    const leftoverLow = regions.length === 0 ? [] : second.unmatchedCols.map((i) => low[i])
-      .filter((d) => inBirthRegion(d) && others.every((b) => iou(b, d.box) <= BIRTH_MAX_IOU));
+    const leftoverLow =
+      regions.length === 0
+        ? []
+        : second.unmatchedCols.map((i) => low[i]).filter((d) => inBirthRegion(d) && others.every((b) => iou(b, d.box) <= BIRTH_MAX_IOU));
     const candidates = [...leftoverHigh, ...leftoverLow];
 
     // Tentative tracks get exactly one chance to be confirmed, from the leftover confident boxes.

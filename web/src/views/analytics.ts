@@ -4,8 +4,18 @@
  * server is still computing (202) shows its progress and fills in when ready.
  */
 import {
-  apiGet, ApiError, type CountLift, type DidLift, type PromoResult, type RatioLift, type Report, type ReportHead, type Spike,
-  type SpikeHour, type SpikeResult, type Unavailable,
+  apiGet,
+  ApiError,
+  type CountLift,
+  type DidLift,
+  type PromoResult,
+  type RatioLift,
+  type Report,
+  type ReportHead,
+  type Spike,
+  type SpikeHour,
+  type SpikeResult,
+  type Unavailable,
 } from '../api.ts';
 import { INCOMPLETE_COLOR, timeChart, type TimeChart } from '../chart.ts';
 import { csvFileName } from '../csv.ts';
@@ -19,7 +29,9 @@ export const POLL_MS = 1000;
 
 /** Requests a report; while the server answers 202, polls its id and reports progress. */
 export async function fetchReport<R>(
-  path: string, params: Record<string, string | number | undefined | readonly string[]>, signal: AbortSignal,
+  path: string,
+  params: Record<string, string | number | undefined | readonly string[]>,
+  signal: AbortSignal,
   progress: (head: ReportHead, elapsedMs: number) => void,
 ): Promise<Report<R>> {
   const started = Date.now();
@@ -72,29 +84,58 @@ export function analyticsView({ store, stores, promo: named }: ViewContext): Vie
   const yesterday = addDays(today, -1);
   const disposers: (() => void)[] = [];
   const spikes = spikeSection(store.store_id, store.name, tz, yesterday, today);
-  const promo = promoSection(store.store_id, tz, today, stores.filter((s) => s.store_id !== store.store_id), named ?? null);
+  const promo = promoSection(
+    store.store_id,
+    tz,
+    today,
+    stores.filter((s) => s.store_id !== store.store_id),
+    named ?? null,
+  );
   disposers.push(spikes.dispose, promo.dispose);
-  const element = h('section', { class: 'view view-analytics', 'aria-labelledby': 'analytics-title' },
-    h('div', { class: 'view-head' },
+  const element = h(
+    'section',
+    { class: 'view view-analytics', 'aria-labelledby': 'analytics-title' },
+    h(
+      'div',
+      { class: 'view-head' },
       h('h2', { id: 'analytics-title', tabindex: -1 }, `Analytics — ${store.name}`),
-      h('p', { class: 'tz-note' }, `Dates and hours are store-local (${tz}).`)),
-    spikes.element, promo.element);
+      h('p', { class: 'tz-note' }, `Dates and hours are store-local (${tz}).`),
+    ),
+    spikes.element,
+    promo.element,
+  );
   return { element, dispose: () => disposers.forEach((d) => d()) };
 }
 
 function spikeSection(storeId: string, storeName: string, tz: string, yesterday: string, today: string) {
   let abort = new AbortController();
   let chart: TimeChart | null = null;
-  const days = h('select', { name: 'days' }, [7, 14, 28].map((d) => h('option', { value: d }, `${d} days`)));
+  const days = h(
+    'select',
+    { name: 'days' },
+    [7, 14, 28].map((d) => h('option', { value: d }, `${d} days`)),
+  );
   const end = h('input', { type: 'date', name: 'end_date', value: yesterday, max: today, required: true });
-  const form = h('form', { class: 'controls', 'aria-label': 'Spike report period' },
-    field('Period', days), field('Last day', end, 'Yesterday is the last complete day.'), h('button', { type: 'submit' }, 'Find spikes'));
+  const form = h(
+    'form',
+    { class: 'controls', 'aria-label': 'Spike report period' },
+    field('Period', days),
+    field('Last day', end, 'Yesterday is the last complete day.'),
+    h('button', { type: 'submit' }, 'Find spikes'),
+  );
   const results = h('div', { class: 'results' });
-  const element = h('section', { class: 'panel', 'aria-labelledby': 'spikes-title', 'data-section': 'spikes' },
+  const element = h(
+    'section',
+    { class: 'panel', 'aria-labelledby': 'spikes-title', 'data-section': 'spikes' },
     h('h3', { id: 'spikes-title' }, 'Traffic spikes'),
     h('p', { class: 'lead' }, 'Hours with far more visitors than the same weekday and hour usually bring (robust seasonal baseline).'),
-    form, results);
-  form.addEventListener('submit', (e) => { e.preventDefault(); void run(); });
+    form,
+    results,
+  );
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    void run();
+  });
 
   async function run(): Promise<void> {
     abort.abort();
@@ -105,7 +146,12 @@ function spikeSection(storeId: string, storeName: string, tz: string, yesterday:
     const pending = pendingBox('spike report');
     results.replaceChildren(pending.element);
     try {
-      const report = await fetchReport<SpikeResult>('analytics/spikes', { store_id: storeId, days: days.value, end_date: end.value }, abort.signal, pending.update);
+      const report = await fetchReport<SpikeResult>(
+        'analytics/spikes',
+        { store_id: storeId, days: days.value, end_date: end.value },
+        abort.signal,
+        pending.update,
+      );
       render(report.result);
       results.append(computedNote(report, tz));
     } catch (e) {
@@ -118,7 +164,11 @@ function spikeSection(storeId: string, storeName: string, tz: string, yesterday:
     const labels = r.series.map((s) => s.local.slice(0, 16));
     const spikeAt = new Set(r.spikes.map((s) => s.utc));
     chart = timeChart({
-      name: 'spikes', granularity: 'hour', labels, yLabel: 'people in', height: 280,
+      name: 'spikes',
+      granularity: 'hour',
+      labels,
+      yLabel: 'people in',
+      height: 280,
       title: `Footfall by hour with spikes · ${r.start_date} to ${r.end_date}`,
       summary: r.spikes.length
         ? `${r.spikes.length} spikes: ${r.spikes.map((s) => `${localHour(s.local)} had ${s.count}, expected ${fmtNumber(s.expected)}`).join('; ')}.`
@@ -126,7 +176,14 @@ function spikeSection(storeId: string, storeName: string, tz: string, yesterday:
       series: [
         { label: 'Actual', values: r.series.map((s) => (s.incomplete ? null : s.count)), color: '#1d4ed8', kind: 'bars' },
         ...(r.left_out.period_hours.length
-          ? [{ label: `Left out: less than ${fmtShare(r.left_out.threshold)} of the hour analysed`, values: r.series.map((s) => (s.incomplete ? s.count : null)), color: INCOMPLETE_COLOR, kind: 'hatched' as const }]
+          ? [
+              {
+                label: `Left out: less than ${fmtShare(r.left_out.threshold)} of the hour analysed`,
+                values: r.series.map((s) => (s.incomplete ? s.count : null)),
+                color: INCOMPLETE_COLOR,
+                kind: 'hatched' as const,
+              },
+            ]
           : []),
         { label: 'Expected', values: r.series.map((s) => s.expected), color: '#047857', format: (v) => fmtNumber(v) },
         { label: 'Spike threshold', values: r.series.map((s) => s.threshold), color: '#64748b', kind: 'dashed' },
@@ -135,12 +192,21 @@ function spikeSection(storeId: string, storeName: string, tz: string, yesterday:
     });
     const file = (what: string) => csvFileName('wink', storeId, what, r.start_date, r.end_date);
     const spikeTable = dataTable<Spike>({
-      name: 'spikes', caption: `Spikes (${r.spikes.length})`, fileName: () => file('spikes'), empty: 'No spikes: every hour was within its usual range.',
+      name: 'spikes',
+      caption: `Spikes (${r.spikes.length})`,
+      fileName: () => file('spikes'),
+      empty: 'No spikes: every hour was within its usual range.',
       columns: [
         { label: 'Local hour', csv: 'local_hour', value: (s) => s.local, format: (v) => localHour(String(v)) },
         { label: 'Actual', csv: 'actual', value: (s) => s.count, format: (v) => fmtCount(v as number), numeric: true },
         { label: 'Expected', csv: 'expected', value: (s) => s.expected, format: (v) => fmtNumber(v as number), numeric: true },
-        { label: 'Excess', csv: 'excess', value: (s) => Math.round((s.count - s.expected) * 100) / 100, format: (v) => `+${fmtNumber(v as number)}`, numeric: true },
+        {
+          label: 'Excess',
+          csv: 'excess',
+          value: (s) => Math.round((s.count - s.expected) * 100) / 100,
+          format: (v) => `+${fmtNumber(v as number)}`,
+          numeric: true,
+        },
         { label: 'Threshold', csv: 'threshold', value: (s) => s.threshold, format: (v) => fmtCount(v as number), numeric: true },
         { label: 'Score', csv: 'score', value: (s) => s.score, format: (v) => fmtNumber(v as number), numeric: true },
         { label: 'p-value', csv: 'p_value', value: (s) => s.p_value, format: (v) => fmtPValue(v as number), numeric: true },
@@ -149,7 +215,10 @@ function spikeSection(storeId: string, storeName: string, tz: string, yesterday:
     });
     spikeTable.update(r.spikes);
     const hourTable = dataTable<SpikeHour>({
-      name: 'spike-hours', caption: 'Every hour: actual vs expected', fileName: () => file('hours'), collapsible: true,
+      name: 'spike-hours',
+      caption: 'Every hour: actual vs expected',
+      fileName: () => file('hours'),
+      collapsible: true,
       columns: [
         { label: 'Local hour', csv: 'local_hour', value: (s) => s.local, format: (v) => localHour(String(v)) },
         { label: 'Actual', csv: 'actual', value: (s) => s.count, format: (v) => fmtCount(v as number | null), numeric: true },
@@ -157,7 +226,10 @@ function spikeSection(storeId: string, storeName: string, tz: string, yesterday:
         { label: 'Threshold', csv: 'threshold', value: (s) => s.threshold, format: (v) => fmtCount(v as number | null), numeric: true },
         { label: 'Spike', csv: 'spike', value: (s) => s.spike, format: (v) => (v ? 'Yes' : 'No') },
         {
-          label: 'Analysed', csv: 'completeness', value: (s) => s.completeness, numeric: true,
+          label: 'Analysed',
+          csv: 'completeness',
+          value: (s) => s.completeness,
+          numeric: true,
           format: (v, s) => (v === null ? '—' : `${fmtShare(v as number)}${s.incomplete ? ' · Left out' : ''}`),
           cellClass: (s) => (s.incomplete ? 'badge-incomplete' : undefined),
         },
@@ -168,16 +240,28 @@ function spikeSection(storeId: string, storeName: string, tz: string, yesterday:
     hourTable.update(r.series);
     const s = r.summary;
     results.replaceChildren(
-      h('p', { class: 'summary', 'data-summary': 'spikes' },
+      h(
+        'p',
+        { class: 'summary', 'data-summary': 'spikes' },
         h('strong', {}, `${s.spikes} ${s.spikes === 1 ? 'spike' : 'spikes'}`),
         ` in ${fmtCount(s.hours)} hours (${r.days} days, ${r.start_date} to ${r.end_date}) at ${storeName}; ${fmtCount(s.footfall)} people in.`,
-        s.hours_without_baseline ? ` ${fmtCount(s.hours_without_baseline)} hours had too little history to judge.` : ''),
+        s.hours_without_baseline ? ` ${fmtCount(s.hours_without_baseline)} hours had too little history to judge.` : '',
+      ),
       leftOutNote(r),
-      chart.element, spikeTable.element, hourTable.element);
+      chart.element,
+      spikeTable.element,
+      hourTable.element,
+    );
   }
 
   void run();
-  return { element, dispose: () => { abort.abort(); chart?.destroy(); } };
+  return {
+    element,
+    dispose: () => {
+      abort.abort();
+      chart?.destroy();
+    },
+  };
 }
 
 function promoSection(storeId: string, tz: string, today: string, others: { store_id: string; name: string }[], named: { start: string; end: string } | null) {
@@ -193,15 +277,26 @@ function promoSection(storeId: string, tz: string, today: string, others: { stor
   const weeks = h('input', { type: 'number', name: 'baseline_weeks', min: 1, max: 12, step: 1, value: 4, inputmode: 'numeric' });
   const shelfOptions = h('datalist', { id: shelfList });
   const zoneOptions = h('datalist', { id: zoneList });
-  const controls = h('fieldset', { class: 'checks' }, h('legend', {}, 'Control stores (optional)'),
+  const controls = h(
+    'fieldset',
+    { class: 'checks' },
+    h('legend', {}, 'Control stores (optional)'),
     others.length
       ? others.map((s) => {
-        const id = uid('ctl');
-        return h('span', { class: 'check' }, h('input', { type: 'checkbox', id, name: 'control_store_ids', value: s.store_id }), h('label', { for: id }, `${s.name} (${s.store_id})`));
-      })
-      : h('p', { class: 'hint' }, 'Your organisation has no other stores to compare with.'));
+          const id = uid('ctl');
+          return h(
+            'span',
+            { class: 'check' },
+            h('input', { type: 'checkbox', id, name: 'control_store_ids', value: s.store_id }),
+            h('label', { for: id }, `${s.name} (${s.store_id})`),
+          );
+        })
+      : h('p', { class: 'hint' }, 'Your organisation has no other stores to compare with.'),
+  );
   const message = h('div', { class: 'form-message' });
-  const form = h('form', { class: 'controls promo-form', 'aria-label': 'Promotion report' },
+  const form = h(
+    'form',
+    { class: 'controls promo-form', 'aria-label': 'Promotion report' },
     field('First day', start),
     field('Last day (included)', end, 'Only days that are over can be compared.'),
     field('Shelf (optional)', shelf, 'Shelf metrics for one shelf only.'),
@@ -210,25 +305,43 @@ function promoSection(storeId: string, tz: string, today: string, others: { stor
     controls,
     h('button', { type: 'submit' }, 'Run report'),
     message,
-    shelfOptions, zoneOptions);
+    shelfOptions,
+    zoneOptions,
+  );
   const results = h('div', { class: 'results' });
-  const element = h('section', { class: 'panel', 'aria-labelledby': 'promo-title', 'data-section': 'promo' },
+  const element = h(
+    'section',
+    { class: 'panel', 'aria-labelledby': 'promo-title', 'data-section': 'promo' },
     h('h3', { id: 'promo-title' }, 'Promotion lift'),
-    h('p', { class: 'lead' }, 'Did a promotion change traffic, shelf interactions, dwell or queue waits? Compared with the same weekdays of earlier weeks, optionally net of control stores.'),
-    form, results);
+    h(
+      'p',
+      { class: 'lead' },
+      'Did a promotion change traffic, shelf interactions, dwell or queue waits? Compared with the same weekdays of earlier weeks, optionally net of control stores.',
+    ),
+    form,
+    results,
+  );
 
   // Offer the shelves and zones the store has recorded lately.
-  void apiGet<{ buckets: { shelves: object; zones: object }[] }>('dashboard/history', { store_id: storeId, from: addDays(today, -90), to: addDays(today, 1), granularity: 'day' }, { signal: abort.signal })
-    .then(({ body }) => {
+  void apiGet<{ buckets: { shelves: object; zones: object }[] }>(
+    'dashboard/history',
+    { store_id: storeId, from: addDays(today, -90), to: addDays(today, 1), granularity: 'day' },
+    { signal: abort.signal },
+  ).then(
+    ({ body }) => {
       const keys = (k: 'shelves' | 'zones') => [...new Set(body.buckets.flatMap((b) => Object.keys(b[k])))].sort();
       shelfOptions.replaceChildren(...keys('shelves').map((s) => h('option', { value: s })));
       zoneOptions.replaceChildren(...keys('zones').map((z) => h('option', { value: z })));
-    }, () => { /* suggestions only */ });
+    },
+    () => {
+      /* suggestions only */
+    },
+  );
 
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     message.replaceChildren();
-    if (!isDate(start.value) || !isDate(end.value)) return void message.replaceChildren(errorBox('Enter the promotion\'s first and last day.'));
+    if (!isDate(start.value) || !isDate(end.value)) return void message.replaceChildren(errorBox("Enter the promotion's first and last day."));
     if (end.value < start.value) return void message.replaceChildren(errorBox('The promotion cannot end before it starts.'));
     if (end.value >= today) return void message.replaceChildren(errorBox(`The last day must be over: today in ${tz} is ${today}.`));
     void run();
@@ -241,10 +354,20 @@ function promoSection(storeId: string, tz: string, today: string, others: { stor
     const pending = pendingBox('promotion report');
     results.replaceChildren(pending.element);
     try {
-      const report = await fetchReport<PromoResult>('analytics/promo', {
-        store_id: storeId, start_date: start.value, end_date: end.value, shelf_id: shelf.value.trim() || undefined,
-        zone_id: zone.value.trim() || undefined, baseline_weeks: weeks.value || undefined, control_store_ids: controlIds.length ? controlIds : undefined,
-      }, abort.signal, pending.update);
+      const report = await fetchReport<PromoResult>(
+        'analytics/promo',
+        {
+          store_id: storeId,
+          start_date: start.value,
+          end_date: end.value,
+          shelf_id: shelf.value.trim() || undefined,
+          zone_id: zone.value.trim() || undefined,
+          baseline_weeks: weeks.value || undefined,
+          control_store_ids: controlIds.length ? controlIds : undefined,
+        },
+        abort.signal,
+        pending.update,
+      );
       render(report.result);
       results.append(computedNote(report, tz));
     } catch (e) {
@@ -260,48 +383,123 @@ function promoSection(storeId: string, tz: string, today: string, others: { stor
     const file = (what: string) => csvFileName('wink', storeId, what, r.promo.start_date, r.promo.end_date);
     const val = (row: Row, k: 'promo' | 'baseline') => (isAvailable(row.lift) ? row.lift[k] : null);
     const liftTable = dataTable<Row>({
-      name: 'promo-lift', caption: 'Lift by metric (promotion vs baseline)', fileName: () => file('promo-lift'),
+      name: 'promo-lift',
+      caption: 'Lift by metric (promotion vs baseline)',
+      fileName: () => file('promo-lift'),
       columns: [
         { label: 'Metric', csv: 'metric', value: (x) => x.metric, format: (v) => metricLabel(String(v)) },
-        { label: 'Promotion', csv: 'promo', value: (x) => val(x, 'promo'), format: (v, x) => (v === null ? '—' : METRICS[x.metric]?.value(v as number) ?? String(v)), numeric: true },
-        { label: 'Baseline', csv: 'baseline', value: (x) => val(x, 'baseline'), format: (v, x) => (v === null ? '—' : METRICS[x.metric]?.value(v as number) ?? String(v)), numeric: true },
-        { label: 'Lift', csv: 'lift_pct', value: (x) => (isAvailable(x.lift) ? x.lift.lift_pct : null), format: (v) => fmtPct(v as number | null), numeric: true },
-        { label: '95 % interval', csv: 'ci95_pct_low', value: (x) => (isAvailable(x.lift) ? x.lift.ci95_pct?.[0] ?? null : null), format: (_v, x) => (isAvailable(x.lift) ? fmtPctInterval(x.lift.ci95_pct) : '—') },
-        { label: 'upper', csv: 'ci95_pct_high', csvOnly: true, value: (x) => (isAvailable(x.lift) ? x.lift.ci95_pct?.[1] ?? null : null) },
-        { label: 'p-value', csv: 'p_value', value: (x) => (isAvailable(x.lift) && x.lift.kind === 'count' ? x.lift.p_value : null), format: (v) => fmtPValue(v as number | null), numeric: true },
-        { label: 'Significant', csv: 'significant', value: (x) => (isAvailable(x.lift) ? x.lift.significant : null), format: (v) => yesNo(v as boolean | null) },
+        {
+          label: 'Promotion',
+          csv: 'promo',
+          value: (x) => val(x, 'promo'),
+          format: (v, x) => (v === null ? '—' : (METRICS[x.metric]?.value(v as number) ?? String(v))),
+          numeric: true,
+        },
+        {
+          label: 'Baseline',
+          csv: 'baseline',
+          value: (x) => val(x, 'baseline'),
+          format: (v, x) => (v === null ? '—' : (METRICS[x.metric]?.value(v as number) ?? String(v))),
+          numeric: true,
+        },
+        {
+          label: 'Lift',
+          csv: 'lift_pct',
+          value: (x) => (isAvailable(x.lift) ? x.lift.lift_pct : null),
+          format: (v) => fmtPct(v as number | null),
+          numeric: true,
+        },
+        {
+          label: '95 % interval',
+          csv: 'ci95_pct_low',
+          value: (x) => (isAvailable(x.lift) ? (x.lift.ci95_pct?.[0] ?? null) : null),
+          format: (_v, x) => (isAvailable(x.lift) ? fmtPctInterval(x.lift.ci95_pct) : '—'),
+        },
+        { label: 'upper', csv: 'ci95_pct_high', csvOnly: true, value: (x) => (isAvailable(x.lift) ? (x.lift.ci95_pct?.[1] ?? null) : null) },
+        {
+          label: 'p-value',
+          csv: 'p_value',
+          value: (x) => (isAvailable(x.lift) && x.lift.kind === 'count' ? x.lift.p_value : null),
+          format: (v) => fmtPValue(v as number | null),
+          numeric: true,
+        },
+        {
+          label: 'Significant',
+          csv: 'significant',
+          value: (x) => (isAvailable(x.lift) ? x.lift.significant : null),
+          format: (v) => yesNo(v as boolean | null),
+        },
         { label: 'Note', csv: 'note', wrap: true, value: (x) => (isAvailable(x.lift) ? '' : x.lift.reason) },
       ],
     });
     liftTable.update(rows);
     const parts: Node[] = [
-      h('p', { class: 'summary', 'data-summary': 'promo' },
+      h(
+        'p',
+        { class: 'summary', 'data-summary': 'promo' },
         `Promotion ${r.promo.start_date} to ${r.promo.end_date} (${r.promo.days_with_data} of ${r.promo.days} days with data) vs baseline `,
-        r.baseline.mode === 'same_weekdays' ? `the same weekdays of the ${r.baseline.weeks} weeks before` : `${r.baseline.start_date} to ${r.baseline.end_date}`,
+        r.baseline.mode === 'same_weekdays'
+          ? `the same weekdays of the ${r.baseline.weeks} weeks before`
+          : `${r.baseline.start_date} to ${r.baseline.end_date}`,
         ` (${r.baseline.days_with_data} of ${r.baseline.days} days with data).`,
-        r.filters.shelf_id ? ` Shelf: ${r.filters.shelf_id}.` : '', r.filters.zone_id ? ` Zone: ${r.filters.zone_id}.` : ''),
+        r.filters.shelf_id ? ` Shelf: ${r.filters.shelf_id}.` : '',
+        r.filters.zone_id ? ` Zone: ${r.filters.zone_id}.` : '',
+      ),
       promoLeftOutNote(r),
-      intervalPlot('Lift with 95 % interval', rows.flatMap((x) => (isAvailable(x.lift) && x.lift.lift_pct !== null
-        ? [{ label: metricLabel(x.metric), lift: x.lift.lift_pct, ci: x.lift.ci95_pct, significant: x.lift.significant }] : []))),
+      intervalPlot(
+        'Lift with 95 % interval',
+        rows.flatMap((x) =>
+          isAvailable(x.lift) && x.lift.lift_pct !== null
+            ? [{ label: metricLabel(x.metric), lift: x.lift.lift_pct, ci: x.lift.ci95_pct, significant: x.lift.significant }]
+            : [],
+        ),
+      ),
       liftTable.element,
     ];
     if (r.did) {
       type DidRow = { metric: string; lift: DidLift | Unavailable };
       const didRows: DidRow[] = Object.entries(r.did.metrics).map(([metric, lift]) => ({ metric, lift }));
       const didTable = dataTable<DidRow>({
-        name: 'promo-did', caption: `Net lift vs control stores (${r.did.control_store_ids.join(', ')})`, fileName: () => file('promo-did'),
+        name: 'promo-did',
+        caption: `Net lift vs control stores (${r.did.control_store_ids.join(', ')})`,
+        fileName: () => file('promo-did'),
         columns: [
           { label: 'Metric', csv: 'metric', value: (x) => x.metric, format: (v) => metricLabel(String(v)) },
-          { label: 'Net lift', csv: 'net_lift_pct', value: (x) => (isAvailable(x.lift) ? x.lift.lift_pct : null), format: (v) => fmtPct(v as number | null), numeric: true },
-          { label: '95 % interval', csv: 'ci95_pct_low', value: (x) => (isAvailable(x.lift) ? x.lift.ci95_pct?.[0] ?? null : null), format: (_v, x) => (isAvailable(x.lift) ? fmtPctInterval(x.lift.ci95_pct) : '—') },
-          { label: 'upper', csv: 'ci95_pct_high', csvOnly: true, value: (x) => (isAvailable(x.lift) ? x.lift.ci95_pct?.[1] ?? null : null) },
-          { label: 'p-value', csv: 'p_value', value: (x) => (isAvailable(x.lift) ? x.lift.p_value : null), format: (v) => fmtPValue(v as number | null), numeric: true },
-          { label: 'Significant', csv: 'significant', value: (x) => (isAvailable(x.lift) ? x.lift.significant : null), format: (v) => yesNo(v as boolean | null) },
+          {
+            label: 'Net lift',
+            csv: 'net_lift_pct',
+            value: (x) => (isAvailable(x.lift) ? x.lift.lift_pct : null),
+            format: (v) => fmtPct(v as number | null),
+            numeric: true,
+          },
+          {
+            label: '95 % interval',
+            csv: 'ci95_pct_low',
+            value: (x) => (isAvailable(x.lift) ? (x.lift.ci95_pct?.[0] ?? null) : null),
+            format: (_v, x) => (isAvailable(x.lift) ? fmtPctInterval(x.lift.ci95_pct) : '—'),
+          },
+          { label: 'upper', csv: 'ci95_pct_high', csvOnly: true, value: (x) => (isAvailable(x.lift) ? (x.lift.ci95_pct?.[1] ?? null) : null) },
+          {
+            label: 'p-value',
+            csv: 'p_value',
+            value: (x) => (isAvailable(x.lift) ? x.lift.p_value : null),
+            format: (v) => fmtPValue(v as number | null),
+            numeric: true,
+          },
+          {
+            label: 'Significant',
+            csv: 'significant',
+            value: (x) => (isAvailable(x.lift) ? x.lift.significant : null),
+            format: (v) => yesNo(v as boolean | null),
+          },
           { label: 'Note', csv: 'note', wrap: true, value: (x) => (isAvailable(x.lift) ? '' : x.lift.reason) },
         ],
       });
       didTable.update(didRows);
-      parts.push(h('p', { class: 'summary' }, `Control stores: ${r.did.promo_store_days} store-days in the promotion, ${r.did.baseline_store_days} in the baseline.`), didTable.element);
+      parts.push(
+        h('p', { class: 'summary' }, `Control stores: ${r.did.promo_store_days} store-days in the promotion, ${r.did.baseline_store_days} in the baseline.`),
+        didTable.element,
+      );
     }
     results.replaceChildren(...parts);
   }
@@ -321,8 +519,13 @@ function leftOutNote(r: SpikeResult): HTMLElement {
     return el;
   }
   el.append(h('span', { class: 'swatch-hatched', 'aria-hidden': 'true' }));
-  if (lo.period_hours.length) el.append(h('strong', {}, `${lo.period_hours.length} ${lo.period_hours.length === 1 ? 'hour' : 'hours'} left out`), ` (${why}), not judged, hatched: ${hoursByDay(lo.period_hours)}.`);
-  if (lo.baseline_hours.length) el.append(` ${lo.baseline_hours.length} earlier ${lo.baseline_hours.length === 1 ? 'hour' : 'hours'} left out of the baselines for the same reason.`);
+  if (lo.period_hours.length)
+    el.append(
+      h('strong', {}, `${lo.period_hours.length} ${lo.period_hours.length === 1 ? 'hour' : 'hours'} left out`),
+      ` (${why}), not judged, hatched: ${hoursByDay(lo.period_hours)}.`,
+    );
+  if (lo.baseline_hours.length)
+    el.append(` ${lo.baseline_hours.length} earlier ${lo.baseline_hours.length === 1 ? 'hour' : 'hours'} left out of the baselines for the same reason.`);
   return el;
 }
 
@@ -335,23 +538,36 @@ function promoLeftOutNote(r: PromoResult): HTMLElement {
     el.append(`No day left out: every hour with heartbeats was analysed at least ${fmtShare(threshold)}.`);
     return el;
   }
-  const hoursOf = (p: PromoResult['promo'], d: string) => p.left_out_hours.filter((x) => x.startsWith(d)).map((x) => x.slice(11, 16)).join(', ');
-  const period = (name: string, p: PromoResult['promo']) => (p.incomplete_dates.length
-    ? `${name}: ${p.incomplete_dates.map((d) => `${d} (${hoursOf(p, d)})`).join(', ')}` : `${name}: none`);
-  el.append(h('span', { class: 'swatch-hatched', 'aria-hidden': 'true' }),
+  const hoursOf = (p: PromoResult['promo'], d: string) =>
+    p.left_out_hours
+      .filter((x) => x.startsWith(d))
+      .map((x) => x.slice(11, 16))
+      .join(', ');
+  const period = (name: string, p: PromoResult['promo']) =>
+    p.incomplete_dates.length ? `${name}: ${p.incomplete_dates.map((d) => `${d} (${hoursOf(p, d)})`).join(', ')}` : `${name}: none`;
+  el.append(
+    h('span', { class: 'swatch-hatched', 'aria-hidden': 'true' }),
     h('strong', {}, `${dates.length} ${dates.length === 1 ? 'day' : 'days'} left out`),
-    ` (treated as missing): an hour of ${dates.length === 1 ? 'it' : 'each'} was analysed less than ${fmtShare(threshold)}. ${period('Promotion', r.promo)}; ${period('baseline', r.baseline)}.`);
+    ` (treated as missing): an hour of ${dates.length === 1 ? 'it' : 'each'} was analysed less than ${fmtShare(threshold)}. ${period('Promotion', r.promo)}; ${period('baseline', r.baseline)}.`,
+  );
   return el;
 }
 
 /** Which report is shown and when it was computed (reports are cached until their data changes). */
 function computedNote(report: Report<unknown>, tz: string): HTMLElement {
   const when = report.completed_at ? `${formatLocalDateTime(report.completed_at, tz)} store time` : 'just now';
-  return h('p', { class: 'computed-note', 'data-report-id': report.report_id }, `Report computed ${when}; it is recomputed when new data arrives for its period.`);
+  return h(
+    'p',
+    { class: 'computed-note', 'data-report-id': report.report_id },
+    `Report computed ${when}; it is recomputed when new data arrives for its period.`,
+  );
 }
 
 /** A forest plot in SVG: each metric's lift as a dot, its 95 % interval as a bar, zero as a reference line. */
-function intervalPlot(title: string, rows: { label: string; lift: number; ci: readonly [number, number | null] | null; significant: boolean | null }[]): HTMLElement {
+function intervalPlot(
+  title: string,
+  rows: { label: string; lift: number; ci: readonly [number, number | null] | null; significant: boolean | null }[],
+): HTMLElement {
   const NS = 'http://www.w3.org/2000/svg';
   const el = <K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>, text?: string) => {
     const e = document.createElementNS(NS, tag);
@@ -364,10 +580,21 @@ function intervalPlot(title: string, rows: { label: string; lift: number; ci: re
   let lo = Math.min(0, ...values);
   let hi = Math.max(0, ...values);
   const pad = Math.max(5, (hi - lo) * 0.08);
-  lo -= pad; hi += pad;
-  const W = 640; const left = 200; const right = 20; const rowH = 30; const top = 10; const H = top + rows.length * rowH + 30;
+  lo -= pad;
+  hi += pad;
+  const W = 640;
+  const left = 200;
+  const right = 20;
+  const rowH = 30;
+  const top = 10;
+  const H = top + rows.length * rowH + 30;
   const x = (v: number) => left + ((v - lo) / (hi - lo)) * (W - left - right);
-  const svg = el('svg', { viewBox: `0 0 ${W} ${H}`, class: 'interval-plot', role: 'img', 'aria-label': `${title}: ${rows.map((r) => `${r.label} ${fmtPct(r.lift)} (${fmtPctInterval(r.ci)})`).join('; ')}` });
+  const svg = el('svg', {
+    viewBox: `0 0 ${W} ${H}`,
+    class: 'interval-plot',
+    role: 'img',
+    'aria-label': `${title}: ${rows.map((r) => `${r.label} ${fmtPct(r.lift)} (${fmtPctInterval(r.ci)})`).join('; ')}`,
+  });
   svg.append(el('line', { x1: x(0), x2: x(0), y1: top - 4, y2: H - 26, class: 'zero' }));
   rows.forEach((r, i) => {
     const y = top + i * rowH + rowH / 2;
@@ -380,7 +607,12 @@ function intervalPlot(title: string, rows: { label: string; lift: number; ci: re
     svg.append(el('line', { x1: x(t), x2: x(t), y1: H - 26, y2: H - 22, class: 'tick' }));
     svg.append(el('text', { x: x(t), y: H - 8, 'text-anchor': 'middle', class: 'tick-label' }, `${t > 0 ? '+' : ''}${t} %`));
   }
-  return h('figure', { class: 'chart' }, h('figcaption', {}, title, h('span', { class: 'legend-note' }, ' · filled: significant at 95 %')), svg as unknown as HTMLElement);
+  return h(
+    'figure',
+    { class: 'chart' },
+    h('figcaption', {}, title, h('span', { class: 'legend-note' }, ' · filled: significant at 95 %')),
+    svg as unknown as HTMLElement,
+  );
 }
 
 function ticks(lo: number, hi: number): number[] {
@@ -390,4 +622,3 @@ function ticks(lo: number, hi: number): number[] {
   for (let t = Math.ceil(lo / step) * step; t <= hi; t += step) out.push(t);
   return out;
 }
-

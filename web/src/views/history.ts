@@ -28,20 +28,33 @@ export function historyView({ store }: ViewContext): View {
     return h('span', { class: 'radio' }, input, h('label', { for: `granularity-${value}` }, label));
   };
   const message = h('div', { class: 'form-message' });
-  const form = h('form', { class: 'controls', 'aria-label': 'History range' },
+  const form = h(
+    'form',
+    { class: 'controls', 'aria-label': 'History range' },
     field('From (store date)', from),
     field('To (store date, included)', to),
     h('fieldset', { class: 'radios' }, h('legend', {}, 'Per'), radio('day', 'Day', true), radio('hour', 'Hour', false)),
     h('button', { type: 'submit' }, 'Show'),
-    message);
+    message,
+  );
   const results = h('div', { class: 'results', 'aria-live': 'polite', 'aria-busy': 'false' });
-  const element = h('section', { class: 'view view-history', 'aria-labelledby': 'history-title' },
-    h('div', { class: 'view-head' },
+  const element = h(
+    'section',
+    { class: 'view view-history', 'aria-labelledby': 'history-title' },
+    h(
+      'div',
+      { class: 'view-head' },
       h('h2', { id: 'history-title', tabindex: -1 }, `History — ${store.name}`),
-      h('p', { class: 'tz-note' }, `All times are store-local: ${tz} (${zoneOffsetLabel(tz)}).`)),
-    form, results);
+      h('p', { class: 'tz-note' }, `All times are store-local: ${tz} (${zoneOffsetLabel(tz)}).`),
+    ),
+    form,
+    results,
+  );
 
-  form.addEventListener('submit', (e) => { e.preventDefault(); void load(); });
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    void load();
+  });
 
   async function load(): Promise<void> {
     const g = (form.querySelector<HTMLInputElement>('input[name=granularity]:checked')?.value ?? 'day') as 'hour' | 'day';
@@ -56,7 +69,11 @@ export function historyView({ store }: ViewContext): View {
     results.setAttribute('aria-busy', 'true');
     results.replaceChildren(h('p', { role: 'status' }, 'Loading history…'));
     try {
-      const { body } = await apiGet<StoreHistoryView>('dashboard/history', { store_id: store.store_id, from: from.value, to: addDays(to.value, 1), granularity: g }, { signal: abort.signal });
+      const { body } = await apiGet<StoreHistoryView>(
+        'dashboard/history',
+        { store_id: store.store_id, from: from.value, to: addDays(to.value, 1), granularity: g },
+        { signal: abort.signal },
+      );
       render(body, from.value, to.value);
     } catch (e) {
       if (isAbort(e)) return;
@@ -85,96 +102,179 @@ export function historyView({ store }: ViewContext): View {
     // Buckets whose cameras analysed less than the threshold undercount: hatched bars, marked rows, a legend.
     const incomplete = v.buckets.filter((b) => b.completeness.incomplete);
     const short = `less than ${fmtShare(v.completeness_threshold)} of the ${per} analysed`;
-    charts.push(timeChart({
-      name: 'footfall', title: `Footfall by ${per} · ${range}`, granularity: g, labels, yLabel: 'people in',
-      summary: `${fmtCount(total)} people in over ${v.buckets.length} ${per}s${busiest && busiest.footfall ? `; busiest ${bucketLabel(busiest.bucket)} with ${fmtCount(busiest.footfall)}` : ''}.`
-        + (incomplete.length ? ` Incomplete (${short}, hatched): ${incomplete.map((b) => bucketLabel(b.bucket)).join(', ')}.` : ''),
-      series: [
-        { label: 'Footfall', values: v.buckets.map((b) => (b.completeness.incomplete ? null : b.footfall)), color: PALETTE[0], kind: 'bars' },
-        ...(incomplete.length ? [{ label: `Incomplete: ${short}`, values: v.buckets.map((b) => (b.completeness.incomplete ? b.footfall : null)), color: INCOMPLETE_COLOR, kind: 'hatched' as const }] : []),
-      ],
-    }));
-    const legend = h('p', { class: 'completeness-legend', 'data-legend': 'completeness', 'data-threshold': String(v.completeness_threshold) },
+    charts.push(
+      timeChart({
+        name: 'footfall',
+        title: `Footfall by ${per} · ${range}`,
+        granularity: g,
+        labels,
+        yLabel: 'people in',
+        summary:
+          `${fmtCount(total)} people in over ${v.buckets.length} ${per}s${busiest && busiest.footfall ? `; busiest ${bucketLabel(busiest.bucket)} with ${fmtCount(busiest.footfall)}` : ''}.` +
+          (incomplete.length ? ` Incomplete (${short}, hatched): ${incomplete.map((b) => bucketLabel(b.bucket)).join(', ')}.` : ''),
+        series: [
+          { label: 'Footfall', values: v.buckets.map((b) => (b.completeness.incomplete ? null : b.footfall)), color: PALETTE[0], kind: 'bars' },
+          ...(incomplete.length
+            ? [
+                {
+                  label: `Incomplete: ${short}`,
+                  values: v.buckets.map((b) => (b.completeness.incomplete ? b.footfall : null)),
+                  color: INCOMPLETE_COLOR,
+                  kind: 'hatched' as const,
+                },
+              ]
+            : []),
+        ],
+      }),
+    );
+    const legend = h(
+      'p',
+      { class: 'completeness-legend', 'data-legend': 'completeness', 'data-threshold': String(v.completeness_threshold) },
       h('span', { class: 'swatch-hatched', 'aria-hidden': 'true' }),
       incomplete.length
         ? `Hatched bars and rows marked “Incomplete”: ${short} (camera offline, stream down or too few frames), so their numbers undercount. ${incomplete.length} of ${v.buckets.length} ${per}s.`
-        : `Every ${per} with heartbeats was analysed at least ${fmtShare(v.completeness_threshold)}; “—” in Analysed: no heartbeats to tell.`);
-    charts.push(timeChart({
-      name: 'zone-dwell', title: `Average zone dwell by ${per}`, granularity: g, labels, yLabel: 'seconds',
-      summary: zoneIds.length ? `Average dwell per ${per} for ${zoneIds.length} zones: ${zoneIds.join(', ')}.` : 'No zone visits in this range.',
-      series: zoneIds.map((z, i) => ({ label: z, color: PALETTE[i % PALETTE.length], values: v.buckets.map((b) => b.zones[z]?.avg_dwell ?? null), format: fmtSeconds })),
-    }));
-    charts.push(timeChart({
-      name: 'queue-wait', title: `Average queue wait by ${per}`, granularity: g, labels, yLabel: 'seconds',
-      summary: queueIds.length ? `Average wait per ${per} for ${queueIds.length} queues: ${queueIds.join(', ')}.` : 'No queue waits in this range.',
-      series: queueIds.map((q, i) => ({ label: q, color: PALETTE[(i + 1) % PALETTE.length], values: v.buckets.map((b) => b.queues[q]?.avg_wait ?? null), format: fmtSeconds })),
-    }));
+        : `Every ${per} with heartbeats was analysed at least ${fmtShare(v.completeness_threshold)}; “—” in Analysed: no heartbeats to tell.`,
+    );
+    charts.push(
+      timeChart({
+        name: 'zone-dwell',
+        title: `Average zone dwell by ${per}`,
+        granularity: g,
+        labels,
+        yLabel: 'seconds',
+        summary: zoneIds.length ? `Average dwell per ${per} for ${zoneIds.length} zones: ${zoneIds.join(', ')}.` : 'No zone visits in this range.',
+        series: zoneIds.map((z, i) => ({
+          label: z,
+          color: PALETTE[i % PALETTE.length],
+          values: v.buckets.map((b) => b.zones[z]?.avg_dwell ?? null),
+          format: fmtSeconds,
+        })),
+      }),
+    );
+    charts.push(
+      timeChart({
+        name: 'queue-wait',
+        title: `Average queue wait by ${per}`,
+        granularity: g,
+        labels,
+        yLabel: 'seconds',
+        summary: queueIds.length ? `Average wait per ${per} for ${queueIds.length} queues: ${queueIds.join(', ')}.` : 'No queue waits in this range.',
+        series: queueIds.map((q, i) => ({
+          label: q,
+          color: PALETTE[(i + 1) % PALETTE.length],
+          values: v.buckets.map((b) => b.queues[q]?.avg_wait ?? null),
+          format: fmtSeconds,
+        })),
+      }),
+    );
 
-    const bucketCol = { label: g === 'hour' ? 'Local hour' : 'Local date', csv: g === 'hour' ? 'local_hour' : 'local_date', value: (r: { bucket: string }) => r.bucket, format: (x: unknown) => bucketLabel(String(x)) };
+    const bucketCol = {
+      label: g === 'hour' ? 'Local hour' : 'Local date',
+      csv: g === 'hour' ? 'local_hour' : 'local_date',
+      value: (r: { bucket: string }) => r.bucket,
+      format: (x: unknown) => bucketLabel(String(x)),
+    };
     const footfallTable = dataTable<Bucket>({
-      name: 'history-footfall', caption: `Footfall by ${per}`, fileName: () => file('footfall'), collapsible: long,
+      name: 'history-footfall',
+      caption: `Footfall by ${per}`,
+      fileName: () => file('footfall'),
+      collapsible: long,
       columns: [
         bucketCol,
         { label: 'Footfall', csv: 'footfall', value: (r) => r.footfall, format: (x) => fmtCount(x as number), numeric: true },
         {
-          label: 'Analysed', csv: 'completeness', value: (r) => r.completeness.store, numeric: true,
+          label: 'Analysed',
+          csv: 'completeness',
+          value: (r) => r.completeness.store,
+          numeric: true,
           format: (x, r) => (x === null ? '—' : `${fmtShare(x as number)}${r.completeness.incomplete ? ' · Incomplete' : ''}`),
           cellClass: (r) => (r.completeness.incomplete ? 'badge-incomplete' : undefined),
         },
         { label: 'incomplete', csv: 'incomplete', csvOnly: true, value: (r) => r.completeness.incomplete },
         { label: `Occupancy at end of ${per}`, csv: 'occupancy', value: (r) => r.occupancy, format: (x) => fmtCount(x as number), numeric: true },
         { label: `Average occupancy`, csv: 'occupancy_avg', value: (r) => r.occupancy_avg, format: (x) => (x === null ? '—' : String(x)), numeric: true },
-        { label: `Peak occupancy`, csv: 'occupancy_peak', value: (r) => r.occupancy_peak, format: (x) => (x === null ? '—' : fmtCount(x as number)), numeric: true },
+        {
+          label: `Peak occupancy`,
+          csv: 'occupancy_peak',
+          value: (r) => r.occupancy_peak,
+          format: (x) => (x === null ? '—' : fmtCount(x as number)),
+          numeric: true,
+        },
         { label: 'Closed out at closing', csv: 'closed_out', value: (r) => r.closed_out, format: (x) => fmtCount(x as number), numeric: true },
       ],
       rowClass: (r) => (r.completeness.incomplete ? 'incomplete' : undefined),
     });
     footfallTable.update(v.buckets);
     type ZoneRow = { bucket: string; zone: string; entries: number; unique_visitors: number; avg_dwell: number };
-    const zoneRows: ZoneRow[] = v.buckets.flatMap((b) => Object.keys(b.zones).sort().map((zone) => ({ bucket: b.bucket, zone, ...b.zones[zone] })));
+    const zoneRows: ZoneRow[] = v.buckets.flatMap((b) =>
+      Object.keys(b.zones)
+        .sort()
+        .map((zone) => ({ bucket: b.bucket, zone, ...b.zones[zone] })),
+    );
     const zoneTable = dataTable<ZoneRow>({
-      name: 'history-zones', caption: `Zones by ${per}`, fileName: () => file('zones'), collapsible: zoneRows.length > 24, empty: 'No zone visits in this range.',
-      columns: [
-        bucketCol,
-        { label: 'Zone', csv: 'zone_id', value: (r) => r.zone },
-        ...zoneMetricColumns(),
-      ],
+      name: 'history-zones',
+      caption: `Zones by ${per}`,
+      fileName: () => file('zones'),
+      collapsible: zoneRows.length > 24,
+      empty: 'No zone visits in this range.',
+      columns: [bucketCol, { label: 'Zone', csv: 'zone_id', value: (r) => r.zone }, ...zoneMetricColumns()],
     });
     zoneTable.update(zoneRows);
     type QueueRow = { bucket: string; queue: string; waits: number; avg_wait: number; max_wait: number };
-    const queueRows: QueueRow[] = v.buckets.flatMap((b) => Object.keys(b.queues).sort().map((queue) => ({ bucket: b.bucket, queue, ...b.queues[queue] })));
+    const queueRows: QueueRow[] = v.buckets.flatMap((b) =>
+      Object.keys(b.queues)
+        .sort()
+        .map((queue) => ({ bucket: b.bucket, queue, ...b.queues[queue] })),
+    );
     const queueTable = dataTable<QueueRow>({
-      name: 'history-queues', caption: `Queue waits by ${per}`, fileName: () => file('queues'), collapsible: queueRows.length > 24, empty: 'No queue waits in this range.',
-      columns: [
-        bucketCol,
-        { label: 'Queue', csv: 'queue_id', value: (r) => r.queue },
-        ...queueMetricColumns(),
-      ],
+      name: 'history-queues',
+      caption: `Queue waits by ${per}`,
+      fileName: () => file('queues'),
+      collapsible: queueRows.length > 24,
+      empty: 'No queue waits in this range.',
+      columns: [bucketCol, { label: 'Queue', csv: 'queue_id', value: (r) => r.queue }, ...queueMetricColumns()],
     });
     queueTable.update(queueRows);
     type ShelfRow = { bucket: string; shelf: string; interactions: number; avg_dwell: number };
-    const shelfRows: ShelfRow[] = v.buckets.flatMap((b) => Object.keys(b.shelves).sort().map((shelf) => ({ bucket: b.bucket, shelf, ...b.shelves[shelf] })));
+    const shelfRows: ShelfRow[] = v.buckets.flatMap((b) =>
+      Object.keys(b.shelves)
+        .sort()
+        .map((shelf) => ({ bucket: b.bucket, shelf, ...b.shelves[shelf] })),
+    );
     const shelfTable = dataTable<ShelfRow>({
-      name: 'history-shelves', caption: `Shelf interactions by ${per}`, fileName: () => file('shelves'), collapsible: shelfRows.length > 24, empty: 'No shelf interactions in this range.',
-      columns: [
-        bucketCol,
-        { label: 'Shelf', csv: 'shelf_id', value: (r) => r.shelf },
-        ...shelfMetricColumns(),
-      ],
+      name: 'history-shelves',
+      caption: `Shelf interactions by ${per}`,
+      fileName: () => file('shelves'),
+      collapsible: shelfRows.length > 24,
+      empty: 'No shelf interactions in this range.',
+      columns: [bucketCol, { label: 'Shelf', csv: 'shelf_id', value: (r) => r.shelf }, ...shelfMetricColumns()],
     });
     shelfTable.update(shelfRows);
 
     results.replaceChildren(
-      h('p', { class: 'summary', 'data-summary': 'history' },
+      h(
+        'p',
+        { class: 'summary', 'data-summary': 'history' },
         `${fmtCount(total)} people in, ${range} (${v.buckets.length} ${per}s, ${tz}). `,
-        shelfIds.length ? `${shelfIds.length} shelves, ` : '', `${zoneIds.length} zones, ${queueIds.length} queues.`),
+        shelfIds.length ? `${shelfIds.length} shelves, ` : '',
+        `${zoneIds.length} zones, ${queueIds.length} queues.`,
+      ),
       charts[0].element,
       legend,
       footfallTable.element,
       h('div', { class: 'grid-2' }, charts[1].element, charts[2].element),
-      zoneTable.element, queueTable.element, shelfTable.element);
+      zoneTable.element,
+      queueTable.element,
+      shelfTable.element,
+    );
   }
 
   void load();
-  return { element, dispose: () => { abort.abort(); for (const c of charts) c.destroy(); } };
+  return {
+    element,
+    dispose: () => {
+      abort.abort();
+      for (const c of charts) c.destroy();
+    },
+  };
 }

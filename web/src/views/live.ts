@@ -11,7 +11,10 @@ import { isAbort, sleep, type View, type ViewContext } from './view.ts';
 export const LIVE_REFRESH_MS = 5000;
 
 type Row<T> = { id: string } & T;
-const rowsOf = <T>(o: Record<string, T>): Row<T>[] => Object.keys(o).sort().map((id) => ({ id, ...o[id] }));
+const rowsOf = <T>(o: Record<string, T>): Row<T>[] =>
+  Object.keys(o)
+    .sort()
+    .map((id) => ({ id, ...o[id] }));
 type QueueRow = Row<QueueMetrics> & { now: QueueLengthReading | null };
 /** Every queue with waits today or a length reading, with both (a queue only read, not yet waited in, has 0 waits). */
 function queueRows(v: LiveView): QueueRow[] {
@@ -44,25 +47,31 @@ export function liveView({ store }: ViewContext): View {
   const day = card('date', 'Store day');
 
   const zones = dataTable<Row<ZoneMetrics>>({
-    name: 'live-zones', caption: 'Zones today', fileName: () => file('zones'), empty: 'No zone visits yet today.',
-    columns: [
-      { label: 'Zone', csv: 'zone_id', value: (r) => r.id },
-      ...zoneMetricColumns(),
-    ],
+    name: 'live-zones',
+    caption: 'Zones today',
+    fileName: () => file('zones'),
+    empty: 'No zone visits yet today.',
+    columns: [{ label: 'Zone', csv: 'zone_id', value: (r) => r.id }, ...zoneMetricColumns()],
   });
   const shelves = dataTable<Row<ShelfMetrics>>({
-    name: 'live-shelves', caption: 'Shelf interactions today', fileName: () => file('shelves'), empty: 'No shelf interactions yet today.',
-    columns: [
-      { label: 'Shelf', csv: 'shelf_id', value: (r) => r.id },
-      ...shelfMetricColumns(),
-    ],
+    name: 'live-shelves',
+    caption: 'Shelf interactions today',
+    fileName: () => file('shelves'),
+    empty: 'No shelf interactions yet today.',
+    columns: [{ label: 'Shelf', csv: 'shelf_id', value: (r) => r.id }, ...shelfMetricColumns()],
   });
   const queues = dataTable<QueueRow>({
-    name: 'live-queues', caption: 'Queues: waiting now and waits today', fileName: () => file('queues'), empty: 'No queue waits yet today.',
+    name: 'live-queues',
+    caption: 'Queues: waiting now and waits today',
+    fileName: () => file('queues'),
+    empty: 'No queue waits yet today.',
     columns: [
       { label: 'Queue', csv: 'queue_id', value: (r) => r.id },
       {
-        label: 'Waiting now', csv: 'waiting_now', value: (r) => r.now?.length ?? null, numeric: true,
+        label: 'Waiting now',
+        csv: 'waiting_now',
+        value: (r) => r.now?.length ?? null,
+        numeric: true,
         format: (x, r) => (r.now ? `${fmtCount(x as number)} waiting · ${agoSeconds(r.now.age_seconds)}` : '—'),
       },
       { label: 'reading_age_seconds', csv: 'reading_age_seconds', csvOnly: true, value: (r) => r.now?.age_seconds ?? null },
@@ -70,14 +79,19 @@ export function liveView({ store }: ViewContext): View {
     ],
   });
   const camerasTable = dataTable<CameraStatusView>({
-    name: 'live-cameras', caption: 'Cameras', fileName: () => file('cameras'), empty: 'No cameras registered.',
+    name: 'live-cameras',
+    caption: 'Cameras',
+    fileName: () => file('cameras'),
+    empty: 'No cameras registered.',
     columns: [
       { label: 'Camera', csv: 'camera_id', value: (r) => r.camera_id },
       { label: 'Name', csv: 'name', value: (r) => r.name },
       { label: 'Status', csv: 'status', value: (r) => r.status, format: (_v, r) => cameraStatusText(r), cellClass: (r) => `status-${r.status}` },
       { label: 'stream_state', csv: 'stream_state', csvOnly: true, value: (r) => r.stream_state },
       {
-        label: 'Last heartbeat', csv: 'last_heartbeat_utc', value: (r) => r.last_heartbeat,
+        label: 'Last heartbeat',
+        csv: 'last_heartbeat_utc',
+        value: (r) => r.last_heartbeat,
         format: (v) => (v ? `${heartbeatTime(v as string)} · ${ago(v as string)}` : 'never'),
       },
       { label: 'Capabilities', csv: 'capabilities', value: (r) => r.capabilities.join(' ') },
@@ -101,20 +115,19 @@ export function liveView({ store }: ViewContext): View {
     showStatus();
   });
 
-  const element = h('section', { class: 'view view-live', 'aria-labelledby': 'live-title' },
-    h('div', { class: 'view-head' },
-      h('h2', { id: 'live-title', tabindex: -1 }, `Live — ${store.name}`),
-      h('div', { class: 'view-actions' }, status, pause)),
+  const element = h(
+    'section',
+    { class: 'view view-live', 'aria-labelledby': 'live-title' },
+    h('div', { class: 'view-head' }, h('h2', { id: 'live-title', tabindex: -1 }, `Live — ${store.name}`), h('div', { class: 'view-actions' }, status, pause)),
     errors,
     h('div', { class: 'cards' }, footfall.el, occupancy.el, utilisation.el, cameras.el, day.el),
-    h('div', { class: 'grid-2' }, zones.element, shelves.element, queues.element, camerasTable.element));
+    h('div', { class: 'grid-2' }, zones.element, shelves.element, queues.element, camerasTable.element),
+  );
 
   function showStatus(): void {
     if (!last) return;
     const at = formatLocalTime(last.timestamp, store.timezone);
-    status.textContent = paused
-      ? `Updates paused · last at ${at} store time`
-      : `Updated ${at} store time · refreshes every ${LIVE_REFRESH_MS / 1000} s`;
+    status.textContent = paused ? `Updates paused · last at ${at} store time` : `Updated ${at} store time · refreshes every ${LIVE_REFRESH_MS / 1000} s`;
   }
 
   function render(v: LiveView): void {
@@ -124,9 +137,11 @@ export function liveView({ store }: ViewContext): View {
     footfall.note.textContent = 'people in since local midnight';
     occupancy.value.textContent = fmtCount(v.occupancy);
     occupancy.value.dataset.value = String(v.occupancy);
-    const hours = v.opening_hours ? (v.opening_hours.map(([a, b]) => `${a}–${b}`).join(', ') || 'closed today') : null;
-    occupancy.note.textContent = v.open === null ? 'in − out since local midnight'
-      : `${v.open ? 'open' : 'closed'} · ${hours}${v.closed_out ? ` · ${fmtCount(v.closed_out)} closed out at closing` : ''}`;
+    const hours = v.opening_hours ? v.opening_hours.map(([a, b]) => `${a}–${b}`).join(', ') || 'closed today' : null;
+    occupancy.note.textContent =
+      v.open === null
+        ? 'in − out since local midnight'
+        : `${v.open ? 'open' : 'closed'} · ${hours}${v.closed_out ? ` · ${fmtCount(v.closed_out)} closed out at closing` : ''}`;
     occupancy.value.dataset.closedOut = String(v.closed_out);
     utilisation.value.textContent = v.utilisation === null ? '—' : `${Math.round(v.utilisation * 100)} %`;
     utilisation.value.dataset.value = v.utilisation === null ? '' : String(v.utilisation);
@@ -137,8 +152,10 @@ export function liveView({ store }: ViewContext): View {
     cameras.value.dataset.value = String(online);
     const notAnalysing = v.cameras.filter((c) => c.status === 'not_analysing').length;
     const offline = v.cameras.length - online - notAnalysing;
-    cameras.note.textContent = online === v.cameras.length ? 'all analysing'
-      : [notAnalysing ? `${notAnalysing} not analysing` : '', offline ? `${offline} offline` : ''].filter(Boolean).join(' · ');
+    cameras.note.textContent =
+      online === v.cameras.length
+        ? 'all analysing'
+        : [notAnalysing ? `${notAnalysing} not analysing` : '', offline ? `${offline} offline` : ''].filter(Boolean).join(' · ');
     cameras.el.classList.toggle('warn', online < v.cameras.length);
     day.value.textContent = v.date;
     day.value.dataset.value = v.date;
@@ -177,8 +194,16 @@ export function liveView({ store }: ViewContext): View {
       if (!isAbort(e)) throw e;
     }
   }
-  const onVisible = () => { if (document.visibilityState === 'visible' && !paused) void tick(); };
+  const onVisible = () => {
+    if (document.visibilityState === 'visible' && !paused) void tick();
+  };
   document.addEventListener('visibilitychange', onVisible);
   void loop();
-  return { element, dispose: () => { abort.abort(); document.removeEventListener('visibilitychange', onVisible); } };
+  return {
+    element,
+    dispose: () => {
+      abort.abort();
+      document.removeEventListener('visibilitychange', onVisible);
+    },
+  };
 }

@@ -8,14 +8,24 @@ export interface ViewContext {
 }
 
 /** A mounted view: its element, and dispose() to stop its timers and requests. */
-export interface View { element: HTMLElement; dispose(): void }
+export interface View {
+  element: HTMLElement;
+  dispose(): void;
+}
 
 /** Resolves after `ms`, or rejects with AbortError when `signal` aborts. */
 export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(new DOMException('aborted', 'AbortError'));
     const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => { clearTimeout(t); reject(new DOMException('aborted', 'AbortError')); }, { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        reject(new DOMException('aborted', 'AbortError'));
+      },
+      { once: true },
+    );
   });
 }
 

@@ -2,7 +2,10 @@ import { quantile } from './robust-baseline.ts';
 import { seededRandom } from '../../common/seeded-random.ts';
 
 /** One day's contribution to a ratio metric, e.g. dwell seconds (num) over zone entries (den). */
-export interface DayRatio { num: number; den: number }
+export interface DayRatio {
+  num: number;
+  den: number;
+}
 
 export interface BootstrapResult {
   /** The statistic on the observed days. */

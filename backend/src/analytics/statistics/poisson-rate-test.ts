@@ -1,7 +1,10 @@
 import { binomialCdf, binomialUpperTail, inverseRegularizedBeta, normalCdf, Z_975 } from './special-functions.ts';
 
 /** A count observed over an exposure (here: days), e.g. 1 250 visitors in 7 days. */
-export interface CountOverExposure { count: number; exposure: number }
+export interface CountOverExposure {
+  count: number;
+  exposure: number;
+}
 
 export interface RateComparison {
   /** count/exposure of the period under test and of the baseline. */
@@ -33,7 +36,11 @@ export function compareRates(test: CountOverExposure, baseline: CountOverExposur
     const logRr = Math.log(rateRatio!);
     const se = Math.sqrt(phi * (1 / test.count + 1 / baseline.count));
     return {
-      rate, baselineRate, rateRatio, method: 'quasi_poisson', dispersion: phi,
+      rate,
+      baselineRate,
+      rateRatio,
+      method: 'quasi_poisson',
+      dispersion: phi,
       ci95: [Math.exp(logRr - Z_975 * se), Math.exp(logRr + Z_975 * se)],
       pValue: 2 * (1 - normalCdf(Math.abs(logRr) / se)),
     };

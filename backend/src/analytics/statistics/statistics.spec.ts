@@ -2,9 +2,7 @@ import { bootstrapDays, ratioOfSums } from './day-bootstrap.ts';
 import { clopperPearson, compareRates, contrastRateRatios, poissonDispersion } from './poisson-rate-test.ts';
 import { median, medianAbsoluteDeviation, quantile } from './robust-baseline.ts';
 import { seededRandom } from '../../common/seeded-random.ts';
-import {
-  binomialCdf, binomialUpperTail, inverseRegularizedBeta, logGamma, normalCdf, poissonUpperTail, regularizedBeta, Z_975,
-} from './special-functions.ts';
+import { binomialCdf, binomialUpperTail, inverseRegularizedBeta, logGamma, normalCdf, poissonUpperTail, regularizedBeta, Z_975 } from './special-functions.ts';
 
 // Reference values: closed forms worked by hand where they exist, otherwise the figures R / SciPy print
 // for the same call (noted beside each).
@@ -108,8 +106,18 @@ describe('Poisson rate test', () => {
 
   it('dispersion: Pearson χ² within weekday groups over its degrees of freedom, at least 1', () => {
     // means 10 and 20: (25 + 25)/10 + (100 + 100)/20 = 15 over 4 − 2 df
-    expect(poissonDispersion([[5, 15], [10, 30]])).toBeCloseTo(7.5, 12);
-    expect(poissonDispersion([[10, 14], [20, 20]])).toBe(1); // 0.33 → floored
+    expect(
+      poissonDispersion([
+        [5, 15],
+        [10, 30],
+      ]),
+    ).toBeCloseTo(7.5, 12);
+    expect(
+      poissonDispersion([
+        [10, 14],
+        [20, 20],
+      ]),
+    ).toBe(1); // 0.33 → floored
     expect(poissonDispersion([[7]])).toBe(1); // no degrees of freedom
   });
 
@@ -121,10 +129,12 @@ describe('Poisson rate test', () => {
     expect(c.ratioOfRatios).toBeCloseTo(1.5 / 1.1, 12);
     const se = Math.sqrt(1 / 300 + 1 / 200 + 1 / 220 + 1 / 200);
     expect(c.ci95![0]).toBeCloseTo((1.5 / 1.1) * Math.exp(-Z_975 * se), 10);
-    expect(contrastRateRatios(
-      { test: { count: 0, exposure: 7 }, baseline: { count: 1, exposure: 7 }, dispersion: 1 },
-      { test: { count: 1, exposure: 7 }, baseline: { count: 1, exposure: 7 }, dispersion: 1 },
-    ).ratioOfRatios).toBeNull();
+    expect(
+      contrastRateRatios(
+        { test: { count: 0, exposure: 7 }, baseline: { count: 1, exposure: 7 }, dispersion: 1 },
+        { test: { count: 1, exposure: 7 }, baseline: { count: 1, exposure: 7 }, dispersion: 1 },
+      ).ratioOfRatios,
+    ).toBeNull();
   });
 });
 
@@ -142,7 +152,12 @@ describe('day bootstrap', () => {
   });
 
   it('ratio of sums weights days by their denominator', () => {
-    expect(ratioOfSums([{ num: 10, den: 1 }, { num: 30, den: 3 }])).toBe(10);
+    expect(
+      ratioOfSums([
+        { num: 10, den: 1 },
+        { num: 30, den: 3 },
+      ]),
+    ).toBe(10);
     expect(ratioOfSums([{ num: 1, den: 0 }])).toBeNaN();
   });
 

@@ -73,7 +73,17 @@ export class InitialSchema1732400000000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    for (const t of ['camera_heartbeats', 'queue_events', 'shelf_interactions', 'zone_events', 'entrance_events', 'edge_keys', 'cameras', 'stores', 'organizations']) {
+    for (const t of [
+      'camera_heartbeats',
+      'queue_events',
+      'shelf_interactions',
+      'zone_events',
+      'entrance_events',
+      'edge_keys',
+      'cameras',
+      'stores',
+      'organizations',
+    ]) {
       await q.query(`DROP TABLE IF EXISTS ${t}`);
     }
   }
