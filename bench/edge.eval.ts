@@ -21,6 +21,10 @@
 //                        another tracker/detector setting instead of the product default (ORU, OCM weight,
 //                        door birth threshold = confidence − N; off: no birth region at the door)
 //   --threads N          onnxruntime threads (default 2)
+//   --model FILE --format yolov8|yolox --input-size N
+//                        another detector (default ../shared/models/yolov8n_int8.onnx, yolov8, 640); the model's
+//                        input is fixed in the file, --input-size only checks it. Mean inference ms per frame is
+//                        shown when the detections are computed (not on a cache hit: add --no-cache to time them)
 //   --no-pipeline        skip the real pipeline runs (replay only: no second decode + detection pass)
 //   --cache-dir DIR      detection cache (default $TMPDIR/wink-eval-cache; --no-cache to recompute)
 //   --only NAME[,NAME]   only these sequences
@@ -74,6 +78,9 @@ const { values: args } = parseArgs({
     'tracker-fps': { type: 'string' },
     'confirm-frames': { type: 'string' },
     threads: { type: 'string', default: '2' },
+    model: { type: 'string' },
+    format: { type: 'string' },
+    'input-size': { type: 'string' },
     'no-pipeline': { type: 'boolean', default: false },
     'cache-dir': { type: 'string', default: path.join(os.tmpdir(), 'wink-eval-cache') },
     'no-cache': { type: 'boolean', default: false },
@@ -93,8 +100,11 @@ const started = performance.now();
 const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0)} s`;
 
 const sequencesDir = path.join(SHARED_DIR, 'sequences');
-if (!existsSync(EVAL_MODEL) || !existsSync(sequencesDir)) {
-  console.log(`eval:edge skipped: ${existsSync(EVAL_MODEL) ? sequencesDir : EVAL_MODEL} not found (../shared is not on this machine)`);
+const model = args.model ? path.resolve(args.model) : EVAL_MODEL;
+if (args.model && !existsSync(model)) throw new Error(`--model ${args.model}: file not found`);
+if (args.format !== undefined && args.format !== 'yolov8' && args.format !== 'yolox') throw new Error(`--format must be yolov8 or yolox, got ${args.format}`);
+if (!existsSync(model) || !existsSync(sequencesDir)) {
+  console.log(`eval:edge skipped: ${existsSync(model) ? sequencesDir : model} not found (../shared is not on this machine)`);
   process.exit(0);
 }
 const only = args.only ? new Set(args.only.split(',')) : null;
@@ -137,6 +147,9 @@ const withBirth = (s: EvalSettings, margin: number | null): EvalSettings => ({
 });
 const base: EvalSettings = {
   ...TUNED_EVAL_SETTINGS,
+  model,
+  ...(args.format ? { format: args.format as 'yolov8' | 'yolox' } : {}),
+  ...(num('input-size') !== undefined ? { inputSize: num('input-size') } : {}),
   threads,
   confidence: num('confidence') ?? TUNED_EVAL_SETTINGS.confidence,
   ...(Object.keys(customTracker).length ? { tracker: customTracker } : {}),
@@ -207,6 +220,8 @@ interface SeqRateResult {
   dwellTotal: number;
   pipeEqualsComp: string;
   pipelineFps: string;
+  /** Mean ms of session.run per frame, or 'cached'. */
+  inferenceMs: string;
 }
 const lineResults: LineResult[] = [];
 const seqResults: SeqRateResult[] = [];
@@ -221,7 +236,7 @@ const sameCounts = (a: CountSummary, b: CountSummary) =>
   a.in === b.in && a.out === b.out && a.visits.length === b.visits.length && Math.abs(zoneTotals(a).dwell - zoneTotals(b).dwell) < 1e-6;
 
 console.log(
-  `eval:edge: ${sequences.length} sequences, rates ${args.fps}, ${VARIANTS.length} counting settings; tracker/detector ${JSON.stringify(pipelineTrackerOptions(base, 5))} at 5 fps, door birth margin ${birthMargin ?? 'off'}; load ${loadAtStart} (1/5/15 min) on ${os.cpus().length} cores`,
+  `eval:edge: ${sequences.length} sequences, rates ${args.fps}, ${VARIANTS.length} counting settings; detector ${path.basename(base.model)} (${base.format ?? 'yolov8'}), ${threads} threads; tracker/detector ${JSON.stringify(pipelineTrackerOptions(base, 5))} at 5 fps, door birth margin ${birthMargin ?? 'off'}; load ${loadAtStart} (1/5/15 min) on ${os.cpus().length} cores`,
 );
 /** Every sequence and rate's detections, kept for --tune. */
 const detected: Array<{ seq: GroundTruthSequence; rate: string; fps: number; detections: Awaited<ReturnType<typeof detectSequence>> }> = [];
@@ -245,8 +260,10 @@ for (const seq of sequences) {
     const fps = rate === 'source' ? seq.info.fps : Math.min(rate, seq.info.fps);
     const label = rateLabel(rate, seq);
     const t0 = performance.now();
+    const inference: number[] = [];
     const detections = await detectSequence(seq, base, {
       fps,
+      onInference: (ms) => inference.push(ms),
       cacheDir: args['no-cache'] ? undefined : args['cache-dir'],
       progressEvery: 100,
       onProgress: (n) => console.log(`  ${seq.info.name} @ ${label} fps: detected ${n} frames (${elapsed()}, load ${load()})`),
@@ -304,6 +321,7 @@ for (const seq of sequences) {
       dwellTotal: mz.dwell,
       pipeEqualsComp,
       pipelineFps,
+      inferenceMs: inference.length ? fix(inference.reduce((a, b) => a + b, 0) / inference.length, 1) : 'cached',
     });
     if (args.sweep && rate === 'source') {
       const predicted = trackDetections(detections, pipelineTrackerOptions(base, seq.info.fps));
@@ -477,6 +495,7 @@ for (const rate of rates) {
       'mean dwell s true/meas (err%)': `${fix(r.trueDwellTotal / r.trueVisits)}/${fix(r.dwellTotal / r.visits)} (${pct(relativeError(r.dwellTotal / r.visits, r.trueDwellTotal / r.trueVisits))})`,
       'pipe=comp': r.pipeEqualsComp,
       'pipeline fps': r.pipelineFps,
+      'inference ms/frame': r.inferenceMs,
     });
   }
   const tv = rs.reduce((s, r) => s + r.trueVisits, 0);
@@ -494,6 +513,7 @@ for (const rate of rates) {
     'mean dwell s true/meas (err%)': `${fix(td / tv)}/${fix(md / mv)} (${pct(relativeError(md / mv, td / tv))})`,
     'pipe=comp': '',
     'pipeline fps': '',
+    'inference ms/frame': '',
   });
 }
 console.table(zoneRows);

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { acceptCrossRealmTypedArrays } from '../../test/jest-realm.ts';
 import { describeIfShared, sharedFile } from '../../test/shared-material.ts';
 import { relativeError, zoneFigures } from './ground-truth-counts.ts';
-import { TUNED_EVAL_SETTINGS, evaluateSequence, loadSequence, parseSeqInfo, type SequenceReport } from './sequence-eval.ts';
+import { TUNED_EVAL_SETTINGS, detectSequence, evaluateSequence, loadSequence, parseSeqInfo, type SequenceReport } from './sequence-eval.ts';
 
 describe('parseSeqInfo', () => {
   it('reads the MOTChallenge [Sequence] keys', () => {
@@ -64,5 +64,13 @@ describeIfShared([MODEL, `${SEQUENCE}/gt/gt.txt`, `${SEQUENCE}/seqinfo.ini`, `${
     expect(report.componentCounts.in).toBe(report.measured.in);
     expect(report.componentCounts.out).toBe(report.measured.out);
     expect(zoneFigures(report.componentCounts, 'middle').visits).toBe(zoneFigures(report.measured, 'middle').visits);
+  });
+});
+
+describeIfShared([MODEL, `${SEQUENCE}/seqinfo.ini`, `${SEQUENCE}.mp4`], 'eval detector options (eval:edge --input-size)', () => {
+  it('refuses an input size the model file is not exported at, naming the size it has', async () => {
+    acceptCrossRealmTypedArrays();
+    const seq = loadSequence(sharedFile(SEQUENCE));
+    await expect(detectSequence(seq, { ...TUNED_EVAL_SETTINGS, model: sharedFile(MODEL), inputSize: 1280 })).rejects.toThrow(/fixed at 640×640, not 1280/);
   });
 });

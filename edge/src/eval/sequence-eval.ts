@@ -29,7 +29,7 @@ import {
   doorBandAround,
   type CountingMode,
 } from '../rules/entrance-line.ts';
-import { PersonDetector } from '../vision/person-detector.ts';
+import { PersonDetector, type DetectorFormat } from '../vision/person-detector.ts';
 import { ByteTracker, type TrackerOptions } from '../vision/tracker.ts';
 import { groundTruthCounts, summariseEvents, type CountSummary, type CountingSetup } from './ground-truth-counts.ts';
 import { evaluateTracking, parseMotText, type MotBox, type MotMetrics } from './mot-metrics.ts';
@@ -121,6 +121,10 @@ export function loadSequence(dir: string, geometry?: SequenceGeometryFile, repoG
 /** What can be tuned, only through the product's configuration and pipeline options. */
 export interface EvalSettings {
   model: string;
+  /** detector.format (default 'yolov8'). */
+  format?: DetectorFormat;
+  /** detector.input_size: the model file's input must be this size (the detector takes its size from the file); 640 by default. */
+  inputSize?: number;
   /** detector.confidence: also the tracker's high-score threshold in the pipeline. */
   confidence: number;
   nmsIou: number;
@@ -148,7 +152,14 @@ export const DEFAULT_EVAL_SETTINGS: EvalSettings = { model: EVAL_MODEL, confiden
 export const TUNED_EVAL_SETTINGS: EvalSettings = { ...DEFAULT_EVAL_SETTINGS };
 
 function detectorConfig(s: EvalSettings): DetectorConfig {
-  return { model: s.model, format: 'yolov8', input_size: 640, confidence: s.confidence, nms_iou: s.nmsIou, threads_per_camera: s.threads };
+  return {
+    model: s.model,
+    format: s.format ?? 'yolov8',
+    input_size: s.inputSize ?? 640,
+    confidence: s.confidence,
+    nms_iou: s.nmsIou,
+    threads_per_camera: s.threads,
+  };
 }
 
 function visionOptions(s: EvalSettings): VisionOptions {
@@ -247,6 +258,8 @@ export interface DetectOptions {
    * model, the video and the detector options are unchanged (sizes, mtimes and options in the key).
    */
   cacheDir?: string;
+  /** Called after each frame's detection (not on a cache hit) with the milliseconds of its session.run. */
+  onInference?: (ms: number) => void;
 }
 
 function detectionCacheFile(seq: GroundTruthSequence, s: EvalSettings, fps: number, cacheDir: string): string {
@@ -255,7 +268,17 @@ function detectionCacheFile(seq: GroundTruthSequence, s: EvalSettings, fps: numb
     return `${f}:${st.size}:${st.mtimeMs}`;
   };
   const key = createHash('sha256')
-    .update([stamp(s.model), stamp(seq.video), fps, s.nmsIou, Math.min(LOW_SCORE_FLOOR, s.confidence)].join('|'))
+    .update(
+      [
+        stamp(s.model),
+        stamp(seq.video),
+        fps,
+        s.nmsIou,
+        Math.min(LOW_SCORE_FLOOR, s.confidence),
+        // Only a non-default format enters the key, so the YOLOv8 caches made before it stay valid.
+        ...(s.format && s.format !== 'yolov8' ? [s.format] : []),
+      ].join('|'),
+    )
     .digest('hex')
     .slice(0, 16);
   return path.join(cacheDir, `${seq.info.name.replace(/[^A-Za-z0-9._-]/g, '_')}-${fps}fps-${key}.json`);
@@ -275,7 +298,12 @@ export async function detectSequence(seq: GroundTruthSequence, s: EvalSettings, 
     intraOpThreads: s.threads,
     confidence: Math.min(LOW_SCORE_FLOOR, s.confidence),
     iouThreshold: s.nmsIou,
+    ...(s.format ? { format: s.format } : {}),
   });
+  if (s.inputSize !== undefined && s.inputSize !== detector.inputSize) {
+    await detector.release();
+    throw new RangeError(`${s.model}: its input is fixed at ${detector.inputSize}×${detector.inputSize}, not ${s.inputSize} (export the model at that size)`);
+  }
   const source = await openFrameSource({ url: seq.video, targetFps: fps, letterboxSize: detector.inputSize, realtime: false });
   const out: DetectedFrame[] = [];
   try {
@@ -283,6 +311,7 @@ export async function detectSequence(seq: GroundTruthSequence, s: EvalSettings, 
     for await (const frame of source) {
       firstMs ??= frame.timestampMs;
       const detections = await detector.detect(frame);
+      opts.onInference?.(detector.inferenceMs);
       // Frame number from stream time, so a skipped frame could not shift every later frame.
       out.push({ frame: Math.round(((frame.timestampMs - firstMs) * seq.info.fps) / 1000) + 1, timestampMs: frame.timestampMs, detections });
       if (opts.onProgress && out.length % (opts.progressEvery ?? 100) === 0) opts.onProgress(out.length);
