@@ -3,6 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { DestinationStream } from 'pino';
 import { AdminModule } from './admin/admin.module.ts';
+import { AlertsModule } from './alerts/alerts.module.ts';
 import { AnalyticsModule } from './analytics/analytics.module.ts';
 import { HttpErrorFilter } from './common/http-error.filter.ts';
 import { APP_CONFIG, type AppConfig } from './config/app-config.ts';
@@ -33,6 +34,7 @@ export class AppModule {
         IngestModule,
         AnalyticsModule,
         DashboardModule,
+        AlertsModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],
     };

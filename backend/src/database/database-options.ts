@@ -9,6 +9,7 @@ import { ViewerApiKeys1732500000000 } from './migrations/1732500000000-ViewerApi
 import { AnalyticsRollups1732600000000 } from './migrations/1732600000000-AnalyticsRollups.ts';
 import { RollupDirtyHours1732700000000 } from './migrations/1732700000000-RollupDirtyHours.ts';
 import { StoreOpeningHours1732800000000 } from './migrations/1732800000000-StoreOpeningHours.ts';
+import { Alerts1732900000000 } from './migrations/1732900000000-Alerts.ts';
 
 /** The event tables have no entities: they are written with multi-row SQL and read with SQL (see ingest/). */
 export const ENTITIES = [Organization, Store, Camera, EdgeKey, ViewerKey];
@@ -20,6 +21,7 @@ export const MIGRATIONS = [
   AnalyticsRollups1732600000000,
   RollupDirtyHours1732700000000,
   StoreOpeningHours1732800000000,
+  Alerts1732900000000,
 ];
 
 export function databaseOptions(url: string): DataSourceOptions {

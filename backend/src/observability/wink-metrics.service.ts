@@ -48,6 +48,13 @@ export class WinkMetrics {
     registers: [this.registry],
   });
 
+  readonly alerts = new Counter({
+    name: 'wink_alerts_total',
+    help: 'Alert episodes by type and transition (fired, resolved), counted once by the process that made the change',
+    labelNames: ['type', 'transition'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'wink_' });
   }

@@ -1,0 +1,38 @@
+// The alerts module's SQL, in one place: its own tables (alerts, alert_rules). Stores are read through the admin
+// module's StoreDirectory/ReadableStores, live numbers through the dashboard's services, never their tables.
+
+const ALERT_COLUMNS = `alert_id, org_id, store_id, type, subject, state, summary, fired_at, resolved_at, evidence, resolve_evidence`;
+
+/**
+ * Opens an episode unless one of the same condition is already firing (uq_alerts_firing): answers the new row
+ * to the one caller whose insert won, nothing to every other. $1 org, $2 store (null: organisation), $3 type,
+ * $4 subject, $5 summary, $6 evidence, $7 fired_at.
+ */
+export const FIRE_ALERT_SQL = `
+  INSERT INTO alerts (org_id, store_id, type, subject, summary, evidence, fired_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $7)
+  ON CONFLICT (org_id, (coalesce(store_id, '')), type, subject) WHERE state = 'firing' DO NOTHING
+  RETURNING ${ALERT_COLUMNS}`;
+
+/**
+ * Resolves the firing episode of a condition: answers the row to the one caller whose update won. $5 resolved_at.
+ * Wrapped in a CTE so that TypeORM answers rows, as for a SELECT (a bare UPDATE … RETURNING gives [rows, count]).
+ */
+export const RESOLVE_ALERT_SQL = `
+  WITH resolved AS (
+    UPDATE alerts SET state = 'resolved', resolved_at = greatest($5::timestamptz, fired_at), resolve_evidence = $6
+    WHERE org_id = $1 AND coalesce(store_id, '') = coalesce($2, '') AND type = $3 AND subject = $4 AND state = 'firing'
+    RETURNING ${ALERT_COLUMNS})
+  SELECT * FROM resolved`;
+
+/** The firing episodes of store $1 (all types), for the evaluators' cheap "is it open?" check. */
+export const FIRING_IN_STORE_SQL = `SELECT ${ALERT_COLUMNS} FROM alerts WHERE store_id = $1 AND state = 'firing'`;
+
+/**
+ * The alerts of organisation $1 (null: every organisation, the admin token), newest first: of the stores $2
+ * (text[]), plus the organisations' own alerts when $3; state $4 or any (null); at most $5.
+ */
+export const LIST_ALERTS_SQL = `
+  SELECT ${ALERT_COLUMNS} FROM alerts
+  WHERE ($1::uuid IS NULL OR org_id = $1) AND (store_id = ANY($2::text[]) OR ($3 AND store_id IS NULL)) AND ($4::text IS NULL OR state = $4)
+  ORDER BY fired_at DESC, alert_id LIMIT $5`;
