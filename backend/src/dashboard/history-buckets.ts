@@ -1,4 +1,4 @@
-// Pure parts of the history series: bucket label formats and occupancy through the day.
+// Pure parts of the history series: range limits and the bucket grid (occupancy is occupancy.ts).
 
 import type { BucketGranularity } from '../ingest/store-totals.reader.ts';
 
@@ -12,31 +12,3 @@ export function maxRangeMs(g: Granularity): number {
 
 /** Grid step that lands at least once in every local bucket (local hours are 60 min, local days at least 23 h). */
 export const GRID_STEP: Record<Granularity, string> = { hour: '15 minutes', day: '1 hour' };
-
-/**
- * Occupancy at the end of each bucket: in minus out since the start of that bucket's local day, never
- * below zero, as the live view computes it for "now". `flows` may hold buckets before the first label of
- * `buckets` (the morning before `from`) so a range starting mid-day starts from the right number.
- */
-export function runningOccupancy(buckets: string[], flows: Map<string, { in: number; out: number }>): number[] {
-  const labels = [...flows.keys()].sort();
-  let i = 0;
-  let day = '';
-  let net = 0;
-  return buckets.map((bucket) => {
-    while (i < labels.length && labels[i] <= bucket) {
-      const label = labels[i++];
-      if (label.slice(0, 10) !== day) {
-        day = label.slice(0, 10);
-        net = 0;
-      }
-      const f = flows.get(label)!;
-      net += f.in - f.out;
-    }
-    if (bucket.slice(0, 10) !== day) {
-      day = bucket.slice(0, 10);
-      net = 0;
-    }
-    return Math.max(0, net);
-  });
-}

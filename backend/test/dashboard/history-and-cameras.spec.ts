@@ -1,33 +1,5 @@
 import { cameraStatuses, heartbeatField, queueLengths } from '../../src/dashboard/camera-board.ts';
 import { historyQuery } from '../../src/dashboard/dashboard.dto.ts';
-import { runningOccupancy } from '../../src/dashboard/history-buckets.ts';
-
-describe('history occupancy', () => {
-  const flows = (entries: [string, number, number][]) => new Map(entries.map(([b, i, o]) => [b, { in: i, out: o }]));
-
-  it('carries in minus out through the local day and restarts at midnight', () => {
-    const buckets = ['2024-01-15T22:00', '2024-01-15T23:00', '2024-01-16T00:00', '2024-01-16T01:00'];
-    const f = flows([
-      ['2024-01-15T09:00', 5, 1], // before the range: carried in
-      ['2024-01-15T22:00', 2, 0],
-      ['2024-01-15T23:00', 0, 3],
-      ['2024-01-16T00:00', 1, 0],
-    ]);
-    expect(runningOccupancy(buckets, f)).toEqual([6, 3, 1, 1]);
-  });
-
-  it('clamps at zero and treats day buckets as whole days', () => {
-    expect(
-      runningOccupancy(
-        ['2024-01-15', '2024-01-16', '2024-01-17'],
-        flows([
-          ['2024-01-15', 2, 5],
-          ['2024-01-16', 4, 1],
-        ]),
-      ),
-    ).toEqual([0, 3, 0]);
-  });
-});
 
 describe('camera status', () => {
   const board = {
