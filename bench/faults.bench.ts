@@ -28,6 +28,23 @@ interface Row {
 const log = (line: string) => console.log(`    ${line}`);
 const secs = (s: number | null | undefined) => (s === null || s === undefined ? 'never' : `${s.toFixed(1)} s`);
 
+/** The row of a scenario that threw: nothing measured, the reason in `failed`. */
+function failedRow(scenario: string, failed: string): Row {
+  return {
+    scenario,
+    generated: null,
+    stored: null,
+    lost: null,
+    doubled: null,
+    inversions: null,
+    drift: null,
+    healSeconds: null,
+    heals: false,
+    notes: '',
+    failed,
+  };
+}
+
 async function scenario(rows: Row[], name: string, run: () => Promise<Omit<Row, 'scenario'>>): Promise<void> {
   const started = Date.now();
   console.log(`\n[${rows.length + 1}] ${name} …`);
@@ -37,19 +54,7 @@ async function scenario(rows: Row[], name: string, run: () => Promise<Omit<Row, 
     console.log(`    done in ${((Date.now() - started) / 1000).toFixed(0)} s: ${row.notes}`);
   } catch (e) {
     const message = e instanceof Error ? e.message.split('\n')[0] : String(e);
-    rows.push({
-      scenario: name,
-      generated: null,
-      stored: null,
-      lost: null,
-      doubled: null,
-      inversions: null,
-      drift: null,
-      healSeconds: null,
-      heals: false,
-      notes: '',
-      failed: message,
-    });
+    rows.push(failedRow(name, message));
     console.log(`    FAILED after ${((Date.now() - started) / 1000).toFixed(0)} s: ${e instanceof Error ? e.stack : message}`);
   }
 }
@@ -152,19 +157,7 @@ async function main(): Promise<void> {
     }
   } catch (e) {
     console.log(`    the edge scenarios' backend did not start: ${e instanceof Error ? e.stack : String(e)}`);
-    rows.push({
-      scenario: 'Edge scenarios (backend did not start)',
-      generated: null,
-      stored: null,
-      lost: null,
-      doubled: null,
-      inversions: null,
-      drift: null,
-      healSeconds: null,
-      heals: false,
-      notes: '',
-      failed: String(e),
-    });
+    rows.push(failedRow('Edge scenarios (backend did not start)', String(e)));
   } finally {
     await backend?.close();
   }
