@@ -12,6 +12,7 @@ import { databaseOptions } from './database/database-options.ts';
 import { IngestModule } from './ingest/ingest.module.ts';
 import { ObservabilityModule } from './observability/observability.module.ts';
 import { RedisModule } from './redis/redis.module.ts';
+import { WebhooksModule } from './webhooks/webhooks.module.ts';
 
 @Module({})
 export class AppModule {
@@ -35,6 +36,7 @@ export class AppModule {
         AnalyticsModule,
         DashboardModule,
         AlertsModule,
+        WebhooksModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],
     };

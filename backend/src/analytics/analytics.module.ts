@@ -36,7 +36,7 @@ const queue = (name: string) => ({
   ],
   exports: [QUEUE_REDIS],
 })
-class QueueConnectionModule implements OnModuleDestroy, OnApplicationShutdown {
+export class QueueConnectionModule implements OnModuleDestroy, OnApplicationShutdown {
   constructor(@Inject(QUEUE_REDIS) private readonly redis: Redis) {}
 
   /**

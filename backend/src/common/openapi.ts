@@ -138,7 +138,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         'Errors are `{statusCode, error, message, field}`. Generated from the controllers and their zod DTOs.',
     )
     .setVersion(packageVersion())
-    .addTag('Admin', 'Organisations, stores, cameras, edge keys and viewer keys (admin token)')
+    .addTag('Admin', 'Organisations, stores, cameras, edge keys, viewer keys and webhook endpoints (admin token)')
     .addTag('Ingest', 'Events and heartbeats from the edge (edge key); health')
     .addTag('Dashboard', 'Live numbers, cameras and history of a store (viewer key or admin token)')
     .addTag('Analytics', 'Spike and promotion-lift reports (viewer key or admin token); queues and rollups (admin token)')

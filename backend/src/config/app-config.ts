@@ -3,6 +3,8 @@ import { z } from 'zod';
 
 const DEV_ADMIN_TOKEN = 'wink-dev-admin-token';
 export const DEFAULT_AUTH_FAILURES_PER_MINUTE = 20;
+/** Webhook delivery defaults (hand-built configs in tests leave the settings out and get these). */
+export const WEBHOOK_DEFAULTS = { retryMaxSeconds: 86_400, retryBaseMs: 10_000, timeoutMs: 10_000, disableAfterFailures: 20 } as const;
 
 const schema = z
   .object({
@@ -35,6 +37,17 @@ const schema = z
     ANALYTICS_HEAL_INTERVAL_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
     /** Failed authentications (401) one client address may make per minute; past it, its failures answer 429. */
     AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(DEFAULT_AUTH_FAILURES_PER_MINUTE),
+    /** Webhooks: a delivery is retried (exponential from WEBHOOK_RETRY_BASE_MS, waits capped at 1 h) for up to this long. */
+    WEBHOOK_RETRY_MAX_SECONDS: z.coerce
+      .number()
+      .min(0)
+      .max(7 * 86_400)
+      .default(WEBHOOK_DEFAULTS.retryMaxSeconds),
+    WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(1).max(3_600_000).default(WEBHOOK_DEFAULTS.retryBaseMs),
+    /** One attempt's HTTP request (connect to the end of the answer). */
+    WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(WEBHOOK_DEFAULTS.timeoutMs),
+    /** An endpoint is disabled after this many failed attempts in a row (any deliveries), or when a delivery runs out of retries. */
+    WEBHOOK_DISABLE_AFTER_FAILURES: z.coerce.number().int().min(1).max(10_000).default(WEBHOOK_DEFAULTS.disableAfterFailures),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.ADMIN_TOKEN) {
@@ -66,6 +79,11 @@ export interface AppConfig {
   healIntervalMs?: number;
   /** Failed authentications per client address and minute before 429 (optional like the above; default 20). */
   authFailuresPerMinute?: number;
+  /** Webhook delivery (optional like the above; WEBHOOK_DEFAULTS). */
+  webhookRetryMaxSeconds?: number;
+  webhookRetryBaseMs?: number;
+  webhookTimeoutMs?: number;
+  webhookDisableAfterFailures?: number;
 }
 
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/wink';
@@ -100,6 +118,10 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env, envFile = '.
     liveReconcileSeconds: e.LIVE_RECONCILE_SECONDS,
     healIntervalMs: e.ANALYTICS_HEAL_INTERVAL_MS,
     authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
+    webhookRetryMaxSeconds: e.WEBHOOK_RETRY_MAX_SECONDS,
+    webhookRetryBaseMs: e.WEBHOOK_RETRY_BASE_MS,
+    webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
+    webhookDisableAfterFailures: e.WEBHOOK_DISABLE_AFTER_FAILURES,
   };
 }
 

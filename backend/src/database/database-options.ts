@@ -10,6 +10,7 @@ import { AnalyticsRollups1732600000000 } from './migrations/1732600000000-Analyt
 import { RollupDirtyHours1732700000000 } from './migrations/1732700000000-RollupDirtyHours.ts';
 import { StoreOpeningHours1732800000000 } from './migrations/1732800000000-StoreOpeningHours.ts';
 import { Alerts1732900000000 } from './migrations/1732900000000-Alerts.ts';
+import { Webhooks1733000000000 } from './migrations/1733000000000-Webhooks.ts';
 
 /** The event tables have no entities: they are written with multi-row SQL and read with SQL (see ingest/). */
 export const ENTITIES = [Organization, Store, Camera, EdgeKey, ViewerKey];
@@ -22,6 +23,7 @@ export const MIGRATIONS = [
   RollupDirtyHours1732700000000,
   StoreOpeningHours1732800000000,
   Alerts1732900000000,
+  Webhooks1733000000000,
 ];
 
 export function databaseOptions(url: string): DataSourceOptions {

@@ -55,6 +55,21 @@ export class WinkMetrics {
     registers: [this.registry],
   });
 
+  /** One per delivery attempt: delivered (2xx), retry (failed, will be tried again), failed (given up). */
+  readonly webhookDeliveries = new Counter({
+    name: 'wink_webhook_deliveries_total',
+    help: 'Webhook delivery attempts by outcome (delivered, retry, failed)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly webhookLatency = new Histogram({
+    name: 'wink_webhook_delivery_latency_seconds',
+    help: "From a webhook event's creation to its endpoint's 2xx answer (retries included)",
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 3600, 86_400],
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'wink_' });
   }
