@@ -2,7 +2,6 @@
 // report and of a promotion report, with BENCH_STORES stores (default 100) of history, on a throwaway database,
 // with the real BullMQ workers in process. Target: under 1 s per report once rolled up.
 import 'reflect-metadata';
-import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -16,9 +15,9 @@ import { RollupTrigger } from '../backend/src/analytics/rollup-trigger.service.t
 import { seededRandom } from '../backend/src/common/seeded-random.ts';
 import { addDays, localHourStarts, localParts, startOfLocalDay } from '../backend/src/common/store-clock.ts';
 import { StoreDirectory } from '../backend/src/admin/store-directory.service.ts';
-import type { AppConfig } from '../backend/src/config/app-config.ts';
 import { createThrowawayDatabase } from '../backend/src/database/throwaway-database.ts';
 import { createHttpApp } from '../backend/src/http-app.ts';
+import { benchAppConfig } from './bench-app-config.ts';
 import { dropRedisPrefix } from './redis-prefix.ts';
 
 const STORES = Number(process.env.BENCH_STORES ?? 100);
@@ -91,22 +90,14 @@ function stats(ms: number[]): string {
 async function main(): Promise<void> {
   console.log(`WINK analytics benchmark: ${STORES} stores × ${FIRST}..${LAST} (~${VISITORS_PER_DAY} visitors/day each)`);
   const db = await createThrowawayDatabase();
-  const config: AppConfig = {
-    nodeEnv: 'production',
-    port: 0,
-    databaseUrl: db.url,
-    databaseUrlDefaulted: false,
-    redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-    redisPrefix: `wink_bench_${randomBytes(3).toString('hex')}`,
+  const config = benchAppConfig(db, {
     adminToken: ADMIN,
-    adminTokenDefaulted: false,
-    cameraOnlineSeconds: 90,
     logLevel: 'warn',
     runWorkers: true,
     reportWaitMs: 30_000,
     rollupDebounceMs: 1000,
     jobLockMs: 30_000,
-  };
+  });
   const app = await createHttpApp(config);
   await app.listen(0, '127.0.0.1');
   const baseUrl = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;

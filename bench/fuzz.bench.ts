@@ -2,14 +2,13 @@
 // throwaway database, one after another, counting rows before and after each. Prints per endpoint: bodies,
 // 2xx, 4xx, 5xx, and rows written by refused bodies (both of the last two must be 0), then any violation.
 import 'reflect-metadata';
-import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import pino from 'pino';
-import type { AppConfig } from '../backend/src/config/app-config.ts';
 import { createThrowawayDatabase } from '../backend/src/database/throwaway-database.ts';
 import { createHttpApp } from '../backend/src/http-app.ts';
 import { COUNT_ROWS_SQL, FuzzTally, fuzzRequests, runFuzz } from './fuzz-bodies.ts';
+import { benchAppConfig } from './bench-app-config.ts';
 import { dropRedisPrefix } from './redis-prefix.ts';
 
 const BODIES = Number(process.env.BENCH_FUZZ_BODIES ?? 10_000);
@@ -19,21 +18,12 @@ const ADMIN = 'bench-admin-token-0123456789';
 async function main(): Promise<void> {
   console.log(`WINK border fuzz: ${BODIES.toLocaleString()} requests, seed "${SEED}", one at a time against a real server`);
   const db = await createThrowawayDatabase();
-  const config: AppConfig = {
-    nodeEnv: 'production',
-    port: 0,
-    databaseUrl: db.url,
-    databaseUrlDefaulted: false,
-    redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-    redisPrefix: `wink_bench_${randomBytes(3).toString('hex')}`,
+  const config = benchAppConfig(db, {
     adminToken: ADMIN,
-    adminTokenDefaulted: false,
-    cameraOnlineSeconds: 90,
-    logLevel: 'info',
     // Reports answer 202 at once (no workers here): the run is about the border, not report latency.
     runWorkers: false,
     reportWaitMs: 0,
-  };
+  });
   const app = await createHttpApp(config, { logDestination: pino.destination({ dest: '/dev/null', sync: false }) });
   await app.listen(0, '127.0.0.1');
   const baseUrl = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;

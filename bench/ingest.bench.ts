@@ -11,9 +11,9 @@ import pg from 'pg';
 import pino from 'pino';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { StoreEvent } from '../shared/src/events.ts';
-import type { AppConfig } from '../backend/src/config/app-config.ts';
 import { createThrowawayDatabase } from '../backend/src/database/throwaway-database.ts';
 import { createHttpApp } from '../backend/src/http-app.ts';
+import { benchAppConfig } from './bench-app-config.ts';
 import { dropRedisPrefix } from './redis-prefix.ts';
 
 const TOTAL_EVENTS = Number(process.env.BENCH_EVENTS ?? 100_000);
@@ -212,18 +212,7 @@ async function copyRun(url: string): Promise<number> {
 async function main(): Promise<void> {
   console.log(`WINK ingest benchmark: ${TOTAL_EVENTS.toLocaleString()} events per run, ${CAMERAS} cameras posting in parallel, ${ROUNDS} rounds`);
   const db = await createThrowawayDatabase();
-  const config: AppConfig = {
-    nodeEnv: 'production',
-    port: 0,
-    databaseUrl: db.url,
-    databaseUrlDefaulted: false,
-    redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-    redisPrefix: `wink_bench_${randomBytes(3).toString('hex')}`,
-    adminToken: ADMIN,
-    adminTokenDefaulted: false,
-    cameraOnlineSeconds: 90,
-    logLevel: 'info',
-  };
+  const config = benchAppConfig(db, { adminToken: ADMIN });
   // The production log level, with the lines written (to /dev/null): logging is part of a request's cost.
   const app = await createHttpApp(config, { logDestination: pino.destination({ dest: '/dev/null', sync: false }) });
   await app.listen(0, '127.0.0.1');

@@ -17,9 +17,9 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { INestApplication } from '@nestjs/common';
 import pg from 'pg';
-import type { AppConfig } from '../../backend/src/config/app-config.ts';
 import { createThrowawayDatabase, type ThrowawayDatabase } from '../../backend/src/database/throwaway-database.ts';
 import { createHttpApp } from '../../backend/src/http-app.ts';
+import { benchAppConfig } from '../bench-app-config.ts';
 import { startRedisServer, waitUntil, type RedisServer } from './live-counters.fault.ts';
 
 const ADMIN = 'edge-faults-admin-token-0123456789';
@@ -123,19 +123,14 @@ export async function startEdgeBackend(): Promise<EdgeBackend> {
   };
   try {
     redis = await startRedisServer();
-    const config: AppConfig = {
+    const config = benchAppConfig(db, {
       nodeEnv: 'test',
-      port: 0,
-      databaseUrl: db.url,
-      databaseUrlDefaulted: false,
       redisUrl: redis.url,
       redisPrefix: `wink_edge_faults_${randomBytes(3).toString('hex')}`,
       adminToken: ADMIN,
-      adminTokenDefaulted: false,
-      cameraOnlineSeconds: 90,
       logLevel: 'silent',
       runWorkers: false,
-    };
+    });
     app = await createHttpApp(config);
     await app.listen(0, '127.0.0.1');
     pool = new pg.Pool({ connectionString: db.url, max: 2 });

@@ -9,9 +9,9 @@ import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import pg from 'pg';
 import { ROLLUP_QUEUE } from '../../backend/src/analytics/analytics.queues.ts';
-import type { AppConfig } from '../../backend/src/config/app-config.ts';
 import { createThrowawayDatabase } from '../../backend/src/database/throwaway-database.ts';
 import { createHttpApp } from '../../backend/src/http-app.ts';
+import { benchAppConfig } from '../bench-app-config.ts';
 import { startRedisServer, waitUntil } from './live-counters.fault.ts';
 
 const HOUR_MS = 3_600_000;
@@ -62,23 +62,18 @@ export async function redisRestartFault(opts: RedisFaultOptions): Promise<RedisF
   const deadlineMs = opts.deadlineMs ?? 60_000;
   const redis = await startRedisServer();
   const db = await createThrowawayDatabase();
-  const config: AppConfig = {
+  const config = benchAppConfig(db, {
     nodeEnv: 'test',
-    port: 0,
-    databaseUrl: db.url,
-    databaseUrlDefaulted: false,
     redisUrl: redis.url,
     redisPrefix: `wink_fault_${randomBytes(3).toString('hex')}`,
     adminToken: ADMIN,
-    adminTokenDefaulted: false,
-    cameraOnlineSeconds: 90,
     logLevel: opts.logLevel ?? 'silent',
     runWorkers: true,
     reportWaitMs: 3000,
     rollupDebounceMs: debounceMs,
     jobLockMs: 5000,
     healIntervalMs,
-  };
+  });
   const app = await createHttpApp(config);
   const sqlClient = new pg.Client({ connectionString: db.url });
   try {
