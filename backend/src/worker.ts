@@ -8,8 +8,8 @@ import { APP_LOG } from './observability/request-observer.ts';
 
 /**
  * `npm run worker`: the BullMQ analytics workers as their own process (rollups, reports, the hourly sweep
- * and the nightly spike precompute), without the HTTP server. Run as many as needed, on any machine that
- * reaches the same PostgreSQL and Redis: jobs are shared out by BullMQ.
+ * and the nightly spike precompute) and the webhook deliveries, without the HTTP server. Run as many as
+ * needed, on any machine that reaches the same PostgreSQL and Redis: jobs are shared out by BullMQ.
  */
 async function main(): Promise<void> {
   const config = { ...loadAppConfig(), runWorkers: true };

@@ -299,6 +299,40 @@ describe('Webhooks (real PostgreSQL, Redis and HTTP receiver)', () => {
       await slow.down();
     }
   });
+  it('a delivery whose job Redis lost is enqueued again by the redrive, and still arrives once', async () => {
+    const orgId = await newOrg(t, 'Redrive Retail');
+    const lost = await WebhookReceiver.start();
+    try {
+      lost.answer(503);
+      await addEndpoint(t, orgId, lost.url);
+      const publisher = t.app.get(WebhookPublisher);
+      const queue = t.app.get<Queue>(getQueueToken(WEBHOOK_QUEUE));
+      const [{ delivery_id }] = await publisher.publish({ type: 'webhook.test', org_id: orgId, store_id: null, time: new Date().toISOString(), alert: null });
+      await waitFor('a first failed attempt', async () => lost.received.length >= 1 && (await queue.getJob(delivery_id))?.attemptsMade === 1);
+      // As if Redis lost it: the job is gone, the row is still pending.
+      await waitFor('the job removed', async () => {
+        const job = await queue.getJob(delivery_id);
+        if (!job) return true;
+        await job.remove().catch(() => undefined); // it may be active at that moment: try again
+        return !(await queue.getJob(delivery_id));
+      });
+      lost.answer(200);
+      expect(await publisher.redrive(0)).toBeGreaterThanOrEqual(1);
+      await waitFor('the delivery', async () => (await deliveries(t, orgId))[0].state === 'delivered');
+      expect(lost.okCounts().get(delivery_id)).toBe(1);
+    } finally {
+      await lost.down();
+    }
+  });
+
+  it('counts attempts by outcome and the latency to the 2xx in /metrics', async () => {
+    const text = await (await fetch(`${t.baseUrl}/metrics`, { headers: { connection: 'close' } })).text();
+    const value = (re: RegExp) => Number(re.exec(text)?.[1] ?? Number.NaN);
+    // On this app the tests above delivered 10 and retried at least 2 × 6 (the outage) attempts; every 2xx has its latency.
+    expect(value(/^wink_webhook_deliveries_total\{outcome="delivered"\} (\d+)$/m)).toBeGreaterThanOrEqual(10);
+    expect(value(/^wink_webhook_deliveries_total\{outcome="retry"\} (\d+)$/m)).toBeGreaterThanOrEqual(12);
+    expect(value(/^wink_webhook_delivery_latency_seconds_count (\d+)$/m)).toBe(value(/^wink_webhook_deliveries_total\{outcome="delivered"\} (\d+)$/m));
+  });
 });
 
 describe('Webhooks: failing endpoints are disabled with an organisation alert', () => {
