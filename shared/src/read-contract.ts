@@ -1,10 +1,11 @@
 /**
  * The read contract: what the dashboard and analytics APIs answer, declared once. The backend services and
  * controllers that build these answers and the web dashboard (web/src/api.ts) both import these types, so a
- * field renamed here breaks both builds. Types only: this module has no runtime code, and its one import is
- * type-only (status-data.ts needs zod, not node:), so nothing of it reaches the browser bundle.
+ * field renamed here breaks both builds. Types only: this module has no runtime code, and its imports are
+ * type-only (status-data.ts and event-kinds.ts need zod, not node:), so nothing of it reaches the browser bundle.
  * Docs: docs/dashboard.md, docs/analytics.md, README section 7.
  */
+import type { SUBJECT_METRICS } from './event-kinds.ts';
 import type { KnownStatusData, StreamStateName } from './status-data.ts';
 
 export type { KnownStatusData, StreamStateName };
@@ -26,29 +27,25 @@ export interface StoreListView {
 
 // ---- metrics shared by /live and /history ----
 
-export interface ZoneMetrics {
-  entries: number;
-  /** Distinct person_keys (edge tracks) seen in the zone: an id switch counts a person again (an upper bound on people). */
-  unique_visitors: number;
-  /** Seconds, 2 decimals. */
-  avg_dwell: number;
-}
-export interface ShelfMetrics {
-  interactions: number;
-  avg_dwell: number;
-}
-export interface QueueMetrics {
-  waits: number;
-  avg_wait: number;
-  max_wait: number;
-}
-export interface LiveMetrics {
+// Each subject kind's numbers, named once in SUBJECT_METRICS (shared/src/event-kinds.ts): a new event kind
+// appears in /live and /history, and here, without an edit. Durations are seconds to 2 decimals.
+
+type Names = typeof SUBJECT_METRICS;
+type Optional<N, F extends string> = N extends { readonly [K in F]: infer V extends string } ? V : never;
+/** One subject's numbers: its count, mean duration, maximum (kinds keeping one) and distinct visitors (zones). */
+type SubjectMetrics<N extends Names[keyof Names]> = { [F in N['count'] | Optional<N, 'visitors'> | N['avg'] | Optional<N, 'max'>]: number };
+
+/** `entries`, `unique_visitors` (distinct person_keys: an id switch counts a person again, an upper bound on people), `avg_dwell`. */
+export type ZoneMetrics = SubjectMetrics<Names['zone']>;
+/** `interactions`, `avg_dwell`. */
+export type ShelfMetrics = SubjectMetrics<Names['shelf']>;
+/** `waits`, `avg_wait`, `max_wait`. */
+export type QueueMetrics = SubjectMetrics<Names['queue']>;
+/** Footfall and occupancy, then per subject kind its group (`zones`, `shelves`, `queues` …): subject id → numbers. */
+export type LiveMetrics = {
   footfall: number;
   occupancy: number;
-  zones: Record<string, ZoneMetrics>;
-  shelves: Record<string, ShelfMetrics>;
-  queues: Record<string, QueueMetrics>;
-}
+} & { [K in keyof Names as Names[K]['group']]: Record<string, SubjectMetrics<Names[K]>> };
 
 // ---- cameras: GET /api/dashboard/cameras, and /live's cameras ----
 

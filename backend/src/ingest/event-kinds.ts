@@ -1,12 +1,15 @@
-import type { EventType, StoreEvent } from '../../../shared/src/events.ts';
+import { SUBJECT_METRICS, type EventType, type StoreEvent, type SubjectEventType, type SubjectMetricNames } from '../../../shared/src/events.ts';
 
-// The backend's one declaration per event kind (the wire schema, EVENT_TYPES and CAPABILITY_FOR_EVENT are the
-// shared contract's, shared/src/events.ts). Everything that used to spell the four kinds out by hand is generated
-// from EVENT_KINDS: the batch insert (below), the event readers (store-events.reader.ts, store-totals.reader.ts),
-// the live counters and their Lua (dashboard/live-counters.ts, live-scripts.ts, live-store-metrics.service.ts)
-// and the rollup trigger. A new kind: its schema in shared/src/events.ts, an entry here, a migration creating its
-// table (with the (store_id, camera_id, event_id) unique index and a (store_id, ts) index), and its metrics in
-// the read contract (shared/src/read-contract.ts).
+// The backend's one declaration per event kind (the wire schema, EVENT_TYPES, CAPABILITY_FOR_EVENT and the names of
+// its numbers in /live and /history, SUBJECT_METRICS, are the shared contract's: shared/src/event-kinds.ts).
+// Everything that used to spell the kinds out by hand is generated from EVENT_KINDS: the batch insert (below), the
+// event readers (store-events.reader.ts, store-totals.reader.ts), the live counters and their Lua
+// (dashboard/live-counters.ts, live-scripts.ts, live-store-metrics.service.ts) and the rollup trigger; the read
+// contract's metric types (shared/src/read-contract.ts) derive from SUBJECT_METRICS. A new kind touches five files:
+// 1. shared/src/event-kinds.ts: its schema, EVENT_TYPES, CAPABILITIES, CAPABILITY_FOR_EVENT, SUBJECT_METRICS;
+// 2. an entry here; 3. a migration creating its table (with the (store_id, camera_id, event_id) unique index and a
+// (store_id, ts) index, and widening the CHECKs on cameras.capabilities and the rollups' kind);
+// 4. its edge rule (edge/src/rules/); 5. its entry in the edge's polygon rules (edge/src/rules/polygon-rules.ts).
 //
 // `entrance` is the one kind without a subject: its rows count `in`/`out` crossings (footfall, occupancy, opening
 // ranges), which the readers and counters handle apart. Every other kind is "a subject (zone, shelf, queue …)
@@ -19,28 +22,27 @@ export type EventOf<K extends EventType> = Extract<StoreEvent, { type: K }>;
 type Column<K extends EventType> = readonly [name: string, pgType: string, read: (e: EventOf<K>) => unknown];
 
 /**
- * How a subject kind is counted live: its Redis hash fields (a 2-letter prefix + ':' + subject id), its place in
- * the counters (`group` of StoreDayCounters and of the /live metrics) and the names of its numbers there.
+ * How a subject kind is counted live: its numbers in the counters and in /live and /history are named by the shared
+ * contract (SUBJECT_METRICS: `group`, `count`, `avg`, `max`, `visitors`); the backend adds its Redis hash fields
+ * (a 2-letter prefix + ':' + subject id) and the counter names of its millisecond sums.
  */
-interface LiveSpec {
+interface LiveSpec extends SubjectMetricNames {
   /** One letter naming the kind in the batches handed to the Lua scripts. */
   code: string;
-  /** The key of StoreDayCounters and of LiveMetrics (`zones`, …). */
-  group: string;
-  /** Count: counter and /live field, and its hash-field prefix. */
-  count: string;
+  /** Hash-field prefix of the count. */
   countField: string;
-  /** Duration sum in ms: counter field, hash-field prefix, and the /live field of its mean in seconds. */
+  /** Duration sum in ms: counter field and hash-field prefix (its mean in seconds is the /live `avg`). */
   ms: string;
   msField: string;
-  avg: string;
-  /** Optional maximum duration in ms: counter field, hash-field prefix, /live field (seconds). */
+  /** Maximum duration in ms: counter field and hash-field prefix (the /live `max` in seconds). */
   maxMs?: string;
   maxField?: string;
-  max?: string;
-  /** Optional distinct person keys (a HyperLogLog per subject live, exact in PostgreSQL): the /live field. At most one kind. */
-  visitors?: string;
 }
+type Metrics<K extends SubjectEventType> = (typeof SUBJECT_METRICS)[K];
+/** A kind's live spec as declared: its shared names, and `maxMs`/`maxField` exactly when they name a `max`. */
+type LiveSpecOf<K extends SubjectEventType> = Metrics<K> &
+  Omit<LiveSpec, keyof SubjectMetricNames | 'maxMs' | 'maxField'> &
+  (Metrics<K> extends { max: string } ? Required<Pick<LiveSpec, 'maxMs' | 'maxField'>> : unknown);
 
 interface KindSpec<K extends EventType> {
   table: string;
@@ -51,7 +53,7 @@ interface KindSpec<K extends EventType> {
   /** The kind's own columns in insert order (subject and duration included). */
   columns: readonly Column<K>[];
   /** How it is counted live (subject kinds only). */
-  live: LiveSpec | null;
+  live: K extends SubjectEventType ? LiveSpecOf<K> : null;
 }
 
 export const EVENT_KINDS = {
@@ -72,7 +74,7 @@ export const EVENT_KINDS = {
       ['exit_ts', 'timestamptz', (e) => e.exit_ts],
       ['dwell_seconds', 'float8', (e) => e.dwell_seconds],
     ],
-    live: { code: 'z', group: 'zones', count: 'entries', countField: 'zn', ms: 'dwellMs', msField: 'zd', avg: 'avg_dwell', visitors: 'unique_visitors' },
+    live: { ...SUBJECT_METRICS.zone, code: 'z', countField: 'zn', ms: 'dwellMs', msField: 'zd' },
   },
   shelf: {
     table: 'shelf_interactions',
@@ -82,7 +84,7 @@ export const EVENT_KINDS = {
       ['shelf_id', 'text', (e) => e.shelf_id],
       ['dwell_seconds', 'float8', (e) => e.dwell_seconds],
     ],
-    live: { code: 's', group: 'shelves', count: 'interactions', countField: 'sn', ms: 'dwellMs', msField: 'sd', avg: 'avg_dwell' },
+    live: { ...SUBJECT_METRICS.shelf, code: 's', countField: 'sn', ms: 'dwellMs', msField: 'sd' },
   },
   queue: {
     table: 'queue_events',
@@ -94,18 +96,7 @@ export const EVENT_KINDS = {
       ['exit_ts', 'timestamptz', (e) => e.exit_ts],
       ['wait_seconds', 'float8', (e) => e.wait_seconds],
     ],
-    live: {
-      code: 'q',
-      group: 'queues',
-      count: 'waits',
-      countField: 'qn',
-      ms: 'waitMs',
-      msField: 'qw',
-      avg: 'avg_wait',
-      maxMs: 'maxWaitMs',
-      maxField: 'qm',
-      max: 'max_wait',
-    },
+    live: { ...SUBJECT_METRICS.queue, code: 'q', countField: 'qn', ms: 'waitMs', msField: 'qw', maxMs: 'maxWaitMs', maxField: 'qm' },
   },
 } as const satisfies { [K in EventType]: KindSpec<K> };
 

@@ -154,6 +154,11 @@ export abstract class VisitRule<E> implements FrameRule<E> {
   }
 
   /** The event for a finished visit, or null when the visit is not one (e.g. a passer-by at a shelf). */
+  eventFor(visit: ZoneVisit): E | null {
+    return this.toEvent(visit);
+  }
+
+  /** Each rule's own: what it makes of a finished visit. */
   protected abstract toEvent(visit: ZoneVisit): E | null;
 
   private toEvents(visits: ZoneVisit[]): E[] {

@@ -1,6 +1,7 @@
 // The start-up banner: what this device is about to watch, in a form an installer can check at a
 // glance against the store plan. Never shows a password or an API key.
 import { maskUrlPassword } from '../../../shared/src/url-secrets.ts';
+import { POLYGON_RULE_LIST, type PolygonKey } from '../rules/polygon-rules.ts';
 import type { CameraConfig, EdgeConfig } from './config.ts';
 
 export function renderBanner(config: EdgeConfig, version: string): string {
@@ -26,6 +27,6 @@ function cameraLines(cam: CameraConfig): string[] {
     const [a, b] = cam.entrance_line;
     lines.push(row('Entrance', `(${a[0]}, ${a[1]}) → (${b[0]}, ${b[1]}), inside on the ${cam.entrance_inside ?? '?'}`));
   }
-  lines.push(row('Zones', names(cam.zones)), row('Shelves', names(cam.shelves)), row('Queues', names(cam.queues)));
+  for (const [, spec] of POLYGON_RULE_LIST) lines.push(row(spec.label, names(cam[spec.key as PolygonKey] ?? {})));
   return lines;
 }

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { CAPABILITIES, MAX_EVENTS_PER_BATCH, formatPath, type Capability } from '../../../shared/src/events.ts';
 import type { Point, Polygon, Size } from '../vision/geometry.ts';
 import { COUNTING_MODES, DEFAULT_ENTRANCE_COUNTING, DEFAULT_ENTRANCE_MARGIN_PX, type CountingMode } from '../rules/entrance-line.ts';
+import { POLYGON_KEYS, POLYGON_RULE_LIST, RULE_OPTIONS, type PolygonKey, type RuleOptionName } from '../rules/polygon-rules.ts';
 
 export type { Capability };
 export type EntranceLine = readonly [Point, Point];
@@ -29,7 +30,14 @@ export interface DetectorConfig {
 export const REPLAY_MODES = ['realtime', 'every_frame'] as const;
 export type ReplayMode = (typeof REPLAY_MODES)[number];
 
-export interface CameraConfig {
+/**
+ * Each polygon rule's polygons by name (`zones`, `shelves`, `queues` …) and its own numbers (`min_shelf_dwell_s` …),
+ * declared in rules/polygon-rules.ts. Always set once parsed ({} and the defaults); optional so a camera built in code
+ * names only the rules it uses.
+ */
+type PolygonRuleFields = { [K in PolygonKey]?: Readonly<Record<string, Polygon>> } & { [O in RuleOptionName]?: number };
+
+export interface CameraConfig extends PolygonRuleFields {
   camera_id: string;
   name?: string;
   /** rtsp:// URL, or a local video file for replay. May hold a password: print it only through maskUrlPassword (shared/src/url-secrets.ts). */
@@ -57,10 +65,6 @@ export interface CameraConfig {
    * and when every camera of the config has ended this way, the edge sends what it holds and exits.
    */
   replay: ReplayMode;
-  zones: Readonly<Record<string, Polygon>>;
-  shelves: Readonly<Record<string, Polygon>>;
-  queues: Readonly<Record<string, Polygon>>;
-  min_shelf_dwell_s: number;
 }
 
 export interface EdgeConfig {
@@ -123,6 +127,15 @@ const polygons = z.record(id, polygon, { error: 'must be a map of name → polyg
 
 const mapping = { error: 'must be a mapping of keys' };
 
+/** The camera keys of the polygon rules (rules/polygon-rules.ts): every rule's polygons, then every rule's own numbers. */
+function polygonRuleShape() {
+  const shape = {
+    ...Object.fromEntries(POLYGON_KEYS.map((key) => [key, polygons.default({})])),
+    ...Object.fromEntries(Object.entries(RULE_OPTIONS).map(([name, o]) => [name, range(o.min, o.max, o.unit).default(o.default)])),
+  };
+  return shape as Record<PolygonKey, z.ZodDefault<typeof polygons>> & Record<RuleOptionName, z.ZodDefault<z.ZodNumber>>;
+}
+
 const cameraSchema = z.strictObject(
   {
     camera_id: cameraId,
@@ -142,10 +155,7 @@ const cameraSchema = z.strictObject(
     entrance_door: z.union([z.literal('auto'), polygon], { error: 'must be "auto" or a polygon [[x, y], ...]' }).optional(),
     target_fps: range(0.5, 60, ' fps').optional(),
     replay: z.enum(REPLAY_MODES, { error: `must be one of ${REPLAY_MODES.join(', ')}` }).default('realtime'),
-    zones: polygons.default({}),
-    shelves: polygons.default({}),
-    queues: polygons.default({}),
-    min_shelf_dwell_s: range(2, 3, ' s').default(2.5),
+    ...polygonRuleShape(),
   },
   mapping,
 );
@@ -320,11 +330,9 @@ function describeConfigIssue(issue: z.core.$ZodIssue): string[] {
   return [`${formatPath(path)}: ${issue.message}`];
 }
 
-const GEOMETRY_FOR: Record<Capability, 'entrance_line' | 'zones' | 'shelves' | 'queues'> = {
+const GEOMETRY_FOR: Record<Capability, 'entrance_line' | PolygonKey> = {
   entrance: 'entrance_line',
-  zones: 'zones',
-  shelves: 'shelves',
-  queue: 'queues',
+  ...(Object.fromEntries(POLYGON_RULE_LIST.map(([capability, spec]) => [capability, spec.key])) as Record<Exclude<Capability, 'entrance'>, PolygonKey>),
 };
 
 /** Rules that span several keys. Works on the unvalidated tree, so it guards every shape it reads. */
@@ -383,7 +391,7 @@ function crossFieldProblems(root: Record<string, unknown>): string[] {
       const [a, b] = cam.entrance_line as unknown[];
       if (isPoint(a) && isPoint(b) && a[0] === b[0] && a[1] === b[1]) problems.push(`${at('entrance_line')}: the two points must differ`);
     }
-    for (const key of ['zones', 'shelves', 'queues'] as const) {
+    for (const key of POLYGON_KEYS) {
       const named = cam[key];
       if (!isRecord(named)) continue;
       for (const [name, poly] of Object.entries(named)) {

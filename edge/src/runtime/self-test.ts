@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CAPABILITY_FOR_EVENT, storeEventSchema, type StoreEvent } from '../../../shared/src/events.ts';
+import { POLYGON_KEYS, POLYGON_RULE_LIST, visitEvent } from '../rules/polygon-rules.ts';
 import { pointInPolygon, scalePolygon, type Point, type Polygon, type Size } from '../vision/geometry.ts';
 import type { CameraConfig, EdgeConfig } from './config.ts';
 import { buildHeartbeat } from './heartbeat.ts';
@@ -75,11 +76,11 @@ export function selfTestEvents(camera: CameraConfig, now = new Date()): StoreEve
   const day = endTs.slice(0, 10);
   const id = (type: string) => `selftest-${camera.camera_id}-${day}-${type}`;
   const person_key = 'wink-self-test';
+  // A 5 s stay in the area named `self_test` of each polygon rule, as the rule itself reports it.
+  const stays = POLYGON_RULE_LIST.map(([capability]) => visitEvent(capability, 'self_test', start.getTime(), end.getTime(), person_key));
   const events: StoreEvent[] = [
     { type: 'entrance', event_id: id('entrance'), ts, direction: 'in', person_key },
-    { type: 'zone', event_id: id('zone'), ts: endTs, zone_id: 'self_test', enter_ts: ts, exit_ts: endTs, dwell_seconds: 5, person_key },
-    { type: 'shelf', event_id: id('shelf'), ts: endTs, shelf_id: 'self_test', dwell_seconds: 5, person_key },
-    { type: 'queue', event_id: id('queue'), ts: endTs, queue_id: 'self_test', enter_ts: ts, exit_ts: endTs, wait_seconds: 5, person_key },
+    ...stays.map((e): StoreEvent => ({ ...e, event_id: id(e.type) })),
   ];
   return events.filter((e) => camera.capabilities.includes(CAPABILITY_FOR_EVENT[e.type])).map((e) => storeEventSchema.parse(e));
 }
@@ -108,11 +109,9 @@ export function geometryProblems(config: EdgeConfig): string[] {
 
   const frame: Size = [1920, 1080];
   for (const camera of config.cameras) {
-    const named: Array<[string, Polygon]> = [
-      ...Object.entries(camera.zones).map(([n, p]): [string, Polygon] => [`zones.${n}`, p]),
-      ...Object.entries(camera.shelves).map(([n, p]): [string, Polygon] => [`shelves.${n}`, p]),
-      ...Object.entries(camera.queues).map(([n, p]): [string, Polygon] => [`queues.${n}`, p]),
-    ];
+    const named: Array<[string, Polygon]> = POLYGON_KEYS.flatMap((key) =>
+      Object.entries(camera[key] ?? {}).map(([n, p]): [string, Polygon] => [`${key}.${n}`, p]),
+    );
     for (const [name, poly] of named) {
       const probe = vertexMean(poly);
       const inFrame = pointInPolygon(scalePolygon([probe], camera.screenshot_size, frame)[0], scalePolygon(poly, camera.screenshot_size, frame));

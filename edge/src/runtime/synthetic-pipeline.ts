@@ -2,6 +2,7 @@
 // the supervisor tests (crash, stall and end on demand) and by `wink-edge run --pipeline synthetic`
 // to check an installation's path to the backend end to end.
 import type { StoreEvent } from '../../../shared/src/events.ts';
+import { visitEvent } from '../rules/polygon-rules.ts';
 import type { Capability } from './config.ts';
 import type { CameraPipeline, Emit, PipelineContext } from './pipeline.ts';
 
@@ -84,16 +85,7 @@ class SyntheticPipeline implements CameraPipeline {
 
 /** A made-up event of the kind the camera's first capability produces (the backend refuses other kinds). */
 export function syntheticEvent(capability: Capability, nowMs: number, seq: number, person_key: string): StoreEvent {
-  const ts = new Date(nowMs).toISOString();
-  const enter_ts = new Date(nowMs - 5000).toISOString();
-  switch (capability) {
-    case 'entrance':
-      return { type: 'entrance', ts, direction: seq % 2 ? 'out' : 'in', person_key };
-    case 'zones':
-      return { type: 'zone', ts, zone_id: 'synthetic', enter_ts, exit_ts: ts, dwell_seconds: 5, person_key };
-    case 'shelves':
-      return { type: 'shelf', ts, shelf_id: 'synthetic', dwell_seconds: 5, person_key };
-    case 'queue':
-      return { type: 'queue', ts, queue_id: 'synthetic', enter_ts, exit_ts: ts, wait_seconds: 5, person_key };
-  }
+  if (capability === 'entrance') return { type: 'entrance', ts: new Date(nowMs).toISOString(), direction: seq % 2 ? 'out' : 'in', person_key };
+  // A 5 s stay in the area named `synthetic`, as the capability's own rule reports it.
+  return visitEvent(capability, 'synthetic', nowMs - 5000, nowMs, person_key);
 }

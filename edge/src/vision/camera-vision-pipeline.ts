@@ -6,9 +6,7 @@ import type { CameraConfig } from '../runtime/config.ts';
 import type { CameraPipeline, CameraStatus, Emit, PipelineContext, StreamState } from '../runtime/pipeline.ts';
 import { AUTO_DOOR_BAND_SHARE, DEFAULT_ENTRANCE_DOOR, doorBandAround, FootfallCounter } from '../rules/entrance-line.ts';
 import type { FrameRule, TrackFoot } from '../rules/frame-rule.ts';
-import { QueueWaitTracker } from '../rules/queue-wait.ts';
-import { ShelfInteractionDetector } from '../rules/shelf-interaction.ts';
-import { ZoneDwellTracker } from '../rules/zone-dwell.ts';
+import { POLYGON_RULE_LIST, ruleOptionValues, type AreaRule, type PolygonKey } from '../rules/polygon-rules.ts';
 import { openFrameSource, type FrameSource } from './frame-source.ts';
 import { scalePoint, scalePolygon, segmentLength, type Polygon, type Segment, type Size } from './geometry.ts';
 import { OcclusionAwareFeet } from './occlusion-aware-feet.ts';
@@ -80,7 +78,10 @@ export function createPipeline(context: PipelineContext): CameraPipeline {
   return new CameraVisionPipeline(context);
 }
 
-/** The camera's rules, built once the real frame size is known (geometry is drawn on a screenshot). */
+/**
+ * The camera's rules, built once the real frame size is known (geometry is drawn on a screenshot): the entrance line,
+ * then each polygon rule of its capabilities (rules/polygon-rules.ts). `queueLengths` reads the rules that keep them.
+ */
 export function buildCameraRules(camera: CameraConfig, frameSize: Size, personKey: (id: number) => string, options: VisionOptions = {}) {
   const scale = (polys: Readonly<Record<string, Polygon>>) =>
     Object.fromEntries(Object.entries(polys).map(([k, p]) => [k, scalePolygon(p, camera.screenshot_size, frameSize)]));
@@ -90,7 +91,6 @@ export function buildCameraRules(camera: CameraConfig, frameSize: Size, personKe
     ...(options.zone_exit_grace_ms !== undefined ? { exitGraceMs: options.zone_exit_grace_ms } : {}),
   };
   const rules: FrameRule<Omit<StoreEvent, 'event_id'>>[] = [];
-  let queues: QueueWaitTracker | null = null;
   if (camera.capabilities.includes('entrance') && camera.entrance_line) {
     const [a, b] = camera.entrance_line;
     const line: Segment = [scalePoint(a, camera.screenshot_size, frameSize), scalePoint(b, camera.screenshot_size, frameSize)];
@@ -109,14 +109,16 @@ export function buildCameraRules(camera: CameraConfig, frameSize: Size, personKe
       }),
     );
   }
-  if (camera.capabilities.includes('zones')) rules.push(new ZoneDwellTracker(scale(camera.zones), presence));
-  if (camera.capabilities.includes('shelves'))
-    rules.push(new ShelfInteractionDetector(scale(camera.shelves), { ...presence, minDwellMs: camera.min_shelf_dwell_s * 1000 }));
-  if (camera.capabilities.includes('queue')) {
-    queues = new QueueWaitTracker(scale(camera.queues), presence);
-    rules.push(queues);
+  const measured: AreaRule[] = [];
+  for (const [capability, spec] of POLYGON_RULE_LIST) {
+    if (!camera.capabilities.includes(capability)) continue;
+    const rule = spec.build(scale(camera[spec.key as PolygonKey] ?? {}), presence, ruleOptionValues(spec, camera));
+    rules.push(rule);
+    if (rule.lengths) measured.push(rule);
   }
-  return { rules, queues };
+  /** People in each queue now, e.g. `{ checkout_1: 3 }` for the heartbeat's status_data. */
+  const queueLengths = (): Record<string, number> => Object.assign({}, ...measured.map((r) => r.lengths?.()));
+  return { rules, queueLengths };
 }
 
 class CameraVisionPipeline implements CameraPipeline {
@@ -199,7 +201,7 @@ class CameraVisionPipeline implements CameraPipeline {
         const spanS = window.length > 1 ? (now - window[0].at) / 1000 : 0;
         status.fps = spanS > 0 ? Math.round(((window.length - 1) / spanS) * 10) / 10 : 0;
         status.inference_ms = Math.round((window.reduce((s, w) => s + w.inferenceMs, 0) / window.length) * 10) / 10;
-        status.queue_lengths = rules.queues?.lengths() ?? {};
+        status.queue_lengths = rules.queueLengths();
       }
       // Shutdown or the end of a replayed file: close open visits so no dwell is lost.
       if (rules) {
