@@ -49,8 +49,11 @@ function pythonVerifies(secret: string, header: string, rawBody: string): boolea
   }
 }
 
-/** Small backoff so retries happen within a test: 100 ms doubling for up to 30 s (9 attempts). */
-const FAST = { runWorkers: true, webhookRetryBaseMs: 100, webhookRetryMaxSeconds: 30, webhookTimeoutMs: 2000 };
+/**
+ * Small backoff so retries happen within a test: 100 ms doubling for up to 120 s (11 attempts, the first five within
+ * 1.5 s), room to spare for a loaded machine where the outage test's waits let more attempts fail.
+ */
+const FAST = { runWorkers: true, webhookRetryBaseMs: 100, webhookRetryMaxSeconds: 120, webhookTimeoutMs: 2000 };
 
 async function newOrg(t: TestApp, name: string): Promise<string> {
   const r = await t.admin('POST', '/api/admin/orgs', { name });
