@@ -509,35 +509,37 @@ function promoSection(storeId: string, tz: string, today: string, others: { stor
   return { element, dispose: () => abort.abort() };
 }
 
+/**
+ * A report's note on what it left out for incompleteness (hatched in its charts): the hatched swatch, then
+ * `parts` (what was left out and why); with no parts, that nothing was.
+ */
+function leftOutLegend(attrs: Record<string, string>, unit: 'hour' | 'day', threshold: number, parts: (Node | string)[]): HTMLElement {
+  const el = h('p', { class: 'completeness-legend', ...attrs });
+  if (!parts.length) el.append(`No ${unit} left out: every hour with heartbeats was analysed at least ${fmtShare(threshold)}.`);
+  else el.append(h('span', { class: 'swatch-hatched', 'aria-hidden': 'true' }), ...parts);
+  return el;
+}
+
+/** "3 hours left out", "1 day left out". */
+function leftOutCount(n: number, unit: 'hour' | 'day'): HTMLElement {
+  return h('strong', {}, `${n} ${n === 1 ? unit : `${unit}s`} left out`);
+}
+
 /** The spike report's hours left out for incompleteness: not judged, and not used as baseline points. */
 function leftOutNote(r: SpikeResult): HTMLElement {
   const lo = r.left_out;
   const why = `less than ${fmtShare(lo.threshold)} of the hour analysed: camera offline, stream down or too few frames`;
-  const el = h('p', { class: 'completeness-legend', 'data-left-out': 'spikes', 'data-hours': lo.period_hours.join(' ') });
-  if (!lo.period_hours.length && !lo.baseline_hours.length) {
-    el.append(`No hour left out: every hour with heartbeats was analysed at least ${fmtShare(lo.threshold)}.`);
-    return el;
-  }
-  el.append(h('span', { class: 'swatch-hatched', 'aria-hidden': 'true' }));
-  if (lo.period_hours.length)
-    el.append(
-      h('strong', {}, `${lo.period_hours.length} ${lo.period_hours.length === 1 ? 'hour' : 'hours'} left out`),
-      ` (${why}), not judged, hatched: ${hoursByDay(lo.period_hours)}.`,
-    );
+  const parts: (Node | string)[] = [];
+  if (lo.period_hours.length) parts.push(leftOutCount(lo.period_hours.length, 'hour'), ` (${why}), not judged, hatched: ${hoursByDay(lo.period_hours)}.`);
   if (lo.baseline_hours.length)
-    el.append(` ${lo.baseline_hours.length} earlier ${lo.baseline_hours.length === 1 ? 'hour' : 'hours'} left out of the baselines for the same reason.`);
-  return el;
+    parts.push(` ${lo.baseline_hours.length} earlier ${lo.baseline_hours.length === 1 ? 'hour' : 'hours'} left out of the baselines for the same reason.`);
+  return leftOutLegend({ 'data-left-out': 'spikes', 'data-hours': lo.period_hours.join(' ') }, 'hour', lo.threshold, parts);
 }
 
 /** The promotion report's days left out for incompleteness, per period, with their hours. */
 function promoLeftOutNote(r: PromoResult): HTMLElement {
   const threshold = typeof r.method.min_completeness === 'number' ? r.method.min_completeness : 0.9;
   const dates = [...r.promo.incomplete_dates, ...r.baseline.incomplete_dates];
-  const el = h('p', { class: 'completeness-legend', 'data-left-out': 'promo', 'data-dates': dates.join(' ') });
-  if (!dates.length) {
-    el.append(`No day left out: every hour with heartbeats was analysed at least ${fmtShare(threshold)}.`);
-    return el;
-  }
   const hoursOf = (p: PromoResult['promo'], d: string) =>
     p.left_out_hours
       .filter((x) => x.startsWith(d))
@@ -545,12 +547,13 @@ function promoLeftOutNote(r: PromoResult): HTMLElement {
       .join(', ');
   const period = (name: string, p: PromoResult['promo']) =>
     p.incomplete_dates.length ? `${name}: ${p.incomplete_dates.map((d) => `${d} (${hoursOf(p, d)})`).join(', ')}` : `${name}: none`;
-  el.append(
-    h('span', { class: 'swatch-hatched', 'aria-hidden': 'true' }),
-    h('strong', {}, `${dates.length} ${dates.length === 1 ? 'day' : 'days'} left out`),
-    ` (treated as missing): an hour of ${dates.length === 1 ? 'it' : 'each'} was analysed less than ${fmtShare(threshold)}. ${period('Promotion', r.promo)}; ${period('baseline', r.baseline)}.`,
-  );
-  return el;
+  const parts = dates.length
+    ? [
+        leftOutCount(dates.length, 'day'),
+        ` (treated as missing): an hour of ${dates.length === 1 ? 'it' : 'each'} was analysed less than ${fmtShare(threshold)}. ${period('Promotion', r.promo)}; ${period('baseline', r.baseline)}.`,
+      ]
+    : [];
+  return leftOutLegend({ 'data-left-out': 'promo', 'data-dates': dates.join(' ') }, 'day', threshold, parts);
 }
 
 /** Which report is shown and when it was computed (reports are cached until their data changes). */
