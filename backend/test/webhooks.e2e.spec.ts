@@ -390,19 +390,27 @@ describe('Webhooks: failing endpoints are disabled with an organisation alert', 
     expect(healthy.endpoint_id).toBeDefined();
   });
 
-  it('410 Gone disables at once', async () => {
+  it('410 Gone disables at once; deleting the endpoint resolves its alert', async () => {
     const orgId = await newOrg(t, 'Gone Retail');
     const gone = await WebhookReceiver.start();
+    const witness = await WebhookReceiver.start();
     try {
       gone.answer(410);
       const e = await addEndpoint(t, orgId, gone.url);
+      await addEndpoint(t, orgId, witness.url);
       await t.admin('POST', `/api/admin/orgs/${orgId}/webhooks/${e.endpoint_id}/test`);
       await waitFor('disabled', async () => !(await t.admin('GET', `/api/admin/orgs/${orgId}/webhooks/${e.endpoint_id}`)).body.enabled);
       expect((await t.admin('GET', `/api/admin/orgs/${orgId}/webhooks/${e.endpoint_id}`)).body.disabled_reason).toBe('it answered 410 Gone');
       expect(gone.received).toHaveLength(1);
-      expect((await deliveries(t, orgId))[0]).toMatchObject({ state: 'failed', attempts: 1, last_status: 410 });
+      expect((await deliveries(t, orgId, `?endpoint_id=${e.endpoint_id}`))[0]).toMatchObject({ state: 'failed', attempts: 1, last_status: 410 });
+
+      await waitFor('the alert at the other endpoint', async () => witness.of('alert.fired').length === 1);
+      expect((await t.admin('DELETE', `/api/admin/orgs/${orgId}/webhooks/${e.endpoint_id}`)).status).toBe(200);
+      await waitFor('its resolution', async () => witness.of('alert.resolved').length === 1);
+      expect(witness.of('alert.resolved')[0].payload.alert).toMatchObject({ subject: e.endpoint_id, resolve_evidence: { deleted_by: 'admin' } });
     } finally {
       await gone.down();
+      await witness.down();
     }
   });
 });

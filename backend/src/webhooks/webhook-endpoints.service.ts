@@ -94,12 +94,12 @@ export class WebhookEndpoints {
     return endpointView(row);
   }
 
-  /** The endpoint and its delivery log go; jobs still queued for it find nothing and end. */
+  /** The endpoint and its delivery log go; jobs still queued for it find nothing and end; its disabled alert resolves. */
   async delete(orgId: string, endpointId: string): Promise<{ endpoint_id: string; deleted: true }> {
     await this.directory.getOrg(orgId);
-    const rows = (await this.db.query(DELETE_ENDPOINT_SQL, [orgId, endpointId])) as { endpoint_id: string }[];
-    // DELETE … RETURNING answers [rows, count] through TypeORM's postgres driver.
-    if (flatRows(rows).length === 0) throw endpointNotFound(endpointId);
+    const [row] = flatRows(await this.db.query(DELETE_ENDPOINT_SQL, [orgId, endpointId])) as { endpoint_id: string; url: string }[];
+    if (!row) throw endpointNotFound(endpointId);
+    await this.alerts.resolveOrgAlert(orgId, 'webhook_endpoint_disabled', endpointId, { endpoint_id: endpointId, url: row.url, deleted_by: 'admin' });
     return { endpoint_id: endpointId, deleted: true };
   }
 

@@ -11,7 +11,7 @@ export const LIST_ENDPOINTS_SQL = `SELECT ${ENDPOINT_VIEW} FROM webhook_endpoint
 /** Scoped by organisation: another organisation's endpoint is not found, like a missing one. */
 export const GET_ENDPOINT_SQL = `SELECT ${ENDPOINT_VIEW} FROM webhook_endpoints WHERE org_id = $1 AND endpoint_id = $2`;
 
-export const DELETE_ENDPOINT_SQL = `DELETE FROM webhook_endpoints WHERE org_id = $1 AND endpoint_id = $2 RETURNING endpoint_id`;
+export const DELETE_ENDPOINT_SQL = `DELETE FROM webhook_endpoints WHERE org_id = $1 AND endpoint_id = $2 RETURNING endpoint_id, url`;
 
 export const ROTATE_SECRET_SQL = `UPDATE webhook_endpoints SET secret = $3 WHERE org_id = $1 AND endpoint_id = $2 RETURNING endpoint_id`;
 
