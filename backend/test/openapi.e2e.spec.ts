@@ -150,7 +150,7 @@ describe('OpenAPI document and Swagger UI', () => {
     for (const r of routes) expect([r.method, r.path, op(r).security]).toEqual([r.method, r.path, expected(r)]);
 
     const admin = routes.filter((r) => r.path.startsWith('/api/admin/'));
-    expect(admin.length).toBe(13 + 9); // + 9 webhook routes (api/admin/orgs/:org_id/webhooks…)
+    expect(admin.length).toBe(13 + 9 + 2); // + 9 webhook routes (api/admin/orgs/:org_id/webhooks…), + 2 alert rules (api/admin/stores/:store_id/alert-rules)
     for (const r of admin) expect(op(r).security).toEqual([{ [SECURITY.admin]: [] }]);
     expect(op({ method: 'post', path: '/api/analytics/rollups/rebuild' }).security).toEqual([{ [SECURITY.admin]: [] }]);
     expect(op({ method: 'get', path: '/api/analytics/health' }).security).toEqual([{ [SECURITY.admin]: [] }]);
@@ -275,7 +275,7 @@ describe('OpenAPI document and Swagger UI', () => {
         expect(await page.locator('.opblock').count()).toBe(routes.length);
         expect(await page.locator('.information-container .title').innerText()).toContain('WINK API');
         expect(await page.locator('.opblock-tag').allInnerTexts()).toEqual(
-          ['Admin', 'Ingest', 'Dashboard', 'Analytics', 'Metrics'].map((x) => expect.stringContaining(x)),
+          ['Admin', 'Ingest', 'Dashboard', 'Analytics', 'Metrics', 'Alerts'].map((x) => expect.stringContaining(x)),
         );
 
         // Try it out through the page: authorize with the admin token, list organisations.

@@ -76,3 +76,24 @@ export interface WebhookPayload {
 /** The webhook signature header and its parts, for senders and for the documented verification. */
 export const WEBHOOK_SIGNATURE_HEADER = 'wink-signature';
 export const WEBHOOK_DELIVERY_HEADER = 'wink-delivery';
+
+/**
+ * The rules of one store, each type with its settings (GET/PUT /api/admin/stores/:store_id/alert-rules, GET
+ * /api/alerts/rules). Fire at the threshold, resolve only below the clear threshold (hysteresis); duration rules
+ * fire once the condition has held `minutes` during opening hours. Defaults: backend/src/alerts/alert-rules.ts.
+ */
+export interface AlertRuleSettings {
+  occupancy_over_capacity: { enabled: boolean; share: number; clear_share: number };
+  queue_length: { enabled: boolean; length: number; clear_length: number };
+  queue_wait: { enabled: boolean; seconds: number; clear_seconds: number };
+  camera_not_analysing: { enabled: boolean; minutes: number; min_fps_share: number };
+  no_footfall: { enabled: boolean; minutes: number };
+  traffic_spike: { enabled: boolean };
+  edge_events_lost: { enabled: boolean; quiet_minutes: number };
+}
+/** The alert types a store has rules for (every type but the organisation's own). */
+export type StoreAlertType = keyof AlertRuleSettings;
+export interface AlertRulesView {
+  store_id: string;
+  rules: AlertRuleSettings;
+}

@@ -36,3 +36,23 @@ export const LIST_ALERTS_SQL = `
   SELECT ${ALERT_COLUMNS} FROM alerts
   WHERE ($1::uuid IS NULL OR org_id = $1) AND (store_id = ANY($2::text[]) OR ($3 AND store_id IS NULL)) AND ($4::text IS NULL OR state = $4)
   ORDER BY fired_at DESC, alert_id LIMIT $5`;
+
+/**
+ * Opens a traffic spike episode for an hour that never had one: a spike hour alerts once, however often late
+ * events re-roll it (and re-assess it) after its episode resolved. Same parameters as FIRE_ALERT_SQL.
+ */
+export const FIRE_ALERT_ONCE_SQL = `
+  INSERT INTO alerts (org_id, store_id, type, subject, summary, evidence, fired_at)
+  SELECT $1, $2, $3, $4, $5, $6, $7
+  WHERE NOT EXISTS (SELECT 1 FROM alerts WHERE org_id = $1 AND store_id = $2 AND type = $3 AND subject = $4)
+  ON CONFLICT (org_id, (coalesce(store_id, '')), type, subject) WHERE state = 'firing' DO NOTHING
+  RETURNING ${ALERT_COLUMNS}`;
+
+/** The stored rules of store $1 (types without a row run with their defaults). */
+export const STORE_RULES_SQL = `SELECT type, enabled, params FROM alert_rules WHERE store_id = $1`;
+
+/** Writes the rules of store $2 (org $1): one row per type in $3 (text[]) with $4 (bool[]) and $5 (jsonb[]). */
+export const UPSERT_RULES_SQL = `
+  INSERT INTO alert_rules (org_id, store_id, type, enabled, params)
+  SELECT $1, $2, r.type, r.enabled, r.params FROM unnest($3::text[], $4::boolean[], $5::jsonb[]) AS r(type, enabled, params)
+  ON CONFLICT (store_id, type) DO UPDATE SET enabled = excluded.enabled, params = excluded.params, updated_at = now()`;

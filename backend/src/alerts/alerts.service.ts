@@ -5,7 +5,7 @@ import type { AlertEvidence, AlertState, AlertType, AlertView } from '../../../s
 import { TypedEvents } from '../common/typed-events.ts';
 import { WinkMetrics } from '../observability/wink-metrics.service.ts';
 import type { AlertEvents, OrgAlertSignal } from './alert-events.ts';
-import { FIRE_ALERT_SQL, FIRING_IN_STORE_SQL, LIST_ALERTS_SQL, RESOLVE_ALERT_SQL } from './alerts.queries.ts';
+import { FIRE_ALERT_ONCE_SQL, FIRE_ALERT_SQL, FIRING_IN_STORE_SQL, LIST_ALERTS_SQL, RESOLVE_ALERT_SQL } from './alerts.queries.ts';
 
 /** One condition: which organisation, store (null: the organisation itself), alert type and subject inside the store. */
 export interface AlertKey {
@@ -20,6 +20,8 @@ export interface FireAlert extends AlertKey {
   evidence: AlertEvidence;
   /** When the condition was seen (default: now); an evaluator with an injected clock passes its own. */
   at?: Date;
+  /** Only if this condition never had an episode (a traffic spike hour alerts once, however often it is re-assessed). */
+  once?: boolean;
 }
 export interface ResolveAlert extends AlertKey {
   evidence: AlertEvidence;
@@ -49,6 +51,14 @@ interface AlertRow {
   resolve_evidence: AlertEvidence | null;
 }
 
+/** How long a store's firing episodes are trusted from memory before PostgreSQL is asked again. */
+export const FIRING_CACHE_MS = 5000;
+
+/** The key of one condition inside a store. */
+export function conditionKey(type: AlertType, subject: string): string {
+  return `${type}/${subject}`;
+}
+
 function toView(r: AlertRow): AlertView {
   return {
     alert_id: r.alert_id,
@@ -73,6 +83,8 @@ function toView(r: AlertRow): AlertView {
 export class AlertsService {
   private readonly logger = new Logger(AlertsService.name);
   readonly events = new TypedEvents<AlertEvents>(this.logger);
+  /** Store → its firing episodes by conditionKey, read again after FIRING_CACHE_MS (other processes change them too). */
+  private readonly firing = new Map<string, { at: number; alerts: Map<string, AlertView> }>();
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -81,7 +93,7 @@ export class AlertsService {
 
   /** Opens an episode; answers it, or null when the same condition is already firing (nothing emitted then). */
   async fire(a: FireAlert): Promise<AlertView | null> {
-    const rows: AlertRow[] = await this.db.query(FIRE_ALERT_SQL, [
+    const rows: AlertRow[] = await this.db.query(a.once ? FIRE_ALERT_ONCE_SQL : FIRE_ALERT_SQL, [
       a.org_id,
       a.store_id,
       a.type,
@@ -92,6 +104,7 @@ export class AlertsService {
     ]);
     if (rows.length === 0) return null;
     const alert = toView(rows[0]);
+    this.firing.get(alert.store_id ?? '')?.alerts.set(conditionKey(alert.type, alert.subject), alert);
     this.metrics.alerts.inc({ type: a.type, transition: 'fired' });
     await this.events.emit('alert.fired', { org_id: a.org_id, alert }, `after firing ${a.type} ${a.store_id ?? a.org_id}/${a.subject}`);
     return alert;
@@ -100,6 +113,8 @@ export class AlertsService {
   /** Resolves the condition's firing episode; answers it, or null when none was firing (nothing emitted then). */
   async resolve(a: ResolveAlert): Promise<AlertView | null> {
     const rows: AlertRow[] = await this.db.query(RESOLVE_ALERT_SQL, [a.org_id, a.store_id, a.type, a.subject, a.at ?? new Date(), JSON.stringify(a.evidence)]);
+    // Whoever resolved it, it is no longer firing: a stale cache here would only cost a query, but not twice.
+    this.firing.get(a.store_id ?? '')?.alerts.delete(conditionKey(a.type, a.subject));
     if (rows.length === 0) return null;
     const alert = toView(rows[0]);
     this.metrics.alerts.inc({ type: a.type, transition: 'resolved' });
@@ -116,10 +131,18 @@ export class AlertsService {
     return this.resolve({ org_id, store_id: null, type, subject, evidence });
   }
 
-  /** The store's firing episodes (every type). */
-  async firingInStore(storeId: string): Promise<AlertView[]> {
+  /**
+   * The store's firing episodes by {@link conditionKey}, as this process last read them (at most
+   * FIRING_CACHE_MS old) plus its own changes since: the evaluators' cheap "is it open?" on every batch. A stale
+   * answer is harmless — fire and resolve decide in PostgreSQL — it only delays a resolve seen by another process.
+   */
+  async firingInStore(storeId: string, nowMs = Date.now()): Promise<Map<string, AlertView>> {
+    const hit = this.firing.get(storeId);
+    if (hit && Math.abs(nowMs - hit.at) < FIRING_CACHE_MS) return hit.alerts;
     const rows: AlertRow[] = await this.db.query(FIRING_IN_STORE_SQL, [storeId]);
-    return rows.map(toView);
+    const alerts = new Map(rows.map((r) => [conditionKey(r.type, r.subject), toView(r)]));
+    this.firing.set(storeId, { at: nowMs, alerts });
+    return alerts;
   }
 
   async list(q: AlertListQuery): Promise<AlertView[]> {

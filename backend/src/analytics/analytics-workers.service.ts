@@ -22,6 +22,7 @@ import {
   type RollupQueueJobs,
 } from './analytics.queues.ts';
 import { HourlyRollup } from './hourly-rollup.service.ts';
+import { HourlySpikeCheck } from './hourly-spike-check.service.ts';
 import { RollupHealer } from './rollup-healer.service.ts';
 import { RollupTrigger } from './rollup-trigger.service.ts';
 
@@ -58,6 +59,7 @@ export class AnalyticsWorkers implements OnApplicationBootstrap, OnModuleDestroy
     private readonly reports: AnalyticsReports,
     private readonly metrics: WinkMetrics,
     private readonly healer: RollupHealer,
+    private readonly spikeCheck: HourlySpikeCheck,
   ) {}
 
   get running(): boolean {
@@ -170,6 +172,8 @@ export class AnalyticsWorkers implements OnApplicationBootstrap, OnModuleDestroy
     const startedAt = await this.healer.clock();
     const outcome = await this.rollups.rollUp(storeId, from, to);
     await this.healer.clearDirty(storeId, from, to, startedAt);
+    // The hourly analysis: the last complete hour's footfall is final enough to judge (traffic_spike alerts).
+    await this.spikeCheck.afterRollup(storeId, from, to);
     return outcome;
   }
 

@@ -10,6 +10,7 @@ import { AnalyticsReports } from './analytics-reports.service.ts';
 import { AnalyticsWorkers } from './analytics-workers.service.ts';
 import { bullConnection, JOB_DEFAULTS, QUEUE_REDIS, REPORT_QUEUE, ROLLUP_QUEUE } from './analytics.queues.ts';
 import { HourlyRollup } from './hourly-rollup.service.ts';
+import { HourlySpikeCheck } from './hourly-spike-check.service.ts';
 import { PromotionLiftReport } from './promotion-lift-report.service.ts';
 import { RollupHealer } from './rollup-healer.service.ts';
 import { RollupTrigger } from './rollup-trigger.service.ts';
@@ -63,7 +64,18 @@ export class QueueConnectionModule implements OnModuleDestroy, OnApplicationShut
 @Module({
   imports: [AdminModule, IngestModule, QueueConnectionModule, BullModule.registerQueueAsync(queue(ROLLUP_QUEUE), queue(REPORT_QUEUE))],
   controllers: [AnalyticsController],
-  providers: [HourlyRollup, RollupHealer, RollupTrigger, SpikeReport, PromotionLiftReport, AnalyticsReports, AnalyticsHealth, AnalyticsWorkers],
-  exports: [AnalyticsWorkers],
+  providers: [
+    HourlyRollup,
+    RollupHealer,
+    RollupTrigger,
+    SpikeReport,
+    PromotionLiftReport,
+    AnalyticsReports,
+    AnalyticsHealth,
+    AnalyticsWorkers,
+    HourlySpikeCheck,
+  ],
+  // HourlySpikeCheck: the hourly spike verdicts, for the alerts module.
+  exports: [AnalyticsWorkers, HourlySpikeCheck],
 })
 export class AnalyticsModule {}

@@ -4,6 +4,7 @@ import { ReadableStores } from '../admin/readable-stores.service.ts';
 import type { StoreView } from '../admin/store-directory.service.ts';
 import { localDate, localDateReader } from '../common/store-clock.ts';
 import type { LiveStoreView } from '../../../shared/src/read-contract.ts';
+import { TypedEvents } from '../common/typed-events.ts';
 import { within } from '../common/within.ts';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.ts';
 import { secondsOf, SUBJECT_KINDS, subjectOf } from '../ingest/event-kinds.ts';
@@ -17,6 +18,14 @@ import { LiveRedis, RedisUnavailable } from './live-redis.ts';
 import { liveScripts, type LiveScripts } from './live-scripts.ts';
 import { occupancyNow } from './occupancy.ts';
 import { dayBounds, liveKeysExpireAt, storeDayPlan, type StoreDayPlan } from './store-day.ts';
+
+/**
+ * The live numbers' in-process events: 'batch.counted' once a stored batch is in the store's counters (or
+ * failed to be, Redis down), so a subscriber (the alerts module) that reads /live's numbers sees that batch.
+ */
+export interface LiveMetricsEvents {
+  'batch.counted': { store: StoreView; stored: StoredEvents };
+}
 
 /** `occupancy` there is opening-hours aware (occupancy.ts); the shape is declared in the read contract shared with the web dashboard. */
 export type { LiveStoreView } from '../../../shared/src/read-contract.ts';
@@ -58,6 +67,7 @@ export const ACTIVE_WINDOW_MS = 15 * 60_000;
 @Injectable()
 export class LiveStoreMetrics implements OnModuleInit {
   private readonly logger = new Logger(LiveStoreMetrics.name);
+  readonly events = new TypedEvents<LiveMetricsEvents>(this.logger);
   private readonly scripts: LiveScripts;
   /** One rebuild per store-day per process; other processes are kept out by the state key (a Redis lock). */
   private readonly rebuilds = new Map<string, Promise<void>>();
@@ -282,6 +292,7 @@ export class LiveStoreMetrics implements OnModuleInit {
       for (const k of touched) this.unsynced.add(k.state);
       if (!(e instanceof RedisUnavailable)) this.logger.warn(`live counters of ${stored.storeId} not updated: ${(e as Error).message}`);
     }
+    await this.events.emit('batch.counted', { store, stored }, `after counting a batch of ${stored.storeId}`);
   }
 
   /** Rebuilds the store-day (once per process at a time); never rejects: a failed rebuild leaves it absent for the next read. */
