@@ -1,10 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { BadRequestException, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, type Repository } from 'typeorm';
+import type { Repository } from 'typeorm';
 import { EDGE_KEY_FORMAT } from '../common/bearer-token.ts';
 import type { CreateEdgeKeyDto } from './admin.dto.ts';
 import type { Capability } from '../../../shared/src/events.ts';
+import { hashKey, revokeKey, verifyKey } from './api-keys.ts';
 import { Camera } from './entities/camera.entity.ts';
 import { EdgeKey } from './entities/edge-key.entity.ts';
 import { StoreDirectory } from './store-directory.service.ts';
@@ -33,10 +34,6 @@ export interface EdgeKeyView {
   created_at: string;
   revoked_at: string | null;
   last_used_at: string | null;
-}
-
-export function hashKey(plaintext: string): string {
-  return createHash('sha256').update(plaintext).digest('hex');
 }
 
 @Injectable()
@@ -91,24 +88,13 @@ export class EdgeKeyService {
     }));
   }
 
-  async revoke(id: string): Promise<{ id: string; revoked_at: string }> {
-    const key = await this.keys.findOneBy({ id });
-    if (!key) throw new NotFoundException({ statusCode: 404, error: 'Not Found', message: `id: edge key ${id} does not exist`, field: 'id' });
-    if (!key.revokedAt) {
-      key.revokedAt = new Date();
-      await this.keys.update({ id }, { revokedAt: key.revokedAt });
-    }
-    await this.memory.revoked(key.keyHash);
-    return { id, revoked_at: key.revokedAt.toISOString() };
+  revoke(id: string): Promise<{ id: string; revoked_at: string }> {
+    return revokeKey(this.keys, this.memory, id, 'edge key');
   }
 
   /** The scope of a live key, or null for an unknown or revoked one. Checked on every request; revocation is immediate (VerifiedKeyMemory). */
   async verify(plaintext: string): Promise<EdgeKeyScope | null> {
-    if (!EDGE_KEY_FORMAT.test(plaintext)) return null;
-    const hash = hashKey(plaintext);
-    const scope = await this.memory.lookup(hash, async (): Promise<EdgeKeyScope | null> => {
-      const key = await this.keys.findOneBy({ keyHash: hash, revokedAt: IsNull() });
-      if (!key) return null;
+    const scope = await verifyKey(plaintext, EDGE_KEY_FORMAT, this.keys, this.memory, async (key): Promise<EdgeKeyScope> => {
       const camera = await this.cameras.findOneBy({ storeId: key.storeId, cameraId: key.cameraId });
       return { keyId: key.id, orgId: key.orgId, storeId: key.storeId, cameraId: key.cameraId, capabilities: camera?.capabilities ?? [] };
     });

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, type Repository } from 'typeorm';
+import type { Repository } from 'typeorm';
 import { VIEWER_KEY_FORMAT } from '../common/bearer-token.ts';
 import type { CreateViewerKeyDto } from './admin.dto.ts';
-import { hashKey } from './edge-key.service.ts';
+import { hashKey, revokeKey, verifyKey } from './api-keys.ts';
 import { ViewerKey } from './entities/viewer-key.entity.ts';
 import { StoreDirectory } from './store-directory.service.ts';
 import { VerifiedKeyMemory } from './verified-key-memory.service.ts';
@@ -72,15 +72,8 @@ export class ViewerKeyService {
   }
 
   /** Immediate, in every API process (VerifiedKeyMemory). */
-  async revoke(id: string): Promise<{ id: string; revoked_at: string }> {
-    const key = await this.keys.findOneBy({ id });
-    if (!key) throw new NotFoundException({ statusCode: 404, error: 'Not Found', message: `id: API key ${id} does not exist`, field: 'id' });
-    if (!key.revokedAt) {
-      key.revokedAt = new Date();
-      await this.keys.update({ id }, { revokedAt: key.revokedAt });
-    }
-    await this.memory.revoked(key.keyHash);
-    return { id, revoked_at: key.revokedAt.toISOString() };
+  revoke(id: string): Promise<{ id: string; revoked_at: string }> {
+    return revokeKey(this.keys, this.memory, id, 'API key');
   }
 
   /** The plaintext of a new key (a method of its own so that a test can choose it). */
@@ -89,12 +82,7 @@ export class ViewerKeyService {
   }
 
   /** The organisation a live viewer key reads for, or null for an unknown or revoked key. */
-  async verify(plaintext: string): Promise<ViewerKeyScope | null> {
-    if (!VIEWER_KEY_FORMAT.test(plaintext)) return null;
-    const hash = hashKey(plaintext);
-    return this.memory.lookup(hash, async (): Promise<ViewerKeyScope | null> => {
-      const row = await this.keys.findOneBy({ keyHash: hash, revokedAt: IsNull() });
-      return row ? { keyId: row.id, orgId: row.orgId } : null;
-    });
+  verify(plaintext: string): Promise<ViewerKeyScope | null> {
+    return verifyKey(plaintext, VIEWER_KEY_FORMAT, this.keys, this.memory, (row): ViewerKeyScope => ({ keyId: row.id, orgId: row.orgId }));
   }
 }
