@@ -4,7 +4,13 @@ import { z } from 'zod';
 const DEV_ADMIN_TOKEN = 'wink-dev-admin-token';
 export const DEFAULT_AUTH_FAILURES_PER_MINUTE = 20;
 /** Webhook delivery defaults (hand-built configs in tests leave the settings out and get these). */
-export const WEBHOOK_DEFAULTS = { retryMaxSeconds: 86_400, retryBaseMs: 10_000, timeoutMs: 10_000, disableAfterFailures: 20 } as const;
+export const WEBHOOK_DEFAULTS = {
+  retryMaxSeconds: 86_400,
+  retryBaseMs: 10_000,
+  timeoutMs: 10_000,
+  disableAfterFailures: 20,
+  disableAfterFailingSeconds: 3600,
+} as const;
 
 const schema = z
   .object({
@@ -46,8 +52,17 @@ const schema = z
     WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(1).max(3_600_000).default(WEBHOOK_DEFAULTS.retryBaseMs),
     /** One attempt's HTTP request (connect to the end of the answer). */
     WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(WEBHOOK_DEFAULTS.timeoutMs),
-    /** An endpoint is disabled after this many failed attempts in a row (any deliveries), or when a delivery runs out of retries. */
+    /**
+     * An endpoint is disabled after this many failed attempts in a row (any deliveries) once the failing streak has
+     * also lasted WEBHOOK_DISABLE_AFTER_FAILING_SECONDS (so a burst of alerts during a short outage never disables
+     * it), or when a delivery runs out of retries, or on 410 Gone.
+     */
     WEBHOOK_DISABLE_AFTER_FAILURES: z.coerce.number().int().min(1).max(10_000).default(WEBHOOK_DEFAULTS.disableAfterFailures),
+    WEBHOOK_DISABLE_AFTER_FAILING_SECONDS: z.coerce
+      .number()
+      .min(0)
+      .max(7 * 86_400)
+      .default(WEBHOOK_DEFAULTS.disableAfterFailingSeconds),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.ADMIN_TOKEN) {
@@ -84,6 +99,7 @@ export interface AppConfig {
   webhookRetryBaseMs?: number;
   webhookTimeoutMs?: number;
   webhookDisableAfterFailures?: number;
+  webhookDisableAfterFailingSeconds?: number;
 }
 
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/wink';
@@ -122,6 +138,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env, envFile = '.
     webhookRetryBaseMs: e.WEBHOOK_RETRY_BASE_MS,
     webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
     webhookDisableAfterFailures: e.WEBHOOK_DISABLE_AFTER_FAILURES,
+    webhookDisableAfterFailingSeconds: e.WEBHOOK_DISABLE_AFTER_FAILING_SECONDS,
   };
 }
 

@@ -119,14 +119,15 @@ export class WebhookWorkers implements OnApplicationBootstrap, OnModuleDestroy {
     const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     const gone = result.status === 410;
     await this.db.query(ATTEMPT_FAILED_SQL, [id, result.status, result.error, lastAttempt || gone]);
-    const [endpoint] = flatRows(await this.db.query(ENDPOINT_FAILED_SQL, [d.endpoint_id])) as { consecutive_failures: number }[];
+    const [endpoint] = flatRows(await this.db.query(ENDPOINT_FAILED_SQL, [d.endpoint_id])) as { consecutive_failures: number; failing_seconds: number }[];
     const failures = endpoint?.consecutive_failures ?? 0;
+    const failingSeconds = endpoint?.failing_seconds ?? 0;
     const reason = gone
       ? 'it answered 410 Gone'
       : lastAttempt
         ? `delivery ${id} failed ${started.attempts} attempts over ${this.settings.retryMaxSeconds} s`
-        : failures >= this.settings.disableAfterFailures
-          ? `${failures} failed attempts in a row`
+        : failures >= this.settings.disableAfterFailures && failingSeconds >= this.settings.disableAfterFailingSeconds
+          ? `${failures} failed attempts in a row over ${Math.round(failingSeconds)} s`
           : null;
     if (reason) {
       await this.endpoints.disableForFailures(d.org_id, d.endpoint_id, reason, {

@@ -17,7 +17,7 @@ export const ROTATE_SECRET_SQL = `UPDATE webhook_endpoints SET secret = $3 WHERE
 
 /** Re-enabling starts the failure count afresh. */
 export const ENABLE_ENDPOINT_SQL = `UPDATE webhook_endpoints
-  SET enabled = true, disabled_at = NULL, disabled_reason = NULL, consecutive_failures = 0
+  SET enabled = true, disabled_at = NULL, disabled_reason = NULL, consecutive_failures = 0, failing_since = NULL
   WHERE org_id = $1 AND endpoint_id = $2 RETURNING ${ENDPOINT_VIEW}`;
 
 /** Only the call that turns it off gets a row back: that one raises the alert, once, whichever process it runs in. */
@@ -62,10 +62,13 @@ export const ATTEMPT_FAILED_SQL = `UPDATE webhook_deliveries SET last_status = $
 /** A delivery that will not be attempted again (its endpoint is disabled). */
 export const ABANDON_DELIVERY_SQL = `UPDATE webhook_deliveries SET state = 'failed', last_error = $2 WHERE delivery_id = $1 AND state = 'pending'`;
 
-export const ENDPOINT_SUCCEEDED_SQL = `UPDATE webhook_endpoints SET consecutive_failures = 0 WHERE endpoint_id = $1 AND consecutive_failures <> 0`;
+export const ENDPOINT_SUCCEEDED_SQL = `UPDATE webhook_endpoints SET consecutive_failures = 0, failing_since = NULL WHERE endpoint_id = $1 AND consecutive_failures <> 0`;
 
-export const ENDPOINT_FAILED_SQL = `UPDATE webhook_endpoints SET consecutive_failures = consecutive_failures + 1 WHERE endpoint_id = $1
-  RETURNING consecutive_failures`;
+/** One more failed attempt in the streak; the streak's age (seconds since its first failure) comes back with it. */
+export const ENDPOINT_FAILED_SQL = `UPDATE webhook_endpoints
+  SET consecutive_failures = consecutive_failures + 1, failing_since = coalesce(failing_since, now())
+  WHERE endpoint_id = $1
+  RETURNING consecutive_failures, extract(epoch FROM now() - failing_since)::float8 AS failing_seconds`;
 
 /** Pending deliveries older than $1 ms: their jobs are added again (a no-op when the job is still in Redis). */
 export const STALE_PENDING_SQL = `SELECT delivery_id FROM webhook_deliveries

@@ -21,6 +21,7 @@ export function webhookSettings(config: AppConfig) {
     retryBaseMs: config.webhookRetryBaseMs ?? WEBHOOK_DEFAULTS.retryBaseMs,
     timeoutMs: config.webhookTimeoutMs ?? WEBHOOK_DEFAULTS.timeoutMs,
     disableAfterFailures: config.webhookDisableAfterFailures ?? WEBHOOK_DEFAULTS.disableAfterFailures,
+    disableAfterFailingSeconds: config.webhookDisableAfterFailingSeconds ?? WEBHOOK_DEFAULTS.disableAfterFailingSeconds,
   };
 }
 

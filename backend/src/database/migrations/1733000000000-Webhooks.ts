@@ -20,6 +20,7 @@ export class Webhooks1733000000000 implements MigrationInterface {
       disabled_at timestamptz,
       disabled_reason text,
       consecutive_failures integer NOT NULL DEFAULT 0,
+      failing_since timestamptz,
       created_at timestamptz NOT NULL DEFAULT now())`);
     await q.query(`CREATE INDEX idx_webhook_endpoints_org ON webhook_endpoints (org_id)`);
     // payload is the exact body sent (serialised from this column at every attempt, so each retry sends the same bytes).

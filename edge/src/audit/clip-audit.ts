@@ -1,0 +1,389 @@
+// An accuracy audit of one camera on a recorded clip: what the camera's pipeline would report for it, and how
+// that compares with a truth (a hand count, or ground-truth tracks). `wink-edge audit` and `npm run eval:edge`
+// both run through these functions, so the accuracy the evaluation publishes is the accuracy an installer checks.
+//
+// The analysis is the pipeline's loop in pieces (camera-vision-pipeline.ts): the same frame source and detector
+// options, the tracker settings the pipeline derives (trackerOptionsFor, with the camera's door region), the
+// occlusion-aware foot, then the camera's own rules (buildCameraRules). In pieces, so detections can be cached
+// on disk and replayed through any rule setting; eval:edge's real-pipeline runs check that this gives the
+// pipeline's events (pipe=comp).
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Demuxer } from 'node-av/api';
+import type { StoreEvent } from '../../../shared/src/events.ts';
+import type { CameraConfig, DetectorConfig } from '../runtime/config.ts';
+import type { TrackFoot } from '../rules/frame-rule.ts';
+import { buildCameraRules, entranceDoorRegion, LOW_SCORE_FLOOR, trackerOptionsFor, type VisionOptions } from '../vision/camera-vision-pipeline.ts';
+import type { PersonDetection } from '../vision/detection.ts';
+import { openFrameSource } from '../vision/frame-source.ts';
+import { footPoint, type Size } from '../vision/geometry.ts';
+import { OcclusionAwareFeet } from '../vision/occlusion-aware-feet.ts';
+import { PersonDetector, type DetectorFormat } from '../vision/person-detector.ts';
+import { ByteTracker, type TrackerOptions } from '../vision/tracker.ts';
+import type { MotBox } from '../eval/mot-metrics.ts';
+import { matchCrossings, type CrossingMatch, type TimedCrossing } from './crossing-match.ts';
+
+/** What a camera's entrance line is called in audit reports and hand-count files (a camera has one). */
+export const ENTRANCE_LINE = 'entrance';
+
+// ---- The clip ---------------------------------------------------------------------------------------------
+
+export interface Clip {
+  /** Video file. */
+  video: string;
+  /** Names the detection cache file (the sequence name in eval:edge, the file's base name in an audit). */
+  name: string;
+  /** The video's own frame rate: frame numbers (1-based, as in MOT files) are counted at it. */
+  fps: number;
+  /** Decoded frame size: the rules' geometry is scaled to it. */
+  size: Size;
+}
+
+/** Frame rate and size of a video file, read from its header (nothing is decoded). */
+export async function probeClip(video: string): Promise<Clip> {
+  const demuxer = await Demuxer.open(video);
+  try {
+    const stream = demuxer.video();
+    if (!stream) throw new Error(`${video}: no video stream`);
+    const rate = stream.avgFrameRate.num > 0 ? stream.avgFrameRate : stream.rFrameRate;
+    const fps = rate.den > 0 ? rate.num / rate.den : NaN;
+    if (!(fps > 0)) throw new Error(`${video}: the file does not say its frame rate`);
+    return { video, name: path.basename(video).replace(/\.[^.]+$/, ''), fps, size: [stream.codecpar.width, stream.codecpar.height] };
+  } finally {
+    await demuxer.close();
+  }
+}
+
+// ---- Detection (cached) -----------------------------------------------------------------------------------
+
+/** The detector as the camera would run it (detector config), plus eval's check of the model's input size. */
+export interface ClipDetector {
+  model: string;
+  format?: DetectorFormat;
+  confidence: number;
+  nmsIou: number;
+  threads: number;
+  /** When given, the model file's input must be this size (eval:edge --input-size); the pipeline does not check. */
+  inputSize?: number;
+}
+
+export const clipDetectorOf = (d: DetectorConfig): ClipDetector => ({
+  model: d.model,
+  format: d.format,
+  confidence: d.confidence,
+  nmsIou: d.nms_iou,
+  threads: d.threads_per_camera,
+});
+
+export interface DetectedFrame {
+  /** 1-based, as in MOT files (the source video's frame number, also when frames are subsampled). */
+  frame: number;
+  timestampMs: number;
+  detections: PersonDetection[];
+}
+
+export interface DetectOptions {
+  /** Frames analysed per second (the camera's target_fps); the video's own rate by default. */
+  fps?: number;
+  /** Called every `progressEvery` frames with the count so far and the clip time reached. */
+  onProgress?: (frames: number, clipS: number) => void;
+  progressEvery?: number;
+  /**
+   * Directory for a cache of the detections (JSON per clip, rate and model). Reused only when the model, the
+   * video and the detector options are unchanged (sizes, mtimes and options in the key).
+   */
+  cacheDir?: string;
+  /** Called after each frame's detection (not on a cache hit) with the milliseconds of its session.run. */
+  onInference?: (ms: number) => void;
+}
+
+function detectionCacheFile(clip: Clip, d: ClipDetector, fps: number, cacheDir: string): string {
+  const stamp = (f: string) => {
+    const st = statSync(f);
+    // Absolute, so a config's relative model path finds the cache eval:edge wrote (its paths are absolute).
+    return `${path.resolve(f)}:${st.size}:${st.mtimeMs}`;
+  };
+  const key = createHash('sha256')
+    .update(
+      [
+        stamp(d.model),
+        stamp(clip.video),
+        fps,
+        d.nmsIou,
+        Math.min(LOW_SCORE_FLOOR, d.confidence),
+        // Only a non-default format enters the key, so the YOLOv8 caches made before it stay valid.
+        ...(d.format && d.format !== 'yolov8' ? [d.format] : []),
+      ].join('|'),
+    )
+    .digest('hex')
+    .slice(0, 16);
+  return path.join(cacheDir, `${clip.name.replace(/[^A-Za-z0-9._-]/g, '_')}-${fps}fps-${key}.json`);
+}
+
+/**
+ * Decodes and detects every sampled frame of the clip as the pipeline does (same frame source options and
+ * detector settings, `fps` as the camera's target_fps). Detections are kept down to the low-score floor, so
+ * one detection pass serves any tracker and rule setting.
+ */
+export async function detectClip(clip: Clip, d: ClipDetector, opts: DetectOptions = {}): Promise<DetectedFrame[]> {
+  const fps = opts.fps ?? clip.fps;
+  const cacheFile = opts.cacheDir ? detectionCacheFile(clip, d, fps, opts.cacheDir) : null;
+  if (cacheFile && existsSync(cacheFile)) return JSON.parse(readFileSync(cacheFile, 'utf8')) as DetectedFrame[];
+  const detector = await PersonDetector.load(d.model, {
+    intraOpThreads: d.threads,
+    confidence: Math.min(LOW_SCORE_FLOOR, d.confidence),
+    iouThreshold: d.nmsIou,
+    ...(d.format ? { format: d.format } : {}),
+  });
+  if (d.inputSize !== undefined && d.inputSize !== detector.inputSize) {
+    await detector.release();
+    throw new RangeError(`${d.model}: its input is fixed at ${detector.inputSize}×${detector.inputSize}, not ${d.inputSize} (export the model at that size)`);
+  }
+  const source = await openFrameSource({ url: clip.video, targetFps: fps, letterboxSize: detector.inputSize, realtime: false });
+  const out: DetectedFrame[] = [];
+  try {
+    let firstMs: number | null = null;
+    for await (const frame of source) {
+      firstMs ??= frame.timestampMs;
+      const detections = await detector.detect(frame);
+      opts.onInference?.(detector.inferenceMs);
+      // Frame number from stream time, so a skipped frame could not shift every later frame.
+      out.push({ frame: Math.round(((frame.timestampMs - firstMs) * clip.fps) / 1000) + 1, timestampMs: frame.timestampMs, detections });
+      if (opts.onProgress && out.length % (opts.progressEvery ?? 100) === 0) opts.onProgress(out.length, (frame.timestampMs - firstMs) / 1000);
+    }
+  } finally {
+    await source.close();
+    await detector.release();
+  }
+  if (cacheFile) {
+    mkdirSync(path.dirname(cacheFile), { recursive: true });
+    writeFileSync(cacheFile, JSON.stringify(out));
+  }
+  return out;
+}
+
+// ---- Tracking and the camera's rules ----------------------------------------------------------------------
+
+/** One frame of the pipeline's loop after tracking: what its rules are fed. */
+export interface TrackedFrame {
+  timestampMs: number;
+  feet: TrackFoot[];
+  removed: number[];
+}
+
+/**
+ * The pipeline's loop up to its rules, frame by frame: ByteTracker, the occlusion-aware foot of each track, the
+ * tracks the tracker removed. Also the tracks as MOT boxes (for MOTA/IDF1).
+ */
+export function trackFeet(frames: readonly DetectedFrame[], options: Partial<TrackerOptions>): { tracked: TrackedFrame[]; boxes: MotBox[] } {
+  const tracker = new ByteTracker(options);
+  const feetOf = new OcclusionAwareFeet();
+  const tracked: TrackedFrame[] = [];
+  const boxes: MotBox[] = [];
+  for (const f of frames) {
+    const tracks = tracker.update(f.detections, f.timestampMs);
+    const feet = tracks.map((t) => ({ id: t.id, foot: feetOf.foot(t.id, t.box) }));
+    const removed = tracker.removedSinceLastUpdate();
+    feetOf.forget(removed);
+    tracked.push({ timestampMs: f.timestampMs, feet, removed });
+    for (const t of tracks) boxes.push({ frame: f.frame, id: t.id, box: t.box });
+  }
+  return { tracked, boxes };
+}
+
+/** The tracker settings the pipeline gives this camera (detector confidence, target_fps, its door region). */
+export function cameraTrackerOptions(camera: CameraConfig, confidence: number, frameSize: Size, vision: VisionOptions = {}): Partial<TrackerOptions> {
+  return trackerOptionsFor(confidence, camera.target_fps, vision.tracker, entranceDoorRegion(camera, frameSize));
+}
+
+/**
+ * The camera's rules (the pipeline's own buildCameraRules) fed exactly as the pipeline feeds them, then closed
+ * at the last frame as at the end of a replayed file: the events the camera would send.
+ */
+export function cameraEvents(tracked: readonly TrackedFrame[], camera: CameraConfig, frameSize: Size, vision: VisionOptions = {}): StoreEvent[] {
+  const { rules } = buildCameraRules(camera, frameSize, (id) => `${camera.camera_id}_${id}`, vision);
+  const events: Array<Omit<StoreEvent, 'event_id'>> = [];
+  let lastTs = 0;
+  for (const f of tracked) {
+    for (const rule of rules) {
+      events.push(...rule.update(f.feet, f.timestampMs));
+      if (f.removed.length) events.push(...rule.removeTracks(f.removed, f.timestampMs));
+    }
+    lastTs = f.timestampMs;
+  }
+  for (const rule of rules) events.push(...rule.close(Math.max(lastTs, 0)));
+  return events as StoreEvent[];
+}
+
+/**
+ * Ground-truth tracks (MOT boxes at the video's full rate) as the rules' input: the foot of each box, every frame
+ * from the first to the last (empty ones too, so grace periods run on time), an id removed on the frame after its
+ * last appearance (as the tracker ends a track that left). Frame 1 is at `startMs`.
+ */
+export function groundTruthFrames(gt: readonly MotBox[], fps: number, startMs = 0): TrackedFrame[] {
+  if (gt.length === 0) return [];
+  const byFrame = new Map<number, TrackFoot[]>();
+  const lastSeen = new Map<number, number>();
+  for (const b of gt) {
+    let list = byFrame.get(b.frame);
+    if (!list) byFrame.set(b.frame, (list = []));
+    list.push({ id: b.id, foot: footPoint(b.box) });
+    lastSeen.set(b.id, Math.max(lastSeen.get(b.id) ?? -Infinity, b.frame));
+  }
+  const goneAfter = new Map<number, number[]>();
+  for (const [id, f] of lastSeen) goneAfter.set(f, [...(goneAfter.get(f) ?? []), id]);
+  const frames = [...byFrame.keys()];
+  const first = Math.min(...frames);
+  const last = Math.max(...frames);
+  const out: TrackedFrame[] = [];
+  for (let frame = first; frame <= last; frame++) {
+    out.push({ timestampMs: startMs + ((frame - 1) * 1000) / fps, feet: byFrame.get(frame) ?? [], removed: goneAfter.get(frame - 1) ?? [] });
+  }
+  return out;
+}
+
+// ---- Figures ----------------------------------------------------------------------------------------------
+
+export interface CountedCrossing extends TimedCrossing {
+  person: string;
+}
+
+export interface AuditFigures {
+  /** Per counting line: in, out and every crossing with its clip time. */
+  lines: Record<string, { in: number; out: number; crossings: CountedCrossing[] }>;
+  zones: Record<string, { visits: number; meanDwellS: number }>;
+  shelves: Record<string, { interactions: number; meanDwellS: number }>;
+  queues: Record<string, { waits: number; meanWaitS: number }>;
+}
+
+const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : NaN);
+
+/**
+ * The figures an installer reads from a camera's events: every configured line, zone, shelf and queue is listed
+ * (0 when nothing happened there). Clip times are seconds since `clipStartMs`. `line` names the entrance line.
+ */
+export function auditFigures(events: readonly StoreEvent[], camera: CameraConfig, clipStartMs: number, line = ENTRANCE_LINE): AuditFigures {
+  const has = (c: CameraConfig['capabilities'][number]) => camera.capabilities.includes(c);
+  const crossings: CountedCrossing[] = [];
+  const dwell = { zones: new Map<string, number[]>(), shelves: new Map<string, number[]>(), queues: new Map<string, number[]>() };
+  const add = (m: Map<string, number[]>, k: string, v: number) => m.set(k, [...(m.get(k) ?? []), v]);
+  for (const e of events) {
+    if (e.type === 'entrance') crossings.push({ line, direction: e.direction, atS: (Date.parse(e.ts) - clipStartMs) / 1000, person: e.person_key });
+    else if (e.type === 'zone') add(dwell.zones, e.zone_id, e.dwell_seconds);
+    else if (e.type === 'shelf') add(dwell.shelves, e.shelf_id, e.dwell_seconds);
+    else if (e.type === 'queue') add(dwell.queues, e.queue_id, e.wait_seconds);
+  }
+  const per = <T>(names: readonly string[], m: Map<string, number[]>, f: (xs: number[]) => T) =>
+    Object.fromEntries([...new Set([...names, ...m.keys()])].map((n) => [n, f(m.get(n) ?? [])]));
+  crossings.sort((a, b) => a.atS - b.atS);
+  return {
+    lines:
+      has('entrance') && camera.entrance_line
+        ? { [line]: { in: crossings.filter((c) => c.direction === 'in').length, out: crossings.filter((c) => c.direction === 'out').length, crossings } }
+        : {},
+    zones: per(has('zones') ? Object.keys(camera.zones ?? {}) : [], dwell.zones, (xs) => ({ visits: xs.length, meanDwellS: mean(xs) })),
+    shelves: per(has('shelves') ? Object.keys(camera.shelves ?? {}) : [], dwell.shelves, (xs) => ({ interactions: xs.length, meanDwellS: mean(xs) })),
+    queues: per(has('queue') ? Object.keys(camera.queues ?? {}) : [], dwell.queues, (xs) => ({ waits: xs.length, meanWaitS: mean(xs) })),
+  };
+}
+
+// ---- Comparison -------------------------------------------------------------------------------------------
+
+/** One figure against its truth. */
+export interface FigureError {
+  figure: string;
+  truth: number;
+  counted: number;
+  /** counted − truth. */
+  error: number;
+  /** |error| / truth (Infinity for a phantom count against a truth of 0, NaN when neither has any). */
+  relative: number;
+}
+
+export interface AuditComparison {
+  figures: FigureError[];
+  crossings: CrossingMatch<CountedCrossing, TimedCrossing>;
+  toleranceS: number;
+}
+
+const figureError = (figure: string, counted: number, truth: number): FigureError => ({
+  figure,
+  truth,
+  counted,
+  error: counted - truth,
+  relative: truth === 0 ? (counted === 0 ? 0 : Infinity) : Math.abs(counted - truth) / truth,
+});
+
+/**
+ * The error of every figure the truth has, and the crossings missed and added (`truth` as crossings only, from
+ * a hand count, compares the lines; full figures, from ground-truth tracks, compare everything).
+ */
+export function compareFigures(counted: AuditFigures, truth: AuditFigures | { crossings: readonly TimedCrossing[] }, toleranceS: number): AuditComparison {
+  const figures: FigureError[] = [];
+  const full = 'lines' in truth ? truth : null;
+  const truthCrossings: readonly TimedCrossing[] = 'lines' in truth ? Object.values(truth.lines).flatMap((l) => l.crossings) : truth.crossings;
+  for (const [line, c] of Object.entries(counted.lines)) {
+    const t = truthCrossings.filter((x) => x.line === line);
+    figures.push(figureError(`${line} in`, c.in, t.filter((x) => x.direction === 'in').length));
+    figures.push(figureError(`${line} out`, c.out, t.filter((x) => x.direction === 'out').length));
+  }
+  if (full) {
+    for (const [zone, c] of Object.entries(counted.zones)) {
+      const t = full.zones[zone] ?? { visits: 0, meanDwellS: NaN };
+      figures.push(figureError(`zone ${zone} visits`, c.visits, t.visits));
+      figures.push(figureError(`zone ${zone} mean dwell s`, c.meanDwellS, t.meanDwellS));
+    }
+    for (const [shelf, c] of Object.entries(counted.shelves)) {
+      const t = full.shelves[shelf] ?? { interactions: 0, meanDwellS: NaN };
+      figures.push(figureError(`shelf ${shelf} interactions`, c.interactions, t.interactions));
+    }
+    for (const [queue, c] of Object.entries(counted.queues)) {
+      const t = full.queues[queue] ?? { waits: 0, meanWaitS: NaN };
+      figures.push(figureError(`queue ${queue} waits`, c.waits, t.waits));
+      figures.push(figureError(`queue ${queue} mean wait s`, c.meanWaitS, t.meanWaitS));
+    }
+  }
+  const countedCrossings = Object.values(counted.lines).flatMap((l) => l.crossings);
+  return { figures, crossings: matchCrossings(countedCrossings, truthCrossings, toleranceS), toleranceS };
+}
+
+// ---- The whole audit --------------------------------------------------------------------------------------
+
+export interface CameraAudit {
+  frames: number;
+  /** Stream time of the first analysed frame: clip time 0. */
+  clipStartMs: number;
+  events: StoreEvent[];
+  figures: AuditFigures;
+}
+
+/**
+ * Analyses detected frames of a clip as `camera` would (its tracker settings, its rules): the camera's events
+ * and figures. `vision` holds the pipeline options (eval's tracker overrides; none in a store).
+ */
+export function analyseDetections(
+  frames: readonly DetectedFrame[],
+  camera: CameraConfig,
+  confidence: number,
+  frameSize: Size,
+  vision: VisionOptions = {},
+): CameraAudit {
+  const { tracked } = trackFeet(frames, cameraTrackerOptions(camera, confidence, frameSize, vision));
+  const clipStartMs = frames[0]?.timestampMs ?? 0;
+  const events = cameraEvents(tracked, camera, frameSize, vision);
+  return { frames: frames.length, clipStartMs, events, figures: auditFigures(events, camera, clipStartMs) };
+}
+
+/** The same camera's rules fed with ground-truth tracks: the true figures for its geometry. */
+export function groundTruthFigures(
+  gt: readonly MotBox[],
+  gtFps: number,
+  camera: CameraConfig,
+  frameSize: Size,
+  clipStartMs: number,
+  vision: VisionOptions = {},
+): AuditFigures {
+  const events = cameraEvents(groundTruthFrames(gt, gtFps, clipStartMs), camera, frameSize, vision);
+  return auditFigures(events, camera, clipStartMs);
+}
