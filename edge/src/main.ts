@@ -2,6 +2,7 @@
 //   wink-edge run <config.yaml> [--pipeline vision|synthetic|<module>] [--pipeline-options <json>]
 //   wink-edge validate <config.yaml> [--require-env]
 //   wink-edge test <config.yaml>
+//   wink-edge audit --config <config.yaml> --camera <id> <clip.mp4> [--truth counts.csv | --mot gt.txt] (audit/audit-command.ts)
 // Arguments are parsed with node:util parseArgs: built into both Node and Deno, and enough for three
 // subcommands with one option, so no CLI library is worth a dependency.
 import { existsSync } from 'node:fs';
@@ -29,6 +30,9 @@ Usage:
                                    not set here is a warning (this shell may lack the service's
                                    secrets) unless --require-env makes it an error, as the service does
   wink-edge test <config.yaml>      self-test: configuration, geometry, offline buffer, backend
+  wink-edge audit --config <config.yaml> --camera <camera_id> <clip.mp4> [--truth counts.csv | --mot gt.txt]
+                                   one camera's counts on a recorded clip, against a hand count or
+                                   ground truth; sends nothing (wink-edge audit --help for its options)
 
 Options:
   --pipeline   what analyses each camera: "vision" (default, the detector), or "synthetic"
@@ -46,6 +50,15 @@ const FLUSH_DEADLINE_MS = 3000;
 const HARD_EXIT_MS = 8000;
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'audit') {
+    // Loaded only here: it brings the detector and decoder into this process (run keeps them in workers).
+    const { AUDIT_USAGE, auditCommand } = await import('./audit/audit-command.ts');
+    if (argv.includes('--help') || argv.includes('-h')) {
+      process.stdout.write(`${AUDIT_USAGE}\n`);
+      return 0;
+    }
+    return auditCommand(argv.slice(1), { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) });
+  }
   // biome-ignore lint/suspicious/noImplicitAnyLet: tsc types it from the parseArgs assignment below (an evolving let, not any)
   let parsed;
   try {

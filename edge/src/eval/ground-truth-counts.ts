@@ -10,9 +10,9 @@
 
 import type { StoreEvent } from '../../../shared/src/events.ts';
 import { FootfallCounter, DEFAULT_FOOTFALL_OPTIONS, type CountingMode } from '../rules/entrance-line.ts';
-import type { TrackFoot } from '../rules/frame-rule.ts';
 import { DEFAULT_ZONE_PRESENCE_OPTIONS, ZoneDwellTracker } from '../rules/zone-dwell.ts';
-import { footPoint, type Polygon, type Segment } from '../vision/geometry.ts';
+import type { Polygon, Segment } from '../vision/geometry.ts';
+import { groundTruthFrames } from '../audit/clip-audit.ts';
 import type { MotBox } from './mot-metrics.ts';
 
 /** The counting geometry and rule options, in frame pixels; give the pipeline the very same values. */
@@ -73,24 +73,16 @@ export function groundTruthCounts(gt: readonly MotBox[], fps: number, setup: Cou
   const rules = buildRules(setup, (id) => String(id));
   const emitted: Array<Omit<StoreEvent, 'event_id'>> = [];
 
-  const byFrame = new Map<number, TrackFoot[]>();
-  for (const b of gt) {
-    let list = byFrame.get(b.frame);
-    if (!list) byFrame.set(b.frame, (list = []));
-    list.push({ id: b.id, foot: footPoint(b.box) });
-  }
-  const endsAfter = lastFrames(gt);
-  const first = Math.min(...byFrame.keys());
-  const last = Math.max(...byFrame.keys());
-  for (let frame = first; frame <= last; frame++) {
-    const ts = frameTimeMs(frame, fps, startMs);
-    const gone = [...endsAfter].filter(([, f]) => f === frame - 1).map(([id]) => id);
+  // The frames as the audit feeds ground truth to a camera's rules (clip-audit.ts groundTruthFrames).
+  const frames = groundTruthFrames(gt, fps, startMs);
+  for (const f of frames) {
     for (const rule of rules) {
-      emitted.push(...rule.update(byFrame.get(frame) ?? [], ts));
-      if (gone.length) emitted.push(...rule.removeTracks(gone, ts));
+      emitted.push(...rule.update(f.feet, f.timestampMs));
+      if (f.removed.length) emitted.push(...rule.removeTracks(f.removed, f.timestampMs));
     }
   }
-  for (const rule of rules) emitted.push(...rule.close(frameTimeMs(last, fps, startMs)));
+  const lastMs = frames[frames.length - 1].timestampMs;
+  for (const rule of rules) emitted.push(...rule.close(lastMs));
   return summariseEvents(emitted as StoreEvent[], (key) => Number(key));
 }
 

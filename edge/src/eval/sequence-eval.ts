@@ -8,18 +8,13 @@
 //   pipeline's settings. The same rules fed from those tracks must reproduce the pipeline's counts; the
 //   report shows both, so a drift between the two is visible.
 // - The truth is the product's own rules fed with the ground-truth boxes (see ground-truth-counts.ts).
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { StoreEvent } from '../../../shared/src/events.ts';
 import type { CameraConfig, DetectorConfig } from '../runtime/config.ts';
 import type { CameraPipeline, PipelineContext, PipelineOutput } from '../runtime/pipeline.ts';
-import { buildCameraRules, createPipeline, LOW_SCORE_FLOOR, trackerOptionsFor, type VisionOptions } from '../vision/camera-vision-pipeline.ts';
-import { OcclusionAwareFeet } from '../vision/occlusion-aware-feet.ts';
-import type { TrackFoot } from '../rules/frame-rule.ts';
-import type { PersonDetection } from '../vision/detection.ts';
-import { openFrameSource } from '../vision/frame-source.ts';
+import { createPipeline, trackerOptionsFor, type VisionOptions } from '../vision/camera-vision-pipeline.ts';
 import { segmentLength, type Polygon, type Segment, type Size } from '../vision/geometry.ts';
 import {
   AUTO_DOOR_BAND_SHARE,
@@ -29,10 +24,22 @@ import {
   doorBandAround,
   type CountingMode,
 } from '../rules/entrance-line.ts';
-import { PersonDetector, type DetectorFormat } from '../vision/person-detector.ts';
-import { ByteTracker, type TrackerOptions } from '../vision/tracker.ts';
+import type { DetectorFormat } from '../vision/person-detector.ts';
+import type { TrackerOptions } from '../vision/tracker.ts';
+import {
+  cameraEvents,
+  detectClip,
+  groundTruthFrames,
+  trackFeet,
+  type Clip,
+  type ClipDetector,
+  type DetectedFrame,
+  type DetectOptions,
+  type TrackedFrame,
+} from '../audit/clip-audit.ts';
 import { groundTruthCounts, summariseEvents, type CountSummary, type CountingSetup } from './ground-truth-counts.ts';
 import { evaluateTracking, parseMotText, type MotBox, type MotMetrics } from './mot-metrics.ts';
+export { trackFeet, type DetectedFrame, type DetectOptions, type TrackedFrame };
 import { findSequenceGeometry, type CountingLine, type SequenceGeometryFile } from './sequence-geometry.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -151,7 +158,7 @@ export const DEFAULT_EVAL_SETTINGS: EvalSettings = { model: EVAL_MODEL, confiden
  */
 export const TUNED_EVAL_SETTINGS: EvalSettings = { ...DEFAULT_EVAL_SETTINGS };
 
-function detectorConfig(s: EvalSettings): DetectorConfig {
+export function detectorConfig(s: EvalSettings): DetectorConfig {
   return {
     model: s.model,
     format: s.format ?? 'yolov8',
@@ -162,7 +169,7 @@ function detectorConfig(s: EvalSettings): DetectorConfig {
   };
 }
 
-function visionOptions(s: EvalSettings): VisionOptions {
+export function visionOptions(s: EvalSettings): VisionOptions {
   return {
     realtime: false,
     ...(s.tracker ? { tracker: s.tracker } : {}),
@@ -240,92 +247,30 @@ export async function runPipeline(seq: GroundTruthSequence, s: EvalSettings, fps
   return { events, summary: summariseEvents(events), wallMs: performance.now() - started, lastStatus };
 }
 
-export interface DetectedFrame {
-  /** 1-based, as in MOT files (the source video's frame number, also when frames are subsampled). */
-  frame: number;
-  timestampMs: number;
-  detections: PersonDetection[];
-}
-
-export interface DetectOptions {
-  /** Frames analysed per second (the frame source's targetFps); the video's own rate by default. */
-  fps?: number;
-  /** Called every `progressEvery` frames with the count so far. */
-  onProgress?: (frames: number) => void;
-  progressEvery?: number;
-  /**
-   * Directory for a cache of the detections (JSON per sequence, rate and model). Reused only when the
-   * model, the video and the detector options are unchanged (sizes, mtimes and options in the key).
-   */
-  cacheDir?: string;
-  /** Called after each frame's detection (not on a cache hit) with the milliseconds of its session.run. */
-  onInference?: (ms: number) => void;
-}
-
-function detectionCacheFile(seq: GroundTruthSequence, s: EvalSettings, fps: number, cacheDir: string): string {
-  const stamp = (f: string) => {
-    const st = statSync(f);
-    return `${f}:${st.size}:${st.mtimeMs}`;
-  };
-  const key = createHash('sha256')
-    .update(
-      [
-        stamp(s.model),
-        stamp(seq.video),
-        fps,
-        s.nmsIou,
-        Math.min(LOW_SCORE_FLOOR, s.confidence),
-        // Only a non-default format enters the key, so the YOLOv8 caches made before it stay valid.
-        ...(s.format && s.format !== 'yolov8' ? [s.format] : []),
-      ].join('|'),
-    )
-    .digest('hex')
-    .slice(0, 16);
-  return path.join(cacheDir, `${seq.info.name.replace(/[^A-Za-z0-9._-]/g, '_')}-${fps}fps-${key}.json`);
-}
-
 /**
- * Decodes and detects every frame of the sequence's video as the pipeline does (same frame source options
- * and detector settings, `fps` as the camera's target_fps). Detections are kept down to the low-score
- * floor, so one detection pass serves any tracker setting and every rule setting (tuning replays only the
- * tracker and the rules).
+ * Decodes and detects every frame of the sequence's video as the pipeline does (audit's detectClip: same frame
+ * source options and detector settings, `opts.fps` as the camera's target_fps, the same detection cache).
  */
-export async function detectSequence(seq: GroundTruthSequence, s: EvalSettings, opts: DetectOptions = {}): Promise<DetectedFrame[]> {
-  const fps = opts.fps ?? seq.info.fps;
-  const cacheFile = opts.cacheDir ? detectionCacheFile(seq, s, fps, opts.cacheDir) : null;
-  if (cacheFile && existsSync(cacheFile)) return JSON.parse(readFileSync(cacheFile, 'utf8')) as DetectedFrame[];
-  const detector = await PersonDetector.load(s.model, {
-    intraOpThreads: s.threads,
-    confidence: Math.min(LOW_SCORE_FLOOR, s.confidence),
-    iouThreshold: s.nmsIou,
-    ...(s.format ? { format: s.format } : {}),
-  });
-  if (s.inputSize !== undefined && s.inputSize !== detector.inputSize) {
-    await detector.release();
-    throw new RangeError(`${s.model}: its input is fixed at ${detector.inputSize}×${detector.inputSize}, not ${s.inputSize} (export the model at that size)`);
-  }
-  const source = await openFrameSource({ url: seq.video, targetFps: fps, letterboxSize: detector.inputSize, realtime: false });
-  const out: DetectedFrame[] = [];
-  try {
-    let firstMs: number | null = null;
-    for await (const frame of source) {
-      firstMs ??= frame.timestampMs;
-      const detections = await detector.detect(frame);
-      opts.onInference?.(detector.inferenceMs);
-      // Frame number from stream time, so a skipped frame could not shift every later frame.
-      out.push({ frame: Math.round(((frame.timestampMs - firstMs) * seq.info.fps) / 1000) + 1, timestampMs: frame.timestampMs, detections });
-      if (opts.onProgress && out.length % (opts.progressEvery ?? 100) === 0) opts.onProgress(out.length);
-    }
-  } finally {
-    await source.close();
-    await detector.release();
-  }
-  if (cacheFile) {
-    mkdirSync(path.dirname(cacheFile), { recursive: true });
-    writeFileSync(cacheFile, JSON.stringify(out));
-  }
-  return out;
+export function detectSequence(seq: GroundTruthSequence, s: EvalSettings, opts: DetectOptions = {}): Promise<DetectedFrame[]> {
+  return detectClip(sequenceClip(seq), clipDetector(s), opts);
 }
+
+/** The sequence's video as the audit sees a clip (frame numbers at the sequence's rate). */
+export const sequenceClip = (seq: GroundTruthSequence): Clip => ({
+  video: seq.video,
+  name: seq.info.name,
+  fps: seq.info.fps,
+  size: [seq.info.width, seq.info.height],
+});
+
+export const clipDetector = (s: EvalSettings): ClipDetector => ({
+  model: s.model,
+  ...(s.format ? { format: s.format } : {}),
+  confidence: s.confidence,
+  nmsIou: s.nmsIou,
+  threads: s.threads,
+  ...(s.inputSize !== undefined ? { inputSize: s.inputSize } : {}),
+});
 
 /**
  * The tracker settings the pipeline derives from the detector config (camera-vision-pipeline.ts); `door`
@@ -340,51 +285,27 @@ export function trackDetections(frames: readonly DetectedFrame[], options: Parti
   return trackFeet(frames, options).boxes;
 }
 
-/** One frame of the pipeline's loop after tracking: what its rules are fed. */
-export interface TrackedFrame {
-  timestampMs: number;
-  feet: TrackFoot[];
-  removed: number[];
-}
-
-/**
- * The pipeline's loop up to its rules, frame by frame (camera-vision-pipeline.ts): ByteTracker, the
- * occlusion-aware foot of each track, the tracks the tracker removed. Also the tracks as MOT boxes.
- */
-export function trackFeet(frames: readonly DetectedFrame[], options: Partial<TrackerOptions>): { tracked: TrackedFrame[]; boxes: MotBox[] } {
-  const tracker = new ByteTracker(options);
-  const feetOf = new OcclusionAwareFeet();
-  const tracked: TrackedFrame[] = [];
-  const boxes: MotBox[] = [];
-  for (const f of frames) {
-    const tracks = tracker.update(f.detections, f.timestampMs);
-    const feet = tracks.map((t) => ({ id: t.id, foot: feetOf.foot(t.id, t.box) }));
-    const removed = tracker.removedSinceLastUpdate();
-    feetOf.forget(removed);
-    tracked.push({ timestampMs: f.timestampMs, feet, removed });
-    for (const t of tracks) boxes.push({ frame: f.frame, id: t.id, box: t.box });
-  }
-  return { tracked, boxes };
-}
-
 /**
  * The camera's rules (built by the pipeline's own buildCameraRules) fed exactly as the pipeline feeds them:
  * given the same detections, the same events as the pipeline. Cheap, so every line and rule setting can be
  * scored on one detection pass.
  */
 export function replayRules(tracked: readonly TrackedFrame[], camera: CameraConfig, s: EvalSettings, frameSize: Size): CountSummary {
-  const { rules } = buildCameraRules(camera, frameSize, (id) => `replay_${id}`, visionOptions(s));
-  const events: Array<Omit<StoreEvent, 'event_id'>> = [];
-  let lastTs = 0;
-  for (const f of tracked) {
-    for (const rule of rules) {
-      events.push(...rule.update(f.feet, f.timestampMs));
-      if (f.removed.length) events.push(...rule.removeTracks(f.removed, f.timestampMs));
-    }
-    lastTs = f.timestampMs;
-  }
-  for (const rule of rules) events.push(...rule.close(Math.max(lastTs, 0)));
-  return summariseEvents(events as StoreEvent[]);
+  return summariseEvents(cameraEvents(tracked, camera, frameSize, visionOptions(s)));
+}
+
+/**
+ * The camera the truth is counted with on a line, whatever setting is measured (truthSetup): late, no margin,
+ * and on a door-like line the auto door band.
+ */
+export function truthCamera(seq: GroundTruthSequence, line: CountingLine, s: EvalSettings): CameraConfig {
+  const { door: _measured, ...rest } = s;
+  return evalCamera(seq, { ...rest, countingMode: 'late', marginPx: 0, ...(line.door ? { door: 'auto' as const } : {}) }, seq.info.fps, line);
+}
+
+/** The ground-truth tracks through `camera`'s rules (the audit's --mot path): true crossings and zone visits. */
+export function truthCounts(seq: GroundTruthSequence, camera: CameraConfig, s: EvalSettings): CountSummary {
+  return summariseEvents(cameraEvents(groundTruthFrames(seq.gt, seq.info.fps), camera, [seq.info.width, seq.info.height], visionOptions(s)));
 }
 
 /** The ground truth restricted to the frames that were analysed (MOTA/IDF1 at a subsampled rate). */
