@@ -9,8 +9,11 @@ import { HourlyRollup } from '../src/analytics/hourly-rollup.service.ts';
 import { HourlySpikeCheck } from '../src/analytics/hourly-spike-check.service.ts';
 import { addDays, localDate, startOfLocalDay } from '../src/common/store-clock.ts';
 import { WinkMetrics } from '../src/observability/wink-metrics.service.ts';
-import { entrances, seededRandom, waitFor } from './analytics/analytics-harness.ts';
-import { heartbeat, iso, postEvents, startSibling, todayWindow } from './dashboard/dashboard-fixtures.ts';
+import { getQueueToken } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
+import { ALERTS_QUEUE } from '../src/alerts/alerts.queues.ts';
+import { closeAnalyticsApp, entrances, seededRandom, startAnalyticsApp, waitFor } from './analytics/analytics-harness.ts';
+import { flushRedis, heartbeat, iso, postEvents, startSibling, todayWindow } from './dashboard/dashboard-fixtures.ts';
 import { provisionCamera, startTestApp, type ProvisionedCamera, type TestApp } from './test-app.ts';
 
 const MIN = 60_000;
@@ -257,5 +260,25 @@ describe('alerts (real PostgreSQL and Redis): a scripted day', () => {
     } finally {
       await sibling.app.close();
     }
+  });
+});
+
+describe('the one-minute job (real Redis and BullMQ)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startAnalyticsApp();
+  });
+  afterAll(async () => {
+    await closeAnalyticsApp(t);
+  });
+
+  it('is scheduled every minute by the workers, and declared again after Redis lost it', async () => {
+    const queue: Queue = t.app.get(getQueueToken(ALERTS_QUEUE), { strict: false });
+    const schedulers = await queue.getJobSchedulers();
+    expect(schedulers.map((s) => [s.key, s.pattern])).toEqual([['alerts-minute', '* * * * *']]);
+    await flushRedis(t);
+    expect(await queue.getJobSchedulersCount()).toBe(0);
+    expect(await t.app.get(AlertsWorkers).ensureScheduler('test')).toBe(1);
+    expect(await queue.getJobSchedulersCount()).toBe(1);
   });
 });

@@ -4,6 +4,8 @@ import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { CAPABILITIES, type StoreEvent } from '../../../shared/src/events.ts';
+import { AlertsWorkers } from '../../src/alerts/alerts-workers.service.ts';
+import { ALERTS_QUEUE } from '../../src/alerts/alerts.queues.ts';
 import { AnalyticsWorkers } from '../../src/analytics/analytics-workers.service.ts';
 import { REPORT_QUEUE, ROLLUP_QUEUE } from '../../src/analytics/analytics.queues.ts';
 import { seededRandom } from '../../src/common/seeded-random.ts';
@@ -21,8 +23,10 @@ export function startAnalyticsApp(overrides: Partial<AppConfig> = {}): Promise<T
 /** Stops the workers, deletes the test's queues from Redis (nothing left behind under its prefix), closes the app. */
 export async function closeAnalyticsApp(t: TestApp): Promise<void> {
   await t.app.get(AnalyticsWorkers).onModuleDestroy();
+  await t.app.get(AlertsWorkers).onModuleDestroy();
   const { rollup, report } = queues(t);
-  for (const q of [rollup, report]) await q.obliterate({ force: true });
+  const alerts: Queue = t.app.get(getQueueToken(ALERTS_QUEUE), { strict: false });
+  for (const q of [rollup, report, alerts]) await q.obliterate({ force: true });
   await t.close();
 }
 
