@@ -45,7 +45,9 @@ describe('alerts (real PostgreSQL and Redis): a scripted day', () => {
     t = await startTestApp({ cameraOnlineSeconds: 3600 });
     cam = await provisionCamera(t, { storeId: 'alert_store', cameraId: 'cam_all', timezone: tz });
     other = await provisionCamera(t, { storeId: 'alert_other_org', cameraId: 'cam_x' });
-    expect((await t.admin('PATCH', `/api/admin/stores/${cam.storeId}`, { capacity: 10 })).status).toBe(200);
+    // Open around the clock: no_footfall needs opening hours (a store without them would alert every night).
+    const allDay = Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, [['00:00', '24:00']]]));
+    expect((await t.admin('PATCH', `/api/admin/stores/${cam.storeId}`, { capacity: 10, opening_hours: allDay })).status).toBe(200);
     viewer = (await t.admin('POST', '/api/admin/api-keys', { org_id: cam.orgId, role: 'viewer', name: 'managers' })).body.api_key;
     otherViewer = (await t.admin('POST', '/api/admin/api-keys', { org_id: other.orgId, role: 'viewer', name: 'others' })).body.api_key;
     const svc = t.app.get(AlertsService);
@@ -124,6 +126,8 @@ describe('alerts (real PostgreSQL and Redis): a scripted day', () => {
     await minute(t0 + 5 * MIN);
     await waitState('camera_not_analysing', 'firing', cam.cameraId);
     await waitState('no_footfall', 'firing');
+    // The other store has no opening hours: quiet as it is, no_footfall stays idle there.
+    expect((await alerts(`store_id=${other.storeId}`, otherViewer)).filter((a) => a.type === 'no_footfall')).toEqual([]);
     // 3. Streaming again, the queue short, no new losses: queue_length resolves now, the rest on the clock.
     await heartbeat(t, cam, {
       stream_state: 'streaming',

@@ -22,7 +22,8 @@ const SPIKE_EPISODE_MS = 2 * 3_600_000;
 
 /**
  * The rules that need a clock rather than an arriving number, run once a minute by the alerts worker: a camera
- * not analysing for M minutes and no footfall for H minutes (both while open: without opening hours, always),
+ * not analysing for M minutes (while open; without opening hours, always) and no footfall for H minutes (while
+ * open; stores with opening hours only),
  * plus the resolutions that nothing else would trigger (edge losses gone quiet, a spike hour long past).
  */
 @Injectable()
@@ -56,7 +57,18 @@ export class MinuteAlerts {
     const rules = await this.rules.of(store.store_id, nowMs);
     const opened = openSince(nowMs, store.opening_hours, store.timezone);
     if (rules.camera_not_analysing.enabled) await this.camerasNotAnalysing(store, rules, opened, nowMs);
-    if (rules.no_footfall.enabled) await this.noFootfall(store, rules, opened, nowMs);
+    // Without opening hours a store's nights would raise it every day: the rule needs hours (00:00–24:00 for a
+    // store open around the clock), and an episode left open when hours are removed resolves.
+    if (rules.no_footfall.enabled && store.opening_hours) await this.noFootfall(store, rules, opened, nowMs);
+    else if ((await this.alerts.firingInStore(store.store_id, nowMs)).has(conditionKey('no_footfall', '')))
+      await this.alerts.resolve({
+        org_id: store.org_id,
+        store_id: store.store_id,
+        type: 'no_footfall',
+        subject: '',
+        at: new Date(nowMs),
+        evidence: { rule_enabled: rules.no_footfall.enabled, opening_hours: false },
+      });
     const firing = [...(await this.alerts.firingInStore(store.store_id, nowMs)).values()];
     const base = { org_id: store.org_id, store_id: store.store_id, at: new Date(nowMs) };
     for (const a of firing.filter((x) => x.type === 'edge_events_lost')) {
