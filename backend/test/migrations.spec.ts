@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { DataSource } from 'typeorm';
 import { databaseOptions, MIGRATIONS } from '../src/database/database-options.ts';
 import { migrate } from '../src/database/database-bootstrap.ts';
@@ -10,6 +11,12 @@ describe('migrations (real PostgreSQL)', () => {
   });
   afterAll(async () => {
     await db.drop();
+  });
+
+  it('are every <timestamp>-<Name>.ts file of the migrations folder, oldest first (found, not listed)', () => {
+    const files = readdirSync(new URL('../src/database/migrations/', import.meta.url)).filter((f) => /^\d{13}-/.test(f));
+    expect(files.length).toBeGreaterThanOrEqual(7);
+    expect(MIGRATIONS.map((m) => new m().name)).toEqual(files.sort().map((f) => f.replace(/^(\d{13})-(.+)\.ts$/, '$2$1')));
   });
 
   it('build the whole schema from an empty database, and a second run applies nothing', async () => {
