@@ -8,6 +8,10 @@ import {
   liveMetrics,
   type StoreDayCounters,
 } from '../../src/dashboard/live-counters.ts';
+import { SUBJECT_KINDS } from '../../src/ingest/event-kinds.ts';
+
+/** Every subject kind's group (event-kinds.ts), empty: a kind a fixture below does not spell out must come out empty. */
+const noSubjects = () => Object.fromEntries(SUBJECT_KINDS.map(({ live }) => [live.group, {}]));
 
 describe('live counters', () => {
   it('keeps durations as whole milliseconds, half up', () => {
@@ -25,6 +29,7 @@ describe('live counters', () => {
   });
 
   const sample: StoreDayCounters = {
+    ...emptyCounters(),
     in: 7,
     out: 3,
     sessions: { 0: { in: 5, out: 2 }, 1: { in: 1, out: 0 } },
@@ -48,12 +53,48 @@ describe('live counters', () => {
 
   it('builds the dashboard metrics: footfall is ins, occupancy in minus out', () => {
     expect(liveMetrics(sample, { electronics: 3, 'floor:2/toys': 1 })).toEqual({
+      ...noSubjects(),
       footfall: 7,
       occupancy: 4,
       zones: { electronics: { entries: 4, unique_visitors: 3, avg_dwell: 62.5 }, 'floor:2/toys': { entries: 1, unique_visitors: 1, avg_dwell: 0 } },
       shelves: { shelf_A1: { interactions: 2, avg_dwell: 12.5 } },
       queues: { checkout_1: { waits: 3, avg_wait: 100, max_wait: 150 } },
     });
+  });
+
+  it('empty counters have every subject kind of the registry, each empty', () => {
+    expect(emptyCounters()).toEqual({ in: 0, out: 0, sessions: {}, ...noSubjects() });
+    expect(Object.keys(liveMetrics(emptyCounters(), {})).sort()).toEqual(['footfall', 'occupancy', ...SUBJECT_KINDS.map(({ live }) => live.group)].sort());
+  });
+
+  it('every subject kind of the registry round-trips through hash fields and PostgreSQL totals', () => {
+    // One subject per kind, counters named as the registry says: 2 visits, 25 s in all, the longest 15 s.
+    const counters = emptyCounters();
+    const groups = counters as unknown as Record<string, Record<string, Record<string, number>>>;
+    for (const { live } of SUBJECT_KINDS) {
+      groups[live.group][`${live.group}:1`] = { [live.count]: 2, [live.ms]: 25_000, ...(live.maxMs ? { [live.maxMs]: 15_000 } : {}) };
+    }
+    const flat = hashFromCounters(counters);
+    const fields: Record<string, string> = {};
+    for (let i = 0; i < flat.length; i += 2) fields[flat[i]] = flat[i + 1];
+    expect(countersFromHash(fields)).toEqual(counters);
+    const totals = countersFromTotals(
+      SUBJECT_KINDS.map(({ kind, live }) => ({
+        kind,
+        id: `${live.group}:1`,
+        n: 2,
+        total: '25000',
+        top: live.maxMs ? '15000' : '0',
+        visitors: live.visitors ? 2 : 0,
+      })),
+    );
+    expect(totals.counters).toEqual(counters);
+    const metrics = liveMetrics(counters, totals.visitors) as unknown as Record<string, Record<string, Record<string, number>>>;
+    for (const { live } of SUBJECT_KINDS) {
+      expect(metrics[live.group]).toEqual({
+        [`${live.group}:1`]: { [live.count]: 2, [live.avg]: 12.5, ...(live.max ? { [live.max]: 15 } : {}), ...(live.visitors ? { [live.visitors]: 2 } : {}) },
+      });
+    }
   });
 
   it('never shows occupancy below zero when exits outnumber entries', () => {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkConfigFile, ConfigError, parseConfig, type CameraConfig, type EdgeConfig } from '../runtime/config.ts';
 import { errorText } from '../runtime/log.ts';
+import { POLYGON_RULE_LIST, type PolygonKey } from '../rules/polygon-rules.ts';
 import { parseMotText, type MotBox } from '../eval/mot-metrics.ts';
 import {
   analyseDetections,
@@ -247,18 +248,14 @@ export function renderAuditReport(r: AuditReport): string {
     'Entrance lines',
     Object.entries(f.lines).map(([id, l]) => `  ${id}: in ${l.in}, out ${l.out}`),
   );
-  section(
-    'Zones',
-    Object.entries(f.zones).map(([id, z]) => `  ${id}: ${z.visits} visits, mean dwell ${round(z.meanDwellS)} s`),
-  );
-  section(
-    'Shelves',
-    Object.entries(f.shelves).map(([id, s]) => `  ${id}: ${s.interactions} interactions, mean dwell ${round(s.meanDwellS)} s`),
-  );
-  section(
-    'Queues',
-    Object.entries(f.queues).map(([id, q]) => `  ${id}: ${q.waits} waits, mean wait ${round(q.meanWaitS)} s`),
-  );
+  for (const [, spec] of POLYGON_RULE_LIST) {
+    const { count, mean, meanLabel } = spec.audit;
+    const figures = f[spec.key as PolygonKey] as unknown as Record<string, Record<string, number>>;
+    section(
+      spec.label,
+      Object.entries(figures).map(([id, x]) => `  ${id}: ${x[count]} ${count}, ${meanLabel} ${round(x[mean])} s`),
+    );
+  }
   if (r.truth) {
     const c = r.truth.comparison;
     out.push('', `Against the ${r.truth.kind} ${r.truth.file}:`);

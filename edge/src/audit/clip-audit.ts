@@ -11,9 +11,10 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Demuxer } from 'node-av/api';
-import type { StoreEvent } from '../../../shared/src/events.ts';
+import { CAPABILITY_FOR_EVENT, type StoreEvent } from '../../../shared/src/events.ts';
 import type { CameraConfig, DetectorConfig } from '../runtime/config.ts';
 import type { TrackFoot } from '../rules/frame-rule.ts';
+import { POLYGON_RULE_LIST, POLYGON_RULES, type PolygonCapability, type PolygonKey } from '../rules/polygon-rules.ts';
 import { buildCameraRules, entranceDoorRegion, LOW_SCORE_FLOOR, trackerOptionsFor, type VisionOptions } from '../vision/camera-vision-pipeline.ts';
 import type { PersonDetection } from '../vision/detection.ts';
 import { openFrameSource } from '../vision/frame-source.ts';
@@ -249,43 +250,61 @@ export interface CountedCrossing extends TimedCrossing {
   person: string;
 }
 
-export interface AuditFigures {
+type PolygonSpec<C extends PolygonCapability> = (typeof POLYGON_RULES)[C];
+/** Per polygon of one kind: its event count and mean duration in seconds, named by its `audit` (polygon-rules.ts). */
+type PolygonFigures<C extends PolygonCapability> = Record<string, { [F in PolygonSpec<C>['audit']['count'] | PolygonSpec<C>['audit']['mean']]: number }>;
+
+export type AuditFigures = {
   /** Per counting line: in, out and every crossing with its clip time. */
   lines: Record<string, { in: number; out: number; crossings: CountedCrossing[] }>;
-  zones: Record<string, { visits: number; meanDwellS: number }>;
-  shelves: Record<string, { interactions: number; meanDwellS: number }>;
-  queues: Record<string, { waits: number; meanWaitS: number }>;
-}
+} & {
+  /** Per polygon kind, by its config key (zones: visits, meanDwellS; shelves: interactions, meanDwellS; queues: waits, meanWaitS …). */
+  [C in PolygonCapability as PolygonSpec<C>['key']]: PolygonFigures<C>;
+};
+
+/** One polygon kind's figures, untyped (the code below walks the polygon rules). */
+const polygonFigures = (f: AuditFigures, key: PolygonKey) => f[key] as unknown as Record<string, Record<string, number>>;
+/** A polygon capability's event type as the figures name it (`zone`, `shelf`, `queue` …). */
+const eventNoun = (capability: PolygonCapability) =>
+  Object.entries(CAPABILITY_FOR_EVENT)
+    .find(([, c]) => c === capability)![0]
+    .replace(/_/g, ' ');
 
 const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : NaN);
 
 /**
- * The figures an installer reads from a camera's events: every configured line, zone, shelf and queue is listed
- * (0 when nothing happened there). Clip times are seconds since `clipStartMs`. `line` names the entrance line.
+ * The figures an installer reads from a camera's events: every configured line and polygon (zone, shelf, queue …)
+ * is listed (0 when nothing happened there). Clip times are seconds since `clipStartMs`. `line` names the entrance line.
  */
 export function auditFigures(events: readonly StoreEvent[], camera: CameraConfig, clipStartMs: number, line = ENTRANCE_LINE): AuditFigures {
   const has = (c: CameraConfig['capabilities'][number]) => camera.capabilities.includes(c);
   const crossings: CountedCrossing[] = [];
-  const dwell = { zones: new Map<string, number[]>(), shelves: new Map<string, number[]>(), queues: new Map<string, number[]>() };
+  const seconds = new Map(POLYGON_RULE_LIST.map(([c]) => [c, new Map<string, number[]>()]));
   const add = (m: Map<string, number[]>, k: string, v: number) => m.set(k, [...(m.get(k) ?? []), v]);
   for (const e of events) {
-    if (e.type === 'entrance') crossings.push({ line, direction: e.direction, atS: (Date.parse(e.ts) - clipStartMs) / 1000, person: e.person_key });
-    else if (e.type === 'zone') add(dwell.zones, e.zone_id, e.dwell_seconds);
-    else if (e.type === 'shelf') add(dwell.shelves, e.shelf_id, e.dwell_seconds);
-    else if (e.type === 'queue') add(dwell.queues, e.queue_id, e.wait_seconds);
+    if (e.type === 'entrance') {
+      crossings.push({ line, direction: e.direction, atS: (Date.parse(e.ts) - clipStartMs) / 1000, person: e.person_key });
+      continue;
+    }
+    const capability: PolygonCapability = CAPABILITY_FOR_EVENT[e.type];
+    const { subject, seconds: duration } = POLYGON_RULES[capability].audit;
+    const fields = e as unknown as Record<string, unknown>;
+    add(seconds.get(capability)!, fields[subject] as string, fields[duration] as number);
   }
   const per = <T>(names: readonly string[], m: Map<string, number[]>, f: (xs: number[]) => T) =>
     Object.fromEntries([...new Set([...names, ...m.keys()])].map((n) => [n, f(m.get(n) ?? [])]));
   crossings.sort((a, b) => a.atS - b.atS);
-  return {
+  const figures: Record<string, unknown> = {
     lines:
       has('entrance') && camera.entrance_line
         ? { [line]: { in: crossings.filter((c) => c.direction === 'in').length, out: crossings.filter((c) => c.direction === 'out').length, crossings } }
         : {},
-    zones: per(has('zones') ? Object.keys(camera.zones ?? {}) : [], dwell.zones, (xs) => ({ visits: xs.length, meanDwellS: mean(xs) })),
-    shelves: per(has('shelves') ? Object.keys(camera.shelves ?? {}) : [], dwell.shelves, (xs) => ({ interactions: xs.length, meanDwellS: mean(xs) })),
-    queues: per(has('queue') ? Object.keys(camera.queues ?? {}) : [], dwell.queues, (xs) => ({ waits: xs.length, meanWaitS: mean(xs) })),
   };
+  for (const [capability, spec] of POLYGON_RULE_LIST) {
+    const configured = has(capability) ? Object.keys(camera[spec.key as PolygonKey] ?? {}) : [];
+    figures[spec.key] = per(configured, seconds.get(capability)!, (xs) => ({ [spec.audit.count]: xs.length, [spec.audit.mean]: mean(xs) }));
+  }
+  return figures as AuditFigures;
 }
 
 // ---- Comparison -------------------------------------------------------------------------------------------
@@ -329,19 +348,15 @@ export function compareFigures(counted: AuditFigures, truth: AuditFigures | { cr
     figures.push(figureError(`${line} out`, c.out, t.filter((x) => x.direction === 'out').length));
   }
   if (full) {
-    for (const [zone, c] of Object.entries(counted.zones)) {
-      const t = full.zones[zone] ?? { visits: 0, meanDwellS: NaN };
-      figures.push(figureError(`zone ${zone} visits`, c.visits, t.visits));
-      figures.push(figureError(`zone ${zone} mean dwell s`, c.meanDwellS, t.meanDwellS));
-    }
-    for (const [shelf, c] of Object.entries(counted.shelves)) {
-      const t = full.shelves[shelf] ?? { interactions: 0, meanDwellS: NaN };
-      figures.push(figureError(`shelf ${shelf} interactions`, c.interactions, t.interactions));
-    }
-    for (const [queue, c] of Object.entries(counted.queues)) {
-      const t = full.queues[queue] ?? { waits: 0, meanWaitS: NaN };
-      figures.push(figureError(`queue ${queue} waits`, c.waits, t.waits));
-      figures.push(figureError(`queue ${queue} mean wait s`, c.meanWaitS, t.meanWaitS));
+    for (const [capability, spec] of POLYGON_RULE_LIST) {
+      const { count, mean, meanLabel, compareMean } = spec.audit;
+      const noun = eventNoun(capability);
+      const truthOf = polygonFigures(full, spec.key as PolygonKey);
+      for (const [id, c] of Object.entries(polygonFigures(counted, spec.key as PolygonKey))) {
+        const t = truthOf[id] ?? { [count]: 0, [mean]: NaN };
+        figures.push(figureError(`${noun} ${id} ${count}`, c[count], t[count]));
+        if (compareMean) figures.push(figureError(`${noun} ${id} ${meanLabel} s`, c[mean], t[mean]));
+      }
     }
   }
   const countedCrossings = Object.values(counted.lines).flatMap((l) => l.crossings);

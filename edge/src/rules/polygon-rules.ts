@@ -1,8 +1,9 @@
 // The rules drawn as named polygons (zones, shelves, queues …), one entry per capability: the config key holding
 // its polygons, its own per-camera numbers and how its rule is built. The config schema and its checks
 // (runtime/config.ts), the start-up banner, the self-test and the pipeline (vision/camera-vision-pipeline.ts) walk
-// this table, so a new polygon kind on the edge is its rule file and an entry here.
-import type { Capability, StoreEvent } from '../../../shared/src/events.ts';
+// this table, and so does `wink-edge audit` (its figures per polygon, audit/clip-audit.ts), so a new polygon kind
+// on the edge is its rule file and an entry here.
+import type { Capability, CAPABILITY_FOR_EVENT, StoreEvent, SubjectEventType } from '../../../shared/src/events.ts';
 import type { Polygon } from '../vision/geometry.ts';
 import type { FrameRule, PersonKey, UnsentEvent } from './frame-rule.ts';
 import { QueueWaitTracker } from './queue-wait.ts';
@@ -30,6 +31,28 @@ export interface AreaRule extends FrameRule<UnsentStoreEvent> {
   lengths?(): Record<string, number>;
 }
 
+/**
+ * How `wink-edge audit` reports a polygon rule: per polygon, how many of its events and their mean duration.
+ * `count` and `mean` name the figures in the report's JSON; the text reads `<n> <count>, <meanLabel> <x> s` and the
+ * comparison with a truth `<event type> <id> <count>` (and `… <meanLabel> s` when `compareMean`).
+ */
+export interface AuditSpec<Subject extends string = string, Seconds extends string = string> {
+  /** The event field naming the polygon. */
+  subject: Subject;
+  /** The event field holding the duration in seconds. */
+  seconds: Seconds;
+  count: string;
+  mean: string;
+  meanLabel: string;
+  compareMean: boolean;
+}
+type EventOf<T> = Extract<StoreEvent, { type: T }>;
+type FieldOf<E, V> = { [F in keyof E]-?: E[F] extends V ? F : never }[keyof E] & string;
+/** The event type a polygon capability's rule makes (shared CAPABILITY_FOR_EVENT, read backwards). */
+type EventFor<C> = { [T in SubjectEventType]: (typeof CAPABILITY_FOR_EVENT)[T] extends C ? T : never }[SubjectEventType];
+/** An AuditSpec whose `subject` and `seconds` are fields of the capability's own event (a text and a number). */
+type AuditSpecFor<C> = AuditSpec<FieldOf<EventOf<EventFor<C>>, string>, FieldOf<EventOf<EventFor<C>>, number>>;
+
 export interface PolygonRuleSpec {
   /** The camera's config key holding the polygons by name. */
   key: string;
@@ -39,18 +62,33 @@ export interface PolygonRuleSpec {
   options: Readonly<Record<string, RuleOption>>;
   /** The rule for the polygons (frame pixels) with the camera's option values. */
   build(areas: Readonly<Record<string, Polygon>>, presence: Presence, options: Readonly<Record<string, number>>): AreaRule;
+  /** Its figures in `wink-edge audit`. */
+  audit: AuditSpec;
 }
 
 export const POLYGON_RULES = {
-  zones: { key: 'zones', label: 'Zones', options: {}, build: (areas, presence) => new ZoneDwellTracker(areas, presence) },
+  zones: {
+    key: 'zones',
+    label: 'Zones',
+    options: {},
+    build: (areas, presence) => new ZoneDwellTracker(areas, presence),
+    audit: { subject: 'zone_id', seconds: 'dwell_seconds', count: 'visits', mean: 'meanDwellS', meanLabel: 'mean dwell', compareMean: true },
+  },
   shelves: {
     key: 'shelves',
     label: 'Shelves',
     options: { min_shelf_dwell_s: { min: 2, max: 3, unit: ' s', default: DEFAULT_MIN_SHELF_DWELL_MS / 1000 } },
     build: (areas, presence, options) => new ShelfInteractionDetector(areas, { ...presence, minDwellMs: options.min_shelf_dwell_s * 1000 }),
+    audit: { subject: 'shelf_id', seconds: 'dwell_seconds', count: 'interactions', mean: 'meanDwellS', meanLabel: 'mean dwell', compareMean: false },
   },
-  queue: { key: 'queues', label: 'Queues', options: {}, build: (areas, presence) => new QueueWaitTracker(areas, presence) },
-} as const satisfies { [C in Exclude<Capability, 'entrance'>]: PolygonRuleSpec };
+  queue: {
+    key: 'queues',
+    label: 'Queues',
+    options: {},
+    build: (areas, presence) => new QueueWaitTracker(areas, presence),
+    audit: { subject: 'queue_id', seconds: 'wait_seconds', count: 'waits', mean: 'meanWaitS', meanLabel: 'mean wait', compareMean: true },
+  },
+} as const satisfies { [C in Exclude<Capability, 'entrance'>]: PolygonRuleSpec & { audit: AuditSpecFor<C> } };
 
 export type PolygonCapability = keyof typeof POLYGON_RULES;
 type Spec<C extends PolygonCapability> = (typeof POLYGON_RULES)[C];
