@@ -12,6 +12,7 @@ import pino from 'pino';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { StoreEvent } from '../shared/src/events.ts';
 import { createThrowawayDatabase } from '../backend/src/database/throwaway-database.ts';
+import { EVENT_KINDS, KINDS } from '../backend/src/ingest/event-kinds.ts';
 import { createHttpApp } from '../backend/src/http-app.ts';
 import { benchAppConfig } from './bench-app-config.ts';
 import { dropRedisPrefix } from './redis-prefix.ts';
@@ -184,12 +185,11 @@ async function postAll(
   return { seconds, latencies, generatorBusy: performance.eventLoopUtilization(elu).utilization };
 }
 
-const COPY_COLUMNS: Record<StoreEvent['type'], { table: string; cols: string[]; row: (e: any) => unknown[] }> = {
-  entrance: { table: 'entrance_events', cols: ['direction'], row: (e) => [e.direction] },
-  zone: { table: 'zone_events', cols: ['zone_id', 'enter_ts', 'exit_ts', 'dwell_seconds'], row: (e) => [e.zone_id, e.enter_ts, e.exit_ts, e.dwell_seconds] },
-  shelf: { table: 'shelf_interactions', cols: ['shelf_id', 'dwell_seconds'], row: (e) => [e.shelf_id, e.dwell_seconds] },
-  queue: { table: 'queue_events', cols: ['queue_id', 'enter_ts', 'exit_ts', 'wait_seconds'], row: (e) => [e.queue_id, e.enter_ts, e.exit_ts, e.wait_seconds] },
-};
+/** Per kind, its table, its own columns and how an event fills them: the backend's registry, as the ingest path writes them. */
+const COPY_COLUMNS = KINDS.map((kind) => {
+  const { table, columns } = EVENT_KINDS[kind] as { table: string; columns: readonly (readonly [string, string, (e: never) => unknown])[] };
+  return { kind, table, cols: columns.map(([name]) => name), row: (e: StoreEvent) => columns.map(([, , read]) => (read as (e: StoreEvent) => unknown)(e)) };
+});
 
 /** The reference: the same rows streamed with COPY FROM STDIN, the fastest way into PostgreSQL. */
 async function copyRun(url: string): Promise<number> {
@@ -198,9 +198,8 @@ async function copyRun(url: string): Promise<number> {
   const orgId = '00000000-0000-4000-8000-000000000000';
   const events = syntheticEvents(TOTAL_EVENTS, `copy_${randomBytes(3).toString('hex')}`);
   const started = performance.now();
-  for (const type of Object.keys(COPY_COLUMNS) as StoreEvent['type'][]) {
-    const { table, cols, row } = COPY_COLUMNS[type];
-    const lines = events.filter((e) => e.type === type).map((e) => [orgId, 'copy_store', 'cam_0', e.event_id, e.ts, e.person_key, ...row(e)].join('\t') + '\n');
+  for (const { kind, table, cols, row } of COPY_COLUMNS) {
+    const lines = events.filter((e) => e.type === kind).map((e) => [orgId, 'copy_store', 'cam_0', e.event_id, e.ts, e.person_key, ...row(e)].join('\t') + '\n');
     const sql = `COPY ${table} (org_id, store_id, camera_id, event_id, ts, person_key, ${cols.join(', ')}) FROM STDIN`;
     await pipeline(Readable.from(lines), client.query(copyFrom(sql)));
   }
