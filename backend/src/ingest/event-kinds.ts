@@ -5,11 +5,18 @@ import { SUBJECT_METRICS, type EventType, type StoreEvent, type SubjectEventType
 // Everything that used to spell the kinds out by hand is generated from EVENT_KINDS: the batch insert (below), the
 // event readers (store-events.reader.ts, store-totals.reader.ts), the live counters and their Lua
 // (dashboard/live-counters.ts, live-scripts.ts, live-store-metrics.service.ts) and the rollup trigger; the read
-// contract's metric types (shared/src/read-contract.ts) derive from SUBJECT_METRICS. A new kind touches five files:
-// 1. shared/src/event-kinds.ts: its schema, EVENT_TYPES, CAPABILITIES, CAPABILITY_FOR_EVENT, SUBJECT_METRICS;
-// 2. an entry here; 3. a migration creating its table (with the (store_id, camera_id, event_id) unique index and a
-// (store_id, ts) index, and widening the CHECKs on cameras.capabilities and the rollups' kind);
-// 4. its edge rule (edge/src/rules/); 5. its entry in the edge's polygon rules (edge/src/rules/polygon-rules.ts).
+// contract's metric types (shared/src/read-contract.ts) derive from SUBJECT_METRICS. A new kind touches five files
+// (measured by adding a `fitting_room` kind in a scratch worktree: type-checks, edge and web included):
+// 1. shared/src/event-kinds.ts: its schema, EVENT_TYPES, CAPABILITIES, CAPABILITY_FOR_EVENT, storeEventSchema,
+// SUBJECT_METRICS; 2. an entry here; 3. a new migration file creating its table (with the (store_id, camera_id,
+// event_id) unique index and a (store_id, ts) index, and widening the CHECKs on cameras.capabilities and the rollups'
+// kind) — migrations are found in their folder, not listed (database/migrations/index.ts); 4. its edge rule
+// (edge/src/rules/); 5. its entry in the edge's polygon rules (edge/src/rules/polygon-rules.ts, its `audit` figures
+// included: `wink-edge audit` walks the table). The live-counter tests, the ingest bench and the migrations test walk
+// the registries. Tests that pin today's list of kinds in a message or an answer then need their expected values
+// updated: shared/src/events.spec.ts and backend/test/ingest.e2e.spec.ts (the unknown-type message),
+// edge/src/runtime/config.spec.ts (the unknown-capability message), edge/src/runtime/banner.spec.ts (a banner row
+// per kind), backend/test/dashboard/dashboard-live.e2e.spec.ts and dashboard-history.e2e.spec.ts (an empty group).
 //
 // `entrance` is the one kind without a subject: its rows count `in`/`out` crossings (footfall, occupancy, opening
 // ranges), which the readers and counters handle apart. Every other kind is "a subject (zone, shelf, queue …)
