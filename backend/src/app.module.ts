@@ -12,6 +12,7 @@ import { databaseOptions } from './database/database-options.ts';
 import { IngestModule } from './ingest/ingest.module.ts';
 import { ObservabilityModule } from './observability/observability.module.ts';
 import { RedisModule } from './redis/redis.module.ts';
+import { SalesModule } from './sales/sales.module.ts';
 import { WebhooksModule } from './webhooks/webhooks.module.ts';
 
 @Module({})
@@ -37,6 +38,7 @@ export class AppModule {
         DashboardModule,
         AlertsModule,
         WebhooksModule,
+        SalesModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],
     };

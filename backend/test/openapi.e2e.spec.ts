@@ -14,6 +14,7 @@ import { AdminTokenGuard } from '../src/admin/admin-token.guard.ts';
 import { ReadAccessGuard } from '../src/admin/read-access.guard.ts';
 import { DOCS_PATH, SECURITY } from '../src/common/openapi.ts';
 import { EdgeKeyGuard } from '../src/ingest/edge-key.guard.ts';
+import { PosKeyGuard } from '../src/sales/pos-key.guard.ts';
 import { startTestApp, TEST_ADMIN_TOKEN, type TestApp } from './test-app.ts';
 
 interface NestRoute {
@@ -143,6 +144,7 @@ describe('OpenAPI document and Swagger UI', () => {
       const guards = guardsOf(r);
       if (guards.includes(AdminTokenGuard)) return [{ [SECURITY.admin]: [] }];
       if (guards.includes(EdgeKeyGuard)) return [{ [SECURITY.edge]: [] }];
+      if (guards.includes(PosKeyGuard)) return [{ [SECURITY.pos]: [] }];
       if (guards.includes(ReadAccessGuard)) return [{ [SECURITY.viewer]: [] }, { [SECURITY.admin]: [] }];
       expect(guards).toEqual([]);
       return undefined;
@@ -150,7 +152,7 @@ describe('OpenAPI document and Swagger UI', () => {
     for (const r of routes) expect([r.method, r.path, op(r).security]).toEqual([r.method, r.path, expected(r)]);
 
     const admin = routes.filter((r) => r.path.startsWith('/api/admin/'));
-    expect(admin.length).toBe(13 + 9 + 2); // + 9 webhook routes (api/admin/orgs/:org_id/webhooks…), + 2 alert rules (api/admin/stores/:store_id/alert-rules)
+    expect(admin.length).toBe(13 + 9 + 2 + 4); // + 9 webhook routes (api/admin/orgs/:org_id/webhooks…), + 2 alert rules (api/admin/stores/:store_id/alert-rules), + 3 POS keys and the sales CSV upload
     for (const r of admin) expect(op(r).security).toEqual([{ [SECURITY.admin]: [] }]);
     expect(op({ method: 'post', path: '/api/analytics/rollups/rebuild' }).security).toEqual([{ [SECURITY.admin]: [] }]);
     expect(op({ method: 'get', path: '/api/analytics/health' }).security).toEqual([{ [SECURITY.admin]: [] }]);
@@ -275,7 +277,7 @@ describe('OpenAPI document and Swagger UI', () => {
         expect(await page.locator('.opblock').count()).toBe(routes.length);
         expect(await page.locator('.information-container .title').innerText()).toContain('WINK API');
         expect(await page.locator('.opblock-tag').allInnerTexts()).toEqual(
-          ['Admin', 'Ingest', 'Dashboard', 'Analytics', 'Metrics', 'Alerts'].map((x) => expect.stringContaining(x)),
+          ['Admin', 'Ingest', 'Dashboard', 'Analytics', 'Sales', 'Metrics', 'Alerts'].map((x) => expect.stringContaining(x)),
         );
 
         // Try it out through the page: authorize with the admin token, list organisations.

@@ -5,10 +5,12 @@ import {
   createCameraSchema,
   createEdgeKeySchema,
   createOrgSchema,
+  createPosKeySchema,
   createStoreSchema,
   createViewerKeySchema,
   listCamerasQuery,
   listEdgeKeysQuery,
+  listPosKeysQuery,
   listStoresQuery,
   listViewerKeysQuery,
   storeIdParam,
@@ -16,12 +18,14 @@ import {
   type CreateCameraDto,
   type CreateEdgeKeyDto,
   type CreateOrgDto,
+  type CreatePosKeyDto,
   type CreateStoreDto,
   type CreateViewerKeyDto,
   type UpdateStoreDto,
 } from './admin.dto.ts';
 import { AdminTokenGuard } from './admin-token.guard.ts';
 import { EdgeKeyService } from './edge-key.service.ts';
+import { PosKeyService } from './pos-key.service.ts';
 import { StoreDirectory } from './store-directory.service.ts';
 import { ViewerKeyService } from './viewer-key.service.ts';
 
@@ -33,6 +37,7 @@ export class AdminController {
     private readonly directory: StoreDirectory,
     private readonly edgeKeys: EdgeKeyService,
     private readonly viewerKeys: ViewerKeyService,
+    private readonly posKeys: PosKeyService,
   ) {}
 
   @Post('orgs')
@@ -147,5 +152,35 @@ export class AdminController {
   @HttpCode(200)
   revokeViewerKey(@Param('id', new ParseUUIDPipe({ errorHttpStatusCode: 404 })) id: string) {
     return this.viewerKeys.revoke(id);
+  }
+
+  /** Write-only keys for point-of-sale systems (POST /api/sales): an organisation's stores, or one store. */
+  @Post('pos-keys')
+  @ApiZodBody(createPosKeySchema)
+  @ApiRoute(
+    'Issue a POS key for an organisation or one of its stores (shown once); it can only send sales',
+    {
+      201: '`{id, api_key: "wink_pos_…", org_id, store_id, name, message}`',
+      400: 'invalid body, or the store is not of org_id',
+      404: 'no such organisation or store',
+    },
+    413,
+  )
+  createPosKey(@Body(new ZodValidationPipe(createPosKeySchema)) dto: CreatePosKeyDto) {
+    return this.posKeys.issue(dto);
+  }
+
+  @Get('pos-keys')
+  @ApiZodQuery(listPosKeysQuery)
+  @ApiRoute('List POS keys (no secrets)', { 200: '`{pos_keys: [...]}`' }, 400)
+  async listPosKeys(@Query(new ZodValidationPipe(listPosKeysQuery, 'query')) q: { org_id?: string }) {
+    return { pos_keys: await this.posKeys.list(q.org_id) };
+  }
+
+  @Delete('pos-keys/:id')
+  @ApiRoute('Revoke a POS key (at once)', { 200: '`{id, revoked_at}`', 404: 'no such key (or not a UUID)' })
+  @HttpCode(200)
+  revokePosKey(@Param('id', new ParseUUIDPipe({ errorHttpStatusCode: 404 })) id: string) {
+    return this.posKeys.revoke(id);
   }
 }

@@ -125,10 +125,14 @@ export const createViewerKeySchema = z.strictObject({
   name: name.optional(),
 });
 
+/** A POS key writes sales for one store (store_id) or every store of the organisation. */
+export const createPosKeySchema = z.strictObject({ org_id: uuid, store_id: slug.optional(), name: name.optional() });
+
 export const listStoresQuery = z.object({ org_id: uuid.optional() });
 export const listCamerasQuery = z.object({ store_id: slug.optional() });
 export const listEdgeKeysQuery = z.object({ store_id: slug.optional() });
 export const listViewerKeysQuery = z.object({ org_id: uuid.optional() });
+export const listPosKeysQuery = z.object({ org_id: uuid.optional() });
 
 export type CreateOrgDto = z.infer<typeof createOrgSchema>;
 export type CreateStoreDto = z.infer<typeof createStoreSchema>;
@@ -136,3 +140,4 @@ export type UpdateStoreDto = z.infer<typeof updateStoreSchema>;
 export type CreateCameraDto = z.infer<typeof createCameraSchema>;
 export type CreateEdgeKeyDto = z.infer<typeof createEdgeKeySchema>;
 export type CreateViewerKeyDto = z.infer<typeof createViewerKeySchema>;
+export type CreatePosKeyDto = z.infer<typeof createPosKeySchema>;

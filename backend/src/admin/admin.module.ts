@@ -6,9 +6,11 @@ import { AuthFailureThrottle } from './auth-failure-throttle.service.ts';
 import { EdgeKeyService } from './edge-key.service.ts';
 import { Camera } from './entities/camera.entity.ts';
 import { EdgeKey } from './entities/edge-key.entity.ts';
+import { PosKey } from './entities/pos-key.entity.ts';
 import { Organization } from './entities/organization.entity.ts';
 import { Store } from './entities/store.entity.ts';
 import { ViewerKey } from './entities/viewer-key.entity.ts';
+import { PosKeyService } from './pos-key.service.ts';
 import { ReadAccessGuard } from './read-access.guard.ts';
 import { ReadableStores } from './readable-stores.service.ts';
 import { StoreDirectory } from './store-directory.service.ts';
@@ -16,10 +18,20 @@ import { VerifiedKeyMemory } from './verified-key-memory.service.ts';
 import { ViewerKeyService } from './viewer-key.service.ts';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Organization, Store, Camera, EdgeKey, ViewerKey])],
+  imports: [TypeOrmModule.forFeature([Organization, Store, Camera, EdgeKey, ViewerKey, PosKey])],
   controllers: [AdminController],
-  providers: [StoreDirectory, VerifiedKeyMemory, EdgeKeyService, AuthFailureThrottle, AdminTokenGuard, ViewerKeyService, ReadableStores, ReadAccessGuard],
+  providers: [
+    StoreDirectory,
+    VerifiedKeyMemory,
+    EdgeKeyService,
+    AuthFailureThrottle,
+    AdminTokenGuard,
+    ViewerKeyService,
+    ReadableStores,
+    ReadAccessGuard,
+    PosKeyService,
+  ],
   // ReadAccessGuard + ReadableStores are the read-side access API for dashboards and analytics.
-  exports: [StoreDirectory, EdgeKeyService, AuthFailureThrottle, AdminTokenGuard, ViewerKeyService, ReadableStores, ReadAccessGuard],
+  exports: [StoreDirectory, EdgeKeyService, AuthFailureThrottle, AdminTokenGuard, ViewerKeyService, ReadableStores, ReadAccessGuard, PosKeyService],
 })
 export class AdminModule {}

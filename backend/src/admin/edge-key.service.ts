@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { BadRequestException, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { EDGE_KEY_FORMAT } from '../common/bearer-token.ts';
@@ -48,15 +48,7 @@ export class EdgeKeyService {
   ) {}
 
   async issue(dto: CreateEdgeKeyDto): Promise<{ id: string; api_key: string; store_id: string; camera_id: string; message: string }> {
-    const store = await this.directory.getStore(dto.store_id);
-    if (store.org_id !== dto.org_id) {
-      throw new BadRequestException({
-        statusCode: 400,
-        error: 'Bad Request',
-        message: `store_id: store ${dto.store_id} does not belong to organisation ${dto.org_id}`,
-        field: 'store_id',
-      });
-    }
+    await this.directory.getStoreOfOrg(dto.store_id, dto.org_id);
     await this.directory.getCamera(dto.store_id, dto.camera_id);
     const apiKey = this.newKey();
     const row = await this.keys.save(

@@ -1,9 +1,10 @@
 import { type CanActivate, createParamDecorator, type ExecutionContext, ForbiddenException, Inject, Injectable } from '@nestjs/common';
 import type { FastifyRequest as Request } from 'fastify';
-import { bearerToken, constantTimeEquals, EDGE_KEY_FORMAT, unauthorized, VIEWER_KEY_FORMAT } from '../common/bearer-token.ts';
+import { bearerToken, constantTimeEquals, EDGE_KEY_FORMAT, POS_KEY_FORMAT, unauthorized, VIEWER_KEY_FORMAT } from '../common/bearer-token.ts';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.ts';
 import { AuthFailureThrottle } from './auth-failure-throttle.service.ts';
 import { EdgeKeyService } from './edge-key.service.ts';
+import { PosKeyService } from './pos-key.service.ts';
 import { ViewerKeyService } from './viewer-key.service.ts';
 
 /** Who is reading: the operator (every organisation) or a viewer key (one organisation). */
@@ -14,8 +15,8 @@ type ReadRequest = Request & { readAccess?: ReadAccess };
 /**
  * Admits readers of dashboards and analytics: the admin token (everything) or a live viewer key
  * (`wink_view_…`, its own organisation). No or an unknown/revoked token → 401 (429 past the address's
- * failure limit, {@link AuthFailureThrottle}); a live edge key → 403, because edge keys may only write
- * events. The caller's {@link ReadAccess} rides on the request.
+ * failure limit, {@link AuthFailureThrottle}); a live edge or POS key → 403, because those keys may only write
+ * events or sales. The caller's {@link ReadAccess} rides on the request.
  *
  * The guard does not know which store a request is about: the service must check it with
  * {@link ReadableStores.get}, which answers a store of another organisation exactly like a missing one
@@ -42,6 +43,7 @@ export class ReadAccessGuard implements CanActivate {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly viewerKeys: ViewerKeyService,
     private readonly edgeKeys: EdgeKeyService,
+    private readonly posKeys: PosKeyService,
     private readonly throttle: AuthFailureThrottle,
   ) {}
 
@@ -67,6 +69,15 @@ export class ReadAccessGuard implements CanActivate {
           error: 'Forbidden',
           field: 'authorization',
           message: 'authorization: an edge key can only send events; read with a viewer API key',
+        });
+      }
+    } else if (POS_KEY_FORMAT.test(token)) {
+      if (await this.posKeys.verify(token)) {
+        throw new ForbiddenException({
+          statusCode: 403,
+          error: 'Forbidden',
+          field: 'authorization',
+          message: 'authorization: a POS key can only send sales; read with a viewer API key',
         });
       }
     } else if (!(await this.throttle.throttled(req)) && constantTimeEquals(token, this.config.adminToken)) {

@@ -1,4 +1,4 @@
-import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { QueryFailedError, type Repository } from 'typeorm';
 import type { CreateCameraDto, CreateStoreDto, OpeningHours, UpdateStoreDto } from './admin.dto.ts';
@@ -142,6 +142,20 @@ export class StoreDirectory {
     const store = await this.stores.findOneBy({ storeId });
     if (!store) throw notFound('store_id', `store ${storeId} does not exist`);
     return storeView(store);
+  }
+
+  /** The store for a key being issued to organisation `orgId`: 404 when missing, 400 when it is another organisation's. */
+  async getStoreOfOrg(storeId: string, orgId: string): Promise<StoreView> {
+    const store = await this.getStore(storeId);
+    if (store.org_id !== orgId) {
+      throw new BadRequestException({
+        statusCode: 400,
+        error: 'Bad Request',
+        message: `store_id: store ${storeId} does not belong to organisation ${orgId}`,
+        field: 'store_id',
+      });
+    }
+    return store;
   }
 
   /** The store, or null; with `orgId`, null also for a store of another organisation (the filter is in the query). */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { InjectQueue } from '@nestjs/bullmq';
 import { BadRequestException, Inject, Injectable, InternalServerErrorException, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { ReadAccess } from '../admin/read-access.guard.ts';
 import { ReadableStores } from '../admin/readable-stores.service.ts';
 import { StoreDirectory, type StoreView } from '../admin/store-directory.service.ts';
@@ -10,6 +10,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.ts';
 import type { PromoQuery, SpikesQuery } from './analytics.dto.ts';
 import { JOB, REPORT_QUEUE, type QueueOf, type ReportQueueJobs } from './analytics.queues.ts';
 import { HourlyRollup } from './hourly-rollup.service.ts';
+import { SalesService } from '../sales/sales.service.ts';
 import { PromotionLiftReport, promoDataRange, promoPeriods, type PromoParams } from './promotion-lift-report.service.ts';
 import { SpikeReport, type SpikeParams } from './spike-report.service.ts';
 import { addDays, localDate, startOfLocalDay, startOfLocalHour } from '../common/store-clock.ts';
@@ -65,7 +66,18 @@ export class AnalyticsReports {
     private readonly directory: StoreDirectory,
     private readonly spikeReport: SpikeReport,
     private readonly promoReport: PromotionLiftReport,
+    private readonly sales: SalesService,
   ) {}
+
+  /**
+   * The version of a report's data: the rollups' largest stamp plus the sales hours'. Each only grows when a number
+   * in the range changes (rows are never deleted), so their sum grows whenever either does — late footfall or a
+   * corrected sales hour alike make the stored report stale.
+   */
+  private async dataVersion(storeIds: string[], fromMs: number, toMs: number, m?: EntityManager): Promise<number> {
+    const [rollups, sales] = await Promise.all([this.rollups.dataVersion(storeIds, fromMs, toMs, m), this.sales.dataVersion(storeIds, fromMs, toMs, m)]);
+    return rollups + sales;
+  }
 
   async spikes(reader: ReadAccess, q: SpikesQuery, nowMs = Date.now()): Promise<ReportAnswer> {
     const store = await this.stores.get(reader, q.store_id);
@@ -158,7 +170,7 @@ export class AnalyticsReports {
 
   private async request(params: ReportParams, storeIds: string[], range: { from: number; to: number }, opts: { wait: boolean }): Promise<ReportAnswer> {
     const hash = createHash('sha256').update(JSON.stringify(params)).digest('hex');
-    const version = await this.rollups.dataVersion(storeIds, range.from, range.to);
+    const version = await this.dataVersion(storeIds, range.from, range.to);
     const [ready] = (await this.db.query(READY_REPORT_SQL, [hash, version])) as ReportRow[];
     if (ready) return this.answer(ready);
     const [row] = (await this.db.query(REQUEST_REPORT_SQL, [
@@ -254,7 +266,7 @@ export class AnalyticsReports {
     }
     // One snapshot for the data and its version: the stored version is exactly the data the result saw.
     await this.db.transaction('REPEATABLE READ', async (m) => {
-      const version = await this.rollups.dataVersion(row.store_ids, row.data_from.getTime(), row.data_to.getTime(), m);
+      const version = await this.dataVersion(row.store_ids, row.data_from.getTime(), row.data_to.getTime(), m);
       const p = row.params;
       const result = p.kind === 'spikes' ? await this.spikeReport.build(p, timezones.get(p.store_id)!, m) : await this.promoReport.build(p, timezones, m);
       await m.query(REPORT_READY_SQL, [reportId, JSON.stringify(result), version]);

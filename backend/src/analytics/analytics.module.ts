@@ -14,6 +14,7 @@ import { HourlySpikeCheck } from './hourly-spike-check.service.ts';
 import { PromotionLiftReport } from './promotion-lift-report.service.ts';
 import { RollupHealer } from './rollup-healer.service.ts';
 import { RollupTrigger } from './rollup-trigger.service.ts';
+import { SalesModule } from '../sales/sales.module.ts';
 import { SpikeReport } from './spike-report.service.ts';
 
 const queue = (name: string) => ({
@@ -62,7 +63,7 @@ export class QueueConnectionModule implements OnModuleDestroy, OnApplicationShut
  * StoreEventsReader; stores and access through the admin module's services.
  */
 @Module({
-  imports: [AdminModule, IngestModule, QueueConnectionModule, BullModule.registerQueueAsync(queue(ROLLUP_QUEUE), queue(REPORT_QUEUE))],
+  imports: [AdminModule, IngestModule, SalesModule, QueueConnectionModule, BullModule.registerQueueAsync(queue(ROLLUP_QUEUE), queue(REPORT_QUEUE))],
   controllers: [AnalyticsController],
   providers: [
     HourlyRollup,

@@ -5,6 +5,7 @@ import { UnauthorizedException } from '@nestjs/common';
 /** The keys this API issues: their prefix and 32 random bytes in base64url. Anything else is no key of ours. */
 export const EDGE_KEY_FORMAT = /^wink_edge_[A-Za-z0-9_-]{43}$/;
 export const VIEWER_KEY_FORMAT = /^wink_view_[A-Za-z0-9_-]{43}$/;
+export const POS_KEY_FORMAT = /^wink_pos_[A-Za-z0-9_-]{43}$/;
 
 export function bearerToken(req: { headers: IncomingHttpHeaders }): string | null {
   const h = req.headers.authorization;

@@ -19,7 +19,7 @@ export const DOCS_PATH = '/api/docs';
 export const OPENAPI_JSON_PATH = `${DOCS_PATH}/openapi.json`;
 
 /** Security scheme names, one per kind of Bearer token. */
-export const SECURITY = { admin: 'admin_token', edge: 'edge_key', viewer: 'viewer_key' } as const;
+export const SECURITY = { admin: 'admin_token', edge: 'edge_key', viewer: 'viewer_key', pos: 'pos_key' } as const;
 
 type SchemaObject = Record<string, unknown>;
 
@@ -111,6 +111,13 @@ export const EdgeAuth = () =>
     ApiAnswers({ 401: 'Missing, unknown or revoked edge key', 403: 'The key belongs to another organisation, store or camera than the body names' }, 429),
   );
 
+/** Sales from a point-of-sale system: a POS key (its organisation's stores, or its one store). */
+export const PosAuth = () =>
+  applyDecorators(
+    ApiBearerAuth(SECURITY.pos),
+    ApiAnswers({ 401: 'Missing, unknown or revoked POS key', 403: 'A viewer or edge key: those cannot write sales' }, 429),
+  );
+
 /** Dashboards and analytics: a viewer key (its organisation's stores) or the admin token (everything). */
 export const ReaderAuth = () =>
   applyDecorators(
@@ -142,6 +149,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addTag('Ingest', 'Events and heartbeats from the edge (edge key); health')
     .addTag('Dashboard', 'Live numbers, cameras and history of a store (viewer key or admin token)')
     .addTag('Analytics', 'Spike and promotion-lift reports (viewer key or admin token); queues and rollups (admin token)')
+    .addTag('Sales', 'Hourly sales and receipts from point-of-sale systems (POS key); CSV upload (admin token)')
     .addTag('Metrics', 'Prometheus scrape')
     .addBearerAuth(
       {
@@ -169,6 +177,15 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         description: "Viewer API key (`wink_view_…`, POST /api/admin/api-keys): reads its organisation's dashboards and reports.",
       },
       SECURITY.viewer,
+    )
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'wink_pos_…',
+        description: "POS key (`wink_pos_…`, POST /api/admin/pos-keys): writes its organisation's or store's sales only.",
+      },
+      SECURITY.pos,
     )
     .build();
   config.components = { ...config.components, schemas: { HttpError: openApiSchema(httpErrorSchema) as never } };

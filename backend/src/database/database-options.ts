@@ -1,13 +1,14 @@
 import type { DataSourceOptions } from 'typeorm';
 import { Camera } from '../admin/entities/camera.entity.ts';
 import { EdgeKey } from '../admin/entities/edge-key.entity.ts';
+import { PosKey } from '../admin/entities/pos-key.entity.ts';
 import { Organization } from '../admin/entities/organization.entity.ts';
 import { Store } from '../admin/entities/store.entity.ts';
 import { ViewerKey } from '../admin/entities/viewer-key.entity.ts';
 import { MIGRATIONS } from './migrations/index.ts';
 
 /** The event tables have no entities: they are written with multi-row SQL and read with SQL (see ingest/). */
-export const ENTITIES = [Organization, Store, Camera, EdgeKey, ViewerKey];
+export const ENTITIES = [Organization, Store, Camera, EdgeKey, ViewerKey, PosKey];
 
 /** Every migration in backend/src/database/migrations, found by ./migrations/index.ts (classes, from .ts and .js alike). */
 export { MIGRATIONS };

@@ -1,0 +1,63 @@
+// The sales module's SQL: its own tables (sales_hours, sales_receipts, sales_corrections). Other modules read
+// sales through SalesService.
+
+/** Serialises the sales writes of store $2 (namespace $1) until the transaction ends: corrections log the true old value. */
+export const SALES_LOCK_SQL = `SELECT pg_advisory_xact_lock($1::int, hashtext($2))`;
+
+/** The currency store $1 reports in (null before its first sales). */
+export const STORE_CURRENCY_SQL = `SELECT currency FROM sales_hours WHERE store_id = $1 LIMIT 1`;
+
+/**
+ * Upserts hours of store $1 (org $2): a new hour is inserted; a re-sent hour with the same numbers changes nothing
+ * (not even its version); a changed hour is replaced and its old and new numbers logged in sales_corrections.
+ * Every CTE sees the table as it was before the statement, so `before` holds the old numbers.
+ */
+export const WRITE_HOURS_SQL = `
+WITH incoming AS (
+  SELECT * FROM unnest($3::timestamptz[], $4::int[], $5::numeric[], $6::int[]) AS i(hour_start, transactions, sales_amount, units)
+), before AS (
+  SELECT s.hour_start, s.transactions, s.sales_amount, s.units FROM sales_hours s JOIN incoming i ON i.hour_start = s.hour_start WHERE s.store_id = $1
+), written AS (
+  INSERT INTO sales_hours (store_id, hour_start, org_id, transactions, sales_amount, units, currency, source)
+  SELECT $1, hour_start, $2, transactions, sales_amount, units, $7, $8 FROM incoming
+  ON CONFLICT (store_id, hour_start) DO UPDATE
+    SET transactions = EXCLUDED.transactions, sales_amount = EXCLUDED.sales_amount, units = EXCLUDED.units,
+        source = EXCLUDED.source, updated_at = now(), version = nextval('sales_version_seq')
+    WHERE (sales_hours.transactions, sales_hours.sales_amount, sales_hours.units)
+          IS DISTINCT FROM (EXCLUDED.transactions, EXCLUDED.sales_amount, EXCLUDED.units)
+  RETURNING hour_start, transactions, sales_amount, units
+), logged AS (
+  INSERT INTO sales_corrections (store_id, hour_start, old_transactions, old_sales_amount, old_units, new_transactions, new_sales_amount, new_units, source)
+  SELECT $1, w.hour_start, b.transactions, b.sales_amount, b.units, w.transactions, w.sales_amount, w.units, $8
+  FROM written w JOIN before b ON b.hour_start = w.hour_start
+  RETURNING 1
+)
+SELECT (SELECT count(*) FROM written)::int AS written, (SELECT count(*) FROM logged)::int AS corrected`;
+
+/** The hours that receipts $2 of store $1 were in before this request (a corrected receipt may move hours). */
+export const RECEIPT_HOURS_SQL = `SELECT DISTINCT hour_start FROM sales_receipts WHERE store_id = $1 AND receipt_id = ANY($2::text[])`;
+
+/** Upserts receipts of store $1; a re-sent receipt is rewritten only when it changed. */
+export const WRITE_RECEIPTS_SQL = `INSERT INTO sales_receipts (store_id, receipt_id, ts, hour_start, amount, units)
+  SELECT $1, * FROM unnest($2::text[], $3::timestamptz[], $4::timestamptz[], $5::numeric[], $6::int[])
+  ON CONFLICT (store_id, receipt_id) DO UPDATE
+    SET ts = EXCLUDED.ts, hour_start = EXCLUDED.hour_start, amount = EXCLUDED.amount, units = EXCLUDED.units, received_at = now()
+    WHERE (sales_receipts.ts, sales_receipts.amount, sales_receipts.units) IS DISTINCT FROM (EXCLUDED.ts, EXCLUDED.amount, EXCLUDED.units)`;
+
+/** The totals of hours $2 of store $1 from its receipts (an hour left without receipts: zero). */
+export const RECEIPT_TOTALS_SQL = `SELECT h AS hour_start, count(r.receipt_id)::int AS transactions, coalesce(sum(r.amount), 0)::text AS sales_amount,
+    sum(r.units)::int AS units
+  FROM unnest($2::timestamptz[]) AS h LEFT JOIN sales_receipts r ON r.store_id = $1 AND r.hour_start = h
+  GROUP BY h ORDER BY h`;
+
+/** Sales of stores $1 per hour over [$2, $3). */
+export const SALES_BY_HOUR_SQL = `SELECT store_id, hour_start, transactions, sales_amount::float8 AS sales_amount, units, currency
+  FROM sales_hours WHERE store_id = ANY($1::text[]) AND hour_start >= $2 AND hour_start < $3 ORDER BY store_id, hour_start`;
+
+/** The corrections of store $1, newest first, at most $2. */
+export const CORRECTIONS_SQL = `SELECT hour_start, old_transactions, old_sales_amount::float8 AS old_sales_amount, old_units,
+    new_transactions, new_sales_amount::float8 AS new_sales_amount, new_units, source, corrected_at
+  FROM sales_corrections WHERE store_id = $1 ORDER BY id DESC LIMIT $2`;
+
+/** Largest sales version of stores $1 over [$2, $3): grows whenever any hour in the range changes. */
+export const SALES_VERSION_SQL = `SELECT coalesce(max(version), 0)::text AS v FROM sales_hours WHERE store_id = ANY($1::text[]) AND hour_start >= $2 AND hour_start < $3`;
