@@ -1,6 +1,7 @@
 // Sales in (issue #17): POS keys, POST /api/sales (hours and receipts), CSV upload — on the real app, PostgreSQL and Redis.
 import { DataSource } from 'typeorm';
-import { startTestApp, TEST_ADMIN_TOKEN, type TestApp } from './test-app.ts';
+import { postEvents } from './dashboard/dashboard-fixtures.ts';
+import { provisionCamera, startTestApp, TEST_ADMIN_TOKEN, type TestApp } from './test-app.ts';
 
 const HOUR = 3_600_000;
 /** Whole UTC hours some days back, so they are over in every zone the tests use. */
@@ -208,5 +209,32 @@ describe('sales in', () => {
     expect((await t.admin('POST', '/api/admin/stores/store_sa_1/sales.csv?currency=GBP', { a: 1 })).body).toMatchObject({ field: 'body' });
     expect((await csv('store_sa_1', good, 'GBP', viewerA)).status).toBe(401);
     expect((await csv('store_sa_1', good, 'pounds')).body).toMatchObject({ field: 'currency' });
+  });
+
+  it('history gives conversion, ATV and sales per visitor per hour, leaving out and marking hours missing a side', async () => {
+    const cam = await provisionCamera(t, { orgId: orgA, storeId: 'store_sa_conv', cameraId: 'cam_1', timezone: 'UTC' });
+    const visitors = (h: number, n: number) =>
+      Array.from({ length: n }, (_, k) => ({
+        type: 'entrance',
+        ts: new Date(Date.parse(hour(8, h)) + k * 1000).toISOString(),
+        direction: 'in',
+        person_key: `p${h}_${k}`,
+      }));
+    // 10:00 20 visitors, 11:00 10 visitors (no sales sent), 12:00 no footfall but 3 transactions.
+    await postEvents(t, cam, [...visitors(10, 20), ...visitors(11, 10)]);
+    const rows = [
+      { hour: hour(8, 10), transactions: 5, sales_amount: 125 },
+      { hour: hour(8, 12), transactions: 3, sales_amount: 30 },
+    ];
+    expect((await send(posA, { store_id: 'store_sa_conv', currency: 'GBP', rows })).status).toBe(200);
+    const from = hour(8, 10);
+    const to = hour(8, 13);
+    const h = await t.call('GET', `/api/dashboard/history?store_id=store_sa_conv&from=${from}&to=${to}&granularity=hour`, { token: viewerA });
+    expect(h.status).toBe(200);
+    expect(h.body.buckets.map((b: { footfall: number; sales: unknown }) => [b.footfall, b.sales])).toEqual([
+      [20, { transactions: 5, sales_amount: 125, currency: 'GBP', conversion_rate: 0.25, atv: 25, sales_per_visitor: 6.25, left_out: null }],
+      [10, { transactions: null, sales_amount: null, currency: null, conversion_rate: null, atv: null, sales_per_visitor: null, left_out: 'no_sales' }],
+      [0, { transactions: 3, sales_amount: 30, currency: 'GBP', conversion_rate: null, atv: 10, sales_per_visitor: null, left_out: 'no_footfall' }],
+    ]);
   });
 });

@@ -123,7 +123,12 @@ export interface BucketCompleteness {
   incomplete: boolean;
   cameras: Record<string, number | null>;
 }
-export type HistoryBucket = { bucket: string } & LiveMetrics & BucketOccupancy & { completeness: BucketCompleteness };
+export type HistoryBucket = { bucket: string } & LiveMetrics &
+  BucketOccupancy & {
+    completeness: BucketCompleteness;
+    /** null when the store sent no sales for the range (no POS connected): nothing is missing then. */
+    sales: SalesMeasures | null;
+  };
 
 /** A closing at which the people still counted inside were closed out (one row of occupancy_corrections). */
 export interface OccupancyCorrectionView {
@@ -279,4 +284,25 @@ export interface PromoResult {
   metrics: Record<MetricName, CountLift | RatioLift | Unavailable>;
   did: { control_store_ids: string[]; promo_store_days: number; baseline_store_days: number; metrics: Record<MetricName, DidLift | Unavailable> } | null;
   method: ReportMethod;
+}
+
+// ---- sales beside footfall (issue #17): /history buckets ----
+
+/** Why a bucket's conversion is not given: no sales sent for it, no footfall beside its transactions, or under-covered footfall. */
+export type SalesLeftOut = 'no_sales' | 'no_footfall' | 'incomplete';
+
+/**
+ * A bucket's sales and the measures made from them. `conversion_rate` = transactions ÷ footfall (3 decimals),
+ * `sales_per_visitor` = sales_amount ÷ footfall, both null (and `left_out` says why) when either side is missing
+ * or the footfall under-covered; `atv` (average transaction value) = sales_amount ÷ transactions, null without
+ * transactions. Amounts in the store's `currency`, 2 decimals.
+ */
+export interface SalesMeasures {
+  transactions: number | null;
+  sales_amount: number | null;
+  currency: string | null;
+  conversion_rate: number | null;
+  atv: number | null;
+  sales_per_visitor: number | null;
+  left_out: SalesLeftOut | null;
 }

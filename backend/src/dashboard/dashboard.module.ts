@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AdminModule } from '../admin/admin.module.ts';
 import { IngestModule } from '../ingest/ingest.module.ts';
+import { SalesModule } from '../sales/sales.module.ts';
 import { CameraStatus } from './camera-status.service.ts';
 import { DashboardController } from './dashboard.controller.ts';
 import { LiveReconciler } from './live-reconciler.ts';
@@ -15,7 +16,7 @@ import { StoreHistory } from './store-history.service.ts';
  * closed out at each closing (OccupancyCorrections).
  */
 @Module({
-  imports: [AdminModule, IngestModule],
+  imports: [AdminModule, IngestModule, SalesModule],
   controllers: [DashboardController],
   providers: [LiveRedis, LiveStoreMetrics, LiveReconciler, CameraStatus, StoreHistory, OccupancyCorrections],
   exports: [LiveStoreMetrics, LiveReconciler, CameraStatus, StoreHistory, OccupancyCorrections],

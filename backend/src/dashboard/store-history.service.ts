@@ -11,6 +11,8 @@ import type { HistoryQuery, TimeBound } from './dashboard.dto.ts';
 import { BUCKETS_SQL, CORRECTIONS_SQL } from './dashboard.queries.ts';
 import { GRID_STEP, MAX_RANGE_DAYS, maxRangeMs } from './history-buckets.ts';
 import { countersFromTotals, liveMetrics } from './live-counters.ts';
+import { SalesService } from '../sales/sales.service.ts';
+import { salesMeasures } from '../sales/sales-measures.ts';
 import { bucketBounds, occupancyByBucket, sessionsBetween, type BucketOccupancy } from './occupancy.ts';
 
 // The response shapes are declared once, in the read contract shared with the web dashboard.
@@ -27,6 +29,7 @@ export class StoreHistory {
     @InjectDataSource() private readonly db: DataSource,
     private readonly totals: StoreTotalsReader,
     private readonly coverage: DataCompleteness,
+    private readonly sales: SalesService,
   ) {}
 
   async history(store: StoreView, q: HistoryQuery): Promise<StoreHistoryView> {
@@ -69,7 +72,11 @@ export class StoreHistory {
       if (!list) byBucket.set(r.bucket, (list = []));
       list.push(r);
     }
-    const [occupancy, corrections] = await Promise.all([this.occupancy(store, buckets, from, to), this.corrections(store.store_id, from, to)]);
+    const [occupancy, corrections, sales] = await Promise.all([
+      this.occupancy(store, buckets, from, to),
+      this.corrections(store.store_id, from, to),
+      this.sales.byBucket(store, g, from.getTime(), to.getTime()),
+    ]);
     return {
       store_id: store.store_id,
       timezone: tz,
@@ -85,7 +92,14 @@ export class StoreHistory {
           incomplete: isIncomplete(coverage.store[i]),
           cameras: Object.fromEntries(coverage.cameras.map((c) => [c.camera_id, share(c.shares[i])])),
         };
-        return { bucket, ...liveMetrics(counters, visitors), ...occupancy[i], completeness };
+        const metrics = liveMetrics(counters, visitors);
+        return {
+          bucket,
+          ...metrics,
+          ...occupancy[i],
+          completeness,
+          sales: sales.size ? salesMeasures(metrics.footfall, sales.get(bucket) ?? null, completeness.incomplete) : null,
+        };
       }),
     };
   }

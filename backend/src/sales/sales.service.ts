@@ -3,7 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { PosKeyScope } from '../admin/pos-key.service.ts';
 import { StoreDirectory, type StoreView } from '../admin/store-directory.service.ts';
-import { startOfLocalHour } from '../common/store-clock.ts';
+import { localIso, startOfLocalHour } from '../common/store-clock.ts';
+import type { BucketSales } from './sales-measures.ts';
 import { parseSalesCsv } from './sales-csv.ts';
 import type { SalesBatchDto, SalesWriteOutcome } from './sales.dto.ts';
 import {
@@ -159,6 +160,23 @@ export class SalesService {
       units: r.units,
       currency: r.currency,
     }));
+  }
+
+  /**
+   * A store's sales summed per local bucket over [fromMs, toMs), keyed by the history's bucket labels
+   * (`YYYY-MM-DDTHH:00` or `YYYY-MM-DD`); buckets without any sales hour are absent.
+   */
+  async byBucket(store: StoreView, granularity: 'hour' | 'day', fromMs: number, toMs: number): Promise<Map<string, BucketSales>> {
+    const out = new Map<string, BucketSales>();
+    for (const h of await this.hourly([store.store_id], fromMs, toMs)) {
+      const iso = localIso(h.hourStart, store.timezone);
+      const label = granularity === 'hour' ? `${iso.slice(0, 13)}:00` : iso.slice(0, 10);
+      const b = out.get(label) ?? { transactions: 0, salesAmount: 0, currency: h.currency };
+      b.transactions += h.transactions;
+      b.salesAmount += h.salesAmount;
+      out.set(label, b);
+    }
+    return out;
   }
 
   /** Largest version of the stores' sales hours in [fromMs, toMs): it grows whenever one of them changes. */

@@ -75,6 +75,7 @@ describe('Dashboard history from PostgreSQL, bucketed in store-local time', () =
           shelves: {},
           queues: { q: { waits: 1, avg_wait: 20, max_wait: 20 } },
           completeness: UNKNOWN_COMPLETENESS,
+          sales: null,
         },
         {
           bucket: '2024-01-16',
@@ -87,6 +88,7 @@ describe('Dashboard history from PostgreSQL, bucketed in store-local time', () =
           shelves: {},
           queues: {},
           completeness: UNKNOWN_COMPLETENESS,
+          sales: null,
         },
       ],
       corrections: [],
@@ -125,6 +127,7 @@ describe('Dashboard history from PostgreSQL, bucketed in store-local time', () =
       shelves: { shelf_A1: { interactions: 1, avg_dwell: 12.5 } },
       queues: { checkout_1: { waits: 1, avg_wait: 100, max_wait: 100 } },
       completeness: UNKNOWN_COMPLETENESS,
+      sales: null,
     };
     const day = await history('store_id=store_utc&from=2024-01-15&to=2024-01-16');
     expect(day.buckets).toEqual([{ bucket: '2024-01-15', ...metrics }]);
@@ -142,6 +145,7 @@ describe('Dashboard history from PostgreSQL, bucketed in store-local time', () =
       shelves: {},
       queues: {},
       completeness: UNKNOWN_COMPLETENESS,
+      sales: null,
     });
     expect(hours.buckets[11].occupancy).toBe(1); // still inside: occupancy holds until someone leaves
   });
@@ -172,7 +176,7 @@ describe('Dashboard history from PostgreSQL, bucketed in store-local time', () =
     const live = (await t.call('GET', '/api/dashboard/live?store_id=store_today', { token: viewer })).body;
     const h = await history(`store_id=store_today&from=${today.date}&to=${today.date}T23:59:59Z&granularity=day`);
     const bucket = h.buckets.find((b: { bucket: string }) => b.bucket === today.date);
-    const { bucket: _b, completeness: _c, ...metrics } = bucket;
+    const { bucket: _b, completeness: _c, sales: _s, ...metrics } = bucket;
     expect(metrics).toEqual({
       footfall: live.footfall,
       occupancy: live.occupancy,
