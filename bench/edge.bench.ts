@@ -26,6 +26,7 @@ import type { CameraConfig } from '../edge/src/runtime/config.ts';
 import { DEFAULT_ENTRANCE_COUNTING, DEFAULT_ENTRANCE_MARGIN_PX } from '../edge/src/rules/entrance-line.ts';
 import { siblingModule, type CameraStatus, type CameraWorkerData, type WorkerMessage } from '../edge/src/runtime/pipeline.ts';
 import { openFrameSource } from '../edge/src/vision/frame-source.ts';
+import { DEFAULT_MOTION, type MotionSettings } from '../edge/src/vision/motion-gate.ts';
 import { SHARED_DIR } from '../edge/src/eval/sequence-eval.ts';
 import type { ReferenceWorkerData, ReferenceWorkerResult } from './edge.bench-worker.ts';
 
@@ -194,7 +195,7 @@ async function referenceLoops(mode: ReferenceWorkerData['mode'], loops: number, 
 
 // ---- 3. pipelines --------------------------------------------------------------------------------
 
-function benchCamera(index: number, video: string, size: [number, number]): CameraConfig {
+function benchCamera(index: number, video: string, size: [number, number], motion: MotionSettings = { ...DEFAULT_MOTION, enabled: false }): CameraConfig {
   const [w, h] = size;
   return {
     camera_id: `bench_${index}`,
@@ -223,6 +224,8 @@ function benchCamera(index: number, video: string, size: [number, number]): Came
     shelves: {},
     queues: {},
     min_shelf_dwell_s: 2.5,
+    // Off for the pipeline-against-raw-inference measurements (every frame detected); the per-box table turns it on.
+    motion,
   };
 }
 

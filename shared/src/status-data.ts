@@ -18,8 +18,10 @@ export const knownStatusDataSchema = z.looseObject({
   fps_achieved: z.number().nonnegative().optional(),
   /** The camera's configured frames per second (CameraConfig.target_fps). */
   target_fps: z.number().positive().optional(),
-  /** Since the previous heartbeat: frames run through the detector … */
+  /** Since the previous heartbeat: frames analysed (tracked, rules applied), by the detector or held by motion gating … */
   frames_analysed: z.number().int().nonnegative().optional(),
+  /** … of which the motion gate kept this many from the detector (nothing moved: the tracks were held) … */
+  frames_skipped_motion: z.number().int().nonnegative().optional(),
   /** … and sampled frames replaced by a newer one before the detector was free (never analysed). */
   frames_dropped: z.number().int().nonnegative().optional(),
   /** Seconds since the previous heartbeat (the span the counters above cover). */

@@ -20,6 +20,7 @@ import type { PersonDetection } from '../vision/detection.ts';
 import { openFrameSource } from '../vision/frame-source.ts';
 import { footPoint, type Size } from '../vision/geometry.ts';
 import { OcclusionAwareFeet } from '../vision/occlusion-aware-feet.ts';
+import { MotionGate, type GreyThumbnail, type MotionSettings } from '../vision/motion-gate.ts';
 import { PersonDetector, type DetectorFormat } from '../vision/person-detector.ts';
 import { ByteTracker, type TrackerOptions } from '../vision/tracker.ts';
 import type { MotBox } from '../eval/mot-metrics.ts';
@@ -166,6 +167,12 @@ export async function detectClip(clip: Clip, d: ClipDetector, opts: DetectOption
 
 // ---- Tracking and the camera's rules ----------------------------------------------------------------------
 
+/** Motion gating replayed over cached detections: each frame's grey thumbnail (same order) and the camera's settings. */
+export interface MotionGating {
+  thumbnails: readonly GreyThumbnail[];
+  settings: MotionSettings;
+}
+
 /** One frame of the pipeline's loop after tracking: what its rules are fed. */
 export interface TrackedFrame {
   timestampMs: number;
@@ -177,20 +184,29 @@ export interface TrackedFrame {
  * The pipeline's loop up to its rules, frame by frame: ByteTracker, the occlusion-aware foot of each track, the
  * tracks the tracker removed. Also the tracks as MOT boxes (for MOTA/IDF1).
  */
-export function trackFeet(frames: readonly DetectedFrame[], options: Partial<TrackerOptions>): { tracked: TrackedFrame[]; boxes: MotBox[] } {
+export function trackFeet(
+  frames: readonly DetectedFrame[],
+  options: Partial<TrackerOptions>,
+  gating?: MotionGating,
+): { tracked: TrackedFrame[]; boxes: MotBox[]; skipped: number } {
   const tracker = new ByteTracker(options);
+  const gate = gating?.settings.enabled ? new MotionGate(gating.settings) : null;
+  let skipped = 0;
   const feetOf = new OcclusionAwareFeet();
   const tracked: TrackedFrame[] = [];
   const boxes: MotBox[] = [];
-  for (const f of frames) {
-    const tracks = tracker.update(f.detections, f.timestampMs);
+  for (const [i, f] of frames.entries()) {
+    // As the pipeline: a frame the gate keeps from the detector holds the tracks (the cached detections go unused).
+    const held = gate !== null && !gate.decide(gating!.thumbnails[i]!, f.timestampMs, tracker.awaitingConfirmation()).detect;
+    if (held) skipped++;
+    const tracks = held ? tracker.hold(f.timestampMs) : tracker.update(f.detections, f.timestampMs);
     const feet = tracks.map((t) => ({ id: t.id, foot: feetOf.foot(t.id, t.box) }));
     const removed = tracker.removedSinceLastUpdate();
     feetOf.forget(removed);
     tracked.push({ timestampMs: f.timestampMs, feet, removed });
     for (const t of tracks) boxes.push({ frame: f.frame, id: t.id, box: t.box });
   }
-  return { tracked, boxes };
+  return { tracked, boxes, skipped };
 }
 
 /** The tracker settings the pipeline gives this camera (detector confidence, target_fps, its door region). */

@@ -41,6 +41,8 @@ import { groundTruthCounts, summariseEvents, type CountSummary, type CountingSet
 import { evaluateTracking, parseMotText, type MotBox, type MotMetrics } from './mot-metrics.ts';
 export { trackFeet, type DetectedFrame, type DetectOptions, type TrackedFrame };
 import { findSequenceGeometry, type CountingLine, type SequenceGeometryFile } from './sequence-geometry.ts';
+import { MOTION_OFF } from './motion-eval.ts';
+import type { MotionSettings } from '../vision/motion-gate.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 /** ../shared beside the repository (WINK_SHARED_DIR overrides). */
@@ -145,6 +147,8 @@ export interface EvalSettings {
   countingMode?: CountingMode;
   marginPx?: number;
   door?: 'auto';
+  /** The camera's motion gating; off by default here (the motion table compares it on and off: motion-eval.ts). */
+  motion?: MotionSettings;
 }
 
 /** The product's defaults (config.ts detector defaults; tracker and rule defaults apply when not overridden). */
@@ -216,6 +220,7 @@ export function evalCamera(seq: GroundTruthSequence, s: EvalSettings = DEFAULT_E
     shelves: {},
     queues: {},
     min_shelf_dwell_s: 2.5,
+    motion: s.motion ?? MOTION_OFF,
   };
 }
 

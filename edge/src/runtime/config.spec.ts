@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dump } from 'js-yaml';
+import { DEFAULT_MOTION } from '../vision/motion-gate.ts';
 import { checkConfigFile, ConfigError, loadConfig, parseConfig } from './config.ts';
 
 type Tree = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -86,6 +87,29 @@ describe('parseConfig', () => {
       );
       expect(cfg.cameras.map((c) => c.target_fps)).toEqual([12.5, 2]);
       expect(cfg.cameras[0]).toMatchObject({ entrance_counting: 'late', entrance_margin_px: 6, entrance_door: 'auto' });
+    });
+
+    it("motion gating: the store-wide block's defaults, a camera's own keys over them", () => {
+      const cfg = parseConfig(
+        withChange((c) => {
+          c.motion = { threshold: 14 };
+          c.cameras[1].motion = { enabled: false, refresh_s: 10 };
+        }),
+        env,
+      );
+      expect(cfg.motion).toEqual({ ...DEFAULT_MOTION, threshold: 14 });
+      expect(cfg.cameras[0].motion).toEqual({ ...DEFAULT_MOTION, threshold: 14 });
+      expect(cfg.cameras[1].motion).toEqual({ ...DEFAULT_MOTION, threshold: 14, enabled: false, refresh_s: 10 });
+    });
+
+    it.each([
+      [(c: Tree) => (c.motion = { threshold: 0 }), 'motion.threshold: must be at least 1 grey levels'],
+      [(c: Tree) => (c.motion = { min_area: 2 }), 'motion.min_area: must be at most 1'],
+      [(c: Tree) => (c.cameras[0].motion = { refresh_s: 0 }), 'cameras[0].motion.refresh_s: must be at least 0.2 s'],
+      [(c: Tree) => (c.cameras[0].motion = { enabled: 'yes' }), 'cameras[0].motion.enabled: must be true or false'],
+      [(c: Tree) => (c.cameras[0].motion = { thresold: 9 }), 'cameras[0].motion.thresold: unknown key'],
+    ])('refuses a bad motion key (%#)', (change, expected) => {
+      expect(problemsOf(withChange(change))).toContain(expected);
     });
 
     it('replay: realtime by default; every_frame for a video file', () => {

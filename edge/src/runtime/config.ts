@@ -7,6 +7,7 @@ import { CAPABILITIES, MAX_EVENTS_PER_BATCH, formatPath, type Capability } from 
 import type { Point, Polygon, Size } from '../vision/geometry.ts';
 import { COUNTING_MODES, DEFAULT_ENTRANCE_COUNTING, DEFAULT_ENTRANCE_MARGIN_PX, type CountingMode } from '../rules/entrance-line.ts';
 import { POLYGON_KEYS, POLYGON_RULE_LIST, RULE_OPTIONS, type PolygonKey, type RuleOptionName } from '../rules/polygon-rules.ts';
+import { DEFAULT_MOTION, type MotionSettings } from '../vision/motion-gate.ts';
 
 export type { Capability };
 export type EntranceLine = readonly [Point, Point];
@@ -65,6 +66,8 @@ export interface CameraConfig extends PolygonRuleFields {
    * and when every camera of the config has ended this way, the edge sends what it holds and exits.
    */
   replay: ReplayMode;
+  /** Motion gating (vision/motion-gate.ts): the store-wide `motion` with this camera's own keys over it. */
+  motion: MotionSettings;
 }
 
 export interface EdgeConfig {
@@ -81,6 +84,8 @@ export interface EdgeConfig {
   buffer: { dir: string; max_mb: number };
   /** A worker silent for stall_s is restarted; restarts back off up to max_restart_delay_s. */
   watchdog: { stall_s: number; max_restart_delay_s: number };
+  /** Store-wide motion gating; each camera's `motion` keys override it. */
+  motion: MotionSettings;
   cameras: readonly CameraConfig[];
 }
 
@@ -127,6 +132,23 @@ const polygons = z.record(id, polygon, { error: 'must be a map of name → polyg
 
 const mapping = { error: 'must be a mapping of keys' };
 
+/** Motion gating keys (vision/motion-gate.ts); the store-wide block has defaults, a camera's overrides none. */
+const motionFields = {
+  enabled: z.boolean({ error: 'must be true or false' }),
+  threshold: range(1, 255, ' grey levels'),
+  min_area: range(0, 1),
+  refresh_s: range(0.2, 3600, ' s'),
+};
+const motionOverrideSchema = z.strictObject(
+  {
+    enabled: motionFields.enabled.optional(),
+    threshold: motionFields.threshold.optional(),
+    min_area: motionFields.min_area.optional(),
+    refresh_s: motionFields.refresh_s.optional(),
+  },
+  mapping,
+);
+
 /** The camera keys of the polygon rules (rules/polygon-rules.ts): every rule's polygons, then every rule's own numbers. */
 function polygonRuleShape() {
   const shape = {
@@ -155,6 +177,7 @@ const cameraSchema = z.strictObject(
     entrance_door: z.union([z.literal('auto'), polygon], { error: 'must be "auto" or a polygon [[x, y], ...]' }).optional(),
     target_fps: range(0.5, 60, ' fps').optional(),
     replay: z.enum(REPLAY_MODES, { error: `must be one of ${REPLAY_MODES.join(', ')}` }).default('realtime'),
+    motion: motionOverrideSchema.optional(),
     ...polygonRuleShape(),
   },
   mapping,
@@ -212,6 +235,17 @@ const configSchema = z.strictObject({
       mapping,
     )
     .prefault({}),
+  motion: z
+    .strictObject(
+      {
+        enabled: motionFields.enabled.default(DEFAULT_MOTION.enabled),
+        threshold: motionFields.threshold.default(DEFAULT_MOTION.threshold),
+        min_area: motionFields.min_area.default(DEFAULT_MOTION.min_area),
+        refresh_s: motionFields.refresh_s.default(DEFAULT_MOTION.refresh_s),
+      },
+      mapping,
+    )
+    .prefault({}),
   cameras: z.array(cameraSchema, { error: 'must be a list of cameras' }).min(1, 'must list at least one camera'),
 });
 
@@ -234,6 +268,7 @@ export function parseConfig(yamlText: string, env: Readonly<Record<string, strin
         api_key: (cam.api_key ?? c.api_key)!,
         source: looksLikeUrl(cam.rtsp) ? 'rtsp' : 'file',
         target_fps: cam.target_fps ?? c.target_fps,
+        motion: { ...c.motion, ...cam.motion },
       }),
     ),
   };

@@ -28,7 +28,7 @@ it('buildHeartbeat reports the camera and outbox state', () => {
 });
 
 it('buildHeartbeat reports frames analysed and dropped since the last heartbeat, and the fps achieved against the target', () => {
-  const frames = { target_fps: 5, frames_analysed: 120, frames_dropped: 30, interval_s: 30.04 };
+  const frames = { target_fps: 5, frames_analysed: 120, frames_dropped: 30, frames_skipped_motion: 80, interval_s: 30.04 };
   const hb = buildHeartbeat(scope, { ...camera, stream_state: 'reconnecting' }, counters, 60, new Date('2024-01-15T10:30:00Z'), frames);
   expect(hb.status_data).toMatchObject({
     stream_state: 'reconnecting',
@@ -36,6 +36,7 @@ it('buildHeartbeat reports frames analysed and dropped since the last heartbeat,
     fps_achieved: 3.99,
     frames_analysed: 120,
     frames_dropped: 30,
+    frames_skipped_motion: 80,
     interval_s: 30,
   });
   // The fields are the ones declared once in shared/ (what backend and dashboard read).
@@ -50,15 +51,15 @@ it.each(['ended', 'stalled', 'reconnecting'] as const)('buildHeartbeat passes st
 describe('FrameAccounting', () => {
   it('counts per heartbeat window, across a worker restart (its counters start again at 0)', () => {
     const acc = new FrameAccounting(5, 0);
-    acc.observe({ frames_analysed: 100, frames_dropped: 4 });
-    acc.observe({ frames_analysed: 150, frames_dropped: 10 });
-    expect(acc.window(30_000)).toEqual({ target_fps: 5, frames_analysed: 150, frames_dropped: 10, interval_s: 30 });
-    acc.observe({ frames_analysed: 170, frames_dropped: 10 });
+    acc.observe({ frames_analysed: 100, frames_dropped: 4, frames_skipped_motion: 60 });
+    acc.observe({ frames_analysed: 150, frames_dropped: 10, frames_skipped_motion: 90 });
+    expect(acc.window(30_000)).toEqual({ target_fps: 5, frames_analysed: 150, frames_dropped: 10, frames_skipped_motion: 90, interval_s: 30 });
+    acc.observe({ frames_analysed: 170, frames_dropped: 10, frames_skipped_motion: 100 });
     acc.workerStarted();
-    acc.observe({ frames_analysed: 25, frames_dropped: 1 });
-    expect(acc.window(60_000)).toEqual({ target_fps: 5, frames_analysed: 45, frames_dropped: 1, interval_s: 30 });
+    acc.observe({ frames_analysed: 25, frames_dropped: 1, frames_skipped_motion: 5 });
+    expect(acc.window(60_000)).toEqual({ target_fps: 5, frames_analysed: 45, frames_dropped: 1, frames_skipped_motion: 15, interval_s: 30 });
     // Nothing analysed (a hung or ended stream): 0, not the previous window again.
-    expect(acc.window(90_000)).toEqual({ target_fps: 5, frames_analysed: 0, frames_dropped: 0, interval_s: 30 });
+    expect(acc.window(90_000)).toEqual({ target_fps: 5, frames_analysed: 0, frames_dropped: 0, frames_skipped_motion: 0, interval_s: 30 });
   });
 
   it('a status without counters (an older pipeline) changes nothing', () => {

@@ -27,6 +27,7 @@ export interface FrameWindow {
   target_fps: number;
   frames_analysed: number;
   frames_dropped: number;
+  frames_skipped_motion: number;
   interval_s: number;
 }
 
@@ -46,6 +47,7 @@ export function buildHeartbeat(
           target_fps: frames.target_fps,
           frames_analysed: frames.frames_analysed,
           frames_dropped: frames.frames_dropped,
+          frames_skipped_motion: frames.frames_skipped_motion,
           interval_s: round(frames.interval_s, 1),
         }
       : {}),
@@ -80,10 +82,13 @@ export async function sendHeartbeat(api: IngestApi, heartbeat: Heartbeat, apiKey
  * Turns a camera's per-worker frame counters (reset when its worker restarts) into counts since the previous
  * heartbeat. A counter that went down belongs to a new worker: everything it counted is new.
  */
+type FrameCounter = 'analysed' | 'dropped' | 'skipped_motion';
+const NO_FRAMES: Record<FrameCounter, number> = { analysed: 0, dropped: 0, skipped_motion: 0 };
+
 export class FrameAccounting {
-  private seen = { analysed: 0, dropped: 0 };
-  private total = { analysed: 0, dropped: 0 };
-  private reported = { analysed: 0, dropped: 0 };
+  private seen = { ...NO_FRAMES };
+  private total = { ...NO_FRAMES };
+  private reported = { ...NO_FRAMES };
   private reportedAtMs: number;
 
   constructor(
@@ -94,19 +99,20 @@ export class FrameAccounting {
   }
 
   /** A status from the camera's current worker. */
-  observe(status: Pick<CameraStatus, 'frames_analysed' | 'frames_dropped'>): void {
-    const add = (key: 'analysed' | 'dropped', value: number | undefined) => {
+  observe(status: Pick<CameraStatus, 'frames_analysed' | 'frames_dropped' | 'frames_skipped_motion'>): void {
+    const add = (key: FrameCounter, value: number | undefined) => {
       if (value === undefined) return;
       this.total[key] += value >= this.seen[key] ? value - this.seen[key] : value;
       this.seen[key] = value;
     };
     add('analysed', status.frames_analysed);
     add('dropped', status.frames_dropped);
+    add('skipped_motion', status.frames_skipped_motion);
   }
 
   /** A new worker starts counting from 0. */
   workerStarted(): void {
-    this.seen = { analysed: 0, dropped: 0 };
+    this.seen = { ...NO_FRAMES };
   }
 
   /** The counts since the previous call (the previous heartbeat), and the seconds they cover. */
@@ -115,6 +121,7 @@ export class FrameAccounting {
       target_fps: this.targetFps,
       frames_analysed: this.total.analysed - this.reported.analysed,
       frames_dropped: this.total.dropped - this.reported.dropped,
+      frames_skipped_motion: this.total.skipped_motion - this.reported.skipped_motion,
       interval_s: Math.max(0, (nowMs - this.reportedAtMs) / 1000),
     };
     this.reported = { ...this.total };

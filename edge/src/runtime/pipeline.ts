@@ -13,8 +13,10 @@ export interface CameraStatus {
   stream_state: StreamState;
   /** People currently in each queue polygon. */
   queue_lengths: Record<string, number>;
-  /** Frames run through the detector since this worker started (monotonic per worker). */
+  /** Frames the tracker and rules saw since this worker started (monotonic per worker), detector run or not. */
   frames_analysed?: number;
+  /** Of those, frames the motion gate kept from the detector (tracks held), since this worker started. */
+  frames_skipped_motion?: number;
   /** Sampled frames the source replaced by a newer one before the detector was free, since this worker started. */
   frames_dropped?: number;
 }

@@ -4,6 +4,7 @@ import type { CameraStatus, PipelineOutput } from '../runtime/pipeline.ts';
 import { acceptCrossRealmTypedArrays } from '../../test/jest-realm.ts';
 import { describeIfShared, sharedFile } from '../../test/shared-material.ts';
 import { createPipeline } from './camera-vision-pipeline.ts';
+import { DEFAULT_MOTION } from './motion-gate.ts';
 
 const MODEL = 'models/yolov8n_int8.onnx';
 const CLIP = 'sequences/TUD-Campus.mp4';
@@ -40,6 +41,7 @@ describeIfShared([MODEL, CLIP], 'camera vision pipeline on real footage', () => 
       shelves: {},
       queues: {},
       min_shelf_dwell_s: 2.5,
+      motion: DEFAULT_MOTION,
     };
     const outputs: PipelineOutput[] = [];
     const pipeline = createPipeline({

@@ -9,6 +9,7 @@ import type { FrameRule, TrackFoot } from '../rules/frame-rule.ts';
 import { POLYGON_RULE_LIST, ruleOptionValues, type AreaRule, type PolygonKey } from '../rules/polygon-rules.ts';
 import { openFrameSource, type FrameSource } from './frame-source.ts';
 import { scalePoint, scalePolygon, segmentLength, type Polygon, type Segment, type Size } from './geometry.ts';
+import { MotionGate } from './motion-gate.ts';
 import { OcclusionAwareFeet } from './occlusion-aware-feet.ts';
 import { PersonDetector } from './person-detector.ts';
 import { ByteTracker, type TrackerOptions } from './tracker.ts';
@@ -134,7 +135,15 @@ class CameraVisionPipeline implements CameraPipeline {
 
   async start(emit: Emit): Promise<void> {
     const { camera, detector: det, target_fps } = this.context;
-    const status: CameraStatus = { fps: 0, inference_ms: 0, stream_state: 'starting', queue_lengths: {}, frames_analysed: 0, frames_dropped: 0 };
+    const status: CameraStatus = {
+      fps: 0,
+      inference_ms: 0,
+      stream_state: 'starting',
+      queue_lengths: {},
+      frames_analysed: 0,
+      frames_dropped: 0,
+      frames_skipped_motion: 0,
+    };
     let lastFrameDoneAt = Date.now();
     const sendStatus = () =>
       emit({
@@ -171,8 +180,9 @@ class CameraVisionPipeline implements CameraPipeline {
       const personKey = (id: number) => `${camera.camera_id}_${this.runId}_${id}`;
       let rules: ReturnType<typeof buildCameraRules> | null = null;
       const footEstimator = new OcclusionAwareFeet();
+      const gate = new MotionGate(camera.motion);
       let lastTs = Date.now();
-      const window: { at: number; inferenceMs: number }[] = [];
+      const window: { at: number; inferenceMs: number | null }[] = [];
 
       for await (const frame of this.source) {
         if (this.stopped) break;
@@ -180,8 +190,10 @@ class CameraVisionPipeline implements CameraPipeline {
         tracker ??= new ByteTracker(
           trackerOptionsFor(det.confidence, target_fps, this.options.tracker, entranceDoorRegion(camera, [frame.width, frame.height])),
         );
-        const detections = await detector.detect(frame);
-        const tracks = tracker.update(detections, frame.timestampMs);
+        // A frame without motion skips the detector; its tracks are held where they are (motion-gate.ts).
+        const { detect } = gate.decideFrame(frame, detector.inputSize, frame.timestampMs, tracker.awaitingConfirmation());
+        const tracks = detect ? tracker.update(await detector.detect(frame), frame.timestampMs) : tracker.hold(frame.timestampMs);
+        if (!detect) status.frames_skipped_motion = (status.frames_skipped_motion ?? 0) + 1;
         const feet: TrackFoot[] = tracks.map((t) => ({ id: t.id, foot: footEstimator.foot(t.id, t.box) }));
         const removed = tracker.removedSinceLastUpdate();
         footEstimator.forget(removed);
@@ -196,11 +208,12 @@ class CameraVisionPipeline implements CameraPipeline {
         status.frames_analysed = (status.frames_analysed ?? 0) + 1;
 
         const now = performance.now();
-        window.push({ at: now, inferenceMs: detector.inferenceMs });
+        window.push({ at: now, inferenceMs: detect ? detector.inferenceMs : null });
         while (window.length > 1 && now - window[0].at > 5000) window.shift();
         const spanS = window.length > 1 ? (now - window[0].at) / 1000 : 0;
         status.fps = spanS > 0 ? Math.round(((window.length - 1) / spanS) * 10) / 10 : 0;
-        status.inference_ms = Math.round((window.reduce((s, w) => s + w.inferenceMs, 0) / window.length) * 10) / 10;
+        const runs = window.flatMap((w) => (w.inferenceMs === null ? [] : [w.inferenceMs]));
+        if (runs.length) status.inference_ms = Math.round((runs.reduce((s, ms) => s + ms, 0) / runs.length) * 10) / 10;
         status.queue_lengths = rules.queueLengths();
       }
       // Shutdown or the end of a replayed file: close open visits so no dwell is lost.

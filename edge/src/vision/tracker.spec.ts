@@ -329,3 +329,30 @@ describe('ByteTracker', () => {
     });
   });
 });
+
+describe('ByteTracker.hold (a frame the motion gate kept from the detector)', () => {
+  it('keeps a standing person visible, in place, for longer than the lost buffer', () => {
+    const tracker = new ByteTracker({ fps: 5, lostBufferMs: 6000 });
+    run(tracker, [[person(100, 400)], [person(104, 400)], [person(108, 400)]], 0, 200);
+    const held: TrackSnapshot[][] = [];
+    for (let i = 3; i < 3 + 100; i++) held.push(tracker.hold(i * 200)); // 20 s without a detector run
+    expect(held.every((f) => f.length === 1 && f[0].id === 1 && f[0].state === 'tracked')).toBe(true);
+    // At rest where last seen, not drifting on with the walk's velocity.
+    expect(centreX(held.at(-1)![0])).toBeCloseTo(108, 0);
+    expect(tracker.removedSinceLastUpdate()).toEqual([]);
+    // The next detection of the same person continues the same track.
+    expect(tracker.update([person(109, 400)], 103 * 200)[0].id).toBe(1);
+  });
+
+  it('lets a lost track expire on time and never confirms a tentative one', () => {
+    const tracker = new ByteTracker({ fps: 5, lostBufferMs: 1000 });
+    run(tracker, [[person(100, 400)], [person(100, 400)], [person(400, 400)]], 0, 200); // id 1 lost, a tentative at 400
+    const removed: number[] = [];
+    for (let i = 3; i < 12; i++) {
+      expect(tracker.hold(i * 200)).toEqual([]);
+      removed.push(...tracker.removedSinceLastUpdate());
+    }
+    expect(removed).toEqual([1]);
+    expect(tracker.confirmedTracks()).toEqual([]);
+  });
+});

@@ -251,6 +251,36 @@ export class ByteTracker {
     return this.tracks.filter((t) => t.state === 'tracked').map(snapshot);
   }
 
+  /**
+   * A frame the detector skipped because nothing moved (motion-gate.ts): time advances, visible tracks stay where
+   * they were last seen (their last box is observed again, which also brings their velocity to rest) and stay
+   * visible; lost ones keep waiting out their buffer; tentative ones wait for the next detection. Returns the
+   * visible confirmed tracks, as update() does.
+   */
+  hold(timestampMs: number): TrackSnapshot[] {
+    const frameMs = 1000 / this.opts.fps;
+    const dt = this.lastTimestampMs === undefined ? 1 : Math.max(0, (timestampMs - this.lastTimestampMs) / frameMs);
+    this.lastTimestampMs = timestampMs;
+    this.removedIds = [];
+    const dead = new Set<Track>();
+    for (const t of this.tracks) {
+      t.ageFrames++;
+      if (t.state === 'tracked') {
+        t.filter.predict(dt);
+        t.filter.update(t.observations[t.observations.length - 1].box);
+        t.lastSeenMs = timestampMs;
+      } else if (t.state === 'lost' && timestampMs - t.lastSeenMs > this.lostBufferMs) dead.add(t);
+    }
+    for (const t of dead) if (t.id !== 0) this.removedIds.push(t.id);
+    this.tracks = this.tracks.filter((t) => !dead.has(t));
+    return this.tracks.filter((t) => t.state === 'tracked').map(snapshot);
+  }
+
+  /** Whether a new person waits for the detection that confirms their track (the motion gate then runs the detector). */
+  awaitingConfirmation(): boolean {
+    return this.tracks.some((t) => t.state === 'tentative');
+  }
+
   /** Ids of confirmed tracks that the last update() ended for good; they will never reappear. */
   removedSinceLastUpdate(): number[] {
     return [...this.removedIds];
