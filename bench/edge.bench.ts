@@ -60,6 +60,8 @@ const CAMERA_WORKER = siblingModule('camera-worker', new URL('../edge/src/runtim
 // The production pipeline module (resolved like the supervisor resolves its worker: .ts under Deno, .js built).
 const PIPELINE_MODULE = siblingModule('camera-vision-pipeline', new URL('../edge/src/vision/detection.ts', import.meta.url).href);
 const REFERENCE_WORKER = siblingModule('edge.bench-worker', import.meta.url);
+/** Sections 3 and 4 measure each camera with a session of its own, as before the shared inference service. */
+const OWN_SESSION = { inference: 'per_camera', threads: 1, execution_provider: 'cpu' } as const;
 
 // ---- measuring helpers ---------------------------------------------------------------------------
 
@@ -248,7 +250,7 @@ async function cameraSlot(index: number, video: string, size: [number, number], 
       pipelineModule: PIPELINE_MODULE.href,
       context: {
         camera: benchCamera(index, video, size),
-        detector: { model: MODEL, format: 'yolov8', input_size: 640, confidence: 0.35, nms_iou: 0.45, threads_per_camera: threads },
+        detector: { model: MODEL, format: 'yolov8', input_size: 640, confidence: 0.35, nms_iou: 0.45, threads_per_camera: threads, ...OWN_SESSION },
         target_fps: 25,
         options: { realtime: false },
       },
@@ -338,7 +340,7 @@ async function memoryProfile(maxCameras: number, sizes: Map<string, [number, num
       pipelineModule: PIPELINE_MODULE.href,
       context: {
         camera: benchCamera(i, video, sizes.get(video)!),
-        detector: { model: MODEL, format: 'yolov8', input_size: 640, confidence: 0.35, nms_iou: 0.45, threads_per_camera: 1 },
+        detector: { model: MODEL, format: 'yolov8', input_size: 640, confidence: 0.35, nms_iou: 0.45, threads_per_camera: 1, ...OWN_SESSION },
         target_fps: 25,
         options: { realtime: false },
       },

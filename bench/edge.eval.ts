@@ -31,6 +31,10 @@
 //   --tune               grid search of detector confidence and tracker settings over ALL sequences and rates
 //                        (one detection pass; scored by line errors, zone visit errors and id switches)
 //   --sweep              vertical line sweep at the source rate
+//   --quiet-s N          seconds of still view (the clip's first picture with sensor noise) before each clip, at the
+//                        first numeric rate, for the motion gating table (default 20; 0: none)
+//   --motion-grid        also compare a grid of motion gating settings (how the defaults were chosen)
+//   --no-motion          skip the motion gating tables (and their extra decode pass)
 // Runs under Deno: deno run --allow-all bench/edge.eval.ts
 import { existsSync } from 'node:fs';
 import os from 'node:os';
@@ -65,6 +69,8 @@ import { DOOR_BIRTH_MARGIN, entranceDoorRegion } from '../edge/src/vision/camera
 import type { TrackerOptions } from '../edge/src/vision/tracker.ts';
 import { DEFAULT_ENTRANCE_COUNTING, DEFAULT_ENTRANCE_DOOR, DEFAULT_ENTRANCE_MARGIN_PX, type CountingMode } from '../edge/src/rules/entrance-line.ts';
 import type { CameraConfig } from '../edge/src/runtime/config.ts';
+import { motionComparisonRows, motionGrid, motionGridRows, motionThumbnails, quietStretch, type MotionEntry } from '../edge/src/eval/motion-eval.ts';
+import { DEFAULT_MOTION, MOTION_OFF } from '../edge/src/vision/motion-gate.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -89,6 +95,9 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     tune: { type: 'boolean', default: false },
     sweep: { type: 'boolean', default: false },
+    'quiet-s': { type: 'string', default: '20' },
+    'motion-grid': { type: 'boolean', default: false },
+    'no-motion': { type: 'boolean', default: false },
   },
 });
 
@@ -228,6 +237,10 @@ interface SeqRateResult {
   /** Mean ms of session.run per frame, or 'cached'. */
   inferenceMs: string;
 }
+const motionEntries: MotionEntry[] = [];
+/** Gated real pipeline against the gated replay, per sequence and rate. */
+const motionPipeRows: Array<Record<string, string>> = [];
+const firstNumericRate = rates.find((r) => r !== 'source');
 const lineResults: LineResult[] = [];
 const seqResults: SeqRateResult[] = [];
 const sweepRows: Array<Record<string, string>> = [];
@@ -296,6 +309,29 @@ for (const seq of sequences) {
       });
     }
     const zones = replayRules(tracked, onlyZones(evalCamera(seq, base, fps)), base, frameSize);
+    if (!args['no-motion']) {
+      // The same frames decoded again for the gate's thumbnails (the detection cache holds no pictures).
+      const size = base.inputSize ?? (base.format === 'yolox' ? 416 : 640);
+      const m = await motionThumbnails(seq.video, fps, size);
+      if (m.thumbnails.length !== detections.length) throw new Error(`${seq.info.name}: ${m.thumbnails.length} thumbnails for ${detections.length} frames`);
+      const quietS = Number(args['quiet-s']);
+      const quiet = rate === firstNumericRate && quietS > 0 && m.first ? await quietStretch(m.first, detections[0]!.timestampMs, quietS, fps, base) : null;
+      motionEntries.push({ seq, rate: label, fps, detections, thumbnails: m.thumbnails, quiet });
+      if (!args['no-pipeline']) {
+        const s = { ...settingsOf(PRODUCT_DEFAULT, seq.lines[0]), motion: DEFAULT_MOTION };
+        const run = await runPipeline(seq, s, fps);
+        const gated = trackFeet(detections, pipelineTrackerOptions(s, fps), { thumbnails: m.thumbnails, settings: DEFAULT_MOTION });
+        const comp = replayRules(gated.tracked, evalCamera(seq, s, fps), s, frameSize);
+        motionPipeRows.push({
+          sequence: seq.info.name,
+          fps: label,
+          'pipe=comp (gated)': sameCounts(run.summary, comp)
+            ? 'yes'
+            : `NO (pipe ${run.summary.in}/${run.summary.out}/${run.summary.visits.length}; comp ${comp.in}/${comp.out}/${comp.visits.length})`,
+          'skipped, pipeline / replay': `${run.lastStatus?.frames_skipped_motion ?? '?'} / ${gated.skipped}`,
+        });
+      }
+    }
     let pipeEqualsComp = 'not run';
     let pipelineFps = '–';
     if (!args['no-pipeline']) {
@@ -571,6 +607,17 @@ console.table(summary);
 if (sweepRows.length) {
   console.log('Vertical line sweep at the source rate:');
   console.table(sweepRows);
+}
+if (motionEntries.length) {
+  console.log(
+    `\nMotion gating off against on (${JSON.stringify(DEFAULT_MOTION)}), same detections; "+ N s still": the clip's first picture held N s with ±4 levels of sensor noise before the clip (its people standing still):`,
+  );
+  console.table(motionComparisonRows(motionEntries, base, DEFAULT_MOTION, MOTION_OFF));
+  if (motionPipeRows.length) console.table(motionPipeRows);
+  if (args['motion-grid']) {
+    console.log('\nMotion gating settings against gating off, all sequences and rates (* = default):');
+    console.table(motionGridRows(motionEntries, base, motionGrid(), DEFAULT_MOTION, MOTION_OFF));
+  }
 }
 if (refused.length) console.log(`\nNot measured (${refused.length}):\n${refused.map((r) => `  ${r}`).join('\n')}`);
 console.log(`Targets over all sequences: in/out error ≤ 2 %, zone visits ≤ 5 %, mean dwell ≤ 10 %, no sequence worse than 5 % on in/out.`);

@@ -50,13 +50,16 @@ if (denort) {
 
 // The worker and the pipelines are loaded through computed URLs, which deno compile cannot see:
 // name them, or the binary would not contain them.
-const dynamicModules = ['edge/src/runtime/camera-worker.ts', 'edge/src/runtime/synthetic-pipeline.ts', 'edge/src/vision/camera-vision-pipeline.ts'].filter(
-  (file) => {
-    const present = existsSync(join(root, file));
-    if (!present) process.stderr.write(`build-edge: note: ${file} does not exist yet; the binary will not contain it\n`);
-    return present;
-  },
-);
+const dynamicModules = [
+  'edge/src/runtime/camera-worker.ts',
+  'edge/src/runtime/synthetic-pipeline.ts',
+  'edge/src/vision/camera-vision-pipeline.ts',
+  'edge/src/vision/inference-worker.ts',
+].filter((file) => {
+  const present = existsSync(join(root, file));
+  if (!present) process.stderr.write(`build-edge: note: ${file} does not exist yet; the binary will not contain it\n`);
+  return present;
+});
 
 // deno compile embeds the whole node_modules it runs against. The repository's holds the backend and the
 // test tools too (and deno compile 2.9 overflows its stack walking it), so the binary is built in a staging

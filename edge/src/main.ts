@@ -176,6 +176,7 @@ async function run(config: EdgeConfig, pipeline: string, pipelineOptions: Record
     pipelineOptions: () => pipelineOptions,
     stopGraceMs: STOP_GRACE_MS,
     flushDeadlineMs: FLUSH_DEADLINE_MS,
+    sharedInference: pipeline === 'vision' && config.detector.inference === 'shared',
     // A replay of files with `replay: every_frame` everywhere is an audit run: it ends with its files.
     onAllEnded: () => {
       if (config.cameras.every((c) => c.replay === 'every_frame')) endOfReplay?.('end of replay');

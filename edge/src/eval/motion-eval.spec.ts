@@ -4,9 +4,9 @@ import { cameraEvents, trackFeet, type DetectedFrame } from '../audit/clip-audit
 import type { CameraConfig } from '../runtime/config.ts';
 import { trackerOptionsFor } from '../vision/camera-vision-pipeline.ts';
 import { readLetterboxedImage } from '../vision/frame-source.ts';
-import { DEFAULT_MOTION, greyThumbnail } from '../vision/motion-gate.ts';
+import { DEFAULT_MOTION, greyThumbnail, MOTION_OFF } from '../vision/motion-gate.ts';
 import { PersonDetector } from '../vision/person-detector.ts';
-import { MOTION_OFF, seededRandom, withSensorNoise } from './motion-eval.ts';
+import { seededRandom, withSensorNoise } from './motion-eval.ts';
 
 const MODEL = 'models/yolov8n_int8.onnx';
 const STREET = 'images/street.jpg';

@@ -41,8 +41,7 @@ import { groundTruthCounts, summariseEvents, type CountSummary, type CountingSet
 import { evaluateTracking, parseMotText, type MotBox, type MotMetrics } from './mot-metrics.ts';
 export { trackFeet, type DetectedFrame, type DetectOptions, type TrackedFrame };
 import { findSequenceGeometry, type CountingLine, type SequenceGeometryFile } from './sequence-geometry.ts';
-import { MOTION_OFF } from './motion-eval.ts';
-import type { MotionSettings } from '../vision/motion-gate.ts';
+import { MOTION_OFF, type MotionSettings } from '../vision/motion-gate.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 /** ../shared beside the repository (WINK_SHARED_DIR overrides). */
@@ -170,6 +169,10 @@ export function detectorConfig(s: EvalSettings): DetectorConfig {
     confidence: s.confidence,
     nms_iou: s.nmsIou,
     threads_per_camera: s.threads,
+    // The evaluation runs the pipeline in-process, with a session of its own.
+    inference: 'per_camera',
+    threads: s.threads,
+    execution_provider: 'cpu',
   };
 }
 

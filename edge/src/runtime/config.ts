@@ -7,6 +7,7 @@ import { CAPABILITIES, MAX_EVENTS_PER_BATCH, formatPath, type Capability } from 
 import type { Point, Polygon, Size } from '../vision/geometry.ts';
 import { COUNTING_MODES, DEFAULT_ENTRANCE_COUNTING, DEFAULT_ENTRANCE_MARGIN_PX, type CountingMode } from '../rules/entrance-line.ts';
 import { POLYGON_KEYS, POLYGON_RULE_LIST, RULE_OPTIONS, type PolygonKey, type RuleOptionName } from '../rules/polygon-rules.ts';
+import { EXECUTION_PROVIDERS, type ExecutionProvider } from '../vision/execution-provider.ts';
 import { DEFAULT_MOTION, type MotionSettings } from '../vision/motion-gate.ts';
 
 export type { Capability };
@@ -24,8 +25,17 @@ export interface DetectorConfig {
   confidence: number;
   /** IoU threshold for non-maximum suppression. */
   nms_iou: number;
-  /** onnxruntime intra-op threads for each camera's worker. */
+  /** onnxruntime intra-op threads for each camera's worker (inference: per_camera). */
   threads_per_camera: number;
+  /**
+   * `shared` (default): one inference worker for the box runs every camera's frames, fairly (vision/shared-detector.ts);
+   * `per_camera`: each camera worker loads its own session.
+   */
+  inference: 'shared' | 'per_camera';
+  /** onnxruntime intra-op threads of the shared session. */
+  threads: number;
+  /** Where the model runs (vision/execution-provider.ts); falls back to cpu, with a start-up message, when missing. */
+  execution_provider: ExecutionProvider;
 }
 
 export const REPLAY_MODES = ['realtime', 'every_frame'] as const;
@@ -194,6 +204,9 @@ const detectorSchema = z.strictObject(
     confidence: range(0.01, 0.99).default(0.3),
     nms_iou: range(0.1, 0.95).default(0.45),
     threads_per_camera: whole(1, 16).default(1),
+    inference: z.enum(['shared', 'per_camera'], { error: 'must be "shared" or "per_camera"' }).default('shared'),
+    threads: whole(1, 64).default(2),
+    execution_provider: z.enum(EXECUTION_PROVIDERS, { error: `must be one of ${EXECUTION_PROVIDERS.join(', ')}` }).default('cpu'),
   },
   mapping,
 );

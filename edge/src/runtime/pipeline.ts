@@ -1,6 +1,7 @@
 // The seam between the runtime and the vision code: each camera's worker thread loads a pipeline
 // module, which exports `createPipeline`, and relays what the pipeline emits to the supervisor.
 import type { StoreEvent } from '../../../shared/src/events.ts';
+import type { MessagePort } from 'node:worker_threads';
 import type { CameraConfig, DetectorConfig } from './config.ts';
 
 export type StreamState = 'starting' | 'streaming' | 'reconnecting' | 'ended' | 'stalled' | 'restarting' | 'stopped';
@@ -43,6 +44,8 @@ export interface PipelineContext {
   target_fps: number;
   /** Pipeline-specific settings (e.g. the synthetic pipeline's rates), passed through untouched. */
   options: Record<string, unknown>;
+  /** A port to the box's shared inference service (vision/shared-detector.ts); absent: the camera loads its own model. */
+  inference_port?: MessagePort;
 }
 
 /** What a pipeline module exports. */
@@ -70,4 +73,14 @@ export type SupervisorMessage = { type: 'stop' };
 export function siblingModule(name: string, base: string): URL {
   const ext = base.endsWith('.ts') ? '.ts' : '.js';
   return new URL(`./${name}${ext}`, base);
+}
+
+/** On Node, a .ts worker needs the TypeScript hooks (see typescript-hooks.mjs); Deno and built .js need nothing. */
+export function workerExecArgv(workerUrl: URL): string[] | undefined {
+  const onDeno = typeof (globalThis as { Deno?: unknown }).Deno !== 'undefined';
+  if (onDeno || !workerUrl.pathname.endsWith('.ts')) return undefined;
+  const hooks = new URL('./typescript-hooks.mjs', import.meta.url).href;
+  const register = `import { register } from 'node:module'; register(${JSON.stringify(hooks)});`;
+  // Only this flag: the parent's own execArgv may hold flags that workers reject.
+  return ['--import', `data:text/javascript,${encodeURIComponent(register)}`];
 }

@@ -8,7 +8,8 @@ import { buildHeartbeat, FrameAccounting, sendHeartbeat } from './heartbeat.ts';
 import { IngestApi } from './ingest-api.ts';
 import { errorText, type Logger } from './log.ts';
 import { EventOutbox } from './outbox.ts';
-import { siblingModule, type CameraStatus, type CameraWorkerData, type SupervisorMessage, type WorkerMessage } from './pipeline.ts';
+import { siblingModule, workerExecArgv, type CameraStatus, type CameraWorkerData, type SupervisorMessage, type WorkerMessage } from './pipeline.ts';
+import { SharedInference } from './shared-inference.ts';
 
 export interface SupervisorOptions {
   config: EdgeConfig;
@@ -32,6 +33,8 @@ export interface SupervisorOptions {
   heartbeatIntervalMs?: number;
   /** Called once every camera's source has ended for good (replayed files), so a replay can exit. */
   onAllEnded?: () => void;
+  /** One inference worker for the box, shared by the cameras (detector.inference: shared, vision pipeline only). */
+  sharedInference?: boolean;
 }
 
 export interface CameraRunState {
@@ -86,6 +89,7 @@ export class CameraSupervisor {
   private readonly startupGraceMs: number;
   private readonly restartMaxMs: number;
   private readonly api: IngestApi;
+  private inference: SharedInference | null = null;
 
   constructor(private readonly options: SupervisorOptions) {
     this.stallMs = options.stallMs ?? options.config.watchdog.stall_s * 1000;
@@ -103,6 +107,13 @@ export class CameraSupervisor {
       const backoff = new Backoff({ initialMs: this.options.restartInitialMs ?? 1000, maxMs: this.restartMaxMs });
       this.runtimes.set(camera.camera_id, new CameraRuntime(camera, outbox, backoff, cameraLog));
     }
+    if (this.options.sharedInference) {
+      // A restarted inference worker knows none of the cameras' ports: restart the cameras too.
+      const onRestart = () => {
+        for (const rt of this.runtimes.values()) void rt.worker?.terminate();
+      };
+      this.inference = new SharedInference({ detector: config.detector, log, onRestart });
+    }
     for (const rt of this.runtimes.values()) this.spawn(rt);
     this.watchdogTimer = setInterval(() => this.checkStalls(), Math.max(50, Math.min(1000, this.stallMs / 4)));
     if (this.options.heartbeats !== false) {
@@ -119,6 +130,7 @@ export class CameraSupervisor {
     const runtimes = [...this.runtimes.values()];
     for (const rt of runtimes) if (rt.restartTimer) clearTimeout(rt.restartTimer);
     await Promise.all(runtimes.map((rt) => this.stopWorker(rt)));
+    await this.inference?.stop();
     await Promise.all(runtimes.map((rt) => rt.outbox.flush(this.options.flushDeadlineMs ?? 3000)));
   }
 
@@ -142,6 +154,7 @@ export class CameraSupervisor {
     const { config } = this.options;
     // The edge key stays in this thread: workers never talk to the backend.
     const camera = { ...rt.camera, api_key: '' };
+    const port = this.inference?.connect(camera.camera_id);
     const workerData: CameraWorkerData = {
       pipelineModule: String(this.options.pipelineModule),
       context: {
@@ -149,9 +162,10 @@ export class CameraSupervisor {
         detector: config.detector,
         target_fps: rt.camera.target_fps,
         options: this.options.pipelineOptions?.(rt.camera) ?? {},
+        ...(port ? { inference_port: port } : {}),
       },
     };
-    const worker = new Worker(WORKER_URL, { workerData, execArgv: workerExecArgv() });
+    const worker = new Worker(WORKER_URL, { workerData, execArgv: workerExecArgv(WORKER_URL), ...(port ? { transferList: [port] } : {}) });
     rt.worker = worker;
     rt.state = 'running';
     rt.ended = false;
@@ -275,14 +289,4 @@ export class CameraSupervisor {
       this.heartbeatsInFlight = false;
     }
   }
-}
-
-/** On Node, a .ts worker needs the TypeScript hooks (see typescript-hooks.mjs); Deno and built .js need nothing. */
-function workerExecArgv(): string[] | undefined {
-  const onDeno = typeof (globalThis as { Deno?: unknown }).Deno !== 'undefined';
-  if (onDeno || !WORKER_URL.pathname.endsWith('.ts')) return undefined;
-  const hooks = new URL('./typescript-hooks.mjs', import.meta.url).href;
-  const register = `import { register } from 'node:module'; register(${JSON.stringify(hooks)});`;
-  // Only this flag: the parent's own execArgv may hold flags that workers reject.
-  return ['--import', `data:text/javascript,${encodeURIComponent(register)}`];
 }

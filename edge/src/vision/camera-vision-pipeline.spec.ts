@@ -48,7 +48,17 @@ describeIfShared([MODEL, CLIP], 'camera vision pipeline on real footage', () => 
       camera,
       target_fps: 25,
       options: { realtime: false },
-      detector: { model: sharedFile(MODEL), format: 'yolov8', input_size: 640, confidence: 0.35, nms_iou: 0.45, threads_per_camera: 2 },
+      detector: {
+        model: sharedFile(MODEL),
+        format: 'yolov8',
+        input_size: 640,
+        confidence: 0.35,
+        nms_iou: 0.45,
+        threads_per_camera: 2,
+        inference: 'per_camera',
+        threads: 2,
+        execution_provider: 'cpu',
+      },
     });
     await pipeline.start((o) => outputs.push(o));
 

@@ -11,7 +11,9 @@ import { openFrameSource, type FrameSource } from './frame-source.ts';
 import { scalePoint, scalePolygon, segmentLength, type Polygon, type Segment, type Size } from './geometry.ts';
 import { MotionGate } from './motion-gate.ts';
 import { OcclusionAwareFeet } from './occlusion-aware-feet.ts';
+import { loadDetectorOn } from './execution-provider.ts';
 import { PersonDetector } from './person-detector.ts';
+import { RemoteModelRunner } from './shared-detector.ts';
 import { ByteTracker, type TrackerOptions } from './tracker.ts';
 
 /** ByteTrack's second association stage needs the low-score boxes too, so the detector keeps them. */
@@ -160,12 +162,12 @@ class CameraVisionPipeline implements CameraPipeline {
       const hung = this.source?.state === 'streaming' && Date.now() - lastFrameDoneAt > FRAME_LOOP_STALL_MS;
       if (!hung) sendStatus();
     }, STATUS_EVERY_MS);
-    const detector = await PersonDetector.load(det.model, {
-      intraOpThreads: det.threads_per_camera,
-      confidence: Math.min(LOW_SCORE_FLOOR, det.confidence),
-      iouThreshold: det.nms_iou,
-      format: det.format,
-    });
+    const thresholds = { confidence: Math.min(LOW_SCORE_FLOOR, det.confidence), iouThreshold: det.nms_iou };
+    // The box's shared inference service when the supervisor gave a port to it, else a session of this camera's own.
+    const port = this.context.inference_port;
+    const detector = port
+      ? PersonDetector.withRunner(await RemoteModelRunner.connect(port), thresholds)
+      : (await loadDetectorOn(det.model, det.execution_provider, { ...thresholds, intraOpThreads: det.threads_per_camera, format: det.format })).detector;
     try {
       this.source = await openFrameSource({
         url: camera.rtsp,

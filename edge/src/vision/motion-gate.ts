@@ -23,7 +23,9 @@ export interface MotionSettings {
 }
 
 /** The defaults of the config's `motion` block, chosen with `npm run eval:edge` (README section 10). */
-export const DEFAULT_MOTION: MotionSettings = { enabled: true, threshold: 10, min_area: 0.002, refresh_s: 2 };
+export const DEFAULT_MOTION: MotionSettings = { enabled: true, threshold: 10, min_area: 0.002, refresh_s: 5 };
+/** Gating off: every frame goes to the detector. */
+export const MOTION_OFF: MotionSettings = { ...DEFAULT_MOTION, enabled: false };
 
 /** A small grey picture: `cols × rows` cell means, row-major. */
 export interface GreyThumbnail {

@@ -318,28 +318,137 @@ export function fillYoloxInput(image: LetterboxedImage, size: number, out: Float
   return { scale: image.letterbox.scale, padX: image.letterbox.padX - shiftX, padY: image.letterbox.padY - shiftY };
 }
 
+/** The model as checked at load: its format, square input size and tensor names, and where it runs. */
+export interface ModelInfo {
+  format: DetectorFormat;
+  size: number;
+  inputName: string;
+  outputName: string;
+  /** The execution provider the session runs on (cpu unless an accelerator was asked for and found). */
+  provider: string;
+}
+
+/** One run's raw output. */
+export interface ModelOutput {
+  data: Float32Array;
+  dims: readonly number[];
+  /** Milliseconds of session.run itself. */
+  inferenceMs: number;
+}
+
+/**
+ * Runs the model on an input the detector filled: the camera's own session (LocalModelRunner) or the box's shared
+ * inference service (shared-detector.ts). Pre- and post-processing stay in PersonDetector either way.
+ */
+export interface ModelRunner {
+  readonly info: ModelInfo;
+  /** The buffer to fill before run(): 3·S·S floats, CHW. A runner may hand out a new one after each run. */
+  readonly input: Float32Array;
+  /** Runs on `input`; `use` reads the output before it is released. */
+  run<T>(use: (output: ModelOutput) => T): Promise<T>;
+  release(): Promise<void>;
+}
+
+export interface SessionOptions {
+  format?: DetectorFormat;
+  intraOpThreads?: number;
+  /** onnxruntime execution providers in order of preference (default ['cpu']). */
+  executionProviders?: readonly string[];
+}
+
+/**
+ * Opens the model file as an onnxruntime session and checks it is a detector of the chosen format (refused with a
+ * DetectorModelError naming what was expected and what the file has).
+ */
+export async function openModelSession(modelPath: string, options: SessionOptions = {}): Promise<{ session: ort.InferenceSession; info: ModelInfo }> {
+  const format = options.format ?? 'yolov8';
+  if (!FORMATS.includes(format)) throw new RangeError(`format must be one of ${FORMATS.join(', ')}, got ${String(format)}`);
+  const intraOpThreads = options.intraOpThreads ?? 1;
+  if (!(Number.isInteger(intraOpThreads) && intraOpThreads >= 1)) {
+    throw new RangeError(`intraOpThreads must be a positive integer, got ${intraOpThreads}`);
+  }
+  // Check the file ourselves: onnxruntime's messages do not say which setting was wrong.
+  try {
+    const info = await stat(modelPath);
+    if (!info.isFile()) throw new DetectorModelError(modelPath, `Model path "${modelPath}" is not a file`);
+    await access(modelPath, fsConstants.R_OK);
+  } catch (err) {
+    if (err instanceof DetectorModelError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'file not found' : code === 'EACCES' ? 'permission denied' : String(err);
+    throw new DetectorModelError(modelPath, `Cannot read model "${modelPath}": ${why}`);
+  }
+
+  const providers = options.executionProviders ?? ['cpu'];
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(modelPath, {
+      executionProviders: [...providers],
+      intraOpNumThreads: intraOpThreads,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      graphOptimizationLevel: 'all',
+    });
+  } catch (err) {
+    const detail = err instanceof Error ? err.message : String(err);
+    throw new DetectorModelError(modelPath, `Cannot load "${modelPath}" as an ONNX model (${detail})`);
+  }
+
+  try {
+    const { inputName, outputName, size } = validateModel(modelPath, session, format);
+    if (format === 'yolox') await probeYolox(modelPath, session, inputName, outputName, size);
+    return { session, info: { format, size, inputName, outputName, provider: providers[0] ?? 'cpu' } };
+  } catch (err) {
+    await session.release();
+    throw err;
+  }
+}
+
+/** The camera's own onnxruntime session. */
+export class LocalModelRunner implements ModelRunner {
+  readonly input: Float32Array;
+  private readonly tensor: ort.Tensor;
+
+  constructor(
+    private readonly session: ort.InferenceSession,
+    readonly info: ModelInfo,
+  ) {
+    // One buffer for the whole life of the detector: a 640 input is 4.9 MB per frame otherwise.
+    this.input = new Float32Array(3 * info.size * info.size);
+    this.tensor = new ort.Tensor('float32', this.input, [1, 3, info.size, info.size]);
+  }
+
+  async run<T>(use: (output: ModelOutput) => T): Promise<T> {
+    const started = performance.now();
+    const results = await this.session.run({ [this.info.inputName]: this.tensor });
+    const inferenceMs = performance.now() - started;
+    const output = results[this.info.outputName]!;
+    try {
+      return use({ data: output.data as Float32Array, dims: output.dims, inferenceMs });
+    } finally {
+      output.dispose();
+    }
+  }
+
+  release(): Promise<void> {
+    return this.session.release();
+  }
+}
+
 export class PersonDetector {
   private lastInferenceMs = 0;
   readonly inputSize: number;
+  readonly format: DetectorFormat;
   private busy = false;
-  private readonly input: Float32Array;
-  private readonly inputTensor: ort.Tensor;
 
   private constructor(
-    readonly modelPath: string,
-    readonly format: DetectorFormat,
-    private readonly session: ort.InferenceSession,
-    private readonly inputName: string,
-    private readonly outputName: string,
-    size: number,
+    private readonly runner: ModelRunner,
     private readonly confidence: number,
     private readonly iouThreshold: number,
     private readonly maxDetections: number,
   ) {
-    this.inputSize = size;
-    // One buffer for the whole life of the detector: a 640 input is 4.9 MB per frame otherwise.
-    this.input = new Float32Array(3 * size * size);
-    this.inputTensor = new ort.Tensor('float32', this.input, [1, 3, size, size]);
+    this.inputSize = runner.info.size;
+    this.format = runner.info.format;
   }
 
   /** Wall-clock milliseconds of the last session.run (excludes pre/post-processing). */
@@ -347,53 +456,20 @@ export class PersonDetector {
     return this.lastInferenceMs;
   }
 
-  static async load(modelPath: string, options: PersonDetectorOptions = {}): Promise<PersonDetector> {
-    const format = options.format ?? 'yolov8';
-    if (!FORMATS.includes(format)) throw new RangeError(`format must be one of ${FORMATS.join(', ')}, got ${String(format)}`);
-    const confidence = options.confidence ?? 0.35;
-    const iouThreshold = options.iouThreshold ?? 0.45;
-    const intraOpThreads = options.intraOpThreads ?? 1;
-    const maxDetections = options.maxDetections ?? 300;
-    if (!(confidence >= 0 && confidence <= 1)) throw new RangeError(`confidence must be in [0,1], got ${confidence}`);
-    if (!(iouThreshold >= 0 && iouThreshold <= 1)) throw new RangeError(`iouThreshold must be in [0,1], got ${iouThreshold}`);
-    if (!(Number.isInteger(intraOpThreads) && intraOpThreads >= 1)) {
-      throw new RangeError(`intraOpThreads must be a positive integer, got ${intraOpThreads}`);
-    }
+  /** Where the model runs (onnxruntime execution provider). */
+  get provider(): string {
+    return this.runner.info.provider;
+  }
 
-    // Check the file ourselves: onnxruntime's messages do not say which setting was wrong.
-    try {
-      const info = await stat(modelPath);
-      if (!info.isFile()) throw new DetectorModelError(modelPath, `Model path "${modelPath}" is not a file`);
-      await access(modelPath, fsConstants.R_OK);
-    } catch (err) {
-      if (err instanceof DetectorModelError) throw err;
-      const code = (err as NodeJS.ErrnoException).code;
-      const why = code === 'ENOENT' ? 'file not found' : code === 'EACCES' ? 'permission denied' : String(err);
-      throw new DetectorModelError(modelPath, `Cannot read model "${modelPath}": ${why}`);
-    }
+  static async load(modelPath: string, options: PersonDetectorOptions & Pick<SessionOptions, 'executionProviders'> = {}): Promise<PersonDetector> {
+    const thresholds = checkedThresholds(options);
+    const { session, info } = await openModelSession(modelPath, options);
+    return new PersonDetector(new LocalModelRunner(session, info), ...thresholds);
+  }
 
-    let session: ort.InferenceSession;
-    try {
-      session = await ort.InferenceSession.create(modelPath, {
-        executionProviders: ['cpu'],
-        intraOpNumThreads: intraOpThreads,
-        interOpNumThreads: 1,
-        executionMode: 'sequential',
-        graphOptimizationLevel: 'all',
-      });
-    } catch (err) {
-      const detail = err instanceof Error ? err.message : String(err);
-      throw new DetectorModelError(modelPath, `Cannot load "${modelPath}" as an ONNX model (${detail})`);
-    }
-
-    try {
-      const { inputName, outputName, size } = validateModel(modelPath, session, format);
-      if (format === 'yolox') await probeYolox(modelPath, session, inputName, outputName, size);
-      return new PersonDetector(modelPath, format, session, inputName, outputName, size, confidence, iouThreshold, maxDetections);
-    } catch (err) {
-      await session.release();
-      throw err;
-    }
+  /** A detector whose model runs elsewhere (the box's shared inference service). */
+  static withRunner(runner: ModelRunner, options: Omit<PersonDetectorOptions, 'format' | 'intraOpThreads'> = {}): PersonDetector {
+    return new PersonDetector(runner, ...checkedThresholds(options));
   }
 
   /** Detect people in a letterboxed frame; boxes come back in original frame pixels. */
@@ -415,12 +491,12 @@ export class PersonDetector {
       throw new RangeError(`detect: expected a ${size}×${size} RGB24 image (${pixels * 3} bytes), got ${image.rgb.length} bytes`);
     }
     let letterbox = image.letterbox;
+    const input = this.runner.input;
     if (this.format === 'yolox') {
-      letterbox = fillYoloxInput(image, size, this.input);
+      letterbox = fillYoloxInput(image, size, input);
     } else {
       // HWC uint8 → CHW float 0..1, in place in the reused tensor buffer.
       const rgb = image.rgb;
-      const input = this.input;
       const inv = 1 / 255;
       for (let p = 0, s = 0; p < pixels; p++, s += 3) {
         input[p] = rgb[s]! * inv;
@@ -429,41 +505,41 @@ export class PersonDetector {
       }
     }
 
-    const started = performance.now();
-    const results = await this.session.run({ [this.inputName]: this.inputTensor });
-    this.lastInferenceMs = performance.now() - started;
-
-    const output = results[this.outputName]!;
-    try {
-      const dims = output.dims;
-      let candidates: ModelBox[];
+    const candidates = await this.runner.run(({ data, dims, inferenceMs }) => {
+      this.lastInferenceMs = inferenceMs;
       if (this.format === 'yolox') {
         const anchors = yoloxAnchorCount(size);
         if (dims.length !== 3 || dims[1] !== anchors || dims[2] !== YOLOX_CHANNELS) {
           throw new Error(`detect: model returned [${dims.join(',')}], expected [1,${anchors},${YOLOX_CHANNELS}]`);
         }
-        candidates = decodeYoloxOutput(output.data as Float32Array, size, this.confidence);
-      } else {
-        if (dims.length !== 3 || dims[1] !== YOLOV8_CHANNELS) {
-          throw new Error(`detect: model returned [${dims.join(',')}], expected [1,${YOLOV8_CHANNELS},N]`);
-        }
-        candidates = decodeYoloV8Output(output.data as Float32Array, dims[2]!, this.confidence);
+        return decodeYoloxOutput(data, size, this.confidence);
       }
-      const kept = nonMaxSuppression(candidates, this.iouThreshold, this.maxDetections);
-      const detections: PersonDetection[] = [];
-      for (const { box, score } of kept) {
-        const mapped = letterboxBoxToFrame(box, letterbox, image.width, image.height);
-        // A box entirely in the padding collapses to zero area after clipping.
-        if (mapped[2] - mapped[0] < 1 || mapped[3] - mapped[1] < 1) continue;
-        detections.push({ box: mapped, score });
+      if (dims.length !== 3 || dims[1] !== YOLOV8_CHANNELS) {
+        throw new Error(`detect: model returned [${dims.join(',')}], expected [1,${YOLOV8_CHANNELS},N]`);
       }
-      return detections;
-    } finally {
-      output.dispose();
+      return decodeYoloV8Output(data, dims[2]!, this.confidence);
+    });
+    const kept = nonMaxSuppression(candidates, this.iouThreshold, this.maxDetections);
+    const detections: PersonDetection[] = [];
+    for (const { box, score } of kept) {
+      const mapped = letterboxBoxToFrame(box, letterbox, image.width, image.height);
+      // A box entirely in the padding collapses to zero area after clipping.
+      if (mapped[2] - mapped[0] < 1 || mapped[3] - mapped[1] < 1) continue;
+      detections.push({ box: mapped, score });
     }
+    return detections;
   }
 
   async release(): Promise<void> {
-    await this.session.release();
+    await this.runner.release();
   }
+}
+
+/** Confidence, IoU threshold and box cap, checked (the defaults: 0.35, 0.45, 300). */
+function checkedThresholds(options: PersonDetectorOptions): [number, number, number] {
+  const confidence = options.confidence ?? 0.35;
+  const iouThreshold = options.iouThreshold ?? 0.45;
+  if (!(confidence >= 0 && confidence <= 1)) throw new RangeError(`confidence must be in [0,1], got ${confidence}`);
+  if (!(iouThreshold >= 0 && iouThreshold <= 1)) throw new RangeError(`iouThreshold must be in [0,1], got ${iouThreshold}`);
+  return [confidence, iouThreshold, options.maxDetections ?? 300];
 }

@@ -1,0 +1,84 @@
+import type { MessagePort } from 'node:worker_threads';
+import { acceptCrossRealmTypedArrays } from '../../test/jest-realm.ts';
+import { describeIfShared, sharedFile } from '../../test/shared-material.ts';
+import type { DetectorConfig } from '../runtime/config.ts';
+import { Logger } from '../runtime/log.ts';
+import { SharedInference } from '../runtime/shared-inference.ts';
+import { readLetterboxedImage } from './frame-source.ts';
+import { PersonDetector } from './person-detector.ts';
+import { RemoteModelRunner, type CameraRequest, type ServiceReply } from './shared-detector.ts';
+
+const MODEL = 'models/yolov8n_int8.onnx';
+const STREET = 'images/street.jpg';
+
+describeIfShared([MODEL, STREET], 'the shared inference service (one worker, one session, real model)', () => {
+  let inference: SharedInference;
+  const lines: string[] = [];
+  const detector = (provider: DetectorConfig['execution_provider'] = 'cpu'): DetectorConfig => ({
+    model: sharedFile(MODEL),
+    format: 'yolov8',
+    input_size: 640,
+    confidence: 0.3,
+    nms_iou: 0.45,
+    threads_per_camera: 1,
+    inference: 'shared',
+    threads: 2,
+    execution_provider: provider,
+  });
+
+  beforeAll(() => acceptCrossRealmTypedArrays());
+  afterEach(async () => inference?.stop());
+
+  it('finds the same people as a camera with its own session', async () => {
+    inference = new SharedInference({ detector: detector(), log: Logger.create({ sink: (l) => lines.push(l) }) });
+    const remote = PersonDetector.withRunner(await RemoteModelRunner.connect(inference.connect('cam_a')), { confidence: 0.3 });
+    const local = await PersonDetector.load(sharedFile(MODEL), { confidence: 0.3, intraOpThreads: 1 });
+    const street = await readLetterboxedImage(sharedFile(STREET), 640);
+    const [a, b] = [await remote.detect(street), await local.detect(street)];
+    await Promise.all([remote.release(), local.release()]);
+    expect(a.length).toBeGreaterThanOrEqual(5);
+    expect(a).toEqual(b);
+    expect(remote.inferenceMs).toBeGreaterThan(0);
+    expect((await inference.ready).provider).toBe('cpu');
+  }, 60_000);
+
+  it('serves a quiet camera between the frames of a busy one (round robin, not first come first served)', async () => {
+    inference = new SharedInference({ detector: detector(), log: Logger.create({ sink: () => {} }) });
+    const { size } = await inference.ready;
+    const busy = inference.connect('cam_busy');
+    const quiet = inference.connect('cam_quiet');
+    const order: string[] = [];
+    const replies = (port: MessagePort, name: string, count: number) =>
+      new Promise<void>((resolve) => {
+        let n = 0;
+        port.on('message', (r: ServiceReply) => {
+          if (r.type !== 'result') return;
+          order.push(name);
+          if (++n === count) resolve();
+        });
+      });
+    const request = (port: MessagePort, id: number) => {
+      const input = new Float32Array(3 * size * size).fill(0.5);
+      port.postMessage({ type: 'run', id, input } satisfies CameraRequest, [input.buffer]);
+    };
+    const busyDone = replies(busy, 'busy', 8);
+    const quietDone = replies(quiet, 'quiet', 1);
+    for (let i = 1; i <= 8; i++) request(busy, i); // eight frames waiting at once …
+    request(quiet, 1); // … and then one of the quiet camera
+    await Promise.all([busyDone, quietDone]);
+    busy.close();
+    quiet.close();
+    // First come, first served puts the quiet frame last (9th). Round robin serves it after the busy frame being
+    // worked on and at most one or two more (the ports' messages reach the service's thread between runs).
+    expect(order.indexOf('quiet')).toBeLessThanOrEqual(3);
+    expect(order.filter((o) => o === 'busy')).toHaveLength(8);
+  }, 60_000);
+
+  it('falls back to the CPU with a start-up message when the requested provider is missing', async () => {
+    inference = new SharedInference({ detector: detector('cuda'), log: Logger.create({ sink: (l) => lines.push(l) }) });
+    const ready = await inference.ready;
+    expect(ready.provider).toBe('cpu');
+    expect(ready.message).toMatch(/"cuda" could not start .*; running on CPU/);
+    expect(lines.some((l) => l.includes('shared inference: detector.execution_provider \\"cuda\\" could not start'))).toBe(true);
+  }, 60_000);
+});
