@@ -15,6 +15,11 @@
 //    stay busy for the whole window. Per-camera fps is the pipeline's own status fps (its rate over the last
 //    5 s of frames, what the heartbeat reports), median over the window.
 // 4. Memory: process RSS as cameras are added one by one (measured before the throughput runs).
+// 5. Cameras per box (bench/edge.bench-box.ts): 1, 4, 8, 16 cameras as in a store (shared inference, motion gating,
+//    target_fps 5, clips replayed at their own speed and looped) on busy, mixed and still scenes: achieved fps per
+//    camera, frames skipped by gating and dropped, CPU, memory, load. `--box-only` runs just this table; knobs
+//    --box-cameras, --box-seconds (window per row, default 20), --box-scenes, --box-layouts (shared,per_camera),
+//    or BENCH_BOX_CAMERAS / BENCH_BOX_SECONDS / BENCH_BOX_SCENES / BENCH_BOX_LAYOUTS.
 // Every measurement is repeated (--repeat) and reported as median [min–max]: the 2 cores are shared.
 // Runs under Deno: deno run --allow-all bench/edge.bench.ts
 import { existsSync, readFileSync } from 'node:fs';
@@ -27,6 +32,8 @@ import { DEFAULT_ENTRANCE_COUNTING, DEFAULT_ENTRANCE_MARGIN_PX } from '../edge/s
 import { siblingModule, type CameraStatus, type CameraWorkerData, type WorkerMessage } from '../edge/src/runtime/pipeline.ts';
 import { openFrameSource } from '../edge/src/vision/frame-source.ts';
 import { DEFAULT_MOTION, type MotionSettings } from '../edge/src/vision/motion-gate.ts';
+import { boxRun, stillClips, type Layout, type Scene } from './edge.bench-box.ts';
+import { machineBusySeconds, processCpuSeconds } from './cpu-usage.ts';
 import { SHARED_DIR } from '../edge/src/eval/sequence-eval.ts';
 import type { ReferenceWorkerData, ReferenceWorkerResult } from './edge.bench-worker.ts';
 
@@ -37,6 +44,11 @@ const { values: args } = parseArgs({
     'raw-seconds': { type: 'string', default: '8' },
     cameras: { type: 'string', default: '1,2,4' },
     'quiet-wait': { type: 'string', default: '90' },
+    'box-only': { type: 'boolean', default: false },
+    'box-cameras': { type: 'string', default: process.env.BENCH_BOX_CAMERAS ?? '1,4,8,16' },
+    'box-seconds': { type: 'string', default: process.env.BENCH_BOX_SECONDS ?? '20' },
+    'box-scenes': { type: 'string', default: process.env.BENCH_BOX_SCENES ?? 'busy,mixed,still' },
+    'box-layouts': { type: 'string', default: process.env.BENCH_BOX_LAYOUTS ?? 'shared' },
   },
 });
 const REPEAT = Number(args.repeat);
@@ -56,6 +68,48 @@ if (missing) {
   process.exit(0);
 }
 
+/** The "cameras per box" table (section 5). */
+async function camerasPerBox(): Promise<void> {
+  const busy = [
+    ...VIDEOS.slice(0, 1),
+    path.join(SHARED_DIR, 'sequences', 'TUD-Stadtmitte.mp4'),
+    path.join(SHARED_DIR, 'sequences', 'PETS09-S2L1.mp4'),
+    VIDEOS[1]!,
+  ];
+  const clips = { busy, still: await stillClips(busy, 30) };
+  const threads = os.cpus().length;
+  const rows: Array<Record<string, string>> = [];
+  console.log(
+    `\nCameras per box: ${args['box-seconds']} s per row after ${8} s warm-up; target_fps 5; motion gating ${JSON.stringify(DEFAULT_MOTION)}; shared session ${threads} threads; ${os.cpus().length} cores`,
+  );
+  for (const layout of args['box-layouts'].split(',') as Layout[]) {
+    for (const scene of args['box-scenes'].split(',') as Scene[]) {
+      for (const n of args['box-cameras'].split(',').map(Number)) {
+        const r = await boxRun(scene, layout, n, Number(args['box-seconds']), clips, MODEL, layout === 'shared' ? threads : 1);
+        const row = {
+          scene,
+          inference: layout,
+          cameras: String(n),
+          'fps per camera (median [min–max])': spread(r.fpsPerCamera, 1),
+          'cameras ≥ 4.5 fps': `${r.fpsPerCamera.filter((f) => f >= 4.5).length}/${n}`,
+          'detector runs/s': r.detectorRunsPerSecond.toFixed(1),
+          'skipped by gating %': (r.skippedShare * 100).toFixed(0),
+          'dropped %': (r.droppedShare * 100).toFixed(0),
+          'CPU cores (ours / others)': `${r.oursCores.toFixed(2)} / ${r.othersCores.toFixed(2)}`,
+          'peak RSS MB': r.peakRssMb.toFixed(0),
+          'load before → after': `${r.loadBefore} → ${r.loadAfter}`,
+        };
+        console.log(JSON.stringify(row));
+        rows.push(row);
+      }
+    }
+  }
+  console.table(rows);
+  console.log(
+    'fps per camera: frames analysed (detected or held by gating) per second of streaming; the target is 5. dropped: sampled frames the box could not take in time.',
+  );
+}
+
 const CAMERA_WORKER = siblingModule('camera-worker', new URL('../edge/src/runtime/pipeline.ts', import.meta.url).href);
 // The production pipeline module (resolved like the supervisor resolves its worker: .ts under Deno, .js built).
 const PIPELINE_MODULE = siblingModule('camera-vision-pipeline', new URL('../edge/src/vision/detection.ts', import.meta.url).href);
@@ -64,30 +118,6 @@ const REFERENCE_WORKER = siblingModule('edge.bench-worker', import.meta.url);
 const OWN_SESSION = { inference: 'per_camera', threads: 1, execution_provider: 'cpu' } as const;
 
 // ---- measuring helpers ---------------------------------------------------------------------------
-
-/** CPU seconds used by the whole process so far (all threads: workers, onnxruntime, FFmpeg). */
-function processCpuSeconds(): number {
-  try {
-    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
-    // utime and stime are fields 14 and 15 of stat, i.e. 12 and 13 after "pid (comm) ".
-    return (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ is 100 on Linux
-  } catch {
-    const u = process.cpuUsage();
-    return (u.user + u.system) / 1e6;
-  }
-}
-
-/** Busy CPU seconds of the whole machine so far (every process), from /proc/stat; NaN where unavailable. */
-function machineBusySeconds(): number {
-  try {
-    const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-    // user nice system idle iowait irq softirq steal …, in USER_HZ (100/s); idle and iowait are not busy.
-    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = cpu;
-    return (user + nice + system + irq + softirq + steal) / 100;
-  } catch {
-    return NaN;
-  }
-}
 
 /**
  * CPU use during a measurement, in cores: ours (this process, all threads) and everyone else's. The machine
@@ -380,6 +410,11 @@ console.log(
     .join(' ')}; ${REPEAT} repeats, pipeline window ${WINDOW_S} s, reference loops ${RAW_S} s`,
 );
 
+if (args['box-only']) {
+  await camerasPerBox();
+  process.exit(0);
+}
+
 const decodeRows: Array<Record<string, string>> = [];
 const sizes = new Map<string, [number, number]>();
 for (const video of VIDEOS) {
@@ -499,4 +534,5 @@ console.log(
 console.log('\nMemory (process RSS while cameras stream train_door_example_02.mp4, 1 thread each; measured before the throughput runs):');
 console.table(memory.map((mb, k) => ({ cameras: k, 'RSS MB': mb.toFixed(0), 'added by this camera MB': k ? (mb - memory[k - 1]!).toFixed(0) : '' })));
 console.log(`Peak process RSS during the throughput runs: ${Math.max(...[...paired.values()].flat().map((p) => p.pipeline.peakRssMb)).toFixed(0)} MB.`);
+await camerasPerBox();
 process.exit(0);

@@ -16,7 +16,7 @@ import {
   AVMEDIA_TYPE_SUBTITLE,
   AVMEDIA_TYPE_VIDEO,
 } from 'node-av/constants';
-import type { Frame, Stream } from 'node-av/lib';
+import { FormatContext, Packet, type Frame, type Stream } from 'node-av/lib';
 import { maskUrlPassword } from '../../../shared/src/url-secrets.ts';
 import { backoffDelayMs } from '../runtime/backoff.ts';
 import { errorText } from '../runtime/log.ts';
@@ -181,6 +181,46 @@ interface Connection {
   stream: Stream;
   /** Seconds per pts tick. */
   timeBase: number;
+  /** The video stream's packets, for the decoder. */
+  packets: () => AsyncIterable<Packet | null>;
+  /** Files only: the on-demand packet reader (see filePackets). */
+  fileReader?: FormatContext;
+}
+
+/**
+ * A file's packets of one stream, read only when the decoder asks. node-av's Demuxer.packets() reads ahead into a
+ * 100-packet queue and, once the queue is full, waits for the consumer in a setImmediate loop that keeps a core busy
+ * (node-av 6.1 api/demuxer.js) — for a file that is whenever the consumer is slower than the disk: a replay paced
+ * at the clip's speed, or a camera waiting for the detector. Measured: 1.0 core per paced camera, 0.0 with this.
+ * A live stream is read as it arrives, so it keeps node-av's reader.
+ */
+async function* filePackets(reader: FormatContext, stream: Stream): AsyncGenerator<Packet | null> {
+  for (;;) {
+    const packet = new Packet();
+    packet.alloc();
+    if ((await reader.readFrame(packet)) < 0) {
+      packet.free();
+      break; // end of file (or a read error, which ends the file as it does with the Demuxer)
+    }
+    if (packet.streamIndex !== stream.index) {
+      packet.free();
+      continue;
+    }
+    packet.timeBase = stream.timeBase;
+    yield packet; // the decoder frees it
+  }
+  yield null; // flush the decoder
+}
+
+async function openFileReader(path: string): Promise<FormatContext> {
+  const reader = new FormatContext();
+  const ret = await reader.openInput(path);
+  if (ret < 0) throw new Error(`cannot open "${path}" for reading (${ret})`);
+  if ((await reader.findStreamInfo()) < 0) {
+    await reader.closeInput();
+    throw new Error(`cannot read the streams of "${path}"`);
+  }
+  return reader;
 }
 
 async function openConnection(rawUrl: string, live: boolean, signal: AbortSignal): Promise<Connection> {
@@ -219,7 +259,13 @@ async function openConnection(rawUrl: string, live: boolean, signal: AbortSignal
       throw new FrameSourceError(masked, `"${masked}": cannot decode its video stream (${sourceErrorText(err)})`, false);
     }
     const tb = stream.timeBase;
-    return { demuxer, decoder, stream, timeBase: tb.num / tb.den };
+    if (live) return { demuxer, decoder, stream, timeBase: tb.num / tb.den, packets: () => demuxer.packets(stream.index) };
+    const fileReader = await openFileReader(input).catch((err: unknown) => {
+      decoder.close();
+      throw new FrameSourceError(masked, `Cannot open video "${masked}": ${sourceErrorText(err)}`, false);
+    });
+    const fileStream = fileReader.streams[stream.index]!;
+    return { demuxer, decoder, stream, timeBase: tb.num / tb.den, packets: () => filePackets(fileReader, fileStream), fileReader };
   } catch (err) {
     await demuxer.close();
     throw err;
@@ -228,6 +274,7 @@ async function openConnection(rawUrl: string, live: boolean, signal: AbortSignal
 
 async function closeConnection(connection: Connection): Promise<void> {
   connection.decoder.close();
+  await connection.fileReader?.closeInput();
   await connection.demuxer.close();
 }
 
@@ -251,7 +298,7 @@ export async function readLetterboxedImage(path: string, size: number): Promise<
   const connection = await openConnection(path, false, new AbortController().signal);
   const scaler = new Scaler();
   try {
-    for await (const frame of connection.decoder.frames(connection.demuxer.packets(connection.stream.index))) {
+    for await (const frame of connection.decoder.frames(connection.packets())) {
       if (frame === null) break;
       try {
         return await letterboxFrame(scaler, frame, size);
@@ -491,8 +538,7 @@ class DecodedFrameSource implements FrameSource {
       : null;
     watchdog?.unref();
     try {
-      const { demuxer, decoder, stream } = connection;
-      for await (const frame of decoder.frames(demuxer.packets(stream.index))) {
+      for await (const frame of connection.decoder.frames(connection.packets())) {
         if (frame === null) break;
         if (this.closed) {
           frame.free();

@@ -40,7 +40,7 @@ try {
     const inferenceMs = performance.now() - started;
     const output = results[info.outputName]!;
     try {
-      // A copy the worker owns, so it can be transferred to the camera.
+      // Copied into the camera's shared output buffer before the next run.
       return { data: new Float32Array(output.data as Float32Array), dims: output.dims, inferenceMs };
     } finally {
       output.dispose();

@@ -388,6 +388,8 @@ export async function openModelSession(modelPath: string, options: SessionOption
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
+      // onnxruntime's pool threads otherwise spin between runs, taking CPU the cameras' decoding needs.
+      extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
     });
   } catch (err) {
     const detail = err instanceof Error ? err.message : String(err);

@@ -57,10 +57,11 @@ describeIfShared([MODEL, STREET], 'the shared inference service (one worker, one
           if (++n === count) resolve();
         });
       });
-    const request = (port: MessagePort, id: number) => {
-      const input = new Float32Array(3 * size * size).fill(0.5);
-      port.postMessage({ type: 'run', id, input } satisfies CameraRequest, [input.buffer]);
-    };
+    for (const port of [busy, quiet]) {
+      const input = new Float32Array(new SharedArrayBuffer(3 * size * size * 4)).fill(0.5);
+      port.postMessage({ type: 'buffers', input } satisfies CameraRequest);
+    }
+    const request = (port: MessagePort, id: number) => port.postMessage({ type: 'run', id } satisfies CameraRequest);
     const busyDone = replies(busy, 'busy', 8);
     const quietDone = replies(quiet, 'quiet', 1);
     for (let i = 1; i <= 8; i++) request(busy, i); // eight frames waiting at once …
