@@ -22,7 +22,7 @@
 //    or BENCH_BOX_CAMERAS / BENCH_BOX_SECONDS / BENCH_BOX_SCENES / BENCH_BOX_LAYOUTS.
 // Every measurement is repeated (--repeat) and reported as median [min–max]: the 2 cores are shared.
 // Runs under Deno: deno run --allow-all bench/edge.bench.ts
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
