@@ -66,7 +66,7 @@ const dynamicModules = [
 // directory that holds only the edge, the shared contract and the edge's own dependencies.
 // The backend image leaves onnxruntime-node and node-av out (root devDependencies), so each version is read
 // from whichever list holds it.
-const EDGE_DEPENDENCIES = ['zod', 'js-yaml', 'onnxruntime-node', 'node-av'];
+const EDGE_DEPENDENCIES = ['zod', 'js-yaml', 'yaml', 'onnxruntime-node', 'node-av'];
 const staging = join(root, 'dist', 'edge-build');
 const rootPackage = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const versionOf = (name) => rootPackage.dependencies?.[name] ?? rootPackage.devDependencies?.[name] ?? fail(`package.json does not list ${name}`);
@@ -109,6 +109,9 @@ const args = [
   // onnxruntime-node ships every platform's runtime; the binary needs only its own (saves ~220 MB).
   ...['darwin', 'win32'].filter((os) => os !== process.platform).flatMap((os) => ['--exclude', `node_modules/onnxruntime-node/bin/napi-v6/${os}`]),
   ...dynamicModules.flatMap((file) => ['--include', file]),
+  // The calibration page's own files, read at run time (edge/src/local-ui/local-ui-server.ts).
+  '--include',
+  'edge/src/local-ui/page',
   'edge/src/main.ts',
 ];
 process.stderr.write(`build-edge: ${relative(root, deno)} ${args.join(' ')}${denort ? ` (DENORT_BIN=${denort})` : ''}\n`);

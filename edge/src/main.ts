@@ -15,6 +15,7 @@ import { errorText, Logger } from './runtime/log.ts';
 import { siblingModule } from './runtime/pipeline.ts';
 import { runSelfTest } from './runtime/self-test.ts';
 import { CameraSupervisor } from './runtime/supervisor.ts';
+import { startLocalUi, type LocalUi } from './local-ui/local-ui-server.ts';
 import { EDGE_VERSION } from './runtime/version.ts';
 
 const USAGE = `wink-edge ${EDGE_VERSION} — WINK in-store analytics, edge device
@@ -149,14 +150,15 @@ async function main(argv: string[]): Promise<number> {
         }
         process.stderr.write(`⚠️  synthetic pipeline: writing made-up events into store ${config.store_id} at ${config.api_base}\n`);
       }
-      return run(config, pipeline, pipelineOptions);
+      return run(config, configPath, pipeline, pipelineOptions);
     }
   }
 }
 
-async function run(config: EdgeConfig, pipeline: string, pipelineOptions: Record<string, unknown>): Promise<number> {
+async function run(config: EdgeConfig, configPath: string, pipeline: string, pipelineOptions: Record<string, unknown>): Promise<number> {
   const log = Logger.create({ level: config.log_level });
   for (const camera of config.cameras) log.addSecrets(camera.api_key, ...urlPasswords(camera.rtsp));
+  log.addSecrets(config.local_ui?.password);
 
   const pipelineModule = pipelineModuleUrl(pipeline);
   if (pipelineModule.protocol === 'file:' && !existsSync(fileURLToPath(pipelineModule))) {
@@ -197,6 +199,20 @@ async function run(config: EdgeConfig, pipeline: string, pipelineOptions: Record
     return 1;
   }
   log.info('running', { store_id: config.store_id, cameras: config.cameras.length, pipeline });
+  let localUi: LocalUi | null = null;
+  if (config.local_ui) {
+    try {
+      localUi = await startLocalUi({ settings: config.local_ui, configPath, config, env: process.env, cameras: supervisor, log });
+      log.info('calibration page listening', { url: localUi.url });
+    } catch (err) {
+      // The page is a tool for the technician: the store keeps counting without it.
+      log.error('calibration page cannot start; the cameras run without it', {
+        error: errorText(err),
+        listen: config.local_ui.listen,
+        port: config.local_ui.port,
+      });
+    }
+  }
 
   const signal = await stopped;
   log.info('stopping', { signal });
@@ -205,6 +221,7 @@ async function run(config: EdgeConfig, pipeline: string, pipelineOptions: Record
     log.error('stop took too long; exiting anyway', { after_ms: HARD_EXIT_MS });
     process.exit(1);
   }, HARD_EXIT_MS);
+  await localUi?.close();
   await supervisor.stop();
   clearTimeout(hardExit);
   const counters = config.cameras.map((c) => ({ camera_id: c.camera_id, ...supervisor.outbox(c.camera_id)?.counters }));

@@ -21,6 +21,8 @@ export class FakeIngestBackend {
   readonly heartbeatDryRuns: boolean[] = [];
   /** dryRun: the request asked the backend to check and not store (?dry_run=true). */
   readonly requests: Array<{ authorization?: string; body: Record<string, unknown>; dryRun: boolean }> = [];
+  /** Every request as it came (path and raw body bytes), to check what the edge sends out. */
+  readonly raw: Array<{ path: string; body: Buffer }> = [];
   private readonly hanging: ServerResponse[] = [];
   private server!: Server;
   url = '';
@@ -44,8 +46,10 @@ export class FakeIngestBackend {
       res.writeHead(this.healthy ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: this.healthy ? 'ok' : 'degraded' }));
       return;
     }
-    let text = '';
-    for await (const chunk of req) text += chunk;
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    this.raw.push({ path: url.pathname, body: Buffer.concat(chunks) });
+    const text = Buffer.concat(chunks).toString('utf8');
     const body = JSON.parse(text) as { camera_id: string; events: Array<{ event_id: string }> };
     const mode = typeof this.mode === 'function' ? this.mode(body.events) : this.mode;
     if (url.pathname === '/api/ingest/heartbeat') {

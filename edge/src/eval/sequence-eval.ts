@@ -250,7 +250,7 @@ export async function runPipeline(seq: GroundTruthSequence, s: EvalSettings, fps
   const started = performance.now();
   await pipeline.start((o) => {
     if (o.type === 'events') events.push(...o.events);
-    else lastStatus = o.status;
+    else if (o.type === 'status') lastStatus = o.status;
   });
   return { events, summary: summariseEvents(events), wallMs: performance.now() - started, lastStatus };
 }

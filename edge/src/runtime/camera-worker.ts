@@ -15,7 +15,12 @@ const pipeline = await mod.createPipeline(data.context);
 
 let stopRequested = false;
 port.on('message', (message: SupervisorMessage) => {
-  if (message.type !== 'stop' || stopRequested) return;
+  if (message.type !== 'stop') {
+    if (pipeline.control) pipeline.control(message);
+    else if (message.type === 'view') post({ type: 'view', id: message.id, view: null });
+    return;
+  }
+  if (stopRequested) return;
   stopRequested = true;
   pipeline.stop().catch((err: unknown) => post({ type: 'failed', error: `stop failed: ${String(err)}` }));
 });

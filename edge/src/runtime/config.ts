@@ -1,6 +1,7 @@
 // The store's config.yaml, validated once at start-up into typed objects. Every problem is reported
 // at once, one line each, naming the key path, so an installer fixes the file in one pass.
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { load, YAMLException } from 'js-yaml';
 import { z } from 'zod';
 import { CAPABILITIES, MAX_EVENTS_PER_BATCH, formatPath, type Capability } from '../../../shared/src/events.ts';
@@ -80,6 +81,15 @@ export interface CameraConfig extends PolygonRuleFields {
   motion: MotionSettings;
 }
 
+/** The calibration page (local-ui/): off unless configured; see README "Set up a new camera in ten minutes". */
+export interface LocalUiConfig {
+  /** Address to listen on; 127.0.0.1 by default, so the page is reached through the box (or an SSH tunnel). */
+  listen: string;
+  port: number;
+  /** What the page asks for (any user name); also accepted as a Bearer token. */
+  password: string;
+}
+
 export interface EdgeConfig {
   api_base: string;
   org_id: string;
@@ -96,6 +106,7 @@ export interface EdgeConfig {
   watchdog: { stall_s: number; max_restart_delay_s: number };
   /** Store-wide motion gating; each camera's `motion` keys override it. */
   motion: MotionSettings;
+  local_ui?: LocalUiConfig;
   cameras: readonly CameraConfig[];
 }
 
@@ -259,6 +270,17 @@ const configSchema = z.strictObject({
       mapping,
     )
     .prefault({}),
+  local_ui: z
+    .strictObject(
+      {
+        listen: text.refine((s) => isIP(s) !== 0, 'must be an IP address, e.g. 127.0.0.1 (this box only) or 0.0.0.0 (every interface)').default('127.0.0.1'),
+        port: whole(1, 65_535).default(8780),
+        // It can rewrite this file: a guessable password is refused.
+        password: text.min(12, 'must be at least 12 characters (it guards a page that rewrites this file)'),
+      },
+      mapping,
+    )
+    .optional(),
   cameras: z.array(cameraSchema, { error: 'must be a list of cameras' }).min(1, 'must list at least one camera'),
 });
 

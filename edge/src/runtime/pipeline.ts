@@ -22,7 +22,22 @@ export interface CameraStatus {
   frames_dropped?: number;
 }
 
-export type PipelineOutput = { type: 'events'; events: StoreEvent[] } | { type: 'status'; status: CameraStatus };
+/**
+ * What the calibration page (local-ui/) shows of a camera, in screenshot pixels: the tracks of the latest frame and the
+ * geometry the rules run on now. `picture`: that frame as PNG, only when asked for; it goes to the page, never out.
+ */
+export interface CameraView {
+  frame_size: [number, number] | null;
+  tracks: { id: number; box: [number, number, number, number] }[];
+  geometry: Pick<CameraConfig, 'entrance_line' | 'entrance_inside' | 'zones' | 'shelves' | 'queues'>;
+  picture?: Uint8Array;
+}
+
+export type PipelineOutput =
+  | { type: 'events'; events: StoreEvent[] }
+  | { type: 'status'; status: CameraStatus }
+  /** The answer to a `view` request (local-ui/), by its id; null from a pipeline with no frames. */
+  | { type: 'view'; id: number; view: CameraView | null };
 export type Emit = (output: PipelineOutput) => void;
 
 export interface CameraPipeline {
@@ -35,7 +50,15 @@ export interface CameraPipeline {
   start(emit: Emit): Promise<void>;
   /** Makes start() resolve soon; emit any last events before that. */
   stop(): Promise<void>;
+  /** Requests from the calibration page (local-ui/): new geometry to run on, or a look at the latest frame. */
+  control?(message: PipelineControl): void;
 }
+
+/**
+ * `geometry`: the camera's config with geometry saved by the calibration page; the rules are rebuilt on the next frame.
+ * `view`: answer with a `view` output of the same id (with the picture when `picture`).
+ */
+export type PipelineControl = { type: 'geometry'; camera: CameraConfig } | { type: 'view'; id: number; picture: boolean };
 
 export interface PipelineContext {
   /** The camera's config; api_key is blanked, since the worker never talks to the backend. */
@@ -67,7 +90,7 @@ export type WorkerMessage =
   | { type: 'stopped' }
   | { type: 'failed'; error: string };
 
-export type SupervisorMessage = { type: 'stop' };
+export type SupervisorMessage = { type: 'stop' } | PipelineControl;
 
 /** The file next to `base` called `name`, with the extension the running code has (.ts under Deno/jest, .js after tsc). */
 export function siblingModule(name: string, base: string): URL {

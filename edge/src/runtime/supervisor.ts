@@ -8,7 +8,15 @@ import { buildHeartbeat, FrameAccounting, sendHeartbeat } from './heartbeat.ts';
 import { IngestApi } from './ingest-api.ts';
 import { errorText, type Logger } from './log.ts';
 import { EventOutbox } from './outbox.ts';
-import { siblingModule, workerExecArgv, type CameraStatus, type CameraWorkerData, type SupervisorMessage, type WorkerMessage } from './pipeline.ts';
+import {
+  siblingModule,
+  workerExecArgv,
+  type CameraStatus,
+  type CameraView,
+  type CameraWorkerData,
+  type SupervisorMessage,
+  type WorkerMessage,
+} from './pipeline.ts';
 import { SharedInference } from './shared-inference.ts';
 
 export interface SupervisorOptions {
@@ -59,9 +67,12 @@ class CameraRuntime {
   status: CameraStatus = { fps: 0, inference_ms: 0, stream_state: 'starting', queue_lengths: {} };
   /** Frames analysed and dropped since the previous heartbeat, across worker restarts. */
   readonly frames: FrameAccounting;
+  /** Events made since the edge started, by kind (`entrance in`, `zone promo_table` …), for the calibration page. */
+  readonly counts: Record<string, number> = {};
 
   constructor(
-    readonly camera: CameraConfig,
+    /** Replaced when the calibration page saves new geometry (a restarted worker starts on it). */
+    public camera: CameraConfig,
     readonly outbox: EventOutbox,
     readonly backoff: Backoff,
     readonly log: Logger,
@@ -90,6 +101,8 @@ export class CameraSupervisor {
   private readonly restartMaxMs: number;
   private readonly api: IngestApi;
   private inference: SharedInference | null = null;
+  private nextViewId = 1;
+  private readonly views = new Map<number, (view: CameraView | null) => void>();
 
   constructor(private readonly options: SupervisorOptions) {
     this.stallMs = options.stallMs ?? options.config.watchdog.stall_s * 1000;
@@ -148,6 +161,39 @@ export class CameraSupervisor {
     return this.runtimes.get(cameraId)?.outbox;
   }
 
+  /** The camera's running event counts (since the edge started), for the calibration page. */
+  runningCounts(cameraId: string): Record<string, number> | undefined {
+    return this.runtimes.get(cameraId)?.counts;
+  }
+
+  /**
+   * What the camera's worker sees now (local-ui/): its tracks and geometry, and the frame's picture when asked.
+   * null when the camera has no worker, its pipeline has no frames, or it does not answer within timeoutMs.
+   */
+  view(cameraId: string, picture: boolean, timeoutMs = 3000): Promise<CameraView | null> {
+    const worker = this.runtimes.get(cameraId)?.worker;
+    if (!worker) return Promise.resolve(null);
+    const id = this.nextViewId++;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => answer(null), timeoutMs);
+      const answer = (view: CameraView | null) => {
+        clearTimeout(timer);
+        this.views.delete(id);
+        resolve(view);
+      };
+      this.views.set(id, answer);
+      worker.postMessage({ type: 'view', id, picture } satisfies SupervisorMessage);
+    });
+  }
+
+  /** Geometry saved by the calibration page: the running worker rebuilds its rules on it, and a restarted one starts on it. */
+  useGeometry(camera: CameraConfig): void {
+    const rt = this.runtimes.get(camera.camera_id);
+    if (!rt) throw new Error(`no camera ${camera.camera_id}`);
+    rt.camera = camera;
+    rt.worker?.postMessage({ type: 'geometry', camera: { ...camera, api_key: '' } } satisfies SupervisorMessage);
+  }
+
   // -------------------------------------------------------------------------------------------
 
   private spawn(rt: CameraRuntime): void {
@@ -187,6 +233,10 @@ export class CameraSupervisor {
     switch (message.type) {
       case 'events':
         // Also from a worker on its way out: its last events are still real.
+        for (const e of message.events) {
+          const label = e.type === 'entrance' ? `entrance ${e.direction}` : `${e.type} ${Object.entries(e).find(([k]) => k.endsWith('_id'))?.[1] ?? ''}`;
+          rt.counts[label] = (rt.counts[label] ?? 0) + 1;
+        }
         try {
           rt.outbox.enqueue(message.events);
         } catch (err) {
@@ -208,6 +258,9 @@ export class CameraSupervisor {
         return;
       case 'failed':
         rt.log.error('camera pipeline failed', { error: message.error });
+        return;
+      case 'view':
+        this.views.get(message.id)?.(message.view);
         return;
     }
   }

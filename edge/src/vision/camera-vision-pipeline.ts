@@ -3,18 +3,19 @@
 import { randomBytes } from 'node:crypto';
 import type { StoreEvent } from '../../../shared/src/events.ts';
 import type { CameraConfig } from '../runtime/config.ts';
-import type { CameraPipeline, CameraStatus, Emit, PipelineContext, StreamState } from '../runtime/pipeline.ts';
+import type { CameraPipeline, CameraStatus, CameraView, Emit, PipelineContext, PipelineControl, StreamState } from '../runtime/pipeline.ts';
+import { framePicture } from '../local-ui/frame-picture.ts';
 import { AUTO_DOOR_BAND_SHARE, DEFAULT_ENTRANCE_DOOR, doorBandAround, FootfallCounter } from '../rules/entrance-line.ts';
 import type { FrameRule, TrackFoot } from '../rules/frame-rule.ts';
 import { POLYGON_RULE_LIST, ruleOptionValues, type AreaRule, type PolygonKey } from '../rules/polygon-rules.ts';
-import { openFrameSource, type FrameSource } from './frame-source.ts';
+import { openFrameSource, type FrameSource, type VideoFrame } from './frame-source.ts';
 import { scalePoint, scalePolygon, segmentLength, type Polygon, type Segment, type Size } from './geometry.ts';
 import { MotionGate } from './motion-gate.ts';
 import { OcclusionAwareFeet } from './occlusion-aware-feet.ts';
 import { loadDetectorOn } from './execution-provider.ts';
 import { PersonDetector } from './person-detector.ts';
 import { RemoteModelRunner } from './shared-detector.ts';
-import { ByteTracker, type TrackerOptions } from './tracker.ts';
+import { ByteTracker, type TrackerOptions, type TrackSnapshot } from './tracker.ts';
 
 /** ByteTrack's second association stage needs the low-score boxes too, so the detector keeps them. */
 export const LOW_SCORE_FLOOR = 0.1;
@@ -130,13 +131,42 @@ class CameraVisionPipeline implements CameraPipeline {
   private readonly options: VisionOptions;
   /** person_key = camera + run + track id: pseudonymous, never derived from appearance. */
   private readonly runId = randomBytes(4).toString('hex');
+  /** The camera the rules run on; `nextCamera`: geometry saved on the calibration page, taken up on the next frame. */
+  private camera: PipelineContext['camera'];
+  private nextCamera: PipelineContext['camera'] | null = null;
+  /** The latest analysed frame and its tracks, for the calibration page's view. */
+  private latest: { frame: VideoFrame; tracks: readonly TrackSnapshot[] } | null = null;
+  private emit: Emit | null = null;
 
   constructor(private readonly context: PipelineContext) {
     this.options = context.options as VisionOptions;
+    this.camera = context.camera;
+  }
+
+  control(message: PipelineControl): void {
+    if (message.type === 'geometry') this.nextCamera = message.camera;
+    else this.emit?.({ type: 'view', id: message.id, view: this.view(message.picture) });
+  }
+
+  /** The latest frame's tracks and the geometry in screenshot pixels (the page draws on the screenshot's size). */
+  private view(picture: boolean): CameraView {
+    const { entrance_line, entrance_inside, zones, shelves, queues } = this.camera;
+    const geometry = { entrance_line, entrance_inside, zones, shelves, queues };
+    if (!this.latest) return { frame_size: null, tracks: [], geometry };
+    const { frame, tracks } = this.latest;
+    const [sx, sy] = [this.camera.screenshot_size[0] / frame.width, this.camera.screenshot_size[1] / frame.height];
+    return {
+      frame_size: [frame.width, frame.height],
+      tracks: tracks.map((t) => ({ id: t.id, box: [t.box[0] * sx, t.box[1] * sy, t.box[2] * sx, t.box[3] * sy] })),
+      geometry,
+      ...(picture ? { picture: framePicture(frame).png } : {}),
+    };
   }
 
   async start(emit: Emit): Promise<void> {
-    const { camera, detector: det, target_fps } = this.context;
+    this.emit = emit;
+    const { detector: det, target_fps } = this.context;
+    let camera = this.camera;
     const status: CameraStatus = {
       fps: 0,
       inference_ms: 0,
@@ -188,6 +218,14 @@ class CameraVisionPipeline implements CameraPipeline {
 
       for await (const frame of this.source) {
         if (this.stopped) break;
+        if (this.nextCamera) {
+          // New geometry from the calibration page: visits open under the old one are closed, then the rules rebuilt.
+          const closing = rules?.rules.flatMap((r) => r.close(frame.timestampMs)) ?? [];
+          if (closing.length) emit({ type: 'events', events: closing as StoreEvent[] });
+          camera = this.camera = this.nextCamera;
+          this.nextCamera = null;
+          rules = null;
+        }
         rules ??= buildCameraRules(camera, [frame.width, frame.height], personKey, this.options);
         tracker ??= new ByteTracker(
           trackerOptionsFor(det.confidence, target_fps, this.options.tracker, entranceDoorRegion(camera, [frame.width, frame.height])),
@@ -197,6 +235,7 @@ class CameraVisionPipeline implements CameraPipeline {
         const tracks = detect ? tracker.update(await detector.detect(frame), frame.timestampMs) : tracker.hold(frame.timestampMs);
         if (!detect) status.frames_skipped_motion = (status.frames_skipped_motion ?? 0) + 1;
         const feet: TrackFoot[] = tracks.map((t) => ({ id: t.id, foot: footEstimator.foot(t.id, t.box) }));
+        this.latest = { frame, tracks };
         const removed = tracker.removedSinceLastUpdate();
         footEstimator.forget(removed);
         const events: Omit<StoreEvent, 'event_id'>[] = [];
