@@ -8,7 +8,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { CameraConfig, DetectorConfig } from '../edge/src/runtime/config.ts';
+import type { CameraConfig, DetectorConfig, DetectorFormat } from '../edge/src/runtime/config.ts';
 import { Logger } from '../edge/src/runtime/log.ts';
 import { siblingModule, type CameraStatus, type CameraWorkerData, type WorkerMessage } from '../edge/src/runtime/pipeline.ts';
 import { SharedInference } from '../edge/src/runtime/shared-inference.ts';
@@ -153,13 +153,13 @@ export async function boxRun(
   cameras: number,
   seconds: number,
   clips: { busy: readonly string[]; still: readonly string[] },
-  model: string,
+  { model, format }: { model: string; format: DetectorFormat },
   threads: number,
 ): Promise<BoxRun> {
   const detector: DetectorConfig = {
     model,
-    format: 'yolov8',
-    input_size: 640,
+    format,
+    input_size: format === 'yolox' ? 416 : 640,
     confidence: 0.3,
     nms_iou: 0.45,
     threads_per_camera: 1,

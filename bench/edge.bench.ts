@@ -19,7 +19,7 @@
 //    target_fps 5, clips replayed at their own speed and looped) on busy, mixed and still scenes: achieved fps per
 //    camera, frames skipped by gating and dropped, CPU, memory, load. `--box-only` runs just this table; knobs
 //    --box-cameras, --box-seconds (window per row, default 20), --box-scenes, --box-layouts (shared,per_camera),
-//    or BENCH_BOX_CAMERAS / BENCH_BOX_SECONDS / BENCH_BOX_SCENES / BENCH_BOX_LAYOUTS.
+//    --box-model FILE --box-format yolov8|yolox, or BENCH_BOX_CAMERAS / _SECONDS / _SCENES / _LAYOUTS / _MODEL / _FORMAT.
 // Every measurement is repeated (--repeat) and reported as median [min–max]: the 2 cores are shared.
 // Runs under Deno: deno run --allow-all bench/edge.bench.ts
 import { existsSync } from 'node:fs';
@@ -27,7 +27,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
-import type { CameraConfig } from '../edge/src/runtime/config.ts';
+import type { CameraConfig, DetectorFormat } from '../edge/src/runtime/config.ts';
 import { DEFAULT_ENTRANCE_COUNTING, DEFAULT_ENTRANCE_MARGIN_PX } from '../edge/src/rules/entrance-line.ts';
 import { siblingModule, type CameraStatus, type CameraWorkerData, type WorkerMessage } from '../edge/src/runtime/pipeline.ts';
 import { openFrameSource } from '../edge/src/vision/frame-source.ts';
@@ -49,6 +49,8 @@ const { values: args } = parseArgs({
     'box-seconds': { type: 'string', default: process.env.BENCH_BOX_SECONDS ?? '20' },
     'box-scenes': { type: 'string', default: process.env.BENCH_BOX_SCENES ?? 'busy,mixed,still' },
     'box-layouts': { type: 'string', default: process.env.BENCH_BOX_LAYOUTS ?? 'shared' },
+    'box-model': { type: 'string', default: process.env.BENCH_BOX_MODEL ?? '' },
+    'box-format': { type: 'string', default: process.env.BENCH_BOX_FORMAT ?? 'yolov8' },
   },
 });
 const REPEAT = Number(args.repeat);
@@ -85,9 +87,12 @@ async function camerasPerBox(): Promise<void> {
   for (const layout of args['box-layouts'].split(',') as Layout[]) {
     for (const scene of args['box-scenes'].split(',') as Scene[]) {
       for (const n of args['box-cameras'].split(',').map(Number)) {
-        const r = await boxRun(scene, layout, n, Number(args['box-seconds']), clips, MODEL, layout === 'shared' ? threads : 1);
+        const model = args['box-model'] || MODEL;
+        const format = args['box-format'] as DetectorFormat;
+        const r = await boxRun(scene, layout, n, Number(args['box-seconds']), clips, { model, format }, layout === 'shared' ? threads : 1);
         const row = {
           scene,
+          model: path.basename(model),
           inference: layout,
           cameras: String(n),
           'fps per camera (median [min–max])': spread(r.fpsPerCamera, 1),

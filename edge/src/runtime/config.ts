@@ -33,7 +33,7 @@ export interface DetectorConfig {
    * `per_camera`: each camera worker loads its own session.
    */
   inference: 'shared' | 'per_camera';
-  /** onnxruntime intra-op threads of the shared session. */
+  /** Sessions of the shared service, one onnxruntime thread each, run in parallel (about the box's cores). */
   threads: number;
   /** Where the model runs (vision/execution-provider.ts); falls back to cpu, with a start-up message, when missing. */
   execution_provider: ExecutionProvider;

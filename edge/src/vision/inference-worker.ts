@@ -1,10 +1,11 @@
-// Entry point of the box's inference worker thread (shared-detector.ts): opens the one onnxruntime session on the
-// configured execution provider (falling back to the CPU), then serves every camera port the main thread sends.
-import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+// Entry point of one of the box's inference worker threads (shared-detector.ts): opens a single-threaded onnxruntime
+// session on the configured execution provider (falling back to the CPU), runs it once to learn the output's size,
+// then runs the frames the main thread's scheduler sends, on the cameras' shared buffers.
+import { parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import { openOnProvider, type ExecutionProvider } from './execution-provider.ts';
 import type { DetectorFormat } from './person-detector.ts';
-import { InferenceService } from './shared-detector.ts';
+import { SessionService, type SessionReply, type SessionRequest } from './shared-detector.ts';
 
 export interface InferenceWorkerData {
   model: string;
@@ -13,18 +14,18 @@ export interface InferenceWorkerData {
   executionProvider: ExecutionProvider;
 }
 
-/** Main thread → worker: a camera's port. Worker → main thread: ready (with the start-up message) or failed. */
-export type InferenceControl = { type: 'camera'; camera: string; port: MessagePort };
-export type InferenceStatus = { type: 'ready'; message: string; size: number; provider: string } | { type: 'failed'; error: string };
-
-const control = parentPort;
-if (!control) throw new Error('inference-worker.ts runs only as a worker thread');
+const port = parentPort;
+if (!port) throw new Error('inference-worker.ts runs only as a worker thread');
 const data = workerData as InferenceWorkerData;
+const post = (reply: SessionReply) => port.postMessage(reply);
 
-// Ports that arrive while the model loads are served once it is ready (their messages wait in the port).
-const early: InferenceControl[] = [];
-let service: InferenceService | null = null;
-control.on('message', (m: InferenceControl) => (service ? service.connect(m.camera, m.port) : early.push(m)));
+// Requests that arrive while the model loads wait here (the scheduler sends none before `ready`, buffers may come).
+const early: SessionRequest[] = [];
+let service: SessionService | null = null;
+port.on('message', (request: SessionRequest) => {
+  if (!service) early.push(request);
+  else void service.handle(request).then((reply) => reply && post(reply));
+});
 
 try {
   const { session, info, message } = await openOnProvider(
@@ -33,21 +34,31 @@ try {
     { format: data.format, intraOpThreads: data.threads },
     ort.listSupportedBackends(),
   );
-  service = new InferenceService(info, async (input) => {
-    const tensor = new ort.Tensor('float32', input, [1, 3, info.size, info.size]);
+  const shape = [1, 3, info.size, info.size];
+  const runInto = async (input: Float32Array, into: Float32Array | null) => {
     const started = performance.now();
-    const results = await session.run({ [info.inputName]: tensor });
+    const results = await session.run({ [info.inputName]: new ort.Tensor('float32', input, shape) });
     const inferenceMs = performance.now() - started;
     const output = results[info.outputName]!;
     try {
-      // Copied into the camera's shared output buffer before the next run.
-      return { data: new Float32Array(output.data as Float32Array), dims: output.dims, inferenceMs };
+      const values = output.data as Float32Array;
+      if (into) {
+        if (into.length !== values.length) throw new Error(`output of ${values.length} values, the camera shared ${into.length}`);
+        into.set(values);
+      }
+      return { dims: output.dims, inferenceMs, length: values.length };
     } finally {
       output.dispose();
     }
-  });
-  for (const m of early.splice(0)) service.connect(m.camera, m.port);
-  control.postMessage({ type: 'ready', message, size: info.size, provider: info.provider } satisfies InferenceStatus);
+  };
+  // A first run on gray tells the cameras how large an output buffer to share.
+  const probe = await runInto(new Float32Array(3 * info.size * info.size).fill(114 / 255), null);
+  service = new SessionService(3 * info.size * info.size, runInto);
+  post({ type: 'ready', info: { ...info, outputLength: probe.length }, message });
+  for (const request of early.splice(0)) {
+    const reply = await service.handle(request);
+    if (reply) post(reply);
+  }
 } catch (err) {
-  control.postMessage({ type: 'failed', error: err instanceof Error ? err.message : String(err) } satisfies InferenceStatus);
+  post({ type: 'failed', error: err instanceof Error ? err.message : String(err) });
 }

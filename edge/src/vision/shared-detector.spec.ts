@@ -6,7 +6,34 @@ import { Logger } from '../runtime/log.ts';
 import { SharedInference } from '../runtime/shared-inference.ts';
 import { readLetterboxedImage } from './frame-source.ts';
 import { PersonDetector } from './person-detector.ts';
-import { RemoteModelRunner, type CameraRequest, type ServiceReply } from './shared-detector.ts';
+import { InferenceScheduler, RemoteModelRunner, sharedFloats, type CameraRequest, type ServiceReply, type SharedModelInfo } from './shared-detector.ts';
+
+describe('InferenceScheduler', () => {
+  /** Arrivals and completions in order ("a1" = camera a's frame 1, "done 0" = session 0 finished): the dispatches. */
+  function run(sessions: number, steps: string[]): string[] {
+    const out: string[] = [];
+    const s = new InferenceScheduler(sessions, (session, camera, id) => out.push(`${camera}${id}→${session}`));
+    for (const step of steps) {
+      if (step.startsWith('done ')) s.done(Number(step.slice(5)));
+      else s.request(step[0]!, Number(step.slice(1)));
+    }
+    return out;
+  }
+
+  it.each([
+    ['an idle session takes a frame at once', 1, ['a1'], ['a1→0']],
+    ['two sessions run two frames at once', 2, ['a1', 'a2', 'a3'], ['a1→0', 'a2→1']],
+    ['a waiting frame goes to the session that finishes', 2, ['a1', 'a2', 'a3', 'done 1'], ['a1→0', 'a2→1', 'a3→1']],
+    [
+      "a quiet camera is served before the busy one's backlog",
+      1,
+      ['b1', 'b2', 'b3', 'b4', 'q1', 'done 0', 'done 0', 'done 0'],
+      ['b1→0', 'b2→0', 'q1→0', 'b3→0'],
+    ],
+  ] as Array<[string, number, string[], string[]]>)('%s', (_name, sessions, steps, dispatched) => {
+    expect(run(sessions, steps)).toEqual(dispatched);
+  });
+});
 
 const MODEL = 'models/yolov8n_int8.onnx';
 const STREET = 'images/street.jpg';
@@ -14,7 +41,7 @@ const STREET = 'images/street.jpg';
 describeIfShared([MODEL, STREET], 'the shared inference service (one worker, one session, real model)', () => {
   let inference: SharedInference;
   const lines: string[] = [];
-  const detector = (provider: DetectorConfig['execution_provider'] = 'cpu'): DetectorConfig => ({
+  const detector = (provider: DetectorConfig['execution_provider'] = 'cpu', sessions = 2): DetectorConfig => ({
     model: sharedFile(MODEL),
     format: 'yolov8',
     input_size: 640,
@@ -22,7 +49,7 @@ describeIfShared([MODEL, STREET], 'the shared inference service (one worker, one
     nms_iou: 0.45,
     threads_per_camera: 1,
     inference: 'shared',
-    threads: 2,
+    threads: sessions,
     execution_provider: provider,
   });
 
@@ -43,8 +70,9 @@ describeIfShared([MODEL, STREET], 'the shared inference service (one worker, one
   }, 60_000);
 
   it('serves a quiet camera between the frames of a busy one (round robin, not first come first served)', async () => {
-    inference = new SharedInference({ detector: detector(), log: Logger.create({ sink: () => {} }) });
-    const { size } = await inference.ready;
+    // One session, so the order of service is the scheduler's alone.
+    inference = new SharedInference({ detector: detector('cpu', 1), log: Logger.create({ sink: () => {} }) });
+    await inference.ready;
     const busy = inference.connect('cam_busy');
     const quiet = inference.connect('cam_quiet');
     const order: string[] = [];
@@ -58,8 +86,12 @@ describeIfShared([MODEL, STREET], 'the shared inference service (one worker, one
         });
       });
     for (const port of [busy, quiet]) {
-      const input = new Float32Array(new SharedArrayBuffer(3 * size * size * 4)).fill(0.5);
-      port.postMessage({ type: 'buffers', input } satisfies CameraRequest);
+      const info = await new Promise<SharedModelInfo>((resolve) => {
+        port.once('message', (r: ServiceReply) => r.type === 'info' && resolve(r.info));
+        port.postMessage({ type: 'info' } satisfies CameraRequest);
+      });
+      const input = sharedFloats(3 * info.size * info.size).fill(0.5);
+      port.postMessage({ type: 'buffers', input, output: sharedFloats(info.outputLength) } satisfies CameraRequest);
     }
     const request = (port: MessagePort, id: number) => port.postMessage({ type: 'run', id } satisfies CameraRequest);
     const busyDone = replies(busy, 'busy', 8);

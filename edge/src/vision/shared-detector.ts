@@ -1,112 +1,138 @@
-// One inference service per box: a dedicated worker thread holds the only onnxruntime session and runs the frames
-// of every camera through it, instead of a session per camera worker (each ~60 MB, all competing for the same
-// cores). Camera workers keep decoding, pre- and post-processing (PersonDetector); each talks to the service over a
-// MessagePort of its own.
+// One inference service per box, instead of a session per camera worker (each ~60 MB, all competing for the same
+// cores): a few inference worker threads, each holding one single-threaded onnxruntime session, run the frames of
+// every camera. Camera workers keep decoding, gating, pre- and post-processing (PersonDetector); the main thread
+// schedules their frames over the sessions (InferenceScheduler: round robin over cameras, so a camera with frames
+// waiting cannot keep a quiet one waiting behind them).
 //
-// Batching: onnxruntime-node runs a session synchronously on the thread that calls it, so one run at a time; a
-// model with a dynamic batch dimension could take several cameras' frames in one run, but YOLOv8/YOLOX exports are
-// fixed at batch 1 (the shared yolov8n_int8.onnx is [1,3,640,640]), so frames run one by one, in FairQueue order.
+// Why several one-thread sessions rather than one session with several threads: measured here with YOLOv8n int8,
+// one 2-thread session ran 11.7 frames/s for 4 busy cameras, 4 one-thread sessions (one per camera) 15.9/s.
+// Why no batching: onnxruntime-node runs a session synchronously on the thread that calls it, and YOLOv8/YOLOX
+// exports are fixed at batch 1 (the shared yolov8n_int8.onnx is [1,3,640,640]), so frames run one by one.
 import type { MessagePort } from 'node:worker_threads';
 import { FairQueue } from './fair-queue.ts';
 import type { ModelInfo, ModelOutput, ModelRunner } from './person-detector.ts';
 
-// ---- messages over a camera's port ------------------------------------------------------------------------
+// ---- messages ------------------------------------------------------------------------------------------------
 //
-// The pixels never travel in messages: each camera shares two buffers with the service (SharedArrayBuffer), its
-// input tensor and the model's output, and the messages carry only ids. Measured under Deno 2.9: a round trip that
+// The pixels never travel in messages: each camera allocates its input tensor and the model's output as
+// SharedArrayBuffers and shares them once; messages carry ids only. Measured under Deno 2.9: a round trip that
 // transferred the 4.9 MB input and 2.8 MB output cost 170–280 ms (Node: 1 ms); with shared buffers, 0.15 ms.
 
-export type CameraRequest = { type: 'info' } | { type: 'buffers'; input: Float32Array } | { type: 'run'; id: number };
-export type ServiceReply =
-  | { type: 'info'; info: ModelInfo }
-  /** `output` is sent once (and again if the output's size changes); later results reuse it. */
-  | { type: 'result'; id: number; dims: number[]; inferenceMs: number; output?: Float32Array }
-  | { type: 'error'; id: number; message: string };
-
-/** Runs the session once on an input (the service's own, synchronous onnxruntime run). */
-export type RunModel = (input: Float32Array) => Promise<{ data: Float32Array; dims: readonly number[]; inferenceMs: number }>;
-
-/** A camera as the service knows it: its port and the buffers it shares. */
-interface CameraLink {
-  camera: string;
-  port: MessagePort;
-  input: Float32Array | null;
-  output: Float32Array | null;
+/** What the cameras learn of the model: as checked at load, plus the output's size (from a first run). */
+export interface SharedModelInfo extends ModelInfo {
+  outputLength: number;
 }
 
-const shared = (floats: number) => new Float32Array(new SharedArrayBuffer(floats * Float32Array.BYTES_PER_ELEMENT));
+/** Camera → main thread (over the camera's own port). */
+export type CameraRequest = { type: 'info' } | { type: 'buffers'; input: Float32Array; output: Float32Array } | { type: 'run'; id: number };
+/** Main thread → camera. */
+export type ServiceReply =
+  | { type: 'info'; info: SharedModelInfo }
+  | { type: 'result'; id: number; dims: number[]; inferenceMs: number }
+  | { type: 'error'; id: number; message: string };
+/** Main thread → session worker. */
+export type SessionRequest =
+  | { type: 'buffers'; camera: string; input: Float32Array; output: Float32Array }
+  | { type: 'forget'; camera: string }
+  | { type: 'run'; camera: string; id: number };
+/** Session worker → main thread. */
+export type SessionReply =
+  | { type: 'ready'; info: SharedModelInfo; message: string }
+  | { type: 'failed'; error: string }
+  | { type: 'result'; camera: string; id: number; dims: number[]; inferenceMs: number }
+  | { type: 'error'; camera: string; id: number; message: string };
+
+export const sharedFloats = (n: number) => new Float32Array(new SharedArrayBuffer(n * Float32Array.BYTES_PER_ELEMENT));
+
+// ---- scheduling (main thread) ---------------------------------------------------------------------------------
 
 /**
- * The service's side: requests from every camera's port, served one at a time in round-robin order over the
- * cameras (FairQueue), so a camera sending frames back to back cannot starve the others.
+ * Which session runs which camera's frame next: a frame goes to an idle session at once; otherwise it waits, and a
+ * session that finishes takes the next camera in round-robin order (FairQueue).
  */
-export class InferenceService {
-  private readonly queue = new FairQueue<{ link: CameraLink; id: number }>();
-  private running = false;
-  /** onnxruntime refuses a tensor over shared memory, so the input is copied here before each run. */
-  private readonly input: Float32Array;
-  /** Runs per camera since start (for tests and the bench). */
-  readonly served = new Map<string, number>();
+export class InferenceScheduler {
+  private readonly queue = new FairQueue<number>();
+  private readonly idle: number[];
 
   constructor(
-    private readonly info: ModelInfo,
-    private readonly runModel: RunModel,
+    sessions: number,
+    private readonly dispatch: (session: number, camera: string, id: number) => void,
   ) {
-    this.input = new Float32Array(3 * info.size * info.size);
+    this.idle = Array.from({ length: sessions }, (_, i) => i);
   }
 
-  connect(camera: string, port: MessagePort): void {
-    const link: CameraLink = { camera, port, input: null, output: null };
-    port.on('message', (request: CameraRequest) => {
-      if (request.type === 'info') port.postMessage({ type: 'info', info: this.info } satisfies ServiceReply);
-      else if (request.type === 'buffers') link.input = request.input;
-      else {
-        this.queue.push(camera, { link, id: request.id });
-        void this.pump();
-      }
-    });
-    port.on('close', () => this.queue.drop(camera));
+  request(camera: string, id: number): void {
+    this.queue.push(camera, id);
+    this.next();
   }
 
-  private async pump(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    try {
-      for (let next = this.queue.next(); next; next = this.queue.next()) {
-        const { link, id } = next.item;
-        try {
-          if (!link.input || link.input.length !== this.input.length)
-            throw new Error(`camera ${link.camera} shared no input buffer of ${this.input.length} floats`);
-          this.input.set(link.input);
-          const out = await this.runModel(this.input);
-          const fresh = !link.output || link.output.length !== out.data.length;
-          if (fresh) link.output = shared(out.data.length);
-          link.output!.set(out.data);
-          const reply: ServiceReply = { type: 'result', id, dims: [...out.dims], inferenceMs: out.inferenceMs, ...(fresh ? { output: link.output! } : {}) };
-          link.port.postMessage(reply);
-        } catch (err) {
-          link.port.postMessage({ type: 'error', id, message: err instanceof Error ? err.message : String(err) } satisfies ServiceReply);
-        }
-        this.served.set(next.camera, (this.served.get(next.camera) ?? 0) + 1);
-        // Let the other cameras' requests that arrived during the run reach the queue before choosing the next.
-        await new Promise<void>((resolve) => setImmediate(resolve));
-      }
-    } finally {
-      this.running = false;
+  /** A session finished its frame. */
+  done(session: number): void {
+    this.idle.push(session);
+    this.next();
+  }
+
+  /** A camera left: its waiting frames are dropped. */
+  drop(camera: string): void {
+    this.queue.drop(camera);
+  }
+
+  private next(): void {
+    while (this.idle.length) {
+      const job = this.queue.next();
+      if (!job) return;
+      this.dispatch(this.idle.shift()!, job.camera, job.item);
     }
   }
 }
 
-/** The camera's side: a ModelRunner whose runs happen in the service. */
+// ---- a session worker's side -----------------------------------------------------------------------------------
+
+/** Runs the session once on an input and copies the output into `into`; returns the output's dims and the run's ms. */
+export type RunInto = (input: Float32Array, into: Float32Array) => Promise<{ dims: readonly number[]; inferenceMs: number }>;
+
+/** A session worker: the cameras' shared buffers, and one run at a time as the main thread asks. */
+export class SessionService {
+  private readonly buffers = new Map<string, { input: Float32Array; output: Float32Array }>();
+  /** onnxruntime refuses a tensor over shared memory, so the input is copied here before each run. */
+  private readonly input: Float32Array;
+
+  constructor(
+    inputLength: number,
+    private readonly runInto: RunInto,
+  ) {
+    this.input = new Float32Array(inputLength);
+  }
+
+  async handle(request: SessionRequest): Promise<SessionReply | null> {
+    if (request.type === 'buffers') this.buffers.set(request.camera, { input: request.input, output: request.output });
+    if (request.type === 'forget') this.buffers.delete(request.camera);
+    if (request.type !== 'run') return null;
+    const { camera, id } = request;
+    try {
+      const b = this.buffers.get(camera);
+      if (!b || b.input.length !== this.input.length) throw new Error(`camera ${camera} shared no input buffer of ${this.input.length} floats`);
+      this.input.set(b.input);
+      const { dims, inferenceMs } = await this.runInto(this.input, b.output);
+      return { type: 'result', camera, id, dims: [...dims], inferenceMs };
+    } catch (err) {
+      return { type: 'error', camera, id, message: err instanceof Error ? err.message : String(err) };
+    }
+  }
+}
+
+// ---- a camera's side -------------------------------------------------------------------------------------------
+
+/** The camera's side: a ModelRunner whose runs happen in the box's inference service. */
 export class RemoteModelRunner implements ModelRunner {
   private nextId = 1;
-  private output: Float32Array | null = null;
   private readonly waiting = new Map<number, (reply: ServiceReply) => void>();
 
   private constructor(
     private readonly port: MessagePort,
-    readonly info: ModelInfo,
+    readonly info: SharedModelInfo,
     readonly input: Float32Array,
+    private readonly output: Float32Array,
   ) {
     port.on('message', (reply: ServiceReply) => {
       if (reply.type === 'info') return;
@@ -116,9 +142,9 @@ export class RemoteModelRunner implements ModelRunner {
     });
   }
 
-  /** Asks the service for its model (it answers once the model is loaded) and shares the input buffer with it. */
+  /** Asks for the model (answered once it is loaded) and shares this camera's input and output buffers. */
   static async connect(port: MessagePort): Promise<RemoteModelRunner> {
-    const info = await new Promise<ModelInfo>((resolve) => {
+    const info = await new Promise<SharedModelInfo>((resolve) => {
       const onInfo = (reply: ServiceReply) => {
         if (reply.type !== 'info') return;
         port.off('message', onInfo);
@@ -127,9 +153,10 @@ export class RemoteModelRunner implements ModelRunner {
       port.on('message', onInfo);
       port.postMessage({ type: 'info' } satisfies CameraRequest);
     });
-    const input = shared(3 * info.size * info.size);
-    port.postMessage({ type: 'buffers', input } satisfies CameraRequest);
-    return new RemoteModelRunner(port, info, input);
+    const input = sharedFloats(3 * info.size * info.size);
+    const output = sharedFloats(info.outputLength);
+    port.postMessage({ type: 'buffers', input, output } satisfies CameraRequest);
+    return new RemoteModelRunner(port, info, input, output);
   }
 
   async run<T>(use: (output: ModelOutput) => T): Promise<T> {
@@ -140,8 +167,6 @@ export class RemoteModelRunner implements ModelRunner {
     });
     if (reply.type === 'error') throw new Error(`inference service: ${reply.message}`);
     if (reply.type !== 'result') throw new Error('inference service: unexpected reply');
-    if (reply.output) this.output = reply.output;
-    if (!this.output) throw new Error('inference service: no output buffer');
     return use({ data: this.output, dims: reply.dims, inferenceMs: reply.inferenceMs });
   }
 
