@@ -41,7 +41,7 @@ export interface SupervisorOptions {
   heartbeatIntervalMs?: number;
   /** Called once every camera's source has ended for good (replayed files), so a replay can exit. */
   onAllEnded?: () => void;
-  /** One inference worker for the box, shared by the cameras (detector.inference: shared, vision pipeline only). */
+  /** The box's inference service, shared by the cameras (detector.inference: shared; vision pipeline only). */
   sharedInference?: boolean;
 }
 
@@ -126,6 +126,8 @@ export class CameraSupervisor {
         for (const rt of this.runtimes.values()) void rt.worker?.terminate();
       };
       this.inference = new SharedInference({ detector: config.detector, log, onRestart });
+      // A model that cannot be loaded stops the start, with its reason, instead of leaving every camera waiting.
+      await this.inference.ready;
     }
     for (const rt of this.runtimes.values()) this.spawn(rt);
     this.watchdogTimer = setInterval(() => this.checkStalls(), Math.max(50, Math.min(1000, this.stallMs / 4)));

@@ -107,6 +107,12 @@ describeIfShared([MODEL, STREET], 'the shared inference service (one worker, one
     expect(order.filter((o) => o === 'busy')).toHaveLength(8);
   }, 60_000);
 
+  it('says why when the model cannot be loaded (the supervisor then refuses to start)', async () => {
+    inference = new SharedInference({ detector: { ...detector(), model: '/nonexistent/model.onnx' }, log: Logger.create({ sink: (l) => lines.push(l) }) });
+    await expect(inference.ready).rejects.toThrow('Cannot read model "/nonexistent/model.onnx": file not found');
+    expect(lines.some((l) => l.includes('shared inference: the model cannot be loaded'))).toBe(true);
+  }, 60_000);
+
   it('falls back to the CPU with a start-up message when the requested provider is missing', async () => {
     inference = new SharedInference({ detector: detector('cuda'), log: Logger.create({ sink: (l) => lines.push(l) }) });
     const ready = await inference.ready;
