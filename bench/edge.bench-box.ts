@@ -14,7 +14,7 @@ import { siblingModule, type CameraStatus, type CameraWorkerData, type WorkerMes
 import { SharedInference } from '../edge/src/runtime/shared-inference.ts';
 import { DEFAULT_MOTION } from '../edge/src/vision/motion-gate.ts';
 import { machineBusySeconds, processCpuSeconds } from './cpu-usage.ts';
-import { makeStillClip } from './still-clip.ts';
+import { makeStillClip } from '../edge/test/still-clip.ts';
 
 export type Scene = 'busy' | 'still' | 'mixed';
 export type Layout = 'shared' | 'per_camera';

@@ -1,4 +1,4 @@
-// A still camera for the benchmarks: the first picture of a real clip held for N seconds with sensor noise, encoded
+// A still camera for tests and benchmarks: the first picture of a real clip held for N seconds with sensor noise, encoded
 // to H.264 (node-av's FFmpeg) in a temporary folder. A shop camera spends most of the day looking at a still scene;
 // the shared footage has people walking in every frame, so motion gating needs this to show what it saves.
 import { existsSync } from 'node:fs';
