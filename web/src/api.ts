@@ -114,3 +114,4 @@ export type {
   Unavailable,
   ZoneMetrics,
 } from '../../shared/src/read-contract.ts';
+export type { AlertListView, AlertType, AlertView } from '../../shared/src/alerts.ts';

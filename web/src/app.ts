@@ -2,6 +2,7 @@
 import { apiGet, ApiError, clearToken, getToken, setToken, UNAUTHORIZED_EVENT, type StoreListView, type StoreSummary } from './api.ts';
 import { isDate, zoneOffsetLabel } from './dates.ts';
 import { errorBox, h } from './dom.ts';
+import { alertBanner, alertsView } from './views/alerts.ts';
 import { analyticsView } from './views/analytics.ts';
 import { historyView } from './views/history.ts';
 import { liveView } from './views/live.ts';
@@ -11,6 +12,7 @@ const VIEWS = [
   { id: 'live', label: 'Live', make: liveView },
   { id: 'history', label: 'History', make: historyView },
   { id: 'analytics', label: 'Analytics', make: analyticsView },
+  { id: 'alerts', label: 'Alerts', make: alertsView },
 ] as const;
 type ViewId = (typeof VIEWS)[number]['id'];
 
@@ -104,11 +106,14 @@ function signIn(root: HTMLElement, notice?: string): void {
 }
 
 let current: View | null = null;
+let banner: View | null = null;
 let stopRouting: (() => void) | null = null;
 
 function disposeCurrent(): void {
   current?.dispose();
   current = null;
+  banner?.dispose();
+  banner = null;
   stopRouting?.();
   stopRouting = null;
 }
@@ -163,7 +168,7 @@ interface Route {
 }
 
 function route(): Route {
-  const m = /^#\/(live|history|analytics)(?:\?(.*))?$/.exec(location.hash);
+  const m = new RegExp(`^#/(${VIEWS.map((v) => v.id).join('|')})(?:\\?(.*))?$`).exec(location.hash);
   const params = new URLSearchParams(m?.[2] ?? '');
   const view = (m?.[1] as ViewId | undefined) ?? 'live';
   const [start, end] = [params.get('promo_start'), params.get('promo_end')];
@@ -180,6 +185,8 @@ function shell(root: HTMLElement, stores: StoreSummary[]): void {
   const zone = h('span', { class: 'tz', id: 'store-tz' });
   const links = VIEWS.map((v) => h('a', { href: '#', class: 'nav-link', 'data-view': v.id }, v.label));
   const main = h('main', { id: 'main', tabindex: -1 });
+  const bannerSlot = h('div', { class: 'banner-slot' });
+  let bannerStore = '';
   root.replaceChildren(
     h(
       'header',
@@ -201,6 +208,7 @@ function shell(root: HTMLElement, stores: StoreSummary[]): void {
         ),
       ),
     ),
+    bannerSlot,
     main,
   );
   root.removeAttribute('aria-busy');
@@ -220,6 +228,13 @@ function shell(root: HTMLElement, stores: StoreSummary[]): void {
       a.href = `#/${a.dataset.view}?store=${encodeURIComponent(store.store_id)}`;
       if (a.dataset.view === r.view) a.setAttribute('aria-current', 'page');
       else a.removeAttribute('aria-current');
+    }
+    // The banner follows the store, not the view: it keeps polling while the manager moves between views.
+    if (bannerStore !== store.store_id) {
+      bannerStore = store.store_id;
+      banner?.dispose();
+      banner = alertBanner(store.store_id, `#/alerts?store=${encodeURIComponent(store.store_id)}`);
+      bannerSlot.replaceChildren(banner.element);
     }
     const key = `${r.view}|${store.store_id}${promo}`;
     if (key === shown) return;

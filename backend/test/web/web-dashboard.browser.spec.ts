@@ -13,6 +13,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { parseCsv } from '../../../web/src/csv.ts';
 import { fmtCount } from '../../../web/src/format.ts';
 import { addDays, OUTPUT_DIR, STORE_A, STORE_B, startWebFixture, type WebFixture } from './web-fixture.ts';
+import { waitFor } from '../analytics/analytics-harness.ts';
 
 // The callbacks given to page.evaluate run in the browser. This file is compiled with Node's types only (the
 // DOM library would leak into every backend file), so the few browser globals they use are declared here.
@@ -450,8 +451,46 @@ describeInBrowser('web dashboard in Chromium against the real backend', () => {
     await page.fill('[data-section=promo] input[name=zone_id]', '');
   });
 
+  step('shows firing alerts as a banner on every view, and lists firing and resolved alerts with their evidence', async () => {
+    const alertsOf = async (state: string) => (await api(`/api/alerts?store_id=${STORE_A.storeId}&state=${state}`)).alerts as any[];
+    const queueAlert = (list: any[]) => list.find((a) => a.type === 'queue_length' && a.subject === 'checkout_1');
+    // 7 waiting at checkout_1 by the entrance camera's heartbeat: the queue_length rule (default 5, clears below 3) fires on ingest.
+    await f.heartbeat(f.a, { fps: 5, fps_achieved: 5, target_fps: 5, stream_state: 'streaming', queue_lengths: { checkout_1: 7 } });
+    await waitFor('the queue alert firing', async () => !!queueAlert(await alertsOf('firing')));
+    const firing = await alertsOf('firing');
+
+    await page.goto(`${origin}/#/history?store=${STORE_A.storeId}`);
+    const banner = page.locator('[data-alert-banner]');
+    await banner.waitFor({ state: 'visible' });
+    expect(await banner.getAttribute('data-count')).toBe(String(firing.length));
+    await expect(banner.textContent()).resolves.toContain(`Queue too long: ${queueAlert(firing).summary}`);
+    await shot(page, 'alerts-banner-on-history');
+
+    await banner.locator('a', { hasText: 'See all alerts' }).click();
+    await page.waitForSelector('table[data-table="alerts-firing"] tbody tr:not(:has(td.empty))');
+    const rows = await tableValues(page, 'alerts-firing');
+    expect(rows.map((r) => r[0])).toEqual(firing.map((a) => a.type));
+    const row = rows[firing.findIndex((a) => a.type === 'queue_length')];
+    expect(row[1]).toBe('checkout_1');
+    expect(row[2]).toBe(queueAlert(firing).summary);
+    expect(row[4]).toMatch(/length 7/);
+    await shot(page, 'alerts-firing');
+
+    // Back to 1 waiting (below the clear length 3): it resolves once, and leaves the banner and the firing list.
+    await f.heartbeat(f.a, { fps: 5, fps_achieved: 5, target_fps: 5, stream_state: 'streaming', queue_lengths: { checkout_1: f.queueLength - 2 } });
+    await waitFor('the queue alert resolved', async () => !!queueAlert(await alertsOf('resolved')));
+    await page.reload();
+    await page.waitForSelector('table[data-table="alerts-resolved"] tbody tr:not(:has(td.empty))');
+    const resolved = await tableValues(page, 'alerts-resolved');
+    expect(resolved.filter((r) => r[0] === 'queue_length' && r[1] === 'checkout_1')).toHaveLength(1);
+    expect((await tableValues(page, 'alerts-firing')).some((r) => r[0] === 'queue_length')).toBe(false);
+    await shot(page, 'alerts-resolved');
+    // The heartbeat the later steps expect (f.queueLength waiting) — below the clear length, so nothing fires again.
+    await f.heartbeat(f.a, { fps: 5, fps_achieved: 5, target_fps: 5, stream_state: 'streaming', queue_lengths: { checkout_1: f.queueLength } });
+  });
+
   step('labels every control, gives every table its headers, and can be used with the keyboard', async () => {
-    for (const view of ['live', 'history', 'analytics']) {
+    for (const view of ['live', 'history', 'analytics', 'alerts']) {
       await page.click(`nav a[data-view=${view}]`);
       await page.waitForSelector(`.view-${view} table`);
       const issues = await page.evaluate(() => {
