@@ -14,16 +14,11 @@ export const FIRE_ALERT_SQL = `
   ON CONFLICT (org_id, (coalesce(store_id, '')), type, subject) WHERE state = 'firing' DO NOTHING
   RETURNING ${ALERT_COLUMNS}`;
 
-/**
- * Resolves the firing episode of a condition: answers the row to the one caller whose update won. $5 resolved_at.
- * Wrapped in a CTE so that TypeORM answers rows, as for a SELECT (a bare UPDATE … RETURNING gives [rows, count]).
- */
+/** Resolves the firing episode of a condition: answers the row to the one caller whose update won. $5 resolved_at. */
 export const RESOLVE_ALERT_SQL = `
-  WITH resolved AS (
-    UPDATE alerts SET state = 'resolved', resolved_at = greatest($5::timestamptz, fired_at), resolve_evidence = $6
-    WHERE org_id = $1 AND coalesce(store_id, '') = coalesce($2, '') AND type = $3 AND subject = $4 AND state = 'firing'
-    RETURNING ${ALERT_COLUMNS})
-  SELECT * FROM resolved`;
+  UPDATE alerts SET state = 'resolved', resolved_at = greatest($5::timestamptz, fired_at), resolve_evidence = $6
+  WHERE org_id = $1 AND coalesce(store_id, '') = coalesce($2, '') AND type = $3 AND subject = $4 AND state = 'firing'
+  RETURNING ${ALERT_COLUMNS}`;
 
 /** The firing episodes of store $1 (all types), for the evaluators' cheap "is it open?" check. */
 export const FIRING_IN_STORE_SQL = `SELECT ${ALERT_COLUMNS} FROM alerts WHERE store_id = $1 AND state = 'firing'`;

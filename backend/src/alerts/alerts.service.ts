@@ -5,6 +5,7 @@ import type { AlertEvidence, AlertState, AlertType, AlertView } from '../../../s
 import { TypedEvents } from '../common/typed-events.ts';
 import { WinkMetrics } from '../observability/wink-metrics.service.ts';
 import type { AlertEvents, OrgAlertSignal } from './alert-events.ts';
+import { flatRows } from '../common/returning-rows.ts';
 import { FIRE_ALERT_ONCE_SQL, FIRE_ALERT_SQL, FIRING_IN_STORE_SQL, LIST_ALERTS_SQL, RESOLVE_ALERT_SQL } from './alerts.queries.ts';
 
 /** One condition: which organisation, store (null: the organisation itself), alert type and subject inside the store. */
@@ -112,7 +113,9 @@ export class AlertsService {
 
   /** Resolves the condition's firing episode; answers it, or null when none was firing (nothing emitted then). */
   async resolve(a: ResolveAlert): Promise<AlertView | null> {
-    const rows: AlertRow[] = await this.db.query(RESOLVE_ALERT_SQL, [a.org_id, a.store_id, a.type, a.subject, a.at ?? new Date(), JSON.stringify(a.evidence)]);
+    const rows = flatRows(
+      await this.db.query(RESOLVE_ALERT_SQL, [a.org_id, a.store_id, a.type, a.subject, a.at ?? new Date(), JSON.stringify(a.evidence)]),
+    ) as AlertRow[];
     // Whoever resolved it, it is no longer firing: a stale cache here would only cost a query, but not twice.
     this.firing.get(a.store_id ?? '')?.alerts.delete(conditionKey(a.type, a.subject));
     if (rows.length === 0) return null;

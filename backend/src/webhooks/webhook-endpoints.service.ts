@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 import type { AlertEvidence } from '../../../shared/src/alerts.ts';
 import { StoreDirectory } from '../admin/store-directory.service.ts';
 import { AlertsService } from '../alerts/alerts.service.ts';
+import { flatRows } from '../common/returning-rows.ts';
 import type { CreateWebhookDto } from './webhooks.dto.ts';
 import {
   DELETE_ENDPOINT_SQL,
@@ -158,10 +159,4 @@ export class WebhookEndpoints {
     }
     return e;
   }
-}
-
-/** TypeORM's postgres driver answers UPDATE/DELETE … RETURNING as [rows, affected]; SELECT/INSERT as rows. */
-export function flatRows(result: unknown): unknown[] {
-  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') return result[0];
-  return result as unknown[];
 }
