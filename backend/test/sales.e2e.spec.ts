@@ -132,6 +132,9 @@ describe('sales in', () => {
         { store_id: 'store_sa_2', currency: 'EUR', receipts: [{ receipt_id: 'x', ts: new Date(Date.now() + 3 * HOUR).toISOString(), amount: 1 }] },
         'receipts[0].ts',
       ],
+      // Text PostgreSQL would refuse (NUL) or mangle (a lone surrogate) is refused at the border, naming the field.
+      [{ store_id: 'store_sa_2', currency: 'EUR', receipts: [{ receipt_id: 'r\u0000x', ts: hour(5, 10), amount: 1 }] }, 'receipts[0].receipt_id'],
+      [{ store_id: 'store_sa_2', currency: 'EUR', receipts: [{ receipt_id: 'r\ud800', ts: hour(5, 10), amount: 1 }] }, 'receipts[0].receipt_id'],
     ];
     for (const [body, field] of cases) {
       const r = await send(posA, body);

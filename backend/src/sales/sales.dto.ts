@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { safeTimestamp, slug } from '../../../shared/src/storable.ts';
+import { safeId, safeTimestamp, slug } from '../../../shared/src/storable.ts';
 
 /** Rows (hours or receipts) one request or CSV file may carry: a year of hours of one store, with room. */
 export const MAX_SALES_ROWS = 10_000;
@@ -25,7 +25,7 @@ export const salesHourSchema = z.strictObject({
 
 /** One receipt: rolled into the store-local hour of `ts`. A receipt id is stored once per store; re-sent with other numbers, it is corrected. */
 export const salesReceiptSchema = z.strictObject({
-  receipt_id: z.string({ error: 'is required' }).trim().min(1, 'must not be empty').max(128, 'must be at most 128 characters'),
+  receipt_id: safeId,
   ts: safeTimestamp,
   amount,
   units: count.nullable().optional(),
