@@ -1,6 +1,7 @@
 // Sales in (issue #17): POS keys, POST /api/sales (hours and receipts), CSV upload — on the real app, PostgreSQL and Redis.
 import { DataSource } from 'typeorm';
 import { postEvents } from './dashboard/dashboard-fixtures.ts';
+import { localParts, startOfLocalHour } from '../src/common/store-clock.ts';
 import { provisionCamera, startTestApp, TEST_ADMIN_TOKEN, type TestApp } from './test-app.ts';
 
 const HOUR = 3_600_000;
@@ -148,7 +149,13 @@ describe('sales in', () => {
 
   it('key scopes: a POS key cannot read, a viewer key cannot write sales, another organisation or store is a 404', async () => {
     const one = [{ hour: hour(4, 10), transactions: 1, sales_amount: 1 }];
-    expect((await t.call('GET', '/api/dashboard/live?store_id=store_sa_1', { token: posA })).status).toBe(403);
+    for (const path of [
+      '/api/dashboard/live?store_id=store_sa_1',
+      '/api/dashboard/history?store_id=store_sa_1&from=2024-01-01&to=2024-01-02&granularity=hour',
+      '/api/analytics/spikes?store_id=store_sa_1',
+    ]) {
+      expect({ path, status: (await t.call('GET', path, { token: posA })).status }).toEqual({ path, status: 403 });
+    }
     const viewerWrite = await send(viewerA, { store_id: 'store_sa_1', currency: 'GBP', rows: one });
     expect(viewerWrite).toMatchObject({ status: 403, body: { field: 'authorization' } });
     const otherOrg = await send(posB, { store_id: 'store_sa_1', currency: 'GBP', rows: one });
@@ -239,5 +246,44 @@ describe('sales in', () => {
       [10, { transactions: null, sales_amount: null, currency: null, conversion_rate: null, atv: null, sales_per_visitor: null, left_out: 'no_sales' }],
       [0, { transactions: 3, sales_amount: 30, currency: 'GBP', conversion_rate: null, atv: 10, sales_per_visitor: null, left_out: 'no_footfall' }],
     ]);
+  });
+
+  it('live view: today so far, conversion over the hours with both sales and footfall; null without sales today', async () => {
+    // A zone where it is about noon now, so this morning's hours are over whatever the time of the run.
+    const offset = 12 - new Date().getUTCHours();
+    const tz = offset === 0 ? 'UTC' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
+    const cam = await provisionCamera(t, { orgId: orgA, storeId: 'store_sa_live', cameraId: 'cam_1', timezone: tz });
+    const noon = startOfLocalHour(Date.now(), tz) - (localParts(Date.now(), tz).hour - 12) * HOUR;
+    const at = (h: number) => noon + (h - 12) * HOUR;
+    const visitors = (h: number, n: number) =>
+      Array.from({ length: n }, (_, k) => ({ type: 'entrance', ts: new Date(at(h) + k * 1000).toISOString(), direction: 'in', person_key: `l${h}_${k}` }));
+    const live = () => t.call('GET', '/api/dashboard/live?store_id=store_sa_live', { token: viewerA });
+    await postEvents(t, cam, [...visitors(10, 20), ...visitors(11, 10)]);
+    expect((await live()).body).toMatchObject({ footfall: 30, sales: null });
+    // 10:00 pairs 20 visitors with 5 sales; 11:00 has no sales yet; 09:00 sold before any footfall; yesterday is not today.
+    const rows = [
+      { hour: new Date(at(9)).toISOString(), transactions: 2, sales_amount: 30 },
+      { hour: new Date(at(10)).toISOString(), transactions: 5, sales_amount: 125 },
+      { hour: new Date(at(10) - 24 * HOUR).toISOString(), transactions: 100, sales_amount: 1000 },
+    ];
+    expect((await send(posA, { store_id: 'store_sa_live', currency: 'GBP', rows })).status).toBe(200);
+    const r = await live();
+    expect(r.status).toBe(200);
+    expect(r.body.footfall).toBe(30);
+    expect(r.body.sales).toEqual({
+      transactions: 7,
+      sales_amount: 155,
+      currency: 'GBP',
+      conversion_rate: 0.25,
+      atv: 22.14,
+      sales_per_visitor: 6.25,
+      left_out: null,
+    });
+    // Late sales for 11:00 re-roll today's conversion at the next read.
+    await send(posA, { store_id: 'store_sa_live', currency: 'GBP', rows: [{ hour: new Date(at(11)).toISOString(), transactions: 4, sales_amount: 45 }] });
+    expect((await live()).body.sales).toMatchObject({ transactions: 11, conversion_rate: 0.3, sales_per_visitor: 5.67 });
+    // Another organisation's viewer does not see the store at all.
+    const viewerB = (await t.admin('POST', '/api/admin/api-keys', { org_id: orgB, role: 'viewer' })).body.api_key;
+    expect((await t.call('GET', '/api/dashboard/live?store_id=store_sa_live', { token: viewerB })).status).toBe(404);
   });
 });

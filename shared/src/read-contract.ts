@@ -101,8 +101,11 @@ export interface QueueLengthReading {
 /** The store-day's numbers as the live service builds them (`occupancy` opening-hours aware). */
 export type LiveStoreView = { store_id: string; date: string; timezone: string } & LiveMetrics &
   OccupancyNow & { cameras: CameraStatusView[]; timestamp: string };
-/** What GET /api/dashboard/live answers. */
-export type LiveView = LiveStoreView & { queue_lengths: QueueLengthReading[] };
+/**
+ * What GET /api/dashboard/live answers. `sales`: today so far (store-local day) from the POS feed, the
+ * conversion made against today's footfall so far; null when the store sent no sales today.
+ */
+export type LiveView = LiveStoreView & { queue_lengths: QueueLengthReading[]; sales: SalesMeasures | null };
 
 // ---- GET /api/dashboard/history ----
 
@@ -155,7 +158,7 @@ export interface StoreHistoryView {
 
 // ---- analytics reports: GET /api/analytics/spikes, /promo, /reports/:id ----
 
-export type ReportKind = 'spikes' | 'promo';
+export type ReportKind = 'spikes' | 'promo' | 'comparison';
 export type ReportStatus = 'pending' | 'running' | 'ready' | 'failed';
 /** The 202 answer (and the head of every report). */
 export interface ReportHead {
@@ -262,7 +265,9 @@ export type MetricName =
   | 'interactions_per_visitor'
   | 'avg_dwell_seconds'
   | 'avg_shelf_dwell_seconds'
-  | 'avg_queue_wait_seconds';
+  | 'avg_queue_wait_seconds'
+  | 'conversion_rate'
+  | 'sales_per_visitor';
 
 export type PromoBaseline = { mode: 'same_weekdays'; weeks: number } | { mode: 'range'; start_date: string; end_date: string };
 export interface PeriodSummary {
@@ -305,4 +310,39 @@ export interface SalesMeasures {
   atv: number | null;
   sales_per_visitor: number | null;
   left_out: SalesLeftOut | null;
+}
+
+// ---- multi-store comparison (issue #17): GET /api/analytics/comparison ----
+
+/** What the comparison ranks stores on. */
+export type ComparisonMetricName = 'footfall' | 'conversion_rate' | 'sales_per_visitor';
+/**
+ * One measure of one store: the period's value (footfall per day; conversion and sales per visitor over the
+ * period's complete hours), the same store's own baseline, the change, and the store's rank in the organisation
+ * (1 = highest period value; null when the store has no value, e.g. no POS connected).
+ */
+export interface ComparisonMeasure {
+  period: number | null;
+  baseline: number | null;
+  change_pct: number | null;
+  rank: number | null;
+}
+export interface ComparisonStore {
+  store_id: string;
+  name: string;
+  timezone: string;
+  currency: string | null;
+  days_with_data: number;
+  /** Hours left out of the store's conversion (under-covered footfall or sales without footfall). */
+  left_out_hours: number;
+  measures: Record<ComparisonMetricName, ComparisonMeasure>;
+}
+export interface ComparisonResult {
+  start_date: string;
+  end_date: string;
+  days: number;
+  baseline: PromoBaseline & { start_date: string; end_date: string };
+  method: ReportMethod;
+  /** Every store of the reader's organisation (or the ones asked for), ordered by footfall rank. */
+  stores: ComparisonStore[];
 }

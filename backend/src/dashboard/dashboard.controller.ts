@@ -8,6 +8,7 @@ import { ZodValidationPipe } from '../common/zod-validation.pipe.ts';
 import { queueLengths } from './camera-board.ts';
 import { CameraStatus } from './camera-status.service.ts';
 import { historyQuery, storeQuery, type HistoryQuery, type StoreQuery } from './dashboard.dto.ts';
+import { LiveSales } from './live-sales.service.ts';
 import { LiveStoreMetrics } from './live-store-metrics.service.ts';
 import { StoreHistory } from './store-history.service.ts';
 
@@ -20,6 +21,7 @@ export class DashboardController {
     private readonly liveMetrics: LiveStoreMetrics,
     private readonly cameraStatus: CameraStatus,
     private readonly storeHistory: StoreHistory,
+    private readonly liveSales: LiveSales,
   ) {}
 
   /** The stores this reader may read (a viewer: its organisation's), for the web dashboard's store picker. */
@@ -52,7 +54,7 @@ export class DashboardController {
   @ApiRoute(
     "Today's numbers of a store (store-local day, from Redis; from PostgreSQL while Redis is unusable, header `x-live-source`)",
     {
-      200: 'footfall, occupancy, capacity, utilisation, open, closed_out, opening_hours, zones, shelves, queues, cameras, queue_lengths. `occupancy`: people inside now, max(0, in − out) since the current opening (0 while closed; without opening hours since local midnight); `capacity` (null: none set); `utilisation` = occupancy ÷ capacity to 3 decimals (may exceed 1; null without a capacity); `open` by the opening hours (null without hours); `closed_out`: people still counted inside at today\'s closings so far, closed out; `opening_hours`: today\'s store-local ranges `[["09:00","20:00"]]` (null without hours). `cameras[].status`: `online`, `not_analysing` (heard from, stream not `streaming`; see `stream_state`) or `offline`. `zones.<id>.unique_visitors` counts distinct person_keys (edge tracks) seen in the zone today: a person whose track is lost and found again (an id switch: occlusion, leaving the picture, a worker restart) is counted again, so it is an upper bound on people. `queue_lengths`: `[{queue_id, length, camera_id, read_at, age_seconds}]`, the people in each queue polygon at its camera\'s latest heartbeat (every 30 s by default) and how old that reading is',
+      200: 'footfall, occupancy, capacity, utilisation, open, closed_out, opening_hours, zones, shelves, queues, cameras, queue_lengths. `occupancy`: people inside now, max(0, in − out) since the current opening (0 while closed; without opening hours since local midnight); `capacity` (null: none set); `utilisation` = occupancy ÷ capacity to 3 decimals (may exceed 1; null without a capacity); `open` by the opening hours (null without hours); `closed_out`: people still counted inside at today\'s closings so far, closed out; `opening_hours`: today\'s store-local ranges `[["09:00","20:00"]]` (null without hours). `cameras[].status`: `online`, `not_analysing` (heard from, stream not `streaming`; see `stream_state`) or `offline`. `zones.<id>.unique_visitors` counts distinct person_keys (edge tracks) seen in the zone today: a person whose track is lost and found again (an id switch: occlusion, leaving the picture, a worker restart) is counted again, so it is an upper bound on people. `queue_lengths`: `[{queue_id, length, camera_id, read_at, age_seconds}]`, the people in each queue polygon at its camera\'s latest heartbeat (every 30 s by default) and how old that reading is. `sales`: today so far from the POS feed (null when the store sent no sales today): `{transactions, sales_amount, currency, conversion_rate, atv, sales_per_visitor, left_out}`, conversion and sales per visitor over the hours that have both sales and complete footfall (`left_out` says why when none has)',
       503: 'neither Redis nor PostgreSQL can answer; retry',
     },
     400,
@@ -63,9 +65,11 @@ export class DashboardController {
     @Query(new ZodValidationPipe(storeQuery, 'query')) q: StoreQuery,
     @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<LiveView> {
-    const { view, source } = await this.liveMetrics.answer(await this.stores.get(reader, q.store_id));
+    const store = await this.stores.get(reader, q.store_id);
+    const nowMs = Date.now();
+    const [{ view, source }, sales] = await Promise.all([this.liveMetrics.answer(store, nowMs), this.liveSales.today(store, nowMs)]);
     res.header('x-live-source', source);
-    return { ...view, queue_lengths: queueLengths(view.cameras, Date.parse(view.timestamp)) };
+    return { ...view, queue_lengths: queueLengths(view.cameras, Date.parse(view.timestamp)), sales };
   }
 
   @Get('history')

@@ -86,9 +86,11 @@ export async function keyChangesSubscribed(config: AppConfig, instances = 2): Pr
 
 /**
  * The live view minus the fields that legitimately differ between two reads, and the heartbeat readings the
- * controller adds to /live (queue_lengths: not a counter, so not part of what Redis and PostgreSQL must agree on).
+ * controller adds to /live (queue_lengths, sales: not counters, so not part of what Redis and PostgreSQL must agree on).
  */
-export function comparable<V extends { timestamp: string; queue_lengths?: unknown }>(view: V): Omit<V, 'timestamp' | 'queue_lengths'> {
-  const { timestamp: _t, queue_lengths: _q, ...rest } = view;
+export function comparable<V extends { timestamp: string; queue_lengths?: unknown; sales?: unknown }>(
+  view: V,
+): Omit<V, 'timestamp' | 'queue_lengths' | 'sales'> {
+  const { timestamp: _t, queue_lengths: _q, sales: _s, ...rest } = view;
   return rest;
 }

@@ -83,6 +83,7 @@ describe('Live store metrics in Redis (real PostgreSQL and Redis)', () => {
       closed_out: 0,
       opening_hours: null,
       queue_lengths: [],
+      sales: null,
       cameras: [expect.objectContaining({ camera_id: 'cam_entrance_01', status: 'offline', last_heartbeat: null })],
       timestamp: expect.any(String),
     });
