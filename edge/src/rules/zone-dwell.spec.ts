@@ -39,7 +39,7 @@ function play(rule: ZoneDwellTracker, steps: Step[], id = 1): Emitted[] {
 const newRule = () => new ZoneDwellTracker({ fitting_rooms: SQUARE }, { personKey });
 
 describe('ZoneDwellTracker', () => {
-  // Defaults: enter after 500 ms inside, exit after 1500 ms outside or unseen.
+  // Defaults: enter after 500 ms inside, exit after 1500 ms seen outside or 10 s unseen (the tracker's removal sooner).
   it.each<[string, Step[], Array<{ frame: number; enter: number; exit: number; dwell: number }>]>([
     ['a 3 s visit', timeline(['out', 5], ['in', 30], ['out', 20]), [{ frame: 49, enter: 5, exit: 34, dwell: 2.9 }]],
     ['passing through a corner (0.4 s) is not a visit', timeline(['out', 5], ['in', 4], ['out', 30]), []],
@@ -59,13 +59,25 @@ describe('ZoneDwellTracker', () => {
     ],
     [
       'an occlusion shorter than the grace period is one visit',
-      timeline(['in', 20], ['gone', 10], ['in', 20], ['gone', 20]),
-      [{ frame: 64, enter: 0, exit: 49, dwell: 4.9 }],
+      timeline(['in', 20], ['gone', 10], ['in', 20], ['gone', 120]),
+      [{ frame: 149, enter: 0, exit: 49, dwell: 4.9 }],
     ],
     [
-      'vanishing ends the visit after the grace period, at the last time seen inside',
-      timeline(['in', 20], ['gone', 20]),
+      // The tracker lost the person and found them again (its lost buffer is 6 s): still the same stay.
+      'an occlusion longer than the exit grace is one visit',
+      timeline(['in', 20], ['gone', 40], ['in', 20], ['out', 20]),
+      [{ frame: 94, enter: 0, exit: 79, dwell: 7.9 }],
+    ],
+    [
+      'lost inside, found outside: the exit grace runs from the last time inside',
+      timeline(['in', 20], ['gone', 10], ['out', 20]),
       [{ frame: 34, enter: 0, exit: 19, dwell: 1.9 }],
+    ],
+    ['seen outside, then lost: the exit grace applies', timeline(['in', 20], ['out', 2], ['gone', 20]), [{ frame: 34, enter: 0, exit: 19, dwell: 1.9 }]],
+    [
+      'vanishing with no removal ends the visit after 10 s unseen, at the last time seen inside',
+      timeline(['in', 20], ['gone', 120]),
+      [{ frame: 119, enter: 0, exit: 19, dwell: 1.9 }],
     ],
     ['flickering out during the debounce restarts it', timeline(['in', 4], ['out', 1], ['in', 4], ['out', 1], ['in', 4], ['out', 20]), []],
   ])('%s', (_name, steps, expected) => {
@@ -172,12 +184,15 @@ describe('ZoneDwellTracker', () => {
 
 describe('ZonePresenceTracker', () => {
   it('reports raw visits with millisecond times and honours its options', () => {
-    const presence = new ZonePresenceTracker({ z: SQUARE }, { enterDebounceMs: 0, exitGraceMs: 200 });
+    const presence = new ZonePresenceTracker({ z: SQUARE }, { enterDebounceMs: 0, exitGraceMs: 200, unseenGraceMs: 400 });
     presence.update([{ id: 4, foot: IN }], 1000);
-    expect(presence.currentCount('z')).toBe(1);
+    presence.update([{ id: 5, foot: IN }], 1000);
+    expect(presence.currentCount('z')).toBe(2);
     presence.update([{ id: 4, foot: IN }], 1150);
-    presence.update([], 1300);
+    presence.update([{ id: 4, foot: OUT }], 1300);
     expect(presence.update([], 1350)).toEqual([{ zoneId: 'z', trackId: 4, enterMs: 1000, exitMs: 1150 }]);
+    expect(presence.update([], 1399)).toEqual([]);
+    expect(presence.update([], 1400)).toEqual([{ zoneId: 'z', trackId: 5, enterMs: 1000, exitMs: 1000 }]);
     expect(presence.zoneIds).toEqual(['z']);
   });
 });

@@ -8,11 +8,23 @@ import { isoTimestamp, roundedSeconds, type FrameRule, type PersonKey, type Trac
 export interface ZonePresenceOptions {
   /** A person must be inside this long before they count as having entered (walk-throughs of a corner don't). */
   enterDebounceMs: number;
-  /** Outside or unseen this long ends the visit; shorter excursions and occlusions are part of it. */
+  /** Seen outside this long ends the visit; shorter excursions are part of it. */
   exitGraceMs: number;
+  /**
+   * Not seen at all this long ends the visit. Normally the tracker's removal of the person ends it first
+   * (removeTracks, after its lost buffer): until then the tracker may find them again, and an occlusion inside
+   * the zone is part of the stay. Ending it after exitGraceMs split long visits in two (eval:edge: mean dwell
+   * −12.3 % → −9.2 % at the source rate, zone visits +7.9 % → +5.3 %).
+   */
+  unseenGraceMs: number;
 }
 
-export const DEFAULT_ZONE_PRESENCE_OPTIONS: ZonePresenceOptions = { enterDebounceMs: 500, exitGraceMs: 1500 };
+export const DEFAULT_ZONE_PRESENCE_OPTIONS: ZonePresenceOptions = {
+  enterDebounceMs: 500,
+  exitGraceMs: 1500,
+  // A safety for callers that never remove tracks, like the FootfallCounter's forgetAfterMs.
+  unseenGraceMs: 10_000,
+};
 
 /** One person's completed stay in one zone. */
 export interface ZoneVisit {
@@ -27,12 +39,15 @@ export interface ZoneVisit {
 interface Presence {
   firstInsideMs: number;
   lastInsideMs: number;
+  /** Last frame the person was seen outside the zone (−Infinity: not yet). */
+  lastOutsideMs: number;
   entered: boolean;
 }
 
 /**
  * Tracks who is in which zone. update() returns the visits that ended on this frame; a visit ends
- * once its person has been outside the zone, or not seen at all, for exitGraceMs.
+ * once its person has been seen outside the zone for exitGraceMs, not seen at all for unseenGraceMs, or
+ * removed by the tracker.
  */
 export class ZonePresenceTracker {
   private readonly opts: ZonePresenceOptions;
@@ -57,19 +72,21 @@ export class ZonePresenceTracker {
       const insideNow = new Set<number>();
       for (const t of tracks) {
         if (!pointInPolygon(t.foot, polygon)) {
+          const p = inZone.get(t.id);
           // Stepping out during the debounce means they never entered.
-          if (inZone.get(t.id)?.entered === false) inZone.delete(t.id);
+          if (p?.entered === false) inZone.delete(t.id);
+          else if (p) p.lastOutsideMs = timestampMs;
           continue;
         }
         insideNow.add(t.id);
         const p = inZone.get(t.id);
         if (p) p.lastInsideMs = timestampMs;
-        else inZone.set(t.id, { firstInsideMs: timestampMs, lastInsideMs: timestampMs, entered: false });
+        else inZone.set(t.id, { firstInsideMs: timestampMs, lastInsideMs: timestampMs, lastOutsideMs: -Infinity, entered: false });
       }
       for (const [trackId, p] of inZone) {
         if (insideNow.has(trackId)) {
           if (!p.entered && timestampMs - p.firstInsideMs >= this.opts.enterDebounceMs) p.entered = true;
-        } else if (timestampMs - p.lastInsideMs >= this.opts.exitGraceMs) {
+        } else if (timestampMs - p.lastInsideMs >= (p.lastOutsideMs > p.lastInsideMs ? this.opts.exitGraceMs : this.opts.unseenGraceMs)) {
           if (p.entered) ended.push(visit(zoneId, trackId, p));
           inZone.delete(trackId);
         }
