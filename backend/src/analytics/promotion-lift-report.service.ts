@@ -6,7 +6,9 @@ import { isIncomplete, MIN_COMPLETENESS } from '../ingest/data-completeness.ts';
 import { DataCompleteness } from '../ingest/data-completeness.service.ts';
 import { HourlyRollup } from './hourly-rollup.service.ts';
 import { estimatePromotionLift, type DayMetrics, type PromotionLift } from './promotion-lift.estimator.ts';
-import { addDays, daysBetween, isoDow, localHourStarts, localIso, localParts, startOfLocalDay } from '../common/store-clock.ts';
+import { addDays, daysBetween, isoDow, localDateReader, localHourStarts, localIso, startOfLocalDay } from '../common/store-clock.ts';
+import { salesTotalsByDate } from '../sales/sales-measures.ts';
+import { SalesService } from '../sales/sales.service.ts';
 
 /** A promotion report's parameters, fully resolved: equal parameters mean the same report. */
 export interface PromoParams {
@@ -43,6 +45,8 @@ export const PROMO_METHOD = {
   missing_days: 'days on which a store recorded nothing at all are treated as missing (camera outage), not as zero',
   incomplete_days:
     'a day with an hour whose entrance cameras analysed less than min_completeness of it (from heartbeats: stream down, stalled, ended, too few frames) is left out of the comparison like a missing day; listed in incomplete_dates with its left_out_hours',
+  sales:
+    'conversion rate (transactions ÷ footfall) and sales per visitor: ratio of summed daily totals over the hours that have both sales and footfall (an hour with visitors but no sales sent, or transactions but no footfall, is left out), bootstrap over the days with such hours',
   min_completeness: MIN_COMPLETENESS,
   resamples: BOOTSTRAP_RESAMPLES,
 };
@@ -83,6 +87,7 @@ export class PromotionLiftReport {
   constructor(
     private readonly rollups: HourlyRollup,
     private readonly coverage: DataCompleteness,
+    private readonly sales: SalesService,
   ) {}
 
   /** Daily metrics of a store on the given dates; dates without any data come back as missing. */
@@ -101,16 +106,23 @@ export class PromotionLiftReport {
     const all = [...dates.promo, ...dates.baseline].sort();
     const fromMs = startOfLocalDay(all[0], timezone);
     const toMs = startOfLocalDay(addDays(all[all.length - 1], 1), timezone);
+    // One after another: inside the report's transaction they share one connection.
     const rows = await this.rollups.dailyTotals(storeId, fromMs, toMs, manager);
+    const footfall = await this.rollups.footfallByHour(storeId, fromMs, toMs, manager);
+    const sold = await this.sales.byStoreHour([storeId], fromMs, toMs, manager);
     // Under-covered hours (heartbeats): their day is left out, like a day without data.
     const wanted = new Set(all);
-    const starts = localHourStarts(fromMs, toMs).filter((utc) => wanted.has(localParts(utc, timezone).date));
+    const dateOf = localDateReader(timezone);
+    const starts = localHourStarts(fromMs, toMs).filter((utc) => wanted.has(dateOf(utc)));
     const covered = await this.coverage.forBuckets(
       storeId,
       starts.map((utc) => ({ startMs: utc, endMs: utc + 3_600_000 })),
     );
-    const leftOutHours = starts.filter((_, i) => isIncomplete(covered.store[i]));
-    const incompleteDates = new Set(leftOutHours.map((utc) => localParts(utc, timezone).date));
+    const incomplete = covered.store.map((c) => isIncomplete(c));
+    const leftOutHours = starts.filter((_, i) => incomplete[i]);
+    const incompleteDates = new Set(leftOutHours.map((utc) => dateOf(utc)));
+    // Each day's sales beside its footfall, hour by hour: only hours with both sides feed conversion.
+    const sales = salesTotalsByDate(starts, dateOf, footfall, sold.get(storeId) ?? new Map(), incomplete);
     const byDate = new Map<string, DayMetrics>();
     for (const r of rows) {
       let d = byDate.get(r.date);
@@ -125,6 +137,9 @@ export class PromotionLiftReport {
           zoneDwellSeconds: 0,
           queueWaits: 0,
           queueWaitSeconds: 0,
+          pairedTransactions: sales.get(r.date)?.paired.transactions ?? 0,
+          pairedSalesAmount: sales.get(r.date)?.paired.salesAmount ?? 0,
+          pairedFootfall: sales.get(r.date)?.paired.footfall ?? 0,
         };
         byDate.set(r.date, d);
       }

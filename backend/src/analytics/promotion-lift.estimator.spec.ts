@@ -15,6 +15,9 @@ function day(date: string, m: Partial<DayMetrics>): DayMetrics {
     zoneDwellSeconds: 0,
     queueWaits: 0,
     queueWaitSeconds: 0,
+    pairedTransactions: 0,
+    pairedSalesAmount: 0,
+    pairedFootfall: 0,
     ...m,
   };
 }
@@ -68,6 +71,29 @@ describe('PromotionLiftEstimator', () => {
     const r = estimatePromotionLift({ promo, baseline }, null, BOOT);
     expect(r.metrics.avg_queue_wait_seconds).toEqual({ available: false, reason: 'no data in the baseline period' });
     expect(r.did).toBeNull();
+  });
+
+  it('conversion and sales per visitor: only days with sales count; none at all is unavailable, with a reason', () => {
+    const r = estimatePromotionLift({ promo, baseline }, null, BOOT);
+    expect(r.metrics.conversion_rate).toEqual({ available: false, reason: 'no sales beside complete footfall in the baseline period' });
+    expect(r.metrics.sales_per_visitor).toEqual({ available: false, reason: 'no sales beside complete footfall in the baseline period' });
+    // Sales from two baseline days (20% and 20%) and both promo days (25%); the other baseline days have no POS data.
+    const sold = (d: DayMetrics, rate: number) => ({ ...d, pairedTransactions: rate * 100, pairedSalesAmount: rate * 1000, pairedFootfall: 100 });
+    const withSales = {
+      promo: promo.map((d) => sold(d, 0.25)),
+      baseline: baseline.map((d, i) => (i < 2 ? sold(d, 0.2) : d)),
+    };
+    const s = estimatePromotionLift(withSales, null, BOOT);
+    const conv = s.metrics.conversion_rate as RatioLift;
+    // Were the days without sales counted as zero, the baseline would be 0.1 and the lift +150%.
+    expect(conv).toMatchObject({ kind: 'ratio', promo: 0.25, baseline: 0.2, method: 'bootstrap_days' });
+    expect(conv.lift_pct).toBeCloseTo(25, 10);
+    expect(conv.ci95_pct![0]).toBeCloseTo(25, 10); // every resampled day has the same rate
+    expect((s.metrics.sales_per_visitor as RatioLift).promo).toBeCloseTo(2.5, 12);
+    expect(estimatePromotionLift({ promo, baseline: withSales.baseline }, null, BOOT).metrics.conversion_rate).toEqual({
+      available: false,
+      reason: 'no sales beside complete footfall in the promotion period',
+    });
   });
 
   it('is reproducible: same input and seed, same intervals', () => {

@@ -13,6 +13,10 @@ export interface DayMetrics {
   zoneDwellSeconds: number;
   queueWaits: number;
   queueWaitSeconds: number;
+  /** The day's sales and footfall over its hours that pair both sides (sales-measures.ts); all 0 without sales. */
+  pairedTransactions: number;
+  pairedSalesAmount: number;
+  pairedFootfall: number;
 }
 
 export interface PeriodPair {
@@ -33,11 +37,17 @@ const COUNTS: { name: MetricName; value: (d: DayMetrics) => number }[] = [
   { name: 'shelf_interactions', value: (d) => d.interactions },
 ];
 
-const RATIOS: { name: MetricName; num: (d: DayMetrics) => number; den: (d: DayMetrics) => number }[] = [
+/**
+ * `sales`: made only from the days with paired sales hours — a day without sales data (POS not connected yet, feed
+ * down) is missing for these, not a day on which nobody bought.
+ */
+const RATIOS: { name: MetricName; num: (d: DayMetrics) => number; den: (d: DayMetrics) => number; sales?: true }[] = [
   { name: 'interactions_per_visitor', num: (d) => d.interactions, den: (d) => d.footfall },
   { name: 'avg_dwell_seconds', num: (d) => d.zoneDwellSeconds, den: (d) => d.zoneEntries },
   { name: 'avg_shelf_dwell_seconds', num: (d) => d.shelfDwellSeconds, den: (d) => d.interactions },
   { name: 'avg_queue_wait_seconds', num: (d) => d.queueWaitSeconds, den: (d) => d.queueWaits },
+  { name: 'conversion_rate', num: (d) => d.pairedTransactions, den: (d) => d.pairedFootfall, sales: true },
+  { name: 'sales_per_visitor', num: (d) => d.pairedSalesAmount, den: (d) => d.pairedFootfall, sales: true },
 ];
 
 const pct = (ratio: number) => (ratio - 1) * 100;
@@ -107,14 +117,15 @@ export function estimatePromotionLift(target: PeriodPair, control: PeriodPair | 
     }
   }
 
-  for (const { name, num, den } of RATIOS) {
-    const days = (ds: readonly DayMetrics[]): DayRatio[] => ds.map((d) => ({ num: num(d), den: den(d) }));
+  for (const { name, num, den, sales } of RATIOS) {
+    const days = (ds: readonly DayMetrics[]): DayRatio[] => ds.flatMap((d) => (sales && den(d) === 0 ? [] : [{ num: num(d), den: den(d) }]));
     const p = days(target.promo);
     const b = days(target.baseline);
     const rp = ratioOfSums(p);
     const rb = ratioOfSums(b);
     if (!Number.isFinite(rp) || !Number.isFinite(rb) || rb === 0) {
-      const reason = !Number.isFinite(rb) || rb === 0 ? 'no data in the baseline period' : 'no data in the promotion period';
+      const what = sales ? 'no sales beside complete footfall' : 'no data';
+      const reason = !Number.isFinite(rb) || rb === 0 ? `${what} in the baseline period` : `${what} in the promotion period`;
       metrics[name] = { available: false, reason };
       if (did) did[name] = { available: false, reason };
       continue;

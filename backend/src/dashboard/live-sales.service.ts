@@ -26,8 +26,8 @@ export class LiveSales {
   async today(store: StoreView, nowMs = Date.now()): Promise<SalesMeasures | null> {
     const tz = store.timezone;
     const from = startOfLocalDay(localDate(nowMs, tz), tz);
-    const sold = await this.sales.hourly([store.store_id], from, nowMs + 1);
-    if (!sold.length) return null;
+    const sold = (await this.sales.byStoreHour([store.store_id], from, nowMs + 1)).get(store.store_id);
+    if (!sold) return null;
     const starts = localHourStarts(from, startOfLocalHour(nowMs, tz) + HOUR_MS);
     const [flow, covered] = await Promise.all([
       this.totals.entranceFlow(store.store_id, new Date(from), new Date(nowMs + 1)),
@@ -42,9 +42,8 @@ export class LiveSales {
       const h = startOfLocalHour(p.t, tz);
       footfall.set(h, (footfall.get(h) ?? 0) + p.in);
     }
-    const byHour = new Map(sold.map((s) => [s.hourStart, { transactions: s.transactions, salesAmount: s.salesAmount, currency: s.currency }]));
     return spanSalesMeasures(
-      starts.map((s, i) => ({ footfall: footfall.get(s) ?? 0, sales: byHour.get(s) ?? null, incomplete: isIncomplete(covered.store[i]) })),
+      starts.map((s, i) => ({ footfall: footfall.get(s) ?? 0, sales: sold.get(s) ?? null, incomplete: isIncomplete(covered.store[i]) })),
     );
   }
 }

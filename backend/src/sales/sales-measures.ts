@@ -108,3 +108,24 @@ export function spanSalesMeasures(hours: Iterable<SalesHourPair>): SalesMeasures
     left_out: p.footfall > 0 ? null : (reasons[0] ?? null),
   };
 }
+
+/**
+ * Hours (UTC starts of store-local hours) summed per local date with {@link sumSalesHours}: what a report over
+ * days needs. `incomplete[i]` belongs to `starts[i]`.
+ */
+export function salesTotalsByDate(
+  starts: readonly number[],
+  localDateOf: (utcMs: number) => string,
+  footfall: ReadonlyMap<number, number>,
+  sales: ReadonlyMap<number, BucketSales>,
+  incomplete: readonly boolean[],
+): Map<string, SalesTotals> {
+  const byDate = new Map<string, SalesHourPair[]>();
+  starts.forEach((utc, i) => {
+    const date = localDateOf(utc);
+    let list = byDate.get(date);
+    if (!list) byDate.set(date, (list = []));
+    list.push({ footfall: footfall.get(utc) ?? 0, sales: sales.get(utc) ?? null, incomplete: incomplete[i] });
+  });
+  return new Map([...byDate].map(([date, hours]) => [date, sumSalesHours(hours)]));
+}

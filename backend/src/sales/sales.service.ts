@@ -162,6 +162,17 @@ export class SalesService {
     }));
   }
 
+  /** The same, per store (absent: no sales in the range) and hour start. */
+  async byStoreHour(storeIds: string[], fromMs: number, toMs: number, manager?: EntityManager): Promise<Map<string, Map<number, BucketSales>>> {
+    const out = new Map<string, Map<number, BucketSales>>();
+    for (const h of await this.hourly(storeIds, fromMs, toMs, manager)) {
+      let store = out.get(h.storeId);
+      if (!store) out.set(h.storeId, (store = new Map()));
+      store.set(h.hourStart, { transactions: h.transactions, salesAmount: h.salesAmount, currency: h.currency });
+    }
+    return out;
+  }
+
   /**
    * A store's sales summed per local bucket over [fromMs, toMs), keyed by the history's bucket labels
    * (`YYYY-MM-DDTHH:00` or `YYYY-MM-DD`); buckets without any sales hour are absent.

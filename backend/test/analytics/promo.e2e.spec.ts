@@ -1,5 +1,5 @@
 import type { StoreEvent } from '../../../shared/src/events.ts';
-import { addDays, localDate, localHourStarts, localParts, startOfLocalDay } from '../../src/common/store-clock.ts';
+import { addDays, localDate, localHourStarts, localParts, startOfLocalDay, startOfLocalHour } from '../../src/common/store-clock.ts';
 import type { ProvisionedCamera, TestApp } from '../test-app.ts';
 import { closeAnalyticsApp, drain, HOUR, ingest, poisson, provisionCamera, seededRandom, startAnalyticsApp, viewerKey } from './analytics-harness.ts';
 
@@ -8,6 +8,35 @@ const PROMO_START = '2024-03-04';
 const PROMO_END = '2024-03-10'; // includes the US DST change (a 23-hour day)
 const TRUE_LIFT = 30; // % more shelf_A1 interactions per visitor during the promotion
 const OPEN = [9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20];
+// % more visitors buy during the promotion (the basket does not change). ~150 paired visitors a day: the interval of
+// a conversion lift is about ±15 points, ±20 net of a control store, so a smaller lift would not be told from none.
+const TRUE_CONVERSION_LIFT = 30;
+const BASE_CONVERSION = 0.25;
+const SALES_FROM = '2024-02-12'; // the POS was connected a week after the cameras
+const NO_SALES_HOURS = [9, 10, 11]; // the tills never sent their mornings: those visitors are not non-buyers
+
+/**
+ * Hourly sales for the entrance events of one store: each visitor buys with the period's probability, a
+ * basket of 20–50. Drawn from its own stream, so the visitor events (and the other metrics' tests) stay the same.
+ */
+function salesFor(events: StoreEvent[], timezone: string, seed: number, promoLift: number) {
+  const random = seededRandom(seed);
+  const hours = new Map<number, { transactions: number; sales_amount: number }>();
+  for (const e of events) {
+    if (e.type !== 'entrance') continue;
+    const ms = Date.parse(e.ts);
+    const { date, hour } = localParts(ms, timezone);
+    if (date < SALES_FROM || NO_SALES_HOURS.includes(hour)) continue;
+    const h = startOfLocalHour(ms, timezone);
+    const row = hours.get(h) ?? { transactions: 0, sales_amount: 0 };
+    if (random() < BASE_CONVERSION * (date >= PROMO_START ? 1 + promoLift / 100 : 1)) {
+      row.transactions += 1;
+      row.sales_amount = Math.round((row.sales_amount + 20 + 30 * random()) * 100) / 100;
+    }
+    hours.set(h, row);
+  }
+  return [...hours].map(([h, r]) => ({ hour: new Date(h).toISOString(), ...r }));
+}
 
 /** Visitor-level synthetic days: entrance, and by chance a shelf interaction, a zone visit, a checkout wait. */
 function visitors(timezone: string, seed: number, promoLift: number): StoreEvent[] {
@@ -77,8 +106,18 @@ describe('GET /api/analytics/promo (real PostgreSQL, Redis and BullMQ workers)',
     target = await provisionCamera(t, { storeId: 'promo_target', cameraId: 'cam_1', timezone: 'America/New_York' });
     const control = await provisionCamera(t, { storeId: 'promo_control', cameraId: 'cam_1', orgId: target.orgId, timezone: 'America/Chicago' });
     const foreign = await provisionCamera(t, { storeId: 'promo_foreign', cameraId: 'cam_1', timezone: 'UTC' });
-    await ingest(t, target, visitors('America/New_York', 1, TRUE_LIFT));
-    await ingest(t, control, visitors('America/Chicago', 2, 0));
+    const targetEvents = visitors('America/New_York', 1, TRUE_LIFT);
+    const controlEvents = visitors('America/Chicago', 2, 0);
+    await ingest(t, target, targetEvents);
+    await ingest(t, control, controlEvents);
+    const pos = (await t.admin('POST', '/api/admin/pos-keys', { org_id: target.orgId, name: 'tills' })).body.api_key;
+    for (const [storeId, rows] of [
+      ['promo_target', salesFor(targetEvents, 'America/New_York', 11, TRUE_CONVERSION_LIFT)],
+      ['promo_control', salesFor(controlEvents, 'America/Chicago', 12, 0)],
+    ] as const) {
+      const r = await t.call('POST', '/api/sales', { token: pos, body: { store_id: storeId, currency: 'USD', rows } });
+      if (r.status !== 200) throw new Error(`sales: ${JSON.stringify(r.body)}`);
+    }
     await ingest(t, foreign, visitors('UTC', 3, 0).slice(0, 50));
     await drain(t, 120_000);
     viewer = await viewerKey(t, target.orgId);
@@ -129,6 +168,40 @@ describe('GET /api/analytics/promo (real PostgreSQL, Redis and BullMQ workers)',
     expect(contains(did.metrics.interactions_per_visitor.ci95_pct, TRUE_LIFT)).toBe(true);
     expect(did.metrics.footfall).toMatchObject({ method: 'log_rate_ratio_contrast', significant: false });
     expect(contains(did.metrics.footfall.ci95_pct, 0)).toBe(true);
+  });
+
+  it('recovers a known +30% conversion lift, and sales per visitor, from the hours that have both sales and footfall', async () => {
+    const r = await get(`${base}&control_store_ids=promo_control`);
+    expect(r.status).toBe(200);
+    const { metrics, did } = r.body.result;
+    const conv = metrics.conversion_rate;
+    expect(conv).toMatchObject({ kind: 'ratio', method: 'bootstrap_days', resamples: 2000, significant: true });
+    console.log(
+      `conversion: true lift +${TRUE_CONVERSION_LIFT}% (${BASE_CONVERSION} → ${BASE_CONVERSION * (1 + TRUE_CONVERSION_LIFT / 100)}); measured ` +
+        `${conv.baseline} → ${conv.promo}, ${conv.lift_pct.toFixed(1)}% [${conv.ci95_pct.map((x: number) => x.toFixed(1)).join(', ')}]; ` +
+        `sales per visitor ${metrics.sales_per_visitor.lift_pct.toFixed(1)}% [${metrics.sales_per_visitor.ci95_pct.map((x: number) => x.toFixed(1)).join(', ')}]; ` +
+        `DiD ${did.metrics.conversion_rate.lift_pct.toFixed(1)}% [${did.metrics.conversion_rate.ci95_pct.map((x: number) => x.toFixed(1)).join(', ')}]`,
+    );
+    expect(contains(conv.ci95_pct, TRUE_CONVERSION_LIFT)).toBe(true);
+    // Were the mornings without sales counted as visitors who bought nothing, the baseline would be near 0.19.
+    expect(conv.baseline).toBeGreaterThan(0.23);
+    expect(conv.baseline).toBeLessThan(0.27);
+    expect(conv.promo).toBeGreaterThan(0.29);
+    expect(conv.promo).toBeLessThan(0.36);
+    // The basket did not change: sales per visitor moves with conversion; so does the DiD against a control without a lift.
+    expect(metrics.sales_per_visitor).toMatchObject({ kind: 'ratio', significant: true });
+    expect(contains(metrics.sales_per_visitor.ci95_pct, TRUE_CONVERSION_LIFT)).toBe(true);
+    expect(metrics.sales_per_visitor.baseline).toBeCloseTo(BASE_CONVERSION * 35, 0);
+    expect(did.metrics.conversion_rate).toMatchObject({ method: 'bootstrap_days', significant: true });
+    expect(contains(did.metrics.conversion_rate.ci95_pct, TRUE_CONVERSION_LIFT)).toBe(true);
+    expect(contains(did.metrics.sales_per_visitor.ci95_pct, TRUE_CONVERSION_LIFT)).toBe(true);
+
+    // A baseline from before the POS was connected: no sales to compare with, said as such.
+    const early = await get(`${base}&baseline_start_date=2024-02-05&baseline_end_date=2024-02-11`);
+    expect(early.status).toBe(200);
+    expect(early.body.result.metrics.conversion_rate).toEqual({ available: false, reason: 'no sales beside complete footfall in the baseline period' });
+    expect(early.body.result.metrics.sales_per_visitor).toMatchObject({ available: false });
+    expect(early.body.result.metrics.footfall).toMatchObject({ kind: 'count' });
   });
 
   it('takes an explicit baseline period and a zone filter; the same parameters return the same stored report', async () => {
