@@ -67,7 +67,7 @@ import { listSequenceDirs, type CountingLine } from '../edge/src/eval/sequence-g
 import { EVAL_SWEEP, scoreOnGeometries } from '../edge/src/eval/tuning-grid.ts';
 import { DOOR_BIRTH_MARGIN, entranceDoorRegion } from '../edge/src/vision/camera-vision-pipeline.ts';
 import type { TrackerOptions } from '../edge/src/vision/tracker.ts';
-import { DEFAULT_ENTRANCE_COUNTING, DEFAULT_ENTRANCE_DOOR, DEFAULT_ENTRANCE_MARGIN_PX, type CountingMode } from '../edge/src/rules/entrance-line.ts';
+import { DEFAULT_ENTRANCE_COUNTING, DEFAULT_ENTRANCE_MARGIN_PX, type CountingMode } from '../edge/src/rules/entrance-line.ts';
 import type { CameraConfig } from '../edge/src/runtime/config.ts';
 import { motionComparisonRows, motionGrid, motionGridRows, motionThumbnails, quietStretch, type MotionEntry } from '../edge/src/eval/motion-eval.ts';
 import { DEFAULT_MOTION, MOTION_OFF } from '../edge/src/vision/motion-gate.ts';
@@ -175,12 +175,16 @@ Object.assign(base, withBirth(base, birthMargin));
 interface Variant {
   label: string;
   mode: CountingMode;
-  /** entrance_door: auto on no line, every line, or only the door-like lines (what an installer would draw). */
-  door: 'none' | 'all' | 'door lines';
+  /**
+   * entrance_door: not set (the product's default: auto on lines along a frame edge), none on every line, auto on
+   * every line, or auto only on the geometry's door-like lines (what an installer would set).
+   */
+  door: 'default' | 'none' | 'all' | 'door lines';
   marginPx: number;
 }
 const VARIANTS: Variant[] = [
-  { label: 'late', mode: 'late', door: 'none', marginPx: 0 },
+  { label: 'late, door at frame edges', mode: 'late', door: 'default', marginPx: 0 },
+  { label: 'late, no door', mode: 'late', door: 'none', marginPx: 0 },
   { label: 'late +door (door lines)', mode: 'late', door: 'door lines', marginPx: 0 },
   { label: 'late +door (all lines)', mode: 'late', door: 'all', marginPx: 0 },
   { label: 'late m10', mode: 'late', door: 'none', marginPx: 10 },
@@ -192,15 +196,10 @@ const settingsOf = (v: Variant, line?: CountingLine): EvalSettings => ({
   ...base,
   countingMode: v.mode,
   marginPx: v.marginPx,
-  ...(v.door === 'all' || (v.door === 'door lines' && line?.door) ? { door: 'auto' as const } : {}),
+  ...(v.door === 'default' ? {} : { door: v.door === 'all' || (v.door === 'door lines' && line?.door) ? ('auto' as const) : ('none' as const) }),
 });
-/** The config defaults apply to every line alike (an installer sets entrance_door per camera on top). */
-const PRODUCT_DEFAULT: Variant = {
-  label: 'product default',
-  mode: DEFAULT_ENTRANCE_COUNTING,
-  door: DEFAULT_ENTRANCE_DOOR === 'auto' ? 'all' : 'none',
-  marginPx: DEFAULT_ENTRANCE_MARGIN_PX,
-};
+/** The config defaults (entrance_door not set: derived from where the line lies). */
+const PRODUCT_DEFAULT: Variant = { label: 'product default', mode: DEFAULT_ENTRANCE_COUNTING, door: 'default', marginPx: DEFAULT_ENTRANCE_MARGIN_PX };
 const isDefault = (v: Variant) => v.mode === PRODUCT_DEFAULT.mode && v.door === PRODUCT_DEFAULT.door && v.marginPx === PRODUCT_DEFAULT.marginPx;
 
 const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}` : x === Infinity ? '∞' : '–');
@@ -293,7 +292,8 @@ for (const seq of sequences) {
     for (const v of VARIANTS) {
       seq.lines.forEach((line, i) => {
         const s = settingsOf(v, line);
-        const lineTracked = s.door ? trackedFor(seq, detections, s, fps, line) : tracked;
+        // Re-tracked only where the line has a door region (the tracker's birth region when that is on).
+        const lineTracked = entranceDoorRegion(evalCamera(seq, s, fps, line), frameSize) ? trackedFor(seq, detections, s, fps, line) : tracked;
         const m = replayRules(lineTracked, onlyEntrance(evalCamera(seq, s, fps, line)), s, frameSize);
         lineResults.push({
           seq: seq.info.name,
@@ -418,7 +418,7 @@ function scoreEverywhere(s: EvalSettings) {
       const truth = groundTruthCounts(d.seq.gt, d.seq.info.fps, truthSetup(line, {}, s));
       r.trueIn += truth.in;
       r.trueOut += truth.out;
-      const late = { ...s, countingMode: 'late' as const, marginPx: 0 };
+      const late = { ...s, countingMode: 'late' as const, marginPx: 0, door: 'none' as const };
       const m = replayRules(tracked, onlyEntrance(evalCamera(d.seq, late, d.fps, line)), late, frameSize);
       r.lateErr += Math.abs(m.in - truth.in) + Math.abs(m.out - truth.out);
       r.lateIn += m.in;

@@ -19,7 +19,7 @@ import { segmentLength, type Polygon, type Segment, type Size } from '../vision/
 import {
   AUTO_DOOR_BAND_SHARE,
   DEFAULT_ENTRANCE_COUNTING,
-  DEFAULT_ENTRANCE_DOOR,
+  defaultEntranceDoor,
   DEFAULT_ENTRANCE_MARGIN_PX,
   doorBandAround,
   type CountingMode,
@@ -145,7 +145,7 @@ export interface EvalSettings {
   /** Entrance counting mode, margin (frame px) and door region; the product defaults when not set. */
   countingMode?: CountingMode;
   marginPx?: number;
-  door?: 'auto';
+  door?: 'auto' | 'none';
   /** The camera's motion gating; off by default here (the motion table compares it on and off: motion-eval.ts). */
   motion?: MotionSettings;
 }
@@ -186,7 +186,8 @@ export function visionOptions(s: EvalSettings): VisionOptions {
   };
 }
 
-export function countingSetup(geometry: SequenceGeometry, s: EvalSettings): CountingSetup {
+export function countingSetup(geometry: SequenceGeometry, s: EvalSettings, frameSize: Size): CountingSetup {
+  const late = (s.countingMode ?? DEFAULT_ENTRANCE_COUNTING) === 'late';
   return {
     line: geometry.line,
     insideSide: geometry.insideSide,
@@ -194,7 +195,7 @@ export function countingSetup(geometry: SequenceGeometry, s: EvalSettings): Coun
     ...(s.confirmFrames !== undefined ? { confirmFrames: s.confirmFrames } : {}),
     mode: s.countingMode ?? DEFAULT_ENTRANCE_COUNTING,
     marginPx: s.marginPx ?? DEFAULT_ENTRANCE_MARGIN_PX,
-    ...((s.door ?? ((s.countingMode ?? DEFAULT_ENTRANCE_COUNTING) === 'late' ? DEFAULT_ENTRANCE_DOOR : undefined)) === 'auto' && geometry.line
+    ...((s.door ?? (late ? defaultEntranceDoor(geometry.line, frameSize) : 'none')) === 'auto'
       ? { door: doorBandAround(geometry.line, AUTO_DOOR_BAND_SHARE * segmentLength(geometry.line)) }
       : {}),
     ...(s.zoneEnterDebounceMs !== undefined ? { enterDebounceMs: s.zoneEnterDebounceMs } : {}),
@@ -308,7 +309,7 @@ export function replayRules(tracked: readonly TrackedFrame[], camera: CameraConf
  */
 export function truthCamera(seq: GroundTruthSequence, line: CountingLine, s: EvalSettings): CameraConfig {
   const { door: _measured, ...rest } = s;
-  return evalCamera(seq, { ...rest, countingMode: 'late', marginPx: 0, ...(line.door ? { door: 'auto' as const } : {}) }, seq.info.fps, line);
+  return evalCamera(seq, { ...rest, countingMode: 'late', marginPx: 0, door: line.door ? 'auto' : 'none' }, seq.info.fps, line);
 }
 
 /** The ground-truth tracks through `camera`'s rules (the audit's --mot path): true crossings and zone visits. */
@@ -358,7 +359,7 @@ export interface SequenceReport {
 export async function evaluateSequence(seq: GroundTruthSequence, s: EvalSettings, detections?: DetectedFrame[], fps = seq.info.fps): Promise<SequenceReport> {
   const frames = detections ?? (await detectSequence(seq, s, { fps }));
   const { tracked, boxes } = trackFeet(frames, pipelineTrackerOptions(s, fps));
-  const setup = countingSetup(seq.geometry, s);
+  const setup = countingSetup(seq.geometry, s, [seq.info.width, seq.info.height]);
   const run = await runPipeline(seq, s, fps);
   return {
     sequence: seq.info.name,

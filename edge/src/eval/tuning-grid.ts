@@ -125,7 +125,7 @@ export function gridSearch(
     const settings: EvalSettings = { ...base, confidence: p.confidence, tracker, confirmFrames: p.confirmFrames };
     const predicted = trackDetections(detections, pipelineTrackerOptions(settings, seq.info.fps));
     const m = evaluateTracking(seq.gt, predicted);
-    const own = countingSetup(seq.geometry, settings);
+    const own = countingSetup(seq.geometry, settings, [seq.info.width, seq.info.height]);
     const truth = groundTruthCounts(seq.gt, seq.info.fps, own);
     const measured = groundTruthCounts(predicted, seq.info.fps, own);
     results.push({

@@ -1,6 +1,14 @@
 import { storeEventSchema } from '../../../shared/src/events.ts';
 import type { Point, Segment } from '../vision/geometry.ts';
-import { doorBandAround, FootfallCounter, type CountingMode, type FootfallCounterOptions, type UnsentEntranceEvent } from './entrance-line.ts';
+import {
+  defaultEntranceDoor,
+  doorBandAround,
+  FootfallCounter,
+  lineAlongFrameEdge,
+  type CountingMode,
+  type FootfallCounterOptions,
+  type UnsentEntranceEvent,
+} from './entrance-line.ts';
 import type { TrackFoot } from './frame-rule.ts';
 
 const T0 = Date.parse('2024-03-01T10:00:00.000Z');
@@ -279,5 +287,78 @@ describe('FootfallCounter', () => {
       const c = new FootfallCounter(DOOR, { insideSide: 'right', personKey, marginPx: 8 });
       expect(walk(c, vertical(300, steps(250, 350, 10)))).toEqual(['in']);
     });
+  });
+});
+
+describe('defaultEntranceDoor: auto on a line along an edge of the picture, none elsewhere', () => {
+  const FRAME = [640, 480] as const;
+  it.each<[string, Segment, boolean]>([
+    [
+      'left edge, full height (TUD)',
+      [
+        [25, 0],
+        [25, 480],
+      ],
+      true,
+    ],
+    [
+      'right edge, drawn bottom to top',
+      [
+        [615, 480],
+        [615, 0],
+      ],
+      true,
+    ],
+    [
+      'top edge, part of the width',
+      [
+        [100, 40],
+        [300, 40],
+      ],
+      true,
+    ],
+    [
+      'bottom edge, 10 % exactly',
+      [
+        [0, 432],
+        [640, 432],
+      ],
+      true,
+    ],
+    [
+      'one end near the edge, the other in the room',
+      [
+        [25, 0],
+        [200, 480],
+      ],
+      false,
+    ],
+    [
+      'across the middle',
+      [
+        [320, 0],
+        [320, 480],
+      ],
+      false,
+    ],
+    [
+      'near two different edges (a corner diagonal)',
+      [
+        [20, 100],
+        [100, 460],
+      ],
+      false,
+    ],
+    [
+      'just over 10 % in',
+      [
+        [65, 0],
+        [65, 480],
+      ],
+      false,
+    ],
+  ])('%s', (_name, line, alongEdge) => {
+    expect(lineAlongFrameEdge(line, FRAME)).toBe(alongEdge);
+    expect(defaultEntranceDoor(line, FRAME)).toBe(alongEdge ? 'auto' : 'none');
   });
 });

@@ -89,6 +89,16 @@ describe('parseConfig', () => {
       expect(cfg.cameras[0]).toMatchObject({ entrance_counting: 'late', entrance_margin_px: 6, entrance_door: 'auto' });
     });
 
+    it('takes entrance_door: none, also with each_crossing (it only turns the default off)', () => {
+      const cfg = parseConfig(
+        withChange((c) => {
+          Object.assign(c.cameras[0], { entrance_counting: 'each_crossing', entrance_door: 'none' });
+        }),
+        env,
+      );
+      expect(cfg.cameras[0]).toMatchObject({ entrance_counting: 'each_crossing', entrance_door: 'none' });
+    });
+
     it("motion gating: the store-wide block's defaults, a camera's own keys over them", () => {
       const cfg = parseConfig(
         withChange((c) => {
@@ -157,7 +167,7 @@ describe('parseConfig', () => {
         (c) => {
           c.cameras[0].entrance_door = 'front';
         },
-        'cameras[0].entrance_door: must be "auto" or a polygon',
+        'cameras[0].entrance_door: must be "auto", "none" or a polygon',
       ],
       [
         'door with each_crossing',

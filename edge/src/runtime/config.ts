@@ -66,8 +66,11 @@ export interface CameraConfig extends PolygonRuleFields {
   entrance_counting: CountingMode;
   /** Screenshot pixels the foot must be beyond the line before a crossing confirms. */
   entrance_margin_px: number;
-  /** Where people appear from and vanish into the store: a polygon, or `auto` (a band along the line). late mode only. */
-  entrance_door?: Polygon | 'auto';
+  /**
+   * Where people appear from and vanish into the store: a polygon, `auto` (a band along the line) or `none`. late
+   * mode only. Not set: `auto` for a line along an edge of the picture, none elsewhere (defaultEntranceDoor).
+   */
+  entrance_door?: Polygon | 'auto' | 'none';
   /** Frames analysed per second for this camera; the store-wide target_fps when not set. */
   target_fps: number;
   /**
@@ -195,7 +198,7 @@ const cameraSchema = z.strictObject(
     entrance_inside: z.enum(['left', 'right'], { error: 'must be "left" or "right"' }).optional(),
     entrance_counting: z.enum(COUNTING_MODES, { error: `must be one of ${COUNTING_MODES.join(', ')}` }).default(DEFAULT_ENTRANCE_COUNTING),
     entrance_margin_px: range(0, 500, ' px').default(DEFAULT_ENTRANCE_MARGIN_PX),
-    entrance_door: z.union([z.literal('auto'), polygon], { error: 'must be "auto" or a polygon [[x, y], ...]' }).optional(),
+    entrance_door: z.union([z.literal('auto'), z.literal('none'), polygon], { error: 'must be "auto", "none" or a polygon [[x, y], ...]' }).optional(),
     target_fps: range(0.5, 60, ' fps').optional(),
     replay: z.enum(REPLAY_MODES, { error: `must be one of ${REPLAY_MODES.join(', ')}` }).default('realtime'),
     motion: motionOverrideSchema.optional(),
@@ -444,7 +447,7 @@ function crossFieldProblems(root: Record<string, unknown>): string[] {
     if (caps.includes('entrance') && cam.entrance_inside === undefined) {
       problems.push(`${at('entrance_inside')}: is required by capability "entrance" (left or right of the line, walking from its first point to its second)`);
     }
-    if (cam.entrance_door !== undefined && cam.entrance_counting === 'each_crossing') {
+    if (cam.entrance_door !== undefined && cam.entrance_door !== 'none' && cam.entrance_counting === 'each_crossing') {
       problems.push(`${at('entrance_door')}: needs entrance_counting: late (a door region turns first and last sightings into one count per visit)`);
     }
 

@@ -5,7 +5,7 @@ import type { StoreEvent } from '../../../shared/src/events.ts';
 import type { CameraConfig } from '../runtime/config.ts';
 import type { CameraPipeline, CameraStatus, CameraView, Emit, PipelineContext, PipelineControl, StreamState } from '../runtime/pipeline.ts';
 import { framePicture } from '../local-ui/frame-picture.ts';
-import { AUTO_DOOR_BAND_SHARE, DEFAULT_ENTRANCE_DOOR, doorBandAround, FootfallCounter } from '../rules/entrance-line.ts';
+import { AUTO_DOOR_BAND_SHARE, defaultEntranceDoor, doorBandAround, FootfallCounter } from '../rules/entrance-line.ts';
 import type { FrameRule, TrackFoot } from '../rules/frame-rule.ts';
 import { POLYGON_RULE_LIST, ruleOptionValues, type AreaRule, type PolygonKey } from '../rules/polygon-rules.ts';
 import { openFrameSource, type FrameSource, type VideoFrame } from './frame-source.ts';
@@ -53,8 +53,8 @@ export function trackerOptionsFor(confidence: number, fps: number, overrides: Pa
 /** The camera's door region in frame pixels (entrance_door, or its default when counting late); none without one. */
 export function entranceDoorRegion(camera: CameraConfig, frameSize: Size): Polygon | undefined {
   if (!camera.capabilities.includes('entrance') || !camera.entrance_line) return undefined;
-  const drawn = camera.entrance_door ?? (camera.entrance_counting === 'late' ? DEFAULT_ENTRANCE_DOOR : undefined);
-  if (drawn === undefined) return undefined;
+  const drawn = camera.entrance_door ?? (camera.entrance_counting === 'late' ? defaultEntranceDoor(camera.entrance_line, camera.screenshot_size) : 'none');
+  if (drawn === 'none') return undefined;
   if (drawn !== 'auto') return scalePolygon(drawn, camera.screenshot_size, frameSize);
   const [a, b] = camera.entrance_line;
   const line: Segment = [scalePoint(a, camera.screenshot_size, frameSize), scalePoint(b, camera.screenshot_size, frameSize)];
@@ -100,7 +100,7 @@ export function buildCameraRules(camera: CameraConfig, frameSize: Size, personKe
     const line: Segment = [scalePoint(a, camera.screenshot_size, frameSize), scalePoint(b, camera.screenshot_size, frameSize)];
     // Pixel lengths drawn on the screenshot scale with the frame (the mean of the two axes' ratios).
     const pxScale = (frameSize[0] / camera.screenshot_size[0] + frameSize[1] / camera.screenshot_size[1]) / 2;
-    // No door drawn: the default (DEFAULT_ENTRANCE_DOOR, chosen by npm run eval:edge) when counting late.
+    // No door drawn: the default (defaultEntranceDoor, chosen by npm run eval:edge) when counting late.
     const door = entranceDoorRegion(camera, frameSize);
     rules.push(
       new FootfallCounter(line, {
