@@ -12,6 +12,7 @@ import { databaseOptions } from './database/database-options.ts';
 import { IngestModule } from './ingest/ingest.module.ts';
 import { ObservabilityModule } from './observability/observability.module.ts';
 import { RedisModule } from './redis/redis.module.ts';
+import { RetentionModule } from './retention/retention.module.ts';
 import { SalesModule } from './sales/sales.module.ts';
 import { WebhooksModule } from './webhooks/webhooks.module.ts';
 
@@ -39,6 +40,7 @@ export class AppModule {
         AlertsModule,
         WebhooksModule,
         SalesModule,
+        RetentionModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],
     };

@@ -8,8 +8,8 @@ import { SUBJECT_METRICS, type EventType, type StoreEvent, type SubjectEventType
 // contract's metric types (shared/src/read-contract.ts) derive from SUBJECT_METRICS. A new kind touches five files
 // (measured by adding a `fitting_room` kind in a scratch worktree: type-checks, edge and web included):
 // 1. shared/src/event-kinds.ts: its schema, EVENT_TYPES, CAPABILITIES, CAPABILITY_FOR_EVENT, storeEventSchema,
-// SUBJECT_METRICS; 2. an entry here; 3. a new migration file creating its table (with the (store_id, camera_id,
-// event_id) unique index and a (store_id, ts) index, and widening the CHECKs on cameras.capabilities and the rollups'
+// SUBJECT_METRICS; 2. an entry here; 3. a new migration file creating its table (partitioned by month on ts, with the (store_id, camera_id,
+// event_id, ts) unique index and a (store_id, ts) index, and widening the CHECKs on cameras.capabilities and the rollups'
 // kind) — migrations are found in their folder, not listed (database/migrations/index.ts); 4. its edge rule
 // (edge/src/rules/); 5. its entry in the edge's polygon rules (edge/src/rules/polygon-rules.ts, its `audit` figures
 // included: `wink-edge audit` walks the table). The live-counter tests, the ingest bench and the migrations test walk
@@ -155,7 +155,8 @@ type ColumnSpec = readonly [string, string, (e: never) => unknown];
 
 /**
  * ONE statement per batch: a data-modifying CTE per kind, each an INSERT … SELECT FROM unnest(arrays) with
- * ON CONFLICT DO NOTHING on (store, camera, event_id). One statement is atomic on its own and costs one round
+ * ON CONFLICT DO NOTHING on (store, camera, event_id, ts) — the tables are partitioned by month on ts, and PostgreSQL
+ * wants the partition key in every unique index; an edge re-send carries the same ts, so it still collides. One statement is atomic on its own and costs one round
  * trip; RETURNING tells which rows were new. `$1..$3` are org/store/camera, then each kind's arrays in KINDS order
  * ({@link batchInsertParams}).
  */
@@ -167,7 +168,7 @@ export const BATCH_INSERT_SQL = (() => {
     const arrays = specs.map(([, type]) => `$${n++}::${type}[]`).join(', ');
     return `${kind} AS (INSERT INTO ${table} (org_id, store_id, camera_id, ${specs.map(([c]) => c).join(', ')})
       SELECT $1::uuid, $2, $3, * FROM unnest(${arrays})
-      ON CONFLICT (store_id, camera_id, event_id) DO NOTHING RETURNING event_id)`;
+      ON CONFLICT (store_id, camera_id, event_id, ts) DO NOTHING RETURNING event_id)`;
   });
   return `WITH ${ctes.join(',\n')}\n${KINDS.map((k) => `SELECT '${k}' AS kind, event_id FROM ${k}`).join(' UNION ALL ')}`;
 })();

@@ -11,6 +11,8 @@ import { REPORT_QUEUE, ROLLUP_QUEUE } from '../../src/analytics/analytics.queues
 import { seededRandom } from '../../src/common/seeded-random.ts';
 import type { AppConfig } from '../../src/config/app-config.ts';
 import { IngestService } from '../../src/ingest/ingest.service.ts';
+import { RetentionWorkers } from '../../src/retention/retention-workers.service.ts';
+import { RETENTION_QUEUE } from '../../src/retention/retention.queues.ts';
 import { provisionCamera, startTestApp, TEST_ADMIN_TOKEN, type ProvisionedCamera, type TestApp } from '../test-app.ts';
 
 export const HOUR = 3_600_000;
@@ -24,9 +26,11 @@ export function startAnalyticsApp(overrides: Partial<AppConfig> = {}): Promise<T
 export async function closeAnalyticsApp(t: TestApp): Promise<void> {
   await t.app.get(AnalyticsWorkers).onModuleDestroy();
   await t.app.get(AlertsWorkers).onModuleDestroy();
+  await t.app.get(RetentionWorkers).onModuleDestroy();
   const { rollup, report } = queues(t);
   const alerts: Queue = t.app.get(getQueueToken(ALERTS_QUEUE), { strict: false });
-  for (const q of [rollup, report, alerts]) await q.obliterate({ force: true });
+  const retention: Queue = t.app.get(getQueueToken(RETENTION_QUEUE), { strict: false });
+  for (const q of [rollup, report, alerts, retention]) await q.obliterate({ force: true });
   await t.close();
 }
 
@@ -54,7 +58,7 @@ export async function drain(t: TestApp, timeoutMs = 60_000): Promise<void> {
 export async function ingest(t: TestApp, cam: ProvisionedCamera, events: StoreEvent[]): Promise<number> {
   const svc = t.app.get(IngestService);
   // provisionCamera gives every capability by default.
-  const scope = { keyId: cam.keyId, orgId: cam.orgId, storeId: cam.storeId, cameraId: cam.cameraId, capabilities: CAPABILITIES };
+  const scope = { keyId: cam.keyId, orgId: cam.orgId, storeId: cam.storeId, cameraId: cam.cameraId, capabilities: CAPABILITIES, refusal: null };
   let accepted = 0;
   for (let i = 0; i < events.length; i += 1000) {
     const batch = { org_id: cam.orgId, store_id: cam.storeId, camera_id: cam.cameraId, device_ts: new Date().toISOString(), events: events.slice(i, i + 1000) };

@@ -1,0 +1,48 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { JOB_DEFAULTS, QUEUE_REDIS, type JobOf } from '../analytics/analytics.queues.ts';
+import { ScheduledQueueWorker } from '../common/scheduled-queue-worker.ts';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.ts';
+import { RETENTION_JOB, RETENTION_QUEUE, RETENTION_SCHEDULES, type RetentionQueueJobs } from './retention.queues.ts';
+import { TimePartitions } from './time-partitions.service.ts';
+
+/**
+ * The retention worker (where the analytics workers run): partitions ahead, hourly. BullMQ hands each scheduled
+ * run to one worker; two at once would still be safe (advisory lock per table, "create if missing"). Each worker
+ * also makes sure of the partitions once at start-up, so a fresh install never waits up to an hour for them.
+ */
+@Injectable()
+export class RetentionWorkers implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly runner: ScheduledQueueWorker<RetentionQueueJobs>;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectQueue(RETENTION_QUEUE) private readonly queue: Queue,
+    @Inject(QUEUE_REDIS) queueRedis: Redis,
+    private readonly partitions: TimePartitions,
+  ) {
+    this.runner = new ScheduledQueueWorker<RetentionQueueJobs>(config, queue, queueRedis, {
+      queue: RETENTION_QUEUE,
+      schedules: RETENTION_SCHEDULES,
+      process: (job) => this.process(job),
+    });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.config.runWorkers) return;
+    await this.runner.start();
+    await this.queue.add(RETENTION_JOB.partitionsAhead, {}, JOB_DEFAULTS);
+  }
+
+  /** The processor; a test calls it with its own clock. */
+  async process(job: JobOf<RetentionQueueJobs>, nowMs = Date.now()): Promise<unknown> {
+    if (job.name === RETENTION_JOB.partitionsAhead) return { created: await this.partitions.ensureAhead(nowMs) };
+    return null;
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.runner.stop();
+  }
+}

@@ -1,0 +1,29 @@
+import { BullModule } from '@nestjs/bullmq';
+import { Module } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { QueueConnectionModule } from '../analytics/analytics.module.ts';
+import { JOB_DEFAULTS, QUEUE_REDIS } from '../analytics/analytics.queues.ts';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.ts';
+import { RETENTION_QUEUE } from './retention.queues.ts';
+import { RetentionWorkers } from './retention-workers.service.ts';
+import { TimePartitions } from './time-partitions.service.ts';
+
+/**
+ * Data growth (issue #19, docs in README section 5 "Data growth"): the event and heartbeat tables' month
+ * partitions, created ahead and dropped whole once expired. The tables are ingest's; which ones are partitioned
+ * and on what column is ingest's declaration (ingest/partitioned-tables.ts), the partitions are this module's.
+ */
+@Module({
+  imports: [
+    QueueConnectionModule,
+    BullModule.registerQueueAsync({
+      name: RETENTION_QUEUE,
+      imports: [QueueConnectionModule],
+      inject: [APP_CONFIG, QUEUE_REDIS],
+      useFactory: (config: AppConfig, connection: Redis) => ({ connection, prefix: config.redisPrefix, defaultJobOptions: JOB_DEFAULTS }),
+    }),
+  ],
+  providers: [TimePartitions, RetentionWorkers],
+  exports: [TimePartitions, RetentionWorkers],
+})
+export class RetentionModule {}
