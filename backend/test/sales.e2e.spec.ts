@@ -153,6 +153,7 @@ describe('sales in', () => {
       '/api/dashboard/live?store_id=store_sa_1',
       '/api/dashboard/history?store_id=store_sa_1&from=2024-01-01&to=2024-01-02&granularity=hour',
       '/api/analytics/spikes?store_id=store_sa_1',
+      '/api/analytics/comparison?start_date=2024-01-01&end_date=2024-01-07',
     ]) {
       expect({ path, status: (await t.call('GET', path, { token: posA })).status }).toEqual({ path, status: 403 });
     }

@@ -7,21 +7,22 @@ import type { ReadAccess } from '../admin/read-access.guard.ts';
 import { ReadableStores } from '../admin/readable-stores.service.ts';
 import { StoreDirectory, type StoreView } from '../admin/store-directory.service.ts';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.ts';
-import type { PromoQuery, SpikesQuery } from './analytics.dto.ts';
+import type { ComparisonQuery, PromoQuery, SpikesQuery } from './analytics.dto.ts';
+import { ComparisonReport, type ComparisonParams } from './comparison-report.service.ts';
 import { JOB, REPORT_QUEUE, type QueueOf, type ReportQueueJobs } from './analytics.queues.ts';
 import { HourlyRollup } from './hourly-rollup.service.ts';
 import { SalesService } from '../sales/sales.service.ts';
-import { PromotionLiftReport, promoDataRange, promoPeriods, type PromoParams } from './promotion-lift-report.service.ts';
+import { PromotionLiftReport, promoDataRange, promoPeriods, type PromoBaseline, type PromoParams } from './promotion-lift-report.service.ts';
 import { SpikeReport, type SpikeParams } from './spike-report.service.ts';
 import { addDays, localDate, startOfLocalDay, startOfLocalHour } from '../common/store-clock.ts';
 import { READY_REPORT_SQL, REPORT_BY_ID_SQL, REPORT_FAILED_SQL, REPORT_READY_SQL, REPORT_RUNNING_SQL, REQUEST_REPORT_SQL } from './analytics.queries.ts';
 
-type ReportParams = SpikeParams | PromoParams;
+type ReportParams = SpikeParams | PromoParams | ComparisonParams;
 type Status = 'pending' | 'running' | 'ready' | 'failed';
 
 interface ReportRow {
   id: string;
-  kind: 'spikes' | 'promo';
+  kind: ReportParams['kind'];
   params: ReportParams;
   store_ids: string[];
   data_from: Date;
@@ -49,6 +50,13 @@ function badRequest(field: string, message: string): BadRequestException {
   return new BadRequestException({ statusCode: 400, error: 'Bad Request', message: `${field}: ${message}`, field });
 }
 
+/** The baseline a query asks for: an explicit period, or the same weekdays of the preceding weeks (4 by default). */
+function resolveBaseline(q: { baseline_weeks?: number; baseline_start_date?: string; baseline_end_date?: string }): PromoBaseline {
+  return q.baseline_start_date && q.baseline_end_date
+    ? { mode: 'range', start_date: q.baseline_start_date, end_date: q.baseline_end_date }
+    : { mode: 'same_weekdays', weeks: q.baseline_weeks ?? 4 };
+}
+
 /**
  * Report requests and the stored reports. A report is identified by its resolved parameters (hash) and the
  * data version it was computed on: a request is answered from PostgreSQL while no rolled-up number in the
@@ -67,6 +75,7 @@ export class AnalyticsReports {
     private readonly spikeReport: SpikeReport,
     private readonly promoReport: PromotionLiftReport,
     private readonly sales: SalesService,
+    private readonly comparisonReport: ComparisonReport,
   ) {}
 
   /**
@@ -113,19 +122,7 @@ export class AnalyticsReports {
       throw badRequest('end_date', `must be a day that is over (today in ${store.timezone} is ${today}); compare a promotion once its last day has ended`);
     }
     const controls: StoreView[] = [];
-    for (const id of q.control_store_ids ?? []) {
-      // Another organisation's store is answered exactly like a missing one.
-      const c = await this.stores.get(reader, id).catch((e: unknown) => {
-        if (!(e instanceof NotFoundException)) throw e;
-        throw new NotFoundException({
-          statusCode: 404,
-          error: 'Not Found',
-          message: `control_store_ids: store ${id} does not exist`,
-          field: 'control_store_ids',
-        });
-      });
-      controls.push(c);
-    }
+    for (const id of q.control_store_ids ?? []) controls.push(await this.namedStore(reader, id, 'control_store_ids'));
     if (q.shelf_id && !(await this.rollups.knowsSubject(store.store_id, 'shelf', q.shelf_id))) {
       throw badRequest('shelf_id', `shelf ${q.shelf_id} has no recorded interactions in store ${store.store_id}`);
     }
@@ -139,10 +136,7 @@ export class AnalyticsReports {
       end_date: q.end_date,
       shelf_id: q.shelf_id ?? null,
       zone_id: q.zone_id ?? null,
-      baseline:
-        q.baseline_start_date && q.baseline_end_date
-          ? { mode: 'range', start_date: q.baseline_start_date, end_date: q.baseline_end_date }
-          : { mode: 'same_weekdays', weeks: q.baseline_weeks ?? 4 },
+      baseline: resolveBaseline(q),
       control_store_ids: controls.map((c) => c.store_id).sort(),
     };
     const baselineField = params.baseline.mode === 'range' ? 'baseline_start_date' : 'start_date';
@@ -151,6 +145,42 @@ export class AnalyticsReports {
     const ranges = [store, ...controls].map((s) => promoDataRange(params, s.timezone));
     const range = { from: Math.min(...ranges.map((r) => r.from)), to: Math.max(...ranges.map((r) => r.to)) };
     return this.request(params, [store.store_id, ...params.control_store_ids], range, { wait: true });
+  }
+
+  /**
+   * GET /api/analytics/comparison: the reader's stores (or the ones named) over a period, each against its own
+   * baseline. A store without data or without a POS is in the report with null measures, not refused.
+   */
+  async comparison(reader: ReadAccess, q: ComparisonQuery, nowMs = Date.now()): Promise<ReportAnswer> {
+    const stores: StoreView[] = [];
+    if (q.store_ids) for (const id of q.store_ids) stores.push(await this.namedStore(reader, id, 'store_ids'));
+    else stores.push(...(await this.stores.list(reader)));
+    if (!stores.length) throw badRequest('store_ids', 'there are no stores to compare');
+    // The period must be over in every store's time zone: the one furthest west decides.
+    const west = stores.reduce((a, s) => (localDate(nowMs, s.timezone) < localDate(nowMs, a.timezone) ? s : a));
+    const today = localDate(nowMs, west.timezone);
+    if (q.start_date >= today) throw badRequest('start_date', `is not in the past (today in ${west.timezone} is ${today})`);
+    if (q.end_date >= today) throw badRequest('end_date', `must be a day that is over in every store (today in ${west.timezone} is ${today})`);
+    const params: ComparisonParams = {
+      kind: 'comparison',
+      start_date: q.start_date,
+      end_date: q.end_date,
+      baseline: resolveBaseline(q),
+      store_ids: stores.map((s) => s.store_id).sort(),
+    };
+    const range = ComparisonReport.dataRange(
+      params,
+      stores.map((s) => s.timezone),
+    );
+    return this.request(params, params.store_ids, range, { wait: true });
+  }
+
+  /** A store named in a list parameter; another organisation's is answered exactly like a missing one, naming the list. */
+  private async namedStore(reader: ReadAccess, id: string, field: string): Promise<StoreView> {
+    return this.stores.get(reader, id).catch((e: unknown) => {
+      if (!(e instanceof NotFoundException)) throw e;
+      throw new NotFoundException({ statusCode: 404, error: 'Not Found', message: `${field}: store ${id} does not exist`, field });
+    });
   }
 
   /** 400 when a store has no data at all in the promotion or in the baseline: there is nothing to compare. */
@@ -258,17 +288,23 @@ export class AnalyticsReports {
     const row = await this.row(reportId);
     if (!row || row.status === 'ready') return 'skipped';
     await this.db.query(REPORT_RUNNING_SQL, [reportId]);
-    const timezones = new Map<string, string>();
+    const stores = new Map<string, StoreView>();
     for (const id of row.store_ids) {
       const s = await this.stores.lookup(id);
       if (!s) throw new Error(`store ${id} of report ${reportId} no longer exists`);
-      timezones.set(id, s.timezone);
+      stores.set(id, s);
     }
+    const timezones = new Map([...stores].map(([id, s]) => [id, s.timezone]));
     // One snapshot for the data and its version: the stored version is exactly the data the result saw.
     await this.db.transaction('REPEATABLE READ', async (m) => {
       const version = await this.dataVersion(row.store_ids, row.data_from.getTime(), row.data_to.getTime(), m);
       const p = row.params;
-      const result = p.kind === 'spikes' ? await this.spikeReport.build(p, timezones.get(p.store_id)!, m) : await this.promoReport.build(p, timezones, m);
+      const result =
+        p.kind === 'spikes'
+          ? await this.spikeReport.build(p, timezones.get(p.store_id)!, m)
+          : p.kind === 'promo'
+            ? await this.promoReport.build(p, timezones, m)
+            : await this.comparisonReport.build(p, stores, m);
       await m.query(REPORT_READY_SQL, [reportId, JSON.stringify(result), version]);
     });
     return 'computed';

@@ -6,7 +6,17 @@ import { AdminAuth, ApiRoute, ApiZodBody, ApiZodParams, ApiZodQuery, ReaderAuth 
 import { ZodValidationPipe } from '../common/zod-validation.pipe.ts';
 import { AnalyticsHealth } from './analytics-health.service.ts';
 import { AnalyticsReports, type ReportAnswer } from './analytics-reports.service.ts';
-import { promoQuery, rebuildBody, reportIdParams, spikesQuery, type PromoQuery, type RebuildBody, type SpikesQuery } from './analytics.dto.ts';
+import {
+  comparisonQuery,
+  promoQuery,
+  rebuildBody,
+  reportIdParams,
+  spikesQuery,
+  type ComparisonQuery,
+  type PromoQuery,
+  type RebuildBody,
+  type SpikesQuery,
+} from './analytics.dto.ts';
 import { RollupTrigger } from './rollup-trigger.service.ts';
 
 @Controller('api/analytics')
@@ -43,6 +53,28 @@ export class AnalyticsController {
   )
   async promo(@Reader() reader: ReadAccess, @Query(new ZodValidationPipe(promoQuery, 'query')) q: PromoQuery, @Res({ passthrough: true }) res: Response) {
     return send(res, await this.reports.promo(reader, q));
+  }
+
+  @Get('comparison')
+  @UseGuards(ReadAccessGuard)
+  @ReaderAuth()
+  @ApiZodQuery(comparisonQuery)
+  @ApiRoute(
+    "Multi-store comparison: the organisation's stores ranked on footfall, conversion and sales per visitor over a period, each against its own baseline",
+    {
+      200: 'the report: `result.stores[]` `{store_id, name, timezone, currency, days_with_data, left_out_hours, measures: {footfall, conversion_rate, sales_per_visitor}}`, each measure `{period, baseline, change_pct, rank}` (rank 1 = highest; null without a value, e.g. no POS), stores ordered by footfall rank',
+      202: '`{report_id, status, poll}`: not ready yet; poll GET /api/analytics/reports/{id}',
+      500: 'the report failed all its attempts',
+    },
+    400,
+    404,
+  )
+  async comparison(
+    @Reader() reader: ReadAccess,
+    @Query(new ZodValidationPipe(comparisonQuery, 'query')) q: ComparisonQuery,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return send(res, await this.reports.comparison(reader, q));
   }
 
   @Get('reports/:id')

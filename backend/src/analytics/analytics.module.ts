@@ -8,6 +8,7 @@ import { AnalyticsController } from './analytics.controller.ts';
 import { AnalyticsHealth } from './analytics-health.service.ts';
 import { AnalyticsReports } from './analytics-reports.service.ts';
 import { AnalyticsWorkers } from './analytics-workers.service.ts';
+import { ComparisonReport } from './comparison-report.service.ts';
 import { bullConnection, JOB_DEFAULTS, QUEUE_REDIS, REPORT_QUEUE, ROLLUP_QUEUE } from './analytics.queues.ts';
 import { HourlyRollup } from './hourly-rollup.service.ts';
 import { HourlySpikeCheck } from './hourly-spike-check.service.ts';
@@ -59,7 +60,7 @@ export class QueueConnectionModule implements OnModuleDestroy, OnApplicationShut
 
 /**
  * Analytics: hourly rollups of the raw events and the reports computed from them (traffic spikes,
- * promotion lift), all in BullMQ workers off the request path. Events are read only through ingest's
+ * promotion lift, the multi-store comparison), all in BullMQ workers off the request path. Events are read only through ingest's
  * StoreEventsReader; stores and access through the admin module's services.
  */
 @Module({
@@ -71,6 +72,7 @@ export class QueueConnectionModule implements OnModuleDestroy, OnApplicationShut
     RollupTrigger,
     SpikeReport,
     PromotionLiftReport,
+    ComparisonReport,
     AnalyticsReports,
     AnalyticsHealth,
     AnalyticsWorkers,

@@ -66,6 +66,10 @@ export const DATA_VERSION_SQL = `SELECT coalesce(max(version), 0)::text AS v FRO
 export const FOOTFALL_BY_HOUR_SQL = `SELECT hour_start, event_count FROM hourly_rollups
   WHERE store_id = $1 AND kind = 'entrance' AND subject_id = '' AND hour_start >= $2 AND hour_start < $3`;
 
+/** Footfall (the entrance row's in-count) per store and local hour of stores $1 over [$2, $3). */
+export const FOOTFALL_BY_STORE_HOUR_SQL = `SELECT store_id, hour_start, event_count FROM hourly_rollups
+  WHERE store_id = ANY($1::text[]) AND kind = 'entrance' AND subject_id = '' AND hour_start >= $2 AND hour_start < $3`;
+
 /** Local dates with any rollup row, store $1, [$2, $3). */
 export const OBSERVED_DATES_SQL = `SELECT DISTINCT local_date::text AS d FROM hourly_rollups WHERE store_id = $1 AND hour_start >= $2 AND hour_start < $3`;
 

@@ -8,6 +8,7 @@ import {
   DAILY_TOTALS_SQL,
   DATA_VERSION_SQL,
   FOOTFALL_BY_HOUR_SQL,
+  FOOTFALL_BY_STORE_HOUR_SQL,
   KNOWS_SUBJECT_SQL,
   OBSERVED_DATES_SQL,
   REPLACE_ROLLUPS_SQL,
@@ -95,6 +96,22 @@ export class HourlyRollup {
       event_count: number;
     }[];
     return new Map(rows.map((r) => [r.hour_start.getTime(), r.event_count]));
+  }
+
+  /** The same for many stores in one query: store → local hour start (ms) → footfall. */
+  async footfallByStoreHour(storeIds: string[], fromMs: number, toMs: number, manager?: EntityManager): Promise<Map<string, Map<number, number>>> {
+    const rows = (await (manager ?? this.db.manager).query(FOOTFALL_BY_STORE_HOUR_SQL, [storeIds, new Date(fromMs), new Date(toMs)])) as {
+      store_id: string;
+      hour_start: Date;
+      event_count: number;
+    }[];
+    const out = new Map<string, Map<number, number>>();
+    for (const r of rows) {
+      let store = out.get(r.store_id);
+      if (!store) out.set(r.store_id, (store = new Map()));
+      store.set(r.hour_start.getTime(), r.event_count);
+    }
+    return out;
   }
 
   /**

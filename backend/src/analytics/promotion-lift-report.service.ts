@@ -69,7 +69,7 @@ export function promoPeriods(p: Pick<PromoParams, 'start_date' | 'end_date' | 'b
 }
 
 /** The local-time span (UTC ms) a store's report reads. */
-export function promoDataRange(p: PromoParams, timezone: string): { from: number; to: number } {
+export function promoDataRange(p: Pick<PromoParams, 'start_date' | 'end_date' | 'baseline'>, timezone: string): { from: number; to: number } {
   const { baselineDates } = promoPeriods(p);
   return {
     from: startOfLocalDay(baselineDates[0] < p.start_date ? baselineDates[0] : p.start_date, timezone),

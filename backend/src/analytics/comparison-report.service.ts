@@ -1,0 +1,115 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import type { ComparisonResult, ComparisonStore, PromoBaseline } from '../../../shared/src/read-contract.ts';
+import type { StoreView } from '../admin/store-directory.service.ts';
+import { addDays, localDateReader, localHourStarts, startOfLocalDay } from '../common/store-clock.ts';
+import { isIncomplete, MIN_COMPLETENESS } from '../ingest/data-completeness.ts';
+import { DataCompleteness } from '../ingest/data-completeness.service.ts';
+import { salesTotalsByDate } from '../sales/sales-measures.ts';
+import { SalesService } from '../sales/sales.service.ts';
+import { HourlyRollup } from './hourly-rollup.service.ts';
+import { promoDataRange, promoPeriods } from './promotion-lift-report.service.ts';
+import { compareStores, periodMeasures, type ComparisonDay } from './store-comparison.ts';
+
+/** A comparison's parameters, fully resolved: equal parameters mean the same report. */
+export interface ComparisonParams {
+  kind: 'comparison';
+  start_date: string;
+  end_date: string;
+  baseline: PromoBaseline;
+  /** Sorted: the same stores in another order are the same report. */
+  store_ids: string[];
+}
+
+// The report's shape is declared once, in the read contract shared with the web dashboard.
+export type { ComparisonResult } from '../../../shared/src/read-contract.ts';
+
+export const COMPARISON_METHOD = {
+  periods:
+    'store-local dates; the baseline is the same weekdays of the preceding baseline weeks, or an explicit period, as in the promotion report; each store is set against its own baseline',
+  footfall: 'visitors per day over the days with data and without an under-covered hour (min_completeness, from heartbeats)',
+  conversion_rate:
+    'transactions ÷ footfall summed over the hours that have sales beside complete footfall: an hour with visitors but no sales sent, transactions but no footfall, or under-covered footfall is left out (left_out_hours counts those with sales)',
+  sales_per_visitor: 'sales amount ÷ footfall over the same hours, in the store’s currency',
+  rank: '1 = highest period value among the compared stores; equal values share a rank; a store without a value (no POS) has none',
+  min_completeness: MIN_COMPLETENESS,
+};
+
+const HOUR_MS = 3_600_000;
+
+/** Stores of an organisation side by side on footfall, conversion and sales per visitor, from the rollups and sales hours. */
+@Injectable()
+export class ComparisonReport {
+  constructor(
+    private readonly rollups: HourlyRollup,
+    private readonly coverage: DataCompleteness,
+    private readonly sales: SalesService,
+  ) {}
+
+  /** The span (UTC ms) the report reads across its stores' time zones. */
+  static dataRange(p: ComparisonParams, timezones: readonly string[]): { from: number; to: number } {
+    const ranges = timezones.map((tz) => promoDataRange(p, tz));
+    return { from: Math.min(...ranges.map((r) => r.from)), to: Math.max(...ranges.map((r) => r.to)) };
+  }
+
+  async build(p: ComparisonParams, stores: ReadonlyMap<string, StoreView>, manager?: EntityManager): Promise<ComparisonResult> {
+    const { promoDates, baselineDates } = promoPeriods(p);
+    const wanted = new Set([...promoDates, ...baselineDates]);
+    const first = [...wanted].sort()[0];
+    const views = p.store_ids.map((id) => stores.get(id)!);
+    const range = ComparisonReport.dataRange(
+      p,
+      views.map((s) => s.timezone),
+    );
+    // Two queries for every store (one after the other: inside the report's transaction they share a connection).
+    const footfall = await this.rollups.footfallByStoreHour(p.store_ids, range.from, range.to, manager);
+    const sold = await this.sales.byStoreHour(p.store_ids, range.from, range.to, manager);
+    const measured = [];
+    for (const store of views) {
+      const tz = store.timezone;
+      const dateOf = localDateReader(tz);
+      const starts = localHourStarts(startOfLocalDay(first, tz), startOfLocalDay(addDays(p.end_date, 1), tz)).filter((h) => wanted.has(dateOf(h)));
+      const covered = await this.coverage.forBuckets(
+        store.store_id,
+        starts.map((h) => ({ startMs: h, endMs: h + HOUR_MS })),
+      );
+      const incomplete = covered.store.map((c) => isIncomplete(c));
+      const hourly = footfall.get(store.store_id) ?? new Map<number, number>();
+      const sales = salesTotalsByDate(starts, dateOf, hourly, sold.get(store.store_id) ?? new Map(), incomplete);
+      const days = new Map<string, ComparisonDay>();
+      starts.forEach((h, i) => {
+        const date = dateOf(h);
+        const d = days.get(date) ?? { footfall: null, incomplete: false, sales: sales.get(date) };
+        const n = hourly.get(h);
+        if (n !== undefined) d.footfall = (d.footfall ?? 0) + n;
+        d.incomplete ||= incomplete[i];
+        days.set(date, d);
+      });
+      measured.push({
+        store,
+        period: periodMeasures(promoDates.map((d) => days.get(d)!)),
+        baseline: periodMeasures(baselineDates.map((d) => days.get(d)!)),
+      });
+    }
+    const compared = compareStores(measured);
+    const rows: ComparisonStore[] = measured.map((m, i) => ({
+      store_id: m.store.store_id,
+      name: m.store.name,
+      timezone: m.store.timezone,
+      currency: m.period.currency ?? m.baseline.currency,
+      days_with_data: m.period.days_with_data,
+      left_out_hours: m.period.left_out_hours,
+      measures: compared[i],
+    }));
+    // By footfall rank; stores without footfall last; then by id, so equal ranks keep one order.
+    rows.sort((a, b) => (a.measures.footfall.rank ?? Infinity) - (b.measures.footfall.rank ?? Infinity) || a.store_id.localeCompare(b.store_id));
+    return {
+      start_date: p.start_date,
+      end_date: p.end_date,
+      days: promoDates.length,
+      baseline: { ...p.baseline, start_date: baselineDates[0], end_date: baselineDates[baselineDates.length - 1] },
+      method: COMPARISON_METHOD,
+      stores: rows,
+    };
+  }
+}
