@@ -152,7 +152,7 @@ describe('OpenAPI document and Swagger UI', () => {
     for (const r of routes) expect([r.method, r.path, op(r).security]).toEqual([r.method, r.path, expected(r)]);
 
     const admin = routes.filter((r) => r.path.startsWith('/api/admin/'));
-    expect(admin.length).toBe(13 + 9 + 2 + 4); // + 9 webhook routes (api/admin/orgs/:org_id/webhooks…), + 2 alert rules (api/admin/stores/:store_id/alert-rules), + 3 POS keys and the sales CSV upload
+    expect(admin.length).toBe(13 + 9 + 2 + 4 + 5); // + 9 webhook routes (api/admin/orgs/:org_id/webhooks…), + 2 alert rules (api/admin/stores/:store_id/alert-rules), + 3 POS keys and the sales CSV upload, + 5 lifecycle (PATCH/DELETE of orgs and cameras, DELETE of stores)
     for (const r of admin) expect(op(r).security).toEqual([{ [SECURITY.admin]: [] }]);
     expect(op({ method: 'post', path: '/api/analytics/rollups/rebuild' }).security).toEqual([{ [SECURITY.admin]: [] }]);
     expect(op({ method: 'get', path: '/api/analytics/health' }).security).toEqual([{ [SECURITY.admin]: [] }]);
@@ -209,6 +209,12 @@ describe('OpenAPI document and Swagger UI', () => {
     expect(params('get', '/api/analytics/spikes')['query:days'].schema).toMatchObject({ type: 'integer', default: 7 });
     expect(params('get', '/api/analytics/reports/:id')['path:id']).toMatchObject({ required: true, schema: { format: 'uuid' } });
     expect(Object.keys(params('delete', '/api/admin/edge-keys/:id'))).toEqual(['path:id']);
+    // Deleting a store or an organisation always says what happens to its data.
+    for (const path of ['/api/admin/stores/:store_id', '/api/admin/orgs/:org_id']) {
+      expect(params('delete', path)['query:data']).toMatchObject({ required: true, schema: { enum: ['delete', 'keep'] } });
+    }
+    expect(Object.keys(params('patch', '/api/admin/cameras/:store_id/:camera_id')).sort()).toEqual(['path:camera_id', 'path:store_id']);
+    expect(op({ method: 'patch', path: '/api/admin/orgs/:org_id' }).requestBody.content['application/json'].schema.properties.disabled.type).toBe('boolean');
     expect(op({ method: 'get', path: '/api/analytics/spikes' }).responses['202']).toBeDefined();
   });
 

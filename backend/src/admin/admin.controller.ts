@@ -2,18 +2,23 @@ import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, P
 import { AdminAuth, ApiRoute, ApiZodBody, ApiZodParams, ApiZodQuery } from '../common/openapi.ts';
 import { ZodValidationPipe } from '../common/zod-validation.pipe.ts';
 import {
+  cameraParams,
   createCameraSchema,
   createEdgeKeySchema,
   createOrgSchema,
   createPosKeySchema,
   createStoreSchema,
   createViewerKeySchema,
+  deleteQuery,
   listCamerasQuery,
   listEdgeKeysQuery,
   listPosKeysQuery,
   listStoresQuery,
   listViewerKeysQuery,
+  orgIdParam,
   storeIdParam,
+  updateCameraSchema,
+  updateOrgSchema,
   updateStoreSchema,
   type CreateCameraDto,
   type CreateEdgeKeyDto,
@@ -21,12 +26,16 @@ import {
   type CreatePosKeyDto,
   type CreateStoreDto,
   type CreateViewerKeyDto,
+  type DeleteQuery,
+  type UpdateCameraDto,
+  type UpdateOrgDto,
   type UpdateStoreDto,
 } from './admin.dto.ts';
 import { AdminTokenGuard } from './admin-token.guard.ts';
 import { EdgeKeyService } from './edge-key.service.ts';
 import { PosKeyService } from './pos-key.service.ts';
 import { StoreDirectory } from './store-directory.service.ts';
+import { TenantLifecycle } from './tenant-lifecycle.service.ts';
 import { ViewerKeyService } from './viewer-key.service.ts';
 
 @Controller('api/admin')
@@ -38,6 +47,7 @@ export class AdminController {
     private readonly edgeKeys: EdgeKeyService,
     private readonly viewerKeys: ViewerKeyService,
     private readonly posKeys: PosKeyService,
+    private readonly lifecycle: TenantLifecycle,
   ) {}
 
   @Post('orgs')
@@ -48,9 +58,39 @@ export class AdminController {
   }
 
   @Get('orgs')
-  @ApiRoute('List organisations', { 200: '`{orgs: [{id, name, created_at}]}`' })
+  @ApiRoute('List organisations (deleted ones with their data kept too, status "deleted")', { 200: '`{orgs: [{id, name, status, created_at}]}`' })
   async listOrgs() {
     return { orgs: await this.directory.listOrgs() };
+  }
+
+  @Patch('orgs/:org_id')
+  @ApiZodParams(orgIdParam)
+  @ApiZodBody(updateOrgSchema)
+  @ApiRoute(
+    'Rename an organisation, or disable it (every edge and POS key of its stores answers 403 at once; its history stays readable) or enable it',
+    { 200: '`{id, name, status, created_at}`', 404: 'org_id: no such organisation', 409: 'org_id: the organisation is deleted' },
+    400,
+    413,
+  )
+  updateOrg(@Param(new ZodValidationPipe(orgIdParam, 'query')) p: { org_id: string }, @Body(new ZodValidationPipe(updateOrgSchema)) dto: UpdateOrgDto) {
+    return this.lifecycle.updateOrg(p.org_id, dto);
+  }
+
+  @Delete('orgs/:org_id')
+  @ApiZodParams(orgIdParam)
+  @ApiZodQuery(deleteQuery)
+  @ApiRoute(
+    'Delete an organisation with all its stores: every key refused at once; ?data=delete removes all its data, ?data=keep keeps it (admin reports only: its viewer keys are revoked)',
+    {
+      200: '`{org_id, status: "deleted", data: "deleted"|"kept", stores: [...], keys_revoked}`',
+      404: 'org_id: no such organisation',
+      503: 'org_id: other API processes could not be told; repeat the request',
+    },
+    400,
+  )
+  @HttpCode(200)
+  deleteOrg(@Param(new ZodValidationPipe(orgIdParam, 'query')) p: { org_id: string }, @Query(new ZodValidationPipe(deleteQuery, 'query')) q: DeleteQuery) {
+    return this.lifecycle.deleteOrg(p.org_id, q.data);
   }
 
   @Post('stores')
@@ -69,8 +109,8 @@ export class AdminController {
   @ApiZodParams(storeIdParam)
   @ApiZodBody(updateStoreSchema)
   @ApiRoute(
-    "Change a store's name, opening hours or capacity (null clears hours or capacity; the time zone is fixed)",
-    { 200: 'the store', 404: 'store_id: no such store' },
+    "Change a store's name, opening hours or capacity (null clears hours or capacity; the time zone is fixed); disable it (its edge and POS keys answer 403 at once, its history stays readable) or enable it",
+    { 200: 'the store', 404: 'store_id: no such store', 409: 'store_id: the store is deleted' },
     400,
     413,
   )
@@ -78,14 +118,34 @@ export class AdminController {
     @Param(new ZodValidationPipe(storeIdParam, 'query')) p: { store_id: string },
     @Body(new ZodValidationPipe(updateStoreSchema)) dto: UpdateStoreDto,
   ) {
-    return this.directory.updateStore(p.store_id, dto);
+    return this.lifecycle.updateStore(p.store_id, dto);
+  }
+
+  @Delete('stores/:store_id')
+  @ApiZodParams(storeIdParam)
+  @ApiZodQuery(deleteQuery)
+  @ApiRoute(
+    "Delete a store: its edge and POS keys are refused at once on every API process, its live numbers leave Redis; ?data=delete removes every row of its data (its id is free again), ?data=keep keeps them for the organisation's reports",
+    {
+      200: '`{store_id, status: "deleted", data: "deleted"|"kept", keys_revoked}`',
+      404: 'store_id: no such store',
+      503: 'store_id: other API processes could not be told; repeat the request',
+    },
+    400,
+  )
+  @HttpCode(200)
+  deleteStore(
+    @Param(new ZodValidationPipe(storeIdParam, 'query')) p: { store_id: string },
+    @Query(new ZodValidationPipe(deleteQuery, 'query')) q: DeleteQuery,
+  ) {
+    return this.lifecycle.deleteStore(p.store_id, q.data);
   }
 
   @Get('stores')
   @ApiZodQuery(listStoresQuery)
-  @ApiRoute('List stores, optionally of one organisation', { 200: '`{stores: [...]}`' }, 400)
+  @ApiRoute('List stores, optionally of one organisation (deleted ones with their data kept too, status "deleted")', { 200: '`{stores: [...]}`' }, 400)
   async listStores(@Query(new ZodValidationPipe(listStoresQuery, 'query')) q: { org_id?: string }) {
-    return { stores: await this.directory.listStores(q.org_id) };
+    return { stores: await this.directory.listStores(q.org_id, { includeDeleted: true }) };
   }
 
   @Post('cameras')
@@ -100,6 +160,39 @@ export class AdminController {
   @ApiRoute('List cameras, optionally of one store', { 200: '`{cameras: [...]}`' }, 400)
   async listCameras(@Query(new ZodValidationPipe(listCamerasQuery, 'query')) q: { store_id?: string }) {
     return { cameras: await this.directory.listCameras(q.store_id) };
+  }
+
+  @Patch('cameras/:store_id/:camera_id')
+  @ApiZodParams(cameraParams)
+  @ApiZodBody(updateCameraSchema)
+  @ApiRoute(
+    'Rename a camera, or disable it (its edge keys answer 403 at once; its history stays readable) or enable it',
+    { 200: 'the camera', 404: 'store_id or camera_id: no such store or camera', 409: 'store_id: the store is deleted' },
+    400,
+    413,
+  )
+  updateCamera(
+    @Param(new ZodValidationPipe(cameraParams, 'query')) p: { store_id: string; camera_id: string },
+    @Body(new ZodValidationPipe(updateCameraSchema)) dto: UpdateCameraDto,
+  ) {
+    return this.lifecycle.updateCamera(p.store_id, p.camera_id, dto);
+  }
+
+  @Delete('cameras/:store_id/:camera_id')
+  @ApiZodParams(cameraParams)
+  @ApiRoute(
+    "Delete a camera and its edge keys (refused at once on every API process); the events it sent stay in the store's history",
+    {
+      200: '`{store_id, camera_id, keys_revoked}`',
+      404: 'store_id or camera_id: no such store or camera',
+      409: 'store_id: the store is deleted',
+      503: 'camera_id: other API processes could not be told; repeat the request',
+    },
+    400,
+  )
+  @HttpCode(200)
+  deleteCamera(@Param(new ZodValidationPipe(cameraParams, 'query')) p: { store_id: string; camera_id: string }) {
+    return this.lifecycle.deleteCamera(p.store_id, p.camera_id);
   }
 
   @Post('edge-keys')

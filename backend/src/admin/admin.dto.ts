@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CAPABILITIES, safeName, slug } from '../../../shared/src/events.ts';
+import { DATA_MODES } from './tenant-state.ts';
 
 /** Intl knows the IANA names and their aliases (Node 20 lists Asia/Calcutta but accepts Asia/Kolkata). */
 export function isIanaTimeZone(tz: string): boolean {
@@ -18,6 +19,29 @@ const uuid = z.uuid({ error: 'must be a UUID' });
 const name = safeName;
 
 export const createOrgSchema = z.strictObject({ name });
+
+const disabled = z
+  .boolean({ error: 'must be true or false' })
+  .meta({ description: 'true: its keys are refused (403) and it accepts no new data; its history stays readable. false: enabled again' });
+
+/** PATCH of an organisation or a camera: a new name, or disabled on/off. */
+const renameOrDisable = z
+  .strictObject({ name: name.optional(), disabled: disabled.optional() })
+  .refine((b) => Object.keys(b).length > 0, { message: 'must name at least one of name, disabled', path: [] });
+export const updateOrgSchema = renameOrDisable;
+export const updateCameraSchema = renameOrDisable;
+export const orgIdParam = z.object({ org_id: uuid });
+export const cameraParams = z.object({ store_id: slug, camera_id: slug });
+
+/** DELETE of a store or an organisation: what happens to its data is always said, never defaulted (deleting is for good). */
+export const deleteQuery = z.object({
+  data: z
+    .enum(DATA_MODES, {
+      error: (issue) =>
+        `${issue.input === undefined ? 'is required' : 'must be delete or keep'}: delete (remove every row of its events, rollups, reports, sales and alerts) or keep (kept for the organisation's reports)`,
+    })
+    .meta({ description: "delete: every row of the store's data in every module is removed; keep: the rows stay for reports (the store is marked deleted)" }),
+});
 
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
@@ -103,8 +127,9 @@ export const updateStoreSchema = z
     name: name.optional(),
     opening_hours: openingHoursSchema.nullable().optional(),
     capacity: capacity.nullable().optional(),
+    disabled: disabled.optional(),
   })
-  .refine((b) => Object.keys(b).length > 0, { message: 'must name at least one of name, opening_hours, capacity', path: [] });
+  .refine((b) => Object.keys(b).length > 0, { message: 'must name at least one of name, opening_hours, capacity, disabled', path: [] });
 export const storeIdParam = z.object({ store_id: slug });
 
 export const createCameraSchema = z.strictObject({
@@ -137,6 +162,9 @@ export const listPosKeysQuery = z.object({ org_id: uuid.optional() });
 export type CreateOrgDto = z.infer<typeof createOrgSchema>;
 export type CreateStoreDto = z.infer<typeof createStoreSchema>;
 export type UpdateStoreDto = z.infer<typeof updateStoreSchema>;
+export type UpdateOrgDto = z.infer<typeof updateOrgSchema>;
+export type UpdateCameraDto = z.infer<typeof updateCameraSchema>;
+export type DeleteQuery = z.infer<typeof deleteQuery>;
 export type CreateCameraDto = z.infer<typeof createCameraSchema>;
 export type CreateEdgeKeyDto = z.infer<typeof createEdgeKeySchema>;
 export type CreateViewerKeyDto = z.infer<typeof createViewerKeySchema>;

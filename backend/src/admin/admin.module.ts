@@ -14,6 +14,7 @@ import { PosKeyService } from './pos-key.service.ts';
 import { ReadAccessGuard } from './read-access.guard.ts';
 import { ReadableStores } from './readable-stores.service.ts';
 import { StoreDirectory } from './store-directory.service.ts';
+import { TenantLifecycle } from './tenant-lifecycle.service.ts';
 import { VerifiedKeyMemory } from './verified-key-memory.service.ts';
 import { ViewerKeyService } from './viewer-key.service.ts';
 
@@ -30,8 +31,20 @@ import { ViewerKeyService } from './viewer-key.service.ts';
     ReadableStores,
     ReadAccessGuard,
     PosKeyService,
+    TenantLifecycle,
   ],
   // ReadAccessGuard + ReadableStores are the read-side access API for dashboards and analytics.
-  exports: [StoreDirectory, EdgeKeyService, AuthFailureThrottle, AdminTokenGuard, ViewerKeyService, ReadableStores, ReadAccessGuard, PosKeyService],
+  // TenantLifecycle: modules with per-store data register as its data owners (deletion with ?data=delete|keep).
+  exports: [
+    StoreDirectory,
+    EdgeKeyService,
+    AuthFailureThrottle,
+    AdminTokenGuard,
+    ViewerKeyService,
+    ReadableStores,
+    ReadAccessGuard,
+    PosKeyService,
+    TenantLifecycle,
+  ],
 })
 export class AdminModule {}

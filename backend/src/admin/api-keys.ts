@@ -1,4 +1,4 @@
-// What edge keys (edge-key.service.ts) and viewer keys (viewer-key.service.ts) share: only the SHA-256 of a
+// What edge, viewer and POS keys (edge-key.service.ts, viewer-key.service.ts, pos-key.service.ts) share: only the SHA-256 of a
 // key is stored, a key is looked up by that hash among the unrevoked rows (through VerifiedKeyMemory), and
 // revocation stamps revoked_at once and has every API process forget the key.
 import { createHash } from 'node:crypto';
@@ -53,4 +53,19 @@ export async function revokeKey(
   if (!key.revokedAt) await keys.update({ id }, { revokedAt });
   await memory.revoked(key.keyHash);
   return { id, revoked_at: revokedAt.toISOString() };
+}
+
+/**
+ * Stamps revoked_at on every live key matching `where` (a store's, an organisation's, a camera's) → the hashes of
+ * all matching keys, revoked now or before, which every process must forget (VerifiedKeyMemory.forget).
+ */
+export async function revokeKeysWhere<K extends KeyRow>(keys: Repository<K>, where: FindOptionsWhere<K>): Promise<string[]> {
+  await keys.update({ ...where, revokedAt: IsNull() } as FindOptionsWhere<K>, { revokedAt: new Date() } as never);
+  return keyHashesWhere(keys, where);
+}
+
+/** The hashes of every key matching `where`, live or revoked. */
+export async function keyHashesWhere<K extends KeyRow>(keys: Repository<K>, where: FindOptionsWhere<K>): Promise<string[]> {
+  const rows = await keys.find({ where, select: { keyHash: true } as never });
+  return rows.map((r) => r.keyHash);
 }

@@ -8,7 +8,10 @@ import type { Capability } from '../../../shared/src/events.ts';
 import { hashKey, revokeKey, verifyKey } from './api-keys.ts';
 import { Camera } from './entities/camera.entity.ts';
 import { EdgeKey } from './entities/edge-key.entity.ts';
+import { Organization } from './entities/organization.entity.ts';
+import { Store } from './entities/store.entity.ts';
 import { StoreDirectory } from './store-directory.service.ts';
+import { tenantStatus, writeRefusal } from './tenant-state.ts';
 import { VerifiedKeyMemory } from './verified-key-memory.service.ts';
 
 const KEY_PREFIX = 'wink_edge_';
@@ -23,6 +26,8 @@ export interface EdgeKeyScope {
   storeId: string;
   cameraId: string;
   capabilities: readonly Capability[];
+  /** Why the key may not write now (its organisation, store or camera is disabled), or null. */
+  refusal: string | null;
 }
 
 export interface EdgeKeyView {
@@ -43,6 +48,8 @@ export class EdgeKeyService {
   constructor(
     @InjectRepository(EdgeKey) private readonly keys: Repository<EdgeKey>,
     @InjectRepository(Camera) private readonly cameras: Repository<Camera>,
+    @InjectRepository(Store) private readonly stores: Repository<Store>,
+    @InjectRepository(Organization) private readonly orgs: Repository<Organization>,
     private readonly directory: StoreDirectory,
     private readonly memory: VerifiedKeyMemory,
   ) {}
@@ -84,11 +91,23 @@ export class EdgeKeyService {
     return revokeKey(this.keys, this.memory, id, 'edge key');
   }
 
-  /** The scope of a live key, or null for an unknown or revoked one. Checked on every request; revocation is immediate (VerifiedKeyMemory). */
+  /**
+   * The scope of a live key, or null for an unknown or revoked one. Checked on every request; revocation is
+   * immediate (VerifiedKeyMemory), and so is disabling: TenantLifecycle has every process forget the keys it closes.
+   */
   async verify(plaintext: string): Promise<EdgeKeyScope | null> {
     const scope = await verifyKey(plaintext, EDGE_KEY_FORMAT, this.keys, this.memory, async (key): Promise<EdgeKeyScope> => {
-      const camera = await this.cameras.findOneBy({ storeId: key.storeId, cameraId: key.cameraId });
-      return { keyId: key.id, orgId: key.orgId, storeId: key.storeId, cameraId: key.cameraId, capabilities: camera?.capabilities ?? [] };
+      const [org, store, camera] = await Promise.all([
+        this.orgs.findOneBy({ id: key.orgId }),
+        this.stores.findOneBy({ storeId: key.storeId }),
+        this.cameras.findOneBy({ storeId: key.storeId, cameraId: key.cameraId }),
+      ]);
+      const refusal = writeRefusal([
+        { kind: 'organisation', id: key.orgId, status: org ? tenantStatus(org) : 'deleted' },
+        { kind: 'store', id: key.storeId, status: store ? tenantStatus(store) : 'deleted' },
+        { kind: 'camera', id: key.cameraId, status: camera ? tenantStatus(camera) : 'deleted' },
+      ]);
+      return { keyId: key.id, orgId: key.orgId, storeId: key.storeId, cameraId: key.cameraId, capabilities: camera?.capabilities ?? [], refusal };
     });
     if (scope) this.touch(scope.keyId);
     return scope;

@@ -5,8 +5,11 @@ import type { Repository } from 'typeorm';
 import { POS_KEY_FORMAT } from '../common/bearer-token.ts';
 import type { CreatePosKeyDto } from './admin.dto.ts';
 import { hashKey, revokeKey, verifyKey } from './api-keys.ts';
+import { Organization } from './entities/organization.entity.ts';
 import { PosKey } from './entities/pos-key.entity.ts';
+import { Store } from './entities/store.entity.ts';
 import { StoreDirectory } from './store-directory.service.ts';
+import { type TenantLevel, tenantStatus, writeRefusal } from './tenant-state.ts';
 import { VerifiedKeyMemory } from './verified-key-memory.service.ts';
 
 const KEY_PREFIX = 'wink_pos_';
@@ -17,6 +20,8 @@ export interface PosKeyScope {
   keyId: string;
   orgId: string;
   storeId: string | null;
+  /** Why the key may not write now (its organisation or store is disabled), or null; a store's own state is checked per request. */
+  refusal: string | null;
 }
 
 export interface PosKeyView {
@@ -34,12 +39,14 @@ export interface PosKeyView {
 export class PosKeyService {
   constructor(
     @InjectRepository(PosKey) private readonly keys: Repository<PosKey>,
+    @InjectRepository(Store) private readonly stores: Repository<Store>,
+    @InjectRepository(Organization) private readonly orgs: Repository<Organization>,
     private readonly directory: StoreDirectory,
     private readonly memory: VerifiedKeyMemory,
   ) {}
 
   async issue(dto: CreatePosKeyDto): Promise<PosKeyView & { api_key: string; message: string }> {
-    await this.directory.getOrg(dto.org_id);
+    await this.directory.getLiveOrg(dto.org_id);
     if (dto.store_id) await this.directory.getStoreOfOrg(dto.store_id, dto.org_id);
     const apiKey = KEY_PREFIX + randomBytes(32).toString('base64url');
     const row = await this.keys.save(
@@ -67,7 +74,15 @@ export class PosKeyService {
 
   /** The scope of a live POS key, or null for an unknown or revoked one. */
   verify(plaintext: string): Promise<PosKeyScope | null> {
-    return verifyKey(plaintext, POS_KEY_FORMAT, this.keys, this.memory, (row): PosKeyScope => ({ keyId: row.id, orgId: row.orgId, storeId: row.storeId }));
+    return verifyKey(plaintext, POS_KEY_FORMAT, this.keys, this.memory, async (row): Promise<PosKeyScope> => {
+      const org = await this.orgs.findOneBy({ id: row.orgId });
+      const path: TenantLevel[] = [{ kind: 'organisation', id: row.orgId, status: org ? tenantStatus(org) : 'deleted' }];
+      if (row.storeId) {
+        const store = await this.stores.findOneBy({ storeId: row.storeId });
+        path.push({ kind: 'store', id: row.storeId, status: store ? tenantStatus(store) : 'deleted' });
+      }
+      return { keyId: row.id, orgId: row.orgId, storeId: row.storeId, refusal: writeRefusal(path) };
+    });
   }
 }
 

@@ -1,6 +1,7 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import type { ReadAccess } from './read-access.guard.ts';
 import { StoreDirectory, type StoreView } from './store-directory.service.ts';
+import { VerifiedKeyMemory } from './verified-key-memory.service.ts';
 
 /** A cached store row is read again after this long: another API process may have changed its hours or capacity. */
 export const STORE_CACHE_MS = 10_000;
@@ -9,14 +10,20 @@ export const STORE_CACHE_MS = 10_000;
  * Stores as a reader may see them, cached in process: the dashboard's hot path needs a store's
  * organisation, time zone and opening hours without a PostgreSQL query on every request. A store's name,
  * hours and capacity may change (PATCH /api/admin/stores/:id): the process that changes it forgets its copy at
- * once, the others within {@link STORE_CACHE_MS}. The organisation and time zone never change.
+ * once, the others within {@link STORE_CACHE_MS}; a store disabled or deleted is forgotten by every process at once
+ * (VerifiedKeyMemory's channel). The organisation and time zone never change.
  */
 @Injectable()
 export class ReadableStores {
   private readonly cache = new Map<string, { store: StoreView; at: number }>();
 
-  constructor(private readonly directory: StoreDirectory) {
+  constructor(
+    private readonly directory: StoreDirectory,
+    memory: VerifiedKeyMemory,
+  ) {
     directory.onStoreUpdated((store) => this.cache.delete(store.store_id));
+    // Disabled or deleted in any process: forgotten here at once (the key-change channel carries it).
+    memory.onStoreChanged((storeId) => this.cache.delete(storeId));
   }
 
   private cached(storeId: string): StoreView | undefined {

@@ -23,6 +23,11 @@ const MAX_UNKNOWN = 10_000;
  */
 const PING_EVERY_MS = 5_000;
 const PING_TIMEOUT_MS = 2_000;
+/**
+ * A message on the channel that names a store (changed, disabled or deleted) rather than a key hash. A process of
+ * an older version takes it for a hash it does not know and ignores it, so a rolling upgrade is safe.
+ */
+const STORE_MESSAGE = 'store:';
 
 /**
  * API keys this process has verified, so that an edge's batch or a dashboard's poll costs no database
@@ -56,6 +61,7 @@ export class VerifiedKeyMemory implements OnModuleInit, OnApplicationShutdown {
    */
   private generation = 0;
   private pinger?: NodeJS.Timeout;
+  private readonly storeListeners: ((storeId: string) => void)[] = [];
 
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
@@ -76,6 +82,10 @@ export class VerifiedKeyMemory implements OnModuleInit, OnApplicationShutdown {
 
   onModuleInit(): void {
     this.subscriber.on('message', (_channel: string, hash: string) => {
+      if (hash.startsWith(STORE_MESSAGE)) {
+        for (const l of this.storeListeners) l(hash.slice(STORE_MESSAGE.length));
+        return;
+      }
       this.generation++;
       this.remembered.delete(hash);
       this.unknown.delete(hash);
@@ -130,7 +140,7 @@ export class VerifiedKeyMemory implements OnModuleInit, OnApplicationShutdown {
    * key creation does not fail when Redis cannot carry the news (see the class comment for why that is safe).
    */
   async created(hash: string): Promise<void> {
-    const failure = await this.changed(hash);
+    const failure = await this.changed([hash]);
     if (failure) this.logger.warn(`creation of a key not broadcast: ${failure}`);
   }
 
@@ -140,26 +150,47 @@ export class VerifiedKeyMemory implements OnModuleInit, OnApplicationShutdown {
    * process may still trust the key from memory for up to a minute.
    */
   async revoked(hash: string): Promise<void> {
-    const failure = await this.changed(hash);
+    await this.forget([hash], [], 'id', 'the key is revoked');
+  }
+
+  /**
+   * Every API process forgets these keys (their next use is verified in PostgreSQL, so a key of a store just
+   * disabled or deleted is refused at once) and tells its `onStoreChanged` listeners about these stores. Call after
+   * the change is committed. 503 naming `field` when Redis cannot carry it (`done`: what stands in the database anyway).
+   */
+  async forget(hashes: readonly string[], storeIds: readonly string[], field: string, done: string): Promise<void> {
+    const failure = await this.changed([...hashes, ...storeIds.map((id) => STORE_MESSAGE + id)]);
+    for (const id of storeIds) for (const l of this.storeListeners) l(id);
     if (failure) {
-      this.logger.error(`revocation of a key not broadcast: ${failure}`);
+      this.logger.error(`change of ${hashes.length} key(s) and ${storeIds.length} store(s) not broadcast: ${failure}`);
       throw new ServiceUnavailableException({
         statusCode: 503,
         error: 'Service Unavailable',
-        field: 'id',
-        message: `id: the key is revoked in the database, but other API processes could not be told (Redis: ${failure}); they stop trusting it within a minute — repeat the request to broadcast again`,
+        field,
+        message: `${field}: ${done} in the database, but other API processes could not be told (Redis: ${failure}); they stop trusting its keys within a minute — repeat the request to broadcast again`,
       });
     }
   }
 
-  /** Forgets what this process remembers of the key and tells every process; the reason when Redis could not carry it. */
-  private async changed(hash: string): Promise<string | null> {
+  /** Caches of stores (ReadableStores) forget a store when any process says it changed. */
+  onStoreChanged(listener: (storeId: string) => void): void {
+    this.storeListeners.push(listener);
+  }
+
+  /** Forgets what this process remembers of the keys and tells every process; the reason when Redis could not carry it. */
+  private async changed(messages: readonly string[]): Promise<string | null> {
     this.generation++;
-    this.remembered.delete(hash);
-    this.unknown.delete(hash);
+    for (const hash of messages) {
+      this.remembered.delete(hash);
+      this.unknown.delete(hash);
+    }
+    if (messages.length === 0) return null;
     try {
-      await within(this.redis.publish(this.channel, hash), PING_TIMEOUT_MS, 'no answer from Redis');
-      return null;
+      const pipe = this.redis.pipeline();
+      for (const m of messages) pipe.publish(this.channel, m);
+      const results = await within(pipe.exec(), PING_TIMEOUT_MS, 'no answer from Redis');
+      const failed = results?.find(([err]) => err);
+      return failed ? (failed[0] as Error).message : null;
     } catch (e) {
       return (e as Error).message;
     }

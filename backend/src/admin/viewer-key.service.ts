@@ -35,7 +35,7 @@ export class ViewerKeyService {
   ) {}
 
   async issue(dto: CreateViewerKeyDto): Promise<{ id: string; api_key: string; org_id: string; role: 'viewer'; name: string | null; message: string }> {
-    await this.directory.getOrg(dto.org_id);
+    await this.directory.getLiveOrg(dto.org_id);
     const apiKey = this.newKey();
     const row = await this.keys.save(
       this.keys.create({

@@ -1,7 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import { TenantLifecycle } from '../admin/tenant-lifecycle.service.ts';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.ts';
 import { REDIS } from '../redis/redis.module.ts';
+
+/**
+ * The store id in a {hash tag}, like every per-store key (live-keys.ts): one Redis Cluster slot per store. Keys of
+ * older versions (no tag) are left to expire: losing them only restarts the clocks (see below).
+ */
+export function alertConditionsKey(prefix: string, storeId: string): string {
+  return `${prefix}:alerts:conditions:{${storeId}}`;
+}
 
 /** A store's condition memory outlives a quiet weekend, not a month. */
 const CONDITIONS_TTL_S = 3 * 86_400;
@@ -17,7 +26,11 @@ export class AlertConditions {
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+    lifecycle: TenantLifecycle,
+  ) {
+    // Live state, not data: a deleted store's conditions go whatever ?data= says.
+    lifecycle.ownData({ name: 'alert conditions (Redis)', forgetStore: async (storeId) => void (await this.redis.del(this.key(storeId))) });
+  }
 
   /** Since when `field` has held (first seen at `nowMs` if new), or null (and forgotten) when it does not hold. */
   async heldSince(storeId: string, field: string, holds: boolean, nowMs: number): Promise<number | null> {
@@ -42,6 +55,6 @@ export class AlertConditions {
   }
 
   private key(storeId: string): string {
-    return `${this.config.redisPrefix}:alerts:conditions:${storeId}`;
+    return alertConditionsKey(this.config.redisPrefix, storeId);
   }
 }

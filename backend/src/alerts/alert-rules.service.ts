@@ -3,8 +3,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { AlertRuleSettings, AlertRulesView } from '../../../shared/src/alerts.ts';
 import type { StoreView } from '../admin/store-directory.service.ts';
+import { sqlRowsOwner, TenantLifecycle } from '../admin/tenant-lifecycle.service.ts';
 import { applyRulesPatch, effectiveRules, type AlertRulesPatch, type StoredRule } from './alert-rules.ts';
-import { STORE_RULES_SQL, UPSERT_RULES_SQL } from './alerts.queries.ts';
+import { FORGET_ORG_SQL, FORGET_STORE_SQL, STORE_RULES_SQL, UPSERT_RULES_SQL } from './alerts.queries.ts';
 
 /** A store's rules are read again after this long: another API process may have changed them. */
 export const RULES_CACHE_MS = 10_000;
@@ -14,7 +15,12 @@ export const RULES_CACHE_MS = 10_000;
 export class AlertRules {
   private readonly cache = new Map<string, { at: number; rules: AlertRuleSettings }>();
 
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    lifecycle: TenantLifecycle,
+  ) {
+    lifecycle.ownData(sqlRowsOwner('alerts (rules, alerts)', db, { store: FORGET_STORE_SQL, org: FORGET_ORG_SQL }));
+  }
 
   /** The effective rules of the store (cached up to RULES_CACHE_MS; this process's own changes at once). */
   async of(storeId: string, nowMs = Date.now()): Promise<AlertRuleSettings> {

@@ -51,3 +51,9 @@ export const UPSERT_RULES_SQL = `
   INSERT INTO alert_rules (org_id, store_id, type, enabled, params)
   SELECT $1, $2, r.type, r.enabled, r.params FROM unnest($3::text[], $4::boolean[], $5::jsonb[]) AS r(type, enabled, params)
   ON CONFLICT (store_id, type) DO UPDATE SET enabled = excluded.enabled, params = excluded.params, updated_at = now()`;
+
+/** What the alerts module keeps of a store deleted with ?data=delete: its alerts and its rules. */
+export const FORGET_STORE_SQL: readonly string[] = [`DELETE FROM alerts WHERE store_id = $1`, `DELETE FROM alert_rules WHERE store_id = $1`];
+
+/** … and of an organisation deleted so: its organisation alerts (its stores' went with them). */
+export const FORGET_ORG_SQL: readonly string[] = [`DELETE FROM alerts WHERE org_id = $1`];

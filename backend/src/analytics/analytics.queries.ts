@@ -109,3 +109,10 @@ WITH fresh AS (
   RETURNING 1
 )
 SELECT (SELECT count(*) FROM upserted)::int + (SELECT count(*) FROM emptied)::int AS changed`;
+
+/** What analytics keeps of a store deleted with ?data=delete: its rollups, their dirty marks, and every report that read it. */
+export const FORGET_STORE_SQL: readonly string[] = [
+  `DELETE FROM hourly_rollups WHERE store_id = $1`,
+  `DELETE FROM rollup_dirty_hours WHERE store_id = $1`,
+  `DELETE FROM analytics_reports WHERE $1 = ANY(store_ids)`,
+];

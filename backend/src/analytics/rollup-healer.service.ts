@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { StoreDirectory } from '../admin/store-directory.service.ts';
+import { sqlRowsOwner, TenantLifecycle } from '../admin/tenant-lifecycle.service.ts';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.ts';
 import { StoreEventsReader } from '../ingest/store-events.reader.ts';
 import { HourlyRollup } from './hourly-rollup.service.ts';
@@ -10,6 +11,7 @@ import {
   DB_CLOCK_SQL,
   DIRTY_BACKLOG_SQL,
   DIRTY_MARKS_SQL,
+  FORGET_STORE_SQL,
   HEAL_UNLOCK_SQL,
   MARK_DIRTY_SQL,
   ROLLED_EVENTS_SQL,
@@ -64,7 +66,11 @@ export class RollupHealer {
     private readonly rollups: HourlyRollup,
     private readonly events: StoreEventsReader,
     private readonly directory: StoreDirectory,
-  ) {}
+    lifecycle: TenantLifecycle,
+  ) {
+    // The analytics module's data of a store: its rollups, dirty marks and the reports that read it (analytics.queries.ts).
+    lifecycle.ownData(sqlRowsOwner('analytics (rollups, reports)', db, { store: FORGET_STORE_SQL }));
+  }
 
   get intervalMs(): number {
     return this.config.healIntervalMs ?? 60_000;

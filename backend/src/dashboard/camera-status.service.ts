@@ -33,7 +33,7 @@ export class CameraStatus implements OnModuleInit {
 
   onModuleInit(): void {
     this.ingest.events.on('heartbeat.recorded', (hb) => this.recordHeartbeat(hb));
-    this.directory.onCameraCreated((camera) => this.invalidate(camera.store_id));
+    this.directory.onCameraChanged((camera) => this.invalidate(camera.store_id));
   }
 
   async list(storeId: string, nowMs = Date.now()): Promise<CameraStatusView[]> {

@@ -28,3 +28,6 @@ export const BUCKETS_SQL = `
   FROM (SELECT generate_series($1::timestamptz, $2::timestamptz - interval '1 microsecond', $6::interval) AS g
         UNION ALL SELECT $2::timestamptz - interval '1 microsecond') grid
   GROUP BY 1 ORDER BY 1`;
+
+/** What the dashboard keeps of a store deleted with ?data=delete: its closings. */
+export const FORGET_STORE_SQL: readonly string[] = [`DELETE FROM occupancy_corrections WHERE store_id = $1`];

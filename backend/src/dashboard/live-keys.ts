@@ -35,6 +35,11 @@ export function storeDayKeys(prefix: string, storeId: string, date: string, hour
   };
 }
 
+/** A SCAN pattern matching every store-day key and lock of the store (not the camera board: {@link cameraBoardKey}). */
+export function storeLiveKeysPattern(prefix: string, storeId: string): string {
+  return `${prefix}:live:{${storeId.replace(/[*?[\]\\]/g, '\\$&')}}:*`;
+}
+
 /** Sorted set: store id → when it last ingested (ms). The stores whose live counters are reconciled. */
 export function activeStoresKey(prefix: string): string {
   return `${prefix}:live:active-stores`;

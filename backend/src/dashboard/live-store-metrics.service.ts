@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnModuleInit, ServiceUnavailableException } from '@nestjs/common';
 import { ReadableStores } from '../admin/readable-stores.service.ts';
+import { TenantLifecycle } from '../admin/tenant-lifecycle.service.ts';
 import type { StoreView } from '../admin/store-directory.service.ts';
 import { localDate, localDateReader } from '../common/store-clock.ts';
 import type { LiveStoreView } from '../../../shared/src/read-contract.ts';
@@ -13,7 +14,7 @@ import { StoreTotalsReader, storedEventKey } from '../ingest/store-totals.reader
 import type { CameraStatusView } from './camera-board.ts';
 import { CameraStatus } from './camera-status.service.ts';
 import { countersFromHash, countersFromTotals, durationMs, hashFromCounters, liveMetrics, type StoreDayCounters } from './live-counters.ts';
-import { activeStoresKey, cameraBoardKey, storeDayKeys, type StoreDayKeys } from './live-keys.ts';
+import { activeStoresKey, cameraBoardKey, storeDayKeys, storeLiveKeysPattern, type StoreDayKeys } from './live-keys.ts';
 import { LiveRedis, RedisUnavailable } from './live-redis.ts';
 import { liveScripts, type LiveScripts } from './live-scripts.ts';
 import { occupancyNow } from './occupancy.ts';
@@ -87,8 +88,22 @@ export class LiveStoreMetrics implements OnModuleInit {
     private readonly stores: ReadableStores,
     private readonly cameras: CameraStatus,
     private readonly ingest: IngestService,
+    lifecycle: TenantLifecycle,
   ) {
     this.scripts = liveScripts(redis.client);
+    // Live numbers are a cache of PostgreSQL: a deleted store's go whatever ?data= says (kept rows are rebuilt on a read).
+    lifecycle.ownData({ name: 'live dashboard (Redis)', forgetStore: (storeId) => this.forgetStore(storeId) });
+  }
+
+  /** Removes every live key of the store: its store-days, locks, camera board and its place among the active stores. */
+  async forgetStore(storeId: string): Promise<void> {
+    this.active.delete(storeId);
+    const client = this.redis.client;
+    const stream = client.scanStream({ match: storeLiveKeysPattern(this.config.redisPrefix, storeId), count: 500 });
+    // One store's keys share its hash tag, so each DEL stays within one Redis Cluster slot.
+    for await (const keys of stream as AsyncIterable<string[]>) if (keys.length > 0) await client.del(...keys);
+    await client.del(cameraBoardKey(this.config.redisPrefix, storeId));
+    await client.zrem(activeStoresKey(this.config.redisPrefix), storeId);
   }
 
   onModuleInit(): void {

@@ -2,10 +2,11 @@ import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } f
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { StoreDirectory } from '../admin/store-directory.service.ts';
+import { sqlRowsOwner, TenantLifecycle } from '../admin/tenant-lifecycle.service.ts';
 import { localDate } from '../common/store-clock.ts';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.ts';
 import { StoreTotalsReader } from '../ingest/store-totals.reader.ts';
-import { RECORD_CORRECTIONS_SQL } from './dashboard.queries.ts';
+import { FORGET_STORE_SQL, RECORD_CORRECTIONS_SQL } from './dashboard.queries.ts';
 import { DEFAULT_LIVE_RECONCILE_SECONDS } from './live-reconciler.ts';
 import { sessionsBetween } from './occupancy.ts';
 
@@ -30,7 +31,9 @@ export class OccupancyCorrections implements OnModuleInit, OnModuleDestroy {
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly directory: StoreDirectory,
     private readonly totals: StoreTotalsReader,
+    lifecycle: TenantLifecycle,
   ) {
+    lifecycle.ownData(sqlRowsOwner('occupancy corrections', db, { store: FORGET_STORE_SQL }));
     this.periodMs = (config.liveReconcileSeconds ?? DEFAULT_LIVE_RECONCILE_SECONDS) * 1000;
   }
 

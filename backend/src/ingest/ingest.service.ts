@@ -5,10 +5,11 @@ import type { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import { CAPABILITY_FOR_EVENT, deriveEventId, findFutureTimestamp, type EventBatch, type Heartbeat, type StoreEvent } from '../../../shared/src/events.ts';
 import type { EdgeKeyScope } from '../admin/edge-key.service.ts';
+import { sqlRowsOwner, TenantLifecycle } from '../admin/tenant-lifecycle.service.ts';
 import { TypedEvents } from '../common/typed-events.ts';
 import { BATCH_INSERT_SQL, batchInsertParams, emptyByKind, KINDS, type EventKind, type EventsByKind } from './event-kinds.ts';
 import { WinkMetrics } from '../observability/wink-metrics.service.ts';
-import { INSERT_HEARTBEAT_SQL } from './ingest.queries.ts';
+import { FORGET_STORE_SQL, INSERT_HEARTBEAT_SQL } from './ingest.queries.ts';
 
 export interface IngestResult {
   status: 'ok';
@@ -60,7 +61,10 @@ export class IngestService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly metrics: WinkMetrics,
-  ) {}
+    lifecycle: TenantLifecycle,
+  ) {
+    lifecycle.ownData(sqlRowsOwner('ingest (events, heartbeats)', db, { store: FORGET_STORE_SQL }));
+  }
 
   async ingest(scope: EdgeKeyScope, batch: EventBatch, nowMs = Date.now()): Promise<IngestResult> {
     refuseUnstorable(scope, batch, nowMs);

@@ -26,6 +26,7 @@ export class PosKeyGuard implements CanActivate {
     if (POS_KEY_FORMAT.test(token)) {
       const scope = await this.posKeys.verify(token);
       if (scope) {
+        if (scope.refusal) throw new ForbiddenException({ statusCode: 403, error: 'Forbidden', field: 'authorization', message: scope.refusal });
         req.posKey = scope;
         return true;
       }

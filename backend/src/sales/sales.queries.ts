@@ -61,3 +61,10 @@ export const CORRECTIONS_SQL = `SELECT hour_start, old_transactions, old_sales_a
 
 /** Largest sales version of stores $1 over [$2, $3): grows whenever any hour in the range changes. */
 export const SALES_VERSION_SQL = `SELECT coalesce(max(version), 0)::text AS v FROM sales_hours WHERE store_id = ANY($1::text[]) AND hour_start >= $2 AND hour_start < $3`;
+
+/** What the sales module keeps of a store deleted with ?data=delete: its hours, receipts and corrections. */
+export const FORGET_STORE_SQL: readonly string[] = [
+  `DELETE FROM sales_corrections WHERE store_id = $1`,
+  `DELETE FROM sales_receipts WHERE store_id = $1`,
+  `DELETE FROM sales_hours WHERE store_id = $1`,
+];

@@ -1,14 +1,17 @@
-import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
+import { BadRequestException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { PosKeyScope } from '../admin/pos-key.service.ts';
 import { StoreDirectory, type StoreView } from '../admin/store-directory.service.ts';
+import { sqlRowsOwner, TenantLifecycle } from '../admin/tenant-lifecycle.service.ts';
+import { writeRefusal } from '../admin/tenant-state.ts';
 import { localIso, startOfLocalHour } from '../common/store-clock.ts';
 import type { BucketSales } from './sales-measures.ts';
 import { parseSalesCsv } from './sales-csv.ts';
 import type { SalesBatchDto, SalesWriteOutcome } from './sales.dto.ts';
 import {
   CORRECTIONS_SQL,
+  FORGET_STORE_SQL,
   RECEIPT_HOURS_SQL,
   RECEIPT_TOTALS_SQL,
   SALES_BY_HOUR_SQL,
@@ -70,12 +73,18 @@ export class SalesService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly directory: StoreDirectory,
-  ) {}
+    lifecycle: TenantLifecycle,
+  ) {
+    lifecycle.ownData(sqlRowsOwner('sales', db, { store: FORGET_STORE_SQL }));
+  }
 
   /** POST /api/sales. Another organisation's store, or another store than a store key's, is a 404 like a missing one. */
   async submit(scope: PosKeyScope, dto: SalesBatchDto, nowMs = Date.now()): Promise<SalesWriteOutcome> {
     const store = scope.storeId && scope.storeId !== dto.store_id ? null : await this.directory.findStore(dto.store_id, scope.orgId);
     if (!store) throw storeNotFound(dto.store_id);
+    // An organisation's key may name any of its stores: the store's own state is checked here (a store key's in its scope).
+    const refusal = writeRefusal([{ kind: 'store', id: store.store_id, status: store.status }], 'store_id');
+    if (refusal) throw new ForbiddenException({ statusCode: 403, error: 'Forbidden', field: 'store_id', message: refusal });
     if (dto.rows) {
       const hours = dto.rows.map((r, i) => ({
         hourStart: this.hourStart(store, r.hour, `rows[${i}].hour`, nowMs),
@@ -117,7 +126,7 @@ export class SalesService {
 
   /** POST /api/admin/stores/:store_id/sales.csv: rows naming another store must name one of the same organisation. */
   async uploadCsv(storeId: string, text: string, currency: string, nowMs = Date.now()): Promise<SalesWriteOutcome> {
-    const home = await this.directory.getStore(storeId);
+    const home = await this.directory.getLiveStore(storeId);
     const parsed = parseSalesCsv(text, storeId);
     if (!parsed.ok) throw badRequest(parsed.field, parsed.message);
     const groups = new Map<string, { store: StoreView; hours: HourInput[] }>([[home.store_id, { store: home, hours: [] }]]);

@@ -3,13 +3,16 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { AlertEvidence } from '../../../shared/src/alerts.ts';
 import { StoreDirectory } from '../admin/store-directory.service.ts';
+import { sqlRowsOwner, TenantLifecycle } from '../admin/tenant-lifecycle.service.ts';
 import { AlertsService } from '../alerts/alerts.service.ts';
 import { flatRows } from '../common/returning-rows.ts';
 import type { CreateWebhookDto } from './webhooks.dto.ts';
 import {
   DELETE_ENDPOINT_SQL,
   DISABLE_ENDPOINT_SQL,
+  DISABLE_ORG_ENDPOINTS_SQL,
   ENABLE_ENDPOINT_SQL,
+  FORGET_ORG_SQL,
   GET_ENDPOINT_SQL,
   INSERT_ENDPOINT_SQL,
   LIST_ENDPOINTS_SQL,
@@ -73,7 +76,15 @@ export class WebhookEndpoints {
     @InjectDataSource() private readonly db: DataSource,
     private readonly directory: StoreDirectory,
     private readonly alerts: AlertsService,
-  ) {}
+    lifecycle: TenantLifecycle,
+  ) {
+    const rows = sqlRowsOwner('webhooks', db, { org: FORGET_ORG_SQL });
+    lifecycle.ownData({
+      name: rows.name,
+      // Kept: the endpoints stay listed but disabled, so a deleted organisation is sent nothing more.
+      forgetOrg: async (orgId, data) => (data === 'delete' ? rows.forgetOrg?.(orgId, data) : void (await db.query(DISABLE_ORG_ENDPOINTS_SQL, [orgId]))),
+    });
+  }
 
   /** The secret is in this answer only, like a viewer key. */
   async create(orgId: string, dto: CreateWebhookDto): Promise<WebhookEndpointView & { secret: string; message: string }> {

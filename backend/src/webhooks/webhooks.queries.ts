@@ -73,3 +73,10 @@ export const ENDPOINT_FAILED_SQL = `UPDATE webhook_endpoints
 /** Pending deliveries older than $1 ms: their jobs are added again (a no-op when the job is still in Redis). */
 export const STALE_PENDING_SQL = `SELECT delivery_id FROM webhook_deliveries
   WHERE state = 'pending' AND created_at < now() - make_interval(secs => $1 / 1000.0) ORDER BY created_at LIMIT 1000`;
+
+/** What the webhooks module keeps of an organisation deleted with ?data=delete: its deliveries and endpoints. */
+export const FORGET_ORG_SQL: readonly string[] = [`DELETE FROM webhook_deliveries WHERE org_id = $1`, `DELETE FROM webhook_endpoints WHERE org_id = $1`];
+
+/** An organisation deleted with its data kept sends nothing more: its endpoints are disabled (and listed so). */
+export const DISABLE_ORG_ENDPOINTS_SQL = `UPDATE webhook_endpoints SET enabled = false, disabled_at = now(), disabled_reason = 'organisation deleted'
+  WHERE org_id = $1 AND enabled`;

@@ -94,7 +94,7 @@ describe('Occupancy with opening hours and capacity (real PostgreSQL and Redis)'
       [{ capacity: 0 }, 'capacity', 'must be a positive whole number'],
       [{ capacity: 2.5 }, 'capacity', 'must be a whole number'],
       [{ timezone: 'UTC' }, 'timezone', 'is not a known field'],
-      [{}, '(body)', 'must name at least one of name, opening_hours, capacity'],
+      [{}, '(body)', 'must name at least one of name, opening_hours, capacity, disabled'],
     ])('PATCH %j → 400 naming %s', async (body, field, message) => {
       const r = await t.admin('PATCH', '/api/admin/stores/store_split', body);
       expect(r.status).toBe(400);

@@ -16,6 +16,10 @@ export class Camera {
   @Column({ type: 'text', array: true })
   capabilities!: Capability[];
 
+  /** Disabled: its keys are refused (403), its history stays readable. */
+  @Column({ name: 'disabled_at', type: 'timestamptz', nullable: true })
+  disabledAt!: Date | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 }
