@@ -15,12 +15,20 @@ import { CAPABILITY_FOR_EVENT, type StoreEvent } from '../../../shared/src/event
 import type { CameraConfig, DetectorConfig } from '../runtime/config.ts';
 import type { TrackFoot } from '../rules/frame-rule.ts';
 import { POLYGON_RULE_LIST, POLYGON_RULES, type PolygonCapability, type PolygonKey } from '../rules/polygon-rules.ts';
-import { buildCameraRules, entranceDoorRegion, LOW_SCORE_FLOOR, trackerOptionsFor, type VisionOptions } from '../vision/camera-vision-pipeline.ts';
+import {
+  buildCameraRules,
+  entranceDoorRegion,
+  LOW_SCORE_FLOOR,
+  trackerOptionsFor,
+  trackerUsesAppearance,
+  type VisionOptions,
+} from '../vision/camera-vision-pipeline.ts';
 import type { PersonDetection } from '../vision/detection.ts';
 import { openFrameSource } from '../vision/frame-source.ts';
 import { footPoint, type Size } from '../vision/geometry.ts';
 import { OcclusionAwareFeet } from '../vision/occlusion-aware-feet.ts';
 import { MotionGate, type GreyThumbnail, type MotionSettings } from '../vision/motion-gate.ts';
+import { appearanceOf } from '../vision/appearance.ts';
 import { PersonDetector, type DetectorFormat } from '../vision/person-detector.ts';
 import { ByteTracker, type TrackerOptions } from '../vision/tracker.ts';
 import type { MotBox } from '../eval/mot-metrics.ts';
@@ -68,6 +76,8 @@ export interface ClipDetector {
   threads: number;
   /** When given, the model file's input must be this size (eval:edge --input-size); the pipeline does not check. */
   inputSize?: number;
+  /** Also read each detection's colours (the tracker's appearance cue), as the pipeline does when it is on. */
+  appearance?: boolean;
 }
 
 export const clipDetectorOf = (d: DetectorConfig): ClipDetector => ({
@@ -76,6 +86,7 @@ export const clipDetectorOf = (d: DetectorConfig): ClipDetector => ({
   confidence: d.confidence,
   nmsIou: d.nms_iou,
   threads: d.threads_per_camera,
+  ...(trackerUsesAppearance() ? { appearance: true } : {}),
 });
 
 export interface DetectedFrame {
@@ -98,6 +109,8 @@ export interface DetectOptions {
   cacheDir?: string;
   /** Called after each frame's detection (not on a cache hit) with the milliseconds of its session.run. */
   onInference?: (ms: number) => void;
+  /** With the appearance cue: called after each frame (not on a cache hit) with the ms spent reading its boxes' colours. */
+  onAppearance?: (ms: number, boxes: number) => void;
 }
 
 function detectionCacheFile(clip: Clip, d: ClipDetector, fps: number, cacheDir: string): string {
@@ -116,6 +129,8 @@ function detectionCacheFile(clip: Clip, d: ClipDetector, fps: number, cacheDir: 
         Math.min(LOW_SCORE_FLOOR, d.confidence),
         // Only a non-default format enters the key, so the YOLOv8 caches made before it stay valid.
         ...(d.format && d.format !== 'yolov8' ? [d.format] : []),
+        // Likewise the appearance descriptors: caches without them stay valid.
+        ...(d.appearance ? ['appearance'] : []),
       ].join('|'),
     )
     .digest('hex')
@@ -150,6 +165,11 @@ export async function detectClip(clip: Clip, d: ClipDetector, opts: DetectOption
       firstMs ??= frame.timestampMs;
       const detections = await detector.detect(frame);
       opts.onInference?.(detector.inferenceMs);
+      if (d.appearance) {
+        const t0 = performance.now();
+        for (const x of detections) x.appearance = appearanceOf(frame, x.box);
+        opts.onAppearance?.(performance.now() - t0, detections.length);
+      }
       // Frame number from stream time, so a skipped frame could not shift every later frame.
       out.push({ frame: Math.round(((frame.timestampMs - firstMs) * clip.fps) / 1000) + 1, timestampMs: frame.timestampMs, detections });
       if (opts.onProgress && out.length % (opts.progressEvery ?? 100) === 0) opts.onProgress(out.length, (frame.timestampMs - firstMs) / 1000);

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import type { StoreEvent } from '../../../shared/src/events.ts';
 import type { CameraConfig, DetectorConfig } from '../runtime/config.ts';
 import type { CameraPipeline, PipelineContext, PipelineOutput } from '../runtime/pipeline.ts';
-import { createPipeline, trackerOptionsFor, type VisionOptions } from '../vision/camera-vision-pipeline.ts';
+import { createPipeline, trackerOptionsFor, trackerUsesAppearance, type VisionOptions } from '../vision/camera-vision-pipeline.ts';
 import { segmentLength, type Polygon, type Segment, type Size } from '../vision/geometry.ts';
 import {
   AUTO_DOOR_BAND_SHARE,
@@ -146,6 +146,8 @@ export interface EvalSettings {
   countingMode?: CountingMode;
   marginPx?: number;
   door?: 'auto' | 'none';
+  /** Read each detection's colours (the tracker's appearance cue) even when the tracker setting does not use them (--tune). */
+  appearance?: boolean;
   /** The camera's motion gating; off by default here (the motion table compares it on and off: motion-eval.ts). */
   motion?: MotionSettings;
 }
@@ -274,6 +276,7 @@ export const sequenceClip = (seq: GroundTruthSequence): Clip => ({
 
 export const clipDetector = (s: EvalSettings): ClipDetector => ({
   model: s.model,
+  ...(s.appearance || trackerUsesAppearance(s.tracker) ? { appearance: true } : {}),
   ...(s.format ? { format: s.format } : {}),
   confidence: s.confidence,
   nmsIou: s.nmsIou,

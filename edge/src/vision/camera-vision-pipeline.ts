@@ -15,7 +15,9 @@ import { OcclusionAwareFeet } from './occlusion-aware-feet.ts';
 import { loadDetectorOn } from './execution-provider.ts';
 import { PersonDetector } from './person-detector.ts';
 import { RemoteModelRunner } from './shared-detector.ts';
-import { ByteTracker, type TrackerOptions, type TrackSnapshot } from './tracker.ts';
+import { ByteTracker, usesAppearance, type TrackerOptions, type TrackSnapshot } from './tracker.ts';
+import { appearanceOf } from './appearance.ts';
+import type { PersonDetection } from './detection.ts';
 
 /** ByteTrack's second association stage needs the low-score boxes too, so the detector keeps them. */
 export const LOW_SCORE_FLOOR = 0.1;
@@ -25,9 +27,11 @@ export const LOW_SCORE_FLOOR = 0.1;
  * shared sequences at 5 fps and their own rate (README section 10): a 6 s lost buffer whatever the frame rate
  * (it was 30 frames: 6 s at 5 fps but 1.2 s at 25), and stage one accepting any box that overlaps a track's
  * prediction (cost 1 − IoU·score ≤ 0.95; 0.8 before), which keeps ids through groups at 5 fps. OC-SORT's ORU,
- * OCM and OCR were measured and are off (no fewer id switches at both rates; OCR cost line errors).
+ * OCM and OCR were measured and are off (no fewer id switches at both rates; OCR cost line errors). The colour
+ * cue (appearance.ts) adds 0.5 × colour distance to stage one's cost: id switches 38/31 → 28/28 (5 fps/source),
+ * line errors 14 → 11 of 144 (`eval:edge -- --tune-appearance`; a veto gate, and weights 0.2–1, did less).
  */
-export const TRACKER_DEFAULTS: Partial<TrackerOptions> = { lostBufferMs: 6000, matchThresh: 0.95 };
+export const TRACKER_DEFAULTS: Partial<TrackerOptions> = { lostBufferMs: 6000, matchThresh: 0.95, appearanceWeight: 0.5 };
 /**
  * In the door region (entrance_door), a track may start from a detection this much below detector.confidence
  * (the tracker's birth region). null: off, as measured best — with detector.confidence 0.3, starting tracks
@@ -48,6 +52,11 @@ export function trackerOptionsFor(confidence: number, fps: number, overrides: Pa
     ...(door && DOOR_BIRTH_MARGIN !== null ? { birthRegions: [door], birthThreshLow: Math.max(LOW_SCORE_FLOOR, confidence - DOOR_BIRTH_MARGIN) } : {}),
     ...overrides,
   };
+}
+
+/** Whether the pipeline's tracker (its defaults with these overrides) uses the colour cue, so detections need colours. */
+export function trackerUsesAppearance(overrides: Partial<TrackerOptions> = {}): boolean {
+  return usesAppearance({ ...TRACKER_DEFAULTS, ...overrides });
 }
 
 /** The camera's door region in frame pixels (entrance_door, or its default when counting late); none without one. */
@@ -213,6 +222,7 @@ class CameraVisionPipeline implements CameraPipeline {
       let rules: ReturnType<typeof buildCameraRules> | null = null;
       const footEstimator = new OcclusionAwareFeet();
       const gate = new MotionGate(camera.motion);
+      const appearance = trackerUsesAppearance(this.options.tracker);
       let lastTs = Date.now();
       const window: { at: number; inferenceMs: number | null }[] = [];
 
@@ -232,7 +242,7 @@ class CameraVisionPipeline implements CameraPipeline {
         );
         // A frame without motion skips the detector; its tracks are held where they are (motion-gate.ts).
         const { detect } = gate.decideFrame(frame, detector.inputSize, frame.timestampMs, tracker.awaitingConfirmation());
-        const tracks = detect ? tracker.update(await detector.detect(frame), frame.timestampMs) : tracker.hold(frame.timestampMs);
+        const tracks = detect ? tracker.update(await this.detect(detector, frame, appearance), frame.timestampMs) : tracker.hold(frame.timestampMs);
         if (!detect) status.frames_skipped_motion = (status.frames_skipped_motion ?? 0) + 1;
         const feet: TrackFoot[] = tracks.map((t) => ({ id: t.id, foot: footEstimator.foot(t.id, t.box) }));
         this.latest = { frame, tracks };
@@ -271,6 +281,13 @@ class CameraVisionPipeline implements CameraPipeline {
       await detector.release();
       sendStatus();
     }
+  }
+
+  /** The frame's people; with the appearance cue on, each with the colours of its box (read before the next frame). */
+  private async detect(detector: PersonDetector, frame: VideoFrame, appearance: boolean): Promise<PersonDetection[]> {
+    const detections = await detector.detect(frame);
+    if (appearance) for (const d of detections) d.appearance = appearanceOf(frame, d.box);
+    return detections;
   }
 
   async stop(): Promise<void> {

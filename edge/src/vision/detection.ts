@@ -8,6 +8,8 @@
 export interface PersonDetection {
   box: readonly [number, number, number, number];
   score: number;
+  /** Colour descriptor (appearance.ts), added by the pipeline when the tracker's appearance cue is on. */
+  appearance?: readonly number[];
 }
 
 /** How a frame was fitted into the square model input: frame px × scale + pad = model px. */

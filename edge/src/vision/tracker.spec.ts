@@ -1,5 +1,6 @@
 import type { Box, Polygon } from './geometry.ts';
-import { ByteTracker, type Detection, type TrackSnapshot } from './tracker.ts';
+import { APPEARANCE_BINS } from './appearance.ts';
+import { ByteTracker, usesAppearance, type Detection, type TrackSnapshot } from './tracker.ts';
 
 const FRAME_MS = 1000 / 30;
 
@@ -327,6 +328,43 @@ describe('ByteTracker', () => {
       // ORU changed nothing on the shared sequences and is off in the product.
       expect(without).toBeLessThan(3);
     });
+  });
+});
+
+describe('ByteTracker appearance cue (colours of upper body and legs, appearance.ts)', () => {
+  // Two descriptors with nothing in common (distance 1) and a person wearing each.
+  const RED = Array.from({ length: APPEARANCE_BINS }, (_, i) => (i === 0 || i === APPEARANCE_BINS / 2 ? 1 : 0));
+  const BLUE = Array.from({ length: APPEARANCE_BINS }, (_, i) => (i === 10 || i === APPEARANCE_BINS / 2 + 10 ? 1 : 0));
+  const wearing = (d: Detection, appearance: number[]): Detection => ({ ...d, appearance });
+  /**
+   * Red stands at x 100, blue at 140 for 10 frames; then they have passed each other and stand there: red at 125,
+   * blue at 115. By overlap alone each track's nearest box is now the other person's.
+   */
+  const passing = (): Detection[][] => [
+    ...Array.from({ length: 10 }, () => [wearing(person(100, 400), RED), wearing(person(140, 400), BLUE)]),
+    ...Array.from({ length: 10 }, () => [wearing(person(125, 400), RED), wearing(person(115, 400), BLUE)]),
+  ];
+  /** The id of the track standing where red stands at the end (red was confirmed first: id 1). */
+  const redId = (out: TrackSnapshot[][]) => out[19].find((t) => Math.abs(centreX(t) - 125) < 3)?.id;
+
+  it.each<[string, object, number]>([
+    ['off: overlap alone swaps them', {}, 2],
+    ['a cost weight keeps them', { appearanceWeight: 1 }, 1],
+    ['a veto keeps them', { appearanceGate: 0.5 }, 1],
+  ])('%s', (_name, opts, id) => {
+    const out = run(new ByteTracker({ matchThresh: 0.95, ...opts }), passing());
+    expect(redId(out)).toBe(id);
+  });
+
+  it('the veto leaves a lookalike free to match, and boxes without colours match as before', () => {
+    const frames = passing().map((f) => f.map((d) => ({ ...d, appearance: RED })));
+    expect(redId(run(new ByteTracker({ matchThresh: 0.95, appearanceGate: 0.5 }), frames))).toBe(2);
+    const plain = passing().map((f) => f.map(({ box, score }) => ({ box, score })));
+    expect(redId(run(new ByteTracker({ matchThresh: 0.95, appearanceGate: 0.5, appearanceWeight: 1 }), plain))).toBe(2);
+  });
+
+  it('usesAppearance: on when a weight or a gate is set', () => {
+    expect([{}, { appearanceWeight: 0 }, { appearanceWeight: 0.5 }, { appearanceGate: 0.4 }].map(usesAppearance)).toEqual([false, false, true, true]);
   });
 });
 

@@ -20,7 +20,11 @@
 //   predictions during the gap accumulated.
 // - Observation-centric momentum (OC-SORT's OCM): in the first association stage, a detection in the
 //   direction the track has been walking (from its observations, not the filter) costs less.
+// - Appearance (appearance.ts: colour of upper body and legs): in the first association stage a detection
+//   that looks unlike the track costs more, or cannot continue it at all (a veto), as BoT-SORT gates its
+//   re-identification cue; the track's appearance is a moving average of its confident detections.
 
+import { appearanceDistance } from './appearance.ts';
 import { footPoint, iou, pointInPolygon, type Box, type Polygon } from './geometry.ts';
 import { linearAssignment } from './assignment.ts';
 import { KalmanBoxFilter, type KalmanState } from './kalman-box-filter.ts';
@@ -28,6 +32,8 @@ import { KalmanBoxFilter, type KalmanState } from './kalman-box-filter.ts';
 export interface Detection {
   box: Box;
   score: number;
+  /** Colour descriptor of the box (appearance.ts), when the appearance cue is on. */
+  appearance?: readonly number[];
 }
 
 export interface TrackSnapshot {
@@ -76,6 +82,15 @@ export interface TrackerOptions {
    * OC-SORT: IoU ≥ 0.3). Off when unset.
    */
   recoveryMatchThresh?: number;
+  /** Stage one: cost + this × appearance distance (0 … 1) for a track and a detection that both have one; 0 = off. */
+  appearanceWeight?: number;
+  /** Stage one: a track and a detection further apart in appearance than this cannot match; unset = no veto. */
+  appearanceGate?: number;
+}
+
+/** Whether these options use the appearance cue (the pipeline then reads each detection's colours). */
+export function usesAppearance(o: Partial<TrackerOptions>): boolean {
+  return (o.appearanceWeight ?? 0) > 0 || o.appearanceGate !== undefined;
 }
 
 export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = {
@@ -95,6 +110,8 @@ const DUPLICATE_IOU = 0.85;
 const BIRTH_MAX_IOU = 0.3;
 // OCM's direction: from the observation this many nominal frames back (OC-SORT's delta_t) to the latest.
 const DIRECTION_DELTA_FRAMES = 3;
+// A track's appearance: this much of the old average is kept per confident detection (BoT-SORT's EMA α).
+const APPEARANCE_MOMENTUM = 0.9;
 
 type TrackState = 'tentative' | 'tracked' | 'lost';
 
@@ -111,6 +128,8 @@ class Track {
   readonly observations: Array<{ box: Box; atMs: number }>;
   /** The filter right after the last observation (for ORU). */
   private afterLastObservation: KalmanState;
+  /** Moving average of the confident detections' appearance; null until one had it. */
+  appearance: number[] | null;
 
   constructor(detection: Detection, timestampMs: number) {
     this.filter = new KalmanBoxFilter(detection.box);
@@ -119,6 +138,7 @@ class Track {
     this.lastSeenMs = timestampMs;
     this.observations = [{ box: detection.box, atMs: timestampMs }];
     this.afterLastObservation = this.filter.save();
+    this.appearance = detection.appearance ? [...detection.appearance] : null;
   }
 
   get box(): Box {
@@ -195,7 +215,8 @@ export class ByteTracker {
     const pool = this.tracks.filter((t) => t.state !== 'tentative');
 
     // Stage 1: confident detections against every established track, lost ones included.
-    const stageOneCost = o.directionWeight ? directionCost(pool, high, o.matchThresh, o.directionWeight, frameMs) : fusedCost(pool, high);
+    const motionCost = o.directionWeight ? directionCost(pool, high, o.matchThresh, o.directionWeight, frameMs) : fusedCost(pool, high);
+    const stageOneCost = o.appearanceWeight || o.appearanceGate !== undefined ? appearanceCost(pool, high, motionCost, o) : motionCost;
     const first = linearAssignment(stageOneCost, o.matchThresh, high.length);
     for (const [ti, di] of first.matches) this.observe(pool[ti], high[di], timestampMs);
     let leftoverHigh = first.unmatchedCols.map((i) => high[i]);
@@ -292,6 +313,11 @@ export class ByteTracker {
   }
 
   private observe(t: Track, d: Detection, timestampMs: number): void {
+    // A weak box is often half someone else: only confident ones teach the track what its person looks like.
+    if (d.appearance && d.score >= this.opts.trackThresh) {
+      const a = t.appearance;
+      t.appearance = a ? a.map((v, i) => APPEARANCE_MOMENTUM * v + (1 - APPEARANCE_MOMENTUM) * d.appearance![i]!) : [...d.appearance];
+    }
     const gapFrames = ((timestampMs - t.lastSeenMs) * this.opts.fps) / 1000;
     t.observe(d, timestampMs, this.opts.observationCentricReupdate && t.state === 'lost' ? gapFrames : 0);
     if (t.state === 'tentative') t.id = this.nextId++;
@@ -352,6 +378,24 @@ function directionCost(tracks: readonly Track[], detections: readonly Detection[
       return Math.min(threshold, c - weight * consistency * d.score);
     });
   });
+}
+
+/**
+ * The appearance cue on top of a stage-one cost: a pair whose appearance distance exceeds the gate is
+ * inadmissible; otherwise the cost grows by weight × distance, but an admissible pair (by overlap) stays
+ * admissible, as with OCM. Pairs without a descriptor on either side keep their cost.
+ */
+function appearanceCost(tracks: readonly Track[], detections: readonly Detection[], cost: number[][], o: TrackerOptions): number[][] {
+  const weight = o.appearanceWeight ?? 0;
+  return tracks.map((t, ti) =>
+    detections.map((d, di) => {
+      const c = cost[ti][di];
+      if (!t.appearance || !d.appearance || c > o.matchThresh) return c;
+      const dist = appearanceDistance(t.appearance, d.appearance);
+      if (o.appearanceGate !== undefined && dist > o.appearanceGate) return Infinity;
+      return Math.min(o.matchThresh, c + weight * dist);
+    }),
+  );
 }
 
 function centre(b: Box): [number, number] {
