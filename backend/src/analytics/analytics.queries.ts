@@ -70,6 +70,17 @@ export const FOOTFALL_BY_HOUR_SQL = `SELECT hour_start, event_count FROM hourly_
 export const FOOTFALL_BY_STORE_HOUR_SQL = `SELECT store_id, hour_start, event_count FROM hourly_rollups
   WHERE store_id = ANY($1::text[]) AND kind = 'entrance' AND subject_id = '' AND hour_start >= $2 AND hour_start < $3`;
 
+/**
+ * Per store ($1, time zones $2) and local date over [$3, $4): the day's footfall and a bitmask of its hours with
+ * footfall (bit i: the i-th hour after local midnight, 0–24), to set beside the same mask of its sales hours.
+ */
+export const FOOTFALL_BY_STORE_DAY_SQL = `WITH s AS (SELECT * FROM unnest($1::text[], $2::text[]) AS s(store_id, tz))
+  SELECT r.store_id, r.local_date::text AS date, sum(r.event_count)::int AS footfall,
+    bit_or(CASE WHEN r.event_count > 0 THEN 1 << (extract(epoch FROM r.hour_start - (r.local_date::timestamp AT TIME ZONE s.tz)) / 3600)::int ELSE 0 END) AS mask
+  FROM hourly_rollups r JOIN s ON s.store_id = r.store_id
+  WHERE r.kind = 'entrance' AND r.subject_id = '' AND r.hour_start >= $3 AND r.hour_start < $4
+  GROUP BY r.store_id, r.local_date`;
+
 /** Local dates with any rollup row, store $1, [$2, $3). */
 export const OBSERVED_DATES_SQL = `SELECT DISTINCT local_date::text AS d FROM hourly_rollups WHERE store_id = $1 AND hour_start >= $2 AND hour_start < $3`;
 

@@ -9,7 +9,7 @@ import { salesTotalsByDate } from '../sales/sales-measures.ts';
 import { SalesService } from '../sales/sales.service.ts';
 import { HourlyRollup } from './hourly-rollup.service.ts';
 import { promoDataRange, promoPeriods } from './promotion-lift-report.service.ts';
-import { compareStores, periodMeasures, type ComparisonDay } from './store-comparison.ts';
+import { compareStores, periodMeasures, salesTotalsFromSums, type ComparisonDay, type DaySums } from './store-comparison.ts';
 
 /** A comparison's parameters, fully resolved: equal parameters mean the same report. */
 export interface ComparisonParams {
@@ -61,36 +61,48 @@ export class ComparisonReport {
       p,
       views.map((s) => s.timezone),
     );
-    // Two queries for every store (one after the other: inside the report's transaction they share a connection).
-    const footfall = await this.rollups.footfallByStoreHour(p.store_ids, range.from, range.to, manager);
-    const sold = await this.sales.byStoreHour(p.store_ids, range.from, range.to, manager);
-    const measured = [];
-    for (const store of views) {
-      const tz = store.timezone;
-      const dateOf = localDateReader(tz);
-      const starts = localHourStarts(startOfLocalDay(first, tz), startOfLocalDay(addDays(p.end_date, 1), tz)).filter((h) => wanted.has(dateOf(h)));
-      const covered = await this.coverage.forBuckets(
-        store.store_id,
-        starts.map((h) => ({ startMs: h, endMs: h + HOUR_MS })),
-      );
-      const incomplete = covered.store.map((c) => isIncomplete(c));
-      const hourly = footfall.get(store.store_id) ?? new Map<number, number>();
-      const sales = salesTotalsByDate(starts, dateOf, hourly, sold.get(store.store_id) ?? new Map(), incomplete);
-      const days = new Map<string, ComparisonDay>();
-      starts.forEach((h, i) => {
-        const date = dateOf(h);
-        const d = days.get(date) ?? { footfall: null, incomplete: false, sales: sales.get(date) };
-        const n = hourly.get(h);
-        if (n !== undefined) d.footfall = (d.footfall ?? 0) + n;
-        d.incomplete ||= incomplete[i];
-        days.set(date, d);
-      });
-      measured.push({
-        store,
-        period: periodMeasures(promoDates.map((d) => days.get(d)!)),
-        baseline: periodMeasures(baselineDates.map((d) => days.get(d)!)),
-      });
-    }
+    // Day sums of every store in two queries (one after the other: inside the report's transaction they share a
+    // connection); hours are read only for the stores where a day's sums cannot be paired exactly.
+    const footfallDays = await this.rollups.footfallByStoreDay(views, range.from, range.to, manager);
+    const salesDays = await this.sales.byStoreDay(views, range.from, range.to, manager);
+    // Coverage from heartbeats, outside the transaction as in the other reports (heartbeats carry no version).
+    const hours = await Promise.all(
+      views.map(async (store) => {
+        const dateOf = localDateReader(store.timezone);
+        const starts = localHourStarts(startOfLocalDay(first, store.timezone), startOfLocalDay(addDays(p.end_date, 1), store.timezone)).filter((h) =>
+          wanted.has(dateOf(h)),
+        );
+        const covered = await this.coverage.forBuckets(
+          store.store_id,
+          starts.map((h) => ({ startMs: h, endMs: h + HOUR_MS })),
+        );
+        const incomplete = covered.store.map((c) => isIncomplete(c));
+        return { dateOf, starts, incomplete, incompleteDates: new Set(starts.filter((_, i) => incomplete[i]).map(dateOf)) };
+      }),
+    );
+    const sums = views.map((store, i) => {
+      const f = footfallDays.get(store.store_id);
+      const s = salesDays.get(store.store_id);
+      return new Map([...wanted].map((d): [string, DaySums] => [d, { footfall: f?.get(d), sales: s?.get(d), incomplete: hours[i].incompleteDates.has(d) }]));
+    });
+    const detailed = views.filter((_, i) => [...sums[i].values()].some((d) => salesTotalsFromSums(d) === null)).map((s) => s.store_id);
+    const hourlyFootfall = detailed.length ? await this.rollups.footfallByStoreHour(detailed, range.from, range.to, manager) : new Map();
+    const hourlySales = detailed.length ? await this.sales.byStoreHour(detailed, range.from, range.to, manager) : new Map();
+    const measured = views.map((store, i) => {
+      const h = hours[i];
+      const byHour = detailed.includes(store.store_id)
+        ? salesTotalsByDate(h.starts, h.dateOf, hourlyFootfall.get(store.store_id) ?? new Map(), hourlySales.get(store.store_id) ?? new Map(), h.incomplete)
+        : null;
+      const day = (d: string): ComparisonDay => {
+        const sum = sums[i].get(d)!;
+        return {
+          footfall: sum.footfall?.footfall ?? null,
+          incomplete: sum.incomplete,
+          sales: byHour ? byHour.get(d) : (salesTotalsFromSums(sum) ?? undefined),
+        };
+      };
+      return { store, period: periodMeasures(promoDates.map(day)), baseline: periodMeasures(baselineDates.map(day)) };
+    });
     const compared = compareStores(measured);
     const rows: ComparisonStore[] = measured.map((m, i) => ({
       store_id: m.store.store_id,

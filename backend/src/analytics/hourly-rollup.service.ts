@@ -8,6 +8,7 @@ import {
   DAILY_TOTALS_SQL,
   DATA_VERSION_SQL,
   FOOTFALL_BY_HOUR_SQL,
+  FOOTFALL_BY_STORE_DAY_SQL,
   FOOTFALL_BY_STORE_HOUR_SQL,
   KNOWS_SUBJECT_SQL,
   OBSERVED_DATES_SQL,
@@ -110,6 +111,31 @@ export class HourlyRollup {
       let store = out.get(r.store_id);
       if (!store) out.set(r.store_id, (store = new Map()));
       store.set(r.hour_start.getTime(), r.event_count);
+    }
+    return out;
+  }
+
+  /**
+   * Per store and local date: footfall and the bitmask of the hours that had any (bit i = the i-th hour after local
+   * midnight). Dates without an entrance row are absent: nothing recorded.
+   */
+  async footfallByStoreDay(
+    stores: readonly { store_id: string; timezone: string }[],
+    fromMs: number,
+    toMs: number,
+    manager?: EntityManager,
+  ): Promise<Map<string, Map<string, { footfall: number; mask: number }>>> {
+    const rows = (await (manager ?? this.db.manager).query(FOOTFALL_BY_STORE_DAY_SQL, [
+      stores.map((s) => s.store_id),
+      stores.map((s) => s.timezone),
+      new Date(fromMs),
+      new Date(toMs),
+    ])) as { store_id: string; date: string; footfall: number; mask: number }[];
+    const out = new Map<string, Map<string, { footfall: number; mask: number }>>();
+    for (const r of rows) {
+      let store = out.get(r.store_id);
+      if (!store) out.set(r.store_id, (store = new Map()));
+      store.set(r.date, { footfall: r.footfall, mask: r.mask });
     }
     return out;
   }

@@ -1,5 +1,5 @@
 import { sumSalesHours, type BucketSales } from '../sales/sales-measures.ts';
-import { compareStores, periodMeasures, ranks, type ComparisonDay } from './store-comparison.ts';
+import { compareStores, periodMeasures, ranks, salesTotalsFromSums, type ComparisonDay } from './store-comparison.ts';
 
 const sale = (transactions: number, salesAmount: number): BucketSales => ({ transactions, salesAmount, currency: 'EUR' });
 /** A day from its hours: [footfall, sales | null, incomplete?]. */
@@ -106,5 +106,74 @@ describe('compareStores', () => {
       conversion_rate: { period: null, baseline: null, change_pct: null, rank: null },
       sales_per_visitor: { period: null, baseline: null, change_pct: null, rank: null },
     });
+  });
+});
+
+describe('salesTotalsFromSums (the fast path) agrees with pairing hour by hour, or declines', () => {
+  /** hours: [footfall, sales | null] at hour index i after midnight. */
+  const sums = (hours: [number, BucketSales | null][], incomplete = false) => {
+    const mask = (keep: (h: [number, BucketSales | null]) => boolean) => hours.reduce((m, h, i) => (keep(h) ? m | (1 << i) : m), 0);
+    const sold = hours.filter(([, s]) => s) as [number, BucketSales][];
+    return {
+      footfall: hours.some(([f]) => f > 0) ? { footfall: hours.reduce((a, [f]) => a + f, 0), mask: mask(([f]) => f > 0) } : undefined,
+      sales: sold.length
+        ? {
+            transactions: sold.reduce((a, [, s]) => a + s.transactions, 0),
+            salesAmount: sold.reduce((a, [, s]) => a + s.salesAmount, 0),
+            currency: 'EUR',
+            hours: sold.length,
+            mask: mask(([, s]) => s !== null),
+          }
+        : undefined,
+      incomplete,
+    };
+  };
+  const byHours = (hours: [number, BucketSales | null][], incomplete = false) =>
+    sumSalesHours(hours.map(([footfall, sales]) => ({ footfall, sales, incomplete })));
+  it.each([
+    [
+      'sales in every hour with footfall',
+      [
+        [0, null],
+        [30, sale(6, 60)],
+        [50, sale(0, 0)],
+        [20, sale(5, 75)],
+      ],
+      false,
+      'exact',
+    ],
+    [
+      'no sales at all',
+      [
+        [30, null],
+        [50, null],
+      ],
+      false,
+      'none',
+    ],
+    [
+      'an hour of visitors without sales',
+      [
+        [30, sale(6, 60)],
+        [50, null],
+      ],
+      false,
+      'declines',
+    ],
+    [
+      'a sale at an hour without footfall',
+      [
+        [30, sale(6, 60)],
+        [0, sale(1, 10)],
+      ],
+      false,
+      'declines',
+    ],
+    ['an under-covered day', [[30, sale(6, 60)]], true, 'declines'],
+  ] as [string, [number, BucketSales | null][], boolean, string][])('%s', (_what, hours, incomplete, outcome) => {
+    const fast = salesTotalsFromSums(sums(hours, incomplete));
+    if (outcome === 'exact') expect(fast).toEqual(byHours(hours));
+    if (outcome === 'none') expect(fast).toBeUndefined();
+    if (outcome === 'declines') expect(fast).toBeNull();
   });
 });

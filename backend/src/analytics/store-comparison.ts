@@ -1,6 +1,6 @@
 // The multi-store comparison's arithmetic: a store's measures over a set of days, and the ranking. Pure, table-tested.
 import type { ComparisonMeasure, ComparisonMetricName } from '../../../shared/src/read-contract.ts';
-import type { SalesTotals } from '../sales/sales-measures.ts';
+import type { BucketSales, SalesTotals } from '../sales/sales-measures.ts';
 
 /** One local day of a store: its footfall (null: nothing recorded), whether an hour of it was under-covered, its sales. */
 export interface ComparisonDay {
@@ -53,6 +53,32 @@ export function periodMeasures(days: Iterable<ComparisonDay>): PeriodMeasures {
     days_with_data: complete,
     left_out_hours: leftOut,
     currency,
+  };
+}
+
+/** A local day summed by the database: totals, and a bitmask of the hours with footfall (or with a sales row). */
+export interface DaySums {
+  footfall: { footfall: number; mask: number } | undefined;
+  sales: (BucketSales & { hours: number; mask: number }) | undefined;
+  incomplete: boolean;
+}
+
+/**
+ * A day's {@link SalesTotals} from its sums alone, when that is exact: no sales at all, or sales in exactly the
+ * hours that had footfall, none of them under-covered — then every sales hour pairs and the day's totals are the
+ * paired ones. Otherwise null: the day's hours must be paired one by one (sumSalesHours).
+ */
+export function salesTotalsFromSums(day: DaySums): SalesTotals | undefined | null {
+  const s = day.sales;
+  if (!s) return undefined;
+  if (day.incomplete || !day.footfall || s.mask !== day.footfall.mask) return null;
+  return {
+    transactions: s.transactions,
+    salesAmount: s.salesAmount,
+    currency: s.currency,
+    salesHours: s.hours,
+    paired: { transactions: s.transactions, salesAmount: s.salesAmount, footfall: day.footfall.footfall },
+    leftOut: { no_sales: 0, no_footfall: 0, incomplete: 0 },
   };
 }
 

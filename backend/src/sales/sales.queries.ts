@@ -54,6 +54,18 @@ export const RECEIPT_TOTALS_SQL = `SELECT h AS hour_start, count(r.receipt_id)::
 export const SALES_BY_HOUR_SQL = `SELECT store_id, hour_start, transactions, sales_amount::float8 AS sales_amount, units, currency
   FROM sales_hours WHERE store_id = ANY($1::text[]) AND hour_start >= $2 AND hour_start < $3 ORDER BY store_id, hour_start`;
 
+/**
+ * Sales per store ($1, time zones $2) and local date over [$3, $4), with a bitmask of the hours that have a row
+ * (bit i: the i-th hour after local midnight, 0–24).
+ */
+export const SALES_BY_DAY_SQL = `WITH s AS (SELECT * FROM unnest($1::text[], $2::text[]) AS s(store_id, tz)),
+  h AS (SELECT h.*, (h.hour_start AT TIME ZONE s.tz)::date AS local_date, s.tz FROM sales_hours h JOIN s ON s.store_id = h.store_id
+        WHERE h.hour_start >= $3 AND h.hour_start < $4)
+  SELECT store_id, local_date::text AS date, sum(transactions)::int AS transactions, sum(sales_amount)::float8 AS sales_amount,
+    min(currency) AS currency, count(*)::int AS hours,
+    bit_or(1 << (extract(epoch FROM hour_start - (local_date::timestamp AT TIME ZONE tz)) / 3600)::int) AS mask
+  FROM h GROUP BY store_id, local_date`;
+
 /** The corrections of store $1, newest first, at most $2. */
 export const CORRECTIONS_SQL = `SELECT hour_start, old_transactions, old_sales_amount::float8 AS old_sales_amount, old_units,
     new_transactions, new_sales_amount::float8 AS new_sales_amount, new_units, source, corrected_at

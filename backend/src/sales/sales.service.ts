@@ -14,6 +14,7 @@ import {
   FORGET_STORE_SQL,
   RECEIPT_HOURS_SQL,
   RECEIPT_TOTALS_SQL,
+  SALES_BY_DAY_SQL,
   SALES_BY_HOUR_SQL,
   SALES_LOCK_SQL,
   SALES_VERSION_SQL,
@@ -178,6 +179,31 @@ export class SalesService {
       let store = out.get(h.storeId);
       if (!store) out.set(h.storeId, (store = new Map()));
       store.set(h.hourStart, { transactions: h.transactions, salesAmount: h.salesAmount, currency: h.currency });
+    }
+    return out;
+  }
+
+  /**
+   * Sales per store and local date, with the bitmask of the hours sent (bit i = the i-th hour after local midnight):
+   * a report over many stores compares it with the footfall's and reads hours only where the two differ.
+   */
+  async byStoreDay(
+    stores: readonly { store_id: string; timezone: string }[],
+    fromMs: number,
+    toMs: number,
+    manager?: EntityManager,
+  ): Promise<Map<string, Map<string, BucketSales & { hours: number; mask: number }>>> {
+    const rows = (await (manager ?? this.db.manager).query(SALES_BY_DAY_SQL, [
+      stores.map((s) => s.store_id),
+      stores.map((s) => s.timezone),
+      new Date(fromMs),
+      new Date(toMs),
+    ])) as { store_id: string; date: string; transactions: number; sales_amount: number; currency: string; hours: number; mask: number }[];
+    const out = new Map<string, Map<string, BucketSales & { hours: number; mask: number }>>();
+    for (const r of rows) {
+      let store = out.get(r.store_id);
+      if (!store) out.set(r.store_id, (store = new Map()));
+      store.set(r.date, { transactions: r.transactions, salesAmount: r.sales_amount, currency: r.currency, hours: r.hours, mask: r.mask });
     }
     return out;
   }
