@@ -254,7 +254,7 @@ const motionPipeRows: Array<Record<string, string>> = [];
 const firstNumericRate = rates.find((r) => r !== 'source');
 const lineResults: LineResult[] = [];
 /** Time spent reading detections' colours (appearance cue), when the detections were computed in this run. */
-const appearanceCost = { ms: 0, boxes: 0, frames: 0 };
+const appearanceCost = { ms: 0, boxes: 0, frames: 0, inferenceMs: 0 };
 const seqResults: SeqRateResult[] = [];
 const sweepRows: Array<Record<string, string>> = [];
 
@@ -292,7 +292,10 @@ for (const seq of sequences) {
     const inference: number[] = [];
     const detections = await detectSequence(seq, base, {
       fps,
-      onInference: (ms) => inference.push(ms),
+      onInference: (ms) => {
+        inference.push(ms);
+        appearanceCost.inferenceMs += ms;
+      },
       onAppearance: (ms, boxes) => {
         appearanceCost.ms += ms;
         appearanceCost.boxes += boxes;
@@ -556,7 +559,7 @@ if (args['tune-appearance']) {
   console.table(rows);
   if (appearanceCost.frames)
     console.log(
-      `Reading the colours: ${fix(appearanceCost.ms / appearanceCost.frames, 3)} ms per frame, ${fix((appearanceCost.ms / appearanceCost.boxes) * 1000, 1)} µs per box (${appearanceCost.boxes} boxes ≥ score 0.1 on ${appearanceCost.frames} frames), measured during this run's detection pass`,
+      `Reading the colours: ${fix(appearanceCost.ms / appearanceCost.frames, 3)} ms per frame, ${fix((appearanceCost.ms / appearanceCost.boxes) * 1000, 1)} µs per box (${appearanceCost.boxes} boxes ≥ score 0.1 on ${appearanceCost.frames} frames), ${pct(appearanceCost.ms / appearanceCost.inferenceMs)} % of the session.run time of the same frames (${fix(appearanceCost.inferenceMs / appearanceCost.frames, 1)} ms per frame), measured side by side during this run's detection pass`,
     );
   console.log(`(load ${load()})`);
 }
