@@ -103,6 +103,45 @@ describe('traffic simulator through the real admin and ingest APIs (real Postgre
     expect(listed.every((k: { revoked_at: string | null }) => k.revoked_at === null)).toBe(true);
   });
 
+  it("sends the stores' sales through the POS API: conversion in a plausible band, varying by hour, raised by a promotion", async () => {
+    // Two weeks from a Monday (before the other tests' days); the second is a promotion (×1.3 footfall, ×1.15 conversion in the model).
+    const promotion = { first: '2024-02-12', last: '2024-02-18', lift: 1.3 };
+    const report = await runSimulation(
+      settings({ target: { stores: 1 }, days: 14, from: '2024-02-05', rate: 60, promotion, spikeProbability: 0, seed: 'sales' }),
+    );
+    expect(report.sales.receipts).toBeGreaterThan(1000);
+    expect(report.sales.amount.GBP).toBeGreaterThan(report.sales.receipts * 15);
+    // Through the POS API with a key of the run's own, revoked at the end like its edge keys.
+    const posKeys = (await t.admin('GET', '/api/admin/pos-keys')).body.pos_keys.filter((k: { store_id: string }) => k.store_id === 'sim_store_001');
+    expect(posKeys.length).toBeGreaterThan(0);
+    expect(posKeys.every((k: { revoked_at: string | null }) => k.revoked_at !== null)).toBe(true);
+
+    const history = (await t.admin('GET', '/api/dashboard/history?store_id=sim_store_001&from=2024-02-05&to=2024-02-19&granularity=hour')).body;
+    type Bucket = { bucket: string; footfall: number; sales: { transactions: number | null; conversion_rate: number | null } | null };
+    const buckets = history.buckets as Bucket[];
+    // Every receipt is in an hour: nothing was lost.
+    expect(buckets.reduce((a, b) => a + (b.sales?.transactions ?? 0), 0)).toBe(report.sales.receipts);
+    /** Transactions ÷ footfall over the hours that have both, optionally only at one store-local hour of the day. */
+    const conversion = (week: 'baseline' | 'promo', hour?: number) => {
+      let tx = 0;
+      let footfall = 0;
+      for (const b of buckets) {
+        const inPromo = b.bucket.slice(0, 10) >= promotion.first;
+        if ((week === 'promo') !== inPromo || b.sales?.conversion_rate == null) continue;
+        if (hour !== undefined && Number(b.bucket.slice(11, 13)) !== hour) continue;
+        tx += b.sales.transactions ?? 0;
+        footfall += b.footfall;
+      }
+      return tx / footfall;
+    };
+    const baseline = conversion('baseline');
+    expect(baseline).toBeGreaterThan(0.15);
+    expect(baseline).toBeLessThan(0.35);
+    // Lunch shoppers buy; mid-afternoon browsers less.
+    expect(conversion('baseline', 12)).toBeGreaterThan(conversion('baseline', 15) * 1.15);
+    expect(conversion('promo') / baseline).toBeGreaterThan(1.05);
+  });
+
   it("stops with the API's status and message when it refuses a batch", async () => {
     const run = runSimulation(
       settings({ target: { storeId: 'store_demo_001', keys: { cam_entrance_01: 'wink_edge_not-a-real-key' } }, days: 1, seed: 'bad-key' }),

@@ -95,11 +95,19 @@ describe('keys file', () => {
     expect(parseKeysFile('{"cam_entrance_01":"wink_edge_abc"}', 'k.json')).toEqual({ cam_entrance_01: 'wink_edge_abc' });
   });
 
+  it('reads the till\'s POS key under "pos" (the run then sends sales too)', () => {
+    expect(parseKeysFile('{"cam_entrance_01":"wink_edge_abc","pos":"wink_pos_xyz"}', 'k.json')).toEqual({
+      cam_entrance_01: 'wink_edge_abc',
+      pos: 'wink_pos_xyz',
+    });
+  });
+
   it.each([
     ['not json', '--keys-file: k.json is not JSON'],
     ['["wink_edge_abc"]', '--keys-file: k.json must hold an object {"camera_id": "api_key", …}'],
     ['{}', '--keys-file: k.json lists no cameras'],
     ['{"cam_1": 42}', '--keys-file: k.json: the key of cam_1 is not an edge key (wink_edge_…)'],
+    ['{"cam_1": "wink_edge_a", "pos": "wink_edge_b"}', '--keys-file: k.json: "pos" is not a POS key (wink_pos_…)'],
   ])('%s → %s', (text, message) => {
     expect(() => parseKeysFile(text, 'k.json')).toThrow(message);
   });

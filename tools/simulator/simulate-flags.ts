@@ -7,6 +7,7 @@
 import { parseArgs } from 'node:util';
 import { MAX_EVENTS_PER_BATCH, SLUG_PATTERN } from '../../shared/src/events.ts';
 import { addDays, parseLocalDate } from '../../backend/src/common/store-clock.ts';
+import { POS_ENTRY } from './simulated-fleet.ts';
 import type { SimulationSettings } from './store-traffic-simulator.ts';
 import type { Promotion } from './traffic-model.ts';
 
@@ -22,7 +23,7 @@ Sends simulated shopper traffic through the real ingest API, one edge key per ca
 
   --stores N           simulate stores sim_store_001..N in the org "WINK Simulated Retail" (default 1)
   --store-id ID        feed an existing store instead (e.g. store_demo_001)
-  --keys-file FILE     with --store-id: JSON {"camera_id": "api_key", …}; without it, keys are issued for the run
+  --keys-file FILE     with --store-id: JSON {"camera_id": "api_key", …, "pos": "wink_pos_…"}; without it, keys are issued for the run
   --days D             days to simulate (default 7), ending today unless --from is given
   --from YYYY-MM-DD    first day (store-local date)
   --rate X             mean visitors per open hour at the weekly peak (default 60)
@@ -182,6 +183,12 @@ export function parseKeysFile(text: string, path: string): Record<string, string
   const entries = Object.entries(parsed as Record<string, unknown>);
   if (entries.length === 0) throw new SimulateFlagError(`--keys-file: ${path} lists no cameras`);
   for (const [camera, key] of entries) {
+    // The store's till: its POS key, so the run sends sales too.
+    if (camera === POS_ENTRY) {
+      if (typeof key !== 'string' || !key.startsWith('wink_pos_'))
+        throw new SimulateFlagError(`--keys-file: ${path}: "${POS_ENTRY}" is not a POS key (wink_pos_…)`);
+      continue;
+    }
     if (typeof key !== 'string' || !key.startsWith('wink_edge_'))
       throw new SimulateFlagError(`--keys-file: ${path}: the key of ${camera} is not an edge key (wink_edge_…)`);
   }

@@ -6,6 +6,7 @@
  */
 import type { Capability } from '../../shared/src/events.ts';
 import {
+  DEFAULT_CURRENCY,
   DEFAULT_OPENING_HOURS,
   SIMULATED_CAMERAS,
   layoutFromCameras,
@@ -29,12 +30,17 @@ export interface SimulatedStore {
   layout: StoreLayout;
   /** Edge key per camera that the simulation writes for. */
   keys: Record<string, string>;
+  /** The till's POS key (POST /api/sales); null: no sales are sent for this store. */
+  posKey: string | null;
+  currency: string;
 }
 
 export interface Fleet {
   stores: SimulatedStore[];
   /** Edge keys this run issued (revoked by `release`). */
   issuedKeyIds: string[];
+  /** POS keys this run issued (revoked by `release`). */
+  issuedPosKeyIds: string[];
 }
 
 interface StoreView {
@@ -65,7 +71,7 @@ export async function provisionSimulatedStores(api: WinkApiClient, count: number
   }
   // Store ids are unique across organisations: look in all of them, so a re-run finds its stores.
   const existing = new Map((await api.admin<{ stores: StoreView[] }>('GET', '/api/admin/stores')).stores.map((s) => [s.store_id, s]));
-  const fleet: Fleet = { stores: [], issuedKeyIds: [] };
+  const fleet: Fleet = { stores: [], issuedKeyIds: [], issuedPosKeyIds: [] };
   let created = 0;
   for (let i = 0; i < count; i++) {
     const storeId = simulatedStoreId(i);
@@ -100,32 +106,39 @@ export async function provisionSimulatedStores(api: WinkApiClient, count: number
       size: profile.size,
       layout: layoutFromCameras(SIMULATED_CAMERAS),
       keys,
+      posKey: await issuePosKey(api, store, fleet),
+      currency: profile.currency,
     });
   }
-  log(`${count} simulated store(s) ready (${created} created, ${count - created} reused), ${fleet.issuedKeyIds.length} edge keys issued`);
+  log(
+    `${count} simulated store(s) ready (${created} created, ${count - created} reused), ${fleet.issuedKeyIds.length} edge keys and ${fleet.issuedPosKeyIds.length} POS keys issued`,
+  );
   return fleet;
 }
 
 /**
- * An existing store (e.g. store_demo_001). With `keys` ({camera_id: api_key}) only those cameras are fed;
- * without, a key is issued for each of its cameras.
+ * An existing store (e.g. store_demo_001). With `keys` ({camera_id: api_key}, and `pos`: its till's POS key) only
+ * those cameras are fed, and sales only with a `pos` key; without, a key is issued for each of its cameras and its till.
  */
 export async function attachExistingStore(api: WinkApiClient, storeId: string, keys: Record<string, string> | null): Promise<Fleet> {
   const store = (await api.admin<{ stores: StoreView[] }>('GET', '/api/admin/stores')).stores.find((s) => s.store_id === storeId);
   if (!store) throw new FleetError(`--store-id: store ${storeId} does not exist (create it with the admin API or npm run seed)`);
   const cameras = await listCameras(api, storeId);
-  const fleet: Fleet = { stores: [], issuedKeyIds: [] };
+  const fleet: Fleet = { stores: [], issuedKeyIds: [], issuedPosKeyIds: [] };
   let fed: CameraView[] = cameras;
   let storeKeys: Record<string, string>;
+  let posKey: string | null = null;
   if (keys) {
+    const { [POS_ENTRY]: pos, ...cameraKeys } = keys;
+    posKey = pos ?? null;
     const known = new Set(cameras.map((c) => c.camera_id));
-    const unknown = Object.keys(keys).filter((id) => !known.has(id));
+    const unknown = Object.keys(cameraKeys).filter((id) => !known.has(id));
     if (unknown.length)
       throw new FleetError(
         `--keys-file: ${unknown.join(', ')} ${unknown.length === 1 ? 'is not a camera' : 'are not cameras'} of store ${storeId} (cameras: ${[...known].join(', ') || 'none'})`,
       );
-    fed = cameras.filter((c) => keys[c.camera_id] !== undefined);
-    storeKeys = keys;
+    fed = cameras.filter((c) => cameraKeys[c.camera_id] !== undefined);
+    storeKeys = cameraKeys;
   } else {
     storeKeys = await issueKeys(
       api,
@@ -133,6 +146,7 @@ export async function attachExistingStore(api: WinkApiClient, storeId: string, k
       cameras.map((c) => c.camera_id),
       fleet,
     );
+    posKey = await issuePosKey(api, store, fleet);
   }
   const specs: CameraSpec[] = fed.map((c) => ({ camera_id: c.camera_id, name: c.name, capabilities: c.capabilities as Capability[] }));
   let layout: StoreLayout;
@@ -141,13 +155,34 @@ export async function attachExistingStore(api: WinkApiClient, storeId: string, k
   } catch (e) {
     throw new FleetError(`${keys ? '--keys-file' : '--store-id'}: store ${storeId}: ${(e as Error).message}`);
   }
-  fleet.stores.push({ orgId: store.org_id, storeId, timezone: store.timezone, openingHours: DEFAULT_OPENING_HOURS, size: 1, layout, keys: storeKeys });
+  fleet.stores.push({
+    orgId: store.org_id,
+    storeId,
+    timezone: store.timezone,
+    openingHours: DEFAULT_OPENING_HOURS,
+    size: 1,
+    layout,
+    keys: storeKeys,
+    posKey,
+    currency: DEFAULT_CURRENCY,
+  });
   return fleet;
 }
 
 /** Revokes the edge keys this run issued; the stores, cameras and events stay. */
 export async function releaseFleet(api: WinkApiClient, fleet: Fleet): Promise<void> {
   for (const id of fleet.issuedKeyIds.splice(0)) await api.admin('DELETE', `/api/admin/edge-keys/${id}`);
+  for (const id of fleet.issuedPosKeyIds.splice(0)) await api.admin('DELETE', `/api/admin/pos-keys/${id}`);
+}
+
+/** The entry of a keys file ({camera_id: key}) that holds the store's POS key rather than a camera's. */
+export const POS_ENTRY = 'pos';
+
+/** A POS key for the store's till, issued like the edge keys (shown once) and revoked at the end of the run. */
+async function issuePosKey(api: WinkApiClient, store: StoreView, fleet: Fleet): Promise<string> {
+  const key = await api.admin<IssuedKey>('POST', '/api/admin/pos-keys', { org_id: store.org_id, store_id: store.store_id, name: 'npm run simulate' });
+  fleet.issuedPosKeyIds.push(key.id);
+  return key.api_key;
 }
 
 async function listCameras(api: WinkApiClient, storeId: string): Promise<CameraView[]> {

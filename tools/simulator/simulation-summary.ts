@@ -53,12 +53,21 @@ export function formatBackfillSummary(r: SimulationReport): string {
     ...totalsRows(r),
   ];
   if (r.heldBack > 0) rows.push(['held back (later today)', n(r.heldBack)]);
+  if (r.sales.receipts > 0) {
+    rows.push(['receipts sent (POS)', n(r.sales.receipts)]);
+    for (const [currency, amount] of Object.entries(r.sales.amount))
+      rows.push([`  sales ${currency}`, amount.toLocaleString('en-US', { maximumFractionDigits: 2 })]);
+    rows.push(['  sales hours new / corrected / unchanged', `${n(r.sales.hoursInserted)} / ${n(r.sales.hoursCorrected)} / ${n(r.sales.hoursUnchanged)}`]);
+  }
   const storeRows = [['store', 'time zone', 'days (store-local)', 'visitors']];
   for (const s of r.stores.slice(0, MAX_STORES_LISTED))
     storeRows.push([s.storeId, s.timezone, s.firstDate ? `${s.firstDate} .. ${s.lastDate}` : 'none yet', n(s.visitors)]);
   if (r.stores.length > MAX_STORES_LISTED) storeRows.push([`… ${r.stores.length - MAX_STORES_LISTED} more`, '', '', '']);
   const lines = [formatTable(rows), '', formatTable(storeRows)];
-  if (r.promotion) lines.push(`Promotion: ${r.promotion.first} .. ${r.promotion.last}, lift ×${r.promotion.lift} on footfall and shelf interactions`);
+  if (r.promotion)
+    lines.push(
+      `Promotion: ${r.promotion.first} .. ${r.promotion.last}, lift ×${r.promotion.lift} on footfall and shelf interactions (and half of it on conversion)`,
+    );
   if (r.spikes.length) {
     lines.push(`Spike hours (store-local): ${r.spikes.length}`);
     for (const s of r.spikes.slice(0, MAX_SPIKES_LISTED))

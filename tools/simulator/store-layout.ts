@@ -81,14 +81,34 @@ export interface StoreProfile {
   openingHours: OpeningHours;
   /** Multiplies --rate: a flagship is busier than a neighbourhood store. Averages 1 over the profiles. */
   size: number;
+  /** What its till reports sales in (ISO 4217). */
+  currency: string;
 }
 
 /** Simulated stores take these profiles in turn: sim_store_001 is in London, 002 in Los Angeles, 003 in Kolkata, … */
 export const SIMULATED_STORE_PROFILES: readonly StoreProfile[] = [
-  { timezone: 'Europe/London', openingHours: weeklyHours(hoursOf('09:00', '20:00'), hoursOf('09:00', '20:00'), hoursOf('11:00', '17:00')), size: 1.0 },
-  { timezone: 'America/Los_Angeles', openingHours: weeklyHours(hoursOf('10:00', '21:00'), hoursOf('10:00', '21:00'), hoursOf('10:00', '19:00')), size: 1.2 },
-  { timezone: 'Asia/Kolkata', openingHours: weeklyHours(hoursOf('10:00', '22:00'), hoursOf('10:00', '22:00'), hoursOf('10:00', '22:00')), size: 0.8 },
+  {
+    timezone: 'Europe/London',
+    openingHours: weeklyHours(hoursOf('09:00', '20:00'), hoursOf('09:00', '20:00'), hoursOf('11:00', '17:00')),
+    size: 1.0,
+    currency: 'GBP',
+  },
+  {
+    timezone: 'America/Los_Angeles',
+    openingHours: weeklyHours(hoursOf('10:00', '21:00'), hoursOf('10:00', '21:00'), hoursOf('10:00', '19:00')),
+    size: 1.2,
+    currency: 'USD',
+  },
+  {
+    timezone: 'Asia/Kolkata',
+    openingHours: weeklyHours(hoursOf('10:00', '22:00'), hoursOf('10:00', '22:00'), hoursOf('10:00', '22:00')),
+    size: 0.8,
+    currency: 'INR',
+  },
 ];
+
+/** An existing store fed by --store-id reports its sales in this currency (the demo store is in London). */
+export const DEFAULT_CURRENCY = 'GBP';
 
 /** An existing store fed by --store-id keeps its own time zone and gets these hours. */
 export const DEFAULT_OPENING_HOURS: OpeningHours = weeklyHours(hoursOf('09:00', '20:00'), hoursOf('09:00', '20:00'), hoursOf('11:00', '17:00'));

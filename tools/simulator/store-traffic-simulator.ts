@@ -8,6 +8,7 @@ import { EVENT_TYPES, type EventType } from '../../shared/src/events.ts';
 import { attachExistingStore, provisionSimulatedStores, releaseFleet, type Fleet, type SimulatedStore } from './simulated-fleet.ts';
 import { addDays, datesBetween, localDate, localMinuteAt } from '../../backend/src/common/store-clock.ts';
 import { planDay, visitorsPerHour, type DayPlan, type PlantedSpikes, type Promotion, type Spike } from './traffic-model.ts';
+import { synthesizeStoreDaySales, type SimulatedReceipt } from './sales-model.ts';
 import { synthesizeStoreDay, type SimulatedEvent } from './visitor-journey.ts';
 import { WinkApiClient, type IngestResult, type WinkApiClientOptions } from './wink-api-client.ts';
 
@@ -72,6 +73,19 @@ export interface SimulationReport {
   promotion: Promotion | null;
   /** Stopped early (Ctrl-C); the counts are what was sent until then. */
   interrupted: boolean;
+  /** What the stores' tills sent through POST /api/sales (stores with a POS key). */
+  sales: SalesTally;
+}
+
+/** Receipts sent through the POS API, and what it did with the hours they roll into. */
+export interface SalesTally {
+  receipts: number;
+  /** Per currency: a store reports in one. */
+  amount: Record<string, number>;
+  requests: number;
+  hoursInserted: number;
+  hoursCorrected: number;
+  hoursUnchanged: number;
 }
 
 export interface LiveStatus extends Omit<SimulationProgress, 'total'> {
@@ -86,6 +100,8 @@ interface BatchJob {
   events: SimulatedEvent[];
 }
 
+/** Receipts per POST /api/sales (the API takes 10,000): a few days of a store's till in one request. */
+const SALES_BATCH = 1000;
 /** Up to this many events of the counting pass are kept for the sending pass instead of being generated again. */
 const DAY_CACHE_EVENTS = 300_000;
 const LIVE_TICK_MS = 1000;
@@ -116,6 +132,7 @@ export class StoreTrafficSimulator {
   private readonly now: () => number;
   private readonly log: (m: string) => void;
   private readonly dayCache = new Map<string, SimulatedEvent[]>();
+  private readonly sales: SalesTally = emptySalesTally();
 
   constructor(
     private readonly settings: SimulationSettings,
@@ -177,6 +194,7 @@ export class StoreTrafficSimulator {
     let heldBack = 0;
     let visitors = 0;
     let cached = 0;
+    const receipts = new Map<SimulatedStore, SimulatedReceipt[]>();
     for (const store of fleet.stores) {
       const dates = this.datesFor(store, cutoff);
       let storeVisitors = 0;
@@ -185,6 +203,12 @@ export class StoreTrafficSimulator {
         if (plan.spike) spikes.push({ storeId: store.storeId, date, timezone: store.timezone, ...plan.spike });
         const day = synthesizeStoreDay(plan, store.layout);
         const due = day.events.filter((e) => e.atMs <= cutoff);
+        // The till's receipts of the day so far (paid before now), from the same visitors.
+        if (store.posKey) {
+          let list = receipts.get(store);
+          if (!list) receipts.set(store, (list = []));
+          for (const r of synthesizeStoreDaySales(plan, day.events)) if (r.atMs <= cutoff) list.push(r);
+        }
         storeVisitors += day.visitors;
         total += due.length;
         heldBack += day.events.length - due.length;
@@ -215,6 +239,9 @@ export class StoreTrafficSimulator {
       },
       signal,
     );
+    for (const [store, list] of receipts) {
+      for (let i = 0; i < list.length && !signal?.aborted; i += SALES_BATCH) await this.sendReceipts(store, list.slice(i, i + SALES_BATCH));
+    }
 
     const elapsedMs = performance.now() - started;
     return {
@@ -231,6 +258,7 @@ export class StoreTrafficSimulator {
       spikes,
       promotion: this.settings.promotion,
       interrupted: !!signal?.aborted,
+      sales: { ...this.sales, amount: { ...this.sales.amount } },
     };
   }
 
@@ -239,7 +267,10 @@ export class StoreTrafficSimulator {
    * continuing where the backfill stopped), and a heartbeat per camera every 30 s so the cameras show
    * online. Runs until `signal` aborts; the batch in flight is finished first.
    */
-  async live(signal: AbortSignal, onStatus?: (s: LiveStatus) => void): Promise<Omit<SimulationReport, 'stores' | 'visitors' | 'heldBack' | 'spikes'>> {
+  async live(
+    signal: AbortSignal,
+    onStatus?: (s: LiveStatus) => void,
+  ): Promise<Omit<SimulationReport, 'stores' | 'visitors' | 'heldBack' | 'spikes' | 'sales'>> {
     const fleet = this.requireFleet();
     const started = performance.now();
     const startMs = this.cutoffMs ?? this.now();
@@ -248,7 +279,17 @@ export class StoreTrafficSimulator {
       const plan = this.planFor(store, date);
       const events = synthesizeStoreDay(plan, store.layout).events;
       const firstUnsent = events.findIndex((e) => e.atMs > startMs);
-      return { store, date, plan, events, index: firstUnsent === -1 ? events.length : firstUnsent };
+      const receipts = store.posKey ? synthesizeStoreDaySales(plan, events) : [];
+      const firstUnpaid = receipts.findIndex((r) => r.atMs > startMs);
+      return {
+        store,
+        date,
+        plan,
+        events,
+        index: firstUnsent === -1 ? events.length : firstUnsent,
+        receipts,
+        paid: firstUnpaid === -1 ? receipts.length : firstUnpaid,
+      };
     });
     const tally = new SendTally();
     let lastHeartbeat = -Infinity;
@@ -258,16 +299,21 @@ export class StoreTrafficSimulator {
       let perHourNow = 0;
       for (const c of cursors) {
         const due: SimulatedEvent[] = [];
+        const paid: SimulatedReceipt[] = [];
         for (;;) {
           while (c.index < c.events.length && c.events[c.index].atMs <= t) due.push(c.events[c.index++]);
+          while (c.paid < c.receipts.length && c.receipts[c.paid].atMs <= t) paid.push(c.receipts[c.paid++]);
           if (localDate(t, c.store.timezone) <= c.date) break;
           // Midnight passed in the store: move on to its next day.
           c.date = addDays(c.date, 1);
           c.plan = this.planFor(c.store, c.date);
           c.events = synthesizeStoreDay(c.plan, c.store.layout).events;
           c.index = 0;
+          c.receipts = c.store.posKey ? synthesizeStoreDaySales(c.plan, c.events) : [];
+          c.paid = 0;
         }
         jobs.push(...this.batchesOf(c.store, due));
+        if (paid.length) await this.sendReceipts(c.store, paid);
         perHourNow += visitorsPerHour(c.plan, localMinuteAt(t, c.store.timezone));
       }
       if (t - lastHeartbeat >= HEARTBEAT_INTERVAL_MS) {
@@ -297,6 +343,23 @@ export class StoreTrafficSimulator {
       promotion: this.settings.promotion,
       interrupted: true,
     };
+  }
+
+  /** The till's receipts through POST /api/sales with the store's POS key; re-sent receipts change nothing. */
+  private async sendReceipts(store: SimulatedStore, receipts: SimulatedReceipt[]): Promise<void> {
+    if (!store.posKey || receipts.length === 0) return;
+    const result = await this.api.sendSales(store.posKey, {
+      store_id: store.storeId,
+      currency: store.currency,
+      receipts: receipts.map((r) => ({ receipt_id: r.receipt_id, ts: new Date(r.atMs).toISOString(), amount: r.amount, units: r.units })),
+    });
+    const s = this.sales;
+    s.receipts += receipts.length;
+    s.amount[store.currency] = Math.round(((s.amount[store.currency] ?? 0) + receipts.reduce((a, r) => a + r.amount, 0)) * 100) / 100;
+    s.requests++;
+    s.hoursInserted += result.inserted;
+    s.hoursCorrected += result.corrected;
+    s.hoursUnchanged += result.unchanged;
   }
 
   private requireFleet(): Fleet {
@@ -371,6 +434,10 @@ export class StoreTrafficSimulator {
       }
     }
   }
+}
+
+function emptySalesTally(): SalesTally {
+  return { receipts: 0, amount: {}, requests: 0, hoursInserted: 0, hoursCorrected: 0, hoursUnchanged: 0 };
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

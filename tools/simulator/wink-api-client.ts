@@ -4,6 +4,14 @@
  * exponential backoff; any other refusal is final and carries the API's status and message.
  */
 import type { EventBatch, Heartbeat } from '../../shared/src/events.ts';
+import type { SalesReceiptDto, SalesWriteOutcome } from '../../backend/src/sales/sales.dto.ts';
+
+/** A till's receipts for one store (POST /api/sales). */
+export interface SalesReceiptBatch {
+  store_id: string;
+  currency: string;
+  receipts: SalesReceiptDto[];
+}
 
 export interface IngestResult {
   status: 'ok';
@@ -125,6 +133,11 @@ export class WinkApiClient {
 
   heartbeat(apiKey: string, hb: Heartbeat): Promise<{ status: 'ok' }> {
     return this.request('POST', '/api/ingest/heartbeat', apiKey, hb);
+  }
+
+  /** POST /api/sales with a POS key, as a till would: receipts of one store, all stored or none, idempotent. */
+  sendSales(posKey: string, batch: SalesReceiptBatch): Promise<SalesWriteOutcome> {
+    return this.request('POST', '/api/sales', posKey, batch);
   }
 
   private async request<T>(method: string, path: string, token: string, body?: unknown): Promise<T> {
