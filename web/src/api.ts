@@ -23,6 +23,15 @@ export function clearToken(): void {
   }
 }
 
+/**
+ * Whether the page is used with the operator's admin token rather than a viewer key: a key the read API accepted
+ * that is not a viewer key can only be the admin token (edge and POS keys are refused at sign-in). The prefixes are
+ * the backend's key formats (backend/src/common/bearer-token.ts), which the browser bundle cannot import.
+ */
+export function isAdminToken(token: string | null = getToken()): boolean {
+  return !!token && !/^wink_(view|edge|pos)_/.test(token);
+}
+
 /** An answer other than 2xx, with the backend's message (`field: why`). */
 export class ApiError extends Error {
   constructor(
@@ -55,21 +64,43 @@ export function query(params: Params): string {
 }
 
 /** GET a JSON endpoint; 2xx answers (200 and 202) resolve, anything else throws ApiError. */
-export async function apiGet<T>(path: string, params: Params = {}, opts: { token?: string; signal?: AbortSignal } = {}): Promise<ApiAnswer<T>> {
+export function apiGet<T>(path: string, params: Params = {}, opts: { token?: string; signal?: AbortSignal } = {}): Promise<ApiAnswer<T>> {
+  return send<T>(path, params, {}, opts);
+}
+
+/** POST a text body (a CSV file) with the signed-in token; 2xx resolves, anything else throws ApiError naming the field. */
+export function apiPostText<T>(path: string, params: Params, text: string, contentType: string, opts: { signal?: AbortSignal } = {}): Promise<ApiAnswer<T>> {
+  return send<T>(path, params, { method: 'POST', body: text, headers: { 'content-type': contentType } }, opts);
+}
+
+/** One request to the API with the key (`opts.token`: a key being tried at sign-in, else the signed-in one). */
+async function send<T>(
+  path: string,
+  params: Params,
+  init: { method?: string; body?: string; headers?: Record<string, string> },
+  opts: { token?: string; signal?: AbortSignal },
+): Promise<ApiAnswer<T>> {
   const token = opts.token ?? getToken();
   if (!token) throw new ApiError(401, 'Not signed in', 'authorization');
   let res: Response;
   try {
     res = await fetch(`api/${path}${query(params)}`, {
-      headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+      ...init,
+      headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...init.headers },
       cache: 'no-store',
       credentials: 'omit',
       signal: opts.signal,
     });
   } catch (e) {
     if ((e as Error).name === 'AbortError') throw e;
-    throw new ApiError(0, 'The server did not answer. Check the connection; retrying.', null);
+    // Reads are polled again by the views; a write is for the user to send again.
+    throw new ApiError(0, `The server did not answer. Check the connection${init.method ? ' and try again.' : '; retrying.'}`, null);
   }
+  return readAnswer<T>(res, !opts.token);
+}
+
+/** The JSON of an answer; a 401 on the signed-in key (`signedIn`) sends the page back to the sign-in form. */
+async function readAnswer<T>(res: Response, signedIn: boolean): Promise<ApiAnswer<T>> {
   let body: any = null;
   const text = await res.text();
   try {
@@ -78,7 +109,7 @@ export async function apiGet<T>(path: string, params: Params = {}, opts: { token
     body = { message: text.slice(0, 200) };
   }
   if (!res.ok) {
-    if (res.status === 401 && !opts.token) window.dispatchEvent(new CustomEvent(UNAUTHORIZED_EVENT));
+    if (res.status === 401 && signedIn) window.dispatchEvent(new CustomEvent(UNAUTHORIZED_EVENT));
     const message = typeof body?.message === 'string' ? body.message : Array.isArray(body?.message) ? body.message.join('; ') : `HTTP ${res.status}`;
     throw new ApiError(res.status, message, typeof body?.field === 'string' ? body.field : null);
   }
@@ -90,6 +121,10 @@ export async function apiGet<T>(path: string, params: Params = {}, opts: { token
 
 export type {
   BucketCompleteness,
+  ComparisonMeasure,
+  ComparisonMetricName,
+  ComparisonResult,
+  ComparisonStore,
   CameraState,
   CameraStatusView,
   CountLift,
@@ -103,6 +138,8 @@ export type {
   QueueMetrics,
   RatioLift,
   Report,
+  SalesLeftOut,
+  SalesMeasures,
   ReportHead,
   ShelfMetrics,
   Spike,
@@ -115,3 +152,5 @@ export type {
   ZoneMetrics,
 } from '../../shared/src/read-contract.ts';
 export type { AlertListView, AlertType, AlertView } from '../../shared/src/alerts.ts';
+/** What a sales upload did (the admin API's answer), declared beside its schema in the backend. */
+export type { SalesWriteOutcome } from '../../backend/src/sales/sales.dto.ts';

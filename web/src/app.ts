@@ -1,9 +1,10 @@
 /** The shell: sign-in, store picker, navigation between the Live, History and Analytics views. */
-import { apiGet, ApiError, clearToken, getToken, setToken, UNAUTHORIZED_EVENT, type StoreListView, type StoreSummary } from './api.ts';
+import { apiGet, ApiError, clearToken, getToken, isAdminToken, setToken, UNAUTHORIZED_EVENT, type StoreListView, type StoreSummary } from './api.ts';
 import { isDate, zoneOffsetLabel } from './dates.ts';
 import { errorBox, h } from './dom.ts';
 import { alertBanner, alertsView } from './views/alerts.ts';
 import { analyticsView } from './views/analytics.ts';
+import { compareView } from './views/compare.ts';
 import { historyView } from './views/history.ts';
 import { liveView } from './views/live.ts';
 import type { View, ViewContext } from './views/view.ts';
@@ -12,6 +13,7 @@ const VIEWS = [
   { id: 'live', label: 'Live', make: liveView },
   { id: 'history', label: 'History', make: historyView },
   { id: 'analytics', label: 'Analytics', make: analyticsView },
+  { id: 'compare', label: 'Compare stores', make: compareView },
   { id: 'alerts', label: 'Alerts', make: alertsView },
 ] as const;
 type ViewId = (typeof VIEWS)[number]['id'];
@@ -240,7 +242,7 @@ function shell(root: HTMLElement, stores: StoreSummary[]): void {
     if (key === shown) return;
     shown = key;
     current?.dispose();
-    const ctx: ViewContext = { store, stores, promo: r.promo };
+    const ctx: ViewContext = { store, stores, promo: r.promo, admin: isAdminToken() };
     const def = VIEWS.find((v) => v.id === r.view)!;
     current = def.make(ctx);
     main.replaceChildren(current.element);

@@ -14,6 +14,8 @@ export interface ChartSeries {
   /** `hatched`: bars filled with diagonal stripes (buckets whose numbers undercount: too little of them analysed). */
   kind?: 'line' | 'bars' | 'hatched' | 'points' | 'dashed';
   format?: (v: number | null) => string;
+  /** `right`: drawn against the second y axis (`y2Label`), e.g. a rate beside counts. */
+  axis?: 'right';
 }
 
 /** Hatched bars of buckets (hours, days) too little of which was analysed. */
@@ -38,6 +40,8 @@ export function timeChart(opts: {
   labels: string[];
   series: ChartSeries[];
   yLabel: string;
+  /** The right-hand axis of the series with `axis: 'right'`. */
+  y2Label?: string;
   height?: number;
   granularity: 'hour' | 'day';
   name: string;
@@ -52,7 +56,13 @@ export function timeChart(opts: {
   const series: uPlot.Series[] = [
     { label: opts.granularity === 'hour' ? 'Local hour' : 'Local date', value: (_u, v) => (v == null ? '—' : axisLabel(v, opts.granularity)) },
     ...opts.series.map((s): uPlot.Series => {
-      const base: uPlot.Series = { label: s.label, stroke: s.color, width: 2, value: (_u, v) => (s.format ? s.format(v) : v == null ? '—' : String(v)) };
+      const base: uPlot.Series = {
+        label: s.label,
+        stroke: s.color,
+        width: 2,
+        scale: s.axis === 'right' ? 'y2' : 'y',
+        value: (_u, v) => (s.format ? s.format(v) : v == null ? '—' : String(v)),
+      };
       switch (s.kind) {
         case 'bars':
           return { ...base, fill: `${s.color}99`, width: 1, paths: bars, points: { show: false } };
@@ -76,6 +86,7 @@ export function timeChart(opts: {
       // Pad half a bucket each side so the first and last bars are whole.
       x: { time: true, range: (_u, min, max) => [min - step / 2, max + step / 2] },
       y: { range: (_u, _min, max) => [0, niceMax(max)] },
+      y2: { range: (_u, _min, max) => [0, niceMax(max)] },
     },
     axes: [
       {
@@ -87,6 +98,9 @@ export function timeChart(opts: {
         values: (_u, splits, _i, _space, incr) => splits.map((t) => tickLabel(t, incr, opts.granularity)),
       },
       { stroke: '#334155', label: opts.yLabel, size: 56, grid: { stroke: '#e2e8f0' }, ticks: { stroke: '#cbd5e1' } },
+      ...(opts.series.some((s) => s.axis === 'right')
+        ? [{ scale: 'y2', side: 1, stroke: '#334155', label: opts.y2Label, size: 56, grid: { show: false }, ticks: { stroke: '#cbd5e1' } }]
+        : []),
     ],
     cursor: { points: { size: 8 }, drag: { x: false, y: false } },
     legend: { live: true },

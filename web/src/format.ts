@@ -36,6 +36,29 @@ export function fmtShare(share: number | null | undefined): string {
   return share === null || share === undefined ? DASH : `${Math.floor(share * 100 + 1e-9)} %`;
 }
 
+/** A rate 0–1 (conversion: transactions per visitor) as a percentage with one decimal: "23.4 %". */
+export function fmtRate(rate: number | null | undefined): string {
+  return rate === null || rate === undefined || !Number.isFinite(rate) ? DASH : `${(Math.round(rate * 1000) / 10).toFixed(1)} %`;
+}
+
+const moneyFormats = new Map<string, Intl.NumberFormat>();
+/** An amount in the store's currency ("£1,234.50"); without a known currency, the number with 2 decimals. */
+export function fmtMoney(amount: number | null | undefined, currency: string | null | undefined): string {
+  if (amount === null || amount === undefined || !Number.isFinite(amount)) return DASH;
+  if (!currency) return money2.format(amount);
+  let f = moneyFormats.get(currency);
+  if (!f) {
+    try {
+      f = new Intl.NumberFormat('en-GB', { style: 'currency', currency, minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    } catch {
+      f = money2; // a code Intl does not know: the number alone
+    }
+    moneyFormats.set(currency, f);
+  }
+  return f.format(amount);
+}
+const money2 = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+
 export function fmtPctInterval(ci: readonly [number, number | null] | null | undefined): string {
   if (!ci) return DASH;
   return `${fmtPct(ci[0])} to ${ci[1] === null ? '+∞' : fmtPct(ci[1])}`;

@@ -7,13 +7,23 @@
  * checked against the API, a tablet viewport, accessibility basics, and no request outside the app's origin.
  * Screenshots of every view go to test-output/web/.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { parseCsv } from '../../../web/src/csv.ts';
 import { fmtCount } from '../../../web/src/format.ts';
-import { addDays, OUTPUT_DIR, STORE_A, STORE_B, startWebFixture, type WebFixture } from './web-fixture.ts';
+import { addDays, STORE_A, STORE_B, startWebFixture, type WebFixture } from './web-fixture.ts';
 import { waitFor } from '../analytics/analytics-harness.ts';
+import {
+  apiRead,
+  CHROMIUM,
+  DESKTOP,
+  describeInBrowser,
+  exportCsv,
+  LAUNCH_ARGS,
+  readyReport,
+  shot,
+  TABLET,
+  tableValues,
+  watchContext,
+} from './browser-harness.ts';
 
 // The callbacks given to page.evaluate run in the browser. This file is compiled with Node's types only (the
 // DOM library would leak into every backend file), so the few browser globals they use are declared here.
@@ -24,28 +34,6 @@ declare const localStorage: any;
 type HTMLElement = any;
 type HTMLOptionElement = any;
 type HTMLInputElement = any;
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
-if (!HAVE_CHROMIUM) {
-  console.warn(
-    `SKIPPING the web dashboard browser tests: no Chromium at ${CHROMIUM}. Install Debian's "chromium" package (apt-get install chromium), as .ci/run does, or set CHROMIUM_PATH.`,
-  );
-}
-const describeInBrowser = HAVE_CHROMIUM ? describe : describe.skip;
-
-// As the machine's own Chromium wants it: headless, no sandbox as root, no GPU, no calls home.
-const LAUNCH_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
-const DESKTOP = { width: 1366, height: 900 };
-const TABLET = { width: 820, height: 1180 };
 
 /** Each step drives a real browser against a real server: give it time. */
 const step = (name: string, fn: () => Promise<void>) => it(name, fn, 90_000);
@@ -59,48 +47,14 @@ describeInBrowser('web dashboard in Chromium against the real backend', () => {
   const requests: string[] = [];
   const problems: string[] = [];
 
-  const api = async (path: string) => {
-    const r = await f.t.call('GET', path, { token: f.viewer });
-    if (r.status !== 200) throw new Error(`${path}: ${r.status} ${JSON.stringify(r.body)}`);
-    return r.body;
-  };
+  const api = (path: string) => apiRead(f.t, f.viewer, path);
   /** A report through the API, as a client would get it: polled while the server answers 202. */
-  const report = async (path: string) => {
-    let r = await f.t.call('GET', path, { token: f.viewer });
-    for (let i = 0; r.status === 202 && i < 600; i++) {
-      await new Promise((ok) => setTimeout(ok, 100));
-      r = await f.t.call('GET', r.body.poll, { token: f.viewer });
-    }
-    if (r.status !== 200) throw new Error(`${path}: ${r.status} ${JSON.stringify(r.body)}`);
-    return r.body;
-  };
+  const report = (path: string) => readyReport(f.t, f.viewer, path);
   const analyticsUrls: string[] = [];
-  /** A full-page PNG; scrolled to the top first, or the sticky header would be drawn mid-page. */
-  const shot = async (p: Page, name: string) => {
-    await p.evaluate(() => window.scrollTo(0, 0));
-    await p.screenshot({ path: join(OUTPUT_DIR, `${name}.png`), fullPage: true });
-  };
-  /** data-value of every cell of a table, row by row. */
-  const tableValues = (p: Page, name: string) =>
-    p.$$eval(`table[data-table="${name}"] tbody tr`, (trs) =>
-      trs.filter((tr) => !tr.querySelector('td.empty')).map((tr) => [...tr.children].map((c) => (c as HTMLElement).dataset.value ?? '')),
-    );
-  const exportCsv = async (p: Page, name: string, saveAs: string) => {
-    const [download] = await Promise.all([p.waitForEvent('download'), p.click(`button[data-export="${name}"]`)]);
-    const path = join(OUTPUT_DIR, saveAs);
-    await download.saveAs(path);
-    return { rows: parseCsv(readFileSync(path, 'utf8')), fileName: download.suggestedFilename(), raw: readFileSync(path) };
-  };
   const watch = (c: BrowserContext) => {
+    watchContext(c, requests, problems);
     c.on('request', (r) => {
-      requests.push(r.url());
       if (r.url().includes('/api/analytics/')) analyticsUrls.push(r.url());
-    });
-    c.on('page', (p) => {
-      p.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-      p.on('console', (m) => {
-        if (m.type() === 'error' && !/status of 4\d\d/.test(m.text())) problems.push(`console: ${m.text()}`);
-      });
     });
   };
   const signIn = async (p: Page, key: string) => {
@@ -495,7 +449,7 @@ describeInBrowser('web dashboard in Chromium against the real backend', () => {
   });
 
   step('labels every control, gives every table its headers, and can be used with the keyboard', async () => {
-    for (const view of ['live', 'history', 'analytics', 'alerts']) {
+    for (const view of ['live', 'history', 'analytics', 'compare', 'alerts']) {
       await page.click(`nav a[data-view=${view}]`);
       await page.waitForSelector(`.view-${view} table`);
       const issues = await page.evaluate(() => {

@@ -21,7 +21,7 @@ import { INCOMPLETE_COLOR, timeChart, type TimeChart } from '../chart.ts';
 import { csvFileName } from '../csv.ts';
 import { addDays, formatLocalDateTime, isDate, localToday } from '../dates.ts';
 import { errorBox, field, h, uid } from '../dom.ts';
-import { fmtCount, fmtNumber, fmtPct, fmtPctInterval, fmtPValue, fmtSeconds, fmtShare } from '../format.ts';
+import { fmtCount, fmtNumber, fmtPct, fmtPctInterval, fmtPValue, fmtRate, fmtSeconds, fmtShare } from '../format.ts';
 import { dataTable } from '../table.ts';
 import { isAbort, sleep, type View, type ViewContext } from './view.ts';
 
@@ -45,7 +45,7 @@ export async function fetchReport<R>(
 }
 
 /** The "still computing" box: role=status, an indeterminate progress bar, the job's state and elapsed time. */
-function pendingBox(what: string): { element: HTMLElement; update(head: ReportHead, elapsedMs: number): void } {
+export function pendingBox(what: string): { element: HTMLElement; update(head: ReportHead, elapsedMs: number): void } {
   const text = h('span', {}, `Requesting the ${what}…`);
   const bar = h('progress', { 'aria-label': `${what} progress` });
   const element = h('div', { class: 'pending', role: 'status', 'data-pending': what }, bar, text);
@@ -66,6 +66,8 @@ const METRICS: Record<string, { label: string; value: (v: number) => string }> =
   avg_dwell_seconds: { label: 'Average zone dwell', value: fmtSeconds },
   avg_shelf_dwell_seconds: { label: 'Average shelf dwell', value: fmtSeconds },
   avg_queue_wait_seconds: { label: 'Average queue wait', value: fmtSeconds },
+  conversion_rate: { label: 'Conversion rate', value: fmtRate },
+  sales_per_visitor: { label: 'Sales per visitor', value: (v) => fmtNumber(Math.round(v * 100) / 100) },
 };
 const metricLabel = (m: string) => METRICS[m]?.label ?? m;
 const isAvailable = <T>(x: T | Unavailable): x is T => (x as Unavailable).available !== false;
@@ -316,7 +318,7 @@ function promoSection(storeId: string, tz: string, today: string, others: { stor
     h(
       'p',
       { class: 'lead' },
-      'Did a promotion change traffic, shelf interactions, dwell or queue waits? Compared with the same weekdays of earlier weeks, optionally net of control stores.',
+      'Did a promotion change traffic, conversion, sales per visitor, shelf interactions, dwell or queue waits? Compared with the same weekdays of earlier weeks, optionally net of control stores.',
     ),
     form,
     results,
@@ -557,7 +559,7 @@ function promoLeftOutNote(r: PromoResult): HTMLElement {
 }
 
 /** Which report is shown and when it was computed (reports are cached until their data changes). */
-function computedNote(report: Report<unknown>, tz: string): HTMLElement {
+export function computedNote(report: Report<unknown>, tz: string): HTMLElement {
   const when = report.completed_at ? `${formatLocalDateTime(report.completed_at, tz)} store time` : 'just now';
   return h(
     'p',
@@ -566,10 +568,15 @@ function computedNote(report: Report<unknown>, tz: string): HTMLElement {
   );
 }
 
-/** A forest plot in SVG: each metric's lift as a dot, its 95 % interval as a bar, zero as a reference line. */
-function intervalPlot(
+/**
+ * A forest plot in SVG: each metric's lift as a dot, its 95 % interval as a bar, zero as a reference line. `note`
+ * explains the dots (the comparison view plots changes without intervals).
+ */
+export function intervalPlot(
   title: string,
   rows: { label: string; lift: number; ci: readonly [number, number | null] | null; significant: boolean | null }[],
+  note = ' · filled: significant at 95 %',
+  name = 'lift',
 ): HTMLElement {
   const NS = 'http://www.w3.org/2000/svg';
   const el = <K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>, text?: string) => {
@@ -596,7 +603,8 @@ function intervalPlot(
     viewBox: `0 0 ${W} ${H}`,
     class: 'interval-plot',
     role: 'img',
-    'aria-label': `${title}: ${rows.map((r) => `${r.label} ${fmtPct(r.lift)} (${fmtPctInterval(r.ci)})`).join('; ')}`,
+    'aria-label': `${title}: ${rows.map((r) => `${r.label} ${fmtPct(r.lift)}${r.ci ? ` (${fmtPctInterval(r.ci)})` : ''}`).join('; ')}`,
+    'data-plot': name,
   });
   svg.append(el('line', { x1: x(0), x2: x(0), y1: top - 4, y2: H - 26, class: 'zero' }));
   rows.forEach((r, i) => {
@@ -610,12 +618,7 @@ function intervalPlot(
     svg.append(el('line', { x1: x(t), x2: x(t), y1: H - 26, y2: H - 22, class: 'tick' }));
     svg.append(el('text', { x: x(t), y: H - 8, 'text-anchor': 'middle', class: 'tick-label' }, `${t > 0 ? '+' : ''}${t} %`));
   }
-  return h(
-    'figure',
-    { class: 'chart' },
-    h('figcaption', {}, title, h('span', { class: 'legend-note' }, ' · filled: significant at 95 %')),
-    svg as unknown as HTMLElement,
-  );
+  return h('figure', { class: 'chart' }, h('figcaption', {}, title, note ? h('span', { class: 'legend-note' }, note) : null), svg as unknown as HTMLElement);
 }
 
 function ticks(lo: number, hi: number): number[] {

@@ -4,9 +4,11 @@ import { INCOMPLETE_COLOR, timeChart, PALETTE, type TimeChart } from '../chart.t
 import { csvFileName } from '../csv.ts';
 import { addDays, daysBetween, isDate, localToday, zoneOffsetLabel } from '../dates.ts';
 import { errorBox, field, h } from '../dom.ts';
-import { fmtCount, fmtSeconds, fmtShare } from '../format.ts';
+import { fmtCount, fmtMoney, fmtRate, fmtSeconds, fmtShare } from '../format.ts';
+import { LEFT_OUT_REASONS, leftOutByReason, rangeSalesMeasures } from '../sales.ts';
 import { dataTable } from '../table.ts';
-import { queueMetricColumns, shelfMetricColumns, zoneMetricColumns } from './metric-columns.ts';
+import { queueMetricColumns, salesMetricColumns, shelfMetricColumns, zoneMetricColumns } from './metric-columns.ts';
+import { salesUploadPanel } from './sales-upload.ts';
 import { isAbort, type View, type ViewContext } from './view.ts';
 
 type Bucket = StoreHistoryView['buckets'][number];
@@ -15,7 +17,7 @@ export const MAX_DAY_DAYS = 366;
 
 const bucketLabel = (b: string) => b.replace('T', ' ');
 
-export function historyView({ store }: ViewContext): View {
+export function historyView({ store, admin }: ViewContext): View {
   const tz = store.timezone;
   const today = localToday(tz);
   let abort = new AbortController();
@@ -38,6 +40,8 @@ export function historyView({ store }: ViewContext): View {
     message,
   );
   const results = h('div', { class: 'results', 'aria-live': 'polite', 'aria-busy': 'false' });
+  // Stores whose POS can only export files: the operator uploads them here (the admin API; never offered to viewers).
+  const upload = admin ? salesUploadPanel(store, () => void load()) : null;
   const element = h(
     'section',
     { class: 'view view-history', 'aria-labelledby': 'history-title' },
@@ -48,6 +52,7 @@ export function historyView({ store }: ViewContext): View {
       h('p', { class: 'tz-note' }, `All times are store-local: ${tz} (${zoneOffsetLabel(tz)}).`),
     ),
     form,
+    upload?.element,
     results,
   );
 
@@ -102,16 +107,29 @@ export function historyView({ store }: ViewContext): View {
     // Buckets whose cameras analysed less than the threshold undercount: hatched bars, marked rows, a legend.
     const incomplete = v.buckets.filter((b) => b.completeness.incomplete);
     const short = `less than ${fmtShare(v.completeness_threshold)} of the ${per} analysed`;
+    // Sales beside footfall: only for a store that sent sales for the range (null buckets: no POS connected).
+    const hasSales = v.buckets.some((b) => b.sales !== null);
+    const totals = rangeSalesMeasures(v.buckets);
+    const leftOut = leftOutByReason(v.buckets);
+    const leftOutCount = leftOut.no_sales.length + leftOut.no_footfall.length + leftOut.incomplete.length;
+    const leftOutText = (Object.keys(leftOut) as (keyof typeof leftOut)[])
+      .filter((k) => leftOut[k].length)
+      .map((k) => `${LEFT_OUT_REASONS[k]}: ${leftOut[k].map(bucketLabel).join(', ')}`)
+      .join('; ');
+    const pct = (x: number | null) => (x === null ? '—' : `${x.toFixed(1)} %`);
     charts.push(
       timeChart({
         name: 'footfall',
-        title: `Footfall by ${per} · ${range}`,
+        title: `${hasSales ? 'Footfall and conversion' : 'Footfall'} by ${per} · ${range}`,
         granularity: g,
         labels,
         yLabel: 'people in',
+        y2Label: 'conversion %',
         summary:
           `${fmtCount(total)} people in over ${v.buckets.length} ${per}s${busiest && busiest.footfall ? `; busiest ${bucketLabel(busiest.bucket)} with ${fmtCount(busiest.footfall)}` : ''}.` +
-          (incomplete.length ? ` Incomplete (${short}, hatched): ${incomplete.map((b) => bucketLabel(b.bucket)).join(', ')}.` : ''),
+          (incomplete.length ? ` Incomplete (${short}, hatched): ${incomplete.map((b) => bucketLabel(b.bucket)).join(', ')}.` : '') +
+          (totals ? ` Conversion ${fmtRate(totals.conversion_rate)} over the ${per}s with both footfall and sales.` : '') +
+          (leftOutCount ? ` Conversion left out (grey marks): ${leftOutText}.` : ''),
         series: [
           { label: 'Footfall', values: v.buckets.map((b) => (b.completeness.incomplete ? null : b.footfall)), color: PALETTE[0], kind: 'bars' },
           ...(incomplete.length
@@ -124,9 +142,69 @@ export function historyView({ store }: ViewContext): View {
                 },
               ]
             : []),
+          ...(hasSales
+            ? [
+                {
+                  label: 'Conversion',
+                  values: v.buckets.map((b) => (b.sales?.conversion_rate == null ? null : Math.round(b.sales.conversion_rate * 1000) / 10)),
+                  color: PALETTE[2],
+                  axis: 'right' as const,
+                  format: pct,
+                },
+                {
+                  label: 'Conversion left out',
+                  values: v.buckets.map((b) => (b.sales?.left_out ? 0 : null)),
+                  color: '#64748b',
+                  kind: 'points' as const,
+                  axis: 'right' as const,
+                  format: (x: number | null) => (x === null ? '—' : 'left out'),
+                },
+              ]
+            : []),
         ],
       }),
     );
+    const currency = totals?.currency ?? null;
+    if (currency) upload?.setCurrency(currency);
+    const moneyChart = hasSales
+      ? timeChart({
+          name: 'sales-per-visitor',
+          title: `Average transaction value and sales per visitor by ${per}${currency ? ` (${currency})` : ''}`,
+          granularity: g,
+          labels,
+          yLabel: currency ?? 'amount',
+          height: 200,
+          summary: `Average transaction value ${fmtMoney(totals?.atv, currency)}, sales per visitor ${fmtMoney(totals?.sales_per_visitor, currency)} over the range.`,
+          series: [
+            { label: 'Avg transaction value', values: v.buckets.map((b) => b.sales?.atv ?? null), color: PALETTE[5], format: (x) => fmtMoney(x, currency) },
+            {
+              label: 'Sales per visitor',
+              values: v.buckets.map((b) => b.sales?.sales_per_visitor ?? null),
+              color: PALETTE[3],
+              format: (x) => fmtMoney(x, currency),
+            },
+          ],
+        })
+      : null;
+    if (moneyChart) charts.push(moneyChart);
+    const salesLegend = hasSales
+      ? h(
+          'p',
+          { class: 'completeness-legend', 'data-legend': 'sales', 'data-left-out': String(leftOutCount) },
+          leftOutCount
+            ? [
+                h('span', { class: 'swatch-left-out', 'aria-hidden': 'true' }),
+                h('strong', {}, `${leftOutCount} ${leftOutCount === 1 ? per : `${per}s`} left out of conversion`),
+                ` (grey marks, “Conversion left out” in the table) — ${leftOutText}. Conversion and sales per visitor are given only where both footfall and sales are whole.`,
+              ]
+            : `Every ${per} with footfall has its sales: none left out of conversion.`,
+        )
+      : h(
+          'p',
+          { class: 'completeness-legend', 'data-legend': 'sales', 'data-left-out': '' },
+          'No sales received for this store in this range, so no conversion: connect its POS (POST /api/sales with a POS key)',
+          admin ? ' or upload a CSV file below.' : ', or ask your WINK administrator to upload its sales files.',
+        );
     const legend = h(
       'p',
       { class: 'completeness-legend', 'data-legend': 'completeness', 'data-threshold': String(v.completeness_threshold) },
@@ -135,38 +213,35 @@ export function historyView({ store }: ViewContext): View {
         ? `Hatched bars and rows marked “Incomplete”: ${short} (camera offline, stream down or too few frames), so their numbers undercount. ${incomplete.length} of ${v.buckets.length} ${per}s.`
         : `Every ${per} with heartbeats was analysed at least ${fmtShare(v.completeness_threshold)}; “—” in Analysed: no heartbeats to tell.`,
     );
-    charts.push(
-      timeChart({
-        name: 'zone-dwell',
-        title: `Average zone dwell by ${per}`,
-        granularity: g,
-        labels,
-        yLabel: 'seconds',
-        summary: zoneIds.length ? `Average dwell per ${per} for ${zoneIds.length} zones: ${zoneIds.join(', ')}.` : 'No zone visits in this range.',
-        series: zoneIds.map((z, i) => ({
-          label: z,
-          color: PALETTE[i % PALETTE.length],
-          values: v.buckets.map((b) => b.zones[z]?.avg_dwell ?? null),
-          format: fmtSeconds,
-        })),
-      }),
-    );
-    charts.push(
-      timeChart({
-        name: 'queue-wait',
-        title: `Average queue wait by ${per}`,
-        granularity: g,
-        labels,
-        yLabel: 'seconds',
-        summary: queueIds.length ? `Average wait per ${per} for ${queueIds.length} queues: ${queueIds.join(', ')}.` : 'No queue waits in this range.',
-        series: queueIds.map((q, i) => ({
-          label: q,
-          color: PALETTE[(i + 1) % PALETTE.length],
-          values: v.buckets.map((b) => b.queues[q]?.avg_wait ?? null),
-          format: fmtSeconds,
-        })),
-      }),
-    );
+    const zoneChart = timeChart({
+      name: 'zone-dwell',
+      title: `Average zone dwell by ${per}`,
+      granularity: g,
+      labels,
+      yLabel: 'seconds',
+      summary: zoneIds.length ? `Average dwell per ${per} for ${zoneIds.length} zones: ${zoneIds.join(', ')}.` : 'No zone visits in this range.',
+      series: zoneIds.map((z, i) => ({
+        label: z,
+        color: PALETTE[i % PALETTE.length],
+        values: v.buckets.map((b) => b.zones[z]?.avg_dwell ?? null),
+        format: fmtSeconds,
+      })),
+    });
+    const queueChart = timeChart({
+      name: 'queue-wait',
+      title: `Average queue wait by ${per}`,
+      granularity: g,
+      labels,
+      yLabel: 'seconds',
+      summary: queueIds.length ? `Average wait per ${per} for ${queueIds.length} queues: ${queueIds.join(', ')}.` : 'No queue waits in this range.',
+      series: queueIds.map((q, i) => ({
+        label: q,
+        color: PALETTE[(i + 1) % PALETTE.length],
+        values: v.buckets.map((b) => b.queues[q]?.avg_wait ?? null),
+        format: fmtSeconds,
+      })),
+    });
+    charts.push(zoneChart, queueChart);
 
     const bucketCol = {
       label: g === 'hour' ? 'Local hour' : 'Local date',
@@ -176,12 +251,14 @@ export function historyView({ store }: ViewContext): View {
     };
     const footfallTable = dataTable<Bucket>({
       name: 'history-footfall',
-      caption: `Footfall by ${per}`,
+      caption: hasSales ? `Footfall and sales by ${per}` : `Footfall by ${per}`,
       fileName: () => file('footfall'),
       collapsible: long,
       columns: [
         bucketCol,
         { label: 'Footfall', csv: 'footfall', value: (r) => r.footfall, format: (x) => fmtCount(x as number), numeric: true },
+        // Sales beside footfall, before the occupancy columns, so a wide table still shows them without scrolling.
+        ...(hasSales ? salesMetricColumns<Bucket>((r) => r.sales) : []),
         {
           label: 'Analysed',
           csv: 'completeness',
@@ -258,11 +335,20 @@ export function historyView({ store }: ViewContext): View {
         `${fmtCount(total)} people in, ${range} (${v.buckets.length} ${per}s, ${tz}). `,
         shelfIds.length ? `${shelfIds.length} shelves, ` : '',
         `${zoneIds.length} zones, ${queueIds.length} queues.`,
+        totals
+          ? h(
+              'span',
+              { 'data-summary': 'sales' },
+              ` ${fmtCount(totals.transactions)} transactions, ${fmtMoney(totals.sales_amount, currency)}; conversion ${fmtRate(totals.conversion_rate)}, average transaction ${fmtMoney(totals.atv, currency)}, sales per visitor ${fmtMoney(totals.sales_per_visitor, currency)} (conversion over the ${per}s with both footfall and sales).`,
+            )
+          : '',
       ),
       charts[0].element,
       legend,
+      salesLegend,
+      ...(moneyChart ? [moneyChart.element] : []),
       footfallTable.element,
-      h('div', { class: 'grid-2' }, charts[1].element, charts[2].element),
+      h('div', { class: 'grid-2' }, zoneChart.element, queueChart.element),
       zoneTable.element,
       queueTable.element,
       shelfTable.element,

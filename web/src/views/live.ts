@@ -3,7 +3,8 @@ import { apiGet, type CameraStatusView, type LiveView, type QueueLengthReading, 
 import { csvFileName } from '../csv.ts';
 import { ago, agoSeconds, formatLocalDateTime, formatLocalTime } from '../dates.ts';
 import { errorBox, h } from '../dom.ts';
-import { fmtCount } from '../format.ts';
+import { fmtCount, fmtMoney, fmtRate } from '../format.ts';
+import { LEFT_OUT_REASONS } from '../sales.ts';
 import { dataTable } from '../table.ts';
 import { queueMetricColumns, shelfMetricColumns, zoneMetricColumns } from './metric-columns.ts';
 import { isAbort, sleep, type View, type ViewContext } from './view.ts';
@@ -45,6 +46,19 @@ export function liveView({ store }: ViewContext): View {
   const utilisation = card('utilisation', 'Utilisation');
   const cameras = card('cameras-online', 'Cameras online');
   const day = card('date', 'Store day');
+  // Sales today so far, from the store's POS feed: shown only when it sent sales today (LiveView.sales not null).
+  const transactions = card('transactions', 'Transactions today');
+  const salesAmount = card('sales-amount', 'Sales today');
+  const conversion = card('conversion', 'Conversion so far');
+  const atv = card('atv', 'Average transaction');
+  const salesCards = h(
+    'div',
+    { class: 'cards sales-cards', role: 'group', 'aria-label': 'Sales today so far', 'data-sales': '', hidden: true },
+    transactions.el,
+    salesAmount.el,
+    conversion.el,
+    atv.el,
+  );
 
   const zones = dataTable<Row<ZoneMetrics>>({
     name: 'live-zones',
@@ -121,6 +135,7 @@ export function liveView({ store }: ViewContext): View {
     h('div', { class: 'view-head' }, h('h2', { id: 'live-title', tabindex: -1 }, `Live — ${store.name}`), h('div', { class: 'view-actions' }, status, pause)),
     errors,
     h('div', { class: 'cards' }, footfall.el, occupancy.el, utilisation.el, cameras.el, day.el),
+    salesCards,
     h('div', { class: 'grid-2' }, zones.element, shelves.element, queues.element, camerasTable.element),
   );
 
@@ -160,11 +175,34 @@ export function liveView({ store }: ViewContext): View {
     day.value.textContent = v.date;
     day.value.dataset.value = v.date;
     day.note.textContent = v.timezone;
+    renderSales(v);
     zones.update(rowsOf(v.zones));
     shelves.update(rowsOf(v.shelves));
     queues.update(queueRows(v));
     camerasTable.update(v.cameras);
     showStatus();
+  }
+
+  function renderSales(v: LiveView): void {
+    const s = v.sales;
+    salesCards.hidden = !s;
+    salesCards.dataset.sales = s ? 'shown' : '';
+    if (!s) return;
+    const set = (c: typeof transactions, raw: number | null, text: string, note: string) => {
+      c.value.textContent = text;
+      c.value.dataset.value = raw === null ? '' : String(raw);
+      c.note.textContent = note;
+    };
+    set(transactions, s.transactions, fmtCount(s.transactions), 'since local midnight, from the till');
+    set(salesAmount, s.sales_amount, fmtMoney(s.sales_amount, s.currency), 'since local midnight');
+    set(
+      conversion,
+      s.conversion_rate,
+      fmtRate(s.conversion_rate),
+      s.left_out ? `not yet: ${LEFT_OUT_REASONS[s.left_out]}` : 'transactions per visitor, hours with both footfall and sales',
+    );
+    conversion.el.classList.toggle('warn', !!s.left_out);
+    set(atv, s.atv, fmtMoney(s.atv, s.currency), `sales per visitor ${fmtMoney(s.sales_per_visitor, s.currency)}`);
   }
 
   let inFlight = false;

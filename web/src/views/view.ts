@@ -5,6 +5,8 @@ export interface ViewContext {
   stores: StoreSummary[];
   /** A promotion the address names (analytics view): the promotion form starts on its dates. */
   promo?: { start: string; end: string } | null;
+  /** Signed in with the operator's admin token (not a viewer key): admin-only actions are offered. */
+  admin?: boolean;
 }
 
 /** A mounted view: its element, and dispose() to stop its timers and requests. */
