@@ -267,6 +267,17 @@ describe('FootfallCounter', () => {
       expect(visit(path)).toEqual(expected);
     });
 
+    // close(): shutdown or the end of a replayed file, at the time of the last frame.
+    it.each<[string, Array<Point | null>, Array<'in' | 'out'>]>([
+      ['walked from the shop into the doorway, still in view on the last frame: not gone yet', vertical(300, steps(400, 310, -10)), []],
+      ['walked from the shop into the doorway, lost there two frames before the end: out', [...vertical(300, steps(400, 310, -10)), null, null], ['out']],
+      ['crossed the line into the doorway on the shop side, in view: the crossing counts', vertical(300, steps(250, 315, 5)), ['in']],
+      ['born in the doorway, still standing in it: nothing', vertical(300, [292, 294, 292, 294]), []],
+    ])('at close: %s', (_name, path, expected) => {
+      const c = make();
+      expect([...walk(c, path), ...c.close(at(path.length - 1)).map((e) => e.direction)]).toEqual(expected);
+    });
+
     it('refuses a door region outside late mode', () => {
       expect(() => new FootfallCounter(DOOR, { insideSide: 'right', personKey, mode: 'each_crossing', door })).toThrow(/late/);
     });

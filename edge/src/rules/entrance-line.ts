@@ -188,6 +188,19 @@ export class FootfallCounter implements FrameRule<UnsentEntranceEvent> {
    * having gone through the door.
    */
   removeTracks(ids: Iterable<number>, _timestampMs?: number): UnsentEntranceEvent[] {
+    return this.end(ids, () => true);
+  }
+
+  /**
+   * Shutdown, or the end of a replayed file: every visit ends. A person still in view on the last frame has not
+   * vanished, so a door region does not count them as having gone through it (they may yet turn back); one the
+   * tracker had already lost there has.
+   */
+  close(timestampMs: number): UnsentEntranceEvent[] {
+    return this.end([...this.tracks.keys()], (s) => s.lastSeenMs < timestampMs);
+  }
+
+  private end(ids: Iterable<number>, vanished: (s: LineTrack) => boolean): UnsentEntranceEvent[] {
     const events: UnsentEntranceEvent[] = [];
     for (const id of ids) {
       const s = this.tracks.get(id);
@@ -198,15 +211,12 @@ export class FootfallCounter implements FrameRule<UnsentEntranceEvent> {
         continue;
       }
       if (s.pending?.throughSegment) this.confirm(s, s.pending);
-      const endedInDoor = s.last !== null && this.inDoor(s.last);
+      // Still in view (at close): no door passage at this end — one born in the doorway has not come through yet.
+      const endedInDoor = s.last !== null && this.inDoor(s.last) && (vanished(s) || s.bornInDoor);
       const e = this.endVisit(id, s, endedInDoor, s.lastSeenMs);
       if (e) events.push(e);
     }
     return events;
-  }
-
-  close(timestampMs: number): UnsentEntranceEvent[] {
-    return this.removeTracks([...this.tracks.keys()], timestampMs);
   }
 
   private observe(t: TrackFoot, timestampMs: number): UnsentEntranceEvent | null {
