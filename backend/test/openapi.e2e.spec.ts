@@ -152,7 +152,7 @@ describe('OpenAPI document and Swagger UI', () => {
     for (const r of routes) expect([r.method, r.path, op(r).security]).toEqual([r.method, r.path, expected(r)]);
 
     const admin = routes.filter((r) => r.path.startsWith('/api/admin/'));
-    expect(admin.length).toBe(13 + 9 + 2 + 4 + 5); // + 9 webhook routes (api/admin/orgs/:org_id/webhooks…), + 2 alert rules (api/admin/stores/:store_id/alert-rules), + 3 POS keys and the sales CSV upload, + 5 lifecycle (PATCH/DELETE of orgs and cameras, DELETE of stores)
+    expect(admin.length).toBe(13 + 9 + 2 + 4 + 5 + 2); // + 9 webhook routes (api/admin/orgs/:org_id/webhooks…), + 2 alert rules (api/admin/stores/:store_id/alert-rules), + 3 POS keys and the sales CSV upload, + 5 lifecycle (PATCH/DELETE of orgs and cameras, DELETE of stores), + 2 retention (GET/PUT api/admin/orgs/:org_id/retention)
     for (const r of admin) expect(op(r).security).toEqual([{ [SECURITY.admin]: [] }]);
     expect(op({ method: 'post', path: '/api/analytics/rollups/rebuild' }).security).toEqual([{ [SECURITY.admin]: [] }]);
     expect(op({ method: 'get', path: '/api/analytics/health' }).security).toEqual([{ [SECURITY.admin]: [] }]);

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { StoreDirectory } from '../admin/store-directory.service.ts';
-import { completeness, MAX_HEARTBEAT_GAP_S, storeCompleteness, type HeartbeatSample, type TimeBucket } from './data-completeness.ts';
+import { coveredShares, MAX_HEARTBEAT_GAP_S, mergedIntervals, storeCompleteness, type HeartbeatSample, type TimeBucket } from './data-completeness.ts';
 import { StoreTotalsReader } from './store-totals.reader.ts';
 
 export interface CameraCompleteness {
@@ -16,7 +16,8 @@ export interface StoreCompleteness {
 /**
  * Share of each bucket that a store's cameras really analysed (definition in data-completeness.ts), computed on
  * read from camera_heartbeats: one range scan of the (store, camera, received_at) index plus one index probe per
- * camera for its first heartbeat. Exported for the dashboard (history) and analytics (reports).
+ * camera for its first heartbeat; the UTC days before the store's compaction point from their compacted figures
+ * (camera_coverage_days, 96 numbers a day) instead. Exported for the dashboard (history) and analytics (reports).
  */
 @Injectable()
 export class DataCompleteness {
@@ -33,10 +34,12 @@ export class DataCompleteness {
         cameras: cameras.map((c) => ({ camera_id: c.camera_id, capabilities: [...c.capabilities], shares: buckets.map(() => null) })),
         store: buckets.map(() => null),
       };
-    const from = new Date(buckets[0].startMs - MAX_HEARTBEAT_GAP_S * 1000);
     const to = new Date(Math.min(buckets[buckets.length - 1].endMs, nowMs) + MAX_HEARTBEAT_GAP_S * 1000);
+    const compacted = await this.totals.compactedCoverage(storeId, new Date(buckets[0].startMs), to);
+    // Heartbeats from the compaction point on (the days before it are compacted), and from 90 s before it.
+    const from = new Date(Math.max(buckets[0].startMs, compacted.untilMs ?? 0) - MAX_HEARTBEAT_GAP_S * 1000);
     const [samples, first] = await Promise.all([
-      this.totals.heartbeatSamples(storeId, from, to),
+      from < to ? this.totals.heartbeatSamples(storeId, from, to) : Promise.resolve([]),
       this.totals.firstHeartbeats(
         storeId,
         cameras.map((c) => c.camera_id),
@@ -51,7 +54,11 @@ export class DataCompleteness {
     const perCamera = cameras.map((c) => ({
       camera_id: c.camera_id,
       capabilities: [...c.capabilities],
-      shares: completeness(byCamera.get(c.camera_id) ?? [], buckets, { nowMs, firstHeartbeatMs: first.get(c.camera_id) ?? null }),
+      shares: coveredShares(
+        mergedIntervals(compacted.days.get(c.camera_id) ?? [], compacted.untilMs ?? Number.NEGATIVE_INFINITY, byCamera.get(c.camera_id) ?? []),
+        buckets,
+        { nowMs, firstHeartbeatMs: first.get(c.camera_id) ?? null },
+      ),
     }));
     return { cameras: perCamera, store: storeCompleteness(perCamera, buckets.length) };
   }

@@ -1,5 +1,16 @@
 import { localHourStarts, startOfLocalDay } from '../common/store-clock.ts';
-import { completeness, isIncomplete, MIN_COMPLETENESS, storeCompleteness, vouches, type HeartbeatSample } from './data-completeness.ts';
+import {
+  completeness,
+  COVERAGE_SLOT_MS,
+  coverageDay,
+  coveredShares,
+  isIncomplete,
+  mergedIntervals,
+  MIN_COMPLETENESS,
+  storeCompleteness,
+  vouches,
+  type HeartbeatSample,
+} from './data-completeness.ts';
 
 const H = 3_600_000;
 const T0 = Date.parse('2024-03-05T10:00:00Z');
@@ -104,5 +115,67 @@ describe('storeCompleteness', () => {
   it('isIncomplete uses the one threshold (90 %) and never flags unknown', () => {
     expect(MIN_COMPLETENESS).toBe(0.9);
     expect([isIncomplete(0.89), isIncomplete(0.9), isIncomplete(null)]).toEqual([true, false, false]);
+  });
+});
+
+describe('compacted days (heartbeats kept as ms covered per quarter hour)', () => {
+  const DAY = Date.parse('2024-03-05T00:00:00Z');
+  const D = 86_400_000;
+  /** Three days of heartbeats with an outage, a stall and a gap across midnight, and odd 37 s spacing. */
+  const history = [
+    ...beats(DAY - D, DAY + 3 * H + 17 * 60_000, 37),
+    ...beats(DAY + 3 * H + 40 * 60_000, DAY + D - 60_000, 37, (t) => ({
+      streamState: t > DAY + 9 * H && t < DAY + 9 * H + 7 * 60_000 ? 'stalled' : 'streaming',
+    })),
+    ...beats(DAY + D + 50_000, DAY + 2 * D, 29), // 110 s silent across midnight: not vouched
+  ];
+  const window = (from: number) => history.filter((h) => h.atMs >= from - 90_000 && h.atMs < from + D + 90_000);
+  const days = [DAY - D, DAY, DAY + D].map((d) => coverageDay(window(d), d));
+  const opts2 = { nowMs: DAY + 10 * D, firstHeartbeatMs: DAY - D };
+  /** Local hours of a +05:30 zone, local days of a −05:00 zone, UTC quarter hours: all whole slots. */
+  const bucketSets: [string, { startMs: number; endMs: number }[]][] = [
+    [
+      'Asia/Kolkata hours',
+      localHourStarts(startOfLocalDay('2024-03-05', 'Asia/Kolkata'), startOfLocalDay('2024-03-06', 'Asia/Kolkata')).map((h) => ({ startMs: h, endMs: h + H })),
+    ],
+    [
+      'America/New_York days',
+      ['2024-03-04', '2024-03-05'].map((d) => ({ startMs: startOfLocalDay(d, 'America/New_York'), endMs: startOfLocalDay(d, 'America/New_York') + D })),
+    ],
+    [
+      'UTC quarter hours across midnight',
+      Array.from({ length: 8 }, (_, i) => ({ startMs: DAY + D - H + i * COVERAGE_SLOT_MS, endMs: DAY + D - H + (i + 1) * COVERAGE_SLOT_MS })),
+    ],
+  ];
+
+  it.each(bucketSets)('%s: the same shares from the compacted days as from the heartbeats', (_name, buckets) => {
+    const fromHeartbeats = completeness(history, buckets, opts2);
+    // Everything before DAY + D compacted, the rest still heartbeats (only those from 90 s before the cut are read).
+    const cut = DAY + D;
+    const merged = coveredShares(
+      mergedIntervals(
+        days,
+        cut,
+        history.filter((h) => h.atMs >= cut - 90_000),
+      ),
+      buckets,
+      opts2,
+    );
+    merged.forEach((m, i) => expect(m).toBeCloseTo(fromHeartbeats[i] as number, 6));
+    expect(fromHeartbeats.some((f) => f !== null && f < 1)).toBe(true);
+  });
+
+  it.each([
+    ['a full day streaming', 0, 96 * COVERAGE_SLOT_MS],
+    ['the outage 03:17–03:40, the 7-minute stall and the silence from 23:59', 1, 96 * COVERAGE_SLOT_MS - 23 * 60_000 - 7 * 60_000 - 60_000],
+  ])('%s: ms covered in the day', (_name, index, expected) => {
+    const total = days[index].coveredMs.reduce((a, b) => a + b, 0);
+    expect(Math.abs(total - expected) / 1000).toBeLessThan(3 * 37); // three silences, each edge within one 37 s beat
+  });
+
+  it('a compacted day at or after the cut is ignored (its heartbeats are read instead)', () => {
+    const fromDays = mergedIntervals(days, DAY, []);
+    expect(fromDays.every(([, b]) => b <= DAY)).toBe(true);
+    expect(mergedIntervals([], DAY, history).every(([a]) => a >= DAY)).toBe(true);
   });
 });

@@ -55,15 +55,25 @@ export function vouches(hb: HeartbeatSample, prevMs: number, opts: Pick<Complete
   return hb.fps > 0;
 }
 
+/** The intervals [from, to] (ms) that a camera's heartbeats vouch for, in time order. `heartbeats` sorted by time. */
+export function vouchedIntervals(heartbeats: readonly HeartbeatSample[], opts: Pick<CompletenessOptions, 'maxGapS' | 'minFpsShare'> = {}): [number, number][] {
+  const intervals: [number, number][] = [];
+  for (let i = 1; i < heartbeats.length; i++) {
+    if (vouches(heartbeats[i], heartbeats[i - 1].atMs, opts)) intervals.push([heartbeats[i - 1].atMs, heartbeats[i].atMs]);
+  }
+  return intervals;
+}
+
 /**
  * Share analysed (0 … 1, or null when unknown) of each bucket, for one camera. `heartbeats` must be sorted by
  * time and should start up to `maxGapS` before the first bucket (so its first interval is known).
  */
 export function completeness(heartbeats: readonly HeartbeatSample[], buckets: readonly TimeBucket[], opts: CompletenessOptions): (number | null)[] {
-  const intervals: [number, number][] = [];
-  for (let i = 1; i < heartbeats.length; i++) {
-    if (vouches(heartbeats[i], heartbeats[i - 1].atMs, opts)) intervals.push([heartbeats[i - 1].atMs, heartbeats[i].atMs]);
-  }
+  return coveredShares(vouchedIntervals(heartbeats, opts), buckets, opts);
+}
+
+/** Share of each bucket covered by `intervals` (sorted, not overlapping), null when unknown (see the definition above). */
+export function coveredShares(intervals: readonly (readonly [number, number])[], buckets: readonly TimeBucket[], opts: CompletenessOptions): (number | null)[] {
   let j = 0;
   return buckets.map((b) => {
     const end = Math.min(b.endMs, opts.nowMs);
@@ -76,6 +86,56 @@ export function completeness(heartbeats: readonly HeartbeatSample[], buckets: re
     }
     return Math.min(1, covered / (end - b.startMs));
   });
+}
+
+// Compaction (issue #19): before heartbeats are dropped (retention), each camera's UTC day is kept as the
+// milliseconds vouched for in each quarter hour — 96 numbers instead of 2,880 heartbeats. Every time zone in use
+// is offset from UTC by a multiple of 15 minutes, so every hour or day bucket a report asks for is a whole number
+// of slots and its share from the slots equals the share from the heartbeats.
+
+/** The length of a compacted slot. */
+export const COVERAGE_SLOT_MS = 900_000;
+export const SLOTS_PER_DAY = 96;
+
+/** One camera's compacted UTC day: ms vouched for in each of its 96 quarter hours. */
+export interface CoverageDay {
+  dayStartMs: number;
+  coveredMs: readonly number[];
+}
+
+/** The compacted day starting at `dayStartMs` from the camera's heartbeats (received from 90 s before the day to 90 s after it). */
+export function coverageDay(
+  heartbeats: readonly HeartbeatSample[],
+  dayStartMs: number,
+  opts: Pick<CompletenessOptions, 'maxGapS' | 'minFpsShare'> = {},
+): CoverageDay {
+  const slots = Array.from({ length: SLOTS_PER_DAY }, (_, i) => ({
+    startMs: dayStartMs + i * COVERAGE_SLOT_MS,
+    endMs: dayStartMs + (i + 1) * COVERAGE_SLOT_MS,
+  }));
+  const shares = coveredShares(vouchedIntervals(heartbeats, opts), slots, { nowMs: Number.POSITIVE_INFINITY, firstHeartbeatMs: Number.NEGATIVE_INFINITY });
+  return { dayStartMs, coveredMs: shares.map((s) => Math.round((s ?? 0) * COVERAGE_SLOT_MS)) };
+}
+
+/**
+ * A camera's covered intervals from its compacted days before `compactedUntilMs` and its heartbeats from then on
+ * (their intervals cut at that instant: the part before it is in the compacted days). Sorted, not overlapping.
+ */
+export function mergedIntervals(
+  days: readonly CoverageDay[],
+  compactedUntilMs: number,
+  heartbeats: readonly HeartbeatSample[],
+  opts: Pick<CompletenessOptions, 'maxGapS' | 'minFpsShare'> = {},
+): [number, number][] {
+  const out: [number, number][] = [];
+  for (const d of [...days].sort((a, b) => a.dayStartMs - b.dayStartMs)) {
+    if (d.dayStartMs >= compactedUntilMs) continue;
+    d.coveredMs.forEach((ms, i) => {
+      if (ms > 0) out.push([d.dayStartMs + i * COVERAGE_SLOT_MS, d.dayStartMs + i * COVERAGE_SLOT_MS + ms]);
+    });
+  }
+  for (const [a, b] of vouchedIntervals(heartbeats, opts)) if (b > compactedUntilMs) out.push([Math.max(a, compactedUntilMs), b]);
+  return out;
 }
 
 /**

@@ -13,3 +13,12 @@ export const PING_SQL = `SELECT 1`;
 export const FORGET_STORE_SQL: readonly string[] = [...Object.values(EVENT_KINDS).map((k) => k.table), 'camera_heartbeats'].map(
   (table) => `DELETE FROM ${table} WHERE store_id = $1`,
 );
+
+/** Compacted heartbeat days of store $1, one per camera ($2) and UTC date ($3): first heartbeat ($4), ms covered per quarter hour ($5, comma-separated). */
+export const UPSERT_COVERAGE_DAYS_SQL = `INSERT INTO camera_coverage_days (store_id, camera_id, day, first_at, covered_ms)
+  SELECT $1, u.c, u.d::date, u.f, string_to_array(u.m, ',')::integer[] FROM unnest($2::text[], $3::text[], $4::timestamptz[], $5::text[]) AS u(c, d, f, m)
+  ON CONFLICT (store_id, camera_id, day) DO UPDATE SET first_at = EXCLUDED.first_at, covered_ms = EXCLUDED.covered_ms`;
+
+/** Store $1 compacted up to $2 (never moved back). */
+export const SET_COMPACTED_UNTIL_SQL = `INSERT INTO heartbeat_compaction (store_id, compacted_until) VALUES ($1, $2)
+  ON CONFLICT (store_id) DO UPDATE SET compacted_until = greatest(heartbeat_compaction.compacted_until, EXCLUDED.compacted_until)`;

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import type { CoverageDay } from './data-completeness.ts';
 import { ENTRANCE, SUBJECT_KINDS, unionOverKinds, VISITORS_KIND, type EventKind } from './event-kinds.ts';
 
 export type StoredEventKind = EventKind;
@@ -89,10 +90,18 @@ const HEARTBEAT_SAMPLES_SQL = `SELECT camera_id, (extract(epoch FROM received_at
     coalesce(${NUM('fps_achieved')}, ${NUM('fps')}) AS fps, ${NUM('target_fps')} AS target_fps
   FROM camera_heartbeats WHERE store_id = $1 AND received_at >= $2 AND received_at < $3
   ORDER BY camera_id, received_at`;
-/** Each camera's first heartbeat ever (one index probe per camera). */
-const FIRST_HEARTBEATS_SQL = `SELECT c AS camera_id,
-    (SELECT received_at FROM camera_heartbeats h WHERE h.store_id = $1 AND h.camera_id = c ORDER BY received_at LIMIT 1) AS first_at
+/** Each camera's first heartbeat ever (one index probe per camera), its compacted days included (they outlive the heartbeats). */
+const FIRST_HEARTBEATS_SQL = `SELECT c AS camera_id, least(
+    (SELECT received_at FROM camera_heartbeats h WHERE h.store_id = $1 AND h.camera_id = c ORDER BY received_at LIMIT 1),
+    (SELECT min(first_at) FROM camera_coverage_days d WHERE d.store_id = $1 AND d.camera_id = c)) AS first_at
   FROM unnest($2::text[]) AS c`;
+/** Up to when store $1's heartbeats were compacted (a row: every UTC day before it is read compacted). */
+const COMPACTED_UNTIL_SQL = `SELECT compacted_until FROM heartbeat_compaction WHERE store_id = $1`;
+/** The compacted days of store $1 in [$2, $3) (UTC dates), with each day's start in ms. */
+const COVERAGE_DAYS_SQL = `SELECT camera_id, (extract(epoch FROM day::timestamp AT TIME ZONE 'UTC') * 1000)::float8 AS day_ms, covered_ms
+  FROM camera_coverage_days WHERE store_id = $1 AND day >= $2::date AND day < $3::date ORDER BY camera_id, day`;
+/** Store $1's first heartbeat received before $2 (where its compaction starts). */
+const FIRST_STORE_HEARTBEAT_SQL = `SELECT min(received_at) AS first_at FROM camera_heartbeats WHERE store_id = $1 AND received_at < $2`;
 
 /**
  * Read access to the event and heartbeat tables for the dashboard: totals, never rows. The tables stay
@@ -187,6 +196,35 @@ export class StoreTotalsReader {
   async firstHeartbeats(storeId: string, cameraIds: string[]): Promise<Map<string, number | null>> {
     const rows = (await this.db.query(FIRST_HEARTBEATS_SQL, [storeId, cameraIds])) as { camera_id: string; first_at: Date | null }[];
     return new Map(rows.map((r) => [r.camera_id, r.first_at ? new Date(r.first_at).getTime() : null]));
+  }
+
+  /**
+   * Store's compacted heartbeats (data-completeness.ts, compaction): up to when (null: never compacted) and each
+   * camera's compacted UTC days overlapping [from, to).
+   */
+  async compactedCoverage(storeId: string, from: Date, to: Date): Promise<{ untilMs: number | null; days: Map<string, CoverageDay[]> }> {
+    const [row] = (await this.db.query(COMPACTED_UNTIL_SQL, [storeId])) as { compacted_until: Date }[];
+    const days = new Map<string, CoverageDay[]>();
+    const untilMs = row ? new Date(row.compacted_until).getTime() : null;
+    if (untilMs === null || untilMs <= from.getTime()) return { untilMs, days };
+    const day = (d: Date) => d.toISOString().slice(0, 10);
+    const rows = (await this.db.query(COVERAGE_DAYS_SQL, [storeId, day(from), day(new Date(to.getTime() + 86_400_000))])) as {
+      camera_id: string;
+      day_ms: number;
+      covered_ms: number[];
+    }[];
+    for (const r of rows) {
+      let list = days.get(r.camera_id);
+      if (!list) days.set(r.camera_id, (list = []));
+      list.push({ dayStartMs: Number(r.day_ms), coveredMs: r.covered_ms });
+    }
+    return { untilMs, days };
+  }
+
+  /** The store's first heartbeat received before `before`, or null. */
+  async firstStoreHeartbeat(storeId: string, before: Date): Promise<number | null> {
+    const [row] = (await this.db.query(FIRST_STORE_HEARTBEAT_SQL, [storeId, before])) as { first_at: Date | null }[];
+    return row?.first_at ? new Date(row.first_at).getTime() : null;
   }
 
   /** Each camera's latest heartbeat (server receipt time). */

@@ -6,10 +6,11 @@ import { JOB_DEFAULTS, QUEUE_REDIS, type JobOf } from '../analytics/analytics.qu
 import { ScheduledQueueWorker } from '../common/scheduled-queue-worker.ts';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.ts';
 import { RETENTION_JOB, RETENTION_QUEUE, RETENTION_SCHEDULES, type RetentionQueueJobs } from './retention.queues.ts';
+import { RetentionEnforcer } from './retention-enforcer.service.ts';
 import { TimePartitions } from './time-partitions.service.ts';
 
 /**
- * The retention worker (where the analytics workers run): partitions ahead, hourly. BullMQ hands each scheduled
+ * The retention worker (where the analytics workers run): partitions ahead, hourly; retention, daily at 03:37 UTC. BullMQ hands each scheduled
  * run to one worker; two at once would still be safe (advisory lock per table, "create if missing"). Each worker
  * also makes sure of the partitions once at start-up, so a fresh install never waits up to an hour for them.
  */
@@ -22,10 +23,12 @@ export class RetentionWorkers implements OnApplicationBootstrap, OnModuleDestroy
     @InjectQueue(RETENTION_QUEUE) private readonly queue: Queue,
     @Inject(QUEUE_REDIS) queueRedis: Redis,
     private readonly partitions: TimePartitions,
+    private readonly enforcer: RetentionEnforcer,
   ) {
     this.runner = new ScheduledQueueWorker<RetentionQueueJobs>(config, queue, queueRedis, {
       queue: RETENTION_QUEUE,
-      schedules: RETENTION_SCHEDULES,
+      // Under test the daily run is not scheduled: tests load history years old and call the processor with their clock.
+      schedules: config.nodeEnv === 'test' ? RETENTION_SCHEDULES.filter((s) => s.job !== RETENTION_JOB.retention) : RETENTION_SCHEDULES,
       process: (job) => this.process(job),
     });
   }
@@ -39,6 +42,7 @@ export class RetentionWorkers implements OnApplicationBootstrap, OnModuleDestroy
   /** The processor; a test calls it with its own clock. */
   async process(job: JobOf<RetentionQueueJobs>, nowMs = Date.now()): Promise<unknown> {
     if (job.name === RETENTION_JOB.partitionsAhead) return { created: await this.partitions.ensureAhead(nowMs) };
+    if (job.name === RETENTION_JOB.retention) return this.enforcer.run(nowMs);
     return null;
   }
 

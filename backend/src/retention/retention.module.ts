@@ -4,17 +4,25 @@ import type { Redis } from 'ioredis';
 import { QueueConnectionModule } from '../analytics/analytics.module.ts';
 import { JOB_DEFAULTS, QUEUE_REDIS } from '../analytics/analytics.queues.ts';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.ts';
+import { AdminModule } from '../admin/admin.module.ts';
+import { IngestModule } from '../ingest/ingest.module.ts';
+import { OrganisationRetention } from './organisation-retention.service.ts';
+import { RetentionController } from './retention.controller.ts';
+import { RetentionEnforcer } from './retention-enforcer.service.ts';
 import { RETENTION_QUEUE } from './retention.queues.ts';
 import { RetentionWorkers } from './retention-workers.service.ts';
 import { TimePartitions } from './time-partitions.service.ts';
 
 /**
  * Data growth (issue #19, docs in README section 5 "Data growth"): the event and heartbeat tables' month
- * partitions, created ahead and dropped whole once expired. The tables are ingest's; which ones are partitioned
+ * partitions, created ahead and dropped whole once expired; each organisation's retention (admin API), applied daily
+ * with the heartbeats compacted first (ingest's HeartbeatCompactor). The tables are ingest's; which ones are partitioned
  * and on what column is ingest's declaration (ingest/partitioned-tables.ts), the partitions are this module's.
  */
 @Module({
   imports: [
+    AdminModule,
+    IngestModule,
     QueueConnectionModule,
     BullModule.registerQueueAsync({
       name: RETENTION_QUEUE,
@@ -23,7 +31,8 @@ import { TimePartitions } from './time-partitions.service.ts';
       useFactory: (config: AppConfig, connection: Redis) => ({ connection, prefix: config.redisPrefix, defaultJobOptions: JOB_DEFAULTS }),
     }),
   ],
-  providers: [TimePartitions, RetentionWorkers],
-  exports: [TimePartitions, RetentionWorkers],
+  controllers: [RetentionController],
+  providers: [TimePartitions, OrganisationRetention, RetentionEnforcer, RetentionWorkers],
+  exports: [TimePartitions, RetentionEnforcer, RetentionWorkers],
 })
 export class RetentionModule {}

@@ -37,3 +37,14 @@ export const dropPartitionSql = (name: string) => [`SET LOCAL lock_timeout = '5s
 
 /** Expired rows in the default partition (late events from before the oldest month): few, deleted as rows. */
 export const deleteExpiredDefaultSql = (table: string, column: string) => `DELETE FROM ${table}_default WHERE ${column} < $1`;
+
+/** An organisation's retention settings (no row: the defaults). */
+export const GET_SETTINGS_SQL = `SELECT raw_event_months, heartbeat_days FROM retention_settings WHERE org_id = $1`;
+/** Every organisation's settings that differ from the defaults. */
+export const LIST_SETTINGS_SQL = `SELECT org_id, raw_event_months, heartbeat_days FROM retention_settings`;
+export const PUT_SETTINGS_SQL = `INSERT INTO retention_settings (org_id, raw_event_months, heartbeat_days) VALUES ($1, $2, $3)
+  ON CONFLICT (org_id) DO UPDATE SET raw_event_months = EXCLUDED.raw_event_months, heartbeat_days = EXCLUDED.heartbeat_days, updated_at = now()`;
+
+/** An organisation's expired rows of a partitioned table: its stores ($1), from the oldest month kept ($2) to its cutoff ($3). */
+export const deleteExpiredRowsSql = (table: string, column: string) =>
+  `DELETE FROM ${table} WHERE store_id = ANY($1::text[]) AND ${column} >= $2 AND ${column} < $3`;
