@@ -163,9 +163,11 @@ describe('npm run demo and npm run dev, as started from a shell or a supervisor'
       expect(Number(spikes![1])).toBeGreaterThanOrEqual(1);
       expect(Number(spikes![2])).toBeGreaterThan(7 * 8);
       // The promotion week, reported, and named in the address printed for the dashboard.
-      const promo = /promotion report, (\d{4}-\d\d-\d\d)\.\.(\d{4}-\d\d-\d\d): footfall \+(\d+\.\d) %/.exec(out);
+      const promo = /promotion report, (\d{4}-\d\d-\d\d)\.\.(\d{4}-\d\d-\d\d): footfall \+(\d+\.\d) %, conversion ([+-]\d+\.\d) %/.exec(out);
       expect(promo).not.toBeNull();
       expect(Number(promo![3])).toBeGreaterThan(10);
+      // The simulated till sold more in the promotion week too (×1.15 conversion in the model).
+      expect(Number(promo![4])).toBeGreaterThan(3);
       expect(out).toContain(`http://127.0.0.1:${port}/#/analytics?store=store_demo_001&promo_start=${promo![1]}&promo_end=${promo![2]}`);
       const viewer = /Viewer token .*: (wink_view_\S+)/.exec(out)![1];
 
@@ -173,6 +175,13 @@ describe('npm run demo and npm run dev, as started from a shell or a supervisor'
       const live = await fetch(`http://127.0.0.1:${port}/api/dashboard/live?store_id=store_demo_001`, { headers: { authorization: `Bearer ${viewer}` } });
       expect(live.status).toBe(200);
       expect(listeningAddresses(port)).toEqual(['127.0.0.1']);
+      // The demo store's sales came in through the POS API: every open day of the last week has conversion.
+      const week = await fetch(`http://127.0.0.1:${port}/api/dashboard/history?store_id=store_demo_001&from=${promo![1]}&to=${promo![2]}&granularity=day`, {
+        headers: { authorization: `Bearer ${viewer}` },
+      });
+      const days = ((await week.json()) as { buckets: { sales: { conversion_rate: number | null } | null }[] }).buckets;
+      expect(days.length).toBe(6);
+      for (const d of days) expect(d.sales?.conversion_rate).toBeGreaterThan(0.1);
 
       // What it started: the API, the worker and a redis-server of its own; no secret on any command line.
       const procs = descendants(demo.npm.pid!);
@@ -180,7 +189,7 @@ describe('npm run demo and npm run dev, as started from a shell or a supervisor'
       expect(redis).toBeDefined();
       expect(procs.filter((p) => /dist\/backend\/src\/(main|worker)\.js/.test(p.cmdline))).toHaveLength(2);
       expect(await redisAnswers(redisPort)).toBe(true);
-      for (const p of procs) for (const secret of [ADMIN_TOKEN, viewer, 'wink_edge_']) expect(p.cmdline).not.toContain(secret);
+      for (const p of procs) for (const secret of [ADMIN_TOKEN, viewer, 'wink_edge_', 'wink_pos_']) expect(p.cmdline).not.toContain(secret);
       expect(procs.some((p) => p.environ.includes(`ADMIN_TOKEN=${ADMIN_TOKEN}`))).toBe(true);
 
       // A supervisor's stop: SIGTERM to the npm process alone reaches node (npm's script execs it), which stops everything.
@@ -193,7 +202,7 @@ describe('npm run demo and npm run dev, as started from a shell or a supervisor'
     10 * MINUTE,
   );
 
-  it('leaves one live edge key per demo camera and one demo viewer key (no extra keys for its own traffic)', async () => {
+  it('leaves one live edge key per demo camera, one demo viewer key and one demo POS key (no extra keys for its own traffic)', async () => {
     const pg = new Client({ connectionString: `postgres://postgres@127.0.0.1:5432/${dbName}` });
     await pg.connect();
     try {
@@ -202,6 +211,7 @@ describe('npm run demo and npm run dev, as started from a shell or a supervisor'
       // After one demo run: one live key per demo camera and one live demo viewer key.
       expect(await live('edge_keys', "store_id = 'store_demo_001'")).toBe(3);
       expect(await live('viewer_keys', "name = 'npm run demo'")).toBe(1);
+      expect(await live('pos_keys', "name = 'npm run demo'")).toBe(1);
     } finally {
       await pg.end();
     }

@@ -1,6 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import type { Capability } from '../../shared/src/events.ts';
 import { EdgeKeyService } from '../../backend/src/admin/edge-key.service.ts';
+import { PosKeyService } from '../../backend/src/admin/pos-key.service.ts';
 import { StoreDirectory } from '../../backend/src/admin/store-directory.service.ts';
 import { ViewerKeyService } from '../../backend/src/admin/viewer-key.service.ts';
 
@@ -44,14 +45,36 @@ export async function seedDemoStore(app: INestApplicationContext): Promise<Seede
 }
 
 export const DEMO_VIEWER_KEY_NAME = 'npm run demo';
+/** The demo till's POS key is named the same way. */
+export const DEMO_POS_KEY_NAME = 'npm run demo';
+
+/** Keys listed per organisation, revocable by id: viewer and POS keys. */
+interface NamedKeys {
+  list(orgId: string): Promise<{ id: string; name: string | null; revoked_at: string | null }[]>;
+  revoke(id: string): Promise<unknown>;
+}
+
+/** Issues the demo's key of a kind and revokes the one an earlier demo run issued under the same name. */
+async function reissue(keys: NamedKeys, orgId: string, name: string, issue: () => Promise<{ api_key: string }>): Promise<string> {
+  const earlier = (await keys.list(orgId)).filter((k) => !k.revoked_at && k.name === name);
+  const issued = await issue();
+  for (const k of earlier) await keys.revoke(k.id);
+  return issued.api_key;
+}
 
 /** The viewer key `npm run demo` prints; the one an earlier demo run printed is revoked. */
-export async function issueDemoViewerKey(app: INestApplicationContext, orgId: string): Promise<string> {
+export function issueDemoViewerKey(app: INestApplicationContext, orgId: string): Promise<string> {
   const viewers = app.get(ViewerKeyService);
-  const earlier = (await viewers.list(orgId)).filter((k) => !k.revoked_at && k.name === DEMO_VIEWER_KEY_NAME);
-  const issued = await viewers.issue({ org_id: orgId, role: 'viewer', name: DEMO_VIEWER_KEY_NAME });
-  for (const k of earlier) await viewers.revoke(k.id);
-  return issued.api_key;
+  return reissue(viewers, orgId, DEMO_VIEWER_KEY_NAME, () => viewers.issue({ org_id: orgId, role: 'viewer', name: DEMO_VIEWER_KEY_NAME }));
+}
+
+/**
+ * The demo store's till: a POS key with which the simulator sends its sales through POST /api/sales, exactly as a
+ * store's POS would (the one an earlier demo run used is revoked).
+ */
+export function issueDemoPosKey(app: INestApplicationContext, orgId: string): Promise<string> {
+  const pos = app.get(PosKeyService);
+  return reissue(pos, orgId, DEMO_POS_KEY_NAME, () => pos.issue({ org_id: orgId, store_id: DEMO_STORE.store_id, name: DEMO_POS_KEY_NAME }));
 }
 
 export function formatSeededStore(s: SeededStore): string {

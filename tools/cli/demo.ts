@@ -8,9 +8,10 @@ import { ROLLUP_QUEUE } from '../../backend/src/analytics/analytics.queues.ts';
 import { AppModule } from '../../backend/src/app.module.ts';
 import { addDays, localDate } from '../../backend/src/common/store-clock.ts';
 import { ConfigError, loadAppConfig, type AppConfig } from '../../backend/src/config/app-config.ts';
+import { POS_ENTRY } from '../simulator/simulated-fleet.ts';
 import { StoreTrafficSimulator } from '../simulator/store-traffic-simulator.ts';
 import type { PlantedSpikes, Promotion } from '../simulator/traffic-model.ts';
-import { DEMO_STORE, issueDemoViewerKey, seedDemoStore } from './demo-store.ts';
+import { DEMO_STORE, issueDemoPosKey, issueDemoViewerKey, seedDemoStore } from './demo-store.ts';
 import { LocalServices, stopChildren } from './local-services.ts';
 
 /**
@@ -200,6 +201,7 @@ async function main(): Promise<void> {
     const seeding = await NestFactory.createApplicationContext(AppModule.forConfig({ ...config, databaseUrl, runWorkers: false }), { logger: ['error'] });
     const seeded = await seedDemoStore(seeding);
     const viewer = await issueDemoViewerKey(seeding, seeded.orgId);
+    const posKey = await issueDemoPosKey(seeding, seeded.orgId);
     await seeding.close();
     log(
       `demo store ${DEMO_STORE.store_id} ready (organisation ${seeded.orgId}${seeded.revoked ? `; ${seeded.revoked} edge key(s) of an earlier run revoked` : ''})`,
@@ -231,7 +233,8 @@ async function main(): Promise<void> {
     log(`API and report worker running at ${baseUrl} (this machine only)`);
 
     const promotion = demoPromotion(Date.now(), DEMO_STORE.timezone);
-    const keys = Object.fromEntries(seeded.cameras.map((c) => [c.camera_id, c.api_key]));
+    // The cameras' edge keys and the till's POS key: the simulator sends footfall and sales through the real APIs.
+    const keys: Record<string, string> = { ...Object.fromEntries(seeded.cameras.map((c) => [c.camera_id, c.api_key])), [POS_ENTRY]: posKey };
     const simulator = new StoreTrafficSimulator(
       {
         api: baseUrl,
@@ -255,7 +258,10 @@ async function main(): Promise<void> {
     );
     const history = await simulator.backfill(stop.signal);
     if (stopping) return;
-    log(`history stored: ${history.accepted.toLocaleString('en-US')} new events (${history.duplicates.toLocaleString('en-US')} already there); rolling it up…`);
+    log(
+      `history stored: ${history.accepted.toLocaleString('en-US')} new events (${history.duplicates.toLocaleString('en-US')} already there), ` +
+        `${history.sales.receipts.toLocaleString('en-US')} till receipts; rolling it up…`,
+    );
     await rollUpHistory(baseUrl, config.adminToken);
     const spikes = await report<SpikeSummary>(baseUrl, viewer, `/api/analytics/spikes?store_id=${DEMO_STORE.store_id}&days=7`);
     const promo = await report<PromoSummary>(
@@ -270,8 +276,13 @@ async function main(): Promise<void> {
         (first ? ` (${first.local.slice(0, 16).replace('T', ' ')}: ${first.count} in, ${Math.round(first.expected)} expected)` : ''),
     );
     const footfall = promo.metrics.footfall;
+    const conversion = promo.metrics.conversion_rate;
+    const signed = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(1)} %`;
     if (footfall?.lift_pct != null)
-      log(`promotion report, ${promotion.first}..${promotion.last}: footfall ${footfall.lift_pct >= 0 ? '+' : ''}${footfall.lift_pct.toFixed(1)} %`);
+      log(
+        `promotion report, ${promotion.first}..${promotion.last}: footfall ${signed(footfall.lift_pct)}` +
+          (conversion?.lift_pct != null ? `, conversion ${signed(conversion.lift_pct)}` : ''),
+      );
 
     const model = demoModel();
     const video = model ? demoVideo() : null;
