@@ -11,7 +11,19 @@ import { rankedBy } from '../../../web/src/comparison.ts';
 import { fmtCount, fmtMoney, fmtPct, fmtPctInterval, fmtRate } from '../../../web/src/format.ts';
 import { rangeSalesMeasures } from '../../../web/src/sales.ts';
 import { TEST_ADMIN_TOKEN } from '../test-app.ts';
-import { apiRead, CHROMIUM, DESKTOP, describeInBrowser, exportCsv, LAUNCH_ARGS, readyReport, shot, tableValues, watchContext } from './browser-harness.ts';
+import {
+  apiRead,
+  CHROMIUM,
+  DESKTOP,
+  describeInBrowser,
+  exportCsv,
+  LAUNCH_ARGS,
+  readyReport,
+  shot,
+  TABLET,
+  tableValues,
+  watchContext,
+} from './browser-harness.ts';
 import { addDays, HISTORY_DAYS, localInstant, STORE_A, STORE_B, startWebFixture, type WebFixture } from './web-fixture.ts';
 
 declare const document: any;
@@ -216,7 +228,7 @@ describeInBrowser('sales beside footfall on the web dashboard (Chromium, real ba
     expect(await ok.getAttribute('data-unchanged')).toBe('1');
     expect(await ok.getAttribute('data-corrected')).toBe('1');
     expect(await ok.textContent()).toBe(
-      'till-export.csv: 3 hours received — 1 stored, 1 duplicates (already there, unchanged), 1 corrections (changed hours; old numbers kept).',
+      'till-export.csv: 3 hours received — 1 stored, 1 duplicate (already there, unchanged), 1 correction (changed hours; old numbers kept).',
     );
     const byHour = await api(`/api/dashboard/history?store_id=${STORE_A.storeId}&from=${yesterday}&to=${f.today}&granularity=hour`);
     const at = (hour: number) => byHour.buckets.find((b: any) => b.bucket === `${yesterday}T${String(hour).padStart(2, '0')}:00`).sales;
@@ -329,6 +341,23 @@ describeInBrowser('sales beside footfall on the web dashboard (Chromium, real ba
     ]);
     expect(csv.rows[1].slice(0, 3)).toEqual([STORE_A.storeId, a.name, CURRENCY]);
     await shot(page, 'compare-by-conversion');
+  });
+
+  step('fits a tablet (820×1180): history with sales and the comparison without horizontal scrolling', async () => {
+    const tablet = await browser.newContext({ viewport: TABLET, hasTouch: true, isMobile: true, deviceScaleFactor: 1, locale: 'en-US' });
+    watch(tablet);
+    const p = await tablet.newPage();
+    await signIn(p, f.viewer);
+    const overflow = () => p.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    await p.tap('nav a[data-view=history]');
+    await p.waitForSelector('[data-legend=sales]');
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    await shot(p, 'tablet-history-sales');
+    await p.tap('nav a[data-view=compare]');
+    await p.waitForSelector('table[data-table="comparison"]', { timeout: 60_000 });
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    await shot(p, 'tablet-compare');
+    await tablet.close();
   });
 
   step("made no request outside the app's origin, and the pages logged no errors", async () => {

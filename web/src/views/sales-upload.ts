@@ -7,6 +7,8 @@ import { errorBox, field, h } from '../dom.ts';
 import { fmtCount } from '../format.ts';
 import { describeUploadError } from '../sales.ts';
 
+const plural = (n: number, noun: string) => `${fmtCount(n)} ${noun}${n === 1 ? '' : 's'}`;
+
 export interface SalesUploadPanel {
   element: HTMLElement;
   /** Fills the currency field with the store's currency once known (from its history), unless the user typed one. */
@@ -78,7 +80,7 @@ export function salesUploadPanel(store: StoreSummary, onStored: () => void): Sal
             'data-unchanged': body.unchanged,
           },
           h('strong', {}, `${chosen.name}: ${fmtCount(body.hours)} ${body.hours === 1 ? 'hour' : 'hours'} received`),
-          ` — ${fmtCount(body.inserted)} stored, ${fmtCount(body.unchanged)} duplicates (already there, unchanged), ${fmtCount(body.corrected)} corrections (changed hours; old numbers kept).`,
+          ` — ${fmtCount(body.inserted)} stored, ${plural(body.unchanged, 'duplicate')} (already there, unchanged), ${plural(body.corrected, 'correction')} (changed hours; old numbers kept).`,
         ),
       );
       onStored();
