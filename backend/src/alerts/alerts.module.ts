@@ -2,7 +2,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { AdminModule } from '../admin/admin.module.ts';
 import { AnalyticsModule, QueueConnectionModule } from '../analytics/analytics.module.ts';
-import { JOB_DEFAULTS, QUEUE_REDIS } from '../analytics/analytics.queues.ts';
+import { JOB_DEFAULTS, QUEUE_REDIS, queuePrefix } from '../analytics/analytics.queues.ts';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.ts';
 import { DashboardModule } from '../dashboard/dashboard.module.ts';
 import { IngestModule } from '../ingest/ingest.module.ts';
@@ -34,7 +34,11 @@ import { SpikeAlerts } from './spike-alerts.service.ts';
       name: ALERTS_QUEUE,
       imports: [QueueConnectionModule],
       inject: [APP_CONFIG, QUEUE_REDIS],
-      useFactory: (config: AppConfig, connection: Redis) => ({ connection, prefix: config.redisPrefix, defaultJobOptions: JOB_DEFAULTS }),
+      useFactory: (config: AppConfig, connection: Redis) => ({
+        connection,
+        prefix: queuePrefix(config.redisPrefix, ALERTS_QUEUE),
+        defaultJobOptions: JOB_DEFAULTS,
+      }),
     }),
   ],
   controllers: [AlertsController, AlertRulesAdminController],

@@ -13,6 +13,7 @@ import {
   JOB,
   JOB_DEFAULTS,
   QUEUE_REDIS,
+  queuePrefix,
   REPORT_QUEUE,
   ROLLUP_QUEUE,
   SCHEDULES,
@@ -69,9 +70,9 @@ export class AnalyticsWorkers implements OnApplicationBootstrap, OnModuleDestroy
   async onApplicationBootstrap(): Promise<void> {
     if (!this.config.runWorkers) return;
     const lock = this.config.jobLockMs ?? 30_000;
-    const common = {
+    const common = (queue: string) => ({
       connection: bullConnection(this.config.redisUrl),
-      prefix: this.config.redisPrefix,
+      prefix: queuePrefix(this.config.redisPrefix, queue),
       concurrency: CONCURRENCY,
       name: `${hostname()}:${process.pid}`,
       // A worker that dies mid-job stops renewing its lock; after `lock` ms another worker's stall check puts
@@ -79,16 +80,16 @@ export class AnalyticsWorkers implements OnApplicationBootstrap, OnModuleDestroy
       lockDuration: lock,
       stalledInterval: lock,
       maxStalledCount: 2,
-    };
+    });
     const rollup = new Worker(
       ROLLUP_QUEUE,
       processorOf<RollupQueueJobs>((job) => this.processRollup(job)),
-      common,
+      common(ROLLUP_QUEUE),
     );
     const report = new Worker(
       REPORT_QUEUE,
       processorOf<ReportQueueJobs>((job) => this.processReport(job)),
-      common,
+      common(REPORT_QUEUE),
     );
     report.on('failed', (failed, err) => {
       const job = failed as JobOf<ReportQueueJobs> | undefined;

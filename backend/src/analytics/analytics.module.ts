@@ -9,7 +9,7 @@ import { AnalyticsHealth } from './analytics-health.service.ts';
 import { AnalyticsReports } from './analytics-reports.service.ts';
 import { AnalyticsWorkers } from './analytics-workers.service.ts';
 import { ComparisonReport } from './comparison-report.service.ts';
-import { bullConnection, JOB_DEFAULTS, QUEUE_REDIS, REPORT_QUEUE, ROLLUP_QUEUE } from './analytics.queues.ts';
+import { bullConnection, JOB_DEFAULTS, QUEUE_REDIS, queuePrefix, REPORT_QUEUE, ROLLUP_QUEUE } from './analytics.queues.ts';
 import { HourlyRollup } from './hourly-rollup.service.ts';
 import { HourlySpikeCheck } from './hourly-spike-check.service.ts';
 import { PromotionLiftReport } from './promotion-lift-report.service.ts';
@@ -24,7 +24,7 @@ const queue = (name: string) => ({
   inject: [APP_CONFIG, QUEUE_REDIS],
   useFactory: (config: AppConfig, connection: Redis) => ({
     connection,
-    prefix: config.redisPrefix,
+    prefix: queuePrefix(config.redisPrefix, name),
     defaultJobOptions: JOB_DEFAULTS,
   }),
 });

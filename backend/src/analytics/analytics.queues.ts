@@ -78,6 +78,20 @@ export const JOB_DEFAULTS: DefaultJobOptions = {
 /** The queues' Redis connection (ioredis), owned by the analytics module so shutdown can drop it when Redis is unreachable. */
 export const QUEUE_REDIS = Symbol('QUEUE_REDIS');
 
+/**
+ * BullMQ's key prefix for one queue. BullMQ's Lua scripts touch several keys of a queue at once, so the queue's keys
+ * must share a Redis Cluster slot: the prefix is a {hash tag}, one per queue so that queues spread over the cluster
+ * (BullMQ docs, "Redis Cluster"). Every producer and worker of a queue takes its prefix from here.
+ */
+export function queuePrefix(redisPrefix: string, queue: string): string {
+  return `{${redisPrefix}:${queue}}`;
+}
+
+/** SCAN patterns of every key an app with this REDIS_PREFIX writes: its own keys and its queues' (tests and benches clean up with them). */
+export function appKeyPatterns(redisPrefix: string): string[] {
+  return [`${redisPrefix}:*`, `{${redisPrefix}:*`];
+}
+
 /** BullMQ takes ioredis options, not a URL. */
 export function bullConnection(redisUrl: string): ConnectionOptions {
   const u = new URL(redisUrl);

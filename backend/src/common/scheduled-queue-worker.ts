@@ -43,7 +43,8 @@ export class ScheduledQueueWorker<M> {
     const name = this.opts.queue;
     this.worker = new Worker(name, processorOf<M>(this.opts.process), {
       connection: bullConnection(this.config.redisUrl),
-      prefix: this.config.redisPrefix,
+      // The queue's own prefix (queuePrefix), so the worker reads the keys its producers write.
+      prefix: this.queue.opts.prefix,
       concurrency: 1,
       name: `${hostname()}:${process.pid}`,
       lockDuration: lock,

@@ -292,13 +292,17 @@ export class LiveStoreMetrics implements OnModuleInit {
     try {
       // Bounded: Redis down or silent must not hold the edge's batch (stored in PostgreSQL already) for seconds.
       await this.resync();
+      // The pipeline holds this store's keys only (one Redis Cluster slot); the set of active stores is a key of its
+      // own slot, so it is a command of its own, sent alongside.
       const pipe = this.redis.client.pipeline();
-      pipe.zadd(activeStoresKey(this.config.redisPrefix), nowMs, stored.storeId);
       for (const [date, events] of byDate) {
         const k = this.keys(store, date);
         this.scripts.queue(pipe, 'winkLiveRecord', k.state, k.counters, k.pending, k.recent, k.visitorsPrefix, liveKeysExpireAt(date), JSON.stringify(events));
       }
-      const results = (await this.redis.run('count a batch', () => pipe.exec())) ?? [];
+      const active = activeStoresKey(this.config.redisPrefix);
+      const [results] = await this.redis.run('count a batch', () =>
+        Promise.all([pipe.exec().then((r) => r ?? []), this.redis.client.zadd(active, nowMs, stored.storeId)]),
+      );
       const failed = results.find(([err]) => err);
       if (failed) throw failed[0];
     } catch (e) {
@@ -397,9 +401,11 @@ export class LiveStoreMetrics implements OnModuleInit {
 
   private async resync(): Promise<void> {
     if (this.unsynced.size === 0) return;
-    const stale = [...this.unsynced];
-    await this.redis.run('resync', () => this.redis.client.del(...stale));
-    for (const k of stale) this.unsynced.delete(k);
+    // One DEL per key: the stale keys may be of several stores, and so of several Redis Cluster slots.
+    for (const k of [...this.unsynced]) {
+      await this.redis.run('resync', () => this.redis.client.del(k));
+      this.unsynced.delete(k);
+    }
   }
 
   /** A store-day's keys; with opening hours they name the day's ranges, so new hours start new counters (rebuilt from PostgreSQL). */

@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Worker } from 'bullmq';
 import type { DataSource } from 'typeorm';
 import type { WebhookPayload } from '../../../shared/src/alerts.ts';
-import { bullConnection, processorOf, type JobOf } from '../analytics/analytics.queues.ts';
+import { bullConnection, processorOf, queuePrefix, type JobOf } from '../analytics/analytics.queues.ts';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.ts';
 import { WinkMetrics } from '../observability/wink-metrics.service.ts';
 import { flatRows } from '../common/returning-rows.ts';
@@ -71,7 +71,7 @@ export class WebhookWorkers implements OnApplicationBootstrap, OnModuleDestroy {
       processorOf<WebhookQueueJobs>((job) => this.attempt(job)),
       {
         connection: bullConnection(this.config.redisUrl),
-        prefix: this.config.redisPrefix,
+        prefix: queuePrefix(this.config.redisPrefix, WEBHOOK_QUEUE),
         concurrency: CONCURRENCY,
         name: `${hostname()}:${process.pid}`,
         settings: { backoffStrategy: (attemptsMade, type) => (type === WEBHOOK_BACKOFF ? retryDelayMs(attemptsMade, baseMs) : baseMs) },

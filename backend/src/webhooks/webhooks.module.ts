@@ -3,7 +3,7 @@ import { Module } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { AdminModule } from '../admin/admin.module.ts';
 import { AlertsModule } from '../alerts/alerts.module.ts';
-import { QUEUE_REDIS } from '../analytics/analytics.queues.ts';
+import { QUEUE_REDIS, queuePrefix } from '../analytics/analytics.queues.ts';
 import { QueueConnectionModule } from '../analytics/analytics.module.ts';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.ts';
 import { WebhookDeliveries } from './webhook-deliveries.service.ts';
@@ -27,7 +27,7 @@ import { WEBHOOK_QUEUE } from './webhooks.queues.ts';
       name: WEBHOOK_QUEUE,
       imports: [QueueConnectionModule],
       inject: [APP_CONFIG, QUEUE_REDIS],
-      useFactory: (config: AppConfig, connection: Redis) => ({ connection, prefix: config.redisPrefix }),
+      useFactory: (config: AppConfig, connection: Redis) => ({ connection, prefix: queuePrefix(config.redisPrefix, WEBHOOK_QUEUE) }),
     }),
   ],
   controllers: [WebhooksController],

@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import type { AddressInfo } from 'node:net';
+import { appKeyPatterns } from '../../src/analytics/analytics.queues.ts';
 import type { AppConfig } from '../../src/config/app-config.ts';
 import { localDate, startOfLocalDay } from '../../src/common/store-clock.ts';
 import { createHttpApp } from '../../src/http-app.ts';
@@ -31,13 +32,15 @@ export async function heartbeat(t: TestApp, cam: ProvisionedCamera, statusData: 
 /** "Flushes Redis" for this app: deletes every key under its prefix (a real FLUSHDB would hit other runs sharing the server). */
 export async function flushRedis(t: TestApp): Promise<number> {
   const redis = t.app.get<Redis>(REDIS);
-  let cursor = '0';
   let deleted = 0;
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${t.config.redisPrefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) deleted += await redis.del(...keys);
-  } while (cursor !== '0');
+  for (const match of appKeyPatterns(t.config.redisPrefix)) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', match, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) deleted += await redis.del(...keys);
+    } while (cursor !== '0');
+  }
   return deleted;
 }
 
