@@ -59,8 +59,12 @@ export const REPORT_READY_SQL = `UPDATE analytics_reports SET status = 'ready', 
 /** Serialises the rollups of store $2 (namespace $1) until the transaction ends. */
 export const ROLLUP_LOCK_SQL = `SELECT pg_advisory_xact_lock($1::int, hashtext($2))`;
 
-/** Largest rollup row version of stores $1 over [$2, $3). */
-export const DATA_VERSION_SQL = `SELECT coalesce(max(version), 0)::text AS v FROM hourly_rollups WHERE store_id = ANY($1) AND hour_start >= $2 AND hour_start < $3`;
+/**
+ * Largest rollup row version of stores $1 over [$2, $3), from the day summaries: local dates within a day of the
+ * range, so it may also grow for a change just outside it (a report is then recomputed needlessly, never served stale).
+ */
+export const DATA_VERSION_SQL = `SELECT coalesce(max(version), 0)::text AS v FROM rollup_days
+  WHERE store_id = ANY($1) AND local_date >= ($2::timestamptz - interval '1 day')::date AND local_date <= ($3::timestamptz + interval '1 day')::date`;
 
 /** Footfall (the entrance row's in-count) per local hour of store $1 over [$2, $3). */
 export const FOOTFALL_BY_HOUR_SQL = `SELECT hour_start, event_count FROM hourly_rollups
@@ -70,16 +74,25 @@ export const FOOTFALL_BY_HOUR_SQL = `SELECT hour_start, event_count FROM hourly_
 export const FOOTFALL_BY_STORE_HOUR_SQL = `SELECT store_id, hour_start, event_count FROM hourly_rollups
   WHERE store_id = ANY($1::text[]) AND kind = 'entrance' AND subject_id = '' AND hour_start >= $2 AND hour_start < $3`;
 
+/** Per store ($1) and local date within [$2, $3]: the day's footfall (null: no entrance row) and hour bitmask (rollup_days). */
+export const FOOTFALL_BY_STORE_DAY_SQL = `SELECT store_id, local_date::text AS date, footfall, hours_mask AS mask
+  FROM rollup_days WHERE store_id = ANY($1::text[]) AND local_date >= $2::date AND local_date <= $3::date AND footfall IS NOT NULL`;
+
 /**
- * Per store ($1, time zones $2) and local date over [$3, $4): the day's footfall and a bitmask of its hours with
- * footfall (bit i: the i-th hour after local midnight, 0–24), to set beside the same mask of its sales hours.
+ * Recomputes rollup_days of store $1 (time zone $2) for the local dates touching [$3, $4) from its hourly rows: the
+ * entrance footfall, the bitmask of its hours with footfall (bit (epoch hour) mod 32) and the largest version of any
+ * row of the day. Run after REPLACE_ROLLUPS_SQL in the same transaction.
  */
-export const FOOTFALL_BY_STORE_DAY_SQL = `WITH s AS (SELECT * FROM unnest($1::text[], $2::text[]) AS s(store_id, tz))
-  SELECT r.store_id, r.local_date::text AS date, sum(r.event_count)::int AS footfall,
-    bit_or(CASE WHEN r.event_count > 0 THEN 1 << (extract(epoch FROM r.hour_start - (r.local_date::timestamp AT TIME ZONE s.tz)) / 3600)::int ELSE 0 END) AS mask
-  FROM hourly_rollups r JOIN s ON s.store_id = r.store_id
-  WHERE r.kind = 'entrance' AND r.subject_id = '' AND r.hour_start >= $3 AND r.hour_start < $4
-  GROUP BY r.store_id, r.local_date`;
+export const REFRESH_ROLLUP_DAYS_SQL = `INSERT INTO rollup_days (store_id, local_date, footfall, hours_mask, version)
+  SELECT $1, local_date, sum(event_count) FILTER (WHERE kind = 'entrance' AND subject_id = '')::int,
+    coalesce(bit_or(1 << ((extract(epoch FROM hour_start)::bigint / 3600) % 32)::int) FILTER (WHERE kind = 'entrance' AND subject_id = '' AND event_count > 0), 0),
+    max(version)
+  FROM hourly_rollups
+  WHERE store_id = $1 AND hour_start >= $3::timestamptz - interval '1 day' AND hour_start < $4::timestamptz + interval '1 day'
+    AND local_date BETWEEN ($3::timestamptz AT TIME ZONE $2)::date AND (($4::timestamptz - interval '1 millisecond') AT TIME ZONE $2)::date
+  GROUP BY local_date
+  ON CONFLICT (store_id, local_date) DO UPDATE SET footfall = EXCLUDED.footfall, hours_mask = EXCLUDED.hours_mask, version = EXCLUDED.version
+    WHERE (rollup_days.footfall, rollup_days.hours_mask, rollup_days.version) IS DISTINCT FROM (EXCLUDED.footfall, EXCLUDED.hours_mask, EXCLUDED.version)`;
 
 /** Local dates with any rollup row, store $1, [$2, $3). */
 export const OBSERVED_DATES_SQL = `SELECT DISTINCT local_date::text AS d FROM hourly_rollups WHERE store_id = $1 AND hour_start >= $2 AND hour_start < $3`;
@@ -124,6 +137,7 @@ SELECT (SELECT count(*) FROM upserted)::int + (SELECT count(*) FROM emptied)::in
 /** What analytics keeps of a store deleted with ?data=delete: its rollups, their dirty marks, and every report that read it. */
 export const FORGET_STORE_SQL: readonly string[] = [
   `DELETE FROM hourly_rollups WHERE store_id = $1`,
+  `DELETE FROM rollup_days WHERE store_id = $1`,
   `DELETE FROM rollup_dirty_hours WHERE store_id = $1`,
   `DELETE FROM analytics_reports WHERE $1 = ANY(store_ids)`,
 ];

@@ -61,10 +61,10 @@ export class ComparisonReport {
       p,
       views.map((s) => s.timezone),
     );
-    // Day sums of every store in two queries (one after the other: inside the report's transaction they share a
-    // connection); hours are read only for the stores where a day's sums cannot be paired exactly.
-    const footfallDays = await this.rollups.footfallByStoreDay(views, range.from, range.to, manager);
-    const salesDays = await this.sales.byStoreDay(views, range.from, range.to, manager);
+    // Day sums of every store in two queries of the day summaries (one after the other: inside the report's
+    // transaction they share a connection); hours are read only for the stores where a day cannot be paired from them.
+    const footfallDays = await this.rollups.footfallByStoreDay(p.store_ids, first, p.end_date, manager);
+    const salesDays = await this.sales.byStoreDay(p.store_ids, first, p.end_date, manager);
     // Coverage from heartbeats, outside the transaction as in the other reports (heartbeats carry no version).
     const hours = await Promise.all(
       views.map(async (store) => {

@@ -12,6 +12,7 @@ import {
   FOOTFALL_BY_STORE_HOUR_SQL,
   KNOWS_SUBJECT_SQL,
   OBSERVED_DATES_SQL,
+  REFRESH_ROLLUP_DAYS_SQL,
   REPLACE_ROLLUPS_SQL,
   ROLLUP_LOCK_SQL,
 } from './analytics.queries.ts';
@@ -76,6 +77,7 @@ export class HourlyRollup {
           agg.from,
           agg.to,
         ])) as { changed: number }[];
+        if (changed > 0) await m.query(REFRESH_ROLLUP_DAYS_SQL, [storeId, store.timezone, new Date(t), new Date(chunkEnd)]);
         out.events += r.reduce((a, x) => a + x.eventCount + x.exitCount, 0);
         out.rows += r.length;
         out.changed += changed;
@@ -116,21 +118,21 @@ export class HourlyRollup {
   }
 
   /**
-   * Per store and local date: footfall and the bitmask of the hours that had any (bit i = the i-th hour after local
-   * midnight). Dates without an entrance row are absent: nothing recorded.
+   * Per store and local date in [firstDate, lastDate]: footfall and the bitmask of the hours that had any (bit
+   * (epoch hour) mod 32), from rollup_days. Dates without an entrance row are absent: nothing recorded.
    */
   async footfallByStoreDay(
-    stores: readonly { store_id: string; timezone: string }[],
-    fromMs: number,
-    toMs: number,
+    storeIds: string[],
+    firstDate: string,
+    lastDate: string,
     manager?: EntityManager,
   ): Promise<Map<string, Map<string, { footfall: number; mask: number }>>> {
-    const rows = (await (manager ?? this.db.manager).query(FOOTFALL_BY_STORE_DAY_SQL, [
-      stores.map((s) => s.store_id),
-      stores.map((s) => s.timezone),
-      new Date(fromMs),
-      new Date(toMs),
-    ])) as { store_id: string; date: string; footfall: number; mask: number }[];
+    const rows = (await (manager ?? this.db.manager).query(FOOTFALL_BY_STORE_DAY_SQL, [storeIds, firstDate, lastDate])) as {
+      store_id: string;
+      date: string;
+      footfall: number;
+      mask: number;
+    }[];
     const out = new Map<string, Map<string, { footfall: number; mask: number }>>();
     for (const r of rows) {
       let store = out.get(r.store_id);

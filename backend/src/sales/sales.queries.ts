@@ -54,29 +54,41 @@ export const RECEIPT_TOTALS_SQL = `SELECT h AS hour_start, count(r.receipt_id)::
 export const SALES_BY_HOUR_SQL = `SELECT store_id, hour_start, transactions, sales_amount::float8 AS sales_amount, units, currency
   FROM sales_hours WHERE store_id = ANY($1::text[]) AND hour_start >= $2 AND hour_start < $3 ORDER BY store_id, hour_start`;
 
+/** Sales per store ($1) and local date in [$2, $3], with the bitmask of the hours sent (sales_days). */
+export const SALES_BY_DAY_SQL = `SELECT store_id, local_date::text AS date, transactions, sales_amount::float8 AS sales_amount, currency, hours, hours_mask AS mask
+  FROM sales_days WHERE store_id = ANY($1::text[]) AND local_date >= $2::date AND local_date <= $3::date`;
+
 /**
- * Sales per store ($1, time zones $2) and local date over [$3, $4), with a bitmask of the hours that have a row
- * (bit i: the i-th hour after local midnight, 0–24).
+ * Recomputes sales_days of store $1 (time zone $2) for the local dates of hours $3 from its sales hours: totals, hours
+ * sent, their bitmask (bit (epoch hour) mod 32: a local day never spans more than 25 hours) and the largest version.
+ * Run after WRITE_HOURS_SQL in the same transaction; hours are never deleted, so every such date has a row.
  */
-export const SALES_BY_DAY_SQL = `WITH s AS (SELECT * FROM unnest($1::text[], $2::text[]) AS s(store_id, tz)),
-  h AS (SELECT h.*, (h.hour_start AT TIME ZONE s.tz)::date AS local_date, s.tz FROM sales_hours h JOIN s ON s.store_id = h.store_id
-        WHERE h.hour_start >= $3 AND h.hour_start < $4)
-  SELECT store_id, local_date::text AS date, sum(transactions)::int AS transactions, sum(sales_amount)::float8 AS sales_amount,
-    min(currency) AS currency, count(*)::int AS hours,
-    bit_or(1 << (extract(epoch FROM hour_start - (local_date::timestamp AT TIME ZONE tz)) / 3600)::int) AS mask
-  FROM h GROUP BY store_id, local_date`;
+export const REFRESH_SALES_DAYS_SQL = `WITH d AS (SELECT DISTINCT (h AT TIME ZONE $2)::date AS local_date FROM unnest($3::timestamptz[]) AS h)
+  INSERT INTO sales_days (store_id, local_date, transactions, sales_amount, currency, hours, hours_mask, version)
+  SELECT $1, d.local_date, sum(s.transactions), sum(s.sales_amount), min(s.currency), count(*),
+    bit_or(1 << ((extract(epoch FROM s.hour_start)::bigint / 3600) % 32)::int), max(s.version)
+  FROM d JOIN sales_hours s ON s.store_id = $1 AND s.hour_start >= (d.local_date::timestamp AT TIME ZONE $2)
+    AND s.hour_start < ((d.local_date + 1)::timestamp AT TIME ZONE $2)
+  GROUP BY d.local_date
+  ON CONFLICT (store_id, local_date) DO UPDATE SET transactions = EXCLUDED.transactions, sales_amount = EXCLUDED.sales_amount,
+    currency = EXCLUDED.currency, hours = EXCLUDED.hours, hours_mask = EXCLUDED.hours_mask, version = EXCLUDED.version`;
 
 /** The corrections of store $1, newest first, at most $2. */
 export const CORRECTIONS_SQL = `SELECT hour_start, old_transactions, old_sales_amount::float8 AS old_sales_amount, old_units,
     new_transactions, new_sales_amount::float8 AS new_sales_amount, new_units, source, corrected_at
   FROM sales_corrections WHERE store_id = $1 ORDER BY id DESC LIMIT $2`;
 
-/** Largest sales version of stores $1 over [$2, $3): grows whenever any hour in the range changes. */
-export const SALES_VERSION_SQL = `SELECT coalesce(max(version), 0)::text AS v FROM sales_hours WHERE store_id = ANY($1::text[]) AND hour_start >= $2 AND hour_start < $3`;
+/**
+ * Largest sales version of stores $1 over [$2, $3): grows whenever any hour in the range changes. From the day
+ * summaries (local dates within a day of the range): it may also grow for a change just outside the range.
+ */
+export const SALES_VERSION_SQL = `SELECT coalesce(max(version), 0)::text AS v FROM sales_days
+  WHERE store_id = ANY($1::text[]) AND local_date >= ($2::timestamptz - interval '1 day')::date AND local_date <= ($3::timestamptz + interval '1 day')::date`;
 
 /** What the sales module keeps of a store deleted with ?data=delete: its hours, receipts and corrections. */
 export const FORGET_STORE_SQL: readonly string[] = [
   `DELETE FROM sales_corrections WHERE store_id = $1`,
   `DELETE FROM sales_receipts WHERE store_id = $1`,
   `DELETE FROM sales_hours WHERE store_id = $1`,
+  `DELETE FROM sales_days WHERE store_id = $1`,
 ];

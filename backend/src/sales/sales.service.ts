@@ -14,6 +14,7 @@ import {
   FORGET_STORE_SQL,
   RECEIPT_HOURS_SQL,
   RECEIPT_TOTALS_SQL,
+  REFRESH_SALES_DAYS_SQL,
   SALES_BY_DAY_SQL,
   SALES_BY_HOUR_SQL,
   SALES_LOCK_SQL,
@@ -184,21 +185,25 @@ export class SalesService {
   }
 
   /**
-   * Sales per store and local date, with the bitmask of the hours sent (bit i = the i-th hour after local midnight):
-   * a report over many stores compares it with the footfall's and reads hours only where the two differ.
+   * Sales per store and local date in [firstDate, lastDate] (from sales_days), with the bitmask of the hours sent
+   * (bit (epoch hour) mod 32): a report over many stores compares it with the footfall's and reads hours only where
+   * the two differ.
    */
   async byStoreDay(
-    stores: readonly { store_id: string; timezone: string }[],
-    fromMs: number,
-    toMs: number,
+    storeIds: string[],
+    firstDate: string,
+    lastDate: string,
     manager?: EntityManager,
   ): Promise<Map<string, Map<string, BucketSales & { hours: number; mask: number }>>> {
-    const rows = (await (manager ?? this.db.manager).query(SALES_BY_DAY_SQL, [
-      stores.map((s) => s.store_id),
-      stores.map((s) => s.timezone),
-      new Date(fromMs),
-      new Date(toMs),
-    ])) as { store_id: string; date: string; transactions: number; sales_amount: number; currency: string; hours: number; mask: number }[];
+    const rows = (await (manager ?? this.db.manager).query(SALES_BY_DAY_SQL, [storeIds, firstDate, lastDate])) as {
+      store_id: string;
+      date: string;
+      transactions: number;
+      sales_amount: number;
+      currency: string;
+      hours: number;
+      mask: number;
+    }[];
     const out = new Map<string, Map<string, BucketSales & { hours: number; mask: number }>>();
     for (const r of rows) {
       let store = out.get(r.store_id);
@@ -305,6 +310,7 @@ export class SalesService {
       currency,
       source,
     ])) as { written: number; corrected: number }[];
+    if (r.written > 0) await m.query(REFRESH_SALES_DAYS_SQL, [store.store_id, store.timezone, hours.map((h) => new Date(h.hourStart))]);
     return r;
   }
 }
