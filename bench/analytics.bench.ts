@@ -1,6 +1,7 @@
 // `npm run bench:analytics`: rollup throughput (events aggregated per second) and the time of a 90-day spike
-// report and of a promotion report, with BENCH_STORES stores (default 100) of history, on a throwaway database,
-// with the real BullMQ workers in process. Target: under 1 s per report once rolled up.
+// report, of a promotion report and of the 90-day comparison of all the stores (footfall, conversion, sales per
+// visitor; sales hours generated beside the visitors), with BENCH_STORES stores (default 100) of history, on a
+// throwaway database, with the real BullMQ workers in process. Target: under 1 s per report once rolled up.
 import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
@@ -25,6 +26,7 @@ const FIRST = '2024-02-01';
 const LAST = '2024-06-30'; // 151 days: a 90-day report plus its 8 baseline weeks
 const VISITORS_PER_DAY = Number(process.env.BENCH_VISITORS ?? 150);
 const SAMPLES = Number(process.env.BENCH_REPORTS ?? 10);
+const COMPARISONS = Number(process.env.BENCH_COMPARISONS ?? 5);
 const ADMIN = 'bench-admin-token-0123456789';
 const ZONES = ['entrance_area', 'electronics', 'grocery', 'checkout_area'];
 const SHELVES = Array.from({ length: 8 }, (_, i) => `shelf_${i}`);
@@ -32,10 +34,16 @@ const TIMEZONES = ['Europe/London', 'Europe/Paris', 'America/New_York', 'Asia/Ko
 const PROFILE = [0, 0, 0, 0, 0, 0, 0, 0, 2, 6, 10, 14, 18, 15, 11, 10, 12, 15, 14, 9, 4, 1, 0, 0];
 const PROFILE_SUM = PROFILE.reduce((a, b) => a + b, 0);
 
-/** COPY lines for one store's whole history, per event table. */
-function storeHistory(orgId: string, storeId: string, timezone: string, seed: number): Record<string, string[]> {
+/** Every tenth store has no point of sale: the comparison lists it without sales measures. */
+const hasPos = (storeIndex: number) => storeIndex % 10 !== 9;
+
+/** COPY lines for one store's whole history, per event table, and its sales per hour (conversion 15–35 %, basket 10–60). */
+function storeHistory(orgId: string, storeId: string, timezone: string, seed: number, pos: boolean): Record<string, string[]> {
   const random = seededRandom(seed);
-  const out: Record<string, string[]> = { entrance_events: [], zone_events: [], shelf_interactions: [], queue_events: [] };
+  const out: Record<string, string[]> = { entrance_events: [], zone_events: [], shelf_interactions: [], queue_events: [], sales_hours: [] };
+  // Its own stream: the events are the same as without sales.
+  const salesRandom = seededRandom(seed + 1_000_000);
+  const conversion = 0.15 + 0.2 * salesRandom();
   const iso = (ms: number) => new Date(ms).toISOString();
   let n = 0;
   for (let d = FIRST; d <= LAST; d = addDays(d, 1)) {
@@ -43,6 +51,16 @@ function storeHistory(orgId: string, storeId: string, timezone: string, seed: nu
     for (const h of localHourStarts(startOfLocalDay(d, timezone), startOfLocalDay(addDays(d, 1), timezone))) {
       const mean = ((VISITORS_PER_DAY * PROFILE[localParts(h, timezone).hour]) / PROFILE_SUM) * (weekend ? 1.4 : 1);
       const visitors = Math.max(0, Math.round(mean + Math.sqrt(mean) * (random() + random() + random() - 1.5) * 2));
+      if (pos && visitors > 0) {
+        let transactions = 0;
+        let amount = 0;
+        for (let v = 0; v < visitors; v++) {
+          if (salesRandom() >= conversion) continue;
+          transactions += 1;
+          amount += 10 + 50 * salesRandom();
+        }
+        out.sales_hours.push([storeId, iso(h), orgId, transactions, amount.toFixed(2), 'EUR', 'csv'].join('\t') + '\n');
+      }
       for (let v = 0; v < visitors; v++) {
         const t = h + Math.floor(random() * 3_300_000);
         const id = `${storeId}-${++n}`;
@@ -69,6 +87,8 @@ const COLUMNS: Record<string, string> = {
   zone_events: 'org_id, store_id, camera_id, event_id, ts, person_key, zone_id, enter_ts, exit_ts, dwell_seconds',
   shelf_interactions: 'org_id, store_id, camera_id, event_id, ts, person_key, shelf_id, dwell_seconds',
   queue_events: 'org_id, store_id, camera_id, event_id, ts, person_key, queue_id, enter_ts, exit_ts, wait_seconds',
+  // Loaded behind the sales API's back, as the events are behind the ingest API's.
+  sales_hours: 'store_id, hour_start, org_id, transactions, sales_amount, currency, source',
 };
 
 async function drained(queues: Queue[]): Promise<void> {
@@ -113,17 +133,21 @@ async function main(): Promise<void> {
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();
     let events = 0;
+    let salesHours = 0;
     const loadStarted = performance.now();
     for (const [i, s] of stores.entries()) {
-      const h = storeHistory(org.id, s.id, s.tz, i + 1);
+      const h = storeHistory(org.id, s.id, s.tz, i + 1, hasPos(i));
       for (const [table, lines] of Object.entries(h)) {
-        events += lines.length;
+        if (table === 'sales_hours') salesHours += lines.length;
+        else events += lines.length;
         await pipeline(Readable.from(lines), client.query(copyFrom(`COPY ${table} (${COLUMNS[table]}) FROM STDIN`)));
       }
     }
     await client.query('ANALYZE');
     await client.end();
-    console.log(` ${events.toLocaleString()} events in ${((performance.now() - loadStarted) / 1000).toFixed(1)} s`);
+    console.log(
+      ` ${events.toLocaleString()} events and ${salesHours.toLocaleString()} sales hours in ${((performance.now() - loadStarted) / 1000).toFixed(1)} s`,
+    );
 
     // 1. Rollup throughput, one worker, in process: the aggregation itself.
     const rollup = app.get(HourlyRollup);
@@ -181,13 +205,26 @@ async function main(): Promise<void> {
       promo.ids.push(a.id);
       promo.stored.push((await get(path)).ms);
     }
+    // The comparison of every store (the admin token reads them all) over 90 days against the 4 weeks before,
+    // a window a day earlier each time so that every first request computes.
+    const comparison = { first: [] as number[], stored: [] as number[], ids: [] as string[] };
+    for (let k = 0; k < COMPARISONS; k++) {
+      const end = addDays(LAST, -k);
+      const path = `/api/analytics/comparison?start_date=${addDays(end, -89)}&end_date=${end}`;
+      const a = await get(path);
+      comparison.first.push(a.ms);
+      comparison.ids.push(a.id);
+      comparison.stored.push((await get(path)).ms);
+    }
     const spikeCompute = await computeMs(spike.ids);
     const promoCompute = await computeMs(promo.ids);
+    const comparisonCompute = await computeMs(comparison.ids);
 
     const [{ rows }] = await client2(db.url, `SELECT count(*) AS rows FROM hourly_rollups`);
     console.log(`\n| measure | result |\n|---|---|`);
     console.log(`| events in the event tables | ${events.toLocaleString()} (${STORES} stores × 151 days) |`);
     console.log(`| rollup rows | ${Number(rows).toLocaleString()} |`);
+    console.log(`| sales hours | ${salesHours.toLocaleString()} (${stores.filter((_, i) => hasPos(i)).length} stores with a POS) |`);
     console.log(`| rollup, one worker in process (${single.length} stores, whole history each) | ${singleRate.toFixed(0)} events/s |`);
     console.log(
       `| rollup through BullMQ (${jobs} week jobs, concurrency 2) | ${queuedRate.toFixed(0)} events/s (${queuedSeconds.toFixed(1)} s for ${Number(restEvents).toLocaleString()} events) |`,
@@ -198,6 +235,9 @@ async function main(): Promise<void> {
     console.log(`| promo report (7 days vs 4 weeks, shelf filter, 2 control stores), computed in the worker | ${stats(promoCompute)} |`);
     console.log(`| promo report, first request end to end | ${stats(promo.first)} |`);
     console.log(`| promo report, served from PostgreSQL | ${stats(promo.stored)} |`);
+    console.log(`| comparison of ${STORES} stores, 90 days vs 4 weeks, computed in the worker (${COMPARISONS} windows) | ${stats(comparisonCompute)} |`);
+    console.log(`| comparison, first request end to end | ${stats(comparison.first)} |`);
+    console.log(`| comparison, served from PostgreSQL | ${stats(comparison.stored)} |`);
     console.log('\nTarget: under 1 s per report once rolled up.');
   } finally {
     await reportQueue.obliterate({ force: true }).catch(() => undefined);
