@@ -9,6 +9,8 @@ import { AnalyticsWorkers } from '../src/analytics/analytics-workers.service.ts'
 import { queuePrefix } from '../src/analytics/analytics.queues.ts';
 import { cameraBoardKey, reconcileLockKey, storeDayKeys } from '../src/dashboard/live-keys.ts';
 import { LiveReconciler } from '../src/dashboard/live-reconciler.ts';
+import { RETENTION_QUEUE } from '../src/retention/retention.queues.ts';
+import { RetentionWorkers } from '../src/retention/retention-workers.service.ts';
 import { WebhookWorkers } from '../src/webhooks/webhook-workers.service.ts';
 import { heartbeat } from './dashboard/dashboard-fixtures.ts';
 import { guideBatch } from './guide-examples.ts';
@@ -29,12 +31,12 @@ describe('Redis Cluster layout (a real one-node Redis Cluster refuses cross-slot
   beforeAll(async () => {
     node = await startClusterNode();
     t = await startTestApp({ redisUrl: node.url, runWorkers: false, rollupDebounceMs: 100, reportWaitMs: 100, logLevel: 'warn' });
-    // The workers of every queue whose prefix comes from queuePrefix (the config object is the app's own). The
-    // retention queue is left out: its module still gives BullMQ the untagged REDIS_PREFIX, which a cluster refuses.
+    // The workers of every queue (the config object is the app's own), each with its prefix from queuePrefix.
     t.config.runWorkers = true;
     await t.app.get(AnalyticsWorkers).onApplicationBootstrap();
     await t.app.get(AlertsWorkers).onApplicationBootstrap();
     t.app.get(WebhookWorkers).onApplicationBootstrap();
+    await t.app.get(RetentionWorkers).onApplicationBootstrap();
   });
   afterAll(async () => {
     await t?.close();
@@ -121,13 +123,16 @@ describe('Redis Cluster layout (a real one-node Redis Cluster refuses cross-slot
       queues.get(tag)!.add(await slot(k));
     }
     expect([...queues.keys()].sort()).toEqual(
-      expect.arrayContaining([`{${t.config.redisPrefix}:analytics-report}`, `{${t.config.redisPrefix}:analytics-rollup}`]),
+      expect.arrayContaining([
+        `{${t.config.redisPrefix}:analytics-report}`,
+        `{${t.config.redisPrefix}:analytics-rollup}`,
+        queuePrefix(t.config.redisPrefix, RETENTION_QUEUE),
+      ]),
     );
     for (const [tag, slots] of queues) expect({ tag, slots: slots.size }).toEqual({ tag, slots: 1 });
-    // Nothing else but the few single keys (active stores, auth failures) sits outside a tag — and the retention
-    // queue's, until its module takes its prefix from queuePrefix like the others.
+    // Nothing else but the few single keys (active stores, auth failures) sits outside a tag.
     const untagged = keys.filter((k) => !k.includes('{'));
-    expect(untagged.filter((k) => !/:live:active-stores$|:auth-failures:|:retention:/.test(k))).toEqual([]);
+    expect(untagged.filter((k) => !/:live:active-stores$|:auth-failures:/.test(k))).toEqual([]);
 
     // Revocation broadcast and store deletion on the cluster.
     expect((await t.admin('DELETE', `/api/admin/edge-keys/${other.keyId}`)).status).toBe(200);

@@ -2,7 +2,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { QueueConnectionModule } from '../analytics/analytics.module.ts';
-import { JOB_DEFAULTS, QUEUE_REDIS } from '../analytics/analytics.queues.ts';
+import { JOB_DEFAULTS, QUEUE_REDIS, queuePrefix } from '../analytics/analytics.queues.ts';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.ts';
 import { AdminModule } from '../admin/admin.module.ts';
 import { IngestModule } from '../ingest/ingest.module.ts';
@@ -28,7 +28,11 @@ import { TimePartitions } from './time-partitions.service.ts';
       name: RETENTION_QUEUE,
       imports: [QueueConnectionModule],
       inject: [APP_CONFIG, QUEUE_REDIS],
-      useFactory: (config: AppConfig, connection: Redis) => ({ connection, prefix: config.redisPrefix, defaultJobOptions: JOB_DEFAULTS }),
+      useFactory: (config: AppConfig, connection: Redis) => ({
+        connection,
+        prefix: queuePrefix(config.redisPrefix, RETENTION_QUEUE),
+        defaultJobOptions: JOB_DEFAULTS,
+      }),
     }),
   ],
   controllers: [RetentionController],
