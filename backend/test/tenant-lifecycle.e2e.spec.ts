@@ -4,6 +4,7 @@
 import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
 import { HourlyRollup } from '../src/analytics/hourly-rollup.service.ts';
+import { HeartbeatCompactor } from '../src/ingest/heartbeat-compactor.service.ts';
 import { guideBatch } from './guide-examples.ts';
 import { heartbeat, keyChangesSubscribed, startSibling } from './dashboard/dashboard-fixtures.ts';
 import { provisionCamera, startTestApp, type ProvisionedCamera, type TestApp } from './test-app.ts';
@@ -66,10 +67,12 @@ describe('lifecycle of cameras, stores and organisations (two API instances, rea
     )[0].n;
     return out;
   };
-  /** Data in every module: events, a heartbeat, live numbers, rollups, a report, sales, alert rules, a closing. */
+  /** Data in every module: events, a heartbeat and its compacted day, live numbers, rollups, a report, sales, alert rules, a closing. */
   const fill = async (cam: ProvisionedCamera, viewer: string, pos: string) => {
     expect((await ingestOn(t.baseUrl, cam)).status).toBe(200);
     await heartbeat(t, cam);
+    // Today's heartbeats compacted (as retention does before they go): coverage days and the store's compaction mark.
+    expect(await t.app.get(HeartbeatCompactor).compact(cam.storeId, Date.now() + 86_400_000)).toBeGreaterThan(0);
     expect((await on(t.baseUrl, 'GET', `/api/dashboard/live?store_id=${cam.storeId}`, viewer)).status).toBe(200);
     await t.app.get(HourlyRollup).rollUp(cam.storeId, Date.parse('2024-01-15T00:00:00Z'), Date.parse('2024-01-16T00:00:00Z'));
     expect([200, 202]).toContain((await on(t.baseUrl, 'GET', `/api/analytics/spikes?store_id=${cam.storeId}&days=7`, viewer)).status);

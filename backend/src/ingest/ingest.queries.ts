@@ -9,10 +9,17 @@ export const INSERT_HEARTBEAT_SQL = `INSERT INTO camera_heartbeats (store_id, ca
 /** The health probe. */
 export const PING_SQL = `SELECT 1`;
 
-/** Every row the ingest module keeps of a store deleted with ?data=delete: its events of every kind, its cameras' heartbeats. */
-export const FORGET_STORE_SQL: readonly string[] = [...Object.values(EVENT_KINDS).map((k) => k.table), 'camera_heartbeats'].map(
-  (table) => `DELETE FROM ${table} WHERE store_id = $1`,
-);
+/**
+ * Every row the ingest module keeps of a store deleted with ?data=delete: its events of every kind, its cameras'
+ * heartbeats and their compacted days with the store's compaction mark (left behind, a store re-created under the
+ * same id would read its old coverage for every day before that mark).
+ */
+export const FORGET_STORE_SQL: readonly string[] = [
+  ...Object.values(EVENT_KINDS).map((k) => k.table),
+  'camera_heartbeats',
+  'camera_coverage_days',
+  'heartbeat_compaction',
+].map((table) => `DELETE FROM ${table} WHERE store_id = $1`);
 
 /** Compacted heartbeat days of store $1, one per camera ($2) and UTC date ($3): first heartbeat ($4), ms covered per quarter hour ($5, comma-separated). */
 export const UPSERT_COVERAGE_DAYS_SQL = `INSERT INTO camera_coverage_days (store_id, camera_id, day, first_at, covered_ms)
