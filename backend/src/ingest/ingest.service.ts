@@ -9,7 +9,8 @@ import { sqlRowsOwner, TenantLifecycle } from '../admin/tenant-lifecycle.service
 import { TypedEvents } from '../common/typed-events.ts';
 import { BATCH_INSERT_SQL, batchInsertParams, emptyByKind, KINDS, type EventKind, type EventsByKind } from './event-kinds.ts';
 import { WinkMetrics } from '../observability/wink-metrics.service.ts';
-import { FORGET_STORE_SQL, INSERT_HEARTBEAT_SQL } from './ingest.queries.ts';
+import { MAX_HEARTBEAT_GAP_S } from './data-completeness.ts';
+import { FORGET_STORE_SQL, INSERT_HEARTBEAT_SQL, REOPEN_COMPACTED_DAYS_SQL } from './ingest.queries.ts';
 
 export interface IngestResult {
   status: 'ok';
@@ -127,6 +128,10 @@ export class IngestService {
       hb.device_ts,
       JSON.stringify(hb.status_data),
     ]);
+    // Received for a UTC day already compacted (the compactor ran on a clock ahead of PostgreSQL's, or this insert
+    // waited past the compaction delay): that day is read from the heartbeats again and compacted anew. Run after
+    // the insert commits, so a compaction either sees the heartbeat or holds the mark until this moves it back.
+    await this.db.query(REOPEN_COMPACTED_DAYS_SQL, [scope.storeId, rows[0].received_at, MAX_HEARTBEAT_GAP_S]);
     this.metrics.heartbeats.inc();
     // Subscriber: CameraStatus.recordHeartbeat (dashboard: the camera board in Redis, read by /cameras and /live).
     await this.events.emit(

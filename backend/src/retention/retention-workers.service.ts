@@ -10,7 +10,8 @@ import { RetentionEnforcer } from './retention-enforcer.service.ts';
 import { TimePartitions } from './time-partitions.service.ts';
 
 /**
- * The retention worker (where the analytics workers run): partitions ahead, hourly; retention, daily at 03:37 UTC. BullMQ hands each scheduled
+ * The retention worker (where the analytics workers run): partitions ahead and heartbeat compaction, hourly;
+ * retention, daily at 03:37 UTC. BullMQ hands each scheduled
  * run to one worker; two at once would still be safe (advisory lock per table, "create if missing"). Each worker
  * also makes sure of the partitions once at start-up, so a fresh install never waits up to an hour for them.
  */
@@ -27,8 +28,9 @@ export class RetentionWorkers implements OnApplicationBootstrap, OnModuleDestroy
   ) {
     this.runner = new ScheduledQueueWorker<RetentionQueueJobs>(config, queue, queueRedis, {
       queue: RETENTION_QUEUE,
-      // Under test the daily run is not scheduled: tests load history years old and call the processor with their clock.
-      schedules: config.nodeEnv === 'test' ? RETENTION_SCHEDULES.filter((s) => s.job !== RETENTION_JOB.retention) : RETENTION_SCHEDULES,
+      // Under test neither the daily run nor the compaction is scheduled: tests load history years away from today
+      // and call the processor with their clock.
+      schedules: config.nodeEnv === 'test' ? RETENTION_SCHEDULES.filter((s) => s.job === RETENTION_JOB.partitionsAhead) : RETENTION_SCHEDULES,
       process: (job) => this.process(job),
     });
   }
@@ -42,6 +44,7 @@ export class RetentionWorkers implements OnApplicationBootstrap, OnModuleDestroy
   /** The processor; a test calls it with its own clock. */
   async process(job: JobOf<RetentionQueueJobs>, nowMs = Date.now()): Promise<unknown> {
     if (job.name === RETENTION_JOB.partitionsAhead) return { created: await this.partitions.ensureAhead(nowMs) };
+    if (job.name === RETENTION_JOB.compactHeartbeats) return { compactedDays: await this.enforcer.compactFinishedDays(nowMs) };
     if (job.name === RETENTION_JOB.retention) return this.enforcer.run(nowMs);
     return null;
   }
