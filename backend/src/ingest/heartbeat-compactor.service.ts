@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { coverageDay, MAX_HEARTBEAT_GAP_S, type HeartbeatSample } from './data-completeness.ts';
-import { LOCK_COMPACTION_SQL, MOVE_COMPACTION_SQL, START_COMPACTION_SQL, UPSERT_COVERAGE_DAYS_SQL } from './ingest.queries.ts';
+import { LOCK_COMPACTION_SQL, MOVE_COMPACTION_SQL, NEXT_HEARTBEAT_SQL, START_COMPACTION_SQL, UPSERT_COVERAGE_DAYS_SQL } from './ingest.queries.ts';
 import { StoreTotalsReader } from './store-totals.reader.ts';
 
 const DAY_MS = 86_400_000;
@@ -41,17 +41,27 @@ export class HeartbeatCompactor {
       await this.db.query(START_COMPACTION_SQL, [storeId, new Date(first === null ? until : Math.floor(first / DAY_MS) * DAY_MS)]);
     }
     let days = 0;
-    while (await this.db.transaction((tx) => this.compactNextDay(tx.query.bind(tx), storeId, until))) days++;
+    for (let n: number; (n = await this.db.transaction((tx) => this.compactNextDays(tx.query.bind(tx), storeId, until))) > 0; ) days += n;
     return days;
   }
 
-  /** The day at the store's mark, under its lock. → false when the mark has reached `until`. */
-  private async compactNextDay(query: (sql: string, params: unknown[]) => Promise<unknown>, storeId: string, until: number): Promise<boolean> {
+  /**
+   * The day at the store's mark, under its lock; with no heartbeat near it, every day up to the next heartbeat's
+   * (nothing to keep: a store silent for months costs one query, not one a day). → days passed, 0 at `until`.
+   */
+  private async compactNextDays(query: (sql: string, params: unknown[]) => Promise<unknown>, storeId: string, until: number): Promise<number> {
     const [row] = (await query(LOCK_COMPACTION_SQL, [storeId])) as { compacted_until: Date }[];
     const day = new Date(row.compacted_until).getTime();
-    if (day >= until) return false;
+    if (day >= until) return 0;
     const margin = MAX_HEARTBEAT_GAP_S * 1000;
     const samples = await this.totals.heartbeatSamples(storeId, new Date(day - margin), new Date(day + DAY_MS + margin));
+    if (!samples.length) {
+      // None within 90 s of the day: the next heartbeat's interval starts after it, so its day is the next to keep.
+      const [next] = (await query(NEXT_HEARTBEAT_SQL, [storeId, new Date(day + DAY_MS), new Date(until)])) as { at: Date | null }[];
+      const to = next.at ? Math.floor(new Date(next.at).getTime() / DAY_MS) * DAY_MS : until;
+      await query(MOVE_COMPACTION_SQL, [storeId, new Date(to)]);
+      return (to - day) / DAY_MS;
+    }
     const byCamera = new Map<string, HeartbeatSample[]>();
     for (const s of samples) {
       let list = byCamera.get(s.cameraId);
@@ -69,6 +79,6 @@ export class HeartbeatCompactor {
     }
     if (rows.cameras.length) await query(UPSERT_COVERAGE_DAYS_SQL, [storeId, rows.cameras, rows.days, rows.firsts, rows.covered]);
     await query(MOVE_COMPACTION_SQL, [storeId, new Date(day + DAY_MS)]);
-    return true;
+    return 1;
   }
 }

@@ -46,3 +46,6 @@ export const MOVE_COMPACTION_SQL = `UPDATE heartbeat_compaction SET compacted_un
 export const REOPEN_COMPACTED_DAYS_SQL = `UPDATE heartbeat_compaction
   SET compacted_until = date_trunc('day', ($2::timestamptz - make_interval(secs => $3)) AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
   WHERE store_id = $1 AND compacted_until > $2::timestamptz - make_interval(secs => $3)`;
+
+/** Store $1's first heartbeat received in [$2, $3): where compaction goes on after days without any. */
+export const NEXT_HEARTBEAT_SQL = `SELECT min(received_at) AS at FROM camera_heartbeats WHERE store_id = $1 AND received_at >= $2 AND received_at < $3`;

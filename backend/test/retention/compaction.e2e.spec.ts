@@ -94,6 +94,26 @@ describe('heartbeat compaction of finished days (real PostgreSQL)', () => {
     });
   });
 
+  it('passes over silent months in one step, keeping what the days around them read', async () => {
+    const NOW = Date.parse('2030-03-10T12:00:00Z');
+    const cam = await provisionCamera(t, { storeId: 'cmp_silent', cameraId: 'door', timezone: 'UTC', capabilities: ['entrance'] });
+    const partitions = t.app.get(TimePartitions);
+    for (let m = monthOf(Date.parse('2030-01-01T00:00:00Z')); m.fromMs <= NOW; m = monthOf(m.toMs))
+      for (const table of PARTITIONED_TABLES) await partitions.createMonth(table, m);
+    // Two days in January, then silence until 2030-03-05 12:00.
+    await heartbeats(ds, cam, new Date('2030-01-01T00:00:00Z'), new Date('2030-01-03T00:00:00Z'), true);
+    await heartbeats(ds, cam, new Date('2030-03-05T12:00:00Z'), new Date('2030-03-07T00:00:00Z'), true);
+    const days = Array.from({ length: 70 }, (_, i) => Date.parse('2029-12-31T00:00:00Z') + i * DAY).map((d) => ({ startMs: d, endMs: d + DAY }));
+    const raw = await t.app.get(DataCompleteness).forBuckets(cam.storeId, days, NOW);
+    expect(await t.app.get(HeartbeatCompactor).compact(cam.storeId, NOW)).toBe(68); // 01-01 … 03-09, passed
+    expect(await mark(ds, cam.storeId)).toBe(Date.parse('2030-03-10T00:00:00Z'));
+    const kept = await ds.query(`SELECT to_char(day, 'YYYY-MM-DD') AS d FROM camera_coverage_days WHERE store_id = $1 ORDER BY 1`, [cam.storeId]);
+    expect(kept.map((r: { d: string }) => r.d)).toEqual(['2030-01-01', '2030-01-02', '2030-03-05', '2030-03-06']);
+    expectSameCoverage(await t.app.get(DataCompleteness).forBuckets(cam.storeId, days, NOW), raw);
+    // 01-03 … 03-04 and 03-07 … 03-10 analysed nothing (not unknown: after the first heartbeat).
+    expect(raw.store.filter((s) => s === 0)).toHaveLength(61 + 4);
+  });
+
   describe('a heartbeat for a day already compacted', () => {
     let cam: ProvisionedCamera;
     const todayStart = () => Math.floor(Date.now() / DAY) * DAY;
