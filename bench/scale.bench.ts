@@ -5,8 +5,10 @@
 //
 // Options: --events N (total, default 100,000,000), --stores N (1000), --dense N (10: stores at the issue's
 // realistic density, ~8,000 events a day, the ones measured; the others are 40× lighter so the year fits the
-// machine), --days N (365), --keep (leave the database for inspection). The database is its own (dropped at the
-// end unless --keep), the app runs in process with its workers, on a Redis prefix of its own.
+// machine), --days N (365), --width N (3: stores loaded at a time, each COPY then rollup), --rollup-days N (all:
+// only the last N days are rolled up, the rest stay raw events — the measured reports read the last 6 weeks),
+// --keep (leave the database for inspection). The database is its own (dropped at the end unless --keep), the app runs in process
+// with its workers, on a Redis prefix of its own.
 import 'reflect-metadata';
 import { execSync } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
@@ -41,6 +43,8 @@ const { values: opt } = parseArgs({
     stores: { type: 'string', default: '1000' },
     dense: { type: 'string', default: '10' },
     days: { type: 'string', default: '365' },
+    width: { type: 'string', default: '3' },
+    'rollup-days': { type: 'string' },
     keep: { type: 'boolean', default: false },
   },
 });
@@ -48,6 +52,8 @@ const TARGET_EVENTS = Number(opt.events);
 const STORES = Number(opt.stores);
 const DENSE = Math.min(Number(opt.dense), STORES);
 const DAYS = Number(opt.days);
+const WIDTH = Number(opt.width);
+const ROLLUP_DAYS = Number(opt['rollup-days'] ?? opt.days);
 const DENSITY = 40; // a dense store's visitors per light store's
 const EVENTS_PER_VISITOR = 3.2; // in + out + ½ zone + 0.4 shelf + 0.3 queue
 const LIGHT_VISITORS = TARGET_EVENTS / (EVENTS_PER_VISITOR * DAYS * (STORES - DENSE + DENSITY * DENSE));
@@ -161,7 +167,7 @@ async function main(): Promise<void> {
   const app = await createHttpApp(config);
   await app.listen(0, '127.0.0.1');
   const baseUrl = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
-  const sql = new pg.Pool({ connectionString: db.url, max: 3 });
+  const sql = new pg.Pool({ connectionString: db.url, max: WIDTH + 1 });
   const call = async (method: string, path: string, body?: unknown) => {
     const t0 = performance.now();
     const res = await fetch(baseUrl + path, {
@@ -196,62 +202,60 @@ async function main(): Promise<void> {
       .api_key as string;
     let loaded = 0;
 
-    /** COPY the days [first, last] of every store, two stores at a time, then roll them up with the real rollup. */
+    /**
+     * The days [first, last] of every store, `--width` stores at a time: each store's COPY, then its real rollup
+     * (HourlyRollup, a transaction a day), so one store's rollup runs while another's lines are generated and copied.
+     * Rates are per busy second of each step, summed over the workers, and for the stage as a whole.
+     */
     const loadDays = async (first: string, last: string) => {
       const t0 = Date.now();
       let lastPrint = 0;
       const before = loaded;
       let done = 0;
-      await pool(stores, 2, async (s) => {
+      let copyMs = 0;
+      let rollupMs = 0;
+      let rolledEvents = 0;
+      const rollup = app.get(HourlyRollup);
+      const from = Math.max(startOfLocalDay(first, 'UTC'), startOfLocalDay(todayUtc, 'UTC') - ROLLUP_DAYS * DAY_MS) - DAY_MS;
+      const to = Math.min(started + 3_600_000, startOfLocalDay(addDays(last, 2), 'UTC'));
+      await pool(stores, WIDTH, async (s) => {
+        const c0 = Date.now();
         const client = await sql.connect();
         try {
-          const lines = storeDays(org.id, s, first, last, started);
-          for (const [table, rows] of Object.entries(lines)) {
-            if (!rows.length) continue;
-            await pipeline(Readable.from(rows), client.query(copyFrom(`COPY ${table} (${COLUMNS[table]}) FROM STDIN`)));
-            loaded += rows.length;
+          // A month of lines at a time: a dense store's year would not fit the heap as strings.
+          for (let d = first; d <= last; d = addDays(d, 30)) {
+            const lines = storeDays(org.id, s, d, [addDays(d, 29), last].sort()[0], started);
+            for (const [table, rows] of Object.entries(lines)) {
+              if (!rows.length) continue;
+              await pipeline(Readable.from(rows), client.query(copyFrom(`COPY ${table} (${COLUMNS[table]}) FROM STDIN`)));
+              loaded += rows.length;
+            }
           }
         } finally {
           client.release();
         }
+        const r0 = Date.now();
+        copyMs += r0 - c0;
+        if (from < to) rolledEvents += (await rollup.rollUp(s.id, from, to)).events;
+        rollupMs += Date.now() - r0;
         done++;
         if (Date.now() - lastPrint > 10_000) {
           lastPrint = Date.now();
           const rate = (loaded - before) / ((Date.now() - t0) / 1000);
           const eta = ((STORES - done) / done) * ((Date.now() - t0) / 60_000);
           console.log(
-            `  COPY ${first}..${last}: ${done}/${STORES} stores, ${loaded.toLocaleString()} events, ${rate.toFixed(0)} events/s, ETA ${eta.toFixed(1)} min, load ${load()}`,
+            `  ${new Date().toISOString().slice(11, 19)} ${first}..${last}: ${done}/${STORES} stores, ${loaded.toLocaleString()} events, ${rate.toFixed(0)} events/s (COPY + rollup), ETA ${eta.toFixed(1)} min, load ${load()}`,
           );
         }
       });
-      const copySeconds = (Date.now() - t0) / 1000;
+      const seconds = (Date.now() - t0) / 1000;
+      const copied = loaded - before;
       console.log(
-        `  COPY done: ${(loaded - before).toLocaleString()} events in ${copySeconds.toFixed(0)} s (${((loaded - before) / copySeconds).toFixed(0)} events/s)`,
-      );
-      const r0 = Date.now();
-      const rollup = app.get(HourlyRollup);
-      let rolled = 0;
-      let rolledEvents = 0;
-      lastPrint = 0;
-      const from = startOfLocalDay(first, 'UTC') - DAY_MS;
-      const to = Math.min(started + 3_600_000, startOfLocalDay(addDays(last, 2), 'UTC'));
-      await pool(stores, 2, async (s) => {
-        rolledEvents += (await rollup.rollUp(s.id, from, to)).events;
-        rolled++;
-        if (Date.now() - lastPrint > 10_000) {
-          lastPrint = Date.now();
-          const eta = ((STORES - rolled) / rolled) * ((Date.now() - r0) / 60_000);
-          console.log(
-            `  rollup: ${rolled}/${STORES} stores, ${(rolledEvents / ((Date.now() - r0) / 1000)).toFixed(0)} events/s, ETA ${eta.toFixed(1)} min, load ${load()}`,
-          );
-        }
-      });
-      const rollupSeconds = (Date.now() - r0) / 1000;
-      console.log(
-        `  rollup done: ${rolledEvents.toLocaleString()} events in ${rollupSeconds.toFixed(0)} s (${(rolledEvents / rollupSeconds).toFixed(0)} events/s)`,
+        `  loaded: ${copied.toLocaleString()} events in ${seconds.toFixed(0)} s, ${(copied / seconds).toFixed(0)} events/s with their rollup; ` +
+          `COPY ${((copied / copyMs) * 1000 * WIDTH).toFixed(0)} events/s, rollup ${((rolledEvents / rollupMs) * 1000 * WIDTH).toFixed(0)} entrances/s (busy time, ${WIDTH} workers)`,
       );
       await sql.query('ANALYZE');
-      return { copyRate: (loaded - before) / copySeconds, rollupRate: rolledEvents / rollupSeconds };
+      return { loadRate: copied / seconds, copyRate: (copied / copyMs) * 1000 * WIDTH, rollupRate: (rolledEvents / rollupMs) * 1000 * WIDTH };
     };
 
     /** Heartbeats every 30 s of the measured stores' cameras over [from, to): what completeness reads. */
@@ -265,7 +269,7 @@ async function main(): Promise<void> {
     };
 
     let ingestSeq = 0;
-    const measure = async (label: string, rates: { copyRate: number; rollupRate: number }) => {
+    const measure = async (label: string, rates: { loadRate: number; copyRate: number; rollupRate: number }) => {
       console.log(`  measuring at ${label} (${loaded.toLocaleString()} events), load ${load()}`);
       const rows: StageResult['rows'] = {};
       const put = (name: string, xs: number[], unit = 'ms') => {
@@ -333,8 +337,10 @@ async function main(): Promise<void> {
       }
       ingestSeq++;
       put('ingest, HTTP batches of 500 (events/s)', [(batches * 500) / ((performance.now() - t0) / 1000)], 'events/s');
-      put('COPY while loading (events/s)', [rates.copyRate], 'events/s');
-      put('rollup while loading, 2 stores at a time (events/s)', [rates.rollupRate], 'events/s');
+      put(`loading the stage: COPY + rollup, ${WIDTH} stores at a time (events/s)`, [rates.loadRate], 'events/s');
+      put('COPY while loading, per busy second (events/s)', [rates.copyRate], 'events/s');
+      put('rollup while loading, per busy second (entrances/s)', [rates.rollupRate], 'events/s');
+      put('hourly rollup rows (hourly_rollups)', [Number((await sql.query(`SELECT count(*) AS n FROM hourly_rollups`)).rows[0].n)], 'rows');
       const dbBytes = Number((await sql.query(`SELECT pg_database_size(current_database()) AS b`)).rows[0].b);
       results.push({ label, events: loaded, dbBytes, load: load(), rows });
     };
@@ -343,10 +349,18 @@ async function main(): Promise<void> {
     console.log(`stage 1: ${splitDay}..${todayUtc}`);
     const stage1 = await loadDays(splitDay, todayUtc);
     await heartbeats(startOfLocalDay(splitDay, 'UTC'), started);
+    // The finished days compacted, as the hourly job (retention worker) keeps them in production.
+    let c0 = performance.now();
+    const compactedDays = await app.get(RetentionEnforcer).compactFinishedDays();
+    console.log(`  heartbeats compacted: ${compactedDays} store-days in ${((performance.now() - c0) / 1000).toFixed(1)} s, load ${load()}`);
     await measure('1 month', stage1);
     if (firstDay < splitDay) {
       console.log(`stage 2: ${firstDay}..${addDays(splitDay, -1)}`);
       const stage2 = await loadDays(firstDay, addDays(splitDay, -1));
+      c0 = performance.now();
+      console.log(
+        `  hourly compaction, nothing new: ${await app.get(RetentionEnforcer).compactFinishedDays()} store-days in ${((performance.now() - c0) / 1000).toFixed(1)} s`,
+      );
       await measure(`${DAYS} days`, stage2);
     }
 
@@ -397,7 +411,7 @@ async function main(): Promise<void> {
       `\nRetention at full size, the daily run (RetentionEnforcer) with its clock at ${new Date(clock).toISOString().slice(0, 10)}: ` +
         `${(retentionMs / 1000).toFixed(1)} s for the oldest event month (${oldest.key}, ${droppedRows.toLocaleString()} events in 4 tables) and every ` +
         `heartbeat month (${heartbeatRows.toLocaleString()} heartbeats) dropped whole (${Object.values(outcome.dropped).flat().length} partitions), ` +
-        `after compacting ${outcome.compactedDays} store-days of heartbeats. Deleting rows instead: ${deletedRows.toLocaleString()} rows ` +
+        `after compacting (or passing, without heartbeats) ${outcome.compactedDays} store-days of heartbeats. Deleting rows instead: ${deletedRows.toLocaleString()} rows ` +
         `(20 stores, month ${next.key}) took ${deleteMs.toFixed(0)} ms, ${deletedRows ? (((deleteMs / deletedRows) * droppedRows) / 1000).toFixed(0) : '-'} s ` +
         `at that rate for the month's events. Database after: ${gb(dbBytes)}.`,
     );
