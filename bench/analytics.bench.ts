@@ -2,6 +2,9 @@
 // report, of a promotion report and of the 90-day comparison of all the stores (footfall, conversion, sales per
 // visitor; sales hours generated beside the visitors), with BENCH_STORES stores (default 100) of history, on a
 // throwaway database, with the real BullMQ workers in process. Target: under 1 s per report once rolled up.
+// Every store has a door camera whose heartbeats are compacted (camera_coverage_days, as the hourly compaction job
+// leaves them) up to the end of the history, except every tenth store, whose last week is still raw heartbeats:
+// the reports' completeness reads both.
 import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
@@ -36,6 +39,39 @@ const PROFILE_SUM = PROFILE.reduce((a, b) => a + b, 0);
 
 /** Every tenth store has no point of sale: the comparison lists it without sales measures. */
 const hasPos = (storeIndex: number) => storeIndex % 10 !== 9;
+/** Every tenth store (another tenth) is compacted only up to a week before the end: its last week is raw heartbeats. */
+const RAW_DAYS = 8;
+const hasRawWeek = (storeIndex: number) => storeIndex % 10 === 5;
+const SLOT_MS = 900_000;
+const DAY_MS = 86_400_000;
+
+/**
+ * COPY lines for one store's door camera: compacted UTC days (96 quarter hours each, fully covered except an outage
+ * of 10–50 minutes on about one day in twelve) up to its compaction mark, and raw heartbeats every 30 s after it.
+ */
+function storeCoverage(storeId: string, seed: number, rawWeek: boolean): { days: string[]; heartbeats: string[]; untilMs: number } {
+  const random = seededRandom(seed + 2_000_000);
+  const first = Date.parse(`${addDays(FIRST, -1)}T00:00:00Z`);
+  const end = Date.parse(`${addDays(LAST, 2)}T00:00:00Z`);
+  const untilMs = rawWeek ? end - RAW_DAYS * DAY_MS : end;
+  const days: string[] = [];
+  const heartbeats: string[] = [];
+  for (let day = first; day < end; day += DAY_MS) {
+    const outage = random() < 1 / 12 ? { at: day + Math.floor(random() * 96) * SLOT_MS, ms: (10 + Math.floor(40 * random())) * 60_000 } : null;
+    const lost = (from: number, to: number) => (outage ? Math.max(0, Math.min(to, outage.at + outage.ms) - Math.max(from, outage.at)) : 0);
+    if (day < untilMs) {
+      const slots = Array.from({ length: 96 }, (_, i) => SLOT_MS - lost(day + i * SLOT_MS, day + (i + 1) * SLOT_MS));
+      days.push([storeId, 'cam_1', new Date(day).toISOString().slice(0, 10), new Date(day).toISOString(), `{${slots.join(',')}}`].join('\t') + '\n');
+      continue;
+    }
+    for (let t = day; t < day + DAY_MS; t += 30_000) {
+      if (lost(t, t + 1) > 0) continue;
+      const at = new Date(t).toISOString();
+      heartbeats.push([storeId, 'cam_1', at, at, '{"stream_state":"streaming","fps_achieved":5,"target_fps":5}'].join('\t') + '\n');
+    }
+  }
+  return { days, heartbeats, untilMs };
+}
 
 /** COPY lines for one store's whole history, per event table, and its sales per hour (conversion 15–35 %, basket 10–60). */
 function storeHistory(orgId: string, storeId: string, timezone: string, seed: number, pos: boolean): Record<string, string[]> {
@@ -89,6 +125,8 @@ const COLUMNS: Record<string, string> = {
   queue_events: 'org_id, store_id, camera_id, event_id, ts, person_key, queue_id, enter_ts, exit_ts, wait_seconds',
   // Loaded behind the sales API's back, as the events are behind the ingest API's.
   sales_hours: 'store_id, hour_start, org_id, transactions, sales_amount, currency, source',
+  camera_coverage_days: 'store_id, camera_id, day, first_at, covered_ms',
+  camera_heartbeats: 'store_id, camera_id, device_ts, received_at, status_data',
 };
 
 async function drained(queues: Queue[]): Promise<void> {
@@ -127,13 +165,18 @@ async function main(): Promise<void> {
     const directory = app.get(StoreDirectory);
     const org = await directory.createOrg('bench');
     const stores = Array.from({ length: STORES }, (_, i) => ({ id: `bench_${String(i).padStart(3, '0')}`, tz: TIMEZONES[i % TIMEZONES.length] }));
-    for (const s of stores) await directory.createStore({ org_id: org.id, store_id: s.id, name: s.id, timezone: s.tz });
+    for (const s of stores) {
+      await directory.createStore({ org_id: org.id, store_id: s.id, name: s.id, timezone: s.tz });
+      await directory.createCamera({ store_id: s.id, camera_id: 'cam_1', name: 'door', capabilities: ['entrance'] });
+    }
 
     process.stdout.write('  loading events with COPY ...');
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();
     let events = 0;
     let salesHours = 0;
+    let coverageDays = 0;
+    let heartbeats = 0;
     const loadStarted = performance.now();
     for (const [i, s] of stores.entries()) {
       const h = storeHistory(org.id, s.id, s.tz, i + 1, hasPos(i));
@@ -142,11 +185,17 @@ async function main(): Promise<void> {
         else events += lines.length;
         await pipeline(Readable.from(lines), client.query(copyFrom(`COPY ${table} (${COLUMNS[table]}) FROM STDIN`)));
       }
+      const coverage = storeCoverage(s.id, i + 1, hasRawWeek(i));
+      coverageDays += coverage.days.length;
+      heartbeats += coverage.heartbeats.length;
+      await pipeline(Readable.from(coverage.days), client.query(copyFrom(`COPY camera_coverage_days (${COLUMNS.camera_coverage_days}) FROM STDIN`)));
+      await pipeline(Readable.from(coverage.heartbeats), client.query(copyFrom(`COPY camera_heartbeats (${COLUMNS.camera_heartbeats}) FROM STDIN`)));
+      await client.query(`INSERT INTO heartbeat_compaction (store_id, compacted_until) VALUES ($1, $2)`, [s.id, new Date(coverage.untilMs)]);
     }
     await client.query('ANALYZE');
     await client.end();
     console.log(
-      ` ${events.toLocaleString()} events and ${salesHours.toLocaleString()} sales hours in ${((performance.now() - loadStarted) / 1000).toFixed(1)} s`,
+      ` ${events.toLocaleString()} events, ${salesHours.toLocaleString()} sales hours, ${coverageDays.toLocaleString()} compacted camera days and ${heartbeats.toLocaleString()} heartbeats in ${((performance.now() - loadStarted) / 1000).toFixed(1)} s`,
     );
 
     // 1. Rollup throughput, one worker, in process: the aggregation itself.
@@ -225,6 +274,9 @@ async function main(): Promise<void> {
     console.log(`| events in the event tables | ${events.toLocaleString()} (${STORES} stores × 151 days) |`);
     console.log(`| rollup rows | ${Number(rows).toLocaleString()} |`);
     console.log(`| sales hours | ${salesHours.toLocaleString()} (${stores.filter((_, i) => hasPos(i)).length} stores with a POS) |`);
+    console.log(
+      `| heartbeat coverage | ${coverageDays.toLocaleString()} compacted camera days, ${heartbeats.toLocaleString()} raw heartbeats (last ${RAW_DAYS} days of ${stores.filter((_, i) => hasRawWeek(i)).length} stores) |`,
+    );
     console.log(`| rollup, one worker in process (${single.length} stores, whole history each) | ${singleRate.toFixed(0)} events/s |`);
     console.log(
       `| rollup through BullMQ (${jobs} week jobs, concurrency 2) | ${queuedRate.toFixed(0)} events/s (${queuedSeconds.toFixed(1)} s for ${Number(restEvents).toLocaleString()} events) |`,
@@ -243,7 +295,13 @@ async function main(): Promise<void> {
     await reportQueue.obliterate({ force: true }).catch(() => undefined);
     await rollupQueue.obliterate({ force: true }).catch(() => undefined);
     await app.close();
-    await db.drop();
+    // BENCH_KEEP_DB=1 keeps the loaded database, to look at the reports' plans (EXPLAIN ANALYZE) afterwards, under a
+    // name the tests' clean-up of orphaned throwaway databases leaves alone (drop it by hand).
+    if (process.env.BENCH_KEEP_DB) {
+      const kept = db.name.replace(/^wink_test_/, 'wink_kept_');
+      await client2(db.url.replace(`/${db.name}`, '/postgres'), `ALTER DATABASE ${db.name} RENAME TO ${kept}`);
+      console.log(`database kept: ${db.url.replace(db.name, kept)}`);
+    } else await db.drop();
     await dropRedisPrefix(config.redisUrl, config.redisPrefix);
   }
 }

@@ -1,6 +1,6 @@
 import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { type FindOptionsWhere, IsNull, QueryFailedError, type Repository } from 'typeorm';
+import { type FindOptionsWhere, In, IsNull, QueryFailedError, type Repository } from 'typeorm';
 import type { CreateCameraDto, CreateStoreDto, OpeningHours, UpdateCameraDto, UpdateOrgDto, UpdateStoreDto } from './admin.dto.ts';
 import { Camera } from './entities/camera.entity.ts';
 import { Organization } from './entities/organization.entity.ts';
@@ -180,8 +180,9 @@ export class StoreDirectory {
     }
   }
 
-  async listCameras(storeId?: string): Promise<CameraView[]> {
-    const rows = await this.cameras.find({ where: storeId ? { storeId } : {}, order: { storeId: 'ASC', cameraId: 'ASC' } });
+  async listCameras(storeId?: string | readonly string[]): Promise<CameraView[]> {
+    const where = storeId === undefined ? {} : typeof storeId === 'string' ? { storeId } : { storeId: In([...storeId]) };
+    const rows = await this.cameras.find({ where, order: { storeId: 'ASC', cameraId: 'ASC' } });
     return rows.map(cameraView);
   }
 

@@ -65,21 +65,23 @@ export class ComparisonReport {
     // transaction they share a connection); hours are read only for the stores where a day cannot be paired from them.
     const footfallDays = await this.rollups.footfallByStoreDay(p.store_ids, first, p.end_date, manager);
     const salesDays = await this.sales.byStoreDay(p.store_ids, first, p.end_date, manager);
-    // Coverage from heartbeats, outside the transaction as in the other reports (heartbeats carry no version).
-    const hours = await Promise.all(
-      views.map(async (store) => {
-        const dateOf = localDateReader(store.timezone);
-        const starts = localHourStarts(startOfLocalDay(first, store.timezone), startOfLocalDay(addDays(p.end_date, 1), store.timezone)).filter((h) =>
-          wanted.has(dateOf(h)),
-        );
-        const covered = await this.coverage.forBuckets(
-          store.store_id,
-          starts.map((h) => ({ startMs: h, endMs: h + HOUR_MS })),
-        );
-        const incomplete = covered.store.map((c) => isIncomplete(c));
-        return { dateOf, starts, incomplete, incompleteDates: new Set(starts.filter((_, i) => incomplete[i]).map(dateOf)) };
-      }),
+    // Coverage from heartbeats, outside the transaction as in the other reports (heartbeats carry no version), read
+    // for all the stores at once.
+    const local = views.map((store) => {
+      const dateOf = localDateReader(store.timezone);
+      const starts = localHourStarts(startOfLocalDay(first, store.timezone), startOfLocalDay(addDays(p.end_date, 1), store.timezone)).filter((h) =>
+        wanted.has(dateOf(h)),
+      );
+      return { dateOf, starts };
+    });
+    const covered = await this.coverage.forStores(
+      new Map(views.map((store, i) => [store.store_id, local[i].starts.map((h) => ({ startMs: h, endMs: h + HOUR_MS }))])),
     );
+    const hours = views.map((store, i) => {
+      const { dateOf, starts } = local[i];
+      const incomplete = covered.get(store.store_id)!.store.map((c) => isIncomplete(c));
+      return { dateOf, starts, incomplete, incompleteDates: new Set(starts.filter((_, j) => incomplete[j]).map(dateOf)) };
+    });
     const sums = views.map((store, i) => {
       const f = footfallDays.get(store.store_id);
       const s = salesDays.get(store.store_id);

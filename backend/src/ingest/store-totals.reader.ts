@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import type { CoverageDay } from './data-completeness.ts';
+import { spanColumns, type StoreSpan } from '../common/store-span.ts';
+import type { CoverageDay, HeartbeatSample } from './data-completeness.ts';
 import { ENTRANCE, SUBJECT_KINDS, unionOverKinds, VISITORS_KIND, type EventKind } from './event-kinds.ts';
 
 export type StoredEventKind = EventKind;
@@ -100,8 +101,61 @@ const COMPACTED_UNTIL_SQL = `SELECT compacted_until FROM heartbeat_compaction WH
 /** The compacted days of store $1 in [$2, $3) (UTC dates), with each day's start in ms. */
 const COVERAGE_DAYS_SQL = `SELECT camera_id, (extract(epoch FROM day::timestamp AT TIME ZONE 'UTC') * 1000)::float8 AS day_ms, covered_ms
   FROM camera_coverage_days WHERE store_id = $1 AND day >= $2::date AND day < $3::date ORDER BY camera_id, day`;
+// The same reads for many stores at once (a report over an organisation): one statement each instead of one per store.
+/** Up to when each of stores $1 was compacted (stores never compacted have no row). */
+const COMPACTED_UNTIL_OF_STORES_SQL = `SELECT store_id, compacted_until FROM heartbeat_compaction WHERE store_id = ANY($1::text[])`;
+/** The compacted days of each store $1[i] in [$2[i], $3[i]) (UTC dates), as COVERAGE_DAYS_SQL. */
+const COVERAGE_DAYS_OF_STORES_SQL = `SELECT d.store_id, d.camera_id, (extract(epoch FROM d.day::timestamp AT TIME ZONE 'UTC') * 1000)::float8 AS day_ms, d.covered_ms
+  FROM unnest($1::text[], $2::date[], $3::date[]) AS r(s, f, t)
+  JOIN camera_coverage_days d ON d.store_id = r.s AND d.day >= r.f AND d.day < r.t
+  ORDER BY d.store_id, d.camera_id, d.day`;
+/** The heartbeats of each store $1[i] received in [$2[i], $3[i]), as HEARTBEAT_SAMPLES_SQL. */
+const HEARTBEAT_SAMPLES_OF_STORES_SQL = `SELECT h.store_id, h.camera_id, (extract(epoch FROM h.received_at) * 1000)::float8 AS at_ms,
+    CASE WHEN jsonb_typeof(h.status_data->'stream_state') = 'string' THEN h.status_data->>'stream_state' END AS stream_state,
+    coalesce(${NUM('fps_achieved')}, ${NUM('fps')}) AS fps, ${NUM('target_fps')} AS target_fps
+  FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[]) AS r(s, f, t)
+  JOIN camera_heartbeats h ON h.store_id = r.s AND h.received_at >= r.f AND h.received_at < r.t
+  ORDER BY h.store_id, h.camera_id, h.received_at`;
+/** The first heartbeat ever of each camera ($1[i] store, $2[i] camera), as FIRST_HEARTBEATS_SQL. */
+const FIRST_HEARTBEATS_OF_STORES_SQL = `SELECT r.s AS store_id, r.c AS camera_id, least(
+    (SELECT received_at FROM camera_heartbeats h WHERE h.store_id = r.s AND h.camera_id = r.c ORDER BY received_at LIMIT 1),
+    (SELECT min(first_at) FROM camera_coverage_days d WHERE d.store_id = r.s AND d.camera_id = r.c)) AS first_at
+  FROM unnest($1::text[], $2::text[]) AS r(s, c)`;
 /** Store $1's first heartbeat received before $2 (where its compaction starts). */
 const FIRST_STORE_HEARTBEAT_SQL = `SELECT min(received_at) AS first_at FROM camera_heartbeats WHERE store_id = $1 AND received_at < $2`;
+
+/** A heartbeat reduced to what completeness needs, with its camera. */
+export type CameraHeartbeatSample = HeartbeatSample & { cameraId: string };
+
+interface HeartbeatSampleRow {
+  camera_id: string;
+  at_ms: number;
+  stream_state: string | null;
+  fps: number | null;
+  target_fps: number | null;
+}
+interface CoverageDayRow {
+  camera_id: string;
+  day_ms: number;
+  covered_ms: number[];
+}
+
+const heartbeatSample = (r: HeartbeatSampleRow): CameraHeartbeatSample => ({
+  cameraId: r.camera_id,
+  atMs: Number(r.at_ms),
+  streamState: r.stream_state,
+  fps: r.fps === null ? null : Number(r.fps),
+  targetFps: r.target_fps === null ? null : Number(r.target_fps),
+});
+const coverageDay = (r: CoverageDayRow): CoverageDay => ({ dayStartMs: Number(r.day_ms), coveredMs: r.covered_ms });
+const utcDate = (d: Date) => d.toISOString().slice(0, 10);
+
+/** The list under `key`, created empty when missing. */
+function listIn<K, V>(map: Map<K, V[]>, key: K): V[] {
+  let list = map.get(key);
+  if (!list) map.set(key, (list = []));
+  return list;
+}
 
 /**
  * Read access to the event and heartbeat tables for the dashboard: totals, never rows. The tables stay
@@ -171,25 +225,8 @@ export class StoreTotalsReader {
   }
 
   /** Heartbeats of a store received in [from, to), per camera in time order, reduced to what completeness needs. */
-  async heartbeatSamples(
-    storeId: string,
-    from: Date,
-    to: Date,
-  ): Promise<{ cameraId: string; atMs: number; streamState: string | null; fps: number | null; targetFps: number | null }[]> {
-    const rows = (await this.db.query(HEARTBEAT_SAMPLES_SQL, [storeId, from, to])) as {
-      camera_id: string;
-      at_ms: number;
-      stream_state: string | null;
-      fps: number | null;
-      target_fps: number | null;
-    }[];
-    return rows.map((r) => ({
-      cameraId: r.camera_id,
-      atMs: Number(r.at_ms),
-      streamState: r.stream_state,
-      fps: r.fps === null ? null : Number(r.fps),
-      targetFps: r.target_fps === null ? null : Number(r.target_fps),
-    }));
+  async heartbeatSamples(storeId: string, from: Date, to: Date): Promise<CameraHeartbeatSample[]> {
+    return ((await this.db.query(HEARTBEAT_SAMPLES_SQL, [storeId, from, to])) as HeartbeatSampleRow[]).map(heartbeatSample);
   }
 
   /** Each camera's first heartbeat ever, or null. */
@@ -207,18 +244,58 @@ export class StoreTotalsReader {
     const days = new Map<string, CoverageDay[]>();
     const untilMs = row ? new Date(row.compacted_until).getTime() : null;
     if (untilMs === null || untilMs <= from.getTime()) return { untilMs, days };
-    const day = (d: Date) => d.toISOString().slice(0, 10);
-    const rows = (await this.db.query(COVERAGE_DAYS_SQL, [storeId, day(from), day(new Date(to.getTime() + 86_400_000))])) as {
+    const rows = (await this.db.query(COVERAGE_DAYS_SQL, [storeId, utcDate(from), utcDate(new Date(to.getTime() + 86_400_000))])) as CoverageDayRow[];
+    for (const r of rows) listIn(days, r.camera_id).push(coverageDay(r));
+    return { untilMs, days };
+  }
+
+  /** {@link compactedCoverage}'s mark for many stores: store → compacted until (ms); never compacted stores are absent. */
+  async compactedUntilOf(storeIds: readonly string[]): Promise<Map<string, number>> {
+    const rows = (await this.db.query(COMPACTED_UNTIL_OF_STORES_SQL, [storeIds])) as { store_id: string; compacted_until: Date }[];
+    return new Map(rows.map((r) => [r.store_id, new Date(r.compacted_until).getTime()]));
+  }
+
+  /** {@link compactedCoverage}'s days for many stores, each over its own span: store → camera → days in order. */
+  async coverageDaysOf(spans: readonly StoreSpan[]): Promise<Map<string, Map<string, CoverageDay[]>>> {
+    const out = new Map<string, Map<string, CoverageDay[]>>();
+    if (!spans.length) return out;
+    const rows = (await this.db.query(COVERAGE_DAYS_OF_STORES_SQL, [
+      spans.map((r) => r.storeId),
+      spans.map((r) => utcDate(new Date(r.fromMs))),
+      spans.map((r) => utcDate(new Date(r.toMs + 86_400_000))),
+    ])) as (CoverageDayRow & { store_id: string })[];
+    for (const r of rows) {
+      let store = out.get(r.store_id);
+      if (!store) out.set(r.store_id, (store = new Map()));
+      listIn(store, r.camera_id).push(coverageDay(r));
+    }
+    return out;
+  }
+
+  /** {@link heartbeatSamples} for many stores, each over its own span: store → its samples (per camera in time order). */
+  async heartbeatSamplesOf(spans: readonly StoreSpan[]): Promise<Map<string, CameraHeartbeatSample[]>> {
+    const out = new Map<string, CameraHeartbeatSample[]>();
+    if (!spans.length) return out;
+    const rows = (await this.db.query(HEARTBEAT_SAMPLES_OF_STORES_SQL, spanColumns(spans))) as (HeartbeatSampleRow & { store_id: string })[];
+    for (const r of rows) listIn(out, r.store_id).push(heartbeatSample(r));
+    return out;
+  }
+
+  /** {@link firstHeartbeats} for many stores' cameras: store → camera → first heartbeat ever (ms) or null. */
+  async firstHeartbeatsOf(cameras: readonly { storeId: string; cameraId: string }[]): Promise<Map<string, Map<string, number | null>>> {
+    const out = new Map<string, Map<string, number | null>>();
+    if (!cameras.length) return out;
+    const rows = (await this.db.query(FIRST_HEARTBEATS_OF_STORES_SQL, [cameras.map((c) => c.storeId), cameras.map((c) => c.cameraId)])) as {
+      store_id: string;
       camera_id: string;
-      day_ms: number;
-      covered_ms: number[];
+      first_at: Date | null;
     }[];
     for (const r of rows) {
-      let list = days.get(r.camera_id);
-      if (!list) days.set(r.camera_id, (list = []));
-      list.push({ dayStartMs: Number(r.day_ms), coveredMs: r.covered_ms });
+      let store = out.get(r.store_id);
+      if (!store) out.set(r.store_id, (store = new Map()));
+      store.set(r.camera_id, r.first_at ? new Date(r.first_at).getTime() : null);
     }
-    return { untilMs, days };
+    return out;
   }
 
   /** The store's first heartbeat received before `before`, or null. */
