@@ -3,8 +3,8 @@
 // visitor; sales hours generated beside the visitors), with BENCH_STORES stores (default 100) of history, on a
 // throwaway database, with the real BullMQ workers in process. Target: under 1 s per report once rolled up.
 // Every store has a door camera whose heartbeats are compacted (camera_coverage_days, as the hourly compaction job
-// leaves them) up to the end of the history, except every tenth store, whose last week is still raw heartbeats:
-// the reports' completeness reads both.
+// leaves them) up to the end of the history, except every tenth store, whose last two days are still raw heartbeats:
+// the reports' completeness reads both. Sales hours are loaded with COPY and their day summaries refreshed.
 import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
@@ -17,6 +17,7 @@ import { REPORT_QUEUE, ROLLUP_QUEUE } from '../backend/src/analytics/analytics.q
 import { HourlyRollup } from '../backend/src/analytics/hourly-rollup.service.ts';
 import { RollupTrigger } from '../backend/src/analytics/rollup-trigger.service.ts';
 import { seededRandom } from '../backend/src/common/seeded-random.ts';
+import { REFRESH_SALES_DAYS_SQL } from '../backend/src/sales/sales.queries.ts';
 import { addDays, localHourStarts, localParts, startOfLocalDay } from '../backend/src/common/store-clock.ts';
 import { StoreDirectory } from '../backend/src/admin/store-directory.service.ts';
 import { createThrowawayDatabase } from '../backend/src/database/throwaway-database.ts';
@@ -39,8 +40,11 @@ const PROFILE_SUM = PROFILE.reduce((a, b) => a + b, 0);
 
 /** Every tenth store has no point of sale: the comparison lists it without sales measures. */
 const hasPos = (storeIndex: number) => storeIndex % 10 !== 9;
-/** Every tenth store (another tenth) is compacted only up to a week before the end: its last week is raw heartbeats. */
-const RAW_DAYS = 8;
+/**
+ * Every tenth store (another tenth) is compacted only up to two days before the end: its last two UTC days are raw
+ * heartbeats, as where the hourly compaction has not reached a day that just ended in the stores furthest west.
+ */
+const RAW_DAYS = 2;
 const hasRawWeek = (storeIndex: number) => storeIndex % 10 === 5;
 const SLOT_MS = 900_000;
 const DAY_MS = 86_400_000;
@@ -185,6 +189,9 @@ async function main(): Promise<void> {
         else events += lines.length;
         await pipeline(Readable.from(lines), client.query(copyFrom(`COPY ${table} (${COLUMNS[table]}) FROM STDIN`)));
       }
+      // The day summaries the sales API keeps beside its hours (sales_days), which reports over many stores read.
+      const hourStarts = h.sales_hours.map((line) => new Date(line.split('\t')[1]));
+      if (hourStarts.length) await client.query(REFRESH_SALES_DAYS_SQL, [s.id, s.tz, hourStarts]);
       const coverage = storeCoverage(s.id, i + 1, hasRawWeek(i));
       coverageDays += coverage.days.length;
       heartbeats += coverage.heartbeats.length;

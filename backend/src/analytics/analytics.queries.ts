@@ -70,9 +70,10 @@ export const DATA_VERSION_SQL = `SELECT coalesce(max(version), 0)::text AS v FRO
 export const FOOTFALL_BY_HOUR_SQL = `SELECT hour_start, event_count FROM hourly_rollups
   WHERE store_id = $1 AND kind = 'entrance' AND subject_id = '' AND hour_start >= $2 AND hour_start < $3`;
 
-/** Footfall (the entrance row's in-count) per store and local hour of stores $1 over [$2, $3). */
-export const FOOTFALL_BY_STORE_HOUR_SQL = `SELECT store_id, hour_start, event_count FROM hourly_rollups
-  WHERE store_id = ANY($1::text[]) AND kind = 'entrance' AND subject_id = '' AND hour_start >= $2 AND hour_start < $3`;
+/** Footfall (the entrance row's in-count) per store and local hour, of each store $1[i] over [$2[i], $3[i]). */
+export const FOOTFALL_BY_STORE_HOUR_SQL = `SELECT h.store_id, h.hour_start, h.event_count
+  FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[]) AS s(store_id, f, t)
+  JOIN hourly_rollups h ON h.store_id = s.store_id AND h.kind = 'entrance' AND h.subject_id = '' AND h.hour_start >= s.f AND h.hour_start < s.t`;
 
 /** Per store ($1) and local date within [$2, $3]: the day's footfall (null: no entrance row) and hour bitmask (rollup_days). */
 export const FOOTFALL_BY_STORE_DAY_SQL = `SELECT store_id, local_date::text AS date, footfall, hours_mask AS mask

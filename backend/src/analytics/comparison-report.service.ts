@@ -5,11 +5,11 @@ import type { StoreView } from '../admin/store-directory.service.ts';
 import { addDays, localDateReader, localHourStarts, startOfLocalDay } from '../common/store-clock.ts';
 import { isIncomplete, MIN_COMPLETENESS } from '../ingest/data-completeness.ts';
 import { DataCompleteness } from '../ingest/data-completeness.service.ts';
-import { salesTotalsByDate } from '../sales/sales-measures.ts';
+import { type BucketSales, salesTotalsByDate } from '../sales/sales-measures.ts';
 import { SalesService } from '../sales/sales.service.ts';
 import { HourlyRollup } from './hourly-rollup.service.ts';
 import { promoDataRange, promoPeriods } from './promotion-lift-report.service.ts';
-import { compareStores, periodMeasures, salesTotalsFromSums, type ComparisonDay, type DaySums } from './store-comparison.ts';
+import { compareStores, hourSpans, periodMeasures, salesTotalsFromSums, type ComparisonDay, type DaySums } from './store-comparison.ts';
 
 /** A comparison's parameters, fully resolved: equal parameters mean the same report. */
 export interface ComparisonParams {
@@ -57,12 +57,8 @@ export class ComparisonReport {
     const wanted = new Set([...promoDates, ...baselineDates]);
     const first = [...wanted].sort()[0];
     const views = p.store_ids.map((id) => stores.get(id)!);
-    const range = ComparisonReport.dataRange(
-      p,
-      views.map((s) => s.timezone),
-    );
     // Day sums of every store in two queries of the day summaries (one after the other: inside the report's
-    // transaction they share a connection); hours are read only for the stores where a day cannot be paired from them.
+    // transaction they share a connection).
     const footfallDays = await this.rollups.footfallByStoreDay(p.store_ids, first, p.end_date, manager);
     const salesDays = await this.sales.byStoreDay(p.store_ids, first, p.end_date, manager);
     // Coverage from heartbeats, outside the transaction as in the other reports (heartbeats carry no version), read
@@ -87,20 +83,28 @@ export class ComparisonReport {
       const s = salesDays.get(store.store_id);
       return new Map([...wanted].map((d): [string, DaySums] => [d, { footfall: f?.get(d), sales: s?.get(d), incomplete: hours[i].incompleteDates.has(d) }]));
     });
-    const detailed = views.filter((_, i) => [...sums[i].values()].some((d) => salesTotalsFromSums(d) === null)).map((s) => s.store_id);
-    const hourlyFootfall = detailed.length ? await this.rollups.footfallByStoreHour(detailed, range.from, range.to, manager) : new Map();
-    const hourlySales = detailed.length ? await this.sales.byStoreHour(detailed, range.from, range.to, manager) : new Map();
+    // Hours are read only for the days that cannot be paired from their sums (an under-covered hour, or sales and
+    // footfall in different hours), each store over just those days: most days of most stores need none.
+    const detail = views.map((_, i) => {
+      const dates = new Set([...sums[i]].filter(([, d]) => salesTotalsFromSums(d) === null).map(([date]) => date));
+      const at = hours[i].starts.flatMap((h, j) => (dates.has(hours[i].dateOf(h)) ? [j] : []));
+      return { dates, starts: at.map((j) => hours[i].starts[j]), incomplete: at.map((j) => hours[i].incomplete[j]) };
+    });
+    const spans = views.flatMap((store, i) => hourSpans(detail[i].starts, HOUR_MS).map(([fromMs, toMs]) => ({ storeId: store.store_id, fromMs, toMs })));
+    const hourlyFootfall = spans.length ? await this.rollups.footfallByStoreHour(spans, manager) : new Map<string, Map<number, number>>();
+    const hourlySales = spans.length ? await this.sales.byStoreSpans(spans, manager) : new Map<string, Map<number, BucketSales>>();
     const measured = views.map((store, i) => {
       const h = hours[i];
-      const byHour = detailed.includes(store.store_id)
-        ? salesTotalsByDate(h.starts, h.dateOf, hourlyFootfall.get(store.store_id) ?? new Map(), hourlySales.get(store.store_id) ?? new Map(), h.incomplete)
+      const x = detail[i];
+      const byHour = x.dates.size
+        ? salesTotalsByDate(x.starts, h.dateOf, hourlyFootfall.get(store.store_id) ?? new Map(), hourlySales.get(store.store_id) ?? new Map(), x.incomplete)
         : null;
       const day = (d: string): ComparisonDay => {
         const sum = sums[i].get(d)!;
         return {
           footfall: sum.footfall?.footfall ?? null,
           incomplete: sum.incomplete,
-          sales: byHour ? byHour.get(d) : (salesTotalsFromSums(sum) ?? undefined),
+          sales: x.dates.has(d) ? byHour!.get(d) : (salesTotalsFromSums(sum) ?? undefined),
         };
       };
       return { store, period: periodMeasures(promoDates.map(day)), baseline: periodMeasures(baselineDates.map(day)) };

@@ -4,6 +4,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { ReadableStores } from '../admin/readable-stores.service.ts';
 import type { EventKind } from '../ingest/event-kinds.ts';
 import { StoreEventsReader } from '../ingest/store-events.reader.ts';
+import { spanColumns, type StoreSpan } from '../common/store-span.ts';
 import {
   DAILY_TOTALS_SQL,
   DATA_VERSION_SQL,
@@ -101,9 +102,9 @@ export class HourlyRollup {
     return new Map(rows.map((r) => [r.hour_start.getTime(), r.event_count]));
   }
 
-  /** The same for many stores in one query: store → local hour start (ms) → footfall. */
-  async footfallByStoreHour(storeIds: string[], fromMs: number, toMs: number, manager?: EntityManager): Promise<Map<string, Map<number, number>>> {
-    const rows = (await (manager ?? this.db.manager).query(FOOTFALL_BY_STORE_HOUR_SQL, [storeIds, new Date(fromMs), new Date(toMs)])) as {
+  /** The same for many stores in one query, each over its own spans: store → local hour start (ms) → footfall. */
+  async footfallByStoreHour(spans: readonly StoreSpan[], manager?: EntityManager): Promise<Map<string, Map<number, number>>> {
+    const rows = (await (manager ?? this.db.manager).query(FOOTFALL_BY_STORE_HOUR_SQL, spanColumns(spans))) as {
       store_id: string;
       hour_start: Date;
       event_count: number;

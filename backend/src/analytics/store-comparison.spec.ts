@@ -1,5 +1,5 @@
 import { sumSalesHours, type BucketSales } from '../sales/sales-measures.ts';
-import { compareStores, periodMeasures, ranks, salesTotalsFromSums, type ComparisonDay } from './store-comparison.ts';
+import { compareStores, hourSpans, periodMeasures, ranks, salesTotalsFromSums, type ComparisonDay } from './store-comparison.ts';
 
 const sale = (transactions: number, salesAmount: number): BucketSales => ({ transactions, salesAmount, currency: 'EUR' });
 /** A day from its hours: [footfall, sales | null, incomplete?]. */
@@ -175,5 +175,26 @@ describe('salesTotalsFromSums (the fast path) agrees with pairing hour by hour, 
     if (outcome === 'exact') expect(fast).toEqual(byHours(hours));
     if (outcome === 'none') expect(fast).toBeUndefined();
     if (outcome === 'declines') expect(fast).toBeNull();
+  });
+});
+
+describe('hourSpans', () => {
+  const H = 3_600_000;
+  it.each([
+    ['none', [], []],
+    ['one hour', [5 * H], [[5 * H, 6 * H]]],
+    ['consecutive hours make one span', [5 * H, 6 * H, 7 * H], [[5 * H, 8 * H]]],
+    [
+      'a gap starts a new span',
+      [5 * H, 6 * H, 9 * H, 10 * H, 20 * H],
+      [
+        [5 * H, 7 * H],
+        [9 * H, 11 * H],
+        [20 * H, 21 * H],
+      ],
+    ],
+    ['a half-hour zone’s hours (starts at :30)', [5.5 * H, 6.5 * H], [[5.5 * H, 7.5 * H]]],
+  ] as [string, number[], [number, number][]][])('%s', (_, starts, spans) => {
+    expect(hourSpans(starts, H)).toEqual(spans);
   });
 });

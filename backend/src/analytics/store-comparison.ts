@@ -110,3 +110,14 @@ export function compareStores(stores: readonly { period: PeriodMeasures; baselin
   }
   return out;
 }
+
+/** Sorted instants, each the start of a step of `stepMs`, as the fewest spans [from, to) covering those steps. */
+export function hourSpans(starts: readonly number[], stepMs: number): [number, number][] {
+  const spans: [number, number][] = [];
+  for (const t of starts) {
+    const last = spans[spans.length - 1];
+    if (last && last[1] === t) last[1] = t + stepMs;
+    else spans.push([t, t + stepMs]);
+  }
+  return spans;
+}

@@ -131,7 +131,12 @@ export function mergedIntervals(
   for (const d of [...days].sort((a, b) => a.dayStartMs - b.dayStartMs)) {
     if (d.dayStartMs >= compactedUntilMs) continue;
     d.coveredMs.forEach((ms, i) => {
-      if (ms > 0) out.push([d.dayStartMs + i * COVERAGE_SLOT_MS, d.dayStartMs + i * COVERAGE_SLOT_MS + ms]);
+      if (ms <= 0) return;
+      const from = d.dayStartMs + i * COVERAGE_SLOT_MS;
+      // A slot covered to its end runs on into the next: one interval for a whole covered day, not 96.
+      const last = out[out.length - 1];
+      if (last && last[1] === from) last[1] = from + ms;
+      else out.push([from, from + ms]);
     });
   }
   for (const [a, b] of vouchedIntervals(heartbeats, opts)) if (b > compactedUntilMs) out.push([Math.max(a, compactedUntilMs), b]);

@@ -54,6 +54,11 @@ export const RECEIPT_TOTALS_SQL = `SELECT h AS hour_start, count(r.receipt_id)::
 export const SALES_BY_HOUR_SQL = `SELECT store_id, hour_start, transactions, sales_amount::float8 AS sales_amount, units, currency
   FROM sales_hours WHERE store_id = ANY($1::text[]) AND hour_start >= $2 AND hour_start < $3 ORDER BY store_id, hour_start`;
 
+/** Sales per store and local hour of each store $1[i] over [$2[i], $3[i]) (as SALES_BY_HOUR_SQL, for many spans). */
+export const SALES_BY_STORE_SPANS_SQL = `SELECT h.store_id, h.hour_start, h.transactions, h.sales_amount::float8 AS sales_amount, h.units, h.currency
+  FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[]) AS s(store_id, f, t)
+  JOIN sales_hours h ON h.store_id = s.store_id AND h.hour_start >= s.f AND h.hour_start < s.t`;
+
 /** Sales per store ($1) and local date in [$2, $3], with the bitmask of the hours sent (sales_days). */
 export const SALES_BY_DAY_SQL = `SELECT store_id, local_date::text AS date, transactions, sales_amount::float8 AS sales_amount, currency, hours, hours_mask AS mask
   FROM sales_days WHERE store_id = ANY($1::text[]) AND local_date >= $2::date AND local_date <= $3::date`;

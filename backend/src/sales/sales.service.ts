@@ -6,6 +6,7 @@ import { StoreDirectory, type StoreView } from '../admin/store-directory.service
 import { sqlRowsOwner, TenantLifecycle } from '../admin/tenant-lifecycle.service.ts';
 import { writeRefusal } from '../admin/tenant-state.ts';
 import { localIso, startOfLocalHour } from '../common/store-clock.ts';
+import { spanColumns, type StoreSpan } from '../common/store-span.ts';
 import type { BucketSales } from './sales-measures.ts';
 import { parseSalesCsv } from './sales-csv.ts';
 import type { SalesBatchDto, SalesWriteOutcome } from './sales.dto.ts';
@@ -17,6 +18,7 @@ import {
   REFRESH_SALES_DAYS_SQL,
   SALES_BY_DAY_SQL,
   SALES_BY_HOUR_SQL,
+  SALES_BY_STORE_SPANS_SQL,
   SALES_LOCK_SQL,
   SALES_VERSION_SQL,
   STORE_CURRENCY_SQL,
@@ -62,6 +64,23 @@ function badRequest(field: string, message: string): BadRequestException {
 function storeNotFound(storeId: string, field = 'store_id'): NotFoundException {
   return new NotFoundException({ statusCode: 404, error: 'Not Found', message: `${field}: store ${storeId} does not exist`, field });
 }
+
+interface SalesHourRow {
+  store_id: string;
+  hour_start: Date;
+  transactions: number;
+  sales_amount: number;
+  units: number | null;
+  currency: string;
+}
+const salesHour = (r: SalesHourRow): SalesHour => ({
+  storeId: r.store_id,
+  hourStart: r.hour_start.getTime(),
+  transactions: r.transactions,
+  salesAmount: r.sales_amount,
+  units: r.units,
+  currency: r.currency,
+});
 
 /**
  * Sales per store and hour: written by point-of-sale systems (POST /api/sales, hours or receipts) and CSV uploads,
@@ -155,28 +174,23 @@ export class SalesService {
 
   /** Sales per store and local hour over [fromMs, toMs); hours without a row have no sales data (unknown, not zero). */
   async hourly(storeIds: string[], fromMs: number, toMs: number, manager?: EntityManager): Promise<SalesHour[]> {
-    const rows = (await (manager ?? this.db.manager).query(SALES_BY_HOUR_SQL, [storeIds, new Date(fromMs), new Date(toMs)])) as {
-      store_id: string;
-      hour_start: Date;
-      transactions: number;
-      sales_amount: number;
-      units: number | null;
-      currency: string;
-    }[];
-    return rows.map((r) => ({
-      storeId: r.store_id,
-      hourStart: r.hour_start.getTime(),
-      transactions: r.transactions,
-      salesAmount: r.sales_amount,
-      units: r.units,
-      currency: r.currency,
-    }));
+    return ((await (manager ?? this.db.manager).query(SALES_BY_HOUR_SQL, [storeIds, new Date(fromMs), new Date(toMs)])) as SalesHourRow[]).map(salesHour);
   }
 
   /** The same, per store (absent: no sales in the range) and hour start. */
   async byStoreHour(storeIds: string[], fromMs: number, toMs: number, manager?: EntityManager): Promise<Map<string, Map<number, BucketSales>>> {
+    return this.byStoreSpans(
+      storeIds.map((storeId) => ({ storeId, fromMs, toMs })),
+      manager,
+    );
+  }
+
+  /** {@link byStoreHour} with each store over its own spans (a report reading only the days it needs hour by hour). */
+  async byStoreSpans(spans: readonly StoreSpan[], manager?: EntityManager): Promise<Map<string, Map<number, BucketSales>>> {
     const out = new Map<string, Map<number, BucketSales>>();
-    for (const h of await this.hourly(storeIds, fromMs, toMs, manager)) {
+    if (!spans.length) return out;
+    const rows = (await (manager ?? this.db.manager).query(SALES_BY_STORE_SPANS_SQL, spanColumns(spans))) as SalesHourRow[];
+    for (const h of rows.map(salesHour)) {
       let store = out.get(h.storeId);
       if (!store) out.set(h.storeId, (store = new Map()));
       store.set(h.hourStart, { transactions: h.transactions, salesAmount: h.salesAmount, currency: h.currency });
