@@ -63,20 +63,28 @@ export class ComparisonReport {
     const salesDays = await this.sales.byStoreDay(p.store_ids, first, p.end_date, manager);
     // Coverage from heartbeats, outside the transaction as in the other reports (heartbeats carry no version), read
     // for all the stores at once.
+    // The report's local hours, worked out once per time zone (the stores of a chain share a few): Intl calls per
+    // store and day were most of the report's time.
+    const calendars = new Map<string, { starts: number[]; dates: string[]; dateOf: (h: number) => string }>();
     const local = views.map((store) => {
-      const dateOf = localDateReader(store.timezone);
-      const starts = localHourStarts(startOfLocalDay(first, store.timezone), startOfLocalDay(addDays(p.end_date, 1), store.timezone)).filter((h) =>
-        wanted.has(dateOf(h)),
-      );
-      return { dateOf, starts };
+      let c = calendars.get(store.timezone);
+      if (!c) {
+        const reader = localDateReader(store.timezone);
+        const all = localHourStarts(startOfLocalDay(first, store.timezone), startOfLocalDay(addDays(p.end_date, 1), store.timezone));
+        const dates = all.map(reader);
+        const at = new Map(all.map((h, j) => [h, dates[j]]));
+        const kept = all.flatMap((_, j) => (wanted.has(dates[j]) ? [j] : []));
+        c = { starts: kept.map((j) => all[j]), dates: kept.map((j) => dates[j]), dateOf: (h) => at.get(h) ?? reader(h) };
+        calendars.set(store.timezone, c);
+      }
+      return c;
     });
-    const covered = await this.coverage.forStores(
-      new Map(views.map((store, i) => [store.store_id, local[i].starts.map((h) => ({ startMs: h, endMs: h + HOUR_MS }))])),
-    );
+    const buckets = new Map([...calendars.values()].map((c) => [c, c.starts.map((h) => ({ startMs: h, endMs: h + HOUR_MS }))]));
+    const covered = await this.coverage.forStores(new Map(views.map((store, i) => [store.store_id, buckets.get(local[i])!])));
     const hours = views.map((store, i) => {
-      const { dateOf, starts } = local[i];
+      const { dateOf, starts, dates } = local[i];
       const incomplete = covered.get(store.store_id)!.store.map((c) => isIncomplete(c));
-      return { dateOf, starts, incomplete, incompleteDates: new Set(starts.filter((_, j) => incomplete[j]).map(dateOf)) };
+      return { dateOf, starts, dates, incomplete, incompleteDates: new Set(dates.filter((_, j) => incomplete[j])) };
     });
     const sums = views.map((store, i) => {
       const f = footfallDays.get(store.store_id);
@@ -87,7 +95,7 @@ export class ComparisonReport {
     // footfall in different hours), each store over just those days: most days of most stores need none.
     const detail = views.map((_, i) => {
       const dates = new Set([...sums[i]].filter(([, d]) => salesTotalsFromSums(d) === null).map(([date]) => date));
-      const at = hours[i].starts.flatMap((h, j) => (dates.has(hours[i].dateOf(h)) ? [j] : []));
+      const at = hours[i].dates.flatMap((d, j) => (dates.has(d) ? [j] : []));
       return { dates, starts: at.map((j) => hours[i].starts[j]), incomplete: at.map((j) => hours[i].incomplete[j]) };
     });
     const spans = views.flatMap((store, i) => hourSpans(detail[i].starts, HOUR_MS).map(([fromMs, toMs]) => ({ storeId: store.store_id, fromMs, toMs })));
