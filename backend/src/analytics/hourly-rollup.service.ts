@@ -20,7 +20,7 @@ import {
 
 const DAY_MS = 86_400_000;
 /** Advisory-lock namespace ('WINK'): rollups of one store run one at a time, across all worker processes. */
-const ROLLUP_LOCK_NAMESPACE = 0x57494e4b;
+export const ROLLUP_LOCK_NAMESPACE = 0x57494e4b;
 
 export interface RollupOutcome {
   events: number;

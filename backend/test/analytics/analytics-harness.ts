@@ -107,10 +107,24 @@ export function entrances(hourStartMs: number, n: number, tag: string, random: (
 
 export { seededRandom };
 
+/** Where a spawned backend process finds its database and Redis prefix: a TestApp, or a deployment without one. */
+export interface BackendTarget {
+  db: { url: string };
+  config: { redisUrl: string; redisPrefix: string };
+}
+
 /** A real worker process (`backend/src/worker.ts`) on the test's database and Redis prefix. */
-export function spawnWorker(t: TestApp, env: Record<string, string> = {}): ChildProcess {
+export function spawnWorker(t: BackendTarget, env: Record<string, string> = {}): ChildProcess {
+  return spawnBackend('backend/src/worker.ts', t, env);
+}
+
+/**
+ * A real backend process (`entry`: `backend/src/worker.ts`, or `backend/src/main.ts` for an API) run from the
+ * TypeScript sources, on the target's database and Redis prefix; its output's tail is printed if it fails to start.
+ */
+export function spawnBackend(entry: string, t: BackendTarget, env: Record<string, string> = {}): ChildProcess {
   const root = fileURLToPath(new URL('../../../', import.meta.url));
-  const child = spawn(process.execPath, ['--import', './backend/test/analytics/ts-loader.mjs', 'backend/src/worker.ts'], {
+  const child = spawn(process.execPath, ['--import', './backend/test/analytics/ts-loader.mjs', entry], {
     cwd: root,
     env: {
       PATH: process.env.PATH ?? '',
@@ -124,7 +138,7 @@ export function spawnWorker(t: TestApp, env: Record<string, string> = {}): Child
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  // Keep the tail of the output: a worker that fails to start should say why in the test log.
+  // Keep the tail of the output: a process that fails to start should say why in the test log.
   let output = '';
   const keep = (b: Buffer) => {
     output = (output + b.toString()).slice(-4000);
@@ -132,7 +146,7 @@ export function spawnWorker(t: TestApp, env: Record<string, string> = {}): Child
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
   child.once('exit', (code, signal) => {
-    if (code !== 0 && signal === null) console.error(`worker ${child.pid} exited with ${code}:\n${output}`);
+    if (code !== 0 && signal === null) console.error(`${entry} ${child.pid} exited with ${code}:\n${output}`);
   });
   return child;
 }
