@@ -29,7 +29,12 @@ export class AlertConditions {
     lifecycle: TenantLifecycle,
   ) {
     // Live state, not data: a deleted store's conditions go whatever ?data= says.
-    lifecycle.ownData({ name: 'alert conditions (Redis)', forgetStore: async (storeId) => void (await this.redis.del(this.key(storeId))) });
+    lifecycle.ownData({ name: 'alert conditions (Redis)', forgetStore: (storeId) => this.forget(storeId) });
+  }
+
+  /** Everything remembered of the store: its clocks start afresh. */
+  async forget(storeId: string): Promise<void> {
+    await this.redis.del(this.key(storeId));
   }
 
   /** Since when `field` has held (first seen at `nowMs` if new), or null (and forgotten) when it does not hold. */

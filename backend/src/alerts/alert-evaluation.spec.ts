@@ -1,6 +1,16 @@
 import type { CameraStatusView } from '../../../shared/src/read-contract.ts';
 import type { OpeningHours } from '../admin/admin.dto.ts';
-import { cameraProblem, durationTransition, lossTransition, newLosses, openSince, thresholdTransition, type Transition } from './alert-evaluation.ts';
+import type { TenantStatus } from '../admin/tenant-state.ts';
+import {
+  cameraProblem,
+  durationTransition,
+  lossTransition,
+  newLosses,
+  openSince,
+  standDownReason,
+  thresholdTransition,
+  type Transition,
+} from './alert-evaluation.ts';
 
 const MIN = 60_000;
 
@@ -91,5 +101,20 @@ describe('cameraProblem', () => {
     ['never heard from (being installed)', cam({ status: 'offline', last_heartbeat: null, status_data: null }), null],
   ] as [string, CameraStatusView, string | null][])('%s', (_, c, reason) => {
     expect(cameraProblem(c, 0.5)?.reason ?? null).toBe(reason);
+  });
+});
+
+describe('standDownReason (only stores that accept data are watched)', () => {
+  const cases: [TenantStatus | undefined, TenantStatus, string | null][] = [
+    ['active', 'active', null],
+    ['active', 'disabled', 'store disabled'],
+    ['active', 'deleted', 'store deleted'],
+    ['disabled', 'active', 'organisation disabled'],
+    ['deleted', 'active', 'organisation deleted'],
+    [undefined, 'active', 'organisation deleted'],
+    ['disabled', 'disabled', 'store disabled'],
+  ];
+  it.each(cases)('organisation %s, store %s → %s', (org, store, expected) => {
+    expect(standDownReason(org, store)).toBe(expected);
   });
 });

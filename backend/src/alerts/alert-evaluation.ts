@@ -2,6 +2,7 @@
 // condition's episode is open, what should happen now. The services feed them live numbers and store the outcome.
 
 import type { OpeningHours } from '../admin/admin.dto.ts';
+import type { TenantStatus } from '../admin/tenant-state.ts';
 import { addDays, localDate } from '../common/store-clock.ts';
 import { sessionsBetween } from '../dashboard/occupancy.ts';
 import type { CameraStatusView } from '../../../shared/src/read-contract.ts';
@@ -83,5 +84,16 @@ export function cameraProblem(
   if (camera.status === 'offline') return { reason: 'offline', ...base };
   if (camera.status === 'not_analysing') return { reason: 'not_analysing', ...base };
   if (fps !== null && target !== null && fps < minFpsShare * target) return { reason: 'low_fps', ...base };
+  return null;
+}
+
+/**
+ * Why no rule of a store is evaluated now, or null when they all are: a disabled or deleted store, or a store of a
+ * disabled or deleted organisation (`undefined`: the organisation is gone), accepts no data, so its cameras would
+ * look dead and its footfall stopped — every rule would misfire. Its open episodes end with this as the reason.
+ */
+export function standDownReason(org: TenantStatus | undefined, store: TenantStatus): string | null {
+  if (store !== 'active') return `store ${store}`;
+  if (org !== 'active') return `organisation ${org ?? 'deleted'}`;
   return null;
 }

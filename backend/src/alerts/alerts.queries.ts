@@ -20,8 +20,8 @@ export const RESOLVE_ALERT_SQL = `
   WHERE org_id = $1 AND coalesce(store_id, '') = coalesce($2, '') AND type = $3 AND subject = $4 AND state = 'firing'
   RETURNING ${ALERT_COLUMNS}`;
 
-/** The firing episodes of store $1 (all types), for the evaluators' cheap "is it open?" check. */
-export const FIRING_IN_STORE_SQL = `SELECT ${ALERT_COLUMNS} FROM alerts WHERE store_id = $1 AND state = 'firing'`;
+/** The firing episodes of stores $1 (text[]; all types), for the evaluators' cheap "is it open?" check. */
+export const FIRING_IN_STORES_SQL = `SELECT ${ALERT_COLUMNS} FROM alerts WHERE store_id = ANY($1::text[]) AND state = 'firing'`;
 
 /**
  * The alerts of organisation $1 (null: every organisation, the admin token), newest first: of the stores $2

@@ -6,7 +6,7 @@ import { TypedEvents } from '../common/typed-events.ts';
 import { WinkMetrics } from '../observability/wink-metrics.service.ts';
 import type { AlertEvents, OrgAlertSignal } from './alert-events.ts';
 import { flatRows } from '../common/returning-rows.ts';
-import { FIRE_ALERT_ONCE_SQL, FIRE_ALERT_SQL, FIRING_IN_STORE_SQL, LIST_ALERTS_SQL, RESOLVE_ALERT_SQL } from './alerts.queries.ts';
+import { FIRE_ALERT_ONCE_SQL, FIRE_ALERT_SQL, FIRING_IN_STORES_SQL, LIST_ALERTS_SQL, RESOLVE_ALERT_SQL } from './alerts.queries.ts';
 
 /** One condition: which organisation, store (null: the organisation itself), alert type and subject inside the store. */
 export interface AlertKey {
@@ -142,10 +142,15 @@ export class AlertsService {
   async firingInStore(storeId: string, nowMs = Date.now()): Promise<Map<string, AlertView>> {
     const hit = this.firing.get(storeId);
     if (hit && Math.abs(nowMs - hit.at) < FIRING_CACHE_MS) return hit.alerts;
-    const rows: AlertRow[] = await this.db.query(FIRING_IN_STORE_SQL, [storeId]);
-    const alerts = new Map(rows.map((r) => [conditionKey(r.type, r.subject), toView(r)]));
+    const alerts = new Map((await this.firingInStores([storeId])).map((a) => [conditionKey(a.type, a.subject), a]));
     this.firing.set(storeId, { at: nowMs, alerts });
     return alerts;
+  }
+
+  /** The firing episodes of these stores, from PostgreSQL (one query however many stores). */
+  async firingInStores(storeIds: readonly string[]): Promise<AlertView[]> {
+    const rows: AlertRow[] = await this.db.query(FIRING_IN_STORES_SQL, [storeIds]);
+    return rows.map(toView);
   }
 
   async list(q: AlertListQuery): Promise<AlertView[]> {

@@ -4,7 +4,7 @@ import { StoreDirectory, type StoreView } from '../admin/store-directory.service
 import { localDate } from '../common/store-clock.ts';
 import { CameraStatus } from '../dashboard/camera-status.service.ts';
 import { LiveStoreMetrics } from '../dashboard/live-store-metrics.service.ts';
-import { cameraProblem, durationTransition, lossTransition, openSince } from './alert-evaluation.ts';
+import { cameraProblem, durationTransition, lossTransition, openSince, standDownReason } from './alert-evaluation.ts';
 import { AlertConditions } from './alert-conditions.service.ts';
 import { AlertRules } from './alert-rules.service.ts';
 import { SUMMARY } from './alert-summaries.ts';
@@ -39,10 +39,20 @@ export class MinuteAlerts {
     private readonly live: LiveStoreMetrics,
   ) {}
 
-  /** Every store; one store's failure is logged and does not stop the others. → stores evaluated. */
+  /**
+   * Every store that accepts data (standDownReason); the others stand down. One store's failure is logged and does
+   * not stop the others. → stores evaluated.
+   */
   async run(nowMs = Date.now()): Promise<number> {
+    const orgs = new Map((await this.directory.listOrgs()).map((o) => [o.id, o.status]));
+    const idle = new Map<string, { store: StoreView; reason: string }>();
     let evaluated = 0;
-    for (const store of await this.directory.listStores()) {
+    for (const store of await this.directory.listStores(undefined, { includeDeleted: true })) {
+      const reason = standDownReason(orgs.get(store.org_id), store.status);
+      if (reason) {
+        idle.set(store.store_id, { store, reason });
+        continue;
+      }
       try {
         await this.evaluate(store, nowMs);
         evaluated += 1;
@@ -50,7 +60,27 @@ export class MinuteAlerts {
         this.logger.warn(`minute alerts of ${store.store_id}: ${e instanceof Error ? e.message : e}`);
       }
     }
+    if (idle.size > 0) await this.standDown(idle, nowMs).catch((e) => this.logger.warn(`stores standing down: ${e instanceof Error ? e.message : e}`));
     return evaluated;
+  }
+
+  /**
+   * Stores not watched: their open episodes resolve (with the reason), and a disabled one's clocks are forgotten, so
+   * once enabled again a camera that was down before does not alert the minute it is back (a deleted store's went with it).
+   */
+  private async standDown(idle: Map<string, { store: StoreView; reason: string }>, nowMs: number): Promise<void> {
+    for (const a of await this.alerts.firingInStores([...idle.keys()])) {
+      const { store, reason } = idle.get(a.store_id!)!;
+      await this.alerts.resolve({
+        org_id: store.org_id,
+        store_id: store.store_id,
+        type: a.type,
+        subject: a.subject,
+        at: new Date(nowMs),
+        evidence: { reason },
+      });
+    }
+    for (const { store } of idle.values()) if (store.status !== 'deleted') await this.conditions.forget(store.store_id);
   }
 
   async evaluate(store: StoreView, nowMs: number): Promise<void> {

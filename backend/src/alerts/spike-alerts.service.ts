@@ -1,6 +1,7 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
-import type { StoreView } from '../admin/store-directory.service.ts';
+import { Injectable, NotFoundException, type OnModuleInit } from '@nestjs/common';
+import { StoreDirectory, type StoreView } from '../admin/store-directory.service.ts';
 import { HourlySpikeCheck } from '../analytics/hourly-spike-check.service.ts';
+import { standDownReason } from './alert-evaluation.ts';
 import { AlertRules } from './alert-rules.service.ts';
 import { SUMMARY } from './alert-summaries.ts';
 import { AlertsService } from './alerts.service.ts';
@@ -16,6 +17,7 @@ export class SpikeAlerts implements OnModuleInit {
     private readonly hourly: HourlySpikeCheck,
     private readonly rules: AlertRules,
     private readonly alerts: AlertsService,
+    private readonly directory: StoreDirectory,
   ) {}
 
   onModuleInit(): void {
@@ -24,6 +26,12 @@ export class SpikeAlerts implements OnModuleInit {
 
   async judge(store: StoreView, hourStartMs: number, nowMs = Date.now()): Promise<void> {
     if (!(await this.rules.of(store.store_id, nowMs)).traffic_spike.enabled) return;
+    // The hourly sweep still rolls a disabled store up: its hours are judged only while it accepts data.
+    const org = await this.directory.getOrg(store.org_id).catch((e: unknown) => {
+      if (e instanceof NotFoundException) return null;
+      throw e;
+    });
+    if (standDownReason(org?.status, store.status)) return;
     const verdict = await this.hourly.assess(store, hourStartMs);
     if (!verdict) return;
     const { hour, spike } = verdict;
