@@ -23,9 +23,13 @@
 //                        cache is kept apart from the plain one)
 //   --tune-appearance    grid of appearance weights and gates over ALL sequences and rates (id switches, IDF1,
 //                        line errors, zone visits, tracker ms per frame with and without)
-//   --oru 0|1 --ocm W --ocr MAXCOST --birth-margin N|off
+//   --oru 0|1 --ocm W --ocr MAXCOST --birth-margin N|off --first-frame 0|1 --birth-containment S
 //                        another tracker/detector setting instead of the product default (ORU, OCM weight,
-//                        door birth threshold = confidence − N; off: no birth region at the door)
+//                        door birth threshold = confidence − N; off: no birth region at the door; tracks born on
+//                        the first frame confirmed at once, as the reference ByteTrack; no birth from a box whose
+//                        share S or more lies inside a visible track's box)
+//   --tune-birth         grid of how tracks are born (first frame, door birth threshold, part-of-a-visible-person
+//                        check) over ALL sequences and rates
 //   --threads N          onnxruntime threads (default 2)
 //   --model FILE --format yolov8|yolox --input-size N
 //                        another detector (default ../shared/models/yolov8n_int8.onnx, yolov8, 640); the model's
@@ -88,6 +92,9 @@ const { values: args } = parseArgs({
     'appearance-weight': { type: 'string' },
     'appearance-gate': { type: 'string' },
     'tune-appearance': { type: 'boolean', default: false },
+    'tune-birth': { type: 'boolean', default: false },
+    'first-frame': { type: 'string' },
+    'birth-containment': { type: 'string' },
     ocm: { type: 'string' },
     ocr: { type: 'string' },
     'birth-margin': { type: 'string' },
@@ -161,15 +168,18 @@ const customTracker: Partial<TrackerOptions> = Object.fromEntries(
     recoveryMatchThresh: num('ocr'),
     appearanceWeight: num('appearance-weight'),
     appearanceGate: num('appearance-gate'),
+    confirmFirstFrame: args['first-frame'] === undefined ? undefined : args['first-frame'] === '1',
+    birthMaxContainment: num('birth-containment'),
   }).filter(([, v]) => v !== undefined),
 );
 /** The door birth threshold as the pipeline sets it (confidence − margin), another margin, or none ('off'). */
 const birthMargin: number | null =
   args['birth-margin'] === undefined ? DOOR_BIRTH_MARGIN : args['birth-margin'] === 'off' ? null : Number(args['birth-margin']);
-const withBirth = (s: EvalSettings, margin: number | null): EvalSettings => ({
-  ...s,
-  tracker: { ...s.tracker, ...(margin === null ? { birthRegions: [] } : { birthThreshLow: Math.max(0.1, s.confidence - margin) }) },
-});
+const withBirth = (s: EvalSettings, margin: number | null): EvalSettings => {
+  const { birthRegions: _regions, birthThreshLow: _thresh, ...tracker } = s.tracker ?? {};
+  // With a threshold and no regions, the pipeline makes each line's door region the birth region (trackerOptionsFor).
+  return { ...s, tracker: { ...tracker, ...(margin === null ? { birthRegions: [] } : { birthThreshLow: Math.max(0.1, s.confidence - margin) }) } };
+};
 const base: EvalSettings = {
   ...TUNED_EVAL_SETTINGS,
   model,
@@ -562,6 +572,33 @@ if (args['tune-appearance']) {
       `Reading the colours: ${fix(appearanceCost.ms / appearanceCost.frames, 3)} ms per frame, ${fix((appearanceCost.ms / appearanceCost.boxes) * 1000, 1)} µs per box (${appearanceCost.boxes} boxes ≥ score 0.1 on ${appearanceCost.frames} frames), ${pct(appearanceCost.ms / appearanceCost.inferenceMs)} % of the session.run time of the same frames (${fix(appearanceCost.inferenceMs / appearanceCost.frames, 1)} ms per frame), measured side by side during this run's detection pass`,
     );
   console.log(`(load ${load()})`);
+}
+
+if (args['tune-birth']) {
+  // How tracks are born, on the product's setting (* = the product default). "line errors" is the default
+  // counting setting (door region on frame-edge lines, which is also the birth region when a margin is set).
+  const settings: Array<{ label: string; s: EvalSettings }> = [{ label: 'product default', s: base }];
+  settings.push({ label: 'first frame confirmed at once', s: { ...base, tracker: { ...base.tracker, confirmFirstFrame: true } } });
+  for (const m of [0, 0.05, 0.1, 0.15, 0.2]) settings.push({ label: `door birth at confidence − ${m}`, s: withBirth(base, m) });
+  for (const c of [0.95, 0.9, 0.8, 0.7, 0.6])
+    settings.push({ label: `no birth from a box ≥ ${c} inside a visible track`, s: { ...base, tracker: { ...base.tracker, birthMaxContainment: c } } });
+  console.log(`\nTrack birth: ${settings.length} settings over ${detected.length} sequence-rate runs (${elapsed()}) …`);
+  console.table(
+    settings.map(({ label, s }) => {
+      const r = scoreEverywhere(s);
+      const isProduct = JSON.stringify(pipelineTrackerOptions(s, 5)) === JSON.stringify(pipelineTrackerOptions(base, 5));
+      return {
+        setting: `${label}${isProduct ? ' *' : ''}`,
+        'line errors (default)': r.doorErr,
+        'line errors, no door': r.lateErr,
+        'default in/out': `${r.doorIn}/${r.doorOut} of ${r.trueIn}/${r.trueOut}`,
+        visits: `${r.visits}/${r.trueVisits} (${pct(relativeError(r.visits, r.trueVisits))})`,
+        'total (line + |visits|)': r.doorErr + Math.abs(r.visits - r.trueVisits),
+        dwell: pct(relativeError(r.dwell / r.visits, r.trueDwell / r.trueVisits)),
+        'IDSW 5/src': `${r.idsw5}/${r.idswSrc}`,
+      };
+    }),
+  );
 }
 
 // ---- Tables ----

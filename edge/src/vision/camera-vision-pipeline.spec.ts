@@ -3,11 +3,31 @@ import type { CameraConfig } from '../runtime/config.ts';
 import type { CameraStatus, PipelineOutput } from '../runtime/pipeline.ts';
 import { acceptCrossRealmTypedArrays } from '../../test/jest-realm.ts';
 import { describeIfShared, sharedFile } from '../../test/shared-material.ts';
-import { createPipeline } from './camera-vision-pipeline.ts';
+import { createPipeline, DOOR_BIRTH_MARGIN, trackerOptionsFor } from './camera-vision-pipeline.ts';
+import type { Polygon } from './geometry.ts';
 import { DEFAULT_MOTION } from './motion-gate.ts';
 
 const MODEL = 'models/yolov8n_int8.onnx';
 const CLIP = 'sequences/TUD-Campus.mp4';
+
+describe('trackerOptionsFor (the tracker settings a camera gets)', () => {
+  const door: Polygon = [
+    [0, 0],
+    [40, 0],
+    [40, 480],
+    [0, 480],
+  ];
+  it.each([
+    ['default, with a door region', {}, door, DOOR_BIRTH_MARGIN === null ? undefined : [door]],
+    ['a birth threshold given (eval --birth-margin): the door region is its birth region', { birthThreshLow: 0.2 }, door, [door]],
+    ['a birth threshold given, no door region: none', { birthThreshLow: 0.2 }, undefined, undefined],
+    ['birth regions given explicitly win', { birthThreshLow: 0.2, birthRegions: [] }, door, []],
+  ])('%s', (_name, overrides, doorRegion, regions) => {
+    const o = trackerOptionsFor(0.3, 5, overrides, doorRegion);
+    expect(o.birthRegions).toEqual(regions);
+    expect(o).toMatchObject({ trackThresh: 0.3, newTrackThresh: 0.4, fps: 5 });
+  });
+});
 
 describeIfShared([MODEL, CLIP], 'camera vision pipeline on real footage', () => {
   beforeAll(() => acceptCrossRealmTypedArrays());

@@ -34,8 +34,10 @@ export const LOW_SCORE_FLOOR = 0.1;
 export const TRACKER_DEFAULTS: Partial<TrackerOptions> = { lostBufferMs: 6000, matchThresh: 0.95, appearanceWeight: 0.5 };
 /**
  * In the door region (entrance_door), a track may start from a detection this much below detector.confidence
- * (the tracker's birth region). null: off, as measured best — with detector.confidence 0.3, starting tracks
- * from weaker boxes at the door added phantom counts (door-line errors 14 → 15 at −0.1, 16 at −0).
+ * (the tracker's birth region). null: off, as measured best — with detector.confidence 0.3 and the colour cue,
+ * starting tracks from weaker boxes at the door added phantom counts: line errors 9 → 11 at −0.05 and −0.1, 12
+ * at −0, −0.15, −0.2 (`eval:edge -- --tune-birth`, 2026-12-05; 14 → 15 at −0.1 before the colour cue). The
+ * people missed at the doors were seen, and lost behind others walking past them.
  */
 export const DOOR_BIRTH_MARGIN: number | null = null;
 
@@ -44,12 +46,14 @@ export const DOOR_BIRTH_MARGIN: number | null = null;
  * (the evaluation replays exactly these).
  */
 export function trackerOptionsFor(confidence: number, fps: number, overrides: Partial<TrackerOptions> = {}, door?: Polygon): Partial<TrackerOptions> {
+  // A birth threshold given without regions (the evaluation's --birth-margin) applies in the door region.
+  const birthThreshLow = overrides.birthThreshLow ?? (DOOR_BIRTH_MARGIN === null ? undefined : Math.max(LOW_SCORE_FLOOR, confidence - DOOR_BIRTH_MARGIN));
   return {
     trackThresh: confidence,
     newTrackThresh: Math.min(0.95, confidence + 0.1),
     fps,
     ...TRACKER_DEFAULTS,
-    ...(door && DOOR_BIRTH_MARGIN !== null ? { birthRegions: [door], birthThreshLow: Math.max(LOW_SCORE_FLOOR, confidence - DOOR_BIRTH_MARGIN) } : {}),
+    ...(door && birthThreshLow !== undefined ? { birthRegions: [door], birthThreshLow } : {}),
     ...overrides,
   };
 }

@@ -1,5 +1,6 @@
 import {
   footPoint,
+  containedShare,
   iou,
   pointInPolygon,
   scalePoint,
@@ -121,5 +122,15 @@ describe('boxes', () => {
   ])('iou %s', (_name, a, b, expected) => {
     expect(iou(a, b)).toBeCloseTo(expected, 10);
     expect(iou(b, a)).toBeCloseTo(expected, 10);
+  });
+
+  it.each<[string, Box, Box, number]>([
+    ['a head-and-shoulders box inside the whole person', [10, 0, 30, 40], [0, 0, 40, 160], 1],
+    ['half of it outside', [30, 0, 50, 40], [0, 0, 40, 160], 0.5],
+    ['disjoint', [50, 0, 60, 10], [0, 0, 40, 160], 0],
+    ['the whole person around a part of it', [0, 0, 40, 160], [10, 0, 30, 40], 800 / 6400],
+    ['degenerate inner box', [5, 5, 5, 5], [0, 0, 40, 160], 0],
+  ])('containedShare %s', (_name, inner, outer, expected) => {
+    expect(containedShare(inner, outer)).toBeCloseTo(expected, 10);
   });
 });

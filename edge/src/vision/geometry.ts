@@ -82,14 +82,24 @@ export function boxArea(b: Box): number {
   return Math.max(0, b[2] - b[0]) * Math.max(0, b[3] - b[1]);
 }
 
-/** Intersection over union; 0 for disjoint or degenerate boxes. */
-export function iou(a: Box, b: Box): number {
+function intersectionArea(a: Box, b: Box): number {
   const w = Math.min(a[2], b[2]) - Math.max(a[0], b[0]);
   const h = Math.min(a[3], b[3]) - Math.max(a[1], b[1]);
-  if (w <= 0 || h <= 0) return 0;
-  const inter = w * h;
+  return w <= 0 || h <= 0 ? 0 : w * h;
+}
+
+/** Intersection over union; 0 for disjoint or degenerate boxes. */
+export function iou(a: Box, b: Box): number {
+  const inter = intersectionArea(a, b);
+  if (inter === 0) return 0;
   const union = boxArea(a) + boxArea(b) - inter;
   return union > 0 ? inter / union : 0;
+}
+
+/** Share of `inner`'s area that lies inside `outer` (0 … 1): a part of a person inside their whole box is ~1. */
+export function containedShare(inner: Box, outer: Box): number {
+  const area = boxArea(inner);
+  return area > 0 ? intersectionArea(inner, outer) / area : 0;
 }
 
 /** Shortest distance from p to the closed segment. */

@@ -273,6 +273,51 @@ describe('ByteTracker', () => {
     });
   });
 
+  describe('the first frame (reference ByteTrack confirms its tracks at once; here an option, off by default)', () => {
+    it.each([
+      ['off (default): a person seen from the first frame is reported from the second', {}, [0, 1, 1]],
+      ['on: reported from the first frame', { confirmFirstFrame: true }, [1, 1, 1]],
+    ])('%s', (_name, opts, counts) => {
+      const out = run(new ByteTracker(opts), [[person(100, 400)], [person(103, 400)], [person(106, 400)]]);
+      expect(out.map((f) => f.length)).toEqual(counts);
+      expect(out[2][0]).toMatchObject({ id: 1, hits: 3 });
+    });
+
+    it('on: only the first frame confirms at once; a person arriving later still needs a second sighting', () => {
+      const tracker = new ByteTracker({ confirmFirstFrame: true });
+      const out = run(tracker, [[person(100, 400)], [person(103, 400), person(500, 400)], [person(106, 400), person(503, 400)]]);
+      expect(out[1].map((t) => t.id)).toEqual([1]);
+      expect(out[2].map((t) => t.id).sort()).toEqual([1, 2]);
+    });
+
+    it('on: a ghost on the first frame gets an id, is lost on the next and removed after the lost buffer', () => {
+      const tracker = new ByteTracker({ confirmFirstFrame: true, lostBufferFrames: 5 });
+      const out = run(tracker, [[person(500, 300, 0.95)], ...Array.from({ length: 7 }, () => [])]);
+      expect(out[0].map((t) => t.id)).toEqual([1]);
+      expect(out[1]).toEqual([]);
+      expect(tracker.confirmedTracks()).toEqual([]);
+      expect(out.slice(1).flat()).toEqual([]);
+    });
+  });
+
+  describe('birthMaxContainment (a box that is part of a visible person starts no track)', () => {
+    /** The upper body of a person standing at (footX, footY): the detector's box when their legs are hidden. */
+    const upperBody = (footX: number, footY: number, score: number): Detection => ({ box: [footX - 20, footY - 185, footX + 20, footY - 100], score });
+    /** A person walking right 3 px per frame; from frame 2 the detector also returns a second box on them. */
+    const withSecondBox = (second: (x: number) => Detection) =>
+      Array.from({ length: 8 }, (_, f) => (f < 2 ? [person(100 + 3 * f, 400)] : [person(100 + 3 * f, 400), second(100 + 3 * f)]));
+
+    it.each([
+      ['unset: an upper-body box inside the whole person starts a second track', {}, (x: number) => upperBody(x, 400, 0.8), [1, 2]],
+      ['0.8: the upper-body box (all of it inside) starts none', { birthMaxContainment: 0.8 }, (x: number) => upperBody(x, 400, 0.8)],
+      ['0.8: someone beside them (half the box inside) is tracked', { birthMaxContainment: 0.8 }, (x: number) => person(x + 30, 400, 0.8), [1, 2]],
+      ['0.8: someone further back (smaller, 70 % inside) is tracked', { birthMaxContainment: 0.8 }, (x: number) => person(x + 19, 330, 0.8, 40, 120), [1, 2]],
+    ])('%s', (_name, opts, second, ids = [1]) => {
+      const out = run(new ByteTracker(opts), withSecondBox(second));
+      expect(out[7].map((t) => t.id).sort()).toEqual(ids);
+    });
+  });
+
   describe('OC-SORT additions', () => {
     /** Walks right 8 px per frame for 10 frames, hidden 10 frames while stopping, then stands where it stopped. */
     const stopsWhileHidden = (): Detection[][] => {
