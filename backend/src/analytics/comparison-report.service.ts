@@ -95,7 +95,8 @@ export class ComparisonReport {
     // footfall in different hours), each store over just those days: most days of most stores need none.
     const detail = views.map((_, i) => {
       const dates = new Set([...sums[i]].filter(([, d]) => salesTotalsFromSums(d) === null).map(([date]) => date));
-      const at = hours[i].dates.flatMap((d, j) => (dates.has(d) ? [j] : []));
+      const at: number[] = [];
+      if (dates.size) hours[i].dates.forEach((d, j) => dates.has(d) && at.push(j));
       return { dates, starts: at.map((j) => hours[i].starts[j]), incomplete: at.map((j) => hours[i].incomplete[j]) };
     });
     const spans = views.flatMap((store, i) => hourSpans(detail[i].starts, HOUR_MS).map(([fromMs, toMs]) => ({ storeId: store.store_id, fromMs, toMs })));
