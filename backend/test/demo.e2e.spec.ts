@@ -169,6 +169,14 @@ describe('npm run demo and npm run dev, as started from a shell or a supervisor'
       // The simulated till sold more in the promotion week too (×1.15 conversion in the model).
       expect(Number(promo![4])).toBeGreaterThan(3);
       expect(out).toContain(`http://127.0.0.1:${port}/#/analytics?store=store_demo_001&promo_start=${promo![1]}&promo_end=${promo![2]}`);
+      // The comparison ranks the organisation's three stores, each converting its own share (the branches ×1.3 and ×0.7).
+      const compared = /comparison of (\d+) stores, last 7 days, by conversion: (.*)/.exec(out);
+      expect(compared).not.toBeNull();
+      expect(Number(compared![1])).toBe(3);
+      const rates = [...compared![2].matchAll(/(store_demo_\d+) (\d+\.\d) %/g)].map((m) => [m[1], Number(m[2])] as const);
+      expect(rates.map(([id]) => id)).toEqual(['store_demo_002', 'store_demo_001', 'store_demo_003']);
+      expect(rates[0][1]).toBeGreaterThan(rates[1][1]);
+      expect(rates[1][1]).toBeGreaterThan(rates[2][1]);
       const viewer = /Viewer token .*: (wink_view_\S+)/.exec(out)![1];
 
       // The API answers the viewer on 127.0.0.1 and listens there only.

@@ -4,6 +4,7 @@ import { EdgeKeyService } from '../../backend/src/admin/edge-key.service.ts';
 import { PosKeyService } from '../../backend/src/admin/pos-key.service.ts';
 import { StoreDirectory } from '../../backend/src/admin/store-directory.service.ts';
 import { ViewerKeyService } from '../../backend/src/admin/viewer-key.service.ts';
+import { POS_ENTRY } from '../simulator/simulated-fleet.ts';
 
 export const DEMO_ORG_NAME = 'WINK Demo Retail';
 export const DEMO_STORE = { store_id: 'store_demo_001', name: 'Demo Store', timezone: 'Europe/London' };
@@ -12,6 +13,16 @@ export const DEMO_CAMERAS: { camera_id: string; name: string; capabilities: Capa
   { camera_id: 'cam_zone_01', name: 'Product Zone Camera', capabilities: ['zones', 'shelves'] },
   { camera_id: 'cam_checkout_01', name: 'Checkout Camera', capabilities: ['queue'] },
 ];
+
+/**
+ * The demo organisation's other stores: history only (footfall at the door and a till), each converting its own share
+ * of visitors, so the comparison of stores ranks several on the first look. `rate`: visitors per hour at the peak.
+ */
+export const DEMO_BRANCHES: { store_id: string; name: string; timezone: string; conversion: number; rate: number }[] = [
+  { store_id: 'store_demo_002', name: 'Demo Store High Street', timezone: 'Europe/London', conversion: 1.3, rate: 40 },
+  { store_id: 'store_demo_003', name: 'Demo Store Retail Park', timezone: 'Europe/London', conversion: 0.7, rate: 50 },
+];
+export const DEMO_BRANCH_CAMERA = { camera_id: 'cam_entrance_01', name: 'Entrance Camera', capabilities: ['entrance'] as Capability[] };
 
 export interface SeededStore {
   orgId: string;
@@ -42,6 +53,28 @@ export async function seedDemoStore(app: INestApplicationContext): Promise<Seede
   }
   for (const k of replaced) await keys.revoke(k.id);
   return { orgId, store: DEMO_STORE, cameras, revoked: replaced.length };
+}
+
+/**
+ * The branches of the demo organisation with their door camera, each with a fresh edge key and POS key (an earlier
+ * run's revoked): store id → keys for the simulator (camera id → edge key, and `pos`).
+ */
+export async function seedDemoBranches(app: INestApplicationContext, orgId: string): Promise<Map<string, Record<string, string>>> {
+  const directory = app.get(StoreDirectory);
+  const edgeKeys = app.get(EdgeKeyService);
+  const pos = app.get(PosKeyService);
+  const out = new Map<string, Record<string, string>>();
+  for (const b of DEMO_BRANCHES) {
+    if (!(await directory.findStore(b.store_id))) await directory.createStore({ org_id: orgId, store_id: b.store_id, name: b.name, timezone: b.timezone });
+    if (!(await directory.listCameras(b.store_id)).length) await directory.createCamera({ store_id: b.store_id, ...DEMO_BRANCH_CAMERA });
+    const replaced = (await edgeKeys.list(b.store_id)).filter((k) => !k.revoked_at);
+    const key = await edgeKeys.issue({ org_id: orgId, store_id: b.store_id, camera_id: DEMO_BRANCH_CAMERA.camera_id });
+    for (const k of replaced) await edgeKeys.revoke(k.id);
+    const name = `${DEMO_POS_KEY_NAME} (${b.store_id})`;
+    const till = await reissue(pos, orgId, name, () => pos.issue({ org_id: orgId, store_id: b.store_id, name }));
+    out.set(b.store_id, { [DEMO_BRANCH_CAMERA.camera_id]: key.api_key, [POS_ENTRY]: till });
+  }
+  return out;
 }
 
 export const DEMO_VIEWER_KEY_NAME = 'npm run demo';

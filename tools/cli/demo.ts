@@ -11,7 +11,7 @@ import { ConfigError, loadAppConfig, type AppConfig } from '../../backend/src/co
 import { POS_ENTRY } from '../simulator/simulated-fleet.ts';
 import { StoreTrafficSimulator } from '../simulator/store-traffic-simulator.ts';
 import type { PlantedSpikes, Promotion } from '../simulator/traffic-model.ts';
-import { DEMO_STORE, issueDemoPosKey, issueDemoViewerKey, seedDemoStore } from './demo-store.ts';
+import { DEMO_BRANCHES, DEMO_STORE, issueDemoPosKey, issueDemoViewerKey, seedDemoBranches, seedDemoStore } from './demo-store.ts';
 import { LocalServices, stopChildren } from './local-services.ts';
 
 /**
@@ -91,8 +91,8 @@ async function api<T>(baseUrl: string, token: string, method: string, route: str
  * Waits until the rollup queue has nothing waiting or running (jobs delayed by that window re-roll the
  * same numbers later and change nothing).
  */
-async function rollUpHistory(baseUrl: string, adminToken: string): Promise<void> {
-  await api(baseUrl, adminToken, 'POST', '/api/analytics/rollups/rebuild', { store_id: DEMO_STORE.store_id });
+async function rollUpHistory(baseUrl: string, adminToken: string, storeIds: string[]): Promise<void> {
+  for (const storeId of storeIds) await api(baseUrl, adminToken, 'POST', '/api/analytics/rollups/rebuild', { store_id: storeId });
   const until = Date.now() + ROLLUP_TIMEOUT_MS;
   for (;;) {
     const health = (
@@ -120,6 +120,9 @@ async function report<R>(baseUrl: string, token: string, route: string): Promise
 interface SpikeSummary {
   summary: { hours_with_data: number; spikes: number };
   spikes: { local: string; count: number; expected: number }[];
+}
+interface ComparisonSummary {
+  stores: { store_id: string; measures: { conversion_rate: { period: number | null; rank: number | null } } }[];
 }
 interface PromoSummary {
   metrics: Record<string, { lift_pct?: number | null; ci95_pct?: [number, number | null] | null }>;
@@ -202,6 +205,7 @@ async function main(): Promise<void> {
     const seeded = await seedDemoStore(seeding);
     const viewer = await issueDemoViewerKey(seeding, seeded.orgId);
     const posKey = await issueDemoPosKey(seeding, seeded.orgId);
+    const branchKeys = await seedDemoBranches(seeding, seeded.orgId);
     await seeding.close();
     log(
       `demo store ${DEMO_STORE.store_id} ready (organisation ${seeded.orgId}${seeded.revoked ? `; ${seeded.revoked} edge key(s) of an earlier run revoked` : ''})`,
@@ -262,12 +266,40 @@ async function main(): Promise<void> {
       `history stored: ${history.accepted.toLocaleString('en-US')} new events (${history.duplicates.toLocaleString('en-US')} already there), ` +
         `${history.sales.receipts.toLocaleString('en-US')} till receipts; rolling it up…`,
     );
-    await rollUpHistory(baseUrl, config.adminToken);
+    // The organisation's other stores: history only, each converting its own share of visitors, for the comparison.
+    for (const b of DEMO_BRANCHES) {
+      if (stopping) return;
+      const branch = new StoreTrafficSimulator({
+        api: baseUrl,
+        adminToken: config.adminToken,
+        target: { storeId: b.store_id, keys: branchKeys.get(b.store_id)!, conversion: b.conversion },
+        days: HISTORY_DAYS,
+        from: null,
+        rate: b.rate,
+        promotion: null,
+        spikeProbability: 0,
+        seed: 'wink',
+        batchSize: 500,
+        concurrency: 4,
+      });
+      await branch.prepare();
+      const sent = await branch.backfill(stop.signal);
+      log(`${b.store_id} (${b.name}): ${sent.accepted.toLocaleString('en-US')} new events, ${sent.sales.receipts.toLocaleString('en-US')} till receipts`);
+    }
+    if (stopping) return;
+    await rollUpHistory(baseUrl, config.adminToken, [DEMO_STORE.store_id, ...DEMO_BRANCHES.map((b) => b.store_id)]);
     const spikes = await report<SpikeSummary>(baseUrl, viewer, `/api/analytics/spikes?store_id=${DEMO_STORE.store_id}&days=7`);
     const promo = await report<PromoSummary>(
       baseUrl,
       viewer,
       `/api/analytics/promo?store_id=${DEMO_STORE.store_id}&start_date=${promotion.first}&end_date=${promotion.last}`,
+    );
+    // The Compare view's opening report (last 7 days against 4 weeks), ready before the address is printed.
+    const today = localDate(Date.now(), DEMO_STORE.timezone);
+    const comparison = await report<ComparisonSummary>(
+      baseUrl,
+      viewer,
+      `/api/analytics/comparison?start_date=${addDays(today, -7)}&end_date=${addDays(today, -1)}&baseline_weeks=4`,
     );
     if (stopping) return;
     const first = spikes.spikes[0];
@@ -283,6 +315,14 @@ async function main(): Promise<void> {
         `promotion report, ${promotion.first}..${promotion.last}: footfall ${signed(footfall.lift_pct)}` +
           (conversion?.lift_pct != null ? `, conversion ${signed(conversion.lift_pct)}` : ''),
       );
+
+    const byConversion = [...comparison.stores].sort((a, b) => (a.measures.conversion_rate.rank ?? Infinity) - (b.measures.conversion_rate.rank ?? Infinity));
+    log(
+      `comparison of ${comparison.stores.length} stores, last 7 days, by conversion: ` +
+        byConversion
+          .map((s) => `${s.store_id} ${s.measures.conversion_rate.period === null ? 'no POS' : `${(s.measures.conversion_rate.period * 100).toFixed(1)} %`}`)
+          .join(', '),
+    );
 
     const model = demoModel();
     const video = model ? demoVideo() : null;
@@ -319,6 +359,7 @@ async function main(): Promise<void> {
     Dashboard:   ${baseUrl}/            (sign in with the viewer token below)
     Analytics:   ${analytics}
                  (the spike report and the promotion week ${promotion.first}..${promotion.last}, ready)
+    Compare:     ${baseUrl}/#/compare  (${comparison.stores.length} stores of the organisation, last 7 days, ready)
     API docs:    ${baseUrl}/api/docs
     Viewer token (shown once; a new demo run revokes it): ${viewer}
 

@@ -21,14 +21,14 @@ const TUESDAY = '2024-03-12';
 const SATURDAY = '2024-03-16';
 
 /** Receipts ÷ visitors over whole days, overall and per store-local hour the visitors came in. */
-function conversionOver(dates: string[], promotion: Promotion | null = null) {
+function conversionOver(dates: string[], promotion: Promotion | null = null, storeConversion = 1) {
   let visitors = 0;
   let buyers = 0;
   const byHour = new Map<number, { visitors: number; buyers: number }>();
   for (const date of dates) {
     const p = plan(date, promotion);
     const day = synthesizeStoreDay(p, layout);
-    const receipts = synthesizeStoreDaySales(p, day.events);
+    const receipts = synthesizeStoreDaySales(p, day.events, storeConversion);
     const paid = new Set(receipts.map((r) => r.receipt_id.replace(/_r$/, '')));
     for (const e of day.events) {
       if (e.event.type !== 'entrance' || e.event.direction !== 'in') continue;
@@ -59,6 +59,17 @@ describe('simulated sales', () => {
     const promo = { first: TUESDAY, last: TUESDAY, lift: 1.3 };
     expect(conversionProbability(plan(TUESDAY, promo), 12) / conversionProbability(plan(TUESDAY), 12)).toBeCloseTo(1.15, 10);
     expect(conversionProbability(plan(TUESDAY, { ...promo, lift: 20 }), 12)).toBe(SALES_MODEL.maxConversion);
+  });
+
+  it('a store’s own conversion factor scales its buyers: the same visitors, more or fewer receipts', () => {
+    expect(conversionProbability(plan(TUESDAY), 12, 1.25) / conversionProbability(plan(TUESDAY), 12)).toBeCloseTo(1.25, 10);
+    const dates = Array.from({ length: 14 }, (_, i) => addDays('2024-03-04', i));
+    const [low, usual, high] = [0.7, 1, 1.25].map((f) => conversionOver(dates, null, f));
+    expect(low.visitors).toBe(usual.visitors);
+    expect(low.rate / usual.rate).toBeGreaterThan(0.6);
+    expect(low.rate / usual.rate).toBeLessThan(0.8);
+    expect(high.rate / usual.rate).toBeGreaterThan(1.15);
+    expect(high.rate / usual.rate).toBeLessThan(1.35);
   });
 
   it('a simulated fortnight converts within a plausible band, higher at lunch than mid-afternoon', () => {

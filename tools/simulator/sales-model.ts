@@ -56,10 +56,13 @@ export const SALES_MODEL = {
   payBeforeExitS: [20, 90] as const,
 } as const;
 
-/** The chance that a visitor who came in at this store-local hour of the planned day buys something. */
-export function conversionProbability(plan: DayPlan, hour: number): number {
+/**
+ * The chance that a visitor who came in at this store-local hour of the planned day buys something. `storeConversion`
+ * is the store's own factor (its shoppers buy more or less often than the model's average store).
+ */
+export function conversionProbability(plan: DayPlan, hour: number, storeConversion = 1): number {
   const promo = 1 + (plan.promoLift - 1) * SALES_MODEL.promoConversionShare;
-  const p = SALES_MODEL.baseConversion * SALES_MODEL.weekdayConversion[plan.weekday] * SALES_MODEL.hourlyConversion[hour] * promo;
+  const p = storeConversion * SALES_MODEL.baseConversion * SALES_MODEL.weekdayConversion[plan.weekday] * SALES_MODEL.hourlyConversion[hour] * promo;
   return Math.min(SALES_MODEL.maxConversion, p);
 }
 
@@ -76,7 +79,7 @@ export interface SimulatedReceipt {
  * The receipts of a store-day from its visitors' events: each visitor (an entrance `in` and its `out`, by
  * person_key) buys with the probability of the hour they came in, and pays shortly before walking out.
  */
-export function synthesizeStoreDaySales(plan: DayPlan, events: readonly SimulatedEvent[]): SimulatedReceipt[] {
+export function synthesizeStoreDaySales(plan: DayPlan, events: readonly SimulatedEvent[], storeConversion = 1): SimulatedReceipt[] {
   const visits = new Map<string, { inMs: number; outMs: number | null }>();
   for (const e of events) {
     if (e.event.type !== 'entrance') continue;
@@ -90,7 +93,7 @@ export function synthesizeStoreDaySales(plan: DayPlan, events: readonly Simulate
   const receipts: SimulatedReceipt[] = [];
   for (const [personKey, v] of visits) {
     // Draw every visitor's numbers, buyer or not, so one visitor's outcome never shifts another's.
-    const buys = rng.chance(conversionProbability(plan, Math.floor(localMinuteAt(v.inMs, plan.timezone) / 60)));
+    const buys = rng.chance(conversionProbability(plan, Math.floor(localMinuteAt(v.inMs, plan.timezone) / 60), storeConversion));
     const basket = Math.min(SALES_MODEL.maxBasket, Math.max(1, rng.logNormal(SALES_MODEL.basketMedian, SALES_MODEL.basketSigma)));
     const payBefore = rng.uniform(SALES_MODEL.payBeforeExitS[0], SALES_MODEL.payBeforeExitS[1]) * 1000;
     if (!buys || v.outMs === null) continue;

@@ -27,6 +27,8 @@ export interface SimulatedStore {
   openingHours: OpeningHours;
   /** Multiplies --rate for this store. */
   size: number;
+  /** Multiplies the sales model's conversion: its shoppers buy more or less often. */
+  conversion: number;
   layout: StoreLayout;
   /** Edge key per camera that the simulation writes for. */
   keys: Record<string, string>;
@@ -104,6 +106,7 @@ export async function provisionSimulatedStores(api: WinkApiClient, count: number
       timezone: store.timezone,
       openingHours: profile.openingHours,
       size: profile.size,
+      conversion: profile.conversion,
       layout: layoutFromCameras(SIMULATED_CAMERAS),
       keys,
       posKey: await issuePosKey(api, store, fleet),
@@ -120,7 +123,7 @@ export async function provisionSimulatedStores(api: WinkApiClient, count: number
  * An existing store (e.g. store_demo_001). With `keys` ({camera_id: api_key}, and `pos`: its till's POS key) only
  * those cameras are fed, and sales only with a `pos` key; without, a key is issued for each of its cameras and its till.
  */
-export async function attachExistingStore(api: WinkApiClient, storeId: string, keys: Record<string, string> | null): Promise<Fleet> {
+export async function attachExistingStore(api: WinkApiClient, storeId: string, keys: Record<string, string> | null, conversion = 1): Promise<Fleet> {
   const store = (await api.admin<{ stores: StoreView[] }>('GET', '/api/admin/stores')).stores.find((s) => s.store_id === storeId);
   if (!store) throw new FleetError(`--store-id: store ${storeId} does not exist (create it with the admin API or npm run seed)`);
   const cameras = await listCameras(api, storeId);
@@ -161,6 +164,7 @@ export async function attachExistingStore(api: WinkApiClient, storeId: string, k
     timezone: store.timezone,
     openingHours: DEFAULT_OPENING_HOURS,
     size: 1,
+    conversion,
     layout,
     keys: storeKeys,
     posKey,

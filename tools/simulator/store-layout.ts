@@ -83,6 +83,8 @@ export interface StoreProfile {
   size: number;
   /** What its till reports sales in (ISO 4217). */
   currency: string;
+  /** Multiplies the sales model's conversion: stores differ in how many of their visitors buy. */
+  conversion: number;
 }
 
 /** Simulated stores take these profiles in turn: sim_store_001 is in London, 002 in Los Angeles, 003 in Kolkata, … */
@@ -92,18 +94,21 @@ export const SIMULATED_STORE_PROFILES: readonly StoreProfile[] = [
     openingHours: weeklyHours(hoursOf('09:00', '20:00'), hoursOf('09:00', '20:00'), hoursOf('11:00', '17:00')),
     size: 1.0,
     currency: 'GBP',
+    conversion: 1.0,
   },
   {
     timezone: 'America/Los_Angeles',
     openingHours: weeklyHours(hoursOf('10:00', '21:00'), hoursOf('10:00', '21:00'), hoursOf('10:00', '19:00')),
     size: 1.2,
     currency: 'USD',
+    conversion: 1.15,
   },
   {
     timezone: 'Asia/Kolkata',
     openingHours: weeklyHours(hoursOf('10:00', '22:00'), hoursOf('10:00', '22:00'), hoursOf('10:00', '22:00')),
     size: 0.8,
     currency: 'INR',
+    conversion: 0.8,
   },
 ];
 

@@ -15,8 +15,11 @@ import { WinkApiClient, type IngestResult, type WinkApiClientOptions } from './w
 export interface SimulationSettings {
   api: string;
   adminToken: string;
-  /** N simulated stores, or one existing store (with the operator's keys, or keys this run issues). */
-  target: { stores: number } | { storeId: string; keys: Record<string, string> | null };
+  /**
+   * N simulated stores, or one existing store (with the operator's keys, or keys this run issues; `conversion`
+   * multiplies the sales model's conversion for it, 1 when absent).
+   */
+  target: { stores: number } | { storeId: string; keys: Record<string, string> | null; conversion?: number };
   days: number;
   /** First store-local date; null = the `days` days ending today. */
   from: string | null;
@@ -147,7 +150,8 @@ export class StoreTrafficSimulator {
   async prepare(): Promise<SimulatedStore[]> {
     await this.api.health();
     const t = this.settings.target;
-    this.fleet = 'stores' in t ? await provisionSimulatedStores(this.api, t.stores, this.log) : await attachExistingStore(this.api, t.storeId, t.keys);
+    this.fleet =
+      'stores' in t ? await provisionSimulatedStores(this.api, t.stores, this.log) : await attachExistingStore(this.api, t.storeId, t.keys, t.conversion);
     return this.fleet.stores;
   }
 
@@ -207,7 +211,7 @@ export class StoreTrafficSimulator {
         if (store.posKey) {
           let list = receipts.get(store);
           if (!list) receipts.set(store, (list = []));
-          for (const r of synthesizeStoreDaySales(plan, day.events)) if (r.atMs <= cutoff) list.push(r);
+          for (const r of synthesizeStoreDaySales(plan, day.events, store.conversion)) if (r.atMs <= cutoff) list.push(r);
         }
         storeVisitors += day.visitors;
         total += due.length;
@@ -279,7 +283,7 @@ export class StoreTrafficSimulator {
       const plan = this.planFor(store, date);
       const events = synthesizeStoreDay(plan, store.layout).events;
       const firstUnsent = events.findIndex((e) => e.atMs > startMs);
-      const receipts = store.posKey ? synthesizeStoreDaySales(plan, events) : [];
+      const receipts = store.posKey ? synthesizeStoreDaySales(plan, events, store.conversion) : [];
       const firstUnpaid = receipts.findIndex((r) => r.atMs > startMs);
       return {
         store,
@@ -309,7 +313,7 @@ export class StoreTrafficSimulator {
           c.plan = this.planFor(c.store, c.date);
           c.events = synthesizeStoreDay(c.plan, c.store.layout).events;
           c.index = 0;
-          c.receipts = c.store.posKey ? synthesizeStoreDaySales(c.plan, c.events) : [];
+          c.receipts = c.store.posKey ? synthesizeStoreDaySales(c.plan, c.events, c.store.conversion) : [];
           c.paid = 0;
         }
         jobs.push(...this.batchesOf(c.store, due));
