@@ -7,6 +7,14 @@ import { provisionCamera, startTestApp, TEST_ADMIN_TOKEN, type TestApp } from '.
 const HOUR = 3_600_000;
 /** Whole UTC hours some days back, so they are over in every zone the tests use. */
 const hour = (daysBack: number, h: number) => new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000 - daysBack * 86_400_000 + h * HOUR).toISOString();
+/** `n` visitors walking in during UTC hour `h` of the day `daysBack` days ago, a second apart. */
+const entrances = (daysBack: number, h: number, n: number, prefix = 'p') =>
+  Array.from({ length: n }, (_, k) => ({
+    type: 'entrance',
+    ts: new Date(Date.parse(hour(daysBack, h)) + k * 1000).toISOString(),
+    direction: 'in',
+    person_key: `${prefix}${h}_${k}`,
+  }));
 
 describe('sales in', () => {
   let t: TestApp;
@@ -224,13 +232,7 @@ describe('sales in', () => {
 
   it('history gives conversion, ATV and sales per visitor per hour, leaving out and marking hours missing a side', async () => {
     const cam = await provisionCamera(t, { orgId: orgA, storeId: 'store_sa_conv', cameraId: 'cam_1', timezone: 'UTC' });
-    const visitors = (h: number, n: number) =>
-      Array.from({ length: n }, (_, k) => ({
-        type: 'entrance',
-        ts: new Date(Date.parse(hour(8, h)) + k * 1000).toISOString(),
-        direction: 'in',
-        person_key: `p${h}_${k}`,
-      }));
+    const visitors = (h: number, n: number) => entrances(8, h, n);
     // 10:00 20 visitors, 11:00 10 visitors (no sales sent), 12:00 no footfall but 3 transactions.
     await postEvents(t, cam, [...visitors(10, 20), ...visitors(11, 10)]);
     const rows = [
@@ -246,6 +248,45 @@ describe('sales in', () => {
       [20, { transactions: 5, sales_amount: 125, currency: 'GBP', conversion_rate: 0.25, atv: 25, sales_per_visitor: 6.25, left_out: null }],
       [10, { transactions: null, sales_amount: null, currency: null, conversion_rate: null, atv: null, sales_per_visitor: null, left_out: 'no_sales' }],
       [0, { transactions: 3, sales_amount: 30, currency: 'GBP', conversion_rate: null, atv: 10, sales_per_visitor: null, left_out: 'no_footfall' }],
+    ]);
+  });
+
+  it('a receipt-only till: its quiet hour is left out until sent as a zero hour; a late receipt then replaces the zero', async () => {
+    const cam = await provisionCamera(t, { orgId: orgA, storeId: 'store_sa_zero', cameraId: 'cam_1', timezone: 'UTC' });
+    const visitors = (h: number, n: number) => entrances(9, h, n, 'z');
+    await postEvents(t, cam, [...visitors(10, 10), ...visitors(11, 10)]);
+    const receipt = (id: string, h: number, min: number) => ({ receipt_id: id, ts: new Date(Date.parse(hour(9, h)) + min * 60_000).toISOString(), amount: 20 });
+    expect((await send(posA, { store_id: 'store_sa_zero', currency: 'GBP', receipts: [receipt('z-1', 10, 5), receipt('z-2', 10, 40)] })).status).toBe(200);
+    const day = async () => {
+      const from = hour(9, 0);
+      const r = await t.call('GET', `/api/dashboard/history?store_id=store_sa_zero&from=${from}&to=${hour(8, 0)}&granularity=hour`, { token: viewerA });
+      const hours = r.body.buckets.filter((b: { footfall: number }) => b.footfall > 0);
+      return hours.map((b: { sales: { transactions: number | null; conversion_rate: number | null; left_out: string | null } }) => [
+        b.sales.transactions,
+        b.sales.conversion_rate,
+        b.sales.left_out,
+      ]);
+    };
+    // Receipts only: the 11:00 hour, where nobody bought, is "no sales sent" — conversion is of 10:00 alone.
+    expect(await day()).toEqual([
+      [2, 0.2, null],
+      [null, null, 'no_sales'],
+    ]);
+    // The till closes the hour with a zero: its 10 visitors now count as non-buyers.
+    const zero = await send(posA, { store_id: 'store_sa_zero', currency: 'GBP', rows: [{ hour: hour(9, 11), transactions: 0, sales_amount: 0 }] });
+    expect(zero.body).toMatchObject({ hours: 1, inserted: 1 });
+    expect(await day()).toEqual([
+      [2, 0.2, null],
+      [0, 0, null],
+    ]);
+    // A receipt of that hour arriving late: the hour is its receipts again, the zero kept as a correction.
+    expect((await send(posA, { store_id: 'store_sa_zero', currency: 'GBP', receipts: [receipt('z-3', 11, 30)] })).body).toMatchObject({ corrected: 1 });
+    expect(await day()).toEqual([
+      [2, 0.2, null],
+      [1, 0.1, null],
+    ]);
+    expect(await sql(`SELECT old_transactions, new_transactions FROM sales_corrections WHERE store_id = 'store_sa_zero'`)).toEqual([
+      { old_transactions: 0, new_transactions: 1 },
     ]);
   });
 
