@@ -3,9 +3,9 @@ import { type CameraView, StoreDirectory } from '../admin/store-directory.servic
 import {
   type CoverageDay,
   coveredShares,
-  type HeartbeatSample,
   MAX_HEARTBEAT_GAP_S,
   mergedIntervals,
+  samplesByCamera,
   storeCompleteness,
   type TimeBucket,
 } from './data-completeness.ts';
@@ -107,12 +107,7 @@ function storeCoverage(
     first?: ReadonlyMap<string, number | null>;
   },
 ): StoreCompleteness {
-  const byCamera = new Map<string, HeartbeatSample[]>();
-  for (const s of read.samples ?? []) {
-    let list = byCamera.get(s.cameraId);
-    if (!list) byCamera.set(s.cameraId, (list = []));
-    list.push(s);
-  }
+  const byCamera = samplesByCamera(read.samples ?? []);
   const perCamera = cameras.map((c) => ({
     camera_id: c.camera_id,
     capabilities: [...c.capabilities],

@@ -32,6 +32,17 @@ export interface HeartbeatSample {
   targetFps: number | null;
 }
 
+/** Samples grouped by their camera, each camera's in the order given (time order, as read). */
+export function samplesByCamera<S extends HeartbeatSample & { cameraId: string }>(samples: readonly S[]): Map<string, S[]> {
+  const byCamera = new Map<string, S[]>();
+  for (const s of samples) {
+    let list = byCamera.get(s.cameraId);
+    if (!list) byCamera.set(s.cameraId, (list = []));
+    list.push(s);
+  }
+  return byCamera;
+}
+
 export interface TimeBucket {
   startMs: number;
   endMs: number;

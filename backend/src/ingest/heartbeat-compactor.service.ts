@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { coverageDay, MAX_HEARTBEAT_GAP_S, type HeartbeatSample } from './data-completeness.ts';
+import { coverageDay, MAX_HEARTBEAT_GAP_S, samplesByCamera } from './data-completeness.ts';
 import { LOCK_COMPACTION_SQL, MOVE_COMPACTION_SQL, NEXT_HEARTBEAT_SQL, START_COMPACTION_SQL, UPSERT_COVERAGE_DAYS_SQL } from './ingest.queries.ts';
 import { StoreTotalsReader } from './store-totals.reader.ts';
 
@@ -62,12 +62,7 @@ export class HeartbeatCompactor {
       await query(MOVE_COMPACTION_SQL, [storeId, new Date(to)]);
       return (to - day) / DAY_MS;
     }
-    const byCamera = new Map<string, HeartbeatSample[]>();
-    for (const s of samples) {
-      let list = byCamera.get(s.cameraId);
-      if (!list) byCamera.set(s.cameraId, (list = []));
-      list.push(s);
-    }
+    const byCamera = samplesByCamera(samples);
     const rows = { cameras: [] as string[], days: [] as string[], firsts: [] as Date[], covered: [] as string[] };
     for (const [cameraId, beats] of byCamera) {
       const first = beats.find((b) => b.atMs >= day && b.atMs < day + DAY_MS);
