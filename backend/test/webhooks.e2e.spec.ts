@@ -434,8 +434,11 @@ describe('Webhooks: a short outage never disables an endpoint', () => {
     receiver.answer(503);
     const e = await addEndpoint(t, orgId, receiver.url);
     const sent = await t.admin('POST', `/api/admin/orgs/${orgId}/webhooks/${e.endpoint_id}/test`);
-    await waitFor('5 failed attempts', async () => receiver.received.length >= 5);
-    const during = (await t.admin('GET', `/api/admin/orgs/${orgId}/webhooks/${e.endpoint_id}`)).body;
+    // The receiver sees an attempt before the worker records its failure: wait for the record, not the request.
+    const endpoint = async () => (await t.admin('GET', `/api/admin/orgs/${orgId}/webhooks/${e.endpoint_id}`)).body;
+    await waitFor('5 failed attempts recorded', async () => (await endpoint()).consecutive_failures >= 5);
+    const during = await endpoint();
+    expect(receiver.received.length).toBeGreaterThanOrEqual(5);
     expect(during.enabled).toBe(true);
     expect(during.consecutive_failures).toBeGreaterThanOrEqual(5);
     receiver.answer(200);
