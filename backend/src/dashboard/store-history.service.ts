@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { StoreView } from '../admin/store-directory.service.ts';
 import type { BucketCompleteness, HistoryBucket, OccupancyCorrectionView, StoreHistoryView } from '../../../shared/src/read-contract.ts';
-import { localDate, startOfLocalDay } from '../common/store-clock.ts';
+import { startOfLocalDay } from '../common/store-clock.ts';
 import { isIncomplete, MIN_COMPLETENESS } from '../ingest/data-completeness.ts';
 import { DataCompleteness } from '../ingest/data-completeness.service.ts';
 import { BUCKET_LABEL_FORMAT, StoreTotalsReader, type StoreTotalsRow } from '../ingest/store-totals.reader.ts';
@@ -42,41 +42,25 @@ export class StoreHistory {
       throw badRange(`covers more than ${MAX_RANGE_DAYS[q.granularity]} days after from; the ${q.granularity} granularity allows at most that`);
     }
     const g = q.granularity;
-    const [labels, rows] = await Promise.all([
-      this.db.query(BUCKETS_SQL, [from, to, g, tz, BUCKET_LABEL_FORMAT[g], GRID_STEP[g]]) as Promise<{ bucket: string; start_ms: number }[]>,
-      // Entrances from the local midnight of `from`'s day: occupancy carries in from the morning.
-      this.totals.bucketTotals({
-        storeId: store.store_id,
-        timezone: tz,
-        granularity: g,
-        from,
-        to,
-        entrancesFrom: new Date(startOfLocalDay(localDate(from.getTime(), tz), tz)),
-      }),
-    ]);
+    const labels = (await this.db.query(BUCKETS_SQL, [from, to, g, tz, BUCKET_LABEL_FORMAT[g], GRID_STEP[g]])) as { bucket: string; start_ms: number }[];
     const buckets = labels.map((l) => l.bucket);
     // Each label spans from its first instant to the next label's (a DST-repeated hour is two hours long).
     const spans = labels.map((l, i) => ({ startMs: Number(l.start_ms), endMs: i + 1 < labels.length ? Number(labels[i + 1].start_ms) : to.getTime() }));
-    const coverage = await this.coverage.forBuckets(store.store_id, spans);
-    const share = (x: number | null) => (x === null ? null : Math.round(x * 1000) / 1000);
-    const byBucket = new Map<string, StoreTotalsRow[]>();
-    const flows = new Map<string, { in: number; out: number }>();
-    for (const r of rows) {
-      if (r.kind === 'entrance') {
-        const f = flows.get(r.bucket) ?? { in: 0, out: 0 };
-        f[r.id as 'in' | 'out'] += Number(r.n);
-        flows.set(r.bucket, f);
-        if (r.bucket < buckets[0]) continue; // before `from`: only carried into occupancy
-      }
-      let list = byBucket.get(r.bucket);
-      if (!list) byBucket.set(r.bucket, (list = []));
-      list.push(r);
-    }
-    const [occupancy, corrections, sales] = await Promise.all([
+    // Every read at once, each on its own connection: a month of a busy store is two scans of ~150,000 rows.
+    const [rows, coverage, occupancy, corrections, sales] = await Promise.all([
+      this.totals.bucketTotals({ storeId: store.store_id, from, to, buckets: labels.map((l) => ({ label: l.bucket, startMs: Number(l.start_ms) })) }),
+      this.coverage.forBuckets(store.store_id, spans),
       this.occupancy(store, buckets, from, to),
       this.corrections(store.store_id, from, to),
       this.sales.byBucket(store, g, from.getTime(), to.getTime()),
     ]);
+    const share = (x: number | null) => (x === null ? null : Math.round(x * 1000) / 1000);
+    const byBucket = new Map<string, StoreTotalsRow[]>();
+    for (const r of rows) {
+      let list = byBucket.get(r.bucket);
+      if (!list) byBucket.set(r.bucket, (list = []));
+      list.push(r);
+    }
     return {
       store_id: store.store_id,
       timezone: tz,
