@@ -48,4 +48,22 @@ describe('loadAppConfig', () => {
       nodeEnv: 'production',
     });
   });
+
+  it('reads a Redis Cluster seed list, naming REDIS_CLUSTER_NODES on a bad entry', () => {
+    expect(loadAppConfig({}).redisClusterNodes).toBeUndefined();
+    expect(loadAppConfig({ REDIS_CLUSTER_NODES: ' ' }).redisClusterNodes).toBeUndefined();
+    expect(loadAppConfig({ REDIS_CLUSTER_NODES: 'redis-1:7000, 10.0.0.2:7001,[::1]:7002', REDIS_URL: 'rediss://:pw@x:6379' })).toMatchObject({
+      redisClusterNodes: [
+        { host: 'redis-1', port: 7000 },
+        { host: '10.0.0.2', port: 7001 },
+        { host: '::1', port: 7002 },
+      ],
+      redisUrl: 'rediss://:pw@x:6379',
+    });
+    for (const bad of ['redis-1', 'redis-1:0', 'redis-1:70000', 'redis://a:1', 'a:1,b']) {
+      expect(() => loadAppConfig({ REDIS_CLUSTER_NODES: bad })).toThrow(/ {2}REDIS_CLUSTER_NODES: ".+" is not host:port/);
+    }
+    expect(() => loadAppConfig({ REDIS_CLUSTER_NODES: 'a:1', REDIS_URL: 'redis://x:6379/2' })).toThrow('REDIS_URL: names a database, but a Redis Cluster');
+    expect(loadAppConfig({ REDIS_CLUSTER_NODES: 'a:1', REDIS_URL: 'redis://x:6379/0' }).redisClusterNodes).toHaveLength(1);
+  });
 });

@@ -20,6 +20,26 @@ const schema = z
     HOST: z.string().trim().min(1).default('0.0.0.0'),
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }).optional(),
     REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// URL' }).default('redis://127.0.0.1:6379'),
+    /**
+     * A Redis Cluster's seed nodes, `host:port,host:port` (any few of its masters: the rest are discovered). Set, the
+     * app connects to the cluster and REDIS_URL gives only the credentials and TLS (`rediss://`); unset, REDIS_URL is the server.
+     */
+    REDIS_CLUSTER_NODES: z
+      .string()
+      .optional()
+      .transform((value, ctx) => {
+        const entries = (value ?? '')
+          .split(',')
+          .map((e) => e.trim())
+          .filter((e) => e !== '');
+        const nodes: RedisClusterNode[] = [];
+        for (const entry of entries) {
+          const node = parseClusterNode(entry);
+          if (node) nodes.push(node);
+          else ctx.addIssue({ code: 'custom', message: `"${entry}" is not host:port (e.g. REDIS_CLUSTER_NODES=redis-1:6379,redis-2:6379)` });
+        }
+        return nodes.length > 0 ? nodes : undefined;
+      }),
     ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     /** A camera is online when its last heartbeat is younger than this. */
     CAMERA_ONLINE_SECONDS: z.coerce.number().int().min(10).max(3600).default(90),
@@ -65,10 +85,26 @@ const schema = z
       .default(WEBHOOK_DEFAULTS.disableAfterFailingSeconds),
   })
   .superRefine((env, ctx) => {
+    if (env.REDIS_CLUSTER_NODES && Number(new URL(env.REDIS_URL).pathname.slice(1) || 0) !== 0) {
+      ctx.addIssue({ code: 'custom', path: ['REDIS_URL'], message: 'names a database, but a Redis Cluster (REDIS_CLUSTER_NODES) has only database 0' });
+    }
     if (env.NODE_ENV === 'production' && !env.ADMIN_TOKEN) {
       ctx.addIssue({ code: 'custom', path: ['ADMIN_TOKEN'], message: 'is required in production (the admin API would be open otherwise)' });
     }
   });
+
+/** One seed node of a Redis Cluster. */
+export interface RedisClusterNode {
+  host: string;
+  port: number;
+}
+
+/** `host:port` (`[v6 address]:port` too) → the node, or null when it is not one. */
+export function parseClusterNode(entry: string): RedisClusterNode | null {
+  const m = /^(?:\[([0-9a-f:.]+)\]|([^\s:/@[\]]+)):(\d{1,5})$/i.exec(entry);
+  const port = m ? Number(m[3]) : 0;
+  return m && port >= 1 && port <= 65535 ? { host: m[1] ?? m[2], port } : null;
+}
 
 export interface AppConfig {
   nodeEnv: 'development' | 'production' | 'test';
@@ -78,7 +114,10 @@ export interface AppConfig {
   databaseUrl: string;
   /** True when DATABASE_URL was not set: the dev start may then fall back to an embedded PostgreSQL. */
   databaseUrlDefaulted: boolean;
+  /** The Redis server; with redisClusterNodes, only its credentials and TLS are used. */
   redisUrl: string;
+  /** REDIS_CLUSTER_NODES: set, the app talks to a Redis Cluster through these seeds (redis/redis-connection.ts). */
+  redisClusterNodes?: RedisClusterNode[];
   redisPrefix: string;
   adminToken: string;
   adminTokenDefaulted: boolean;
@@ -122,6 +161,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env, envFile = '.
     databaseUrl: e.DATABASE_URL ?? DEFAULT_DATABASE_URL,
     databaseUrlDefaulted: !e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
+    redisClusterNodes: e.REDIS_CLUSTER_NODES,
     redisPrefix: e.REDIS_PREFIX,
     adminToken: e.ADMIN_TOKEN ?? DEV_ADMIN_TOKEN,
     adminTokenDefaulted: !e.ADMIN_TOKEN,
