@@ -9,7 +9,7 @@ import { type Job, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import type { StoreEvent } from '../../shared/src/events.ts';
-import { bullConnection, JOB, queuePrefix, REPORT_QUEUE, ROLLUP_QUEUE } from '../src/analytics/analytics.queues.ts';
+import { JOB, queuePrefix, REPORT_QUEUE, ROLLUP_QUEUE } from '../src/analytics/analytics.queues.ts';
 import { ROLLUP_LOCK_NAMESPACE } from '../src/analytics/hourly-rollup.service.ts';
 import { SeededRandom } from '../src/common/seeded-random.ts';
 import { addDays, localDate, startOfLocalDay } from '../src/common/store-clock.ts';
@@ -18,6 +18,7 @@ import { type BackendTarget, spawnBackend, spawnWorker, TEST_ADMIN_TOKEN, waitFo
 import { dropRedisPrefix } from '../../bench/redis-prefix.ts';
 import { todayWindow } from './dashboard/dashboard-fixtures.ts';
 import { freePort } from './redis-cluster-node.ts';
+import { redisUrlOptions } from '../src/redis/redis-connection.ts';
 
 const HOUR = 3_600_000;
 /** Starting four processes from the TypeScript sources takes seconds idle and far longer on a loaded 2-core machine. */
@@ -95,7 +96,7 @@ describe('two API processes and two worker processes share the load (real Postgr
     target = { db, config: { redisUrl: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379', redisPrefix: `wink_test_${randomBytes(4).toString('hex')}` } };
     pgc = new pg.Client({ connectionString: db.url });
     await pgc.connect();
-    const connection = bullConnection(target.config.redisUrl);
+    const connection = redisUrlOptions(target.config.redisUrl);
     rollupQueue = new Queue(ROLLUP_QUEUE, { connection, prefix: queuePrefix(target.config.redisPrefix, ROLLUP_QUEUE) });
     reportQueue = new Queue(REPORT_QUEUE, { connection, prefix: queuePrefix(target.config.redisPrefix, REPORT_QUEUE) });
     // The children are recorded the moment they exist, so afterAll kills them whatever fails below.

@@ -3,7 +3,7 @@ import { type ExecutionContext, HttpException, Inject, Injectable } from '@nestj
 import fastifyRateLimit from '@fastify/rate-limit';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connection.ts';
 import { Counter } from 'prom-client';
 import { APP_CONFIG, type AppConfig, DEFAULT_AUTH_FAILURES_PER_MINUTE } from '../config/app-config.ts';
 import { WinkMetrics } from '../observability/wink-metrics.service.ts';
@@ -30,7 +30,7 @@ const LocalStore = require('@fastify/rate-limit/store/LocalStore') as new (
 const RedisStore = require('@fastify/rate-limit/store/RedisStore') as new (
   continueExceeding: boolean,
   exponentialBackoff: boolean,
-  redis: Redis,
+  redis: RedisClient,
   key?: string,
 ) => CountStore;
 
@@ -42,7 +42,7 @@ class RedisOrMemoryStore implements CountStore {
   private readonly local = new LocalStore(false, false, 10_000);
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly shared: CountStore,
   ) {}
 
@@ -108,7 +108,7 @@ export class AuthFailureThrottle {
   private readonly throttledTotal: Counter;
 
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     metrics: WinkMetrics,
   ) {

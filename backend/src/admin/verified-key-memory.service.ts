@@ -4,6 +4,7 @@ import { Counter } from 'prom-client';
 import { within } from '../common/within.ts';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.ts';
 import { WinkMetrics } from '../observability/wink-metrics.service.ts';
+import { createSubscriber, publishEverywhere, type RedisClient } from '../redis/redis-connection.ts';
 import { REDIS } from '../redis/redis.module.ts';
 
 /**
@@ -64,7 +65,7 @@ export class VerifiedKeyMemory implements OnModuleInit, OnApplicationShutdown {
   private readonly storeListeners: ((storeId: string) => void)[] = [];
 
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     @Inject(APP_CONFIG) config: AppConfig,
     metrics: WinkMetrics,
   ) {
@@ -76,8 +77,8 @@ export class VerifiedKeyMemory implements OnModuleInit, OnApplicationShutdown {
       labelNames: ['result'] as const,
       registers: [metrics.registry],
     });
-    // A subscribed connection can only listen, so it is a connection of its own.
-    this.subscriber = redis.duplicate({ lazyConnect: true, autoResubscribe: false, maxRetriesPerRequest: null });
+    // A subscribed connection can only listen, so it is a connection of its own (to one node of a Redis Cluster).
+    this.subscriber = createSubscriber(config, { lazyConnect: true, autoResubscribe: false, maxRetriesPerRequest: null });
   }
 
   onModuleInit(): void {
@@ -186,11 +187,9 @@ export class VerifiedKeyMemory implements OnModuleInit, OnApplicationShutdown {
     }
     if (messages.length === 0) return null;
     try {
-      const pipe = this.redis.pipeline();
-      for (const m of messages) pipe.publish(this.channel, m);
-      const results = await within(pipe.exec(), PING_TIMEOUT_MS, 'no answer from Redis');
-      const failed = results?.find(([err]) => err);
-      return failed ? (failed[0] as Error).message : null;
+      // On a cluster, on every master: each has told its own subscribers when this returns.
+      const failed = await within(publishEverywhere(this.redis, this.channel, messages), PING_TIMEOUT_MS, 'no answer from Redis');
+      return failed ? failed.message : null;
     } catch (e) {
       return (e as Error).message;
     }

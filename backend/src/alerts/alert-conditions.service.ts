@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connection.ts';
 import { TenantLifecycle } from '../admin/tenant-lifecycle.service.ts';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.ts';
 import { REDIS } from '../redis/redis.module.ts';
@@ -24,7 +24,7 @@ const CONDITIONS_TTL_S = 3 * 86_400;
 @Injectable()
 export class AlertConditions {
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     lifecycle: TenantLifecycle,
   ) {

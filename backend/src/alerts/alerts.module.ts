@@ -6,7 +6,7 @@ import { JOB_DEFAULTS, QUEUE_REDIS, queuePrefix } from '../analytics/analytics.q
 import { APP_CONFIG, type AppConfig } from '../config/app-config.ts';
 import { DashboardModule } from '../dashboard/dashboard.module.ts';
 import { IngestModule } from '../ingest/ingest.module.ts';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connection.ts';
 import { AlertConditions } from './alert-conditions.service.ts';
 import { AlertRules } from './alert-rules.service.ts';
 import { AlertRulesAdminController, AlertsController } from './alerts.controller.ts';
@@ -34,7 +34,7 @@ import { SpikeAlerts } from './spike-alerts.service.ts';
       name: ALERTS_QUEUE,
       imports: [QueueConnectionModule],
       inject: [APP_CONFIG, QUEUE_REDIS],
-      useFactory: (config: AppConfig, connection: Redis) => ({
+      useFactory: (config: AppConfig, connection: RedisClient) => ({
         connection,
         prefix: queuePrefix(config.redisPrefix, ALERTS_QUEUE),
         defaultJobOptions: JOB_DEFAULTS,

@@ -1,5 +1,5 @@
 import { loadAppConfig } from '../config/app-config.ts';
-import { bullConnection } from './analytics.queues.ts';
+import { redisUrlOptions } from '../redis/redis-connection.ts';
 
 describe('analytics configuration', () => {
   it('runs workers in the API process only in development, unless RUN_WORKERS says otherwise', () => {
@@ -32,9 +32,9 @@ describe('analytics configuration', () => {
     expect(() => loadAppConfig({ [name]: value })).toThrow(`  ${name}: ${why}`);
   });
 
-  it('turns REDIS_URL into BullMQ connection options', () => {
-    expect(bullConnection('redis://127.0.0.1:6379')).toMatchObject({ host: '127.0.0.1', port: 6379, db: 0, tls: undefined, password: undefined });
-    expect(bullConnection('rediss://user:p%40ss@cache.internal:6380/2')).toMatchObject({
+  it('turns REDIS_URL into connection options (ioredis and BullMQ)', () => {
+    expect(redisUrlOptions('redis://127.0.0.1:6379')).toMatchObject({ host: '127.0.0.1', port: 6379, db: 0, tls: undefined, password: undefined });
+    expect(redisUrlOptions('rediss://user:p%40ss@cache.internal:6380/2')).toMatchObject({
       host: 'cache.internal',
       port: 6380,
       db: 2,

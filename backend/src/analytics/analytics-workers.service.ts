@@ -1,14 +1,13 @@
 import { hostname } from 'node:os';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { type Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Queue, Worker } from 'bullmq';
 import { within } from '../common/within.ts';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.ts';
+import { createWorker, type RedisClient } from '../redis/redis-connection.ts';
 import { WinkMetrics } from '../observability/wink-metrics.service.ts';
 import { AnalyticsReports } from './analytics-reports.service.ts';
 import {
-  bullConnection,
   expectedSchedulers,
   JOB,
   JOB_DEFAULTS,
@@ -54,7 +53,7 @@ export class AnalyticsWorkers implements OnApplicationBootstrap, OnModuleDestroy
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectQueue(ROLLUP_QUEUE) private readonly rollupQueue: Queue,
     @InjectQueue(REPORT_QUEUE) private readonly reportQueue: Queue,
-    @Inject(QUEUE_REDIS) private readonly queueRedis: Redis,
+    @Inject(QUEUE_REDIS) private readonly queueRedis: RedisClient,
     private readonly rollups: HourlyRollup,
     private readonly trigger: RollupTrigger,
     private readonly reports: AnalyticsReports,
@@ -71,7 +70,6 @@ export class AnalyticsWorkers implements OnApplicationBootstrap, OnModuleDestroy
     if (!this.config.runWorkers) return;
     const lock = this.config.jobLockMs ?? 30_000;
     const common = (queue: string) => ({
-      connection: bullConnection(this.config.redisUrl),
       prefix: queuePrefix(this.config.redisPrefix, queue),
       concurrency: CONCURRENCY,
       name: `${hostname()}:${process.pid}`,
@@ -81,12 +79,14 @@ export class AnalyticsWorkers implements OnApplicationBootstrap, OnModuleDestroy
       stalledInterval: lock,
       maxStalledCount: 2,
     });
-    const rollup = new Worker(
+    const rollup = createWorker(
+      this.config,
       ROLLUP_QUEUE,
       processorOf<RollupQueueJobs>((job) => this.processRollup(job)),
       common(ROLLUP_QUEUE),
     );
-    const report = new Worker(
+    const report = createWorker(
+      this.config,
       REPORT_QUEUE,
       processorOf<ReportQueueJobs>((job) => this.processReport(job)),
       common(REPORT_QUEUE),

@@ -1,6 +1,5 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Inject, Module, type OnApplicationShutdown, type OnModuleDestroy } from '@nestjs/common';
-import { Redis } from 'ioredis';
 import { AdminModule } from '../admin/admin.module.ts';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.ts';
 import { IngestModule } from '../ingest/ingest.module.ts';
@@ -9,7 +8,7 @@ import { AnalyticsHealth } from './analytics-health.service.ts';
 import { AnalyticsReports } from './analytics-reports.service.ts';
 import { AnalyticsWorkers } from './analytics-workers.service.ts';
 import { ComparisonReport } from './comparison-report.service.ts';
-import { bullConnection, JOB_DEFAULTS, QUEUE_REDIS, queuePrefix, REPORT_QUEUE, ROLLUP_QUEUE } from './analytics.queues.ts';
+import { JOB_DEFAULTS, QUEUE_REDIS, queuePrefix, REPORT_QUEUE, ROLLUP_QUEUE } from './analytics.queues.ts';
 import { HourlyRollup } from './hourly-rollup.service.ts';
 import { HourlySpikeCheck } from './hourly-spike-check.service.ts';
 import { PromotionLiftReport } from './promotion-lift-report.service.ts';
@@ -17,12 +16,13 @@ import { RollupHealer } from './rollup-healer.service.ts';
 import { RollupTrigger } from './rollup-trigger.service.ts';
 import { SalesModule } from '../sales/sales.module.ts';
 import { SpikeReport } from './spike-report.service.ts';
+import { createRedis, type RedisClient } from '../redis/redis-connection.ts';
 
 const queue = (name: string) => ({
   name,
   imports: [QueueConnectionModule],
   inject: [APP_CONFIG, QUEUE_REDIS],
-  useFactory: (config: AppConfig, connection: Redis) => ({
+  useFactory: (config: AppConfig, connection: RedisClient) => ({
     connection,
     prefix: queuePrefix(config.redisPrefix, name),
     defaultJobOptions: JOB_DEFAULTS,
@@ -34,13 +34,13 @@ const queue = (name: string) => ({
     {
       provide: QUEUE_REDIS,
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => new Redis({ ...bullConnection(config.redisUrl), maxRetriesPerRequest: null }),
+      useFactory: (config: AppConfig) => createRedis(config, 'queue'),
     },
   ],
   exports: [QUEUE_REDIS],
 })
 export class QueueConnectionModule implements OnModuleDestroy, OnApplicationShutdown {
-  constructor(@Inject(QUEUE_REDIS) private readonly redis: Redis) {}
+  constructor(@Inject(QUEUE_REDIS) private readonly redis: RedisClient) {}
 
   /**
    * Runs before the queues close (onApplicationShutdown). A queue's close() waits for its connection to be

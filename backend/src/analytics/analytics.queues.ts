@@ -1,4 +1,4 @@
-import type { ConnectionOptions, DefaultJobOptions, Job, Queue } from 'bullmq';
+import type { DefaultJobOptions, Job, Queue } from 'bullmq';
 
 /** Rollups and reports get their own queues so a burst of late-event rollups never delays a report, nor the reverse. */
 export const ROLLUP_QUEUE = 'analytics-rollup';
@@ -90,18 +90,4 @@ export function queuePrefix(redisPrefix: string, queue: string): string {
 /** SCAN patterns of every key an app with this REDIS_PREFIX writes: its own keys and its queues' (tests and benches clean up with them). */
 export function appKeyPatterns(redisPrefix: string): string[] {
   return [`${redisPrefix}:*`, `{${redisPrefix}:*`];
-}
-
-/** BullMQ takes ioredis options, not a URL. */
-export function bullConnection(redisUrl: string): ConnectionOptions {
-  const u = new URL(redisUrl);
-  const db = u.pathname.length > 1 ? Number(u.pathname.slice(1)) : 0;
-  return {
-    host: u.hostname,
-    port: u.port ? Number(u.port) : 6379,
-    username: u.username ? decodeURIComponent(u.username) : undefined,
-    password: u.password ? decodeURIComponent(u.password) : undefined,
-    db: Number.isFinite(db) ? db : 0,
-    tls: u.protocol === 'rediss:' ? {} : undefined,
-  };
 }

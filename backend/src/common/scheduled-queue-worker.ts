@@ -1,9 +1,9 @@
 import { hostname } from 'node:os';
 import { Logger } from '@nestjs/common';
-import { type Job, type Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
-import { bullConnection, JOB_DEFAULTS, processorOf, type JobOf } from '../analytics/analytics.queues.ts';
+import type { Job, Queue, Worker } from 'bullmq';
+import { JOB_DEFAULTS, processorOf, type JobOf } from '../analytics/analytics.queues.ts';
 import type { AppConfig } from '../config/app-config.ts';
+import { createWorker, type RedisClient } from '../redis/redis-connection.ts';
 import { within } from './within.ts';
 
 const SCHEDULER_CHECK_TIMEOUT_MS = 5000;
@@ -32,7 +32,7 @@ export class ScheduledQueueWorker<M> {
   constructor(
     private readonly config: AppConfig,
     private readonly queue: Queue,
-    private readonly queueRedis: Redis,
+    private readonly queueRedis: RedisClient,
     private readonly opts: ScheduledQueueWorkerOptions<M>,
   ) {
     this.logger = new Logger(`${opts.queue} worker`);
@@ -41,8 +41,7 @@ export class ScheduledQueueWorker<M> {
   async start(): Promise<void> {
     const lock = this.config.jobLockMs ?? 30_000;
     const name = this.opts.queue;
-    this.worker = new Worker(name, processorOf<M>(this.opts.process), {
-      connection: bullConnection(this.config.redisUrl),
+    this.worker = createWorker(this.config, name, processorOf<M>(this.opts.process), {
       // The queue's own prefix (queuePrefix), so the worker reads the keys its producers write.
       prefix: this.queue.opts.prefix,
       concurrency: 1,

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connection.ts';
 import type { DataSource } from 'typeorm';
 import { within } from '../common/within.ts';
 import { REDIS } from '../redis/redis.module.ts';
@@ -19,7 +19,7 @@ const PROBE_TIMEOUT_MS = 1500;
 export class SystemHealth {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
   ) {}
 
   async check(): Promise<HealthReport> {

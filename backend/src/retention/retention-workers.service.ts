@@ -1,7 +1,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connection.ts';
 import { JOB_DEFAULTS, QUEUE_REDIS, type JobOf } from '../analytics/analytics.queues.ts';
 import { ScheduledQueueWorker } from '../common/scheduled-queue-worker.ts';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.ts';
@@ -22,7 +22,7 @@ export class RetentionWorkers implements OnApplicationBootstrap, OnModuleDestroy
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectQueue(RETENTION_QUEUE) private readonly queue: Queue,
-    @Inject(QUEUE_REDIS) queueRedis: Redis,
+    @Inject(QUEUE_REDIS) queueRedis: RedisClient,
     private readonly partitions: TimePartitions,
     private readonly enforcer: RetentionEnforcer,
   ) {

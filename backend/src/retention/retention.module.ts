@@ -1,6 +1,6 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connection.ts';
 import { QueueConnectionModule } from '../analytics/analytics.module.ts';
 import { JOB_DEFAULTS, QUEUE_REDIS, queuePrefix } from '../analytics/analytics.queues.ts';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.ts';
@@ -28,7 +28,7 @@ import { TimePartitions } from './time-partitions.service.ts';
       name: RETENTION_QUEUE,
       imports: [QueueConnectionModule],
       inject: [APP_CONFIG, QUEUE_REDIS],
-      useFactory: (config: AppConfig, connection: Redis) => ({
+      useFactory: (config: AppConfig, connection: RedisClient) => ({
         connection,
         prefix: queuePrefix(config.redisPrefix, RETENTION_QUEUE),
         defaultJobOptions: JOB_DEFAULTS,

@@ -1,11 +1,12 @@
 import { hostname } from 'node:os';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Worker } from 'bullmq';
+import type { Worker } from 'bullmq';
 import type { DataSource } from 'typeorm';
 import type { WebhookPayload } from '../../../shared/src/alerts.ts';
-import { bullConnection, processorOf, queuePrefix, type JobOf } from '../analytics/analytics.queues.ts';
+import { processorOf, queuePrefix, type JobOf } from '../analytics/analytics.queues.ts';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.ts';
+import { createWorker } from '../redis/redis-connection.ts';
 import { WinkMetrics } from '../observability/wink-metrics.service.ts';
 import { flatRows } from '../common/returning-rows.ts';
 import { WebhookEndpoints } from './webhook-endpoints.service.ts';
@@ -66,11 +67,11 @@ export class WebhookWorkers implements OnApplicationBootstrap, OnModuleDestroy {
   onApplicationBootstrap(): void {
     if (!this.config.runWorkers) return;
     const baseMs = this.settings.retryBaseMs;
-    this.worker = new Worker(
+    this.worker = createWorker(
+      this.config,
       WEBHOOK_QUEUE,
       processorOf<WebhookQueueJobs>((job) => this.attempt(job)),
       {
-        connection: bullConnection(this.config.redisUrl),
         prefix: queuePrefix(this.config.redisPrefix, WEBHOOK_QUEUE),
         concurrency: CONCURRENCY,
         name: `${hostname()}:${process.pid}`,

@@ -1,6 +1,6 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connection.ts';
 import { AdminModule } from '../admin/admin.module.ts';
 import { AlertsModule } from '../alerts/alerts.module.ts';
 import { QUEUE_REDIS, queuePrefix } from '../analytics/analytics.queues.ts';
@@ -27,7 +27,7 @@ import { WEBHOOK_QUEUE } from './webhooks.queues.ts';
       name: WEBHOOK_QUEUE,
       imports: [QueueConnectionModule],
       inject: [APP_CONFIG, QUEUE_REDIS],
-      useFactory: (config: AppConfig, connection: Redis) => ({ connection, prefix: queuePrefix(config.redisPrefix, WEBHOOK_QUEUE) }),
+      useFactory: (config: AppConfig, connection: RedisClient) => ({ connection, prefix: queuePrefix(config.redisPrefix, WEBHOOK_QUEUE) }),
     }),
   ],
   controllers: [WebhooksController],

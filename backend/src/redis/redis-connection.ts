@@ -1,0 +1,123 @@
+// Every Redis connection the app opens is made here: to one server (REDIS_URL) or to a Redis Cluster
+// (REDIS_CLUSTER_NODES, credentials and TLS still from REDIS_URL). The key layout is cluster-safe already (one hash
+// tag per store, one per BullMQ queue); what differs on a cluster is the client, and the few operations that
+// concern the whole keyspace, which must visit every master (`masters()`).
+import { Readable } from 'node:stream';
+import { type Processor, Worker, type WorkerOptions } from 'bullmq';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import type { AppConfig } from '../config/app-config.ts';
+
+/** The app's Redis client: one server, or a Redis Cluster. Both speak the same commands, scripts and pipelines. */
+export type RedisClient = Redis | Cluster;
+
+/** What a connection is for, and so how long its commands wait for a Redis that does not answer. */
+export type RedisRole = 'app' | 'queue';
+
+const ROLE_OPTIONS: Record<RedisRole, RedisOptions> = {
+  /** Request paths: a command fails after two reconnection attempts, and the caller answers without Redis. */
+  app: { maxRetriesPerRequest: 2, enableOfflineQueue: true },
+  /** BullMQ queues and workers: commands wait for Redis as long as it takes (BullMQ requires it of workers). */
+  queue: { maxRetriesPerRequest: null },
+};
+
+/** What a `redis://` / `rediss://` URL says: host, port, credentials, database, TLS (ioredis and BullMQ options alike). */
+export interface RedisUrlOptions {
+  host: string;
+  port: number;
+  username?: string;
+  password?: string;
+  db: number;
+  tls?: Record<string, never>;
+}
+
+export function redisUrlOptions(redisUrl: string): RedisUrlOptions {
+  const u = new URL(redisUrl);
+  const db = u.pathname.length > 1 ? Number(u.pathname.slice(1)) : 0;
+  return {
+    host: u.hostname,
+    port: u.port ? Number(u.port) : 6379,
+    username: u.username ? decodeURIComponent(u.username) : undefined,
+    password: u.password ? decodeURIComponent(u.password) : undefined,
+    db: Number.isFinite(db) ? db : 0,
+    tls: u.protocol === 'rediss:' ? {} : undefined,
+  };
+}
+
+/**
+ * A Redis Cluster client whose `scanStream` covers the whole keyspace. ioredis's Cluster has none (a SCAN reaches
+ * one node): this one scans every master in turn, so that a caller looking for a store's keys by pattern (the live
+ * dashboard's `forgetStore` on store deletion) finds them on whichever master holds the store's slot.
+ */
+export class WinkCluster extends Cluster {
+  scanStream(options: Parameters<Redis['scanStream']>[0] = {}): Readable {
+    const cluster = this;
+    return Readable.from(
+      (async function* () {
+        for (const node of masters(cluster)) for await (const keys of node.scanStream(options)) yield keys as string[];
+      })(),
+      { objectMode: true },
+    );
+  }
+}
+
+/**
+ * Where a whole-keyspace command (SCAN, KEYS, FLUSHDB, INFO keyspace) must run: the client itself for one server,
+ * every master of a cluster (each holds its own slots' keys). Throws when the cluster knows no master yet, rather
+ * than answering for an empty keyspace.
+ */
+export function masters(client: RedisClient): Redis[] {
+  if (!(client instanceof Cluster)) return [client];
+  const nodes = client.nodes('master');
+  if (nodes.length === 0) throw new Error(`Redis Cluster: no master known (connection ${client.status})`);
+  return nodes;
+}
+
+/** A new connection to the app's Redis (a WinkCluster when REDIS_CLUSTER_NODES is set). The caller closes it. */
+export function createRedis(config: AppConfig, role: RedisRole, extra: RedisOptions = {}): RedisClient {
+  const options: RedisOptions = { ...redisUrlOptions(config.redisUrl), ...ROLE_OPTIONS[role], ...extra };
+  const seeds = config.redisClusterNodes;
+  if (!seeds?.length) return new Redis(options);
+  // Connection-level options go to every node's connection; these few are the cluster client's own.
+  const { host: _host, port: _port, db: _db, lazyConnect, enableOfflineQueue, enableReadyCheck, ...redisOptions } = options;
+  return new WinkCluster(seeds, { redisOptions, lazyConnect, enableOfflineQueue, enableReadyCheck });
+}
+
+/**
+ * A connection for SUBSCRIBE, always to one server: on a cluster, the first seed node (a PUBLISH on any node reaches
+ * the subscribers of every node over the cluster bus). While it is down the subscription is down, which its user must
+ * tolerate anyway (key revocations: every request is then verified in PostgreSQL).
+ */
+export function createSubscriber(config: AppConfig, extra: RedisOptions = {}): Redis {
+  const seed = config.redisClusterNodes?.[0];
+  return new Redis({ ...redisUrlOptions(config.redisUrl), ...ROLE_OPTIONS.app, ...(seed ? { host: seed.host, port: seed.port, db: 0 } : {}), ...extra });
+}
+
+/**
+ * PUBLISHes the messages on every master: resolves once each has handed them to its own subscribers, so a
+ * subscriber on any node has them when this resolves, as on a single server. (A PUBLISH to one node of a cluster
+ * reaches the other nodes' subscribers a moment after it answered — a revocation could then be trusted once more.)
+ * Subscribers of a cluster hear each message once per master. → the first error, or null.
+ */
+export async function publishEverywhere(client: RedisClient, channel: string, messages: readonly string[]): Promise<Error | null> {
+  const results = await Promise.all(
+    masters(client).map((node) => {
+      const pipe = node.pipeline();
+      for (const m of messages) pipe.publish(channel, m);
+      return pipe.exec();
+    }),
+  );
+  return results.flatMap((r) => r ?? []).find(([err]) => err)?.[0] ?? null;
+}
+
+/**
+ * A BullMQ Worker on the app's Redis. On one server BullMQ is given options, and opens and closes its connections
+ * itself; on a cluster it needs a Cluster instance, which BullMQ never closes (it takes it for shared): closed here
+ * once the worker has closed.
+ */
+export function createWorker(config: AppConfig, name: string, processor: Processor, opts: Omit<WorkerOptions, 'connection'>): Worker {
+  if (!config.redisClusterNodes?.length) return new Worker(name, processor, { ...opts, connection: redisUrlOptions(config.redisUrl) });
+  const connection = createRedis(config, 'queue');
+  const worker = new Worker(name, processor, { ...opts, connection });
+  worker.once('closed', () => connection.disconnect());
+  return worker;
+}
