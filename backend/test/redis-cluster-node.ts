@@ -1,7 +1,9 @@
-// A real Redis Cluster of one node that owns every slot, on a free port with its own throwaway folder. It refuses any
-// command or script whose keys span two slots (CROSSSLOT), exactly as a many-node cluster does, while a plain client
-// needs no redirects: an app pointed at it proves its key layout works on a Redis Cluster.
-import { type ChildProcess, spawn } from 'node:child_process';
+// Real Redis Clusters from this machine's redis-server, on free ports with their own throwaway folder.
+// startClusterNode: one node that owns every slot. It refuses any command or script whose keys span two slots
+// (CROSSSLOT), exactly as a many-node cluster does, while a plain client needs no redirects: an app pointed at it
+// proves its key layout works on a Redis Cluster. startRedisCluster: several masters (`redis-cli --cluster create`),
+// for an app connected with REDIS_CLUSTER_NODES, its keys spread over them.
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -32,29 +34,134 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 20
   }
 }
 
-export async function startClusterNode(): Promise<ClusterNode> {
-  const dir = mkdtempSync(join(tmpdir(), 'wink-redis-cluster-'));
-  const port = await freePort();
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', join(dir, 'nodes.conf')];
-  const child: ChildProcess = spawn('redis-server', [...args, '--dir', dir, '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+/** A redis-server of its own: cluster mode, no persistence, its config in `dir`; answers PING when this resolves. */
+async function startServer(dir: string, port: number, extra: string[] = []): Promise<{ redis: Redis; child: ChildProcess; stop(): Promise<void> }> {
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`)];
+  const child: ChildProcess = spawn('redis-server', [...args, ...extra, '--dir', dir, '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   const redis = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => 50 });
   redis.on('error', () => undefined);
-  await until('redis-server to answer (is it installed? .ci/run installs it)', async () => {
-    if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}`);
-    if (redis.status === 'wait') await redis.connect();
-    return (await redis.ping()) === 'PONG';
-  });
+  try {
+    await until('redis-server to answer (is it installed? .ci/run installs it)', async () => {
+      if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}`);
+      if (redis.status === 'wait') await redis.connect();
+      return (await redis.ping()) === 'PONG';
+    });
+  } catch (e) {
+    child.kill('SIGKILL');
+    redis.disconnect();
+    throw e;
+  }
+  return {
+    redis,
+    child,
+    async stop() {
+      redis.disconnect();
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+const clusterOk = async (redis: Redis) => String(await redis.call('CLUSTER', 'INFO')).includes('cluster_state:ok');
+
+export async function startClusterNode(): Promise<ClusterNode> {
+  const dir = mkdtempSync(join(tmpdir(), 'wink-redis-cluster-'));
+  const port = await freePort();
+  const server = await startServer(dir, port);
+  const { redis } = server;
   await redis.call('CLUSTER', 'ADDSLOTSRANGE', '0', '16383');
-  await until('the cluster to be ok', async () => String(await redis.call('CLUSTER', 'INFO')).includes('cluster_state:ok'));
+  await until('the cluster to be ok', () => clusterOk(redis));
   return {
     url: `redis://127.0.0.1:${port}`,
     redis,
     async stop() {
-      redis.disconnect();
-      child.kill('SIGTERM');
-      await exited;
+      await server.stop();
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/** Whether this machine can start Redis Cluster nodes (redis-server and redis-cli on the PATH), else why not. */
+export function redisClusterUnavailable(): string | null {
+  for (const bin of ['redis-server', 'redis-cli']) {
+    if (spawnSync(bin, ['--version'], { stdio: 'ignore' }).status !== 0) return `${bin} is not installed (apt-get install redis-server)`;
+  }
+  return null;
+}
+
+export interface ClusterMaster {
+  port: number;
+  /** A plain client of this master: SCAN and DBSIZE see its own slots' keys only. */
+  redis: Redis;
+  /** The slot ranges it serves, [first, last] inclusive. */
+  slots: [number, number][];
+}
+
+export interface RedisCluster {
+  masters: ClusterMaster[];
+  /** The seed list as REDIS_CLUSTER_NODES takes it: `127.0.0.1:p1,127.0.0.1:p2,…`. */
+  seeds: string;
+  /** The master serving a key's slot. */
+  masterOf(key: string): Promise<ClusterMaster>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A real Redis Cluster of `size` masters and no replicas, each a redis-server of this machine on free ports (client
+ * and cluster bus), created by `redis-cli --cluster create`; resolves once every node says cluster_state:ok and
+ * knows every node. `stop()` ends them all and removes their folder.
+ */
+export async function startRedisCluster(size = 3): Promise<RedisCluster> {
+  const dir = mkdtempSync(join(tmpdir(), 'wink-redis-cluster-'));
+  const servers: Awaited<ReturnType<typeof startServer>>[] = [];
+  const ports: number[] = [];
+  const stop = async () => {
+    await Promise.all(servers.map((s) => s.stop()));
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    for (let i = 0; i < size; i++) {
+      const [port, bus] = [await freePort(), await freePort()];
+      servers.push(await startServer(dir, port, ['--cluster-port', String(bus), '--cluster-node-timeout', '5000']));
+      ports.push(port);
+    }
+    const create = spawnSync('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    if (create.status !== 0) throw new Error(`redis-cli --cluster create failed (${create.status}): ${create.stdout}${create.stderr}`);
+    await until(
+      'every node to say cluster_state:ok and know every node',
+      async () => {
+        for (const { redis } of servers) {
+          const info = String(await redis.call('CLUSTER', 'INFO'));
+          if (!info.includes('cluster_state:ok') || !info.includes(`cluster_known_nodes:${size}`)) return false;
+        }
+        return true;
+      },
+      60_000,
+    );
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  // CLUSTER SLOTS: [[first, last, [host, port, id], …replicas], …]
+  const slotMap = (await servers[0].redis.call('CLUSTER', 'SLOTS')) as [number, number, [string, number, string]][];
+  const masters: ClusterMaster[] = servers.map((s, i) => ({
+    port: ports[i],
+    redis: s.redis,
+    slots: slotMap.filter((r) => Number(r[2][1]) === ports[i]).map((r) => [Number(r[0]), Number(r[1])] as [number, number]),
+  }));
+  return {
+    masters,
+    seeds: ports.map((p) => `127.0.0.1:${p}`).join(','),
+    async masterOf(key: string) {
+      const slot = Number(await servers[0].redis.call('CLUSTER', 'KEYSLOT', key));
+      const m = masters.find((x) => x.slots.some(([a, b]) => slot >= a && slot <= b));
+      if (!m) throw new Error(`no master serves slot ${slot} of ${key}`);
+      return m;
+    },
+    stop,
   };
 }
