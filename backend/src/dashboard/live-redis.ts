@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connection.ts';
 import { within } from '../common/within.ts';
 import { REDIS } from '../redis/redis.module.ts';
 
@@ -23,7 +23,7 @@ export class LiveRedis {
   private suspectUntil = 0;
   private failing = false;
 
-  constructor(@Inject(REDIS) readonly client: Redis) {}
+  constructor(@Inject(REDIS) readonly client: RedisClient) {}
 
   /** Whether a request path should try Redis at all right now. */
   get usable(): boolean {

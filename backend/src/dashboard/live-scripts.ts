@@ -1,4 +1,5 @@
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connection.ts';
 import { SUBJECT_KINDS, VISITORS_KIND } from '../ingest/event-kinds.ts';
 
 // Lua keeps each step atomic inside Redis: an ingest batch is counted entirely or not at all, and a
@@ -193,7 +194,7 @@ export interface LiveScripts {
   queue(pipe: ChainableCommander, name: ScriptName, ...args: Arg[]): void;
 }
 
-export function liveScripts(redis: Redis): LiveScripts {
+export function liveScripts(redis: RedisClient): LiveScripts {
   for (const [name, def] of Object.entries(SCRIPTS)) {
     if (!(name in redis)) redis.defineCommand(name, def);
   }

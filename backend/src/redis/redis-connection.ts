@@ -2,7 +2,6 @@
 // (REDIS_CLUSTER_NODES, credentials and TLS still from REDIS_URL). The key layout is cluster-safe already (one hash
 // tag per store, one per BullMQ queue); what differs on a cluster is the client, and the few operations that
 // concern the whole keyspace, which must visit every master (`masters()`).
-import { Readable } from 'node:stream';
 import { type Processor, Worker, type WorkerOptions } from 'bullmq';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { AppConfig } from '../config/app-config.ts';
@@ -44,23 +43,6 @@ export function redisUrlOptions(redisUrl: string): RedisUrlOptions {
 }
 
 /**
- * A Redis Cluster client whose `scanStream` covers the whole keyspace. ioredis's Cluster has none (a SCAN reaches
- * one node): this one scans every master in turn, so that a caller looking for a store's keys by pattern (the live
- * dashboard's `forgetStore` on store deletion) finds them on whichever master holds the store's slot.
- */
-export class WinkCluster extends Cluster {
-  scanStream(options: Parameters<Redis['scanStream']>[0] = {}): Readable {
-    const cluster = this;
-    return Readable.from(
-      (async function* () {
-        for (const node of masters(cluster)) for await (const keys of node.scanStream(options)) yield keys as string[];
-      })(),
-      { objectMode: true },
-    );
-  }
-}
-
-/**
  * Where a whole-keyspace command (SCAN, KEYS, FLUSHDB, INFO keyspace) must run: the client itself for one server,
  * every master of a cluster (each holds its own slots' keys). Throws when the cluster knows no master yet, rather
  * than answering for an empty keyspace.
@@ -72,14 +54,14 @@ export function masters(client: RedisClient): Redis[] {
   return nodes;
 }
 
-/** A new connection to the app's Redis (a WinkCluster when REDIS_CLUSTER_NODES is set). The caller closes it. */
+/** A new connection to the app's Redis (a Cluster when REDIS_CLUSTER_NODES is set). The caller closes it. */
 export function createRedis(config: AppConfig, role: RedisRole, extra: RedisOptions = {}): RedisClient {
   const options: RedisOptions = { ...redisUrlOptions(config.redisUrl), ...ROLE_OPTIONS[role], ...extra };
   const seeds = config.redisClusterNodes;
   if (!seeds?.length) return new Redis(options);
   // Connection-level options go to every node's connection; these few are the cluster client's own.
   const { host: _host, port: _port, db: _db, lazyConnect, enableOfflineQueue, enableReadyCheck, ...redisOptions } = options;
-  return new WinkCluster(seeds, { redisOptions, lazyConnect, enableOfflineQueue, enableReadyCheck });
+  return new Cluster(seeds, { redisOptions, lazyConnect, enableOfflineQueue, enableReadyCheck });
 }
 
 /**
