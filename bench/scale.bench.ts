@@ -276,24 +276,30 @@ async function main(): Promise<void> {
         rows[name] = { median: median(xs), range: range(xs), unit };
       };
       const yesterday = addDays(todayUtc, -1);
-      const history7: number[] = [];
-      const history28: number[] = [];
-      for (const s of dense) {
-        const to = localDate(started, s.tz);
-        history7.push((await call('GET', `/api/dashboard/history?store_id=${s.id}&from=${addDays(to, -7)}&to=${to}&granularity=hour`)).ms);
-        history28.push((await call('GET', `/api/dashboard/history?store_id=${s.id}&from=${addDays(to, -28)}&to=${to}&granularity=day`)).ms);
+      // The dashboard reads twice per store: the first view after loading (cold: its pages may have to come from disk,
+      // at full size the last loaded months crowd the cache) and the same view again (warm: as a dashboard in use).
+      for (const pass of ['first view', 'again'] as const) {
+        const history7: number[] = [];
+        const history28: number[] = [];
+        for (const s of dense) {
+          const to = localDate(started, s.tz);
+          history7.push((await call('GET', `/api/dashboard/history?store_id=${s.id}&from=${addDays(to, -7)}&to=${to}&granularity=hour`)).ms);
+          history28.push((await call('GET', `/api/dashboard/history?store_id=${s.id}&from=${addDays(to, -28)}&to=${to}&granularity=day`)).ms);
+        }
+        put(`dashboard history, 7 days by hour (HTTP), ${pass}`, history7);
+        put(`dashboard history, 28 days by day (HTTP), ${pass}`, history28);
       }
-      put('dashboard history, 7 days by hour (HTTP)', history7);
-      put('dashboard history, 28 days by day (HTTP)', history28);
       const live = app.get(LiveStoreMetrics);
-      const liveMs: number[] = [];
-      for (const s of dense) {
-        const view = await directory.getStore(s.id);
-        const t0 = performance.now();
-        await live.liveFromPostgres(view);
-        liveMs.push(performance.now() - t0);
+      for (const pass of ['first', 'again'] as const) {
+        const liveMs: number[] = [];
+        for (const s of dense) {
+          const view = await directory.getStore(s.id);
+          const t0 = performance.now();
+          await live.liveFromPostgres(view);
+          liveMs.push(performance.now() - t0);
+        }
+        put(`live rebuild: today's numbers from PostgreSQL, ${pass}`, liveMs);
       }
-      put("live rebuild: today's numbers from PostgreSQL", liveMs);
       const spike: number[] = [];
       const spikeCompute: number[] = [];
       const promo: number[] = [];
