@@ -121,8 +121,7 @@ export class AnalyticsReports {
     if (q.end_date >= today) {
       throw badRequest('end_date', `must be a day that is over (today in ${store.timezone} is ${today}); compare a promotion once its last day has ended`);
     }
-    const controls: StoreView[] = [];
-    for (const id of q.control_store_ids ?? []) controls.push(await this.namedStore(reader, id, 'control_store_ids'));
+    const controls = await this.stores.getMany(reader, q.control_store_ids ?? [], 'control_store_ids');
     if (q.shelf_id && !(await this.rollups.knowsSubject(store.store_id, 'shelf', q.shelf_id))) {
       throw badRequest('shelf_id', `shelf ${q.shelf_id} has no recorded interactions in store ${store.store_id}`);
     }
@@ -152,9 +151,7 @@ export class AnalyticsReports {
    * baseline. A store without data or without a POS is in the report with null measures, not refused.
    */
   async comparison(reader: ReadAccess, q: ComparisonQuery, nowMs = Date.now()): Promise<ReportAnswer> {
-    const stores: StoreView[] = [];
-    if (q.store_ids) for (const id of q.store_ids) stores.push(await this.namedStore(reader, id, 'store_ids'));
-    else stores.push(...(await this.stores.list(reader)));
+    const stores = q.store_ids ? await this.stores.getMany(reader, q.store_ids, 'store_ids') : await this.stores.list(reader);
     if (!stores.length) throw badRequest('store_ids', 'there are no stores to compare');
     // The period must be over in every store's time zone: the one furthest west decides.
     const west = stores.reduce((a, s) => (localDate(nowMs, s.timezone) < localDate(nowMs, a.timezone) ? s : a));
@@ -173,14 +170,6 @@ export class AnalyticsReports {
       stores.map((s) => s.timezone),
     );
     return this.request(params, params.store_ids, range, { wait: true });
-  }
-
-  /** A store named in a list parameter; another organisation's is answered exactly like a missing one, naming the list. */
-  private async namedStore(reader: ReadAccess, id: string, field: string): Promise<StoreView> {
-    return this.stores.get(reader, id).catch((e: unknown) => {
-      if (!(e instanceof NotFoundException)) throw e;
-      throw new NotFoundException({ statusCode: 404, error: 'Not Found', message: `${field}: store ${id} does not exist`, field });
-    });
   }
 
   /** 400 when a store has no data at all in the promotion or in the baseline: there is nothing to compare. */
@@ -243,11 +232,9 @@ export class AnalyticsReports {
     const missing = () => new NotFoundException({ statusCode: 404, error: 'Not Found', message: `id: report ${id} does not exist`, field: 'id' });
     if (!row) throw missing();
     // A viewer sees a report only if it may read every store in it (target and controls).
-    for (const s of row.store_ids) {
-      await this.stores.get(reader, s).catch((e: unknown) => {
-        throw e instanceof NotFoundException ? missing() : e;
-      });
-    }
+    await this.stores.getMany(reader, row.store_ids).catch((e: unknown) => {
+      throw e instanceof NotFoundException ? missing() : e;
+    });
     return this.answer(row);
   }
 
@@ -288,9 +275,11 @@ export class AnalyticsReports {
     const row = await this.row(reportId);
     if (!row || row.status === 'ready') return 'skipped';
     await this.db.query(REPORT_RUNNING_SQL, [reportId]);
+    // The report's stores in one query (a comparison may have hundreds; the worker's cache starts empty).
+    const found = await this.stores.lookupMany(row.store_ids);
     const stores = new Map<string, StoreView>();
     for (const id of row.store_ids) {
-      const s = await this.stores.lookup(id);
+      const s = found.get(id);
       if (!s) throw new Error(`store ${id} of report ${reportId} no longer exists`);
       stores.set(id, s);
     }

@@ -2,8 +2,10 @@
 // per visitor over a period, each against its own baseline — real PostgreSQL, Redis and BullMQ workers.
 import type { StoreEvent } from '../../../shared/src/events.ts';
 import { addDays, localDate, startOfLocalDay } from '../../src/common/store-clock.ts';
+import { StoreDirectory } from '../../src/admin/store-directory.service.ts';
+import { AnalyticsReports } from '../../src/analytics/analytics-reports.service.ts';
 import type { TestApp } from '../test-app.ts';
-import { closeAnalyticsApp, drain, HOUR, ingest, provisionCamera, startAnalyticsApp, viewerKey } from './analytics-harness.ts';
+import { closeAnalyticsApp, drain, HOUR, ingest, provisionCamera, sql, startAnalyticsApp, viewerKey } from './analytics-harness.ts';
 
 const BASELINE_FIRST = '2024-04-08'; // four weeks before the period, same weekdays
 const START = '2024-05-06';
@@ -182,6 +184,44 @@ describe('GET /api/analytics/comparison (real PostgreSQL, Redis and BullMQ worke
     const mine = await get(base);
     expect((await t.call('GET', `/api/analytics/reports/${mine.body.report_id}`, { token: otherViewer })).status).toBe(404);
     expect((await get(base, null)).status).toBe(401);
+  });
+
+  it("reads a report's stores in one statement: the same store views as one lookup each, and the same report", async () => {
+    const directory = t.app.get(StoreDirectory);
+    const asked = ['cmp_quiet', 'cmp_nowhere', 'cmp_busy', 'cmp_foreign', 'cmp_busy'];
+    const one = async (orgId?: string) => {
+      const views = await Promise.all([...new Set(asked)].map((id) => directory.findStore(id, orgId)));
+      return views.filter((v) => v !== null).sort((a, b) => a.store_id.localeCompare(b.store_id));
+    };
+    expect((await directory.getStores(asked)).map((s) => s.store_id)).toEqual(['cmp_busy', 'cmp_foreign', 'cmp_quiet']);
+    expect(await directory.getStores(asked)).toEqual(await one());
+    // With an organisation, another organisation's store is left out like a missing one (the filter is in the query).
+    const orgId = (await directory.getStore('cmp_busy')).org_id;
+    expect(await directory.getStores(asked, orgId)).toEqual(await one(orgId));
+    expect((await directory.getStores(asked, orgId)).map((s) => s.store_id)).toEqual(['cmp_busy', 'cmp_quiet']);
+    expect(await directory.getStores([])).toEqual([]);
+
+    // The comparison computed again with no store cached (as in a fresh worker): one batch read, the same result.
+    const before = await get(base);
+    expect(before.status).toBe(200);
+    const ids: string[] = before.body.params.store_ids;
+    for (const id of ids) directory.storeChanged(await directory.getStore(id)); // forgets ReadableStores' copies
+    await sql(t, `UPDATE analytics_reports SET status = 'running' WHERE id = $1`, [before.body.report_id]);
+    // Every store read of the directory while it computes, recorded (the report's stores are read nowhere else).
+    const reads: unknown[][] = [];
+    const { getStores, findStore } = directory;
+    directory.getStores = (...a) => (reads.push(['getStores', ...a]), getStores.apply(directory, a));
+    directory.findStore = (...a) => (reads.push(['findStore', ...a]), findStore.apply(directory, a));
+    try {
+      expect(await t.app.get(AnalyticsReports).compute(before.body.report_id)).toBe('computed');
+    } finally {
+      directory.getStores = getStores;
+      directory.findStore = findStore;
+    }
+    expect(reads).toEqual([['getStores', ids, undefined]]);
+    const again = await t.call('GET', `/api/analytics/reports/${before.body.report_id}`, { token: viewer });
+    expect(again.status).toBe(200);
+    expect(again.body.result).toEqual(before.body.result);
   });
 
   describe('refuses bad input with 400 naming the field', () => {
