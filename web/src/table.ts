@@ -87,7 +87,7 @@ export function dataTable<R>(opts: {
   const element = h(
     'div',
     { class: 'data-table', 'data-table-wrap': opts.name },
-    h('div', { class: 'table-tools' }, h('span', { class: 'table-title', 'aria-hidden': 'true' }, opts.caption), exportButton),
+    h('div', { class: 'table-tools' }, h('span', { class: 'table-title', 'aria-hidden': 'true' }, titleParts(opts.caption)), exportButton),
     body,
   );
 
@@ -117,6 +117,11 @@ export function dataTable<R>(opts: {
   }
   update([]);
   return { element, update, rows: () => current };
+}
+
+/** The caption as the visible title, each date (2026-12-04, 2026-12-04T15:00) kept whole: a narrow title wraps between words, not at a date's hyphens. */
+function titleParts(caption: string): (string | HTMLElement)[] {
+  return caption.split(/(\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2})?)/).map((part, i) => (i % 2 ? h('span', { class: 'nowrap' }, part) : part));
 }
 
 /** Saves text as a file through a Blob link (no server round trip). A BOM lets spreadsheets read UTF-8. */

@@ -343,6 +343,42 @@ describeInBrowser('sales beside footfall on the web dashboard (Chromium, real ba
     await shot(page, 'compare-by-conversion');
   });
 
+  step('shows every column of the comparison on a 1366×768 laptop and a 1920 screen; narrower, the table scrolls, not the page', async () => {
+    /** The table's last header cell against its container (scrolled to its end when it can scroll), and the page's sideways overflow. */
+    const fit = () =>
+      page.evaluate(() => {
+        const box = document.querySelector('[data-table-wrap="comparison"] .table-scroll');
+        const last = [...box.querySelectorAll('thead th')].at(-1);
+        // How far the last column ends past the container's right edge (0: inside it).
+        const past = () => Math.max(0, Math.round(last.getBoundingClientRect().right - box.getBoundingClientRect().right));
+        const shown = past();
+        box.scrollLeft = box.scrollWidth;
+        const scrolled = past();
+        box.scrollLeft = 0;
+        const root = document.documentElement;
+        return { shown, scrolled, pageOverflow: root.scrollWidth - root.clientWidth };
+      });
+    try {
+      for (const [width, height] of [
+        [1366, 768],
+        [1920, 1080],
+      ]) {
+        await page.setViewportSize({ width, height });
+        // Every column in sight without scrolling: its right edge inside the container, the page not wider than the window.
+        expect({ width, ...(await fit()) }).toEqual({ width, shown: 0, scrolled: 0, pageOverflow: 0 });
+        await shot(page, `compare-${width}x${height}`);
+      }
+      // Narrower than the table: the container scrolls to the last column; the page itself never scrolls sideways.
+      await page.setViewportSize({ width: 700, height: 900 });
+      const narrow = await fit();
+      expect(narrow.shown).toBeGreaterThan(0);
+      expect(narrow).toEqual({ shown: narrow.shown, scrolled: 0, pageOverflow: 0 });
+      await shot(page, 'compare-700');
+    } finally {
+      await page.setViewportSize(DESKTOP);
+    }
+  });
+
   step('fits a tablet (820×1180): history with sales and the comparison without horizontal scrolling', async () => {
     const tablet = await browser.newContext({ viewport: TABLET, hasTouch: true, isMobile: true, deviceScaleFactor: 1, locale: 'en-US' });
     watch(tablet);
