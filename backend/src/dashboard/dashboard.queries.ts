@@ -23,11 +23,10 @@ export const CORRECTIONS_SQL = `SELECT to_char(date, 'YYYY-MM-DD') AS date, open
  * grid of instants mapped to local labels, so a DST gap makes no phantom hour and a DST repeat one label.
  */
 export const BUCKETS_SQL = `
-  SELECT to_char(date_trunc($3, g AT TIME ZONE $4), $5) AS bucket,
-         (extract(epoch FROM greatest(min(date_trunc($3, g, $4)), $1::timestamptz)) * 1000)::float8 AS start_ms
+  SELECT DISTINCT to_char(date_trunc($3, g AT TIME ZONE $4), $5) AS bucket
   FROM (SELECT generate_series($1::timestamptz, $2::timestamptz - interval '1 microsecond', $6::interval) AS g
         UNION ALL SELECT $2::timestamptz - interval '1 microsecond') grid
-  GROUP BY 1 ORDER BY 1`;
+  ORDER BY 1`;
 
 /** What the dashboard keeps of a store deleted with ?data=delete: its closings. */
 export const FORGET_STORE_SQL: readonly string[] = [`DELETE FROM occupancy_corrections WHERE store_id = $1`];

@@ -42,13 +42,17 @@ export class StoreHistory {
       throw badRange(`covers more than ${MAX_RANGE_DAYS[q.granularity]} days after from; the ${q.granularity} granularity allows at most that`);
     }
     const g = q.granularity;
-    const labels = (await this.db.query(BUCKETS_SQL, [from, to, g, tz, BUCKET_LABEL_FORMAT[g], GRID_STEP[g]])) as { bucket: string; start_ms: number }[];
+    const labels = (await this.db.query(BUCKETS_SQL, [from, to, g, tz, BUCKET_LABEL_FORMAT[g], GRID_STEP[g]])) as { bucket: string }[];
     const buckets = labels.map((l) => l.bucket);
-    // Each label spans from its first instant to the next label's (a DST-repeated hour is two hours long).
-    const spans = labels.map((l, i) => ({ startMs: Number(l.start_ms), endMs: i + 1 < labels.length ? Number(labels[i + 1].start_ms) : to.getTime() }));
+    // Each label spans from its first instant to the next label's (a DST-repeated hour is two hours long). The first
+    // instant is the store clock's (bucketBounds, as occupancy and /live use): PostgreSQL's date_trunc resolves a
+    // twice-struck local midnight (Atlantic/Azores in October) to the second one, which would give the first
+    // occurrence's events to the day before.
+    const starts = buckets.map((b) => Math.max(from.getTime(), bucketBounds(b, tz).start));
+    const spans = starts.map((startMs, i) => ({ startMs, endMs: i + 1 < starts.length ? starts[i + 1] : to.getTime() }));
     // Every read at once, each on its own connection: a month of a busy store is two scans of ~150,000 rows.
     const [rows, coverage, occupancy, corrections, sales] = await Promise.all([
-      this.totals.bucketTotals({ storeId: store.store_id, from, to, buckets: labels.map((l) => ({ label: l.bucket, startMs: Number(l.start_ms) })) }),
+      this.totals.bucketTotals({ storeId: store.store_id, from, to, buckets: buckets.map((label, i) => ({ label, startMs: starts[i] })) }),
       this.coverage.forBuckets(store.store_id, spans),
       this.occupancy(store, buckets, from, to),
       this.corrections(store.store_id, from, to),

@@ -164,6 +164,24 @@ describe('Dashboard history from PostgreSQL, bucketed in store-local time', () =
     expect(autumn.buckets[1]).toMatchObject({ bucket: '2024-11-03T01:00', footfall: 2 });
   });
 
+  it('counts the first of a twice-struck local midnight on its own day (Atlantic/Azores, 2024-10-27)', async () => {
+    // Clocks go back from 01:00 (UTC+0) to 00:00 (UTC-1) at 01:00Z: local 00:00-01:00 on the 27th happens twice,
+    // from 00:00Z and again from 01:00Z. Both belong to the 27th, by day and by hour.
+    const az = await provisionCamera(t, { orgId: kol.orgId, storeId: 'store_az', cameraId: 'cam_1', timezone: 'Atlantic/Azores' });
+    await postEvents(t, az, [
+      entrance('2024-10-26T23:59:00Z', 'in', 'a'), // 23:59 on the 26th (UTC+0)
+      entrance('2024-10-27T00:30:00Z', 'in', 'b'), // 00:30 on the 27th, the first time
+      entrance('2024-10-27T01:30:00Z', 'in', 'c'), // 00:30 on the 27th, the second time
+    ]);
+    const days = await history('store_id=store_az&from=2024-10-26&to=2024-10-28&granularity=day');
+    expect(days.buckets.map((b: { bucket: string; footfall: number }) => [b.bucket, b.footfall])).toEqual([
+      ['2024-10-26', 1],
+      ['2024-10-27', 2],
+    ]);
+    const hours = await history('store_id=store_az&from=2024-10-27&to=2024-10-28&granularity=hour');
+    expect(hours.buckets[0]).toMatchObject({ bucket: '2024-10-27T00:00', footfall: 2 });
+  });
+
   it('agrees with the live view for today', async () => {
     const today = todayWindow();
     const cam = await provisionCamera(t, { orgId: kol.orgId, storeId: 'store_today', cameraId: 'cam_1', timezone: today.tz });
