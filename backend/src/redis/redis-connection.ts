@@ -75,20 +75,27 @@ export function createSubscriber(config: AppConfig, extra: RedisOptions = {}): R
 }
 
 /**
- * PUBLISHes the messages on every master: resolves once each has handed them to its own subscribers, so a
- * subscriber on any node has them when this resolves, as on a single server. (A PUBLISH to one node of a cluster
- * reaches the other nodes' subscribers a moment after it answered — a revocation could then be trusted once more.)
- * Subscribers of a cluster hear each message once per master. → the first error, or null.
+ * PUBLISHes the messages on every node, replicas included: resolves once each has handed them to its own
+ * subscribers, so a subscriber on any node has them when this resolves, as on a single server. (A PUBLISH to one
+ * node of a cluster reaches the other nodes' subscribers a moment after it answered — a revocation could then be
+ * trusted once more; and a subscriber's node may be a replica after a failover.) A node that is down holds no live
+ * subscription, so the broadcast fails only when no node took it. Subscribers hear each message once per node.
+ * → the first error when no node took the messages, or null.
  */
 export async function publishEverywhere(client: RedisClient, channel: string, messages: readonly string[]): Promise<Error | null> {
-  const results = await Promise.all(
-    masters(client).map((node) => {
+  const nodes = client instanceof Cluster ? client.nodes('all') : [client];
+  const results = await Promise.allSettled(
+    nodes.map(async (node) => {
       const pipe = node.pipeline();
       for (const m of messages) pipe.publish(channel, m);
-      return pipe.exec();
+      const replies = (await pipe.exec()) ?? [];
+      const err = replies.find(([e]) => e)?.[0];
+      if (err) throw err;
     }),
   );
-  return results.flatMap((r) => r ?? []).find(([err]) => err)?.[0] ?? null;
+  if (results.some((r) => r.status === 'fulfilled')) return null;
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  return failed ? (failed.reason instanceof Error ? failed.reason : new Error(String(failed.reason))) : new Error('Redis Cluster: no node known');
 }
 
 /**
