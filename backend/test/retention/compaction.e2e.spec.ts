@@ -4,7 +4,7 @@
 // it would be with the heartbeat read raw, and the next compaction redoes the day.
 import { DataSource } from 'typeorm';
 import { localHourStarts, startOfLocalDay } from '../../src/common/store-clock.ts';
-import { COVERAGE_SLOT_MS } from '../../src/ingest/data-completeness.ts';
+import { COVERAGE_SLOT_MS, type TimeBucket } from '../../src/ingest/data-completeness.ts';
 import { DataCompleteness, type StoreCompleteness } from '../../src/ingest/data-completeness.service.ts';
 import { finishedDaysUntil, HeartbeatCompactor } from '../../src/ingest/heartbeat-compactor.service.ts';
 import { PARTITIONED_TABLES } from '../../src/ingest/partitioned-tables.ts';
@@ -37,17 +37,18 @@ const mark = async (ds: DataSource, storeId: string): Promise<number | null> => 
 };
 
 /**
- * A compacted slot keeps its covered time rounded to the ms (coverageDay): at most 0.5 ms off per 15-minute slot, so
- * a bucket made of whole slots is off by at most 0.5 ms / COVERAGE_SLOT_MS of its share (5.6e-7).
+ * Same shares, nulls where nulls, within the compacted slots' rounding: a slot keeps its covered time rounded to the
+ * ms (coverageDay), so a bucket's share may be off by 0.5 ms for every slot its measured span [start, min(end, now))
+ * touches, over that span (a bucket cut short by `nowMs` has a short span: its share moves more per ms).
  */
-const SLOT_ROUNDING = 0.5 / COVERAGE_SLOT_MS;
-
-/** Same shares within the compacted slots' ms rounding, nulls where nulls. */
-function expectSameCoverage(is: StoreCompleteness, was: StoreCompleteness): void {
+function expectSameCoverage(is: StoreCompleteness, was: StoreCompleteness, buckets: readonly TimeBucket[], nowMs: number): void {
   expect(is.store).toHaveLength(was.store.length);
   is.store.forEach((s, i) => {
-    if (s === null) expect(was.store[i]).toBeNull();
-    else expect(Math.abs(s - (was.store[i] as number))).toBeLessThanOrEqual(SLOT_ROUNDING);
+    if (s === null) return expect(was.store[i]).toBeNull();
+    const { startMs, endMs } = buckets[i];
+    const until = Math.min(endMs, nowMs);
+    const slots = Math.ceil(until / COVERAGE_SLOT_MS) - Math.floor(startMs / COVERAGE_SLOT_MS);
+    expect(Math.abs(s - (was.store[i] as number)) * (until - startMs)).toBeLessThanOrEqual(0.5 * slots + 1e-6);
   });
 }
 
@@ -68,11 +69,12 @@ describe('heartbeat compaction of finished days (real PostgreSQL)', () => {
     const NOW = Date.parse('2030-03-10T00:10:00Z');
     const TZ = 'Asia/Kolkata'; // +05:30: local hours are half past UTC hours, whole quarter hours
     let cam: ProvisionedCamera;
+    const hours = () =>
+      localHourStarts(startOfLocalDay('2030-03-05', TZ), startOfLocalDay('2030-03-06', TZ)).map((h) => ({ startMs: h, endMs: h + 3_600_000 }));
+    const days = () => Array.from({ length: 11 }, (_, i) => startOfLocalDay('2030-02-28', TZ) + i * DAY).map((d) => ({ startMs: d, endMs: d + DAY }));
     const coverage = () => {
-      const hours = localHourStarts(startOfLocalDay('2030-03-05', TZ), startOfLocalDay('2030-03-06', TZ)).map((h) => ({ startMs: h, endMs: h + 3_600_000 }));
-      const days = Array.from({ length: 11 }, (_, i) => startOfLocalDay('2030-02-28', TZ) + i * DAY).map((d) => ({ startMs: d, endMs: d + DAY }));
       const completeness = t.app.get(DataCompleteness);
-      return Promise.all([completeness.forBuckets(cam.storeId, hours, NOW), completeness.forBuckets(cam.storeId, days, NOW)]);
+      return Promise.all([completeness.forBuckets(cam.storeId, hours(), NOW), completeness.forBuckets(cam.storeId, days(), NOW)]);
     };
     const runJob = async (nowMs: number) =>
       (await t.app.get(RetentionWorkers).process({ name: RETENTION_JOB.compactHeartbeats, data: {} } as never, nowMs)) as { compactedDays: number };
@@ -90,8 +92,8 @@ describe('heartbeat compaction of finished days (real PostgreSQL)', () => {
       expect(await runJob(NOW)).toEqual({ compactedDays: 8 }); // 03-01 … 03-08
       expect(await mark(ds, cam.storeId)).toBe(Date.parse('2030-03-09T00:00:00Z'));
       const compacted = await coverage();
-      expectSameCoverage(compacted[0], raw[0]);
-      expectSameCoverage(compacted[1], raw[1]);
+      expectSameCoverage(compacted[0], raw[0], hours(), NOW);
+      expectSameCoverage(compacted[1], raw[1], days(), NOW);
       // Not trivially equal: the outage hour is incomplete, the day before the first heartbeat unknown.
       expect(compacted[0].store.filter((s) => s !== null && s < 0.9)).toHaveLength(1);
       expect(compacted[1].store[0]).toBeNull();
@@ -99,8 +101,8 @@ describe('heartbeat compaction of finished days (real PostgreSQL)', () => {
       expect(await runJob(NOW + 60_000)).toEqual({ compactedDays: 0 });
       expect(await runJob(Date.parse('2030-03-10T00:20:00Z'))).toEqual({ compactedDays: 1 });
       const again = await coverage();
-      expectSameCoverage(again[0], raw[0]);
-      expectSameCoverage(again[1], raw[1]);
+      expectSameCoverage(again[0], raw[0], hours(), NOW);
+      expectSameCoverage(again[1], raw[1], days(), NOW);
     });
   });
 
@@ -119,7 +121,7 @@ describe('heartbeat compaction of finished days (real PostgreSQL)', () => {
     expect(await mark(ds, cam.storeId)).toBe(Date.parse('2030-03-10T00:00:00Z'));
     const kept = await ds.query(`SELECT to_char(day, 'YYYY-MM-DD') AS d FROM camera_coverage_days WHERE store_id = $1 ORDER BY 1`, [cam.storeId]);
     expect(kept.map((r: { d: string }) => r.d)).toEqual(['2030-01-01', '2030-01-02', '2030-03-05', '2030-03-06']);
-    expectSameCoverage(await t.app.get(DataCompleteness).forBuckets(cam.storeId, days, NOW), raw);
+    expectSameCoverage(await t.app.get(DataCompleteness).forBuckets(cam.storeId, days, NOW), raw, days, NOW);
     // 01-03 … 03-04 and 03-07 … 03-10 analysed nothing (not unknown: after the first heartbeat).
     expect(raw.store.filter((s) => s === 0)).toHaveLength(61 + 4);
   });
@@ -128,11 +130,11 @@ describe('heartbeat compaction of finished days (real PostgreSQL)', () => {
     let cam: ProvisionedCamera;
     const todayStart = () => Math.floor(Date.now() / DAY) * DAY;
     /** Today's UTC hours and the last three days, up to `nowMs`. */
+    const hours = () => Array.from({ length: 24 }, (_, i) => todayStart() + i * 3_600_000).map((h) => ({ startMs: h, endMs: h + 3_600_000 }));
+    const days = () => Array.from({ length: 3 }, (_, i) => todayStart() - (2 - i) * DAY).map((d) => ({ startMs: d, endMs: d + DAY }));
     const coverage = (nowMs: number) => {
-      const hours = Array.from({ length: 24 }, (_, i) => todayStart() + i * 3_600_000).map((h) => ({ startMs: h, endMs: h + 3_600_000 }));
-      const days = Array.from({ length: 3 }, (_, i) => todayStart() - (2 - i) * DAY).map((d) => ({ startMs: d, endMs: d + DAY }));
       const completeness = t.app.get(DataCompleteness);
-      return Promise.all([completeness.forBuckets(cam.storeId, hours, nowMs), completeness.forBuckets(cam.storeId, days, nowMs)]);
+      return Promise.all([completeness.forBuckets(cam.storeId, hours(), nowMs), completeness.forBuckets(cam.storeId, days(), nowMs)]);
     };
 
     beforeAll(async () => {
@@ -170,15 +172,15 @@ describe('heartbeat compaction of finished days (real PostgreSQL)', () => {
       await ds.query(`DELETE FROM heartbeat_compaction WHERE store_id = $1`, [cam.storeId]);
       const raw = await coverage(nowMs);
       await ds.query(`INSERT INTO heartbeat_compaction (store_id, compacted_until) VALUES ($1, $2)`, [cam.storeId, new Date(saved as number)]);
-      expectSameCoverage(reopened[0], raw[0]);
-      expectSameCoverage(reopened[1], raw[1]);
+      expectSameCoverage(reopened[0], raw[0], hours(), nowMs);
+      expectSameCoverage(reopened[1], raw[1], days(), nowMs);
 
       // Compacted again up to the same (ahead) clock: the same figures, from the compacted days.
       expect(await compactor.compact(cam.storeId, Date.now() + DAY)).toBeGreaterThan(0);
       expect(await mark(ds, cam.storeId)).toBe(todayStart() + DAY);
       const recompacted = await coverage(nowMs);
-      expectSameCoverage(recompacted[0], raw[0]);
-      expectSameCoverage(recompacted[1], raw[1]);
+      expectSameCoverage(recompacted[0], raw[0], hours(), nowMs);
+      expectSameCoverage(recompacted[1], raw[1], days(), nowMs);
     });
   });
 });
