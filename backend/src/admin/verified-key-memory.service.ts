@@ -187,7 +187,7 @@ export class VerifiedKeyMemory implements OnModuleInit, OnApplicationShutdown {
     }
     if (messages.length === 0) return null;
     try {
-      // On a cluster, on every master: each has told its own subscribers when this returns.
+      // On a cluster, on every node: each has told its own subscribers when this returns.
       const failed = await within(publishEverywhere(this.redis, this.channel, messages), PING_TIMEOUT_MS, 'no answer from Redis');
       return failed ? failed.message : null;
     } catch (e) {

@@ -48,13 +48,14 @@ export class StoreHistory {
     // instant is the store clock's (bucketBounds, as occupancy and /live use): PostgreSQL's date_trunc resolves a
     // twice-struck local midnight (Atlantic/Azores in October) to the second one, which would give the first
     // occurrence's events to the day before.
-    const starts = buckets.map((b) => Math.max(from.getTime(), bucketBounds(b, tz).start));
+    const bounds = buckets.map((b) => bucketBounds(b, tz));
+    const starts = bounds.map((b) => Math.max(from.getTime(), b.start));
     const spans = starts.map((startMs, i) => ({ startMs, endMs: i + 1 < starts.length ? starts[i + 1] : to.getTime() }));
     // Every read at once, each on its own connection: a month of a busy store is two scans of ~150,000 rows.
     const [rows, coverage, occupancy, corrections, sales] = await Promise.all([
       this.totals.bucketTotals({ storeId: store.store_id, from, to, buckets: buckets.map((label, i) => ({ label, startMs: starts[i] })) }),
       this.coverage.forBuckets(store.store_id, spans),
-      this.occupancy(store, buckets, from, to),
+      this.occupancy(store, buckets, bounds, from, to),
       this.corrections(store.store_id, from, to),
       this.sales.byBucket(store, g, from.getTime(), to.getTime()),
     ]);
@@ -96,9 +97,8 @@ export class StoreHistory {
    * Occupancy per bucket (end, average, peak, closed out) from the entrance crossings, carried in from the
    * opening of the first bucket's day (local midnight without opening hours), as occupancy.ts computes it.
    */
-  private async occupancy(store: StoreView, labels: string[], from: Date, to: Date): Promise<BucketOccupancy[]> {
+  private async occupancy(store: StoreView, labels: string[], bounds: { start: number; end: number }[], from: Date, to: Date): Promise<BucketOccupancy[]> {
     const tz = store.timezone;
-    const bounds = labels.map((l) => bucketBounds(l, tz));
     const first = labels[0].slice(0, 10);
     const last = labels[labels.length - 1].slice(0, 10);
     const sessions = sessionsBetween(first, last, store.opening_hours, tz);
