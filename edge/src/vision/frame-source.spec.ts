@@ -204,9 +204,15 @@ describeIfShared([TUD], 'openFrameSource on TUD-Campus.mp4 (640×480, 25 fps, 71
     expect(source.framesDropped).toBeGreaterThan(30);
     expect(frames.length).toBeLessThan(30);
     expect(source.framesDecoded).toBe(source.framesEmitted + source.framesDropped + source.framesSkipped);
-    // What the consumer gets is fresh: consecutive frames ~150 ms apart in stream time, not 40 ms.
-    const steps = frames.slice(1).map((f, i) => f.timestampMs - frames[i]!.timestampMs);
-    expect(steps.slice(1, -1).every((s) => s >= 120)).toBe(true);
+    // What the consumer gets is fresh: consecutive frames ~150 ms apart in stream time, not 40 ms. The median,
+    // not every step: on a loaded machine the decoder itself can fall behind for a moment, and then the
+    // newest frame after a sleep is only one or two frames on (CI saw one such step at load 8).
+    const steps = frames
+      .slice(1)
+      .map((f, i) => f.timestampMs - frames[i]!.timestampMs)
+      .sort((a, b) => a - b);
+    expect(steps.every((s) => s > 0)).toBe(true);
+    expect(steps[Math.floor(steps.length / 2)]).toBeGreaterThanOrEqual(120);
   });
 
   it('stops when the consumer leaves the loop or the signal aborts', async () => {
