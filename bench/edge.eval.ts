@@ -30,6 +30,10 @@
 //                        share S or more lies inside a visible track's box)
 //   --tune-birth         grid of how tracks are born (first frame, door birth threshold, part-of-a-visible-person
 //                        check) over ALL sequences and rates
+//   --reid-gate D --reid-reach H --reid-max-lost MS
+//                        re-identify lost tracks beyond overlap (tracker.ts reidGate/reidReach/reidMaxLostMs)
+//   --tune-reid          grid of re-identifying lost tracks beyond overlap (appearance gate × reach) over ALL
+//                        sequences and rates
 //   --threads N          onnxruntime threads (default 2)
 //   --model FILE --format yolov8|yolox --input-size N
 //                        another detector (default ../shared/models/yolov8n_int8.onnx, yolov8, 640); the model's
@@ -93,6 +97,10 @@ const { values: args } = parseArgs({
     'appearance-gate': { type: 'string' },
     'tune-appearance': { type: 'boolean', default: false },
     'tune-birth': { type: 'boolean', default: false },
+    'tune-reid': { type: 'boolean', default: false },
+    'reid-gate': { type: 'string' },
+    'reid-reach': { type: 'string' },
+    'reid-max-lost': { type: 'string' },
     'first-frame': { type: 'string' },
     'birth-containment': { type: 'string' },
     ocm: { type: 'string' },
@@ -170,6 +178,9 @@ const customTracker: Partial<TrackerOptions> = Object.fromEntries(
     appearanceGate: num('appearance-gate'),
     confirmFirstFrame: args['first-frame'] === undefined ? undefined : args['first-frame'] === '1',
     birthMaxContainment: num('birth-containment'),
+    reidGate: num('reid-gate'),
+    reidReach: num('reid-reach'),
+    reidMaxLostMs: num('reid-max-lost'),
   }).filter(([, v]) => v !== undefined),
 );
 /** The door birth threshold as the pipeline sets it (confidence − margin), another margin, or none ('off'). */
@@ -574,31 +585,53 @@ if (args['tune-appearance']) {
   console.log(`(load ${load()})`);
 }
 
+/**
+ * One row of a tracker grid (--tune-birth, --tune-reid): counting with the default setting, zones, identity, and
+ * the tracker's time (the faster of two replays). "line errors" is the default counting setting (door region on
+ * frame-edge lines, which is also the birth region when a margin is set). * marks the product default.
+ */
+function trackerGridRow(label: string, s: EvalSettings) {
+  const runs = [scoreEverywhere(s), scoreEverywhere(s)];
+  const r = runs[0]!;
+  const isProduct = JSON.stringify(pipelineTrackerOptions(s, 5)) === JSON.stringify(pipelineTrackerOptions(base, 5));
+  return {
+    setting: `${label}${isProduct ? ' *' : ''}`,
+    'line errors (default)': r.doorErr,
+    'line errors, no door': r.lateErr,
+    'default in/out': `${r.doorIn}/${r.doorOut} of ${r.trueIn}/${r.trueOut}`,
+    visits: `${r.visits}/${r.trueVisits} (${pct(relativeError(r.visits, r.trueVisits))})`,
+    'total (line + |visits|)': r.doorErr + Math.abs(r.visits - r.trueVisits),
+    dwell: pct(relativeError(r.dwell / r.visits, r.trueDwell / r.trueVisits)),
+    'IDSW 5/src': `${r.idsw5}/${r.idswSrc}`,
+    'IDF1 5/src': `${pct((2 * r.idtp5) / r.idBoxes5)}/${pct((2 * r.idtpSrc) / r.idBoxesSrc)}`,
+    'tracker ms/frame': fix(Math.min(...runs.map((x) => x.trackMs / x.frames)), 3),
+  };
+}
+const withTracker = (tracker: Partial<TrackerOptions>): EvalSettings => ({ ...base, tracker: { ...base.tracker, ...tracker } });
+
 if (args['tune-birth']) {
-  // How tracks are born, on the product's setting (* = the product default). "line errors" is the default
-  // counting setting (door region on frame-edge lines, which is also the birth region when a margin is set).
+  // How tracks are born, on the product's setting.
   const settings: Array<{ label: string; s: EvalSettings }> = [{ label: 'product default', s: base }];
-  settings.push({ label: 'first frame confirmed at once', s: { ...base, tracker: { ...base.tracker, confirmFirstFrame: true } } });
+  settings.push({ label: 'first frame confirmed at once', s: withTracker({ confirmFirstFrame: true }) });
   for (const m of [0, 0.05, 0.1, 0.15, 0.2]) settings.push({ label: `door birth at confidence − ${m}`, s: withBirth(base, m) });
   for (const c of [0.95, 0.9, 0.8, 0.7, 0.6])
-    settings.push({ label: `no birth from a box ≥ ${c} inside a visible track`, s: { ...base, tracker: { ...base.tracker, birthMaxContainment: c } } });
+    settings.push({ label: `no birth from a box ≥ ${c} inside a visible track`, s: withTracker({ birthMaxContainment: c }) });
   console.log(`\nTrack birth: ${settings.length} settings over ${detected.length} sequence-rate runs (${elapsed()}) …`);
-  console.table(
-    settings.map(({ label, s }) => {
-      const r = scoreEverywhere(s);
-      const isProduct = JSON.stringify(pipelineTrackerOptions(s, 5)) === JSON.stringify(pipelineTrackerOptions(base, 5));
-      return {
-        setting: `${label}${isProduct ? ' *' : ''}`,
-        'line errors (default)': r.doorErr,
-        'line errors, no door': r.lateErr,
-        'default in/out': `${r.doorIn}/${r.doorOut} of ${r.trueIn}/${r.trueOut}`,
-        visits: `${r.visits}/${r.trueVisits} (${pct(relativeError(r.visits, r.trueVisits))})`,
-        'total (line + |visits|)': r.doorErr + Math.abs(r.visits - r.trueVisits),
-        dwell: pct(relativeError(r.dwell / r.visits, r.trueDwell / r.trueVisits)),
-        'IDSW 5/src': `${r.idsw5}/${r.idswSrc}`,
-      };
-    }),
-  );
+  console.table(settings.map(({ label, s }) => trackerGridRow(label, s)));
+}
+
+if (args['tune-reid']) {
+  // Re-identification of lost tracks beyond overlap, on the product's setting.
+  const settings: Array<{ label: string; s: EvalSettings }> = [{ label: 'off', s: base }];
+  for (const gate of [0.15, 0.2, 0.3])
+    for (const reach of [0.5, 1])
+      for (const maxLost of [400, 1000, 2000])
+        settings.push({
+          label: `gate ${gate}, reach ${reach} h + 1 h/s, lost ≤ ${maxLost} ms`,
+          s: withTracker({ reidGate: gate, reidReach: reach, reidMaxLostMs: maxLost }),
+        });
+  console.log(`\nRe-identification: ${settings.length} settings over ${detected.length} sequence-rate runs (${elapsed()}, load ${load()}) …`);
+  console.table(settings.map(({ label, s }) => trackerGridRow(label, s)));
 }
 
 // ---- Tables ----

@@ -408,8 +408,40 @@ describe('ByteTracker appearance cue (colours of upper body and legs, appearance
     expect(redId(run(new ByteTracker({ matchThresh: 0.95, appearanceGate: 0.5, appearanceWeight: 1 }), plain))).toBe(2);
   });
 
-  it('usesAppearance: on when a weight or a gate is set', () => {
-    expect([{}, { appearanceWeight: 0 }, { appearanceWeight: 0.5 }, { appearanceGate: 0.4 }].map(usesAppearance)).toEqual([false, false, true, true]);
+  it('usesAppearance: on when a weight, a gate or re-identification is set', () => {
+    expect([{}, { appearanceWeight: 0 }, { appearanceWeight: 0.5 }, { appearanceGate: 0.4 }, { reidGate: 0.3 }].map(usesAppearance)).toEqual([
+      false,
+      false,
+      true,
+      true,
+      true,
+    ]);
+  });
+
+  describe('re-identification of a lost track beyond overlap (reidGate)', () => {
+    // Red walks right 8 px a frame (30 fps) from x 100 for 10 frames, is hidden for 15 frames (0.5 s) while he
+    // stops, and is seen again standing at `againX`: the track's prediction walked on to ~290, a 60 px box at
+    // 190 does not overlap it.
+    const hiddenAndFound = (againX: number, look: number[], height = 180): Detection[][] => [
+      ...Array.from({ length: 10 }, (_, i) => [wearing(person(100 + 8 * i, 400), RED)]),
+      ...Array.from({ length: 15 }, () => []),
+      ...Array.from({ length: 5 }, () => [wearing(person(againX, 400, 0.9, 60, height), look)]),
+    ];
+    const lastId = (out: TrackSnapshot[][]) => out[out.length - 1].map((t) => t.id);
+
+    it.each<[string, object, Detection[][], number]>([
+      ['off: he comes back as a new track', {}, hiddenAndFound(190, RED), 2],
+      ['on: the same colours, within reach, continue his track', { reidGate: 0.3 }, hiddenAndFound(190, RED), 1],
+      ['on: someone else in other colours is someone else', { reidGate: 0.3 }, hiddenAndFound(190, BLUE), 2],
+      // Reach: 1 height (180 px) + 1 height per second lost (0.5 s) = 270 px from his last centre (172).
+      ['on: too far to have walked there', { reidGate: 0.3 }, hiddenAndFound(172 + 300, RED), 2],
+      ['on: he turned back 120 px', { reidGate: 0.3 }, hiddenAndFound(172 - 120, RED), 1],
+      ['on: a smaller reach (0.5 s × 1 height = 90 px) refuses that', { reidGate: 0.3, reidReach: 0 }, hiddenAndFound(172 - 120, RED), 2],
+      ['on: a box twice his height is not him', { reidGate: 0.3 }, hiddenAndFound(190, RED, 360), 2],
+    ])('%s', (_name, opts, frames, id) => {
+      const out = run(new ByteTracker({ matchThresh: 0.95, lostBufferMs: 6000, ...opts }), frames);
+      expect(lastId(out)).toEqual([id]);
+    });
   });
 });
 

@@ -25,6 +25,11 @@
 // - Appearance (appearance.ts: colour of upper body and legs): in the first association stage a detection
 //   that looks unlike the track costs more, or cannot continue it at all (a veto), as BoT-SORT gates its
 //   re-identification cue; the track's appearance is a moving average of its confident detections.
+// - Re-identification of a lost track beyond overlap (`reidGate`): a confident box no stage took may continue a
+//   lost track it does not overlap, when it looks alike (appearance distance ≤ the gate), is about as tall, and
+//   lies within walking reach of where the track was last seen. A person hidden behind someone walking the
+//   other way is found again a few steps on, often past the predicted box; without this they come back as a
+//   new track, and a line they crossed while hidden is crossed by nobody.
 
 import { appearanceDistance } from './appearance.ts';
 import { containedShare, footPoint, iou, pointInPolygon, type Box, type Polygon } from './geometry.ts';
@@ -100,11 +105,23 @@ export interface TrackerOptions {
   appearanceWeight?: number;
   /** Stage one: a track and a detection further apart in appearance than this cannot match; unset = no veto. */
   appearanceGate?: number;
+  /** Re-identification: a leftover confident box may continue a lost track at most this far in appearance; unset = off. */
+  reidGate?: number;
+  /**
+   * Re-identification's reach: the box's centre may lie this many of the track's heights from its last seen
+   * centre, plus REID_REACH_PER_SECOND heights per second it has been lost (people walk about one height a second).
+   */
+  reidReach?: number;
+  /**
+   * Re-identification only for a track lost at most this long (ms; default 1 s). Longer, and at a door the
+   * likeliest lookalike near where someone vanished is the next person coming in.
+   */
+  reidMaxLostMs?: number;
 }
 
 /** Whether these options use the appearance cue (the pipeline then reads each detection's colours). */
 export function usesAppearance(o: Partial<TrackerOptions>): boolean {
-  return (o.appearanceWeight ?? 0) > 0 || o.appearanceGate !== undefined;
+  return (o.appearanceWeight ?? 0) > 0 || o.appearanceGate !== undefined || o.reidGate !== undefined;
 }
 
 export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = {
@@ -126,6 +143,10 @@ const BIRTH_MAX_IOU = 0.3;
 const DIRECTION_DELTA_FRAMES = 3;
 // A track's appearance: this much of the old average is kept per confident detection (BoT-SORT's EMA α).
 const APPEARANCE_MOMENTUM = 0.9;
+// Re-identification: heights a hidden person may walk per second lost, and how much taller or shorter (×) the
+// box may be than the track's last one.
+const REID_REACH_PER_SECOND = 1;
+const REID_MAX_HEIGHT_RATIO = 1.5;
 
 type TrackState = 'tentative' | 'tracked' | 'lost';
 
@@ -256,6 +277,15 @@ export class ByteTracker {
       );
       for (const [ti, di] of rec.matches) this.observe(unmatched[ti], leftoverHigh[di], timestampMs);
       const taken = new Set(rec.matches.map(([, di]) => di));
+      leftoverHigh = leftoverHigh.filter((_, i) => !taken.has(i));
+    }
+
+    if (o.reidGate !== undefined) {
+      const maxLostMs = o.reidMaxLostMs ?? 1000;
+      const lost = this.tracks.filter((t) => t.state === 'lost' && t.appearance && timestampMs - t.lastSeenMs <= maxLostMs);
+      const reid = linearAssignment(reidCost(lost, leftoverHigh, timestampMs, o.reidGate, o.reidReach ?? 1), o.reidGate, leftoverHigh.length);
+      for (const [ti, di] of reid.matches) this.observe(lost[ti], leftoverHigh[di], timestampMs);
+      const taken = new Set(reid.matches.map(([, di]) => di));
       leftoverHigh = leftoverHigh.filter((_, i) => !taken.has(i));
     }
 
@@ -422,6 +452,29 @@ function appearanceCost(tracks: readonly Track[], detections: readonly Detection
       return Math.min(o.matchThresh, c + weight * dist);
     }),
   );
+}
+
+/**
+ * Re-identification cost of a lost track and a confident box: their appearance distance, when the box is within
+ * walking reach of the track's last observed box and about as tall; otherwise inadmissible.
+ */
+function reidCost(tracks: readonly Track[], detections: readonly Detection[], nowMs: number, gate: number, reach: number): number[][] {
+  return tracks.map((t) => {
+    const last = t.observations[t.observations.length - 1].box;
+    const height = last[3] - last[1];
+    const lostS = Math.max(0, nowMs - t.lastSeenMs) / 1000;
+    const maxDistance = height * (reach + REID_REACH_PER_SECOND * lostS);
+    const [cx, cy] = centre(last);
+    return detections.map((d) => {
+      if (!d.appearance || !t.appearance) return Infinity;
+      const ratio = (d.box[3] - d.box[1]) / height;
+      if (!(ratio <= REID_MAX_HEIGHT_RATIO && ratio >= 1 / REID_MAX_HEIGHT_RATIO)) return Infinity;
+      const [dx, dy] = centre(d.box);
+      if (Math.hypot(dx - cx, dy - cy) > maxDistance) return Infinity;
+      const dist = appearanceDistance(t.appearance, d.appearance);
+      return dist <= gate ? dist : Infinity;
+    });
+  });
 }
 
 function centre(b: Box): [number, number] {
