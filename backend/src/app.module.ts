@@ -31,7 +31,7 @@ export class AppModule {
       imports: [
         configModule,
         ObservabilityModule.forRoot(config, opts.logDestination),
-        TypeOrmModule.forRoot({ ...databaseOptions(config.databaseUrl), retryAttempts: 3, retryDelay: 1000 }),
+        TypeOrmModule.forRoot({ ...databaseOptions(config.databaseUrl, config.databasePoolMax), retryAttempts: 3, retryDelay: 1000 }),
         RedisModule,
         AdminModule,
         IngestModule,

@@ -49,6 +49,14 @@ describe('loadAppConfig', () => {
     });
   });
 
+  it('reads DATABASE_POOL_MAX (default 20), naming it when it is not a whole number from 2 to 1000', () => {
+    expect(loadAppConfig({}).databasePoolMax).toBe(20);
+    expect(loadAppConfig({ DATABASE_POOL_MAX: '8' }).databasePoolMax).toBe(8);
+    for (const bad of ['1', '1001', '2.5', 'many']) {
+      expect(() => loadAppConfig({ DATABASE_POOL_MAX: bad })).toThrow(/ {2}DATABASE_POOL_MAX: /);
+    }
+  });
+
   it('reads a Redis Cluster seed list, naming REDIS_CLUSTER_NODES on a bad entry', () => {
     expect(loadAppConfig({}).redisClusterNodes).toBeUndefined();
     expect(loadAppConfig({ REDIS_CLUSTER_NODES: ' ' }).redisClusterNodes).toBeUndefined();

@@ -3,6 +3,7 @@ import { z } from 'zod';
 
 const DEV_ADMIN_TOKEN = 'wink-dev-admin-token';
 export const DEFAULT_AUTH_FAILURES_PER_MINUTE = 20;
+export const DEFAULT_DATABASE_POOL_MAX = 20;
 /** Webhook delivery defaults (hand-built configs in tests leave the settings out and get these). */
 export const WEBHOOK_DEFAULTS = {
   retryMaxSeconds: 86_400,
@@ -19,6 +20,11 @@ const schema = z
     /** Address to listen on: every interface by default (containers), 127.0.0.1 for this machine only (npm run demo). */
     HOST: z.string().trim().min(1).default('0.0.0.0'),
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }).optional(),
+    /**
+     * Connections each process may hold open to PostgreSQL. A dashboard history request runs its reads at once
+     * (about 7 connections); N processes need N × this within the server's max_connections.
+     */
+    DATABASE_POOL_MAX: z.coerce.number().int().min(2).max(1000).default(DEFAULT_DATABASE_POOL_MAX),
     REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// URL' }).default('redis://127.0.0.1:6379'),
     /**
      * A Redis Cluster's seed nodes, `host:port,host:port` (any few of its masters: the rest are discovered). Set, the
@@ -114,6 +120,8 @@ export interface AppConfig {
   databaseUrl: string;
   /** True when DATABASE_URL was not set: the dev start may then fall back to an embedded PostgreSQL. */
   databaseUrlDefaulted: boolean;
+  /** DATABASE_POOL_MAX (optional like the analytics settings below; default 20). */
+  databasePoolMax?: number;
   /** The Redis server; with redisClusterNodes, only its credentials and TLS are used. */
   redisUrl: string;
   /** REDIS_CLUSTER_NODES: set, the app talks to a Redis Cluster through these seeds (redis/redis-connection.ts). */
@@ -160,6 +168,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env, envFile = '.
     host: e.HOST,
     databaseUrl: e.DATABASE_URL ?? DEFAULT_DATABASE_URL,
     databaseUrlDefaulted: !e.DATABASE_URL,
+    databasePoolMax: e.DATABASE_POOL_MAX,
     redisUrl: e.REDIS_URL,
     redisClusterNodes: e.REDIS_CLUSTER_NODES,
     redisPrefix: e.REDIS_PREFIX,
