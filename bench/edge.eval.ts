@@ -32,8 +32,8 @@
 //                        check) over ALL sequences and rates
 //   --reid-gate D --reid-reach H --reid-max-lost MS
 //                        re-identify lost tracks beyond overlap (tracker.ts reidGate/reidReach/reidMaxLostMs)
-//   --tune-reid          grid of re-identifying lost tracks beyond overlap (appearance gate × reach) over ALL
-//                        sequences and rates
+//   --tune-reid          grid of re-identifying lost tracks beyond overlap (appearance gate × reach × time lost;
+//                        never a track lost in a door line's door band) over ALL sequences and rates
 //   --threads N          onnxruntime threads (default 2)
 //   --model FILE --format yolov8|yolox --input-size N
 //                        another detector (default ../shared/models/yolov8n_int8.onnx, yolov8, 640); the model's

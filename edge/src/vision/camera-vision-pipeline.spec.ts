@@ -27,6 +27,12 @@ describe('trackerOptionsFor (the tracker settings a camera gets)', () => {
     expect(o.birthRegions).toEqual(regions);
     expect(o).toMatchObject({ trackThresh: 0.3, newTrackThresh: 0.4, fps: 5 });
   });
+
+  it('re-identification, when switched on, never continues a track lost in the door region', () => {
+    expect(trackerOptionsFor(0.3, 5, { reidGate: 0.15 }, door).reidDoorRegions).toEqual([door]);
+    expect(trackerOptionsFor(0.3, 5, {}, door).reidDoorRegions).toBeUndefined();
+    expect(trackerOptionsFor(0.3, 5, { reidGate: 0.15 }).reidDoorRegions).toBeUndefined();
+  });
 });
 
 describeIfShared([MODEL, CLIP], 'camera vision pipeline on real footage', () => {

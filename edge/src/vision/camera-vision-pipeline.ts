@@ -54,6 +54,7 @@ export function trackerOptionsFor(confidence: number, fps: number, overrides: Pa
     fps,
     ...TRACKER_DEFAULTS,
     ...(door && birthThreshLow !== undefined ? { birthRegions: [door], birthThreshLow } : {}),
+    ...(door && overrides.reidGate !== undefined ? { reidDoorRegions: [door] } : {}),
     ...overrides,
   };
 }

@@ -428,6 +428,13 @@ describe('ByteTracker appearance cue (colours of upper body and legs, appearance
       ...Array.from({ length: 5 }, () => [wearing(person(againX, 400, 0.9, 60, height), look)]),
     ];
     const lastId = (out: TrackSnapshot[][]) => out[out.length - 1].map((t) => t.id);
+    const DOOR: Polygon = [
+      [160, 300],
+      [200, 300],
+      [200, 500],
+      [160, 500],
+    ];
+    const FAR_DOOR: Polygon = DOOR.map(([x, y]) => [x + 400, y]);
 
     it.each<[string, object, Detection[][], number]>([
       ['off: he comes back as a new track', {}, hiddenAndFound(190, RED), 2],
@@ -438,6 +445,9 @@ describe('ByteTracker appearance cue (colours of upper body and legs, appearance
       ['on: he turned back 120 px', { reidGate: 0.3 }, hiddenAndFound(172 - 120, RED), 1],
       ['on: a smaller reach (0.5 s × 1 height = 90 px) refuses that', { reidGate: 0.3, reidReach: 0 }, hiddenAndFound(172 - 120, RED), 2],
       ['on: a box twice his height is not him', { reidGate: 0.3 }, hiddenAndFound(190, RED, 360), 2],
+      // He was last seen with his foot in a door (x 160–200): he may have gone through it; who comes is new.
+      ['on: not after he vanished in a door', { reidGate: 0.3, reidDoorRegions: [DOOR] }, hiddenAndFound(190, RED), 2],
+      ['on: a door elsewhere changes nothing', { reidGate: 0.3, reidDoorRegions: [FAR_DOOR] }, hiddenAndFound(190, RED), 1],
     ])('%s', (_name, opts, frames, id) => {
       const out = run(new ByteTracker({ matchThresh: 0.95, lostBufferMs: 6000, ...opts }), frames);
       expect(lastId(out)).toEqual([id]);

@@ -117,6 +117,8 @@ export interface TrackerOptions {
    * likeliest lookalike near where someone vanished is the next person coming in.
    */
   reidMaxLostMs?: number;
+  /** Doors (frame pixels): a track lost with its foot in one may have left through it, so it is not re-identified. */
+  reidDoorRegions?: readonly Polygon[];
 }
 
 /** Whether these options use the appearance cue (the pipeline then reads each detection's colours). */
@@ -282,7 +284,11 @@ export class ByteTracker {
 
     if (o.reidGate !== undefined) {
       const maxLostMs = o.reidMaxLostMs ?? 1000;
-      const lost = this.tracks.filter((t) => t.state === 'lost' && t.appearance && timestampMs - t.lastSeenMs <= maxLostMs);
+      const doors = o.reidDoorRegions ?? [];
+      const atDoor = (b: Box) => doors.some((r) => pointInPolygon(footPoint(b), r));
+      const lost = this.tracks.filter(
+        (t) => t.state === 'lost' && t.appearance && timestampMs - t.lastSeenMs <= maxLostMs && !atDoor(t.observations[t.observations.length - 1].box),
+      );
       const reid = linearAssignment(reidCost(lost, leftoverHigh, timestampMs, o.reidGate, o.reidReach ?? 1), o.reidGate, leftoverHigh.length);
       for (const [ti, di] of reid.matches) this.observe(lost[ti], leftoverHigh[di], timestampMs);
       const taken = new Set(reid.matches.map(([, di]) => di));
