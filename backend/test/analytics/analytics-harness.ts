@@ -16,6 +16,12 @@ import { RETENTION_QUEUE } from '../../src/retention/retention.queues.ts';
 import { provisionCamera, startTestApp, TEST_ADMIN_TOKEN, type ProvisionedCamera, type TestApp } from '../test-app.ts';
 
 export const HOUR = 3_600_000;
+/**
+ * Jest's limit for a suite's setup (ingest, then drain). A backstop only: drain() fails as soon as the queues stop
+ * moving; on a loaded shared machine the same work took from 60 s to over 180 s, so a tight limit failed runs
+ * that were still progressing.
+ */
+export const SETUP_TIMEOUT_MS = 900_000;
 
 /** The real app with in-process BullMQ workers, short debounce and a patient report wait. */
 export function startAnalyticsApp(overrides: Partial<AppConfig> = {}): Promise<TestApp> {

@@ -5,7 +5,7 @@ import { addDays, localDate, startOfLocalDay } from '../../src/common/store-cloc
 import { StoreDirectory } from '../../src/admin/store-directory.service.ts';
 import { AnalyticsReports } from '../../src/analytics/analytics-reports.service.ts';
 import type { TestApp } from '../test-app.ts';
-import { closeAnalyticsApp, drain, HOUR, ingest, provisionCamera, sql, startAnalyticsApp, viewerKey } from './analytics-harness.ts';
+import { closeAnalyticsApp, drain, HOUR, ingest, provisionCamera, sql, startAnalyticsApp, viewerKey, SETUP_TIMEOUT_MS } from './analytics-harness.ts';
 
 const BASELINE_FIRST = '2024-04-08'; // four weeks before the period, same weekdays
 const START = '2024-05-06';
@@ -94,7 +94,7 @@ describe('GET /api/analytics/comparison (real PostgreSQL, Redis and BullMQ worke
     await drain(t, 120_000);
     viewer = await viewerKey(t, orgId!);
     otherViewer = await viewerKey(t, foreign.orgId);
-  }, 180_000);
+  }, SETUP_TIMEOUT_MS);
   afterAll(async () => {
     await closeAnalyticsApp(t);
   });

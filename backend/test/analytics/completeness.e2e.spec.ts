@@ -4,7 +4,18 @@ import type { StoreEvent } from '../../../shared/src/events.ts';
 import { addDays } from '../../src/common/store-clock.ts';
 import { heartbeat } from '../dashboard/dashboard-fixtures.ts';
 import type { ProvisionedCamera, TestApp } from '../test-app.ts';
-import { closeAnalyticsApp, drain, entrances, ingest, provisionCamera, seededRandom, sql, startAnalyticsApp, viewerKey } from './analytics-harness.ts';
+import {
+  closeAnalyticsApp,
+  drain,
+  entrances,
+  ingest,
+  provisionCamera,
+  seededRandom,
+  sql,
+  startAnalyticsApp,
+  viewerKey,
+  SETUP_TIMEOUT_MS,
+} from './analytics-harness.ts';
 
 const DAY = '2024-05-27'; // the report day (a Monday), store in UTC
 const OUTAGE_DAY = addDays(DAY, -7); // same weekday, one week earlier: its 10:00 hour was not analysed
@@ -40,7 +51,7 @@ describe('data completeness, camera analysing state and live queue lengths (real
     await ingest(t, door, events);
     await heartbeatHistory(t, door, at(addDays(DAY, -57), 0), at(addDays(DAY, 1), 0), at(OUTAGE_DAY, 10), at(OUTAGE_DAY, 11));
     await drain(t, 120_000);
-  }, 180_000);
+  }, SETUP_TIMEOUT_MS);
   afterAll(async () => {
     await closeAnalyticsApp(t);
   });

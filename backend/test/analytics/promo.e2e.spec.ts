@@ -1,7 +1,18 @@
 import type { StoreEvent } from '../../../shared/src/events.ts';
 import { addDays, localDate, localHourStarts, localParts, startOfLocalDay, startOfLocalHour } from '../../src/common/store-clock.ts';
 import type { ProvisionedCamera, TestApp } from '../test-app.ts';
-import { closeAnalyticsApp, drain, HOUR, ingest, poisson, provisionCamera, seededRandom, startAnalyticsApp, viewerKey } from './analytics-harness.ts';
+import {
+  closeAnalyticsApp,
+  drain,
+  HOUR,
+  ingest,
+  poisson,
+  provisionCamera,
+  seededRandom,
+  startAnalyticsApp,
+  viewerKey,
+  SETUP_TIMEOUT_MS,
+} from './analytics-harness.ts';
 
 const FIRST = '2024-02-05'; // a Monday: four full weeks of baseline before the promotion
 const PROMO_START = '2024-03-04';
@@ -122,7 +133,7 @@ describe('GET /api/analytics/promo (real PostgreSQL, Redis and BullMQ workers)',
     await drain(t, 120_000);
     viewer = await viewerKey(t, target.orgId);
     otherViewer = await viewerKey(t, foreign.orgId);
-  }, 180_000);
+  }, SETUP_TIMEOUT_MS);
   afterAll(async () => {
     await closeAnalyticsApp(t);
   });

@@ -13,6 +13,7 @@ import {
   seededRandom,
   startAnalyticsApp,
   viewerKey,
+  SETUP_TIMEOUT_MS,
 } from './analytics-harness.ts';
 
 const FIRST = '2024-01-01';
@@ -66,7 +67,7 @@ describe('GET /api/analytics/spikes (real PostgreSQL, Redis and BullMQ workers)'
     await drain(t, 120_000);
     viewer = await viewerKey(t, paris.orgId);
     otherViewer = await viewerKey(t, other.orgId);
-  }, 180_000);
+  }, SETUP_TIMEOUT_MS);
   afterAll(async () => {
     await closeAnalyticsApp(t);
   });
