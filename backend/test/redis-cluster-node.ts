@@ -104,6 +104,8 @@ export interface RedisCluster {
   seeds: string;
   /** The master serving a key's slot. */
   masterOf(key: string): Promise<ClusterMaster>;
+  /** SIGKILLs master `index` (a crash: no goodbye to its clients); resolves once its process is gone. */
+  kill(index: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -161,6 +163,14 @@ export async function startRedisCluster(size = 3): Promise<RedisCluster> {
       const m = masters.find((x) => x.slots.some(([a, b]) => slot >= a && slot <= b));
       if (!m) throw new Error(`no master serves slot ${slot} of ${key}`);
       return m;
+    },
+    async kill(index: number) {
+      const { child, redis } = servers[index]!;
+      redis.disconnect();
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
     },
     stop,
   };

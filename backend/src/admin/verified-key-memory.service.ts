@@ -53,7 +53,11 @@ export class VerifiedKeyMemory implements OnModuleInit, OnApplicationShutdown {
   private readonly unknown = new Map<string, number>();
   /** Lookups that went to PostgreSQL (the tests count them; operators see a flood of unknown keys). */
   private readonly lookups: Counter<'result'>;
-  private readonly subscriber: Redis;
+  private subscriber: Redis;
+  /** Which seed of a Redis Cluster the subscription is on; the next one is tried when a seed gives up. */
+  private seedIndex = 0;
+  private closing = false;
+  private readonly config: AppConfig;
   private readonly channel: string;
   private subscribed = false;
   /**
@@ -77,12 +81,23 @@ export class VerifiedKeyMemory implements OnModuleInit, OnApplicationShutdown {
       labelNames: ['result'] as const,
       registers: [metrics.registry],
     });
+    this.config = config;
     // A subscribed connection can only listen, so it is a connection of its own (to one node of a Redis Cluster).
-    this.subscriber = createSubscriber(config, { lazyConnect: true, autoResubscribe: false, maxRetriesPerRequest: null });
+    this.subscriber = this.newSubscriber();
+  }
+
+  private newSubscriber(): Redis {
+    return createSubscriber(this.config, { lazyConnect: true, autoResubscribe: false, maxRetriesPerRequest: null }, this.seedIndex);
   }
 
   onModuleInit(): void {
-    this.subscriber.on('message', (_channel: string, hash: string) => {
+    this.listen();
+    this.pinger = setInterval(() => void this.checkSubscription(), PING_EVERY_MS).unref();
+  }
+
+  private listen(): void {
+    const subscriber = this.subscriber;
+    subscriber.on('message', (_channel: string, hash: string) => {
       if (hash.startsWith(STORE_MESSAGE)) {
         for (const l of this.storeListeners) l(hash.slice(STORE_MESSAGE.length));
         return;
@@ -93,21 +108,30 @@ export class VerifiedKeyMemory implements OnModuleInit, OnApplicationShutdown {
     });
     // Memory is trusted only once Redis has confirmed the subscription (on every (re)connect), and it starts
     // empty then: anything revoked while this process was not listening was not heard.
-    this.subscriber.on('ready', () => {
-      this.subscriber.subscribe(this.channel).then(
+    subscriber.on('ready', () => {
+      subscriber.subscribe(this.channel).then(
         () => this.trust(true),
         (e: Error) => {
           this.logger.warn(`key revocations not subscribed (${e.message}); every request is verified against PostgreSQL`);
         },
       );
     });
-    this.subscriber.on('close', () => this.trust(false));
-    this.subscriber.on('error', () => undefined); // the main connection reports Redis trouble; here it only means "not subscribed"
-    this.subscriber.connect().catch(() => undefined); // retried by ioredis; until then nothing is remembered
-    this.pinger = setInterval(() => void this.checkSubscription(), PING_EVERY_MS).unref();
+    subscriber.on('close', () => this.trust(false));
+    subscriber.on('error', () => undefined); // the main connection reports Redis trouble; here it only means "not subscribed"
+    // A Redis Cluster seed that stopped answering is given up on ('end'): the subscription moves to the next seed.
+    subscriber.on('end', () => {
+      if (this.closing || subscriber !== this.subscriber) return;
+      this.seedIndex++;
+      const next = this.config.redisClusterNodes?.[this.seedIndex % this.config.redisClusterNodes.length];
+      this.logger.warn(`key revocations: Redis node unreachable, subscribing on ${next ? `${next.host}:${next.port}` : 'it again'}`);
+      this.subscriber = this.newSubscriber();
+      this.listen();
+    });
+    subscriber.connect().catch(() => undefined); // retried by ioredis; until then nothing is remembered
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.closing = true;
     clearInterval(this.pinger);
     this.subscriber.disconnect();
   }

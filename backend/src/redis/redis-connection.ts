@@ -65,14 +65,28 @@ export function createRedis(config: AppConfig, role: RedisRole, extra: RedisOpti
 }
 
 /**
- * A connection for SUBSCRIBE, always to one server: on a cluster, the first seed node (a PUBLISH on any node reaches
- * the subscribers of every node over the cluster bus). While it is down the subscription is down, which its user must
- * tolerate anyway (key revocations: every request is then verified in PostgreSQL).
+ * A connection for SUBSCRIBE, always to one server: on a cluster, seed `seedIndex` (modulo the seeds; a PUBLISH on any
+ * node reaches the subscribers of every node over the cluster bus). While it is down the subscription is down, which
+ * its user must tolerate anyway (key revocations: every request is then verified in PostgreSQL); on a cluster it gives
+ * up on a seed after SUBSCRIBER_ATTEMPTS_PER_SEED failed reconnections ('end'), so its user can move to the next one.
  */
-export function createSubscriber(config: AppConfig, extra: RedisOptions = {}): Redis {
-  const seed = config.redisClusterNodes?.[0];
-  return new Redis({ ...redisUrlOptions(config.redisUrl), ...ROLE_OPTIONS.app, ...(seed ? { host: seed.host, port: seed.port, db: 0 } : {}), ...extra });
+export function createSubscriber(config: AppConfig, extra: RedisOptions = {}, seedIndex = 0): Redis {
+  const seeds = config.redisClusterNodes ?? [];
+  const seed = seeds.length ? seeds[seedIndex % seeds.length] : undefined;
+  // One server: reconnect for ever. Several seeds: a few quick tries, then 'end' (the next seed is tried instead).
+  const giveUp: RedisOptions =
+    seeds.length > 1 ? { retryStrategy: (times: number) => (times > SUBSCRIBER_ATTEMPTS_PER_SEED ? null : Math.min(200 * times, 1000)) } : {};
+  return new Redis({
+    ...redisUrlOptions(config.redisUrl),
+    ...ROLE_OPTIONS.app,
+    ...(seed ? { host: seed.host, port: seed.port, db: 0 } : {}),
+    ...giveUp,
+    ...extra,
+  });
 }
+
+/** Reconnections to one seed node before a cluster subscriber moves on to the next seed (≈ 2 s of tries). */
+export const SUBSCRIBER_ATTEMPTS_PER_SEED = 3;
 
 /**
  * PUBLISHes the messages on every node, replicas included: resolves once each has handed them to its own
