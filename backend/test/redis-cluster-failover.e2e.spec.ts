@@ -6,19 +6,15 @@ import { VerifiedKeyMemory } from '../src/admin/verified-key-memory.service.ts';
 import { type AppConfig, loadAppConfig } from '../src/config/app-config.ts';
 import { WinkMetrics } from '../src/observability/wink-metrics.service.ts';
 import { createRedis, type RedisClient } from '../src/redis/redis-connection.ts';
+import { waitFor } from './analytics/analytics-harness.ts';
 import { type RedisCluster, redisClusterUnavailable, startRedisCluster } from './redis-cluster-node.ts';
 
 const unavailable = redisClusterUnavailable();
 if (unavailable) console.warn(`SKIPPED redis-cluster-failover.e2e: ${unavailable}; a Redis Cluster cannot be started here`);
 const describeCluster = unavailable ? describe.skip : describe;
 
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** Waits on a condition; the limit is a backstop (a loaded machine is slow, never wrong). */
+const until = (what: string, check: () => Promise<boolean>, timeoutMs = 60_000) => waitFor(what, check, timeoutMs);
 
 describeCluster('key revocations on a Redis Cluster whose subscribed node crashes', () => {
   let cluster: RedisCluster;
