@@ -57,6 +57,7 @@ export class VerifiedKeyMemory implements OnModuleInit, OnApplicationShutdown {
   /** Which seed of a Redis Cluster the subscription is on; the next one is tried when a seed gives up. */
   private seedIndex = 0;
   private closing = false;
+  private lastMoveLoggedMs = 0;
   private readonly config: AppConfig;
   private readonly channel: string;
   private subscribed = false;
@@ -123,7 +124,11 @@ export class VerifiedKeyMemory implements OnModuleInit, OnApplicationShutdown {
       if (this.closing || subscriber !== this.subscriber) return;
       this.seedIndex++;
       const next = this.config.redisClusterNodes?.[this.seedIndex % this.config.redisClusterNodes.length];
-      this.logger.warn(`key revocations: Redis node unreachable, subscribing on ${next ? `${next.host}:${next.port}` : 'it again'}`);
+      // Once a minute at most: with the whole cluster down this goes round the seeds every second or so.
+      if (Date.now() - this.lastMoveLoggedMs > 60_000) {
+        this.lastMoveLoggedMs = Date.now();
+        this.logger.warn(`key revocations: Redis node unreachable, subscribing on ${next ? `${next.host}:${next.port}` : 'it again'}`);
+      }
       this.subscriber = this.newSubscriber();
       this.listen();
     });
