@@ -123,13 +123,13 @@ export class VerifiedKeyMemory implements OnModuleInit, OnApplicationShutdown {
     subscriber.on('end', () => {
       if (this.closing || subscriber !== this.subscriber) return;
       this.seedIndex++;
-      const next = this.config.redisClusterNodes?.[this.seedIndex % this.config.redisClusterNodes.length];
+      this.subscriber = this.newSubscriber();
       // Once a minute at most: with the whole cluster down this goes round the seeds every second or so.
       if (Date.now() - this.lastMoveLoggedMs > 60_000) {
         this.lastMoveLoggedMs = Date.now();
-        this.logger.warn(`key revocations: Redis node unreachable, subscribing on ${next ? `${next.host}:${next.port}` : 'it again'}`);
+        const { host, port } = this.subscriber.options;
+        this.logger.warn(`key revocations: Redis node unreachable, subscribing on ${host}:${port}`);
       }
-      this.subscriber = this.newSubscriber();
       this.listen();
     });
     subscriber.connect().catch(() => undefined); // retried by ioredis; until then nothing is remembered

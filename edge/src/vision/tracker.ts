@@ -182,6 +182,11 @@ class Track {
     return this.filter.box;
   }
 
+  /** The last detection's box (not the filter's). */
+  get lastObserved(): Box {
+    return this.observations[this.observations.length - 1].box;
+  }
+
   /**
    * `reupdateFrames` > 0 (ORU, a lost track found again after that many nominal frames): back to the state
    * at the last observation, then predict/update along the straight line from that box to this one.
@@ -244,7 +249,7 @@ export class ByteTracker {
     const low = detections.filter((d) => d.score > o.lowThresh && d.score < o.trackThresh);
     const birthThresh = o.birthThreshLow ?? o.newTrackThresh;
     const regions = o.birthRegions ?? [];
-    const inBirthRegion = (d: Detection) => d.score >= birthThresh && regions.some((r) => pointInPolygon(footPoint(d.box), r));
+    const inBirthRegion = (d: Detection) => d.score >= birthThresh && footIn(regions, d.box);
 
     for (const t of this.tracks) {
       t.filter.predict(dt, t.state === 'lost');
@@ -271,7 +276,7 @@ export class ByteTracker {
     // it was last seen.
     if (o.recoveryMatchThresh !== undefined) {
       const unmatched = first.unmatchedRows.map((i) => pool[i]).filter((t) => t.state === 'lost');
-      const lastBoxes = unmatched.map((t) => t.observations[t.observations.length - 1].box);
+      const lastBoxes = unmatched.map((t) => t.lastObserved);
       const rec = linearAssignment(
         lastBoxes.map((b) => leftoverHigh.map((d) => 1 - iou(b, d.box))),
         o.recoveryMatchThresh,
@@ -285,10 +290,7 @@ export class ByteTracker {
     if (o.reidGate !== undefined) {
       const maxLostMs = o.reidMaxLostMs ?? 1000;
       const doors = o.reidDoorRegions ?? [];
-      const atDoor = (b: Box) => doors.some((r) => pointInPolygon(footPoint(b), r));
-      const lost = this.tracks.filter(
-        (t) => t.state === 'lost' && t.appearance && timestampMs - t.lastSeenMs <= maxLostMs && !atDoor(t.observations[t.observations.length - 1].box),
-      );
+      const lost = this.tracks.filter((t) => t.state === 'lost' && t.appearance && timestampMs - t.lastSeenMs <= maxLostMs && !footIn(doors, t.lastObserved));
       const reid = linearAssignment(reidCost(lost, leftoverHigh, timestampMs, o.reidGate, o.reidReach ?? 1), o.reidGate, leftoverHigh.length);
       for (const [ti, di] of reid.matches) this.observe(lost[ti], leftoverHigh[di], timestampMs);
       const taken = new Set(reid.matches.map(([, di]) => di));
@@ -346,7 +348,7 @@ export class ByteTracker {
       t.ageFrames++;
       if (t.state === 'tracked') {
         t.filter.predict(dt);
-        t.filter.update(t.observations[t.observations.length - 1].box);
+        t.filter.update(t.lastObserved);
         t.lastSeenMs = timestampMs;
       } else if (t.state === 'lost' && timestampMs - t.lastSeenMs > this.lostBufferMs) dead.add(t);
     }
@@ -466,7 +468,7 @@ function appearanceCost(tracks: readonly Track[], detections: readonly Detection
  */
 function reidCost(tracks: readonly Track[], detections: readonly Detection[], nowMs: number, gate: number, reach: number): number[][] {
   return tracks.map((t) => {
-    const last = t.observations[t.observations.length - 1].box;
+    const last = t.lastObserved;
     const height = last[3] - last[1];
     const lostS = Math.max(0, nowMs - t.lastSeenMs) / 1000;
     const maxDistance = height * (reach + REID_REACH_PER_SECOND * lostS);
@@ -481,6 +483,11 @@ function reidCost(tracks: readonly Track[], detections: readonly Detection[], no
       return dist <= gate ? dist : Infinity;
     });
   });
+}
+
+/** Whether the box's foot point lies in one of the regions. */
+function footIn(regions: readonly Polygon[], box: Box): boolean {
+  return regions.some((r) => pointInPolygon(footPoint(box), r));
 }
 
 function centre(b: Box): [number, number] {
