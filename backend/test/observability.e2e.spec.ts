@@ -1,3 +1,4 @@
+import { waitFor } from './analytics/analytics-harness.ts';
 import { guideBatch } from './guide-examples.ts';
 import { provisionCamera, startTestApp, TEST_ADMIN_TOKEN, type TestApp } from './test-app.ts';
 
@@ -57,13 +58,17 @@ describe('analytics metrics', () => {
     const cam = await provisionCamera(t, { storeId: 'store_jobs_001', cameraId: 'cam_1' });
     await t.call('POST', '/api/ingest/events', { token: cam.apiKey, body: guideBatch(cam, new Date(Date.now() - 3_600_000).toISOString()) });
     let text = '';
-    for (let i = 0; i < 100 && !/wink_job_duration_seconds_count\{queue="analytics-rollup",outcome="completed"\} [1-9]/.test(text); i++) {
-      await new Promise((r) => setTimeout(r, 200));
-      text = await (await fetch(`${t.baseUrl}/metrics`, { headers: { connection: 'close' } })).text();
-    }
-    expect(text).toMatch(/wink_job_duration_seconds_count\{queue="analytics-rollup",outcome="completed"\} [1-9]/);
+    // Waits on the rollup having run, not on a number of polls: a loaded machine may take a while to get to it.
+    await waitFor(
+      'a completed rollup in /metrics',
+      async () => {
+        text = await (await fetch(`${t.baseUrl}/metrics`, { headers: { connection: 'close' } })).text();
+        return /wink_job_duration_seconds_count\{queue="analytics-rollup",outcome="completed"\} [1-9]/.test(text);
+      },
+      110_000,
+    );
     expect(text).toMatch(/wink_queue_depth\{queue="analytics-rollup"\} \d+/);
     expect(text).toMatch(/wink_queue_depth\{queue="analytics-report"\} \d+/);
     expect(text).toMatch(/wink_queue_failed_jobs\{queue="analytics-report"\} 0/);
-  }, 40_000);
+  }, 120_000);
 });
