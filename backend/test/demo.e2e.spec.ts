@@ -7,6 +7,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from 'pg';
+import { redisAnswersAt } from './redis-cluster-node.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const ADMIN_TOKEN = 'demo-e2e-admin-token-8c41f0';
@@ -81,20 +82,6 @@ function listeningAddresses(port: number): string[] {
     );
 }
 
-async function redisAnswers(port: number): Promise<boolean> {
-  const { Redis } = await import('ioredis');
-  const r = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
-  r.on('error', () => {});
-  try {
-    await r.connect();
-    return (await r.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    r.disconnect();
-  }
-}
-
 interface Started {
   npm: ChildProcess;
   output: () => string;
@@ -148,7 +135,7 @@ describe('npm run demo and npm run dev, as started from a shell or a supervisor'
     'demo: history rolled up, a spike and the promotion reported before the address is printed; on 127.0.0.1, no secret in a command line; SIGTERM to npm stops all it started',
     async () => {
       const { env, port, redisPort } = await envFor();
-      expect(await redisAnswers(redisPort)).toBe(false);
+      expect(await redisAnswersAt(redisPort)).toBe(false);
       const demo = npmRun('demo', env);
       started.push(demo);
       await until('the demo banner', () => /WINK demo is running/.test(demo.output()) || demo.npm.exitCode !== null, 8 * MINUTE, 500);
@@ -196,7 +183,7 @@ describe('npm run demo and npm run dev, as started from a shell or a supervisor'
       const redis = procs.find((p) => p.cmdline.startsWith('redis-server'));
       expect(redis).toBeDefined();
       expect(procs.filter((p) => /dist\/backend\/src\/(main|worker)\.js/.test(p.cmdline))).toHaveLength(2);
-      expect(await redisAnswers(redisPort)).toBe(true);
+      expect(await redisAnswersAt(redisPort)).toBe(true);
       for (const p of procs) for (const secret of [ADMIN_TOKEN, viewer, 'wink_edge_', 'wink_pos_']) expect(p.cmdline).not.toContain(secret);
       expect(procs.some((p) => p.environ.includes(`ADMIN_TOKEN=${ADMIN_TOKEN}`))).toBe(true);
 
@@ -204,7 +191,7 @@ describe('npm run demo and npm run dev, as started from a shell or a supervisor'
       process.kill(demo.npm.pid!, 'SIGTERM');
       expect(await demo.exited).toBe(0);
       await until('every process the demo started to end', () => procs.every((p) => !alive(p.pid)), MINUTE);
-      expect(await redisAnswers(redisPort)).toBe(false);
+      expect(await redisAnswersAt(redisPort)).toBe(false);
       expect(demo.output()).toContain('[demo] stopped');
     },
     10 * MINUTE,
@@ -249,7 +236,7 @@ describe('npm run demo and npm run dev, as started from a shell or a supervisor'
       process.kill(-dev.npm.pid!, 'SIGINT');
       await dev.exited;
       await until('every process npm run dev started to end', () => procs.every((p) => !alive(p.pid)), MINUTE);
-      expect(await redisAnswers(redisPort)).toBe(false);
+      expect(await redisAnswersAt(redisPort)).toBe(false);
     },
     8 * MINUTE,
   );

@@ -1,9 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { Redis } from 'ioredis';
 import type { AppConfig } from '../../backend/src/config/app-config.ts';
 import { migrate, postgresAnswers } from '../../backend/src/database/database-bootstrap.ts';
+import { createRedis } from '../../backend/src/redis/redis-connection.ts';
 import { maskUrlPassword } from '../../shared/src/url-secrets.ts';
 
 const EMBEDDED_PG_PORT = 54329;
@@ -45,19 +45,33 @@ export async function ensurePostgres(config: AppConfig, log: (m: string) => void
   return { url: `postgres://postgres:postgres@127.0.0.1:${EMBEDDED_PG_PORT}/wink`, embedded: true, stop: () => pg.stop() };
 }
 
-async function redisAnswers(url: string): Promise<boolean> {
-  const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1500 });
+/** Whether the configured Redis — one server, or the cluster REDIS_CLUSTER_NODES names — answers PING within a moment. */
+async function redisAnswers(config: AppConfig): Promise<boolean> {
+  const r = createRedis(config, 'app', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1500 });
   r.on('error', () => {}); // the answer is the point: no "Unhandled error event" line for a Redis that is not there
+  let timer: NodeJS.Timeout | undefined;
+  // A cluster client keeps retrying its seeds on its own; the probe gives it a bounded moment.
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('no answer')), REDIS_PROBE_TIMEOUT_MS);
+  });
   try {
-    await r.connect();
-    await r.ping();
+    await Promise.race([
+      (async () => {
+        await r.connect();
+        await r.ping();
+      })(),
+      timeout,
+    ]);
     return true;
   } catch {
     return false;
   } finally {
+    clearTimeout(timer);
     r.disconnect();
   }
 }
+
+const REDIS_PROBE_TIMEOUT_MS = 3_000;
 
 /** A Redis this process started (stop() ends it), or one that was already running (stop() leaves it alone). */
 export interface LocalRedis {
@@ -68,13 +82,22 @@ export interface LocalRedis {
 const REDIS_START_TIMEOUT_MS = 20_000;
 
 /**
- * Redis is required (live numbers, BullMQ). When none answers at a local REDIS_URL and redis-server is
+ * Redis is required (live numbers, BullMQ). With REDIS_CLUSTER_NODES, that cluster must answer. Otherwise, when none
+ * answers at a local REDIS_URL and redis-server is
  * installed, starts one as a child of this process, stopped by `stop()`: a Redis that `npm run dev` or
  * `npm run demo` started ends with it. It runs in its own process group, so a Ctrl-C in the terminal does
  * not stop it before the API and workers that use it have stopped.
  */
 export async function ensureRedis(config: AppConfig, log: (m: string) => void): Promise<LocalRedis> {
-  if (await redisAnswers(config.redisUrl)) return { started: false, stop: async () => {} };
+  if (await redisAnswers(config)) return { started: false, stop: async () => {} };
+  const seeds = config.redisClusterNodes;
+  if (seeds?.length) {
+    // A cluster is somebody's infrastructure: never replaced by a single server started here.
+    throw new Error(
+      `No Redis Cluster answers at REDIS_CLUSTER_NODES=${seeds.map((n) => `${n.host}:${n.port}`).join(',')}.\n` +
+        `  Start the cluster (or fix the addresses), or unset REDIS_CLUSTER_NODES to use one server at REDIS_URL.`,
+    );
+  }
   const u = new URL(config.redisUrl);
   const local = ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname);
   const installed = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).status === 0;
@@ -93,7 +116,7 @@ export async function ensureRedis(config: AppConfig, log: (m: string) => void): 
     };
     const until = Date.now() + REDIS_START_TIMEOUT_MS;
     while (running() && Date.now() < until) {
-      if (await redisAnswers(config.redisUrl)) return { started: true, stop };
+      if (await redisAnswers(config)) return { started: true, stop };
       await new Promise((r) => setTimeout(r, 100));
     }
     await stop();
