@@ -2,6 +2,7 @@
 // process at once. Two real app instances share one PostgreSQL and one Redis, as two API replicas would.
 import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
+import { VerifiedKeyMemory } from '../src/admin/verified-key-memory.service.ts';
 import { guideBatch } from './guide-examples.ts';
 import { keyChangesSubscribed, startSibling } from './dashboard/dashboard-fixtures.ts';
 import { provisionCamera, startTestApp, type ProvisionedCamera, type TestApp } from './test-app.ts';
@@ -69,16 +70,28 @@ describe('key revocation across API processes', () => {
     try {
       // A connection that silently stops answering (as behind a NAT that dropped it): Redis answers nobody
       // for longer than one ping interval plus its timeout, then the key is revoked behind the apps' backs.
-      await redis.client('PAUSE', '7500', 'ALL');
-      await t.app.get(DataSource).query('UPDATE edge_keys SET revoked_at = now() WHERE id = $1', [edge.body.id]);
-      await new Promise((r) => setTimeout(r, 8000));
+      // The sibling runs in this process, so its state is watched while Redis is paused. A pause that a loaded
+      // machine let pass unnoticed (the ping came late) is repeated; nothing can unpause early (UNPAUSE waits too).
+      const memory = sibling.app.get(VerifiedKeyMemory) as unknown as { subscribed: boolean };
+      let noticed = false;
+      for (let round = 0; !noticed && round < 5; round++) {
+        await redis.client('PAUSE', '8000', 'ALL');
+        if (round === 0) await t.app.get(DataSource).query('UPDATE edge_keys SET revoked_at = now() WHERE id = $1', [edge.body.id]);
+        const pauseEnds = Date.now() + 8000;
+        while (!noticed && Date.now() < pauseEnds) {
+          noticed = !memory.subscribed;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        await redis.ping(); // answered once the pause is over
+      }
+      expect(noticed).toBe(true);
       expect((await ingestOn(sibling.baseUrl, edge.body.api_key)).status).toBe(401);
       await subscribed();
     } finally {
       await redis.client('UNPAUSE').catch(() => undefined);
       redis.disconnect();
     }
-  }, 30_000);
+  }, 90_000);
 });
 
 describe('key revocation while Redis is unreachable', () => {

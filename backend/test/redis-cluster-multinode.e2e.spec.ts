@@ -163,6 +163,13 @@ describeCluster('the app on a real three-master Redis Cluster (REDIS_CLUSTER_NOD
       const report = await t.call('GET', `/api/analytics/reports/${spikes.body.report_id}`, { token: viewer });
       expect(report.status).toBe(200);
 
+      // BullMQ files a job as completed after it returns, a moment after the rows it wrote (what was waited for above).
+      const completedKey = async (q: string) => {
+        const tag = queuePrefix(t.config.redisPrefix, q);
+        return (await (await cluster.masterOf(tag)).redis.exists(`${tag}:${q}:completed`)) === 1;
+      };
+      await waitFor('a completed job in each queue', async () => (await completedKey(ROLLUP_QUEUE)) && (await completedKey(REPORT_QUEUE)), SETTLE_MS);
+
       // Each store's keys sit on the master of its slot, and nowhere else: three stores, three masters.
       const byMaster = await keysByMaster();
       const homes = new Set<number>();

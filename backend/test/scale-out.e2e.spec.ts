@@ -342,6 +342,12 @@ describe('two API processes and two worker processes share the load (real Postgr
       const runs = await pgc.query(`SELECT id, runs FROM analytics_reports ORDER BY id`);
       expect(runs.rows).toEqual([...reports].sort().map((id) => ({ id, runs: 1 })));
 
+      // A report row is ready before its job returns and BullMQ marks it completed, in the worker's process.
+      await waitFor(
+        'the report jobs finished',
+        async () => (await Promise.all(reports.map((id) => reportQueue.getJobState(`report/${id}`)))).every((st) => st === 'completed' || st === 'failed'),
+        SETTLE_MS,
+      );
       const jobs = [...(await rollupQueue.getJobs(['completed', 'failed'])), ...(await reportQueue.getJobs(['completed', 'failed']))].map(record);
       const rollups = jobs.filter((j) => j.name === JOB.rollup);
       const reportJobs = jobs.filter((j) => j.name === JOB.report);

@@ -216,6 +216,10 @@ describe('Webhooks (real PostgreSQL, Redis and HTTP receiver)', () => {
     const rotated = (await t.admin('POST', `/api/admin/orgs/${orgId}/webhooks/${endpoint_id}/rotate-secret`)).body.secret as string;
     const again = (await t.admin('POST', `/api/admin/orgs/${orgId}/webhooks/${endpoint_id}/test`)).body.delivery_id as string;
     await waitFor('the second test delivery', async () => receiver.received.some((r) => r.deliveryId === again));
+    // The receiver records a request before answering it; the row says delivered after the answer.
+    await waitFor('the second delivery logged', async () =>
+      (await deliveries(t, orgId, `?endpoint_id=${endpoint_id}&state=delivered`)).some((d) => d.delivery_id === again),
+    );
     const second = receiver.received.find((r) => r.deliveryId === again)!;
     expect(verify(rotated, second.signature, second.rawBody)).toBe(true);
     expect(verify(secret, second.signature, second.rawBody)).toBe(false);
@@ -287,6 +291,8 @@ describe('Webhooks (real PostgreSQL, Redis and HTTP receiver)', () => {
 
       slow.answer(200);
       await waitFor('the delivery', async () => (await deliveries(t, orgId))[0].state === 'delivered');
+      // BullMQ marks the job completed after the attempt returns, a moment after the row says delivered.
+      await waitFor('the job completed', async () => (await queue.getJobState(delivery_id)) === 'completed');
       const finished = await queue.getJob(delivery_id);
       expect(finished?.finishedOn).toBeDefined();
       // Once delivered, enqueueing it again (or the redrive) adds nothing: the completed job keeps its id.
@@ -370,6 +376,8 @@ describe('Webhooks: failing endpoints are disabled with an organisation alert', 
     expect(endpoint).toMatchObject({ enabled: false, consecutive_failures: 3 });
     expect(endpoint.disabled_reason).toMatch(/^3 failed attempts in a row over \d+ s$/);
     expect(bad.received).toHaveLength(3);
+    // The worker disables the endpoint, raises the alert, then abandons the delivery: wait for that last step.
+    await waitFor('the delivery abandoned', async () => (await deliveries(t, orgId, `?endpoint_id=${failing.endpoint_id}`))[0]?.state === 'failed');
     const [d] = await deliveries(t, orgId, `?endpoint_id=${failing.endpoint_id}`);
     expect(d).toMatchObject({ delivery_id: sent.body.delivery_id, state: 'failed', attempts: 3, last_status: 500 });
     expect(d.last_error).toContain('HTTP 500');
@@ -450,8 +458,9 @@ describe('Webhooks: a short outage never disables an endpoint', () => {
     await waitFor('the delivery', async () => receiver.received.some((r) => r.answered === 200));
     const delivered = receiver.received.filter((r) => r.answered === 200);
     expect(delivered.map((r) => r.deliveryId)).toEqual([sent.body.delivery_id]);
-    const after = (await t.admin('GET', `/api/admin/orgs/${orgId}/webhooks/${e.endpoint_id}`)).body;
-    expect(after).toMatchObject({ enabled: true, consecutive_failures: 0 });
+    // The streak is reset after the 2xx is recorded, a moment after the receiver answered.
+    await waitFor('the failure streak ended', async () => (await endpoint()).consecutive_failures === 0);
+    expect((await endpoint()).enabled).toBe(true);
   });
 });
 
