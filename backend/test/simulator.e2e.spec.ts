@@ -140,7 +140,7 @@ describe('traffic simulator through the real admin and ingest APIs (real Postgre
     // Lunch shoppers buy; mid-afternoon browsers less.
     expect(conversion('baseline', 12)).toBeGreaterThan(conversion('baseline', 15) * 1.15);
     expect(conversion('promo') / baseline).toBeGreaterThan(1.05);
-  });
+  }, 180_000);
 
   it("stops with the API's status and message when it refuses a batch", async () => {
     const run = runSimulation(
@@ -170,8 +170,10 @@ describe('traffic simulator through the real admin and ingest APIs (real Postgre
       const ticking = setInterval(() => {
         clock = t0 + (Date.now() - liveStart) * 600;
       }, 50);
-      setTimeout(() => stop.abort(), 3500);
-      const live = await simulator.live(stop.signal);
+      // Live until its first events are sent (the clock runs 600×); the backstop stays hours before the day ends.
+      const backstop = setTimeout(() => stop.abort(), 30_000);
+      const live = await simulator.live(stop.signal, (status) => status.sent > 0 && stop.abort());
+      clearTimeout(backstop);
       clearInterval(ticking);
       expect(live.sent).toBeGreaterThan(0);
       expect(live).toMatchObject({ accepted: live.sent, duplicates: 0 });
@@ -182,7 +184,7 @@ describe('traffic simulator through the real admin and ingest APIs (real Postgre
     } finally {
       await simulator.release();
     }
-  });
+  }, 120_000);
 
   it('goes on into the next store-local day when live passes midnight', async () => {
     // From 21:00 UTC on 12 March (London closed) at 10 hours per real second, through all of 13 March.
