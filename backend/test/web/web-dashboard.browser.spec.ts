@@ -179,10 +179,10 @@ describeInBrowser('web dashboard in Chromium against the real backend', () => {
     );
     await f.heartbeat(f.aFloor);
     await page.waitForFunction((n) => document.querySelector('[data-metric=footfall]')?.getAttribute('data-value') === String(n), live.footfall + 3, {
-      timeout: 15_000,
+      timeout: 45_000,
     });
     await page.waitForFunction(() => document.querySelector('[data-metric="cameras-online"]')?.getAttribute('data-value') === '2', undefined, {
-      timeout: 15_000,
+      timeout: 45_000,
     });
     expect(await page.textContent('[data-metric="cameras-online"] + .card-note')).toBe('1 not analysing');
     expect(await page.evaluate(() => (window as any).__sameDocument)).toBe(true);

@@ -186,7 +186,8 @@ export async function startWebFixture(): Promise<WebFixture> {
   await buildWeb({ outDir: bundle });
   process.env.WEB_DIST_DIR = bundle;
   // reportWaitMs 0: every report that is not ready yet answers 202 at once, so the page's polling path runs.
-  const t = await startTestApp({ runWorkers: true, rollupDebounceMs: 50, reportWaitMs: 0, jobLockMs: 5000 });
+  // Cameras stay online for 15 minutes after a heartbeat: the setup's last heartbeat must still count on a slow machine.
+  const t = await startTestApp({ runWorkers: true, rollupDebounceMs: 50, reportWaitMs: 0, jobLockMs: 5000, cameraOnlineSeconds: 900 });
   const all = ['entrance', 'zones', 'shelves', 'queue'];
   const a = await provisionCamera(t, { storeId: STORE_A.storeId, cameraId: 'cam_entrance', timezone: STORE_A.timezone, capabilities: all });
   const aFloor = await provisionCamera(t, {
