@@ -188,7 +188,7 @@ export async function startApiProcess(env: {
       const r = await fetch(`http://127.0.0.1:${env.port}/api/ingest/health`, { signal: AbortSignal.timeout(3000) });
       return r.status === 200 || r.status === 503;
     },
-    60_000,
+    180_000, // from the TypeScript sources on a loaded 2-core machine: minutes, not seconds
     100,
   ).catch((e: Error) => {
     child.kill('SIGKILL');

@@ -23,9 +23,12 @@ export const HOUR = 3_600_000;
  */
 export const SETUP_TIMEOUT_MS = 900_000;
 
-/** The real app with in-process BullMQ workers, short debounce and a patient report wait. */
+/**
+ * The real app with in-process BullMQ workers, short debounce and a patient report wait: tests expect a report
+ * answered 200 at once; the wait ends as soon as it is ready, and a loaded machine may take minutes.
+ */
 export function startAnalyticsApp(overrides: Partial<AppConfig> = {}): Promise<TestApp> {
-  return startTestApp({ runWorkers: true, rollupDebounceMs: 50, reportWaitMs: 10_000, jobLockMs: 5000, ...overrides });
+  return startTestApp({ runWorkers: true, rollupDebounceMs: 50, reportWaitMs: 120_000, jobLockMs: 5000, ...overrides });
 }
 
 /** Stops the workers, deletes the test's queues from Redis (nothing left behind under its prefix), closes the app. */

@@ -17,6 +17,8 @@ import {
 
 // Same namespace as HourlyRollup's per-store advisory lock ('WINK').
 const ROLLUP_LOCK_NAMESPACE = 0x57494e4b;
+/** A worker process started from the TypeScript sources: seconds idle, minutes on a loaded 2-core machine. */
+const START_MS = 180_000;
 
 describe('a worker process killed mid-job (real PostgreSQL, Redis and BullMQ worker processes)', () => {
   let t: TestApp;
@@ -44,11 +46,13 @@ describe('a worker process killed mid-job (real PostgreSQL, Redis and BullMQ wor
     const jobIds = (await rollup.getJobs(['delayed', 'waiting'])).filter((j) => j.name === 'rollup').map((j) => j.id!);
     expect(jobIds).toHaveLength(2); // one per hour touched
 
-    const lockMs = '1500';
+    // As scale-out.e2e: long enough that a loaded but live worker keeps its lock (a lapse would count as a stall);
+    // the stall check runs every lock period, so the dead worker's job is still taken over within seconds.
+    const lockMs = '5000';
     const first = spawnWorker(t, { ANALYTICS_JOB_LOCK_MS: lockMs });
     children.push(first);
     // Mid-job: the worker holds the BullMQ job and its PostgreSQL session waits on the lock.
-    await waitFor('the first worker to start a job', async () => (await rollup.getJobs(['active'])).length > 0);
+    await waitFor('the first worker to start a job', async () => (await rollup.getJobs(['active'])).length > 0, START_MS);
     await waitFor(
       'its transaction to block on the store lock',
       async () =>
@@ -59,6 +63,7 @@ describe('a worker process killed mid-job (real PostgreSQL, Redis and BullMQ wor
                      WHERE d.datname = current_database() AND l.locktype = 'advisory' AND NOT l.granted`,
           )
         ).length > 0,
+      60_000,
     );
     const killedJob = (await rollup.getJobs(['active']))[0];
     first.kill('SIGKILL');
@@ -76,7 +81,7 @@ describe('a worker process killed mid-job (real PostgreSQL, Redis and BullMQ wor
         const states = await Promise.all(jobIds.map((id) => rollup.getJobState(id)));
         return states.every((s) => s === 'completed');
       },
-      30_000,
+      START_MS, // the second worker's cold start, then lock expiry and a stall check or two
     );
 
     const recovered = await rollup.getJob(killedJob.id!);
@@ -92,5 +97,5 @@ describe('a worker process killed mid-job (real PostgreSQL, Redis and BullMQ wor
     ]);
     second.kill('SIGTERM');
     await new Promise((r) => second.once('exit', r));
-  }, 60_000);
+  }, 420_000);
 });

@@ -76,9 +76,12 @@ export async function startSibling(config: AppConfig): Promise<{ app: INestAppli
 export async function keyChangesSubscribed(config: AppConfig, instances = 2): Promise<void> {
   const redis = new Redis(config.redisUrl);
   try {
-    for (let i = 0; i < 100; i++) {
+    // A condition wait with a deadline, not a count of polls: a loaded machine subscribes late, not never.
+    const deadline = Date.now() + 30_000;
+    for (;;) {
       const [, n] = (await redis.pubsub('NUMSUB', `${config.redisPrefix}:key-revocations`)) as [string, number];
       if (n >= instances) return;
+      if (Date.now() > deadline) break;
       await new Promise((r) => setTimeout(r, 50));
     }
     throw new Error(`fewer than ${instances} app instances subscribed to key changes`);

@@ -175,7 +175,7 @@ describe('Live store metrics in Redis (real PostgreSQL and Redis)', () => {
   it('reads Redis only in the steady state: /live answers while every table is locked in PostgreSQL', async () => {
     const viewer = (await t.admin('POST', '/api/admin/api-keys', { org_id: cam.orgId, role: 'viewer' })).body.api_key;
     const read = () =>
-      fetch(`${t.baseUrl}/api/dashboard/live?store_id=${cam.storeId}`, { headers: { authorization: `Bearer ${viewer}` }, signal: AbortSignal.timeout(3000) });
+      fetch(`${t.baseUrl}/api/dashboard/live?store_id=${cam.storeId}`, { headers: { authorization: `Bearer ${viewer}` }, signal: AbortSignal.timeout(30_000) });
     expect((await read()).status).toBe(200); // warm: key verified, store, counters and cameras cached
     const locker = new pg.Client({ connectionString: t.db.url });
     await locker.connect();
@@ -183,16 +183,16 @@ describe('Live store metrics in Redis (real PostgreSQL and Redis)', () => {
       await locker.query('BEGIN');
       await locker.query(`LOCK TABLE organizations, stores, cameras, viewer_keys, edge_keys, entrance_events, zone_events,
         shelf_interactions, queue_events, camera_heartbeats IN ACCESS EXCLUSIVE MODE`);
-      const started = Date.now();
-      const r = await read(); // would hang (and abort after 3 s) if it queried any of them
+      // A query on any of them would hang until the ROLLBACK below, which comes only after this read: the abort
+      // (30 s, generous for a loaded machine) fails the test then, so no elapsed-time bound is needed.
+      const r = await read();
       expect(r.status).toBe(200);
       expect(((await r.json()) as LiveStoreView).footfall).toBeGreaterThan(0);
-      expect(Date.now() - started).toBeLessThan(1000);
     } finally {
       await locker.query('ROLLBACK');
       await locker.end();
     }
-  });
+  }, 90_000); // beyond the reads' 30 s aborts, so a hang fails with its own error
 
   it('estimates unique visitors with HyperLogLog within 3% (1,500 people, 3,000 zone entries)', async () => {
     const big = await provisionCamera(t, { orgId: cam.orgId, storeId: 'store_big', cameraId: 'cam_1', timezone: today.tz });
