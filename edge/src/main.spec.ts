@@ -147,12 +147,14 @@ describeWithDeno('wink-edge CLI under Deno', () => {
     const { path } = writeConfig(backend.url);
     let signalledAt = 0;
     const r = await cli(['run', path, '--pipeline', 'synthetic', '--write-into', 'store_demo_001'], {}, async (child) => {
-      await waitFor('events from both cameras', () => ['cam_a', 'cam_b'].every((c) => (backend.eventsByCamera.get(c)?.length ?? 0) >= 3));
+      // A cold Deno start on a busy machine can take a while.
+      await waitFor('events from both cameras', () => ['cam_a', 'cam_b'].every((c) => (backend.eventsByCamera.get(c)?.length ?? 0) >= 3), 60_000);
       signalledAt = Date.now();
       child.kill('SIGTERM');
     });
     expect(r.code).toBe(0);
-    expect(Date.now() - signalledAt).toBeLessThan(6000);
+    // Shutdown by design takes up to 2 s grace + 3 s flush; the bound allows for load but catches a hang.
+    expect(Date.now() - signalledAt).toBeLessThan(20_000);
     expect(r.stdout).toContain('Cameras:   2');
     expect(r.stdout).toContain('rtsp://admin:***@10.0.0.5/stream1');
     expect(r.stderr).toContain('"msg":"stopped"');
@@ -162,7 +164,7 @@ describeWithDeno('wink-edge CLI under Deno', () => {
       const seq = backend.eventsByCamera.get(cam)!.map((e) => Number(String(e.person_key).split('-').pop()));
       expect(seq).toEqual(seq.map((_, i) => i));
     }
-  });
+  }, 90_000);
 
   it('run: a missing pipeline module is a clear error', async () => {
     const { path } = writeConfig(backend.url);

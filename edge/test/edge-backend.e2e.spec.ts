@@ -119,8 +119,12 @@ cameras:
       await proxy.down();
       await waitFor('events buffered on disk during the outage', () => bufferedLines('cam_a') > 10 && bufferedLines('cam_b') > 10);
       await proxy.up();
-      await waitFor('all 160 events per camera', async () => (await rows('cam_a')).length >= 160 && (await rows('cam_b')).length >= 160);
-      await new Promise((r) => setTimeout(r, 500));
+      // The edge empties its buffers only once it has the backend's answer: wait for that too.
+      await waitFor(
+        'all 160 events per camera, and the buffers emptied',
+        async () => (await rows('cam_a')).length >= 160 && (await rows('cam_b')).length >= 160 && bufferedLines('cam_a') === 0 && bufferedLines('cam_b') === 0,
+      );
+      await new Promise((r) => setTimeout(r, 500)); // room for a duplicate to show up
       for (const cam of ['cam_a', 'cam_b']) {
         const r = await rows(cam);
         expect(r).toHaveLength(160);

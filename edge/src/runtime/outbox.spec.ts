@@ -109,6 +109,8 @@ describe('EventOutbox', () => {
     backend.mode = 'accept';
     send(45, 50);
     await waitFor('all events after recovery', () => backend.accepted.length >= 50);
+    // The backend records before it replies: wait for the outbox to have handled the answers.
+    await waitFor('answers handled', () => outbox.sentCount >= 50 && outbox.bufferedCount === 0 && bufferFiles().length === 0);
     await new Promise((r) => setTimeout(r, 100)); // nothing more may arrive
     expect(backend.accepted).toEqual(ids);
     expect(outbox.bufferedCount).toBe(0);
@@ -130,7 +132,9 @@ describe('EventOutbox', () => {
     expect(second.bufferedCount).toBe(23);
     const later = second.enqueue(range(23, 26)).map((e) => e.event_id);
     await waitFor('replay', () => backend.accepted.length >= 26);
-    await new Promise((r) => setTimeout(r, 100));
+    // The backend records before it replies: wait for the outbox to have handled the answers.
+    await waitFor('answers handled', () => second.sentCount >= 26 && bufferFiles().length === 0);
+    await new Promise((r) => setTimeout(r, 100)); // nothing more may arrive
     expect(backend.accepted).toEqual([...ids, ...later]);
     expect(bufferFiles()).toEqual([]);
   });
@@ -288,7 +292,8 @@ describe('EventOutbox', () => {
     await waitFor('request in flight', () => backend.requests.length === 1);
     const started = Date.now();
     await outbox.flush(300);
-    expect(Date.now() - started).toBeLessThan(2000);
+    // Well below the 30 s request timeout, with room for a slow fsync on a loaded machine.
+    expect(Date.now() - started).toBeLessThan(15_000);
     expect(outbox.bufferedCount).toBe(5);
     expect(bufferFiles()).toHaveLength(1);
     expect(() => outbox.enqueue([entrance(9)])).toThrow(/shut down/);
