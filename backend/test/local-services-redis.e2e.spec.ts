@@ -2,11 +2,9 @@
 // they must check that cluster instead, and never stand in for it with a single server of their own.
 import { ensureRedis } from '../../tools/cli/local-services.ts';
 import { loadAppConfig } from '../src/config/app-config.ts';
-import { freePort, type RedisCluster, redisAnswersAt, redisClusterUnavailable, startRedisCluster } from './redis-cluster-node.ts';
+import { freePort, describeWithRedisCluster, type RedisCluster, redisAnswersAt, startRedisCluster } from './redis-cluster-node.ts';
 
-const unavailable = redisClusterUnavailable();
-const describeCluster = unavailable ? describe.skip : describe;
-if (unavailable) console.warn(`local services with REDIS_CLUSTER_NODES: skipped, ${unavailable}`);
+const describeCluster = describeWithRedisCluster('local-services-redis.e2e');
 
 describeCluster('local services with REDIS_CLUSTER_NODES', () => {
   let cluster: RedisCluster;

@@ -6,11 +6,9 @@ import { type AppConfig, loadAppConfig } from '../src/config/app-config.ts';
 import { WinkMetrics } from '../src/observability/wink-metrics.service.ts';
 import { createRedis, type RedisClient } from '../src/redis/redis-connection.ts';
 import { waitFor } from './analytics/analytics-harness.ts';
-import { type RedisCluster, redisClusterUnavailable, startRedisCluster } from './redis-cluster-node.ts';
+import { describeWithRedisCluster, type RedisCluster, startRedisCluster } from './redis-cluster-node.ts';
 
-const unavailable = redisClusterUnavailable();
-if (unavailable) console.warn(`SKIPPED redis-cluster-failover.e2e: ${unavailable}; a Redis Cluster cannot be started here`);
-const describeCluster = unavailable ? describe.skip : describe;
+const describeCluster = describeWithRedisCluster('redis-cluster-failover.e2e');
 
 /** Waits on a condition; the limit is a backstop (a loaded machine is slow, never wrong). */
 const until = (what: string, check: () => Promise<boolean>, timeoutMs = 60_000) => waitFor(what, check, timeoutMs);

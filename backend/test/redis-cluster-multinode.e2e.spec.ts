@@ -16,7 +16,7 @@ import { cameraBoardKey } from '../src/dashboard/live-keys.ts';
 import { spawnBackend, waitFor } from './analytics/analytics-harness.ts';
 import { heartbeat } from './dashboard/dashboard-fixtures.ts';
 import { guideBatch } from './guide-examples.ts';
-import { freePort, type RedisCluster, redisClusterUnavailable, startRedisCluster } from './redis-cluster-node.ts';
+import { freePort, describeWithRedisCluster, type RedisCluster, startRedisCluster } from './redis-cluster-node.ts';
 import { type ProvisionedCamera, provisionCamera, startTestApp, type TestApp } from './test-app.ts';
 
 /** Starting a node process from the TypeScript sources takes seconds idle and far longer on a loaded machine. */
@@ -25,9 +25,7 @@ const SETTLE_MS = 120_000;
 /** Nothing listens here: REDIS_URL only lends its credentials (none) once REDIS_CLUSTER_NODES is set. */
 const DEAD_REDIS_URL = 'redis://127.0.0.1:1';
 
-const unavailable = redisClusterUnavailable();
-if (unavailable) console.warn(`SKIPPED redis-cluster-multinode.e2e: ${unavailable}; a Redis Cluster cannot be started here`);
-const describeCluster = unavailable ? describe.skip : describe;
+const describeCluster = describeWithRedisCluster('redis-cluster-multinode.e2e');
 
 describeCluster('the app on a real three-master Redis Cluster (REDIS_CLUSTER_NODES)', () => {
   let cluster: RedisCluster;

@@ -104,6 +104,14 @@ export function redisClusterUnavailable(): string | null {
   return null;
 }
 
+/** `describe` when this machine can start Redis Cluster nodes; otherwise `describe.skip`, after saying why for `suite`. */
+export function describeWithRedisCluster(suite: string): jest.Describe {
+  const unavailable = redisClusterUnavailable();
+  if (!unavailable) return describe;
+  console.warn(`SKIPPED ${suite}: ${unavailable}; a Redis Cluster cannot be started here`);
+  return describe.skip;
+}
+
 export interface ClusterMaster {
   port: number;
   /** A plain client of this master: SCAN and DBSIZE see its own slots' keys only. */
@@ -116,6 +124,8 @@ export interface RedisCluster {
   masters: ClusterMaster[];
   /** The seed list as REDIS_CLUSTER_NODES takes it: `127.0.0.1:p1,127.0.0.1:p2,…`. */
   seeds: string;
+  /** Announced address → reachable one, as REDIS_CLUSTER_NAT_MAP takes it (each to itself unless `behindNat`). */
+  natMap: string;
   /** The master serving a key's slot. */
   masterOf(key: string): Promise<ClusterMaster>;
   /** SIGKILLs master `index` (a crash: no goodbye to its clients); resolves once its process is gone. */
@@ -127,11 +137,17 @@ export interface RedisCluster {
  * A real Redis Cluster of `size` masters and no replicas, each a redis-server of this machine on free ports (client
  * and cluster bus), created by `redis-cli --cluster create`; resolves once every node says cluster_state:ok and
  * knows every node. `stop()` ends them all and removes their folder.
+ *
+ * `behindNat`: each node announces a client port nobody listens on (as nodes behind NAT or in containers announce
+ * their inner addresses), so a client reaches them only through `natMap` (REDIS_CLUSTER_NAT_MAP's form). redis-cli
+ * would follow the announced ports, so the slots are assigned and the nodes met by hand.
  */
-export async function startRedisCluster(size = 3): Promise<RedisCluster> {
+export async function startRedisCluster(size = 3, opts: { behindNat?: boolean } = {}): Promise<RedisCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'wink-redis-cluster-'));
   const servers: Awaited<ReturnType<typeof startServer>>[] = [];
   const ports: number[] = [];
+  const buses: number[] = [];
+  const announcedPorts: number[] = [];
   const stop = async () => {
     await Promise.all(servers.map((s) => s.stop()));
     rmSync(dir, { recursive: true, force: true });
@@ -139,14 +155,26 @@ export async function startRedisCluster(size = 3): Promise<RedisCluster> {
   try {
     for (let i = 0; i < size; i++) {
       const [port, bus] = [await freePort(), await freePort()];
-      servers.push(await startServer(dir, port, ['--cluster-port', String(bus), '--cluster-node-timeout', '5000']));
+      const announced = opts.behindNat ? await freePort() : port;
+      const nat = opts.behindNat ? ['--cluster-announce-port', String(announced), '--cluster-announce-bus-port', String(bus)] : [];
+      servers.push(await startServer(dir, port, ['--cluster-port', String(bus), '--cluster-node-timeout', '5000', ...nat]));
       ports.push(port);
+      buses.push(bus);
+      announcedPorts.push(announced);
     }
-    const create = spawnSync('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], {
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
-    if (create.status !== 0) throw new Error(`redis-cli --cluster create failed (${create.status}): ${create.stdout}${create.stderr}`);
+    if (opts.behindNat) {
+      for (let i = 0; i < size; i++) {
+        const [first, last] = [Math.floor((16384 * i) / size), Math.floor((16384 * (i + 1)) / size) - 1];
+        await servers[i].redis.call('CLUSTER', 'ADDSLOTSRANGE', String(first), String(last));
+        if (i > 0) await servers[0].redis.call('CLUSTER', 'MEET', '127.0.0.1', String(ports[i]), String(buses[i]));
+      }
+    } else {
+      const create = spawnSync('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], {
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      if (create.status !== 0) throw new Error(`redis-cli --cluster create failed (${create.status}): ${create.stdout}${create.stderr}`);
+    }
     await until(
       'every node to say cluster_state:ok and know every node',
       async () => {
@@ -167,11 +195,12 @@ export async function startRedisCluster(size = 3): Promise<RedisCluster> {
   const masters: ClusterMaster[] = servers.map((s, i) => ({
     port: ports[i],
     redis: s.redis,
-    slots: slotMap.filter((r) => Number(r[2][1]) === ports[i]).map((r) => [Number(r[0]), Number(r[1])] as [number, number]),
+    slots: slotMap.filter((r) => Number(r[2][1]) === announcedPorts[i]).map((r) => [Number(r[0]), Number(r[1])] as [number, number]),
   }));
   return {
     masters,
     seeds: ports.map((p) => `127.0.0.1:${p}`).join(','),
+    natMap: announcedPorts.map((a, i) => `127.0.0.1:${a}=127.0.0.1:${ports[i]}`).join(','),
     async masterOf(key: string) {
       const slot = Number(await servers[0].redis.call('CLUSTER', 'KEYSLOT', key));
       const m = masters.find((x) => x.slots.some(([a, b]) => slot >= a && slot <= b));

@@ -57,6 +57,22 @@ describe('loadAppConfig', () => {
     }
   });
 
+  it('reads a Redis Cluster NAT map, naming REDIS_CLUSTER_NAT_MAP on a bad entry or without seeds', () => {
+    expect(loadAppConfig({ REDIS_CLUSTER_NODES: 'a:1' }).redisClusterNatMap).toBeUndefined();
+    expect(
+      loadAppConfig({ REDIS_CLUSTER_NODES: 'redis-1:7000', REDIS_CLUSTER_NAT_MAP: '10.0.1.5:6379=redis-1:7000, [fd00::2]:6379=redis-2:7001' })
+        .redisClusterNatMap,
+    ).toEqual({ '10.0.1.5:6379': { host: 'redis-1', port: 7000 }, 'fd00::2:6379': { host: 'redis-2', port: 7001 } });
+    for (const bad of ['10.0.1.5:6379', '10.0.1.5:6379=redis-1', '=redis-1:7000', 'a:1=b:2=c:3', 'a:1=b:2,x']) {
+      expect(() => loadAppConfig({ REDIS_CLUSTER_NODES: 'a:1', REDIS_CLUSTER_NAT_MAP: bad })).toThrow(
+        / {2}REDIS_CLUSTER_NAT_MAP: ".+" is not announced-host:port=reachable-host:port/,
+      );
+    }
+    expect(() => loadAppConfig({ REDIS_CLUSTER_NAT_MAP: 'a:1=b:2' })).toThrow(
+      'REDIS_CLUSTER_NAT_MAP: maps Redis Cluster nodes, but REDIS_CLUSTER_NODES is not set',
+    );
+  });
+
   it('reads a Redis Cluster seed list, naming REDIS_CLUSTER_NODES on a bad entry', () => {
     expect(loadAppConfig({}).redisClusterNodes).toBeUndefined();
     expect(loadAppConfig({ REDIS_CLUSTER_NODES: ' ' }).redisClusterNodes).toBeUndefined();

@@ -46,6 +46,29 @@ const schema = z
         }
         return nodes.length > 0 ? nodes : undefined;
       }),
+    /**
+     * Where to reach cluster nodes that announce addresses this process cannot reach (nodes behind NAT, in containers,
+     * or a managed cluster's inner addresses): `announced-host:port=reachable-host:port,…`. Only with REDIS_CLUSTER_NODES.
+     */
+    REDIS_CLUSTER_NAT_MAP: z
+      .string()
+      .optional()
+      .transform((value, ctx) => {
+        const map: Record<string, RedisClusterNode> = {};
+        for (const entry of (value ?? '').split(',').map((e) => e.trim())) {
+          if (entry === '') continue;
+          const [from, to, ...rest] = entry.split('=');
+          const announced = parseClusterNode(from ?? '');
+          const reachable = parseClusterNode(to ?? '');
+          if (announced && reachable && rest.length === 0) map[`${announced.host}:${announced.port}`] = reachable;
+          else
+            ctx.addIssue({
+              code: 'custom',
+              message: `"${entry}" is not announced-host:port=reachable-host:port (e.g. 10.0.1.5:6379=redis-1.example.com:16379)`,
+            });
+        }
+        return Object.keys(map).length > 0 ? map : undefined;
+      }),
     ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     /** A camera is online when its last heartbeat is younger than this. */
     CAMERA_ONLINE_SECONDS: z.coerce.number().int().min(10).max(3600).default(90),
@@ -94,6 +117,9 @@ const schema = z
     if (env.REDIS_CLUSTER_NODES && Number(new URL(env.REDIS_URL).pathname.slice(1) || 0) !== 0) {
       ctx.addIssue({ code: 'custom', path: ['REDIS_URL'], message: 'names a database, but a Redis Cluster (REDIS_CLUSTER_NODES) has only database 0' });
     }
+    if (env.REDIS_CLUSTER_NAT_MAP && !env.REDIS_CLUSTER_NODES) {
+      ctx.addIssue({ code: 'custom', path: ['REDIS_CLUSTER_NAT_MAP'], message: 'maps Redis Cluster nodes, but REDIS_CLUSTER_NODES is not set' });
+    }
     if (env.NODE_ENV === 'production' && !env.ADMIN_TOKEN) {
       ctx.addIssue({ code: 'custom', path: ['ADMIN_TOKEN'], message: 'is required in production (the admin API would be open otherwise)' });
     }
@@ -126,6 +152,8 @@ export interface AppConfig {
   redisUrl: string;
   /** REDIS_CLUSTER_NODES: set, the app talks to a Redis Cluster through these seeds (redis/redis-connection.ts). */
   redisClusterNodes?: RedisClusterNode[];
+  /** REDIS_CLUSTER_NAT_MAP: announced `host:port` → where this process reaches that node. */
+  redisClusterNatMap?: Record<string, RedisClusterNode>;
   redisPrefix: string;
   adminToken: string;
   adminTokenDefaulted: boolean;
@@ -171,6 +199,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env, envFile = '.
     databasePoolMax: e.DATABASE_POOL_MAX,
     redisUrl: e.REDIS_URL,
     redisClusterNodes: e.REDIS_CLUSTER_NODES,
+    redisClusterNatMap: e.REDIS_CLUSTER_NAT_MAP,
     redisPrefix: e.REDIS_PREFIX,
     adminToken: e.ADMIN_TOKEN ?? DEV_ADMIN_TOKEN,
     adminTokenDefaulted: !e.ADMIN_TOKEN,

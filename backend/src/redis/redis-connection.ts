@@ -74,7 +74,7 @@ export function createRedis(config: AppConfig, role: RedisRole, extra: RedisOpti
   if (!seeds?.length) return new Redis(options);
   // Connection-level options go to every node's connection; these few are the cluster client's own.
   const { host: _host, port: _port, db: _db, lazyConnect, enableOfflineQueue, enableReadyCheck, ...redisOptions } = options;
-  return new Cluster(seeds, { redisOptions, lazyConnect, enableOfflineQueue, enableReadyCheck });
+  return new Cluster(seeds, { redisOptions, lazyConnect, enableOfflineQueue, enableReadyCheck, natMap: config.redisClusterNatMap });
 }
 
 /**
