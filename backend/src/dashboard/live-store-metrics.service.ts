@@ -14,7 +14,7 @@ import { StoreTotalsReader, storedEventKey } from '../ingest/store-totals.reader
 import type { CameraStatusView } from './camera-board.ts';
 import { CameraStatus } from './camera-status.service.ts';
 import { countersFromHash, countersFromTotals, durationMs, hashFromCounters, liveMetrics, type StoreDayCounters } from './live-counters.ts';
-import { mastersHolding } from '../redis/redis-connection.ts';
+import { masters } from '../redis/redis-connection.ts';
 import { activeStoresKey, cameraBoardKey, storeDayKeys, storeLiveKeysPattern, type StoreDayKeys } from './live-keys.ts';
 import { LiveRedis, RedisUnavailable } from './live-redis.ts';
 import { liveScripts, type LiveScripts } from './live-scripts.ts';
@@ -100,9 +100,9 @@ export class LiveStoreMetrics implements OnModuleInit {
   async forgetStore(storeId: string): Promise<void> {
     this.active.delete(storeId);
     const client = this.redis.client;
-    // A SCAN sees one server's keys. One store's keys share its hash tag, so on a Redis Cluster they are all on the
-    // master of that one slot, and each DEL stays within it.
-    for (const node of await mastersHolding(client, cameraBoardKey(this.config.redisPrefix, storeId))) {
+    // A SCAN sees one server's keys: on a Redis Cluster, every master is scanned. One store's keys share its hash
+    // tag, so each DEL stays within one slot.
+    for (const node of masters(client)) {
       const stream = node.scanStream({ match: storeLiveKeysPattern(this.config.redisPrefix, storeId), count: 500 });
       for await (const keys of stream as AsyncIterable<string[]>) if (keys.length > 0) await client.del(...keys);
     }

@@ -54,19 +54,6 @@ export function masters(client: RedisClient): Redis[] {
   return nodes;
 }
 
-/**
- * Where a SCAN for keys that share one hash tag must run: the client itself for one server, the master serving
- * `sampleKey`'s slot on a cluster (every key with that tag is there), or every master when the client's slot map
- * does not know that slot's master yet.
- */
-export async function mastersHolding(client: RedisClient, sampleKey: string): Promise<Redis[]> {
-  if (!(client instanceof Cluster)) return [client];
-  const slot = Number(await client.cluster('KEYSLOT', sampleKey));
-  const owner = client.slots[slot]?.[0];
-  const node = owner ? client.nodes('master').find((n) => `${n.options.host}:${n.options.port}` === owner) : undefined;
-  return node ? [node] : masters(client);
-}
-
 /** A new connection to the app's Redis (a Cluster when REDIS_CLUSTER_NODES is set). The caller closes it. */
 export function createRedis(config: AppConfig, role: RedisRole, extra: RedisOptions = {}): RedisClient {
   const options: RedisOptions = { ...redisUrlOptions(config.redisUrl), ...ROLE_OPTIONS[role], ...extra };
